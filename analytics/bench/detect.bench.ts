@@ -1,0 +1,109 @@
+// npm run bench -- detect: where the time of one analysed frame goes, how many inferences per second
+// the model gives with more threads or sessions, and how many cameras at 1 fps this machine sustains
+// end to end (ffmpeg decode → preprocess → inference → decode → tracking and rules).
+// Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models).
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '@cityops/core/config';
+import { CameraAnalysis } from '../camera-analysis.ts';
+import { createDetector, detectorOptionsFromConfig, type Detector } from '../detect/detector.ts';
+import type { RawFrame } from '../detect/types.ts';
+import { parseAnalysisConfig } from '../rules/config.ts';
+import { decodeVideoFile } from '../video/decode-file.ts';
+
+const MODEL = 'yolox-nano 416';
+const cores = `${os.availableParallelism()} cores, shared with other jobs`;
+const BENCH_CONFIG = parseAnalysisConfig({
+  zones: [{ id: 'road', polygon: [[0, 0.45], [1, 0.45], [1, 1], [0, 1]], rules: [{ kind: 'wrong_way', direction: [1, 0] }, { kind: 'congestion', minVehicles: 8, seconds: 30 }] }],
+  lines: [{ id: 'l1', from: [0.5, 0], to: [0.5, 1] }],
+});
+
+const figure = (name: string, value: number, conditions: string, digits = 1) =>
+  console.log(`detect.${name}: ${value.toFixed(digits)} (${conditions})`);
+
+async function decodeAll(video: string, fps: number, detector: Detector): Promise<{ frames: RawFrame[]; ms: number }> {
+  const frames: RawFrame[] = [];
+  const started = performance.now();
+  for await (const frame of decodeVideoFile(video, { fps, width: detector.inputWidth, height: detector.inputHeight })) {
+    frames.push({ ...frame, data: Buffer.from(frame.data) });
+  }
+  return { frames, ms: performance.now() - started };
+}
+
+async function inferencesPerSecond(detector: Detector, frames: RawFrame[], concurrency: number, total: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await detector.detect(frames[next++ % frames.length]);
+    }),
+  );
+  return (total * 1000) / (performance.now() - started);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const appConfig = loadConfig(process.env, []);
+  const base = detectorOptionsFromConfig(appConfig);
+  const mirror = appConfig.ASSET_MIRROR_DIR ?? new URL('../../../shared/assets', import.meta.url).pathname;
+  const video = args.find((arg) => arg.endsWith('.mp4')) ?? path.join(mirror, 'video', 'traffic.mp4');
+  const options = { ...base, assetMirrorDir: base.assetMirrorDir ?? mirror };
+
+  // 1. Per-frame split, one session with one thread.
+  const single = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
+  const { frames, ms: decodeMs } = await decodeAll(video, 2, single);
+  for (const frame of frames.slice(0, 3)) await single.detect(frame); // warm-up
+  const totals = { preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, trackingMs: 0 };
+  const analysis = new CameraAnalysis({ config: BENCH_CONFIG });
+  for (const [index, frame] of frames.entries()) {
+    const { detections, timings } = await single.detectTimed(frame);
+    totals.preprocessMs += timings.preprocessMs;
+    totals.inferenceMs += timings.inferenceMs;
+    totals.postprocessMs += timings.postprocessMs;
+    const started = performance.now();
+    analysis.analyse(detections, index * 500);
+    totals.trackingMs += performance.now() - started;
+  }
+  const n = frames.length;
+  const clip = `${path.basename(video)} ${frames.length} frames at 2 fps`;
+  figure('decode_ms_per_frame', decodeMs / n, `ffmpeg H.264 → 416x416 bgr24, ${clip}, includes decoding the skipped frames`);
+  figure('preprocess_ms_per_frame', totals.preprocessMs / n, `bgr24 → NCHW float32, ${clip}`, 2);
+  figure('inference_ms_per_frame', totals.inferenceMs / n, `${MODEL}, 1 session, 1 thread, ${cores}`);
+  figure('postprocess_ms_per_frame', totals.postprocessMs / n, `YOLOX decode + NMS, ${clip}`, 2);
+  figure('tracking_ms_per_frame', totals.trackingMs / n, `tracker + zone and line rules, ${clip}`, 3);
+
+  // 2. Throughput with more threads per inference or more sessions in parallel.
+  const count = 60;
+  figure('inferences_per_s_1_thread', await inferencesPerSecond(single, frames, 1, count), `${MODEL}, 1 session, 1 thread, ${cores}`);
+  await single.close();
+  const twoThreads = await createDetector({ ...options, sessions: 1, intraOpThreads: 2 });
+  await inferencesPerSecond(twoThreads, frames, 1, 3);
+  figure('inferences_per_s_2_threads', await inferencesPerSecond(twoThreads, frames, 1, count), `${MODEL}, 1 session, 2 intra-op threads, ${cores}`);
+  await twoThreads.close();
+  const twoSessions = await createDetector({ ...options, sessions: 2, intraOpThreads: 1 });
+  await inferencesPerSecond(twoSessions, frames, 2, 4);
+  figure('inferences_per_s_2_sessions', await inferencesPerSecond(twoSessions, frames, 2, count), `${MODEL}, 2 sessions x 1 thread, ${cores}`);
+
+  // 3. End to end: several cameras (each its own ffmpeg decoding the clip and its own tracker and
+  // rules) analysed at 1 fps through the shared 2-session pool, as fast as the machine allows. Each
+  // analysed frame costs one second of 24 fps video decoding, as a live 1 fps camera would.
+  const cameras = 4;
+  const started = performance.now();
+  const processed = await Promise.all(
+    Array.from({ length: cameras }, async () => {
+      const camera = new CameraAnalysis({ config: BENCH_CONFIG, detector: twoSessions });
+      let frameCount = 0;
+      for await (const frame of decodeVideoFile(video, { fps: 1, width: twoSessions.inputWidth, height: twoSessions.inputHeight })) {
+        await camera.process(frame, frame.timestampMs);
+        frameCount++;
+      }
+      return frameCount;
+    }),
+  );
+  const framesPerSecond = (processed.reduce((a, b) => a + b, 0) * 1000) / (performance.now() - started);
+  await twoSessions.close();
+  console.log(
+    `detect.cameras_at_1fps: ${Math.floor(framesPerSecond)} (${MODEL}, ${cores}; ${framesPerSecond.toFixed(1)} frames/s end to end ` +
+      `with ${cameras} simulated 640x360 24 fps cameras, ffmpeg decode included, 2 sessions x 1 thread)`,
+  );
+}

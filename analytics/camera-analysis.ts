@@ -1,0 +1,48 @@
+// The per-camera analysis the live system and the offline analyser share: detections → tracks →
+// rules. One CameraAnalysis per camera holds its tracker and rule state; the detector (and its pool
+// of ONNX sessions) is shared by every camera.
+import type { Detector } from './detect/detector.ts';
+import type { Detection, RawFrame } from './detect/types.ts';
+import type { AnalysisConfig } from './rules/config.ts';
+import { RulesEngine } from './rules/engine.ts';
+import type { LineCrossing, SituationEvent, ZoneOccupancy } from './rules/events.ts';
+import { Tracker, type TrackerOptions, type TrackSnapshot } from './track/tracker.ts';
+
+export interface FrameAnalysis {
+  detections: Detection[];
+  tracks: TrackSnapshot[];
+  events: SituationEvent[];
+  crossings: LineCrossing[];
+  occupancy: ZoneOccupancy;
+}
+
+export interface CameraAnalysisOptions {
+  config: AnalysisConfig;
+  /** Needed by process(); analyse() works without one. */
+  detector?: Detector;
+  tracker?: Partial<TrackerOptions>;
+}
+
+export class CameraAnalysis {
+  private readonly tracker: Tracker;
+  private readonly rules: RulesEngine;
+
+  constructor(private readonly options: CameraAnalysisOptions) {
+    this.tracker = new Tracker(options.tracker);
+    this.rules = new RulesEngine(options.config);
+  }
+
+  /** Detects, tracks and applies the rules to one frame. `timestampMs` must not go back. */
+  async process(frame: RawFrame, timestampMs: number): Promise<FrameAnalysis> {
+    if (!this.options.detector) throw new Error('CameraAnalysis.process needs a detector');
+    const detections = await this.options.detector.detect(frame);
+    return this.analyse(detections, timestampMs);
+  }
+
+  /** Tracking and rules only, for detections made elsewhere (tests, batched detection). */
+  analyse(detections: Detection[], timestampMs: number): FrameAnalysis {
+    const { tracks, removed } = this.tracker.update(detections, timestampMs);
+    const { events, crossings, occupancy } = this.rules.update(tracks, removed, timestampMs);
+    return { detections, tracks, events, crossings, occupancy };
+  }
+}

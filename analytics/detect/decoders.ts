@@ -1,0 +1,14 @@
+// Decoder registry: the manifest's `output.decoder` names one of these. A new model family adds its
+// decoder file and one line here.
+import type { DecoderFactory } from './decoder.ts';
+import { createYoloxDecoder } from './yolox.ts';
+
+const decoders: Record<string, DecoderFactory> = {
+  yolox: createYoloxDecoder,
+};
+
+export function decoderFor(name: string): DecoderFactory {
+  const factory = decoders[name];
+  if (!factory) throw new Error(`No decoder "${name}": known decoders are ${Object.keys(decoders).join(', ')}`);
+  return factory;
+}

@@ -1,0 +1,173 @@
+// One camera under full analysis in an analytics worker, for as long as the worker leases its slot:
+// frames in (JPEG from camera-ingest over MQTT), detections → tracks → rules (CameraAnalysis), line
+// crossings to traffic_counts, situations to alerts with a snapshot. The newest frame wins: a frame
+// waiting to be analysed is replaced by a newer one (the older is dropped, counted). When to analyse
+// is the worker's choice (it shares the detector between cameras): the session says it is ready.
+import type { AlertRaiser, AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
+import type { Logger } from '@cityops/core/logger';
+import { counter } from '@cityops/core/metrics';
+import { CameraAnalysis } from '../camera-analysis.ts';
+import type { Detector } from '../detect/detector.ts';
+import type { RawFrame } from '../detect/types.ts';
+import type { AnalysisConfig } from '../rules/config.ts';
+import type { SituationEvent, SituationKind } from '../rules/events.ts';
+import { renderSnapshot, type SnapshotBox } from '../snapshot.ts';
+import type { TrackSnapshot } from '../track/tracker.ts';
+import type { FrameHeader } from '../slots/frame-message.ts';
+import { FrameJpegDecoder } from '../slots/frame-jpeg.ts';
+import type { TrafficCountBuffer } from './traffic-counts.ts';
+
+const framesAnalysed = counter('cityops_analysis_frames_total', 'frames analysed by this analytics worker');
+const framesSkipped = counter('cityops_analysis_frames_skipped_total', 'frames received but not analysed, by reason', ['reason']);
+const alertFailures = counter('cityops_analysis_alert_failures_total', 'situations that could not be raised or cleared as alerts');
+
+const SEVERITY: Record<SituationKind, AlertSeverity> = { crowd: 'major', wrong_way: 'major', stalled_vehicle: 'minor', congestion: 'minor' };
+const TITLE: Record<SituationKind, (where: string) => LocalisedText> = {
+  crowd: (where) => ({ vi: `Đám đông tại ${where}`, en: `Crowd at ${where}` }),
+  stalled_vehicle: (where) => ({ vi: `Xe dừng bất thường tại ${where}`, en: `Stalled vehicle at ${where}` }),
+  wrong_way: (where) => ({ vi: `Xe đi ngược chiều tại ${where}`, en: `Wrong-way vehicle at ${where}` }),
+  congestion: (where) => ({ vi: `Ùn tắc tại ${where}`, en: `Congestion at ${where}` }),
+};
+const ENDED: LocalisedText = { vi: 'Tình huống đã kết thúc (phân tích hình ảnh)', en: 'The situation ended (video analysis)' };
+
+export interface CameraSessionDeps {
+  cameraId: string;
+  cameraName: string;
+  config: AnalysisConfig;
+  detector: Detector;
+  alerts: AlertRaiser;
+  counts: TrafficCountBuffer;
+  logger: Logger;
+  /** Called after each analysed frame (progress for the slot table). */
+  onAnalysed: (cameraId: string) => void;
+  /** A frame waits: the worker calls analysePending() when the detector has room. */
+  onReady: (session: CameraSession) => void;
+}
+
+export class CameraSession {
+  private readonly analysis: CameraAnalysis;
+  private readonly decoder = new FrameJpegDecoder();
+  private pending?: { header: FrameHeader; jpeg: Buffer };
+  private working?: Promise<void>;
+  private alertChain: Promise<void> = Promise.resolve();
+  private lastTimestampMs = Number.NEGATIVE_INFINITY;
+  private closed = false;
+  frames = 0;
+  /** Since when a frame has been waiting (the oldest wait, so cameras are served fairly). */
+  waitingSinceMs = 0;
+
+  constructor(private readonly deps: CameraSessionDeps) {
+    this.analysis = new CameraAnalysis({ config: deps.config, detector: deps.detector });
+  }
+
+  get cameraId(): string {
+    return this.deps.cameraId;
+  }
+
+  get hasPending(): boolean {
+    return this.pending !== undefined && !this.closed;
+  }
+
+  /** A frame arrived: it waits (replacing an older waiting one) until the worker runs analysePending. */
+  offer(header: FrameHeader, jpeg: Buffer): void {
+    if (this.closed) return;
+    if (header.ts <= this.lastTimestampMs) {
+      framesSkipped.inc({ reason: 'out_of_order' });
+      return;
+    }
+    if (this.pending) framesSkipped.inc({ reason: 'superseded' });
+    else this.waitingSinceMs = Date.now();
+    // The MQTT payload buffer is not reused by the client: keeping a reference is safe.
+    this.pending = { header, jpeg };
+    if (!this.working) this.deps.onReady(this);
+  }
+
+  /** Analyses the waiting frame (if any); frames arriving meanwhile make the session ready again after. */
+  analysePending(): Promise<void> {
+    if (this.working) return this.working;
+    this.working = (async () => {
+      const next = this.pending;
+      this.pending = undefined;
+      if (!next || this.closed || next.header.ts <= this.lastTimestampMs) return;
+      try {
+        await this.analyse(next.header, next.jpeg);
+      } catch (error) {
+        framesSkipped.inc({ reason: 'failed' });
+        this.deps.logger.warn({ err: error, cameraId: this.deps.cameraId }, 'a frame could not be analysed');
+      }
+    })().finally(() => {
+      this.working = undefined;
+      if (this.hasPending) this.deps.onReady(this);
+    });
+    return this.working;
+  }
+
+  /** Stops taking frames, finishes the one in progress and the alert calls already made. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pending = undefined;
+    await this.working;
+    await this.alertChain;
+  }
+
+  private async analyse(header: FrameHeader, jpeg: Buffer): Promise<void> {
+    const { detector } = this.deps;
+    const decoded = await this.decoder.decode(jpeg, detector.inputWidth, detector.inputHeight);
+    const frame: RawFrame = {
+      ...decoded,
+      ...(header.sourceWidth && header.sourceHeight ? { letterboxedFrom: { width: header.sourceWidth, height: header.sourceHeight } } : {}),
+    };
+    if (this.closed) return;
+    const result = await this.analysis.process(frame, header.ts);
+    this.lastTimestampMs = header.ts;
+    this.frames++;
+    framesAnalysed.inc();
+    for (const crossing of result.crossings) this.deps.counts.add(this.deps.cameraId, crossing);
+    for (const event of result.events) this.report(event, frame, result.tracks);
+    this.deps.onAnalysed(this.deps.cameraId);
+  }
+
+  /** Situations become alerts in order, one call at a time per camera; the snapshot is taken now. */
+  private report(event: SituationEvent, frame: RawFrame, tracks: TrackSnapshot[]): void {
+    const key = { sourceType: 'camera' as const, sourceId: this.deps.cameraId, kind: event.kind, zoneId: event.zoneId };
+    // renderSnapshot copies the frame before its first await: the decoder may reuse its buffer after this.
+    const snapshot = event.phase === 'end' ? undefined : renderSnapshot(frame, boxesFor(event, tracks)).catch(() => undefined);
+    this.alertChain = this.alertChain.then(async () => {
+      try {
+        if (event.phase === 'end') {
+          await this.deps.alerts.clear(key, ENDED);
+          return;
+        }
+        await this.deps.alerts.raise({
+          ...key,
+          severity: SEVERITY[event.kind],
+          title: TITLE[event.kind](`${this.deps.cameraName} (${event.zoneId})`),
+          observedAt: new Date(event.timestampMs),
+          evidence: {
+            snapshotJpeg: await snapshot,
+            data: {
+              situationId: event.situationId,
+              phase: event.phase,
+              class: event.class,
+              trackId: event.trackId,
+              ...(event.count !== undefined ? { count: event.count } : {}),
+              durationSeconds: event.durationSeconds,
+            },
+          },
+        });
+      } catch (error) {
+        alertFailures.inc();
+        this.deps.logger.warn({ err: error, cameraId: this.deps.cameraId, kind: event.kind, phase: event.phase }, 'could not report a situation to the alerts API');
+      }
+    });
+  }
+}
+
+/** The tracks the situation is about: the one track, or every track of the classes a zone rule counts. */
+function boxesFor(event: SituationEvent, tracks: TrackSnapshot[]): SnapshotBox[] {
+  const relevant =
+    event.trackId !== null
+      ? tracks.filter((track) => track.id === event.trackId)
+      : tracks.filter((track) => (event.kind === 'crowd' ? track.class === 'person' : track.class !== 'person' && track.class !== 'bicycle'));
+  return relevant.map((track) => ({ box: track.box, label: `${track.class} #${track.id}` }));
+}

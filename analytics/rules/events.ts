@@ -1,0 +1,37 @@
+import type { CityClass } from '../detect/types.ts';
+
+export const SITUATION_KINDS = ['crowd', 'stalled_vehicle', 'wrong_way', 'congestion'] as const;
+export type SituationKind = (typeof SITUATION_KINDS)[number];
+
+/**
+ * One situation (a crowd in a zone, one stalled vehicle...) produces one `start`, then `update`s at
+ * most every few seconds while it changes, then one `end`: the alerts API raises on start, updates
+ * the same alert on update, clears it on end.
+ */
+export interface SituationEvent {
+  kind: SituationKind;
+  phase: 'start' | 'update' | 'end';
+  /** Stable for the whole situation, e.g. `crowd:plaza` or `wrong_way:road:17`. */
+  situationId: string;
+  zoneId: string;
+  timestampMs: number;
+  /** The class involved: `person` for crowds, the vehicle's class for per-track rules, null for congestion. */
+  class: CityClass | null;
+  trackId: number | null;
+  /** Persons or vehicles in the zone, for zone-wide situations. */
+  count?: number;
+  /** How long the condition has held, in seconds. */
+  durationSeconds: number;
+}
+
+export interface LineCrossing {
+  lineId: string;
+  trackId: number;
+  class: CityClass;
+  /** `+` when the track moved from the side where cross(to−from, p−from) < 0 to where it is > 0. */
+  direction: '+' | '-';
+  timestampMs: number;
+}
+
+/** Tracks per zone and class that were seen in the current frame. */
+export type ZoneOccupancy = Record<string, Partial<Record<CityClass, number>>>;

@@ -1,0 +1,37 @@
+// The active alerts as an Atom feed (RFC 4287): the simplest way for another system or a feed
+// reader to follow them. Each entry links to its CAP document, as CAP feeds customarily do.
+import { KIND_NAMES } from './kinds.ts';
+import type { AlertView } from './view.ts';
+import { element, emptyElement, parent } from './xml.ts';
+
+export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string; language: 'vi' | 'en'; generatedAt: Date }): string {
+  const { baseUrl, language } = options;
+  const updated = alerts.reduce((latest, alert) => (alert.lastSeenAt > latest ? alert.lastSeenAt : latest), options.generatedAt.toISOString());
+  const entries = alerts.map((alert) =>
+    parent('entry', [
+      element('id', `urn:cityops:alert:${alert.id}`),
+      element('title', `[${alert.severity}] ${alert.title[language]}`),
+      element('updated', alert.lastSeenAt),
+      element('published', alert.firstSeenAt),
+      element('summary', alert.description[language] || alert.title[language]),
+      emptyElement('category', { term: alert.kind, label: KIND_NAMES[alert.kind][language] }),
+      emptyElement('link', { rel: 'alternate', type: 'application/cap+xml', href: `${baseUrl}/api/alerts/${alert.id}/cap` }),
+      ...(alert.lat !== null && alert.lon !== null ? [element('georss:point', `${alert.lat} ${alert.lon}`)] : []),
+    ]),
+  );
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    parent(
+      'feed',
+      [
+        element('id', 'urn:cityops:alerts:active'),
+        element('title', language === 'vi' ? 'CityOps: cảnh báo đang mở' : 'CityOps: active alerts'),
+        element('updated', updated),
+        parent('author', [element('name', 'CityOps')]),
+        emptyElement('link', { rel: 'self', type: 'application/atom+xml', href: `${baseUrl}/api/alerts/feed.atom?lang=${language}` }),
+        ...entries,
+      ],
+      { xmlns: 'http://www.w3.org/2005/Atom', 'xmlns:georss': 'http://www.georss.org/georss', 'xml:lang': language },
+    )
+  );
+}

@@ -1,0 +1,115 @@
+// Every change of an alert is a row in alert_events written in the transaction that made it, with
+// the rooms that may see it (recordAlertChange; raise.ts writes its own in the same statement as the
+// alert). When the
+// transaction commits, PostgreSQL numbers the change in commit order (alert_events.position, the
+// public eventId and the live clients' resync cursor) and sends the live messages (migration 0011).
+// After the commit, the writer reads the numbered event back (committedAlertEvent) and sends the
+// MQTT copy for other city systems (copyToMqtt).
+import type { MqttClient } from 'mqtt';
+import type { Actor } from '../audit.ts';
+import type { Queryable } from '../database/pool.ts';
+import { liveRooms } from '../live/rooms.ts';
+import { counter } from '../metrics.ts';
+import type { AlertState } from './types.ts';
+import type { AlertView } from './view.ts';
+
+export interface AlertEventMessage {
+  eventId: number;
+  type: string;
+  at: string;
+  actor: { username: string };
+  note?: string;
+  alert: AlertView;
+}
+
+export interface AlertRemovedMessage {
+  eventId: number;
+  alertId: number;
+}
+
+export interface AlertChange {
+  alertId: number;
+  type: string;
+  fromState: AlertState | null;
+  /** State and team after the change. */
+  toState: AlertState;
+  teamId: number | null;
+  actor: Actor;
+  note?: string;
+  /** The team the alert was assigned to before this change, when it changed. */
+  previousTeamId?: number | null;
+}
+
+const alertEvents = counter('cityops_alert_events_total', 'alert changes recorded (published live at commit), by type', ['type']);
+const mqttCopies = counter('cityops_alert_mqtt_copies_total', 'alert changes copied to MQTT, by outcome', ['outcome']);
+
+/** Rooms that may see an alert: the command room, and the field team it is assigned to. */
+export function alertRooms(teamId: number | null): string[] {
+  const rooms = liveRooms.staff();
+  if (teamId !== null) rooms.push(liveRooms.team(teamId));
+  return rooms;
+}
+
+/**
+ * Records the change in the caller's transaction; returns the event row's internal id. Its
+ * eventId, the view it carries and its live delivery come at commit (migrations 0011, 0012).
+ */
+export async function recordAlertChange(tx: Queryable, change: AlertChange): Promise<number> {
+  const inserted = await tx.query(
+    `INSERT INTO alert_events (alert_id, type, from_state, to_state, user_id, username, note, team_id, previous_team_id, alert, live_rooms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', $10) RETURNING id`,
+    [
+      change.alertId,
+      change.type,
+      change.fromState,
+      change.toState,
+      change.actor.userId ?? null,
+      change.actor.username,
+      change.note ?? null,
+      change.teamId,
+      change.previousTeamId ?? null,
+      alertRooms(change.teamId),
+    ],
+  );
+  countAlertEvent(change.type);
+  return Number(inserted.rows[0].id);
+}
+
+export const countAlertEvent = (type: string) => alertEvents.inc({ type });
+
+/** The columns eventMessageFromRow reads, from alert_events. */
+export const EVENT_MESSAGE_COLUMNS = `position, type, at, username, note, alert`;
+
+export function eventMessageFromRow(row: Record<string, unknown>): AlertEventMessage {
+  return {
+    eventId: Number(row.position),
+    type: String(row.type),
+    at: (row.at as Date).toISOString(),
+    actor: { username: String(row.username) },
+    ...(row.note ? { note: String(row.note) } : {}),
+    alert: row.alert as AlertView,
+  };
+}
+
+/** The event as clients received it, read back after the commit that numbered it. */
+export async function committedAlertEvent(db: Queryable, eventRowId: number): Promise<AlertEventMessage> {
+  const result = await db.query(`SELECT ${EVENT_MESSAGE_COLUMNS} FROM alert_events WHERE id = $1`, [eventRowId]);
+  return eventMessageFromRow(result.rows[0]);
+}
+
+export const mqttTopicOf = (alert: Pick<AlertView, 'districtId' | 'kind'>) => `cityops/alerts/${alert.districtId ?? 'none'}/${alert.kind}`;
+
+/**
+ * The copy other city systems read: `cityops/alerts/{district}/{kind}` ('none' without a district),
+ * QoS 1, JSON `{ eventId, type, at, alert }`. Sent after the commit and not awaited: the alert is
+ * already safe in PostgreSQL, and a broker outage must not hold up the producer (mqtt.js queues the
+ * message until it reconnects). Outcomes are counted.
+ */
+export function copyToMqtt(mqtt: MqttClient | undefined, message: AlertEventMessage): void {
+  if (!mqtt) return;
+  const payload = JSON.stringify({ eventId: message.eventId, type: message.type, at: message.at, alert: message.alert });
+  mqtt.publishAsync(mqttTopicOf(message.alert), payload, { qos: 1 }).then(
+    () => mqttCopies.inc({ outcome: 'sent' }),
+    () => mqttCopies.inc({ outcome: 'failed' }),
+  );
+}

@@ -1,0 +1,139 @@
+// What people do with an alert: acknowledge, assign to a field team, resolve, close, add a note or a
+// photo. Each action is checked against the lifecycle rules (transitions.ts) and the user's teams,
+// then applied, audited and numbered as an alert event in one transaction.
+import type { MqttClient } from 'mqtt';
+import { recordAudit, type Actor } from '../audit.ts';
+import type { UserRole } from '../auth/roles.ts';
+import { withTransaction, type Database } from '../database/pool.ts';
+import { AppError, badRequest, forbidden, notFound } from '../errors.ts';
+import { counter } from '../metrics.ts';
+import { committedAlertEvent, copyToMqtt, recordAlertChange, type AlertEventMessage } from './changes.ts';
+import { decideTransition, type AlertAction } from './transitions.ts';
+import type { AlertState } from './types.ts';
+import { teamsOfUser } from './teams.ts';
+
+export interface AlertActionDeps {
+  db: Database;
+  mqtt?: MqttClient;
+  noteMaxChars: number;
+}
+
+export interface AlertPhoto {
+  bytes: Buffer;
+  contentType: string;
+  width: number;
+  height: number;
+}
+
+export interface AlertActionInput {
+  alertId: number;
+  action: AlertAction;
+  user: { id: number; role: UserRole };
+  actor: Actor;
+  note?: string;
+  /** assign: the team that takes the alert. */
+  teamId?: number;
+  /** photo: the checked image. */
+  photo?: AlertPhoto;
+}
+
+const actions = counter('cityops_alert_actions_total', 'actions people took on alerts, by action and outcome', ['action', 'outcome']);
+
+// Timestamp column set by each event type (the first time only for acknowledged).
+const STAMPS: Record<string, string> = {
+  acknowledged: 'acknowledged_at = now()',
+  team_acknowledged: 'team_acknowledged_at = now()',
+  assigned: 'assigned_at = now(), acknowledged_at = COALESCE(acknowledged_at, now()), team_acknowledged_at = NULL',
+  resolved: 'resolved_at = now()',
+  closed: 'closed_at = now()',
+};
+
+export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput): Promise<AlertEventMessage> {
+  const note = input.note?.trim() || undefined;
+  if (note && note.length > deps.noteMaxChars) throw badRequest(`note is ${note.length} characters; at most ${deps.noteMaxChars}`, 'note');
+  if ((input.action === 'note') && !note) throw badRequest('a note needs text', 'note');
+  if (input.action === 'assign' && input.teamId === undefined) throw badRequest('name the team to assign the alert to', 'teamId');
+  if (input.action === 'photo' && !input.photo) throw badRequest('attach the photo', 'photo');
+
+  try {
+    const eventRowId = await withTransaction(deps.db, async (tx) => {
+      const current = await tx.query(`SELECT state, assigned_team_id FROM alerts WHERE id = $1 FOR UPDATE`, [input.alertId]);
+      if (!current.rowCount) throw notFound(`alert ${input.alertId}`);
+      const state = current.rows[0].state as AlertState;
+      const assignedTeamId = current.rows[0].assigned_team_id === null ? null : Number(current.rows[0].assigned_team_id);
+
+      const asFieldTeam = input.user.role === 'field';
+      if (asFieldTeam) {
+        const teams = (await teamsOfUser(tx, input.user.id)).map((team) => team.teamId);
+        if (assignedTeamId === null || !teams.includes(assignedTeamId)) throw forbidden(`alert ${input.alertId} is not assigned to your team`);
+      }
+      const outcome = decideTransition({ action: input.action, state, asFieldTeam });
+      if (!outcome.allowed) throw new AppError(409, 'invalid_transition', outcome.reason, 'state');
+
+      let newTeamId = assignedTeamId;
+      if (input.action === 'assign') {
+        const team = await tx.query(`SELECT id FROM teams WHERE id = $1`, [input.teamId]);
+        if (!team.rowCount) throw badRequest(`team ${input.teamId} does not exist`, 'teamId');
+        newTeamId = input.teamId!;
+      }
+      const stamp = STAMPS[outcome.eventType];
+      if (outcome.toState !== state || stamp || newTeamId !== assignedTeamId) {
+        await tx.query(`UPDATE alerts SET state = $2, assigned_team_id = $3${stamp ? `, ${stamp}` : ''} WHERE id = $1`, [
+          input.alertId,
+          outcome.toState,
+          newTeamId,
+        ]);
+      }
+
+      const eventRowId = await recordAlertChange(tx, {
+        alertId: input.alertId,
+        type: outcome.eventType,
+        fromState: state,
+        toState: outcome.toState,
+        teamId: newTeamId,
+        actor: input.actor,
+        note,
+        previousTeamId: newTeamId !== assignedTeamId ? assignedTeamId : undefined,
+      });
+      let photoId: number | undefined;
+      if (input.photo) {
+        const photo = await tx.query(
+          `INSERT INTO alert_media (alert_id, kind, content_type, width, height, bytes, user_id, username)
+           VALUES ($1, 'photo', $2, $3, $4, $5, $6, $7) RETURNING id`,
+          [input.alertId, input.photo.contentType, input.photo.width, input.photo.height, input.photo.bytes, input.actor.userId ?? null, input.actor.username],
+        );
+        photoId = Number(photo.rows[0].id);
+      }
+      if (note) {
+        await tx.query(`INSERT INTO alert_notes (alert_id, event_id, user_id, username, text) VALUES ($1, $2, $3, $4, $5)`, [
+          input.alertId,
+          eventRowId,
+          input.actor.userId ?? null,
+          input.actor.username,
+          note,
+        ]);
+      }
+      await recordAudit(tx, input.actor, {
+        action: input.action === 'acknowledge' && asFieldTeam ? 'team_acknowledge' : input.action,
+        entityType: 'alert',
+        entityId: String(input.alertId),
+        details: {
+          fromState: state,
+          toState: outcome.toState,
+          eventRowId,
+          ...(newTeamId !== assignedTeamId ? { teamId: newTeamId, previousTeamId: assignedTeamId } : {}),
+          ...(note ? { noteChars: note.length } : {}),
+          ...(photoId ? { photoId } : {}),
+        },
+      });
+      return eventRowId;
+    });
+    actions.inc({ action: input.action, outcome: 'done' });
+    const message = await committedAlertEvent(deps.db, eventRowId);
+    copyToMqtt(deps.mqtt, message);
+    return message;
+  } catch (error) {
+    actions.inc({ action: input.action, outcome: error instanceof AppError ? error.code : 'error' });
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+// The contract every alert producer codes against (camera ingest, vision analytics, sensor rules).
+// Implemented in core/alerts/raise.ts. Keep it small and stable.
+
+export const ALERT_KINDS = [
+  'crowd',
+  'stalled_vehicle',
+  'wrong_way',
+  'congestion',
+  'camera_offline',
+  'camera_tamper',
+  'sensor_level',
+  'sensor_rate_of_rise',
+  'sensor_offline',
+  'manual',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const ALERT_SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export const ALERT_STATES = ['new', 'acknowledged', 'assigned', 'resolved', 'closed'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export type AlertSourceType = 'camera' | 'sensor' | 'system';
+
+/** One situation: while an alert with this key is open, new triggers update it instead of creating another. */
+export interface AlertKey {
+  sourceType: AlertSourceType;
+  sourceId: string;
+  kind: AlertKind;
+  /** Zone, line or rule inside the source; '' when the whole device is concerned. */
+  zoneId?: string;
+}
+
+export interface LocalisedText {
+  vi: string;
+  en: string;
+}
+
+export interface AlertTrigger extends AlertKey {
+  severity: AlertSeverity;
+  title: LocalisedText;
+  description?: LocalisedText;
+  /** Defaults to the source device's registered location and district. */
+  lat?: number;
+  lon?: number;
+  districtId?: string;
+  /** When the condition was observed (defaults to now). */
+  observedAt?: Date;
+  evidence?: {
+    /** JPEG bytes, stored with the alert (e.g. a frame with boxes drawn). */
+    snapshotJpeg?: Buffer;
+    /** Any JSON: the readings, detections or numbers that triggered the alert. */
+    data?: Record<string, unknown>;
+  };
+}
+
+export interface RaisedAlert {
+  alertId: number;
+  /** false when an open alert for the same key was updated (count, last seen, severity escalation). */
+  created: boolean;
+  severity: AlertSeverity;
+  occurrences: number;
+}
+
+/** What producers depend on: raise (create or update) and auto-clear when the condition ends. */
+export interface AlertRaiser {
+  raise(trigger: AlertTrigger): Promise<RaisedAlert>;
+  /** Marks the open alert for this key as auto-cleared (not deleted); no-op when none is open. */
+  clear(key: AlertKey, reason?: LocalisedText): Promise<{ alertId: number } | undefined>;
+}

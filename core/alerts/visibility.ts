@@ -1,0 +1,21 @@
+// Who may see which alert. Command-room staff see every alert; a field user sees the alerts assigned
+// to one of their teams. Used by REST routes, live snapshots and replays alike.
+import { CAN_VIEW, type UserRole } from '../auth/roles.ts';
+import type { Queryable } from '../database/pool.ts';
+import { forbidden } from '../errors.ts';
+import { teamsOfUser } from './teams.ts';
+
+/** null = sees everything; otherwise the team ids whose alerts the user sees. */
+export type AlertScope = number[] | null;
+
+export async function alertScopeOf(db: Queryable, user: { id: number; role: UserRole }): Promise<AlertScope> {
+  if (CAN_VIEW.includes(user.role)) return null;
+  return (await teamsOfUser(db, user.id)).map((team) => team.teamId);
+}
+
+export const canSee = (scope: AlertScope, alert: { assignedTeamId: number | null }) =>
+  scope === null || (alert.assignedTeamId !== null && scope.includes(alert.assignedTeamId));
+
+export function assertCanSee(scope: AlertScope, alert: { id: number; assignedTeamId: number | null }): void {
+  if (!canSee(scope, alert)) throw forbidden(`alert ${alert.id} is not assigned to your team`);
+}

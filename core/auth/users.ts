@@ -1,0 +1,72 @@
+// Users repository and the first-admin bootstrap.
+import type { Queryable } from '../database/pool.ts';
+import { generateOneTimePassword, hashPassword } from './passwords.ts';
+import type { UserRole } from './roles.ts';
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  role: UserRole;
+  mustChangePassword: boolean;
+  disabled: boolean;
+  language: 'vi' | 'en';
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+const columns = `id, username, display_name AS "displayName", role, must_change_password AS "mustChangePassword",
+  disabled, language`;
+
+export async function findUserByUsername(db: Queryable, username: string): Promise<UserWithHash | undefined> {
+  const result = await db.query(`SELECT ${columns}, password_hash AS "passwordHash" FROM users WHERE username = $1`, [
+    username,
+  ]);
+  return result.rows[0];
+}
+
+export async function findUserById(db: Queryable, id: number): Promise<User | undefined> {
+  const result = await db.query(`SELECT ${columns} FROM users WHERE id = $1`, [id]);
+  return result.rows[0];
+}
+
+export async function listUsers(db: Queryable): Promise<User[]> {
+  return (await db.query(`SELECT ${columns} FROM users ORDER BY username`)).rows;
+}
+
+export async function createUser(
+  db: Queryable,
+  input: { username: string; password: string; role: UserRole; displayName?: string; mustChangePassword?: boolean },
+): Promise<User> {
+  const result = await db.query(
+    `INSERT INTO users (username, display_name, role, password_hash, must_change_password)
+     VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+    [input.username, input.displayName ?? input.username, input.role, await hashPassword(input.password), input.mustChangePassword ?? false],
+  );
+  return result.rows[0];
+}
+
+export async function setPassword(db: Queryable, userId: number, password: string): Promise<void> {
+  await db.query(`UPDATE users SET password_hash = $2, must_change_password = false, updated_at = now() WHERE id = $1`, [
+    userId,
+    await hashPassword(password),
+  ]);
+}
+
+/**
+ * Creates the first admin when there is no user yet and returns its one-time password (shown once,
+ * at start); the admin must change it at first login. Returns undefined when users already exist.
+ */
+export async function ensureFirstAdmin(db: Queryable, username: string): Promise<string | undefined> {
+  const existing = await db.query('SELECT 1 FROM users LIMIT 1');
+  if (existing.rowCount) return undefined;
+  const password = generateOneTimePassword();
+  const result = await db.query(
+    `INSERT INTO users (username, display_name, role, password_hash, must_change_password)
+     VALUES ($1, 'Administrator', 'admin', $2, true) ON CONFLICT (username) DO NOTHING RETURNING id`,
+    [username, await hashPassword(password)],
+  );
+  return result.rowCount ? password : undefined;
+}

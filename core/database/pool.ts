@@ -1,0 +1,65 @@
+// PostgreSQL access through node-postgres. One pool per process; repositories take a Queryable so the
+// same SQL runs on the pool or inside a transaction.
+import pg from 'pg';
+import { redactUrl, type Logger } from '../logger.ts';
+import { backoffMs, sleep } from '../lifecycle.ts';
+
+export type Database = pg.Pool;
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+// Counts and sums come back as JS numbers: our counts fit in 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export function createDatabase(url: string, max = 10): Database {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: 'cityops' });
+  // A client losing its server (database restart, fast shutdown) must not crash the process: pg emits
+  // 'error' on an idle pooled client, and on a checked-out client between two queries, where nobody
+  // listens. The caller's next query on that client fails and is handled where it is made.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+/** Runs `work` in one transaction; `mode` adds e.g. 'ISOLATION LEVEL REPEATABLE READ READ ONLY'. */
+export async function withTransaction<T>(
+  db: Database,
+  work: (client: pg.PoolClient) => Promise<T>,
+  mode = '',
+): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query(mode ? `BEGIN ${mode}` : 'BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Waits for the database at start with exponential backoff, logging a clear reason each time. */
+export async function waitForDatabase(
+  db: Database,
+  url: string,
+  logger: Logger,
+  { attempts = 8, maxDelayMs = 10_000 } = {},
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.query('SELECT 1');
+      return;
+    } catch (error) {
+      const reason = (error as Error).message;
+      if (attempt + 1 >= attempts) {
+        throw new Error(`database unreachable at ${redactUrl(url)} after ${attempts} attempts: ${reason}`);
+      }
+      const delay = backoffMs(attempt, 500, maxDelayMs);
+      logger.warn({ attempt: attempt + 1, delayMs: delay, reason }, 'database not reachable yet, retrying');
+      await sleep(delay);
+    }
+  }
+}

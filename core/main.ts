@@ -1,0 +1,151 @@
+// CityOps entry point: `npm start` (every role, embedded database and broker by default) or
+// `npm start -- --role sensor-ingest` (one role, against DATABASE_URL and MQTT_URL).
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { Component } from './lifecycle.ts';
+import { createDatabase, waitForDatabase } from './database/pool.ts';
+import { migrate } from './database/migrate.ts';
+import { EmbeddedDatabase } from './database/embedded.ts';
+import { PartitionMaintainer } from './database/partition-maintainer.ts';
+import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
+import { connectMqtt } from './mqtt/connect.ts';
+import { SecretBox } from './secret-box.ts';
+import { ensureFirstAdmin } from './auth/users.ts';
+import { roleModules } from './roles.ts';
+import type { RoleContext } from './role-context.ts';
+
+export interface RunningSystem {
+  config: Config;
+  dashboardUrl: string;
+  oneTimeAdminPassword?: string;
+  stop(): Promise<void>;
+}
+
+/** Reads (or creates once) a random secret kept in DATA_DIR, for embedded-mode service accounts. */
+function localSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export async function startSystem(config: Config, logger: Logger): Promise<RunningSystem> {
+  const started: Component[] = [];
+  const startNow = async (component: Component) => {
+    await component.start();
+    started.push(component);
+  };
+  const stopAll = async () => {
+    for (const component of started.reverse()) await component.stop().catch(() => {});
+  };
+
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (config.embeddedDatabase) {
+      const embedded = new EmbeddedDatabase(config.dataDir, config.EMBEDDED_DATABASE_PORT, logger);
+      await startNow(embedded);
+      databaseUrl = embedded.url;
+    }
+    const db = createDatabase(databaseUrl!, 20);
+    started.push({ name: 'database-pool', start: async () => {}, stop: () => db.end() });
+    await waitForDatabase(db, databaseUrl!, logger);
+    const caps = await migrate(db, logger);
+    logger.info({ timescale: caps.timescale }, caps.timescale ? 'TimescaleDB found: hypertables in use' : 'plain PostgreSQL: daily range partitions in use');
+    const secretBox = SecretBox.fromConfig(config.SECRET_KEY, config.dataDir);
+
+    if (config.embeddedBroker) {
+      const servicePassword = localSecret(config.dataDir, 'mqtt-service.password');
+      const { authenticateSensorDevice } = await import('@cityops/devices/sensor-repository');
+      const broker = new EmbeddedBroker({
+        port: config.EMBEDDED_MQTT_PORT,
+        serviceUsername: 'cityops',
+        servicePassword,
+        devices: { authenticate: (username, password) => authenticateSensorDevice(db, secretBox, username, password) },
+        logger,
+      });
+      await startNow(broker);
+      config = { ...config, MQTT_URL: broker.url, MQTT_USERNAME: 'cityops', MQTT_PASSWORD: servicePassword };
+    }
+
+    const context: RoleContext = {
+      config,
+      db,
+      caps,
+      logger,
+      secretBox,
+      connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
+    };
+    await startNow(new PartitionMaintainer(db, caps, logger));
+
+    let oneTimeAdminPassword: string | undefined;
+    if (config.roles.includes('api')) oneTimeAdminPassword = await ensureFirstAdmin(db, config.ADMIN_USERNAME);
+    if (config.simulate) {
+      const { seedDemoDevices } = await import('@cityops/devices/demo-seed');
+      await seedDemoDevices(context);
+    }
+    // Simulated devices start before the roles and so stop after them: a deliberate shutdown must
+    // not look like every camera and sensor going offline at once.
+    if (config.simulate) {
+      const { createSimulation } = await import('@cityops/ingest/simulation');
+      await startNow(await createSimulation(context));
+    }
+    for (const role of config.roles) {
+      const module = await roleModules[role]();
+      const component = await module.createRole(context);
+      await startNow(component);
+      logger.info({ role }, 'role started');
+    }
+    const dashboardUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}/`;
+    return { config, dashboardUrl, oneTimeAdminPassword, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`cityops: ${error.message}\nSee README.md, section "Configuration".`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  let system: RunningSystem;
+  try {
+    system = await startSystem(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'CityOps could not start');
+    console.error(`cityops: could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (config.roles.includes('api')) {
+    // Printed plainly (not as JSON) so a person starting CityOps sees it at once.
+    console.log(`\n  CityOps dashboard: ${system.dashboardUrl}`);
+    if (system.oneTimeAdminPassword) {
+      console.log(`  First admin: ${config.ADMIN_USERNAME} / one-time password: ${system.oneTimeAdminPassword}`);
+      console.log('  (you must choose a new password at first login; this is shown only once)\n');
+    }
+  }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await system.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();

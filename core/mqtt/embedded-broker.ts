@@ -1,0 +1,102 @@
+// The embedded default broker: aedes (MQTT 3.1.1) on loopback. Production uses Mosquitto or EMQX
+// (MQTT 5, shared subscriptions); sensor-ingest detects which it talks to.
+// Access control mirrors the production broker's ACL: the CityOps service account may do anything;
+// a sensor device may publish only to its own reading topic and subscribe to nothing.
+import { createServer, type Server } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { Aedes } from 'aedes';
+import type { Component } from '../lifecycle.ts';
+import type { Logger } from '../logger.ts';
+import { counter } from '../metrics.ts';
+
+const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
+
+export interface DeviceAuthenticator {
+  /** Returns the sensor id these credentials belong to, or undefined. */
+  authenticate(username: string, password: string): Promise<string | undefined>;
+}
+
+export const sensorReadingTopic = (sensorId: string) => `cityops/sensors/${sensorId}/reading`;
+
+export class EmbeddedBroker implements Component {
+  readonly name = 'embedded-mqtt';
+  private broker?: Aedes;
+  private server?: Server;
+  actualPort = 0;
+
+  constructor(
+    private readonly options: {
+      port: number;
+      host?: string;
+      serviceUsername: string;
+      servicePassword: string;
+      devices: DeviceAuthenticator;
+      logger: Logger;
+    },
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.actualPort}`;
+  }
+
+  async start(): Promise<void> {
+    const { serviceUsername, servicePassword, devices, logger } = this.options;
+    const broker = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        const given = password?.toString() ?? '';
+        if (!username) {
+          brokerRejections.inc({ reason: 'anonymous' });
+          return done(Object.assign(new Error('anonymous connections are not allowed'), { returnCode: 4 as const }), false);
+        }
+        if (username === serviceUsername) {
+          const ok = given.length === servicePassword.length && timingSafeEqual(Buffer.from(given), Buffer.from(servicePassword));
+          if (!ok) brokerRejections.inc({ reason: 'bad_service_password' });
+          return ok ? done(null, true) : done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
+        }
+        devices
+          .authenticate(username, given)
+          .then((sensorId) => {
+            if (!sensorId) {
+              brokerRejections.inc({ reason: 'bad_device_credentials' });
+              return done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
+            }
+            (client as unknown as { sensorId?: string }).sensorId = sensorId;
+            done(null, true);
+          })
+          .catch((error) => {
+            logger.warn({ err: error }, 'device authentication failed');
+            done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+          });
+      },
+      authorizePublish: (client, packet, done) => {
+        const sensorId = (client as unknown as { sensorId?: string } | null)?.sensorId;
+        if (!client || !sensorId) return done(null); // broker-internal or service account
+        if (packet.topic === sensorReadingTopic(sensorId)) return done(null);
+        brokerRejections.inc({ reason: 'acl_publish' });
+        done(new Error(`device ${sensorId} may only publish to ${sensorReadingTopic(sensorId)}`));
+      },
+      authorizeSubscribe: (client, subscription, done) => {
+        const sensorId = (client as unknown as { sensorId?: string }).sensorId;
+        if (!sensorId) return done(null, subscription);
+        brokerRejections.inc({ reason: 'acl_subscribe' });
+        done(new Error('devices may not subscribe'));
+      },
+    });
+    this.broker = broker;
+    this.server = createServer(broker.handle);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const address = this.server.address();
+    this.actualPort = typeof address === 'object' && address ? address.port : this.options.port;
+    logger.info({ port: this.actualPort }, 'embedded MQTT broker listening');
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.broker = undefined;
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,98 @@
+// Live alerts on the api role's socket.io server (protocol: REALTIME.md). Sockets join their teams'
+// rooms at connect; each connection that socket.io did not recover gets an `alerts:sync` (a replay
+// after the handshake's cursor, or a snapshot); clients may ask for one again with `alerts:sync`.
+// Alert changes themselves arrive from any process through core/live (see core/alerts/changes.ts).
+import type { Server } from 'socket.io';
+import { z } from 'zod';
+import { alertsSince, alertsSnapshot, type AlertsSync } from '@cityops/core/alerts/repository';
+import { teamsOfUser } from '@cityops/core/alerts/teams';
+import { alertScopeOf } from '@cityops/core/alerts/visibility';
+import { liveRooms } from '@cityops/core/live/rooms';
+import { counter } from '@cityops/core/metrics';
+import type { ApiContext } from './context.ts';
+import type { CityOpsSocket } from './realtime.ts';
+import { refuseSocketMessage } from './realtime.ts';
+
+const syncs = counter('cityops_alert_syncs_total', 'alert syncs sent to live clients, by mode', ['mode']);
+const cursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const syncRequestSchema = z.object({ after: cursorSchema.optional() }).strict();
+
+export function attachAlertRealtime(io: Server, context: ApiContext): void {
+  const { db } = context;
+
+  // After the session check (realtime.ts): the rooms of the user's field teams and their districts.
+  io.use(async (socket, next) => {
+    try {
+      const user = (socket as unknown as CityOpsSocket).data.user;
+      const teams = await teamsOfUser(db, user.id);
+      const rooms = teams.flatMap((team) => [liveRooms.team(team.teamId), ...(team.districtId ? [liveRooms.district(team.districtId)] : [])]);
+      if (rooms.length) await socket.join(rooms);
+      next();
+    } catch (error) {
+      next(error as Error);
+    }
+  });
+
+  const syncFor = async (socket: CityOpsSocket, after: number | undefined): Promise<AlertsSync> => {
+    const scope = await alertScopeOf(db, socket.data.user);
+    const sync = after === undefined ? await alertsSnapshot(db, scope) : await alertsSince(db, after, scope);
+    syncs.inc({ mode: sync.mode });
+    return sync;
+  };
+
+  io.on('connection', (plainSocket) => {
+    const socket = plainSocket as unknown as CityOpsSocket;
+    // Syncs of one socket run one after another, at most two waiting: a client cannot pile up
+    // snapshot queries on the database.
+    let queue: Promise<unknown> = Promise.resolve();
+    let waiting = 0;
+    const inTurn = <T>(work: () => Promise<T>): Promise<T> | undefined => {
+      if (waiting >= 2) return undefined;
+      waiting++;
+      const turn = queue.then(work).finally(() => waiting--);
+      queue = turn.catch(() => undefined);
+      return turn;
+    };
+
+    socket.on('alerts:sync', async (...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
+      const parsed = syncRequestSchema.safeParse(args[0] ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const error = refuseSocketMessage(socket, 'alerts:sync', 'invalid', `${issue.path.join('.') || 'payload'}: ${issue.message}`, issue.path.join('.'));
+        ack?.({ error });
+        return;
+      }
+      try {
+        const pending = inTurn(() => syncFor(socket, parsed.data.after));
+        if (!pending) {
+          ack?.({ error: refuseSocketMessage(socket, 'alerts:sync', 'busy', 'a sync is already on its way; wait for it') });
+          return;
+        }
+        const sync = await pending;
+        if (ack) ack(sync);
+        else socket.emit('alerts:sync', sync);
+      } catch (error) {
+        context.logger.error({ err: error }, 'alerts sync failed');
+        ack?.({ error: refuseSocketMessage(socket, 'alerts:sync', 'internal', 'sync failed; try again') });
+      }
+    });
+
+    // socket.io replayed what this client missed: nothing more to send.
+    if (socket.recovered) return;
+    const requested = (socket.handshake.auth as { alertsCursor?: unknown }).alertsCursor;
+    let after: number | undefined;
+    if (requested !== undefined) {
+      const cursor = cursorSchema.safeParse(requested);
+      if (cursor.success) after = cursor.data;
+      else refuseSocketMessage(socket, 'handshake', 'invalid', 'alertsCursor: expected a whole number ≥ 0; sending a snapshot instead', 'alertsCursor');
+    }
+    void inTurn(() => syncFor(socket, after))!.then(
+      (sync) => socket.emit('alerts:sync', sync),
+      (error) => {
+        context.logger.error({ err: error }, 'alerts sync at connect failed');
+        refuseSocketMessage(socket, 'alerts:sync', 'internal', 'could not send the alerts; send alerts:sync to try again');
+      },
+    );
+  });
+}

@@ -1,0 +1,287 @@
+// REST routes of alerts: lists and history, detail, the lifecycle actions, photos and snapshots, CSV
+// export, CAP 1.2 documents, the Atom feed of active alerts and manual alerts by operators.
+// Field users see and act only on alerts assigned to their teams (403 otherwise).
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { activeAlertsAtom } from '@cityops/core/alerts/atom';
+import { alertToCap } from '@cityops/core/alerts/cap';
+import { alertCsvHeader, alertCsvLine } from '@cityops/core/alerts/csv';
+import { actOnAlert, type AlertPhoto } from '@cityops/core/alerts/lifecycle';
+import { manualTrigger, raiseAlert } from '@cityops/core/alerts/raise';
+import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from '@cityops/core/alerts/repository';
+import type { AlertAction } from '@cityops/core/alerts/transitions';
+import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
+import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
+import { AppError, badRequest } from '@cityops/core/errors';
+import { counter } from '@cityops/core/metrics';
+import type { ApiContext } from './context.ts';
+import {
+  alertDetailSchema,
+  alertEventSchema,
+  alertFilterQuery,
+  alertIdParams,
+  alertListQuery,
+  alertViewSchema,
+  manualAlertBody,
+  noteBody,
+} from './alerts-schemas.ts';
+
+const rejectedPhotos = counter('cityops_alert_photos_rejected_total', 'field photos refused, by reason', ['reason']);
+/** Image formats a phone sends and every browser shows. */
+const PHOTO_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+  const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  const { db, config } = context;
+  const actionDeps = { db, mqtt: context.mqtt, noteMaxChars: config.ALERT_NOTE_MAX_CHARS };
+  const scopeOf = (request: FastifyRequest) => alertScopeOf(db, request.user!);
+  const visibleAlert = async (request: FastifyRequest, id: number) => {
+    const alert = await getAlert(db, id);
+    assertCanSee(await scopeOf(request), alert);
+    return alert;
+  };
+  const baseUrlOf = (request: FastifyRequest) => (config.PUBLIC_URL ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
+
+  app.get(
+    '/api/alerts',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alerts and their history, newest first, filtered by time, kind, district, state; field users get their teams\' alerts',
+        querystring: alertListQuery,
+        response: { 200: z.object({ alerts: z.array(alertViewSchema), nextBefore: z.number().int().nullable() }) },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      return listAlerts(
+        db,
+        { states: query.state, kinds: query.kind, severities: query.severity, districtIds: query.district, teamId: query.teamId, from: query.from, to: query.to, before: query.before, limit: query.limit },
+        await scopeOf(request),
+      );
+    },
+  );
+
+  app.get(
+    '/api/alerts/export.csv',
+    {
+      config: { roles: CAN_VIEW },
+      schema: { tags: ['alerts'], summary: 'Alert history as CSV (same filters as the list, no paging)', querystring: alertFilterQuery },
+    },
+    async (request, reply) => {
+      const query = request.query;
+      const rows = allAlerts(db, { states: query.state, kinds: query.kind, severities: query.severity, districtIds: query.district, teamId: query.teamId, from: query.from, to: query.to }, null);
+      async function* lines() {
+        yield alertCsvHeader();
+        for await (const row of rows) yield alertCsvLine(row);
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="alerts-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .send(Readable.from(lines()));
+    },
+  );
+
+  app.get(
+    '/api/alerts/feed.atom',
+    {
+      config: { roles: CAN_VIEW },
+      schema: { tags: ['alerts'], summary: 'Atom feed of active alerts (new, acknowledged, assigned), each linked to its CAP document', querystring: z.object({ lang: z.enum(['vi', 'en']).default('vi') }) },
+    },
+    async (request, reply) => {
+      const { alerts } = await listAlerts(db, { states: ['new', 'acknowledged', 'assigned'], limit: 500 }, null);
+      const xml = activeAlertsAtom(alerts, { baseUrl: baseUrlOf(request), language: request.query.lang, generatedAt: new Date() });
+      return reply.type('application/atom+xml; charset=utf-8').send(xml);
+    },
+  );
+
+  app.post(
+    '/api/alerts',
+    {
+      config: { roles: CAN_OPERATE },
+      schema: { tags: ['alerts'], summary: 'Raise an alert by hand (a phone call, a patrol report)', body: manualAlertBody, response: { 200: z.object({ alert: alertViewSchema, created: z.boolean() }), 201: z.object({ alert: alertViewSchema, created: z.boolean() }) } },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const trigger = manualTrigger({
+        kind: body.kind,
+        severity: body.severity,
+        title: body.title,
+        description: body.description,
+        lat: body.lat,
+        lon: body.lon,
+        districtId: body.districtId,
+        ...(body.source ? { sourceType: body.source.type, sourceId: body.source.id, zoneId: body.source.zoneId } : {}),
+      });
+      const raised = await raiseAlert({ db, mqtt: context.mqtt }, trigger, request.actor, { createdBy: request.user!.id, eventType: 'created' });
+      return reply.code(raised.created ? 201 : 200).send({ alert: raised.message.alert, created: raised.created });
+    },
+  );
+
+  app.get(
+    '/api/alerts/:id',
+    { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'One alert with evidence, history, notes and photos', params: alertIdParams, response: { 200: z.object({ alert: alertDetailSchema }) } } },
+    async (request) => {
+      await visibleAlert(request, request.params.id);
+      return { alert: await getAlertDetail(db, request.params.id) };
+    },
+  );
+
+  // ---- lifecycle actions ----
+  const actionRoute = (action: Exclude<AlertAction, 'photo' | 'assign' | 'note'>, roles: typeof ANY_ROLE, summary: string) =>
+    app.post(
+      `/api/alerts/:id/${action}`,
+      {
+        config: { roles },
+        schema: { tags: ['alerts'], summary, params: alertIdParams, body: noteBody(config.ALERT_NOTE_MAX_CHARS).optional(), response: { 200: z.object({ event: alertEventSchema }) } },
+      },
+      async (request) => ({
+        event: await actOnAlert(actionDeps, { alertId: request.params.id, action, user: request.user!, actor: request.actor, note: request.body?.note }),
+      }),
+    );
+  actionRoute('acknowledge', FIELD_WORK, 'Acknowledge a new alert (operators) or confirm an assigned one (its field team)');
+  actionRoute('resolve', FIELD_WORK, 'Resolve an acknowledged or assigned alert (operators, or the assigned field team)');
+  actionRoute('close', CAN_OPERATE, 'Close a resolved alert');
+
+  app.post(
+    '/api/alerts/:id/assign',
+    {
+      config: { roles: CAN_OPERATE },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Assign (or reassign) the alert to a field team',
+        params: alertIdParams,
+        body: noteBody(config.ALERT_NOTE_MAX_CHARS).extend({ teamId: z.number().int().positive() }),
+        response: { 200: z.object({ event: alertEventSchema }) },
+      },
+    },
+    async (request) => ({
+      event: await actOnAlert(actionDeps, { alertId: request.params.id, action: 'assign', user: request.user!, actor: request.actor, note: request.body.note, teamId: request.body.teamId }),
+    }),
+  );
+
+  app.post(
+    '/api/alerts/:id/notes',
+    {
+      config: { roles: FIELD_WORK },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Add a note',
+        params: alertIdParams,
+        body: z.object({ note: z.string().trim().min(1).max(config.ALERT_NOTE_MAX_CHARS, `at most ${config.ALERT_NOTE_MAX_CHARS} characters`) }),
+        response: { 200: z.object({ event: alertEventSchema }) },
+      },
+    },
+    async (request) => ({
+      event: await actOnAlert(actionDeps, { alertId: request.params.id, action: 'note', user: request.user!, actor: request.actor, note: request.body.note }),
+    }),
+  );
+
+  app.post(
+    '/api/alerts/:id/photos',
+    {
+      config: { roles: FIELD_WORK },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Attach a photo (multipart/form-data: a `photo` file, JPEG, PNG or WebP, and an optional `note` field)',
+        params: alertIdParams,
+        response: { 200: z.object({ event: alertEventSchema }) },
+      },
+    },
+    async (request) => {
+      // Visibility first: a field user learns nothing about another team's alert from an upload.
+      await visibleAlert(request, request.params.id);
+      if (!request.isMultipart()) throw badRequest('send multipart/form-data with a `photo` file', 'photo');
+      let photoBytes: Buffer | undefined;
+      let note: string | undefined;
+      for await (const part of request.parts({ limits: { fileSize: config.ALERT_PHOTO_MAX_BYTES, files: 1, fields: 2, fieldSize: config.ALERT_NOTE_MAX_CHARS * 4 } })) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'photo') {
+            part.file.resume();
+            throw badRequest(`unexpected file field "${part.fieldname}"; name it photo`, part.fieldname);
+          }
+          try {
+            photoBytes = await part.toBuffer();
+          } catch (error) {
+            rejectedPhotos.inc({ reason: 'too_large' });
+            throw new AppError(413, 'too_large', `the photo is larger than ${config.ALERT_PHOTO_MAX_BYTES} bytes (${(error as Error).message})`, 'photo');
+          }
+        } else if (part.fieldname === 'note') {
+          note = String(part.value);
+        }
+      }
+      if (!photoBytes?.length) throw badRequest('attach the photo as a file field named photo', 'photo');
+      const photo = await checkedPhoto(photoBytes);
+      return { event: await actOnAlert(actionDeps, { alertId: request.params.id, action: 'photo', user: request.user!, actor: request.actor, note, photo }) };
+    },
+  );
+
+  // ---- images ----
+  app.get(
+    '/api/alerts/:id/snapshot',
+    { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'The producer\'s snapshot image (JPEG)', params: alertIdParams } },
+    async (request, reply) => {
+      await visibleAlert(request, request.params.id);
+      const image = await getAlertImage(db, request.params.id, 'snapshot');
+      return reply.type(image.contentType).header('cache-control', 'private, max-age=60').send(image.bytes);
+    },
+  );
+
+  app.get(
+    '/api/alerts/:id/photos/:photoId',
+    { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'A field photo', params: alertIdParams.extend({ photoId: z.coerce.number().int().positive() }) } },
+    async (request, reply) => {
+      await visibleAlert(request, request.params.id);
+      const image = await getAlertImage(db, request.params.id, 'photo', request.params.photoId);
+      return reply.type(image.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(image.bytes);
+    },
+  );
+
+  // ---- interoperability ----
+  app.get(
+    '/api/alerts/:id/cap',
+    { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'The alert as an OASIS CAP 1.2 message', params: alertIdParams } },
+    async (request, reply) => {
+      const alert = await visibleAlert(request, request.params.id);
+      const [events, district] = await Promise.all([
+        db.query(
+          `SELECT position AS id, at FROM alert_events
+           WHERE alert_id = $1 AND position IN ((SELECT min(position) FROM alert_events WHERE alert_id = $1), $2) ORDER BY position`,
+          [alert.id, alert.lastEventId],
+        ),
+        alert.districtId ? db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [alert.districtId]) : undefined,
+      ]);
+      const first = events.rows[0];
+      const latest = events.rows[events.rows.length - 1];
+      const xml = alertToCap(alert, {
+        sender: config.CAP_SENDER,
+        sentAt: latest.at,
+        firstMessage: { eventId: Number(first.id), sentAt: first.at },
+        district: district?.rows[0] ?? null,
+        web: config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/$/, '')}/alerts/${alert.id}` : undefined,
+      });
+      return reply.type('application/cap+xml; charset=utf-8').send(xml);
+    },
+  );
+};
+
+/** Reads the image itself (not its name or declared type): JPEG, PNG or WebP, or a 400. */
+async function checkedPhoto(bytes: Buffer): Promise<AlertPhoto> {
+  let metadata;
+  try {
+    metadata = await sharp(bytes).metadata();
+  } catch {
+    rejectedPhotos.inc({ reason: 'not_an_image' });
+    throw new AppError(400, 'not_an_image', 'the photo is not an image (expected JPEG, PNG or WebP)', 'photo');
+  }
+  const contentType = metadata.format ? PHOTO_FORMATS[metadata.format] : undefined;
+  if (!contentType || !metadata.width || !metadata.height) {
+    rejectedPhotos.inc({ reason: 'unsupported_format' });
+    throw new AppError(400, 'not_an_image', `images of format ${metadata.format ?? 'unknown'} are not accepted; send JPEG, PNG or WebP`, 'photo');
+  }
+  return { bytes, contentType, width: metadata.width, height: metadata.height };
+}

@@ -1,0 +1,108 @@
+// zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs.
+import { z } from 'zod';
+import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/core/alerts/types';
+import { localisedText, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '@cityops/core/alerts/trigger-schema';
+
+const localised = z.object({ vi: z.string(), en: z.string() });
+const time = z.string().describe('ISO 8601');
+
+export const alertViewSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(ALERT_KINDS),
+  severity: z.enum(ALERT_SEVERITIES),
+  state: z.enum(ALERT_STATES),
+  source: z.object({ type: z.enum(['camera', 'sensor', 'system']), id: z.string(), zoneId: z.string() }),
+  title: localised,
+  description: localised,
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  districtId: z.string().nullable(),
+  firstSeenAt: time,
+  lastSeenAt: time,
+  occurrences: z.number().int(),
+  assignedTeamId: z.number().int().nullable(),
+  acknowledgedAt: time.nullable(),
+  teamAcknowledgedAt: time.nullable(),
+  assignedAt: time.nullable(),
+  resolvedAt: time.nullable(),
+  closedAt: time.nullable(),
+  autoCleared: z.object({ at: time, reason: localised.nullable() }).nullable(),
+  hasSnapshot: z.boolean(),
+  lastEventId: z.number().int(),
+});
+
+export const alertDetailSchema = alertViewSchema.extend({
+  evidence: z.record(z.string(), z.unknown()),
+  history: z.array(
+    z.object({
+      eventId: z.number().int(),
+      at: time,
+      type: z.string(),
+      fromState: z.enum(ALERT_STATES).nullable(),
+      toState: z.enum(ALERT_STATES),
+      username: z.string(),
+      note: z.string().nullable(),
+      teamId: z.number().int().nullable(),
+    }),
+  ),
+  notes: z.array(z.object({ id: z.number().int(), at: time, username: z.string(), text: z.string() })),
+  photos: z.array(
+    z.object({ id: z.number().int(), at: time, username: z.string().nullable(), contentType: z.string(), width: z.number().nullable(), height: z.number().nullable() }),
+  ),
+});
+
+export const alertEventSchema = z.object({
+  eventId: z.number().int(),
+  type: z.string(),
+  at: time,
+  actor: z.object({ username: z.string() }),
+  note: z.string().optional(),
+  alert: alertViewSchema,
+});
+
+/** `a,b,c` in a query string → a checked list. */
+const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+    .optional();
+
+export const alertFilterQuery = z.object({
+  state: listOf(ALERT_STATES).describe('comma-separated states'),
+  kind: listOf(ALERT_KINDS).describe('comma-separated kinds'),
+  severity: listOf(ALERT_SEVERITIES).describe('comma-separated severities'),
+  district: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9-]{1,64}$/)))
+    .optional()
+    .describe('comma-separated district ids'),
+  teamId: z.coerce.number().int().positive().optional(),
+  from: z.coerce.date().optional().describe('first seen at or after (ISO 8601)'),
+  to: z.coerce.date().optional().describe('first seen before (ISO 8601)'),
+});
+
+export const alertListQuery = alertFilterQuery.extend({
+  before: z.coerce.number().int().positive().optional().describe('next page: the previous answer\'s nextBefore'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const alertIdParams = z.object({ id: z.coerce.number().int().positive() });
+
+export const noteBody = (maxChars: number) =>
+  z.object({ note: z.string().trim().max(maxChars, `at most ${maxChars} characters`).optional() });
+
+export const manualAlertBody = z.object({
+  kind: z.enum(ALERT_KINDS).default('manual'),
+  severity: z.enum(ALERT_SEVERITIES),
+  title: localisedText(MAX_TITLE_CHARS),
+  description: localisedText(MAX_DESCRIPTION_CHARS).optional(),
+  lat: z.number().min(-90).max(90).optional(),
+  lon: z.number().min(-180).max(180).optional(),
+  districtId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
+  source: z
+    .object({ type: z.enum(['camera', 'sensor']), id: z.string().min(1).max(128), zoneId: z.string().max(128).default('') })
+    .optional()
+    .describe('the device concerned, if any: its location is used, and an open alert for the same situation is updated'),
+});

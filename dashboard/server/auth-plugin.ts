@@ -1,0 +1,85 @@
+// Authentication and authorisation for every route. A route must declare either
+// `config: { roles: [...] }` or `config: { public: true }`; the server refuses to register a route
+// that says neither, so no endpoint can be added without a decision about who may call it.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '@cityops/core/errors';
+import type { Actor } from '@cityops/core/audit';
+import type { UserRole } from '@cityops/core/auth/roles';
+import { resolveSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
+import type { User } from '@cityops/core/auth/users';
+import type { ApiContext } from './context.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    roles?: readonly UserRole[];
+    public?: boolean;
+    /** Allowed even while the user must still change a one-time password. */
+    allowPasswordChangePending?: boolean;
+  }
+  interface FastifyRequest {
+    user?: User;
+    actor: Actor;
+  }
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  return { userId: request.user?.id, username: request.user?.username ?? 'anonymous', sourceAddress: request.ip };
+}
+
+/** Resolves the session cookie of a raw request (also used by the socket.io handshake). */
+export async function userFromCookieHeader(context: ApiContext, cookieHeader: string | undefined): Promise<User | undefined> {
+  const token = cookieHeader
+    ?.split(';')
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(`${SESSION_COOKIE}=`))
+    ?.slice(SESSION_COOKIE.length + 1);
+  if (!token) return undefined;
+  return resolveSession(context.db, decodeURIComponent(token), context.config.SESSION_IDLE_MINUTES);
+}
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  roles?: readonly UserRole[];
+  public: boolean;
+}
+
+/** Every route with who may call it, filled as routes register; the role matrix test walks it. */
+export const routeAccessTable = new WeakMap<FastifyInstance, RouteAccess[]>();
+
+export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) => {
+  const table: RouteAccess[] = [];
+  routeAccessTable.set(app, table);
+  app.decorateRequest('user', undefined);
+  app.decorateRequest('actor', { getter() { return actorOf(this as FastifyRequest); } });
+
+  app.addHook('onRoute', (route) => {
+    const config = route.config as { roles?: readonly UserRole[]; public?: boolean } | undefined;
+    if (route.method === 'HEAD' || route.url.startsWith('/api/docs')) return;
+    // @fastify/static's routes for the built dashboard (config.file/rootPath) are public: the bundle holds no data.
+    const staticFile = route.config as { file?: string; rootPath?: string; public?: boolean } | undefined;
+    if (staticFile?.file && staticFile.rootPath) staticFile.public = true;
+    if (!config?.public && !config?.roles?.length) {
+      throw new Error(`route ${route.method} ${route.url} declares neither config.roles nor config.public`);
+    }
+    for (const method of [route.method].flat()) {
+      table.push({ method, url: route.url, roles: config?.roles, public: Boolean(config?.public) });
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    if (config?.public || !config?.roles) return;
+    const token = request.cookies[SESSION_COOKIE];
+    const user = token ? await resolveSession(context.db, token, context.config.SESSION_IDLE_MINUTES) : undefined;
+    if (!user) throw new AppError(401, 'unauthenticated', 'log in first (session missing or expired)');
+    request.user = user;
+    if (!config.roles.includes(user.role)) {
+      throw new AppError(403, 'role_forbidden', `role ${user.role} may not ${request.method} ${request.routeOptions.url}`);
+    }
+    if (user.mustChangePassword && !config.allowPasswordChangePending) {
+      throw new AppError(403, 'password_change_required', 'change the one-time password first');
+    }
+  });
+});

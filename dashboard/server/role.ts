@@ -1,0 +1,44 @@
+// The api role: REST API, OpenAPI docs, dashboard files and live updates over socket.io.
+import type { Component } from '@cityops/core/lifecycle';
+import type { RoleContext } from '@cityops/core/role-context';
+import type { MqttClient } from 'mqtt';
+import type { Server as SocketServer } from 'socket.io';
+import { buildApiServer } from './app.ts';
+import { createRealtimeServer } from './realtime.ts';
+import type { FastifyInstance } from 'fastify';
+
+export class ApiRole implements Component {
+  readonly name = 'api';
+  private app?: FastifyInstance;
+  private io?: SocketServer;
+  private mqtt?: MqttClient;
+
+  constructor(private readonly context: RoleContext) {}
+
+  get server(): FastifyInstance | undefined {
+    return this.app;
+  }
+
+  get port(): number {
+    const address = this.app?.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  async start(): Promise<void> {
+    const { config, db, caps, logger, secretBox } = this.context;
+    this.mqtt = config.MQTT_URL ? await this.context.connectMqtt(`cityops-api-${process.pid}-${Date.now()}`) : undefined;
+    this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt });
+    this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });
+    await this.app.listen({ host: config.HOST, port: config.PORT });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
+    await this.app?.close();
+    await this.mqtt?.endAsync();
+  }
+}
+
+export async function createRole(context: RoleContext): Promise<Component> {
+  return new ApiRole(context);
+}

@@ -1,0 +1,164 @@
+// One alert: what, where, since when, its evidence (snapshot, live video, sensor chart) and the
+// operator's actions. The note being typed is a draft kept across reloads and expired sessions.
+import { useEffect, useState } from 'react';
+import { ApiError } from '../api.ts';
+import { SensorChart } from '../charts/sensor-chart.tsx';
+import { useDraft } from '../drafts.ts';
+import { useI18n } from '../i18n.tsx';
+import { useLive } from '../live/live-context.tsx';
+import { isOpen, type Alert, type Team } from '../live/types.ts';
+import { LiveVideo } from '../media/live-video.tsx';
+import { Snapshot } from '../media/snapshot.tsx';
+import type { MessageKey } from '../messages.ts';
+import { canOperate, useUser } from '../session.tsx';
+import { Icon } from '../ui.tsx';
+import { actOnAlert, loadTeams, type AlertAction } from './alert-actions.ts';
+import { SeverityBadge, StateBadge } from './alerts-panel.tsx';
+
+export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClose(): void; onLocate(alert: Alert): void }) {
+  const i18n = useI18n();
+  const { t, language } = i18n;
+  const live = useLive();
+  const user = useUser();
+  const camera = alert.source.type === 'camera' ? live.camera(alert.source.id) : undefined;
+  const sensor = alert.source.type === 'sensor' ? live.sensor(alert.source.id) : undefined;
+  const deviceMissing = alert.source.type !== 'system' && live.cameras.length + live.sensors.length > 0 && !camera && !sensor;
+  const district = live.districts.find((candidate) => candidate.id === alert.districtId);
+  const [tab, setTab] = useState<'evidence' | 'video'>('evidence');
+
+  return (
+    <section className={`panel alert-detail ${alert.severity}`} data-testid="alert-detail" data-alert-id={alert.id}>
+      <header className="detail-header">
+        <div className="detail-badges">
+          <SeverityBadge severity={alert.severity} large />
+          <StateBadge state={alert.state} />
+          {alert.autoCleared && <span className="state-badge resolved">{t('alert.autoCleared')}</span>}
+        </div>
+        <button className="icon-button" onClick={onClose} aria-label={t('common.close')} data-testid="alert-close">
+          <Icon name="close" />
+        </button>
+      </header>
+      <h2 className="detail-title">{alert.title[language] || alert.title.vi}</h2>
+      {alert.description && <p className="detail-description">{alert.description[language] || alert.description.vi}</p>}
+      <dl className="detail-facts">
+        <dt>{t('alert.kind')}</dt>
+        <dd>{t(`kind.${alert.kind}` as MessageKey)}</dd>
+        <dt>{t('alert.source')}</dt>
+        <dd>
+          {camera?.name ?? sensor?.name ?? alert.source.id}
+          {deviceMissing && <span className="warning-tag">{t('alert.deviceDeleted')}</span>}
+        </dd>
+        <dt>{t('alert.district')}</dt>
+        <dd>{district?.name ?? alert.districtId ?? '—'}</dd>
+        <dt>{t('alert.firstSeen')}</dt>
+        <dd>{i18n.dateTime(alert.firstSeenAt)}</dd>
+        <dt>{t('alert.lastSeen')}</dt>
+        <dd>
+          {i18n.dateTime(alert.lastSeenAt)} · {i18n.ago(alert.lastSeenAt)}
+        </dd>
+        <dt>{t('alert.occurrences')}</dt>
+        <dd>{alert.occurrences}</dd>
+      </dl>
+      {alert.lat != null && alert.lon != null && (
+        <button className="button ghost small" onClick={() => onLocate(alert)}>
+          <Icon name="pin" /> {t('alert.showOnMap')}
+        </button>
+      )}
+
+      {camera && (
+        <div className="tabs" role="tablist">
+          <button role="tab" className={tab === 'evidence' ? 'active' : ''} onClick={() => setTab('evidence')}>
+            {t('alert.snapshot')}
+          </button>
+          <button role="tab" className={tab === 'video' ? 'active' : ''} onClick={() => setTab('video')} data-testid="tab-video">
+            {t('alert.liveVideo')}
+          </button>
+        </div>
+      )}
+      {camera && tab === 'evidence' && <Snapshot src={alert.hasSnapshot === false ? `/api/cameras/${encodeURIComponent(camera.id)}/snapshot` : `/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} />}
+      {camera && tab === 'video' && <LiveVideo cameraId={camera.id} />}
+      {sensor && (
+        <div className="detail-chart">
+          <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>
+          <SensorChart sensor={sensor} hours={12} height={200} />
+        </div>
+      )}
+      {canOperate(user) && isOpen(alert) && <AlertActions key={alert.id} alert={alert} />}
+    </section>
+  );
+}
+
+function AlertActions({ alert }: { alert: Alert }) {
+  const { t } = useI18n();
+  const live = useLive();
+  const [note, setNote, clearNote] = useDraft(`alert-note-${alert.id}`);
+  const [teams, setTeams] = useState<Team[]>();
+  const [teamId, setTeamId] = useState<number>();
+  const [busy, setBusy] = useState<AlertAction>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    loadTeams()
+      .then((list) => {
+        setTeams(list);
+        setTeamId((current) => current ?? alert.assignedTeamId ?? list[0]?.id);
+      })
+      .catch(() => setTeams([]));
+  }, [alert.assignedTeamId]);
+
+  const run = async (action: AlertAction) => {
+    if (action === 'resolve' && !note.trim()) return setError(t('actions.noteRequired'));
+    if (action === 'assign' && !teamId) return setError(t('actions.teamRequired'));
+    setBusy(action);
+    setError(undefined);
+    try {
+      const updated = await actOnAlert(alert.id, action, { note, teamId });
+      live.upsertAlert(updated);
+      clearNote();
+    } catch (caught) {
+      // A 401 opens the login over the page; the note stays as a draft.
+      if (!(caught instanceof ApiError && caught.status === 401)) setError((caught as Error).message);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <div className="alert-actions" data-testid="alert-actions">
+      <label className="note-field">
+        <span>{t('actions.note')}</span>
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} maxLength={2000} placeholder={t('actions.notePlaceholder')} data-testid="alert-note" />
+      </label>
+      <div className="action-row">
+        {alert.state === 'new' && (
+          <button className="button primary" disabled={Boolean(busy)} onClick={() => void run('acknowledge')} data-testid="action-acknowledge">
+            <Icon name="check" /> {t('actions.acknowledge')}
+          </button>
+        )}
+        <div className="assign-group">
+          <select value={teamId ?? ''} onChange={(e) => setTeamId(Number(e.target.value))} aria-label={t('actions.team')} disabled={!teams?.length} data-testid="assign-team">
+            {!teams?.length && <option value="">{teams ? t('actions.noTeams') : t('common.loading')}</option>}
+            {teams?.map((team) => (
+              <option key={team.id} value={team.id}>
+                {team.name}
+              </option>
+            ))}
+          </select>
+          <button className="button" disabled={Boolean(busy) || !teams?.length} onClick={() => void run('assign')} data-testid="action-assign">
+            {t('actions.assign')}
+          </button>
+        </div>
+        {alert.state !== 'new' && (
+          <button className="button success" disabled={Boolean(busy)} onClick={() => void run('resolve')} data-testid="action-resolve">
+            {t('actions.resolve')}
+          </button>
+        )}
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

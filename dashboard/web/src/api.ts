@@ -1,0 +1,74 @@
+// The one way the dashboard talks HTTP: JSON in and out, the session cookie, and errors that carry
+// the server's code, message and field. A 401 tells the session to ask for a login again.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    /** Row errors of a rejected bulk import. */
+    readonly rows?: { row: number; field?: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  /** The route is not there (yet): a feature of another part that is not deployed or not built. */
+  get unavailable() {
+    return this.status === 404 && (/^no route /.test(this.message) || /^Route .* not found$/.test(this.message));
+  }
+}
+
+export const UNAUTHENTICATED_EVENT = 'cityops:unauthenticated';
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  /** Raw body (a file, FormData) sent as is. */
+  rawBody?: BodyInit;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  let body: BodyInit | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = 'application/json';
+  } else if (options.contentType) {
+    headers['content-type'] = options.contentType;
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, { method: options.method ?? 'GET', headers, body, credentials: 'same-origin', signal: options.signal });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'network', (error as Error).message || 'network error');
+  }
+  const text = await response.text();
+  let payload: unknown = undefined;
+  try {
+    payload = text ? JSON.parse(text) : undefined;
+  } catch {
+    payload = text;
+  }
+  if (!response.ok) {
+    const error = (payload as { error?: { code?: string; message?: string; field?: string; rows?: ApiError['rows'] } })?.error;
+    if (response.status === 401 && !path.startsWith('/api/auth/login') && !path.startsWith('/api/auth/password')) {
+      window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT));
+    }
+    throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `${response.status} ${response.statusText}`, error?.field, error?.rows);
+  }
+  return payload as T;
+}
+
+/** Like `api`, but a route that does not exist yet gives `undefined` instead of an error. */
+export async function apiOptional<T>(path: string, options: RequestOptions = {}): Promise<T | undefined> {
+  try {
+    return await api<T>(path, options);
+  } catch (error) {
+    if (error instanceof ApiError && error.unavailable) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,91 @@
+// The dashboard's root: language, session, live data, and which page a path shows.
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { I18nProvider, useI18n } from './i18n.tsx';
+import { LiveProvider } from './live/live-context.tsx';
+import { LoginPage, SessionExpiredDialog } from './pages/login.tsx';
+import { matchPath, navigate, useLocation } from './router.tsx';
+import { canEngineer, SessionProvider, useSession, type User } from './session.tsx';
+import { Shell } from './shell.tsx';
+import { Logo, Spinner } from './ui.tsx';
+
+// Each page is its own chunk: /field on a phone never downloads MapLibre or the engineer tools.
+const OperationsPage = lazy(() => import('./pages/operations.tsx'));
+const SensorsPage = lazy(() => import('./pages/sensors.tsx'));
+const TrafficPage = lazy(() => import('./pages/traffic.tsx'));
+const AnalysisSlotsPage = lazy(() => import('./pages/analysis-slots.tsx'));
+const EngineerPage = lazy(() => import('./engineer/engineer-page.tsx'));
+const WallPage = lazy(() => import('./wall/wall-page.tsx'));
+const FieldPage = lazy(() => import('./field/field-page.tsx'));
+
+export function App() {
+  return (
+    <I18nProvider>
+      <SessionProvider>
+        <Root />
+      </SessionProvider>
+    </I18nProvider>
+  );
+}
+
+function Loading({ offline = false }: { offline?: boolean }) {
+  const { t } = useI18n();
+  return (
+    <div className="page-loading" data-testid={offline ? 'offline' : 'loading'}>
+      <Logo size={48} />
+      <Spinner label={offline ? t('common.offlineRetrying') : t('common.loading')} />
+    </div>
+  );
+}
+
+/** Where a user lands after logging in, by role. */
+function homeFor(user: User): string {
+  return user.role === 'field' ? '/field' : '/';
+}
+
+function Root() {
+  const { user, expired, offline } = useSession();
+  const { path } = useLocation();
+
+  useEffect(() => {
+    if (user && path === '/login') navigate(homeFor(user), { replace: true });
+    // A field user has the field view only; command-room pages would answer 403.
+    if (user?.role === 'field' && !path.startsWith('/field')) navigate('/field', { replace: true });
+  }, [user, path]);
+
+  if (user === undefined) return <Loading offline={offline} />;
+  if (user === null) return <LoginPage />;
+  if (user.mustChangePassword) return <LoginPage changePassword />;
+
+  return (
+    <LiveProvider user={user}>
+      <Suspense fallback={<Loading />}>{page(path, user)}</Suspense>
+      {expired && <SessionExpiredDialog />}
+    </LiveProvider>
+  );
+}
+
+function page(path: string, user: User): ReactNode {
+  if (path === '/wall' || path.startsWith('/wall/')) return <WallPage />;
+  if (path === '/field' || path.startsWith('/field/')) return <FieldPage />;
+  if (user.role === 'field') return <Loading />;
+  let content: ReactNode;
+  if (path === '/' || path === '/login' || matchPath('/alerts/:id', path)) content = <OperationsPage />;
+  else if (path.startsWith('/sensors')) content = <SensorsPage />;
+  else if (path.startsWith('/traffic')) content = <TrafficPage />;
+  else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
+  else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;
+  else content = <NotFound />;
+  return <Shell>{content}</Shell>;
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  return (
+    <div className="page-center">
+      <h2>{t('common.notFound')}</h2>
+      <button className="button primary" onClick={() => navigate('/')}>
+        {t('nav.operations')}
+      </button>
+    </div>
+  );
+}

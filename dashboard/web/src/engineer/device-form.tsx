@@ -1,0 +1,352 @@
+// Register or edit a camera or a sensor. The location is set by clicking (or dragging the pin on) the
+// map; secrets are write-only: an empty password field keeps the stored one.
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { api, ApiError } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { useLive } from '../live/live-context.tsx';
+import { SENSOR_KINDS, type Camera, type Sensor } from '../live/types.ts';
+import { CityMap } from '../map/city-map.tsx';
+import type { MessageKey } from '../messages.ts';
+import { navigate } from '../router.tsx';
+import { EmptyState } from '../ui.tsx';
+import { AnalysisEditor } from './analysis-editor.tsx';
+
+type Values = Record<string, string | boolean>;
+
+const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+const numberOrNull = (value: string | boolean) => (value === '' || value === false ? null : Number(value));
+
+function Field({ label, name, error, children, wide = false }: { label: string; name: string; error?: ApiError; children: ReactNode; wide?: boolean }) {
+  const failed = error?.field === name || error?.field?.startsWith(`${name}.`);
+  return (
+    <label className={`form-field ${wide ? 'wide' : ''} ${failed ? 'invalid' : ''}`}>
+      <span>{label}</span>
+      {children}
+      {failed && <em className="field-error">{error!.message}</em>}
+    </label>
+  );
+}
+
+function useDeviceForm<T extends Camera | Sensor>(existing: T | undefined, initial: Values) {
+  const [values, setValues] = useState<Values>(initial);
+  const [error, setError] = useState<ApiError>();
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const set = (name: string) => (event: { target: { value: string; type?: string; checked?: boolean } }) => {
+    setSaved(false);
+    setValues((previous) => ({ ...previous, [name]: event.target.type === 'checkbox' ? Boolean(event.target.checked) : event.target.value }));
+  };
+  return { values, setValues, error, setError, saved, setSaved, busy, setBusy, set, isNew: !existing };
+}
+
+function LocationPicker({ values, setValues }: { values: Values; setValues: (update: (previous: Values) => Values) => void }) {
+  const { t } = useI18n();
+  const live = useLive();
+  const lat = values.lat === '' ? null : Number(values.lat);
+  const lon = values.lon === '' ? null : Number(values.lon);
+  return (
+    <div className="location-picker">
+      <div className="picker-hint">{t('engineer.pickHint')}</div>
+      <CityMap
+        className="picker-map"
+        cameras={live.cameras}
+        sensors={live.sensors}
+        cameraHealth={live.cameraHealth}
+        sensorHealth={live.sensorHealth}
+        alerts={[]}
+        focus={lat != null && lon != null && Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon, zoom: 14 } : undefined}
+        pick={{ lat: Number.isFinite(lat) ? lat : null, lon: Number.isFinite(lon) ? lon : null, onPick: (pickedLat, pickedLon) => setValues((previous) => ({ ...previous, lat: String(pickedLat), lon: String(pickedLon) })) }}
+      />
+    </div>
+  );
+}
+
+function FormFooter({ busy, saved, error, onDelete }: { busy: boolean; saved: boolean; error?: ApiError; onDelete?: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="form-footer">
+      {error && !error.field && <p className="form-error">{error.message}</p>}
+      {error?.field && <p className="form-error">{t('engineer.fixField', { field: error.field })}</p>}
+      {saved && <p className="form-ok">{t('common.saved')}</p>}
+      <div className="action-row">
+        <button className="button primary" type="submit" disabled={busy} data-testid="device-save">
+          {t('common.save')}
+        </button>
+        <button className="button ghost" type="button" onClick={() => navigate('/engineer')}>
+          {t('common.cancel')}
+        </button>
+        {onDelete && (
+          <button className="button danger" type="button" onClick={onDelete} disabled={busy}>
+            {t('common.delete')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function DistrictSelect({ value, onChange }: { value: string; onChange: (event: { target: { value: string } }) => void }) {
+  const { t } = useI18n();
+  const live = useLive();
+  return (
+    <select value={value} onChange={onChange}>
+      <option value="">{t('engineer.noDistrict')}</option>
+      {live.districts.map((district) => (
+        <option key={district.id} value={district.id}>
+          {district.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function CameraForm({ id }: { id?: string }) {
+  const { t } = useI18n();
+  const live = useLive();
+  const existing = id ? live.camera(id) : undefined;
+  // The form's initial values come from the registry: wait for it on a direct link.
+  if (id && !existing) return <EmptyState icon="alert" title={live.cameras.length ? t('device.notFound') : t('common.loading')} detail={id} />;
+  return <CameraEditor id={id} existing={existing} />;
+}
+
+function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
+  const { t } = useI18n();
+  const live = useLive();
+  const form = useDeviceForm(existing, {
+    id: text(existing?.id),
+    name: text(existing?.name),
+    rtspUrl: text(existing?.rtspUrl),
+    username: text(existing?.username),
+    password: '',
+    lat: text(existing?.lat),
+    lon: text(existing?.lon),
+    bearing: text(existing?.bearing),
+    districtId: text(existing?.districtId),
+    detectFps: text(existing?.detectFps ?? 2),
+    enabled: existing?.enabled ?? true,
+  });
+  const { values, set } = form;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    form.setBusy(true);
+    form.setError(undefined);
+    const body: Record<string, unknown> = {
+      name: values.name,
+      rtspUrl: values.rtspUrl,
+      username: values.username || null,
+      lat: numberOrNull(values.lat),
+      lon: numberOrNull(values.lon),
+      bearing: numberOrNull(values.bearing),
+      districtId: values.districtId || null,
+      detectFps: Number(values.detectFps),
+      enabled: values.enabled,
+    };
+    if (values.password) body.password = values.password;
+    try {
+      if (form.isNew) {
+        const { camera } = await api<{ camera: Camera }>('/api/cameras', { method: 'POST', body: { id: values.id, ...body } });
+        await live.loadRegistry();
+        navigate(`/engineer/cameras/${encodeURIComponent(camera.id)}`);
+      } else {
+        await api(`/api/cameras/${encodeURIComponent(id!)}`, { method: 'PATCH', body });
+        await live.loadRegistry();
+        form.setSaved(true);
+      }
+    } catch (error) {
+      form.setError(error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error)));
+    } finally {
+      form.setBusy(false);
+    }
+  };
+  const remove = async () => {
+    if (!window.confirm(t('engineer.confirmDelete', { id: id! }))) return;
+    await api(`/api/cameras/${encodeURIComponent(id!)}`, { method: 'DELETE' });
+    await live.loadRegistry();
+    navigate('/engineer');
+  };
+
+  return (
+    <div className="device-editor">
+      <form className="panel device-form" onSubmit={submit} data-testid="camera-form">
+        <h2>{form.isNew ? t('engineer.newCamera') : `${t('device.camera')} ${id}`}</h2>
+        <div className="form-grid">
+          {form.isNew && (
+            <Field label={t('device.id')} name="id" error={form.error}>
+              <input value={text(values.id)} onChange={set('id')} required pattern="[A-Za-z0-9._\-]{1,64}" />
+            </Field>
+          )}
+          <Field label={t('engineer.name')} name="name" error={form.error} wide={!form.isNew}>
+            <input value={text(values.name)} onChange={set('name')} required />
+          </Field>
+          <Field label={t('engineer.rtspUrl')} name="rtspUrl" error={form.error} wide>
+            <input value={text(values.rtspUrl)} onChange={set('rtspUrl')} required placeholder="rtsp://192.0.2.10:554/stream1" />
+          </Field>
+          <Field label={t('engineer.username')} name="username" error={form.error}>
+            <input value={text(values.username)} onChange={set('username')} autoComplete="off" />
+          </Field>
+          <Field label={t('engineer.password')} name="password" error={form.error}>
+            <input type="password" value={text(values.password)} onChange={set('password')} autoComplete="new-password" placeholder={existing?.hasPassword ? t('engineer.passwordKept') : ''} />
+          </Field>
+          <Field label={t('engineer.lat')} name="lat" error={form.error}>
+            <input value={text(values.lat)} onChange={set('lat')} inputMode="decimal" />
+          </Field>
+          <Field label={t('engineer.lon')} name="lon" error={form.error}>
+            <input value={text(values.lon)} onChange={set('lon')} inputMode="decimal" />
+          </Field>
+          <Field label={t('engineer.bearing')} name="bearing" error={form.error}>
+            <input value={text(values.bearing)} onChange={set('bearing')} inputMode="decimal" />
+          </Field>
+          <Field label={t('alert.district')} name="districtId" error={form.error}>
+            <DistrictSelect value={text(values.districtId)} onChange={set('districtId')} />
+          </Field>
+          <Field label={t('engineer.detectFps')} name="detectFps" error={form.error}>
+            <input value={text(values.detectFps)} onChange={set('detectFps')} inputMode="decimal" />
+          </Field>
+          <label className="form-field checkbox">
+            <input type="checkbox" checked={Boolean(values.enabled)} onChange={set('enabled')} /> {t('engineer.enabled')}
+          </label>
+        </div>
+        <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.isNew ? undefined : () => void remove()} />
+      </form>
+      <LocationPicker values={values} setValues={form.setValues} />
+      {existing && <AnalysisEditor camera={existing} />}
+    </div>
+  );
+}
+
+export function SensorForm({ id }: { id?: string }) {
+  const { t } = useI18n();
+  const live = useLive();
+  const existing = id ? live.sensor(id) : undefined;
+  // The form's initial values come from the registry: wait for it on a direct link.
+  if (id && !existing) return <EmptyState icon="alert" title={live.sensors.length ? t('device.notFound') : t('common.loading')} detail={id} />;
+  return <SensorEditor id={id} existing={existing} />;
+}
+
+function SensorEditor({ id, existing }: { id?: string; existing?: Sensor }) {
+  const { t } = useI18n();
+  const live = useLive();
+  const form = useDeviceForm(existing, {
+    id: text(existing?.id),
+    name: text(existing?.name),
+    kind: existing?.kind ?? 'tide_level',
+    unit: text(existing?.unit),
+    lat: text(existing?.lat),
+    lon: text(existing?.lon),
+    districtId: text(existing?.districtId),
+    mqttUsername: text(existing?.mqttUsername),
+    mqttPassword: '',
+    level1: text(existing?.level1),
+    level2: text(existing?.level2),
+    level3: text(existing?.level3),
+    hysteresis: text(existing?.hysteresis ?? 0),
+    expectedIntervalSeconds: text(existing?.expectedIntervalSeconds ?? 60),
+    enabled: existing?.enabled ?? true,
+  });
+  const { values, set } = form;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    form.setBusy(true);
+    form.setError(undefined);
+    const body: Record<string, unknown> = {
+      name: values.name,
+      kind: values.kind,
+      lat: numberOrNull(values.lat),
+      lon: numberOrNull(values.lon),
+      districtId: values.districtId || null,
+      mqttUsername: values.mqttUsername || null,
+      level1: numberOrNull(values.level1),
+      level2: numberOrNull(values.level2),
+      level3: numberOrNull(values.level3),
+      hysteresis: Number(values.hysteresis || 0),
+      expectedIntervalSeconds: Number(values.expectedIntervalSeconds || 60),
+      enabled: values.enabled,
+    };
+    if (values.unit) body.unit = values.unit;
+    if (values.mqttPassword) body.mqttPassword = values.mqttPassword;
+    try {
+      if (form.isNew) {
+        const { sensor } = await api<{ sensor: Sensor }>('/api/sensors', { method: 'POST', body: { id: values.id, ...body } });
+        await live.loadRegistry();
+        navigate(`/engineer/sensors/${encodeURIComponent(sensor.id)}`);
+      } else {
+        await api(`/api/sensors/${encodeURIComponent(id!)}`, { method: 'PATCH', body });
+        await live.loadRegistry();
+        form.setSaved(true);
+      }
+    } catch (error) {
+      form.setError(error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error)));
+    } finally {
+      form.setBusy(false);
+    }
+  };
+  const remove = async () => {
+    if (!window.confirm(t('engineer.confirmDelete', { id: id! }))) return;
+    await api(`/api/sensors/${encodeURIComponent(id!)}`, { method: 'DELETE' });
+    await live.loadRegistry();
+    navigate('/engineer');
+  };
+
+  return (
+    <div className="device-editor">
+      <form className="panel device-form" onSubmit={submit} data-testid="sensor-form">
+        <h2>{form.isNew ? t('engineer.newSensor') : `${t('device.sensor')} ${id}`}</h2>
+        <div className="form-grid">
+          {form.isNew && (
+            <Field label={t('device.id')} name="id" error={form.error}>
+              <input value={text(values.id)} onChange={set('id')} required pattern="[A-Za-z0-9._\-]{1,64}" />
+            </Field>
+          )}
+          <Field label={t('engineer.name')} name="name" error={form.error} wide={!form.isNew}>
+            <input value={text(values.name)} onChange={set('name')} required />
+          </Field>
+          <Field label={t('device.kind')} name="kind" error={form.error}>
+            <select value={text(values.kind)} onChange={set('kind')}>
+              {SENSOR_KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {t(`sensorKind.${kind}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t('engineer.unit')} name="unit" error={form.error}>
+            <input value={text(values.unit)} onChange={set('unit')} placeholder={t('engineer.unitDefault')} />
+          </Field>
+          <Field label={t('engineer.lat')} name="lat" error={form.error}>
+            <input value={text(values.lat)} onChange={set('lat')} inputMode="decimal" />
+          </Field>
+          <Field label={t('engineer.lon')} name="lon" error={form.error}>
+            <input value={text(values.lon)} onChange={set('lon')} inputMode="decimal" />
+          </Field>
+          <Field label={t('alert.district')} name="districtId" error={form.error}>
+            <DistrictSelect value={text(values.districtId)} onChange={set('districtId')} />
+          </Field>
+          <Field label={t('engineer.interval')} name="expectedIntervalSeconds" error={form.error}>
+            <input value={text(values.expectedIntervalSeconds)} onChange={set('expectedIntervalSeconds')} inputMode="numeric" />
+          </Field>
+          {(['level1', 'level2', 'level3'] as const).map((level, index) => (
+            <Field key={level} label={t('engineer.level', { n: ['I', 'II', 'III'][index] })} name={level} error={form.error}>
+              <input value={text(values[level])} onChange={set(level)} inputMode="decimal" />
+            </Field>
+          ))}
+          <Field label={t('engineer.hysteresis')} name="hysteresis" error={form.error}>
+            <input value={text(values.hysteresis)} onChange={set('hysteresis')} inputMode="decimal" />
+          </Field>
+          <Field label={t('engineer.mqttUsername')} name="mqttUsername" error={form.error}>
+            <input value={text(values.mqttUsername)} onChange={set('mqttUsername')} autoComplete="off" />
+          </Field>
+          <Field label={t('engineer.mqttPassword')} name="mqttPassword" error={form.error}>
+            <input type="password" value={text(values.mqttPassword)} onChange={set('mqttPassword')} autoComplete="new-password" placeholder={existing?.hasMqttPassword ? t('engineer.passwordKept') : ''} />
+          </Field>
+          <label className="form-field checkbox">
+            <input type="checkbox" checked={Boolean(values.enabled)} onChange={set('enabled')} /> {t('engineer.enabled')}
+          </label>
+        </div>
+        <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.isNew ? undefined : () => void remove()} />
+      </form>
+      <LocationPicker values={values} setValues={form.setValues} />
+    </div>
+  );
+}

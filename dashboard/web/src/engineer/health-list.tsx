@@ -1,0 +1,73 @@
+// Every device's health: state, last seen and last error, worst first, from the camera and sensor
+// features' live status. Devices without a location are flagged: they are not on the map.
+import { useMemo } from 'react';
+import { useI18n } from '../i18n.tsx';
+import { useLive } from '../live/live-context.tsx';
+import { deviceState } from '../map/city-map.tsx';
+import { STATE_RANK } from '../map/map-images.ts';
+import type { MessageKey } from '../messages.ts';
+import { Link } from '../router.tsx';
+import { Unavailable } from '../ui.tsx';
+
+export function HealthList() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const live = useLive();
+  const rows = useMemo(() => {
+    const all = [
+      ...live.cameras.map((camera) => ({ type: 'camera' as const, id: camera.id, name: camera.name, located: camera.lat != null, health: live.cameraHealth.get(camera.id), state: deviceState(camera.enabled, live.cameraHealth.get(camera.id)) })),
+      ...live.sensors.map((sensor) => ({ type: 'sensor' as const, id: sensor.id, name: sensor.name, located: sensor.lat != null, health: live.sensorHealth.get(sensor.id), state: deviceState(sensor.enabled, live.sensorHealth.get(sensor.id)) })),
+    ];
+    return all.sort((a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || a.id.localeCompare(b.id));
+  }, [live.cameras, live.sensors, live.cameraHealth, live.sensorHealth]);
+  const counts = rows.reduce<Record<string, number>>((sums, row) => ({ ...sums, [row.state]: (sums[row.state] ?? 0) + 1 }), {});
+  return (
+    <section className="panel table-panel" data-testid="health-list">
+      <header className="panel-header">
+        <h2>{t('engineer.health')}</h2>
+        <div className="health-counts">
+          {Object.entries(counts).map(([state, count]) => (
+            <span key={state} className="legend-item">
+              <span className={`state-dot ${state}`} /> {t(`state.${state}` as MessageKey)} {count}
+            </span>
+          ))}
+        </div>
+      </header>
+      {!live.healthAvailable.cameras && <Unavailable what="feature.cameraStatus" />}
+      {!live.healthAvailable.sensors && <Unavailable what="feature.sensorStatus" />}
+      <div className="table-scroll">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th>{t('engineer.state')}</th>
+              <th>{t('device.id')}</th>
+              <th>{t('engineer.name')}</th>
+              <th>{t('device.lastSeen')}</th>
+              <th>{t('device.lastValue')}</th>
+              <th>{t('device.error')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={`${row.type}-${row.id}`}>
+                <td>
+                  <span className={`state-dot inline ${row.state}`} /> {t(`state.${row.state}` as MessageKey)}
+                </td>
+                <td className="mono">
+                  <Link to={`/engineer/${row.type}s/${encodeURIComponent(row.id)}`}>{row.id}</Link>
+                </td>
+                <td>
+                  {row.name}
+                  {!row.located && <span className="warning-tag">{t('engineer.noLocation')}</span>}
+                </td>
+                <td>{row.health?.lastSeenAt ? `${i18n.dateTime(row.health.lastSeenAt)} (${i18n.ago(row.health.lastSeenAt)})` : '—'}</td>
+                <td className="mono">{row.health?.lastValue != null ? i18n.number(row.health.lastValue, 2) : '—'}</td>
+                <td className="error-text">{row.health?.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,78 @@
+// The client half of "never missing an alert" (dashboard/server/REALTIME.md): events that overtake the
+// sync are held and applied after it, nothing is applied twice, closed and removed alerts leave the list,
+// and the wall alarm hears each new or escalated alert once.
+import { describe, expect, it } from 'vitest';
+import { LiveStore } from './live-store.ts';
+import type { Alert, AlertEventMessage, AlertRemovedMessage, AlertsSync } from './types.ts';
+
+function alert(id: number, lastEventId: number, patch: Partial<Alert> = {}): Alert {
+  return {
+    id, kind: 'sensor_level', severity: 'major', state: 'new', source: { type: 'sensor', id: `s-${id}`, zoneId: '' },
+    title: { vi: `a${id}`, en: `a${id}` }, description: { vi: '', en: '' }, lat: 10.7, lon: 106.7, districtId: null,
+    firstSeenAt: '2025-10-01T00:00:00Z', lastSeenAt: '2025-10-01T00:00:00Z', occurrences: 1, assignedTeamId: null,
+    acknowledgedAt: null, teamAcknowledgedAt: null, assignedAt: null, resolvedAt: null, closedAt: null, autoCleared: null,
+    hasSnapshot: false, lastEventId, ...patch,
+  };
+}
+const event = (eventId: number, value: Alert, type = 'updated'): AlertEventMessage => ({ eventId, type, at: '', actor: { username: 'x' }, alert: value });
+
+type Internals = { receive(message: AlertEventMessage | AlertRemovedMessage): void; applySync(sync: AlertsSync): void; synced: boolean };
+const internals = (store: LiveStore) => store as unknown as Internals;
+
+describe('live alert list', () => {
+  it('holds events that arrive before the sync and applies only the newer ones after it', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    const raised: number[] = [];
+    store.onAlertRaised((value) => raised.push(value.id));
+    internals(store).receive(event(5, alert(1, 5, { occurrences: 2 }))); // already in the snapshot
+    internals(store).receive(event(7, alert(2, 7), 'raised')); // newer than the snapshot
+    expect(store.openAlerts()).toHaveLength(0);
+    internals(store).applySync({ mode: 'snapshot', cursor: 6, alerts: [alert(1, 5, { occurrences: 2 })], truncated: false });
+    expect(store.openAlerts().map((value) => value.id).sort()).toEqual([1, 2]);
+    expect(raised).toEqual([2]);
+    // A duplicate delivery changes nothing.
+    internals(store).receive(event(7, alert(2, 7, { occurrences: 9 })));
+    expect(store.alerts.get(2)!.occurrences).toBe(1);
+  });
+
+  it('drops closed and removed alerts and replays what was missed', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    internals(store).applySync({ mode: 'snapshot', cursor: 10, alerts: [alert(1, 3), alert(2, 4), alert(3, 10)], truncated: false });
+    internals(store).applySync({
+      mode: 'replay',
+      cursor: 13,
+      events: [event(11, alert(1, 11, { state: 'closed' })), { eventId: 12, alertId: 2 }, event(13, alert(3, 13, { state: 'acknowledged' }))],
+    });
+    expect([...store.alerts.keys()]).toEqual([3]);
+    expect(store.alerts.get(3)!.state).toBe('acknowledged');
+  });
+
+  it('sorts the most severe first, then the newest', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    internals(store).applySync({
+      mode: 'snapshot',
+      cursor: 3,
+      alerts: [alert(1, 1, { severity: 'minor', lastSeenAt: '2025-10-01T10:00:00Z' }), alert(2, 2, { severity: 'critical', lastSeenAt: '2025-10-01T08:00:00Z' }), alert(3, 3, { severity: 'minor', lastSeenAt: '2025-10-01T11:00:00Z' })],
+      truncated: false,
+    });
+    expect(store.openAlerts().map((value) => value.id)).toEqual([2, 3, 1]);
+  });
+
+  it('sounds for an escalation to critical but not for a repeat of the same severity', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    const heard: string[] = [];
+    store.onAlertRaised((value) => heard.push(`${value.id}:${value.severity}`));
+    internals(store).applySync({ mode: 'snapshot', cursor: 1, alerts: [alert(1, 1)], truncated: false });
+    internals(store).receive(event(2, alert(1, 2, { occurrences: 2 })));
+    internals(store).receive(event(3, alert(1, 3, { severity: 'critical' })));
+    expect(heard).toEqual(['1:critical']);
+  });
+
+  it('keeps a newer copy from an action answer over an older event', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    internals(store).applySync({ mode: 'snapshot', cursor: 1, alerts: [alert(1, 1)], truncated: false });
+    store.upsertAlert(alert(1, 5, { state: 'assigned' }));
+    internals(store).receive(event(4, alert(1, 4, { state: 'acknowledged' })));
+    expect(store.alerts.get(1)!.state).toBe('assigned');
+  });
+});

@@ -1,0 +1,326 @@
+// Everything live on screen, in one place: the socket connection and its state, the open alerts, the
+// device registry and each device's health. Pages read it through hooks (live-context.tsx); nothing
+// else opens a socket. Changes are coalesced so a burst of 100 alerts costs one render, not 100.
+import { io, type Socket } from 'socket.io-client';
+import { api, apiOptional } from '../api.ts';
+import { isOpen, sortAlerts, type Alert, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync, type Camera, type DeviceHealth, type District, type Sensor } from './types.ts';
+
+/** What the camera feature reports (ingest/camera/api.ts, camera:status). */
+interface CameraStatus {
+  cameraId: string;
+  state: 'online' | 'degraded' | 'offline';
+  reason?: string | null;
+  message?: string | null;
+  lastFrameAt?: string | null;
+  updatedAt?: string | null;
+}
+
+/** What the sensor feature reports (ingest/sensors/api.ts /api/sensors/latest, sensor:status). */
+interface SensorLatest {
+  id: string;
+  state: string;
+  lastValue?: number | null;
+  lastSeenAt?: string | null;
+}
+
+const CAMERA_STATES: Record<CameraStatus['state'], DeviceHealth['state']> = { online: 'ok', degraded: 'degraded', offline: 'offline' };
+const SENSOR_STATES = new Set(['ok', 'level1', 'level2', 'level3', 'offline', 'disabled', 'unknown']);
+
+function cameraHealth(status: CameraStatus): DeviceHealth {
+  return {
+    state: CAMERA_STATES[status.state] ?? 'unknown',
+    lastSeenAt: status.lastFrameAt ?? null,
+    // The reason an offline or degraded camera gives (wrong password, no frames, H.265...).
+    error: status.state === 'online' ? null : (status.message ?? status.reason ?? null),
+  };
+}
+
+function sensorHealth(status: SensorLatest): DeviceHealth {
+  return {
+    state: (SENSOR_STATES.has(status.state) ? status.state : 'unknown') as DeviceHealth['state'],
+    lastSeenAt: status.lastSeenAt ?? null,
+    lastValue: status.lastValue ?? null,
+  };
+}
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
+
+export interface LiveStoreOptions {
+  /** Command-room roles read the whole registry; a field user gets only their team's alerts. */
+  loadRegistry: boolean;
+}
+
+const NOTIFY_DELAY_MS = 150;
+const REGISTRY_REFRESH_MS = 60_000;
+const HEALTH_REFRESH_MS = 15_000;
+const SYNC_FALLBACK_MS = 2500;
+const OPEN_STATES_QUERY = 'new,acknowledged,assigned';
+
+export class LiveStore {
+  status: LiveStatus = 'connecting';
+  /** false when the alerts feature is not deployed on this server. */
+  alertsAvailable = true;
+  alerts = new Map<number, Alert>();
+  cameras: Camera[] = [];
+  sensors: Sensor[] = [];
+  districts: District[] = [];
+  cameraHealth = new Map<string, DeviceHealth>();
+  sensorHealth = new Map<string, DeviceHealth>();
+  healthAvailable = { cameras: false, sensors: false };
+  /** Bumped on every change; what useSyncExternalStore compares. */
+  version = 0;
+  /** When the last full resync finished (ms), shown by the wall display. */
+  syncedAt = 0;
+
+  private socket?: Socket;
+  private listeners = new Set<() => void>();
+  private raisedListeners = new Set<(alert: Alert, previous: Alert | undefined) => void>();
+  private notifyTimer?: ReturnType<typeof setTimeout>;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private sortedCache?: { version: number; list: Alert[] };
+  private stopped = false;
+  /** Highest alert eventId applied (REALTIME.md "Never missing an alert"). */
+  private cursor = 0;
+  private synced = false;
+  private buffer: (AlertEventMessage | AlertRemovedMessage)[] = [];
+  private syncFallbackTimer?: ReturnType<typeof setTimeout>;
+  /** Pages' own listeners for events this store does not keep (e.g. `slots:changed`). */
+  private eventHandlers = new Map<string, Set<(payload: unknown) => void>>();
+
+  constructor(private readonly options: LiveStoreOptions) {}
+
+  start(): void {
+    // The cursor goes with every (re)connect, so the server replays exactly what this screen missed.
+    this.socket = io({
+      path: '/socket.io',
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 5000,
+      withCredentials: true,
+      auth: (callback) => callback(this.cursor ? { alertsCursor: this.cursor } : {}),
+    });
+    this.socket.on('connect', () => {
+      // A recovered connection had its missed packets replayed by socket.io; otherwise the server
+      // sends alerts:sync, and live events are held until it has been applied.
+      if (!this.socket?.recovered) {
+        this.synced = false;
+        // A server without the socket sync (older or partial deployment) still gets a full list.
+        clearTimeout(this.syncFallbackTimer);
+        this.syncFallbackTimer = setTimeout(() => void (this.synced || this.snapshotOverRest()), SYNC_FALLBACK_MS);
+      }
+      this.setStatus('live');
+      if (this.options.loadRegistry) {
+        void this.loadRegistry();
+        void this.loadHealth();
+      }
+    });
+    this.socket.on('disconnect', () => this.setStatus('reconnecting'));
+    this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      this.setStatus(this.status === 'connecting' ? 'connecting' : 'reconnecting');
+      // A refused handshake because the session is gone: this REST call brings up the login.
+      if (error.data?.code === 'unauthenticated') void api('/api/auth/me').catch(() => {});
+    });
+    this.socket.io.on('reconnect_attempt', () => this.setStatus('reconnecting'));
+    this.socket.onAny((event: string, payload: unknown) => this.eventHandlers.get(event)?.forEach((handler) => handler(payload)));
+    this.socket.on('alerts:sync', (sync: AlertsSync) => this.applySync(sync));
+    this.socket.on('alert:event', (message: AlertEventMessage) => this.receive(message));
+    this.socket.on('alert:removed', (message: AlertRemovedMessage) => this.receive(message));
+    this.socket.on('alerts:stale', () => this.requestSnapshot());
+    this.socket.on('camera:status', (status: CameraStatus) => this.applyHealth(this.cameraHealth, status.cameraId, cameraHealth(status)));
+    this.socket.on('sensor:status', (status: SensorLatest & { sensorId?: string }) => this.applyHealth(this.sensorHealth, status.sensorId ?? status.id, sensorHealth(status)));
+
+    if (this.options.loadRegistry) {
+      this.timers.push(setInterval(() => void this.loadRegistry(), REGISTRY_REFRESH_MS));
+      this.timers.push(setInterval(() => void this.loadHealth(), HEALTH_REFRESH_MS));
+    }
+  }
+
+  /** Calls `handler` for every `event` from the server until the returned function is called. */
+  onServerEvent(event: string, handler: (payload: unknown) => void): () => void {
+    const handlers = this.eventHandlers.get(event) ?? new Set();
+    handlers.add(handler);
+    this.eventHandlers.set(event, handlers);
+    return () => handlers.delete(handler);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.close();
+    this.timers.forEach(clearInterval);
+    clearTimeout(this.notifyTimer);
+    clearTimeout(this.syncFallbackTimer);
+    this.listeners.clear();
+    this.raisedListeners.clear();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getVersion = () => this.version;
+
+  /** Fires for an alert raised (or escalated) after this screen's first sync: the wall alarm. */
+  onAlertRaised(listener: (alert: Alert, previous: Alert | undefined) => void): () => void {
+    this.raisedListeners.add(listener);
+    return () => this.raisedListeners.delete(listener);
+  }
+
+  /** Open alerts, most severe first, newest first within a severity. */
+  openAlerts(): Alert[] {
+    if (this.sortedCache?.version !== this.version) {
+      const list = [...this.alerts.values()].filter(isOpen).sort(sortAlerts);
+      this.sortedCache = { version: this.version, list };
+    }
+    return this.sortedCache.list;
+  }
+
+  camera(id: string) {
+    return this.cameras.find((camera) => camera.id === id);
+  }
+
+  sensor(id: string) {
+    return this.sensors.find((sensor) => sensor.id === id);
+  }
+
+  /** Applies an alert an action answered with. The cursor is not moved: events of other alerts
+   *  before this one may still be on their way. A copy older than the one held is ignored. */
+  upsertAlert(alert: Alert): void {
+    const previous = this.alerts.get(alert.id);
+    if (previous && previous.lastEventId > alert.lastEventId) return;
+    if (alert.state === 'closed') this.alerts.delete(alert.id);
+    else this.alerts.set(alert.id, alert);
+    this.changed();
+  }
+
+  /** Asks for a full snapshot (after alerts:stale). */
+  requestSnapshot(): void {
+    this.synced = false;
+    this.socket?.emit('alerts:sync', {}, (answer: AlertsSync | { error: { message: string } }) => {
+      if ('error' in answer) return;
+      this.applySync(answer);
+    });
+  }
+
+  /** The open alerts over REST, applied as a snapshot; used when no alerts:sync came over the socket. */
+  private async snapshotOverRest(): Promise<void> {
+    try {
+      const alerts: Alert[] = [];
+      let before: number | null = null;
+      do {
+        const page: { alerts: Alert[]; nextBefore: number | null } | undefined = await apiOptional(
+          `/api/alerts?state=${OPEN_STATES_QUERY}&limit=500${before ? `&before=${before}` : ''}`,
+        );
+        if (!page) {
+          this.alertsAvailable = false;
+          this.changed();
+          return;
+        }
+        alerts.push(...page.alerts);
+        before = page.nextBefore;
+      } while (before && alerts.length < 5000);
+      if (this.synced) return;
+      const cursor = alerts.reduce((highest, alert) => Math.max(highest, alert.lastEventId), this.cursor);
+      this.applySync({ mode: 'snapshot', cursor, alerts, truncated: false });
+    } catch {}
+  }
+
+  private receive(message: AlertEventMessage | AlertRemovedMessage) {
+    if (!this.synced) this.buffer.push(message);
+    else this.applyEvent(message, true);
+  }
+
+  private applySync(sync: AlertsSync) {
+    if (sync.mode === 'snapshot') {
+      const fresh = new Map<number, Alert>();
+      for (const alert of sync.alerts) if (alert.state !== 'closed') fresh.set(alert.id, alert);
+      // Alerts raised while this screen was away still sound the wall alarm once.
+      if (this.syncedAt) for (const alert of fresh.values()) if (!this.alerts.has(alert.id)) this.announce(alert, undefined);
+      this.alerts = fresh;
+      this.cursor = sync.cursor;
+    } else {
+      for (const event of sync.events) this.applyEvent(event, true);
+      this.cursor = Math.max(this.cursor, sync.cursor);
+    }
+    for (const event of this.buffer) if (event.eventId > this.cursor) this.applyEvent(event, true);
+    this.buffer = [];
+    this.synced = true;
+    this.alertsAvailable = true;
+    this.syncedAt = Date.now();
+    this.changed();
+  }
+
+  private applyEvent(message: AlertEventMessage | AlertRemovedMessage, live: boolean) {
+    if (message.eventId <= this.cursor) return;
+    this.cursor = message.eventId;
+    if ('alertId' in message) {
+      this.alerts.delete(message.alertId);
+    } else {
+      const previous = this.alerts.get(message.alert.id);
+      if (message.alert.state === 'closed') this.alerts.delete(message.alert.id);
+      else if (!previous || previous.lastEventId <= message.alert.lastEventId) this.alerts.set(message.alert.id, message.alert);
+      if (live && isOpen(message.alert)) this.announce(message.alert, previous);
+    }
+    this.changed();
+  }
+
+  /** New alerts, and alerts that escalated, for the wall's audible alarm. */
+  private announce(alert: Alert, previous: Alert | undefined) {
+    if (previous && previous.severity === alert.severity) return;
+    this.raisedListeners.forEach((listener) => listener(alert, previous));
+  }
+
+  private applyHealth(target: Map<string, DeviceHealth>, id: string | undefined, health: DeviceHealth) {
+    if (!id) return;
+    const previous = target.get(id);
+    // A partial live update (no lastSeenAt / lastValue in it) keeps what the last full load said.
+    target.set(id, { ...previous, ...Object.fromEntries(Object.entries(health).filter(([, value]) => value !== undefined && value !== null)), state: health.state });
+    this.changed();
+  }
+
+  async loadRegistry(): Promise<void> {
+    try {
+      const [cameras, sensors, districts] = await Promise.all([
+        api<{ cameras: Camera[] }>('/api/cameras'),
+        api<{ sensors: Sensor[] }>('/api/sensors'),
+        api<{ districts: District[] }>('/api/districts'),
+      ]);
+      if (this.stopped) return;
+      this.cameras = cameras.cameras;
+      this.sensors = sensors.sensors;
+      this.districts = districts.districts;
+      this.changed();
+    } catch {}
+  }
+
+  async loadHealth(): Promise<void> {
+    const [cameraStates, sensorStates] = await Promise.all([
+      apiOptional<{ cameras: CameraStatus[] }>('/api/cameras/status').catch(() => undefined),
+      apiOptional<{ sensors: SensorLatest[] }>('/api/sensors/latest').catch(() => undefined),
+    ]);
+    if (this.stopped) return;
+    this.healthAvailable = { cameras: Boolean(cameraStates), sensors: Boolean(sensorStates) };
+    if (cameraStates) this.cameraHealth = new Map(cameraStates.cameras.map((status) => [status.cameraId, cameraHealth(status)]));
+    if (sensorStates) this.sensorHealth = new Map(sensorStates.sensors.map((status) => [status.id, sensorHealth(status)]));
+    this.changed();
+  }
+
+  private setStatus(status: LiveStatus) {
+    if (this.status === status) return;
+    this.status = status;
+    this.changed(true);
+  }
+
+  private changed(now = false) {
+    this.version++;
+    if (now) {
+      clearTimeout(this.notifyTimer);
+      this.notifyTimer = undefined;
+      this.listeners.forEach((listener) => listener());
+      return;
+    }
+    this.notifyTimer ??= setTimeout(() => {
+      this.notifyTimer = undefined;
+      this.listeners.forEach((listener) => listener());
+    }, NOTIFY_DELAY_MS);
+  }
+}

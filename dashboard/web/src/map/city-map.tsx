@@ -1,0 +1,412 @@
+// The city map: basemap, districts, cameras and sensors clustered and coloured by state, open alerts by
+// severity with critical ones pulsing. Devices are one clustered GeoJSON source drawn as canvas-made
+// icons, so 1,000 cameras and 5,000 sensors cost one symbol layer, not 6,000 DOM markers.
+import { useEffect, useRef, useState } from 'react';
+import maplibregl, { type GeoJSONSource, type Map as MapLibreMap, type MapGeoJSONFeature } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { Protocol } from 'pmtiles';
+import type { Feature, FeatureCollection as GeoJsonCollection, Point } from 'geojson';
+import { useI18n } from '../i18n.tsx';
+import type { Alert, Camera, DeviceHealth, DeviceState, Sensor } from '../live/types.ts';
+import type { MessageKey } from '../messages.ts';
+import { installImageFactory, STATE_RANK } from './map-images.ts';
+import { districtLayers, loadWebConfig, offlineStyle, type WebConfig } from './map-style.ts';
+
+export const SEVERITY_COLORS = { critical: '#ff3b4e', major: '#ff8a1f', minor: '#f5c518', info: '#38bdf8' } as const;
+
+/** Pulsing markers are DOM elements: bounded so a storm of critical alerts cannot flood the page. */
+const MAX_PULSING = 40;
+const ALERT_REDRAW_MS = 1000;
+
+/** Critical alerts pulse as HTML markers animated by CSS (transform and opacity only): the browser
+ *  composites them without redrawing the WebGL map, which on a software-rendered wall costs a frame. */
+function updatePulseMarkers(map: MapLibreMap, markers: Map<number, maplibregl.Marker>, alerts: Alert[]) {
+  const critical = alerts.filter((alert) => alert.severity === 'critical' && alert.lat != null && alert.lon != null).slice(0, MAX_PULSING);
+  const keep = new Set(critical.map((alert) => alert.id));
+  for (const [id, marker] of markers) {
+    if (keep.has(id)) continue;
+    marker.remove();
+    markers.delete(id);
+  }
+  for (const alert of critical) {
+    if (markers.has(alert.id)) continue; // alerts do not move
+    const element = document.createElement('div');
+    element.className = 'pulse-marker';
+    markers.set(alert.id, new maplibregl.Marker({ element }).setLngLat([alert.lon!, alert.lat!]).addTo(map));
+  }
+}
+
+let pmtilesInstalled = false;
+function installPmtiles() {
+  if (pmtilesInstalled) return;
+  maplibregl.addProtocol('pmtiles', new Protocol().tile);
+  pmtilesInstalled = true;
+}
+
+export interface MapFocus {
+  lat: number;
+  lon: number;
+  zoom?: number;
+  /** Changes when the same place must be flown to again. */
+  key?: string | number;
+}
+
+export interface CityMapProps {
+  cameras: Camera[];
+  sensors: Sensor[];
+  cameraHealth: Map<string, DeviceHealth>;
+  sensorHealth: Map<string, DeviceHealth>;
+  alerts: Alert[];
+  selectedAlertId?: number;
+  focus?: MapFocus;
+  onSelectAlert?(id: number): void;
+  onSelectDevice?(type: 'camera' | 'sensor', id: string): void;
+  /** Engineer placement: a click anywhere reports the point and shows a pin there. */
+  pick?: { lat: number | null; lon: number | null; onPick(lat: number, lon: number): void };
+  /** Wall: no controls, slower interactions. */
+  kiosk?: boolean;
+  showDevices?: boolean;
+  className?: string;
+}
+
+type FeatureCollection = GeoJsonCollection<Point>;
+
+export function deviceState(enabled: boolean, health: DeviceHealth | undefined): DeviceState {
+  if (!enabled) return 'disabled';
+  return health?.state ?? 'unknown';
+}
+
+function devicesGeoJson(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'cameraHealth' | 'sensorHealth'>): FeatureCollection {
+  const features: Feature<Point>[] = [];
+  for (const camera of props.cameras) {
+    if (camera.lat == null || camera.lon == null) continue; // a device with no location is listed, not drawn
+    const state = deviceState(camera.enabled, props.cameraHealth.get(camera.id));
+    features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [camera.lon, camera.lat] }, properties: { id: camera.id, type: 'camera', name: camera.name, state, rank: STATE_RANK[state] } });
+  }
+  for (const sensor of props.sensors) {
+    if (sensor.lat == null || sensor.lon == null) continue;
+    const state = deviceState(sensor.enabled, props.sensorHealth.get(sensor.id));
+    features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [sensor.lon, sensor.lat] }, properties: { id: sensor.id, type: 'sensor', name: sensor.name, kind: sensor.kind, state, rank: STATE_RANK[state] } });
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+function alertsGeoJson(alerts: Alert[], language: 'vi' | 'en'): FeatureCollection {
+  const features: Feature<Point>[] = [];
+  for (const alert of alerts) {
+    if (alert.lat == null || alert.lon == null) continue;
+    features.push({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [alert.lon, alert.lat] },
+      properties: { id: alert.id, severity: alert.severity, title: alert.title[language] ?? alert.title.vi },
+    });
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+const RANK_TO_STATE: unknown[] = ['match', ['get', 'worst']];
+for (const [state, rank] of Object.entries(STATE_RANK)) RANK_TO_STATE.push(rank, state);
+RANK_TO_STATE.push('unknown');
+
+/** Adds the device and alert layers on top of whatever basemap style is loaded. */
+function addOverlay(map: MapLibreMap) {
+  if (!map.getSource('districts')) {
+    map.addSource('districts', { type: 'geojson', data: new URL('/api/web/districts.geojson', window.location.href).href });
+    for (const layer of districtLayers()) map.addLayer(layer);
+  }
+  map.addSource('devices', {
+    type: 'geojson',
+    data: { type: 'FeatureCollection', features: [] },
+    cluster: true,
+    clusterRadius: 46,
+    clusterMaxZoom: 15,
+    clusterProperties: { worst: ['max', ['get', 'rank']] },
+  });
+  map.addLayer({
+    id: 'device-clusters',
+    type: 'symbol',
+    source: 'devices',
+    filter: ['has', 'point_count'],
+    layout: {
+      'icon-image': ['concat', 'cluster-', ['get', 'point_count_abbreviated'], '-', RANK_TO_STATE] as never,
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+    },
+  });
+  map.addLayer({
+    id: 'device-points',
+    type: 'symbol',
+    source: 'devices',
+    filter: ['!', ['has', 'point_count']],
+    layout: {
+      'icon-image': ['concat', 'device-', ['get', 'type'], '-', ['get', 'state']],
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'symbol-sort-key': ['get', 'rank'],
+    },
+  });
+  map.addSource('alerts', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  const severityColor = ['match', ['get', 'severity'], 'critical', SEVERITY_COLORS.critical, 'major', SEVERITY_COLORS.major, 'minor', SEVERITY_COLORS.minor, SEVERITY_COLORS.info];
+  map.addLayer({
+    id: 'alerts-selected',
+    type: 'circle',
+    source: 'alerts',
+    filter: ['==', ['get', 'id'], -1],
+    paint: { 'circle-radius': 17, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5 },
+  });
+  map.addLayer({
+    id: 'alerts',
+    type: 'circle',
+    source: 'alerts',
+    paint: {
+      'circle-color': severityColor as never,
+      'circle-radius': ['match', ['get', 'severity'], 'critical', 9, 'major', 8, 'minor', 6.5, 5.5],
+      'circle-stroke-color': '#0a1222',
+      'circle-stroke-width': 2,
+    },
+  });
+}
+
+export function CityMap(props: CityMapProps) {
+  const { t, language } = useI18n();
+  const container = useRef<HTMLDivElement>(null);
+  const mapRef = useRef<MapLibreMap | undefined>(undefined);
+  const [ready, setReady] = useState(false);
+  const [failure, setFailure] = useState<string>();
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const pickMarker = useRef<maplibregl.Marker | undefined>(undefined);
+  const fitted = useRef(false);
+  const pulseMarkers = useRef(new Map<number, maplibregl.Marker>());
+
+  // Create the map once.
+  useEffect(() => {
+    let disposed = false;
+    let map: MapLibreMap | undefined;
+    const start = performance.now();
+    void loadWebConfig()
+      .then((config: WebConfig) => {
+        if (disposed || !container.current) return;
+        installPmtiles();
+        try {
+          map = new maplibregl.Map({
+            container: container.current,
+            style: config.mapStyleUrl ?? offlineStyle(config),
+            center: config.center,
+            zoom: 11.2,
+            minZoom: 8,
+            maxZoom: 19,
+            attributionControl: false,
+            // Nothing may leave the machine with the offline default: no telemetry, no remote RTL plugin.
+            collectResourceTiming: false,
+            fadeDuration: 0,
+            dragRotate: false,
+            pitchWithRotate: false,
+          });
+        } catch (error) {
+          setFailure((error as Error).message);
+          return;
+        }
+        mapRef.current = map;
+        // The browser tests and the benchmark read rendered features from here.
+        (window as unknown as { cityopsMap?: MapLibreMap }).cityopsMap = map;
+        if (!propsRef.current.kiosk) map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+        map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+        installImageFactory(map);
+        map.on('error', (event) => console.warn('map:', event.error?.message));
+        map.on('load', () => {
+          if (!map) return;
+          addOverlay(map);
+          bindInteractions(map, propsRef, t);
+          setReady(true);
+          // Ready at the first idle, or after 5 s at the latest (a map still loading tiles is drawn anyway).
+          let started = false;
+          const firstRender = () => {
+            if (started || disposed) return;
+            started = true;
+            performance.mark('cityops:map-rendered');
+            (window as unknown as { cityopsMapRenderedMs?: number }).cityopsMapRenderedMs = performance.now() - start;
+            container.current?.setAttribute('data-map-ready', 'true');
+          };
+          map.once('idle', firstRender);
+          setTimeout(firstRender, 5000);
+        });
+      })
+      .catch((error) => setFailure((error as Error).message));
+    return () => {
+      disposed = true;
+      pulseMarkers.current.forEach((marker) => marker.remove());
+      pulseMarkers.current.clear();
+      map?.remove();
+      mapRef.current = undefined;
+    };
+    
+  }, []);
+
+  // Devices: rebuilt when the registry or a health state changes (seconds apart, not per frame).
+  const { cameras, sensors, cameraHealth, sensorHealth, showDevices = true } = props;
+  useEffect(() => {
+    const source = mapRef.current?.getSource('devices') as GeoJSONSource | undefined;
+    if (!ready || !source) return;
+    const data = showDevices ? devicesGeoJson({ cameras, sensors, cameraHealth, sensorHealth }) : { type: 'FeatureCollection' as const, features: [] };
+    source.setData(data);
+    // First time devices arrive: frame them all (not in placement mode, where the pin decides).
+    if (!fitted.current && data.features.length && !propsRef.current.pick && !propsRef.current.focus) {
+      fitted.current = true;
+      const bounds = new maplibregl.LngLatBounds();
+      for (const feature of data.features) bounds.extend(feature.geometry.coordinates as [number, number]);
+      mapRef.current!.fitBounds(bounds, { padding: 60, maxZoom: 13, duration: 0 });
+    }
+    container.current?.setAttribute('data-device-count', String(cameras.length + sensors.length));
+  }, [ready, cameras, sensors, cameraHealth, sensorHealth, showDevices]);
+
+  // Alerts on the map: at most one redraw per second. A WebGL redraw of the whole city is the costly part
+  // of an alert storm (seconds on a software-rendered wall); the list beside the map stays instant.
+  const { alerts } = props;
+  const alertsDrawnAt = useRef(0);
+  const alertsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    const draw = () => {
+      alertsTimer.current = undefined;
+      alertsDrawnAt.current = performance.now();
+      const current = propsRef.current.alerts;
+      (map.getSource('alerts') as GeoJSONSource | undefined)?.setData(alertsGeoJson(current, language));
+      updatePulseMarkers(map, pulseMarkers.current, current);
+    };
+    const wait = ALERT_REDRAW_MS - (performance.now() - alertsDrawnAt.current);
+    if (wait <= 0) draw();
+    else alertsTimer.current ??= setTimeout(draw, wait);
+  }, [ready, alerts, language]);
+  useEffect(() => () => clearTimeout(alertsTimer.current), []);
+
+  useEffect(() => {
+    if (!ready) return;
+    mapRef.current?.setFilter('alerts-selected', ['==', ['get', 'id'], props.selectedAlertId ?? -1]);
+  }, [ready, props.selectedAlertId]);
+
+  const focus = props.focus;
+  useEffect(() => {
+    if (!ready || !focus) return;
+    mapRef.current?.flyTo({ center: [focus.lon, focus.lat], zoom: Math.max(focus.zoom ?? 15, mapRef.current.getZoom()), speed: 1.6 });
+  }, [ready, focus?.lat, focus?.lon, focus?.key]); 
+
+  // Engineer placement pin.
+  const pick = props.pick;
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map) return;
+    if (!pick || pick.lat == null || pick.lon == null) {
+      pickMarker.current?.remove();
+      pickMarker.current = undefined;
+      return;
+    }
+    if (!pickMarker.current) {
+      const element = document.createElement('div');
+      element.className = 'pick-marker';
+      pickMarker.current = new maplibregl.Marker({ element, draggable: true, anchor: 'bottom' }).setLngLat([pick.lon, pick.lat]).addTo(map);
+      pickMarker.current.on('dragend', () => {
+        const point = pickMarker.current!.getLngLat();
+        propsRef.current.pick?.onPick(round6(point.lat), round6(point.lng));
+      });
+    } else {
+      pickMarker.current.setLngLat([pick.lon, pick.lat]);
+    }
+  }, [ready, pick?.lat, pick?.lon, Boolean(pick)]); 
+
+  return (
+    <div className={`city-map ${props.pick ? 'picking' : ''} ${props.className ?? ''}`}>
+      <div ref={container} className="city-map-canvas" data-testid="city-map" />
+      {!ready && !failure && <div className="map-loading">{t('map.loading')}</div>}
+      {failure && (
+        <div className="map-failure" role="alert">
+          <strong>{t('map.failed')}</strong>
+          <span>{failure}</span>
+        </div>
+      )}
+      {!props.kiosk && <MapLegend />}
+    </div>
+  );
+}
+
+const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
+
+function bindInteractions(map: MapLibreMap, propsRef: { current: CityMapProps }, t: (key: MessageKey) => string) {
+  const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'map-tooltip', offset: 14, maxWidth: '320px' });
+  const interactive = ['alerts', 'device-points', 'device-clusters'];
+
+  const describe = (feature: MapGeoJSONFeature): string => {
+    const properties = feature.properties as Record<string, string | number>;
+    if (feature.layer.id === 'alerts') return `<strong>${escapeHtml(String(properties.title))}</strong><span class="tip-sub">${t(`severity.${properties.severity}` as MessageKey)}</span>`;
+    if (feature.layer.id === 'device-clusters') return `<strong>${properties.point_count}</strong> <span class="tip-sub">${t('map.devicesHere')}</span>`;
+    return `<strong>${escapeHtml(String(properties.name))}</strong><span class="tip-sub">${t(`device.${properties.type}` as MessageKey)} · ${t(`state.${properties.state}` as MessageKey)}</span>`;
+  };
+
+  map.on('mousemove', (event) => {
+    const features = map.queryRenderedFeatures(event.point, { layers: interactive });
+    map.getCanvas().style.cursor = features.length ? 'pointer' : propsRef.current.pick ? 'crosshair' : '';
+    if (!features.length) {
+      hover.remove();
+      const district = map.queryRenderedFeatures(event.point, { layers: ['districts-fill'] })[0];
+      if (district && !propsRef.current.kiosk) {
+        hover.setLngLat(event.lngLat).setHTML(`<span class="tip-sub">${escapeHtml(String(district.properties?.name ?? ''))}</span>`).addTo(map);
+      }
+      return;
+    }
+    hover.setLngLat(event.lngLat).setHTML(describe(features[0])).addTo(map);
+  });
+  map.on('mouseout', () => hover.remove());
+
+  map.on('click', async (event) => {
+    const props = propsRef.current;
+    if (props.pick) {
+      props.pick.onPick(round6(event.lngLat.lat), round6(event.lngLat.lng));
+      return;
+    }
+    const feature = map.queryRenderedFeatures(event.point, { layers: interactive })[0];
+    if (!feature) return;
+    const properties = feature.properties as Record<string, string | number>;
+    if (feature.layer.id === 'alerts') props.onSelectAlert?.(Number(properties.id));
+    else if (feature.layer.id === 'device-points') props.onSelectDevice?.(properties.type as 'camera' | 'sensor', String(properties.id));
+    else if (feature.layer.id === 'device-clusters') {
+      const source = map.getSource('devices') as GeoJSONSource;
+      const zoom = await source.getClusterExpansionZoom(Number(properties.cluster_id));
+      map.easeTo({ center: (feature.geometry as Point).coordinates as [number, number], zoom: zoom + 0.2 });
+    }
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+function MapLegend() {
+  const { t } = useI18n();
+  const entries: [string, MessageKey][] = [
+    ['#22c55e', 'state.ok'],
+    ['#f97316', 'legend.alarm'],
+    ['#7b8799', 'state.offline'],
+    ['#5b8bd6', 'state.unknown'],
+  ];
+  return (
+    <div className="map-legend">
+      <div className="legend-group">
+        {entries.map(([color, label]) => (
+          <span key={label} className="legend-item">
+            <span className="legend-dot" style={{ borderColor: color }} />
+            {t(label)}
+          </span>
+        ))}
+      </div>
+      <div className="legend-group">
+        {(['critical', 'major', 'minor'] as const).map((severity) => (
+          <span key={severity} className="legend-item">
+            <span className="legend-alert" style={{ background: SEVERITY_COLORS[severity] }} />
+            {t(`severity.${severity}`)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}

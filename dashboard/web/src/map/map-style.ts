@@ -1,0 +1,98 @@
+// The basemap. With no MAP_STYLE_URL the dashboard draws an offline style that makes no request
+// outside CityOps: a dark background, the local PMTiles basemap when one is configured, and the district
+// boundaries from /api/web/districts.geojson. It has no text layers, so it needs no remote glyphs.
+import type { StyleSpecification, LayerSpecification } from 'maplibre-gl';
+import { api } from '../api.ts';
+
+export interface WebConfig {
+  timeZone: string;
+  mapStyleUrl: string | null;
+  basemap: { url: string; tileType: 'vector' | 'raster'; minZoom: number; maxZoom: number; bounds: [number, number, number, number] } | null;
+  center: [number, number];
+}
+
+let configPromise: Promise<WebConfig> | undefined;
+export function loadWebConfig(): Promise<WebConfig> {
+  configPromise ??= api<WebConfig>('/api/web/config').catch((error) => {
+    configPromise = undefined;
+    throw error;
+  });
+  return configPromise;
+}
+
+export const COLORS = {
+  background: '#0a1222',
+  land: '#0f1a2e',
+  water: '#0b2a45',
+  road: '#1f3350',
+  roadMajor: '#2a4468',
+  building: '#15233b',
+  districtFill: '#13284a',
+  districtLine: '#3a6ea5',
+};
+
+const absolute = (path: string) => new URL(path, window.location.href).href;
+
+/** Generic layers for the two common vector tile schemas (Protomaps and OpenMapTiles); a layer whose
+ *  source-layer is not in the file simply draws nothing. */
+function vectorBasemapLayers(): LayerSpecification[] {
+  const layers: LayerSpecification[] = [];
+  for (const sourceLayer of ['earth', 'landcover']) {
+    layers.push({ id: `basemap-${sourceLayer}`, type: 'fill', source: 'basemap', 'source-layer': sourceLayer, paint: { 'fill-color': COLORS.land } });
+  }
+  for (const sourceLayer of ['landuse', 'park']) {
+    layers.push({ id: `basemap-${sourceLayer}`, type: 'fill', source: 'basemap', 'source-layer': sourceLayer, paint: { 'fill-color': '#102238', 'fill-opacity': 0.6 } });
+  }
+  layers.push({ id: 'basemap-water', type: 'fill', source: 'basemap', 'source-layer': 'water', paint: { 'fill-color': COLORS.water } });
+  layers.push({ id: 'basemap-waterway', type: 'line', source: 'basemap', 'source-layer': 'waterway', paint: { 'line-color': COLORS.water, 'line-width': 1.2 } });
+  for (const sourceLayer of ['buildings', 'building']) {
+    layers.push({ id: `basemap-${sourceLayer}`, type: 'fill', source: 'basemap', 'source-layer': sourceLayer, minzoom: 14, paint: { 'fill-color': COLORS.building } });
+  }
+  for (const sourceLayer of ['roads', 'transportation']) {
+    layers.push({
+      id: `basemap-${sourceLayer}`,
+      type: 'line',
+      source: 'basemap',
+      'source-layer': sourceLayer,
+      paint: { 'line-color': COLORS.road, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.4, 16, 3] },
+    });
+  }
+  return layers;
+}
+
+export function offlineStyle(config: WebConfig): StyleSpecification {
+  const style: StyleSpecification = {
+    version: 8,
+    name: 'CityOps offline',
+    sources: {
+      districts: { type: 'geojson', data: absolute('/api/web/districts.geojson') },
+    },
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': COLORS.background } }],
+  };
+  if (config.basemap) {
+    const { url, tileType, minZoom, maxZoom } = config.basemap;
+    const pmtilesUrl = `pmtiles://${absolute(url.replace(/^pmtiles:\/\//, ''))}`;
+    if (tileType === 'vector') {
+      style.sources.basemap = { type: 'vector', url: pmtilesUrl };
+      style.layers.push(...vectorBasemapLayers());
+    } else {
+      style.sources.basemap = { type: 'raster', url: pmtilesUrl, tileSize: 256, minzoom: minZoom, maxzoom: maxZoom };
+      // Dimmed and desaturated so device colours stay the brightest thing on the wall.
+      style.layers.push({ id: 'basemap-raster', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.55, 'raster-saturation': -0.6, 'raster-brightness-max': 0.55 } });
+    }
+  }
+  style.layers.push(...districtLayers());
+  return style;
+}
+
+export function districtLayers(): LayerSpecification[] {
+  return [
+    { id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': COLORS.districtFill, 'fill-opacity': 0.45 } },
+    {
+      id: 'districts-line',
+      type: 'line',
+      source: 'districts',
+      paint: { 'line-color': COLORS.districtLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.6, 14, 2], 'line-opacity': 0.8 },
+    },
+  ];
+}

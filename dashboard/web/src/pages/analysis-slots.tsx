@@ -1,0 +1,204 @@
+// Analysis slots: which cameras the vision model is analysing now and why, how many slots there are,
+// and pin/unpin for operators. Refreshed on `slots:changed` (REALTIME.md) and after every reconnect.
+import { useCallback, useEffect, useState } from 'react';
+import { api, apiOptional } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { useLiveStatus, useLiveStore } from '../live/live-context.tsx';
+import type { MessageKey } from '../messages.ts';
+import { canOperate, useUser } from '../session.tsx';
+import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
+
+type SlotReason = 'pinned' | 'alert' | 'sensor_alarm' | 'motion' | 'time_of_day' | 'round_robin';
+
+interface SlotsView {
+  slotCount: number | null;
+  slotSource: 'config' | 'measured' | null;
+  ranAt: string | null;
+  roundRobinReserve: number;
+  notices: { code: string; message: string }[];
+  slots: { cameraId: string; cameraName: string; reason: SlotReason; since: string; workerId: string | null; framesAnalysed: number }[];
+  workers: { workerId: string; capacity: number }[];
+  pins: { cameraId: string; pinnedAt: string; pinnedBy: string; analysed: boolean }[];
+}
+
+interface CameraAnalysis {
+  cameraId: string;
+  name: string;
+  analysed: boolean;
+  reason: SlotReason | null;
+  streamOnline: boolean | null;
+  pinned: boolean;
+}
+
+export default function AnalysisSlotsPage() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const user = useUser();
+  const store = useLiveStore();
+  const status = useLiveStatus();
+  const mayPin = canOperate(user);
+  const [view, setView] = useState<SlotsView | null | undefined>(undefined);
+  const [cameras, setCameras] = useState<CameraAnalysis[]>([]);
+  const [busy, setBusy] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [warning, setWarning] = useState<string | undefined>();
+
+  const load = useCallback(async () => {
+    try {
+      const [slots, list] = await Promise.all([apiOptional<SlotsView>('/api/analysis/slots'), apiOptional<{ cameras: CameraAnalysis[] }>('/api/analysis/cameras')]);
+      setView(slots ?? null);
+      setCameras(list?.cameras ?? []);
+    } catch (failure) {
+      setError(failure);
+    }
+  }, []);
+
+  // Reload on every change the scheduler announces, and when the connection comes back (events may
+  // have been missed while it was down).
+  useEffect(() => store.onServerEvent('slots:changed', () => void load()), [store, load]);
+  useEffect(() => {
+    if (status === 'live' || status === 'connecting') void load();
+  }, [status, load]);
+
+  const setPinned = async (cameraId: string, pinned: boolean) => {
+    setBusy(cameraId);
+    setError(undefined);
+    setWarning(undefined);
+    try {
+      const path = `/api/analysis/pins/${encodeURIComponent(cameraId)}`;
+      if (pinned) setWarning((await api<{ warning?: string }>(path, { method: 'PUT', body: {} })).warning);
+      else await api(path, { method: 'DELETE' });
+      await load();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  if (view === undefined) return error ? <ErrorNote error={error} /> : <Spinner label={t('common.loading')} />;
+  if (view === null) return <Unavailable what="feature.analysisSlots" />;
+
+  const capacity = view.workers.reduce((sum, worker) => sum + worker.capacity, 0);
+  const pinnedIds = new Set(view.pins.map((pin) => pin.cameraId));
+  const pinButton = (cameraId: string) =>
+    mayPin && (
+      <button
+        className={`button small ${pinnedIds.has(cameraId) ? 'ghost' : 'primary'}`}
+        disabled={busy !== undefined}
+        onClick={() => void setPinned(cameraId, !pinnedIds.has(cameraId))}
+        data-testid={`${pinnedIds.has(cameraId) ? 'unpin' : 'pin'}-${cameraId}`}
+      >
+        <Icon name="pin" size={14} /> {t(pinnedIds.has(cameraId) ? 'slots.unpin' : 'slots.pin')}
+      </button>
+    );
+
+  return (
+    <div className="page analysis-slots-page" data-testid="analysis-slots">
+      <header className="page-header">
+        <div>
+          <h1>{t('slots.title')}</h1>
+          <p className="muted">{t('slots.subtitle')}</p>
+        </div>
+        <div className="page-tools">
+          <span className="state-chip" data-testid="slot-count">
+            {t('slots.count', { used: view.slots.length, total: view.slotCount ?? '—' })}
+          </span>
+          <span className="muted small">
+            {view.slotSource ? t(`slots.source.${view.slotSource}`) : t('slots.notRun')} · {t('slots.capacity', { capacity, workers: view.workers.length })}
+            {view.ranAt && ` · ${t('slots.ranAt', { time: i18n.timeSeconds(view.ranAt) })}`}
+          </span>
+        </div>
+      </header>
+      {view.notices.map((notice) => (
+        <p key={notice.code} className="warning-note" role="status">
+          {notice.message}
+        </p>
+      ))}
+      {warning && (
+        <p className="warning-note" role="alert">
+          {warning}
+        </p>
+      )}
+      <ErrorNote error={error} />
+
+      <section className="panel table-panel" data-testid="slot-list">
+        <header className="panel-header">
+          <h2>
+            {t('slots.held')}
+            <span className="panel-count">{view.slots.length}</span>
+          </h2>
+        </header>
+        {view.slots.length === 0 ? (
+          <EmptyState icon="camera" title={t('slots.none')} />
+        ) : (
+          <div className="table-scroll">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th>{t('slots.camera')}</th>
+                  <th>{t('slots.reason')}</th>
+                  <th>{t('slots.since')}</th>
+                  <th>{t('slots.frames')}</th>
+                  {mayPin && <th />}
+                </tr>
+              </thead>
+              <tbody>
+                {view.slots.map((slot) => (
+                  <tr key={slot.cameraId} data-testid="slot-row" data-camera-id={slot.cameraId} data-reason={slot.reason}>
+                    <td>
+                      {slot.cameraName} <span className="muted mono small">{slot.cameraId}</span>
+                    </td>
+                    <td>
+                      <span className={`reason-chip ${slot.reason}`}>{t(`slotReason.${slot.reason}` as MessageKey)}</span>
+                    </td>
+                    <td>
+                      {i18n.dateTime(slot.since)} ({i18n.ago(slot.since)})
+                    </td>
+                    <td className="mono">{i18n.number(slot.framesAnalysed)}</td>
+                    {mayPin && <td>{pinButton(slot.cameraId)}</td>}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="panel table-panel" data-testid="slot-cameras">
+        <header className="panel-header">
+          <h2>
+            {t('slots.allCameras')}
+            <span className="panel-count">{cameras.length}</span>
+          </h2>
+        </header>
+        <div className="table-scroll">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>{t('slots.camera')}</th>
+                <th>{t('slots.stream')}</th>
+                <th>{t('slots.analysed')}</th>
+                <th>{t('slots.pinned')}</th>
+                {mayPin && <th />}
+              </tr>
+            </thead>
+            <tbody>
+              {cameras.map((camera) => (
+                <tr key={camera.cameraId} data-testid="slot-camera-row" data-camera-id={camera.cameraId} data-analysed={camera.analysed}>
+                  <td>
+                    {camera.name} <span className="muted mono small">{camera.cameraId}</span>
+                  </td>
+                  <td>{camera.streamOnline == null ? '—' : t(camera.streamOnline ? 'slots.online' : 'slots.offline')}</td>
+                  <td>{camera.reason ? t(`slotReason.${camera.reason}` as MessageKey) : t('common.no')}</td>
+                  <td>{pinnedIds.has(camera.cameraId) ? t('common.yes') : t('common.no')}</td>
+                  {mayPin && <td>{pinButton(camera.cameraId)}</td>}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+// Log in, and the forced change of a one-time password. The same form opens over the page when a
+// session expires, so whatever was on screen stays there.
+import { useState, type FormEvent } from 'react';
+import { ApiError } from '../api.ts';
+import { LanguageSwitch, useI18n } from '../i18n.tsx';
+import { useSession } from '../session.tsx';
+import { Logo } from '../ui.tsx';
+
+function errorText(error: unknown, t: ReturnType<typeof useI18n>['t']): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'invalid_credentials') return t('login.wrong');
+    if (error.code === 'too_many_attempts') return t('login.throttled');
+    if (error.code === 'network') return t('common.offline');
+    return error.message;
+  }
+  return String((error as Error)?.message ?? error);
+}
+
+export function LoginForm({ onDone, compact = false }: { onDone?: () => void; compact?: boolean }) {
+  const { t } = useI18n();
+  const { login } = useSession();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await login(username.trim(), password);
+      onDone?.();
+    } catch (caught) {
+      setError(errorText(caught, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="login-form" onSubmit={submit} data-testid="login-form">
+      {!compact && <h1>{t('login.title')}</h1>}
+      <label>
+        <span>{t('login.username')}</span>
+        <input autoFocus autoComplete="username" name="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
+      </label>
+      <label>
+        <span>{t('login.password')}</span>
+        <input type="password" autoComplete="current-password" name="password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+      </label>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button className="button primary wide" disabled={busy} type="submit">
+        {busy ? t('common.working') : t('login.submit')}
+      </button>
+    </form>
+  );
+}
+
+export function ChangePasswordForm() {
+  const { t } = useI18n();
+  const { changePassword, logout, user } = useSession();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (next.length < 10) return setError(t('password.tooShort'));
+    if (next !== repeat) return setError(t('password.mismatch'));
+    if (next === current) return setError(t('password.same'));
+    setBusy(true);
+    setError(undefined);
+    try {
+      await changePassword(current, next);
+    } catch (caught) {
+      setError(caught instanceof ApiError && caught.field === 'currentPassword' ? t('password.currentWrong') : errorText(caught, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="login-form" onSubmit={submit} data-testid="password-form">
+      <h1>{t('password.title')}</h1>
+      <p className="muted">{t('password.explain', { user: user?.displayName || user?.username || '' })}</p>
+      <label>
+        <span>{t('password.current')}</span>
+        <input type="password" autoComplete="current-password" name="currentPassword" value={current} onChange={(e) => setCurrent(e.target.value)} required />
+      </label>
+      <label>
+        <span>{t('password.new')}</span>
+        <input type="password" autoComplete="new-password" name="newPassword" value={next} onChange={(e) => setNext(e.target.value)} required minLength={10} />
+      </label>
+      <label>
+        <span>{t('password.repeat')}</span>
+        <input type="password" autoComplete="new-password" name="repeatPassword" value={repeat} onChange={(e) => setRepeat(e.target.value)} required />
+      </label>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button className="button primary wide" disabled={busy} type="submit">
+        {busy ? t('common.working') : t('password.submit')}
+      </button>
+      <button className="button ghost wide" type="button" onClick={() => void logout()}>
+        {t('nav.logout')}
+      </button>
+    </form>
+  );
+}
+
+export function LoginPage({ changePassword = false }: { changePassword?: boolean }) {
+  const { t } = useI18n();
+  return (
+    <div className="login-page">
+      <div className="login-backdrop" aria-hidden />
+      <div className="login-card">
+        <div className="login-brand">
+          <Logo size={44} />
+          <div>
+            <div className="brand-name">CityOps</div>
+            <div className="brand-sub">{t('app.subtitle')}</div>
+          </div>
+        </div>
+        {changePassword ? <ChangePasswordForm /> : <LoginForm />}
+        <div className="login-footer">
+          <LanguageSwitch />
+          <span className="muted small">{t('login.footer')}</span>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** Opens over the current page when the session expired; the page below keeps its state. */
+export function SessionExpiredDialog() {
+  const { t } = useI18n();
+  return (
+    <div className="modal-backdrop" role="dialog" aria-modal="true" data-testid="session-expired">
+      <div className="modal login-card">
+        <h2>{t('login.expired')}</h2>
+        <p className="muted">{t('login.expiredExplain')}</p>
+        <LoginForm compact />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+// The operator's main screen: KPI strip, the city map and the live alert list; an alert or a device
+// opens its detail beside the list. The selection is in the URL (/alerts/42, ?device=sensor:tide-001).
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { AlertDetail } from '../alerts/alert-detail.tsx';
+import { AlertsPanel } from '../alerts/alerts-panel.tsx';
+import { SensorChart } from '../charts/sensor-chart.tsx';
+import { useI18n } from '../i18n.tsx';
+import { KpiStrip } from '../kpi-strip.tsx';
+import { useLive } from '../live/live-context.tsx';
+import type { Alert } from '../live/types.ts';
+import { CityMap, deviceState, type MapFocus } from '../map/city-map.tsx';
+import { LiveVideo } from '../media/live-video.tsx';
+import { Snapshot } from '../media/snapshot.tsx';
+import type { MessageKey } from '../messages.ts';
+import { matchPath, navigate, setQueryParam, useLocation } from '../router.tsx';
+import { EmptyState, Icon } from '../ui.tsx';
+
+export function useNow(intervalMs = 15_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+export default function OperationsPage() {
+  const live = useLive();
+  const { path, query } = useLocation();
+  const now = useNow();
+  const selectedId = Number(matchPath('/alerts/:id', path)?.id) || undefined;
+  const selected = selectedId ? live.alerts.get(selectedId) : undefined;
+  const [focus, setFocus] = useState<MapFocus>();
+  const device = query.get('device') ?? undefined;
+  const open = live.openAlerts();
+
+  // Stable across renders, so the memoised alert rows do not all re-render on every live change.
+  const selectAlert = useCallback(
+    (id: number) => {
+      navigate(`/alerts/${id}${window.location.search}`);
+      const alert = live.alerts.get(id);
+      if (alert?.lat != null && alert.lon != null) setFocus({ lat: alert.lat, lon: alert.lon, zoom: 14.5, key: `${id}-${Date.now()}` });
+    },
+    [live],
+  );
+  const locate = (alert: Alert) => alert.lat != null && alert.lon != null && setFocus({ lat: alert.lat, lon: alert.lon, zoom: 15.5, key: Date.now() });
+  const closeDetail = () => navigate(`/${window.location.search}`);
+
+  return (
+    <div className="operations">
+      <KpiStrip />
+      <div className={`operations-body ${selectedId || device ? 'with-detail' : ''}`}>
+        <CityMap
+          cameras={live.cameras}
+          sensors={live.sensors}
+          cameraHealth={live.cameraHealth}
+          sensorHealth={live.sensorHealth}
+          alerts={open}
+          selectedAlertId={selectedId}
+          focus={focus}
+          onSelectAlert={selectAlert}
+          onSelectDevice={(type, id) => setQueryParam('device', `${type}:${id}`)}
+        />
+        {selectedId &&
+          (selected ? (
+            <AlertDetail alert={selected} onClose={closeDetail} onLocate={locate} />
+          ) : (
+            <MissingAlert onClose={closeDetail} />
+          ))}
+        {!selectedId && device && <DeviceDetail reference={device} onClose={() => setQueryParam('device', undefined)} />}
+        <AlertsPanel selectedId={selectedId} onSelect={selectAlert} now={now} />
+      </div>
+    </div>
+  );
+}
+
+function MissingAlert({ onClose }: { onClose(): void }) {
+  const { t } = useI18n();
+  return (
+    <section className="panel alert-detail">
+      <header className="detail-header">
+        <span />
+        <button className="icon-button" onClick={onClose} aria-label={t('common.close')}>
+          <Icon name="close" />
+        </button>
+      </header>
+      <EmptyState icon="check" title={t('alert.notOpen')} detail={t('alert.notOpenDetail')} />
+    </section>
+  );
+}
+
+function DeviceDetail({ reference, onClose }: { reference: string; onClose(): void }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const live = useLive();
+  const [type, id] = reference.split(':') as ['camera' | 'sensor', string];
+  const camera = type === 'camera' ? live.camera(id) : undefined;
+  const sensor = type === 'sensor' ? live.sensor(id) : undefined;
+  const health = type === 'camera' ? live.cameraHealth.get(id) : live.sensorHealth.get(id);
+  const related = useMemo(() => live.openAlerts().filter((alert) => alert.source.id === id), [live, id]); 
+  const device = camera ?? sensor;
+  const state = device ? deviceState(device.enabled, health) : 'unknown';
+  return (
+    <section className="panel alert-detail device-detail" data-testid="device-detail">
+      <header className="detail-header">
+        <div className="detail-badges">
+          <span className={`state-chip ${state}`}>{t(`state.${state}` as MessageKey)}</span>
+          <span className="muted small">{t(`device.${type}` as MessageKey)}</span>
+        </div>
+        <button className="icon-button" onClick={onClose} aria-label={t('common.close')}>
+          <Icon name="close" />
+        </button>
+      </header>
+      {!device ? (
+        <EmptyState icon="alert" title={t('device.notFound')} detail={id} />
+      ) : (
+        <>
+          <h2 className="detail-title">{device.name}</h2>
+          <dl className="detail-facts">
+            <dt>{t('device.id')}</dt>
+            <dd>{device.id}</dd>
+            {sensor && (
+              <>
+                <dt>{t('device.kind')}</dt>
+                <dd>{t(`sensorKind.${sensor.kind}` as MessageKey)}</dd>
+              </>
+            )}
+            <dt>{t('alert.district')}</dt>
+            <dd>{live.districts.find((district) => district.id === device.districtId)?.name ?? '—'}</dd>
+            <dt>{t('device.lastSeen')}</dt>
+            <dd>{health?.lastSeenAt ? `${i18n.dateTime(health.lastSeenAt)} · ${i18n.ago(health.lastSeenAt)}` : '—'}</dd>
+            {sensor && health?.lastValue != null && (
+              <>
+                <dt>{t('device.lastValue')}</dt>
+                <dd>
+                  {i18n.number(health.lastValue, 2)} {sensor.unit}
+                </dd>
+              </>
+            )}
+            {health?.error && (
+              <>
+                <dt>{t('device.error')}</dt>
+                <dd className="error-text">{health.error}</dd>
+              </>
+            )}
+          </dl>
+          {camera && <LiveVideo cameraId={camera.id} />}
+          {camera && <Snapshot src={`/api/cameras/${encodeURIComponent(camera.id)}/snapshot`} alt={camera.name} refreshMs={10_000} />}
+          {sensor && (
+            <div className="detail-chart">
+              <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>
+              <SensorChart sensor={sensor} hours={24} height={200} />
+            </div>
+          )}
+          {related.length > 0 && (
+            <div className="related-alerts">
+              <h3>{t('device.openAlerts', { count: related.length })}</h3>
+              {related.map((alert) => (
+                <button key={alert.id} className={`related-alert ${alert.severity}`} onClick={() => navigate(`/alerts/${alert.id}`)}>
+                  {alert.title[i18n.language] || alert.title.vi}
+                </button>
+              ))}
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+// Who is logged in. An expired session does not throw the operator out of the page: the login form
+// opens over it, so a note being typed or a selected alert is still there after logging in again.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api, ApiError, UNAUTHENTICATED_EVENT } from './api.ts';
+
+export type UserRole = 'admin' | 'engineer' | 'operator' | 'field' | 'viewer';
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  role: UserRole;
+  mustChangePassword: boolean;
+  language: 'vi' | 'en';
+  teamIds?: number[];
+}
+
+export const canOperate = (user: User | undefined) => user?.role === 'admin' || user?.role === 'operator';
+export const canEngineer = (user: User | undefined) => user?.role === 'admin' || user?.role === 'engineer';
+export const canView = (user: User | undefined) => Boolean(user) && user!.role !== 'field';
+
+interface SessionState {
+  /** undefined while the first /api/auth/me is in flight. */
+  user: User | null | undefined;
+  /** The session ended while a page was open (idle timeout, server restart without the session). */
+  expired: boolean;
+  /** The server could not be reached while finding out who is logged in; retrying. */
+  offline: boolean;
+  login(username: string, password: string): Promise<User>;
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  logout(): Promise<void>;
+}
+
+const SessionContext = createContext<SessionState | undefined>(undefined);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [expired, setExpired] = useState(false);
+  const [offline, setOffline] = useState(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    const load = async () => {
+      try {
+        const { user } = await api<{ user: User }>('/api/auth/me');
+        if (!cancelled) {
+          setUser(user);
+          setOffline(false);
+        }
+      } catch (error) {
+        if (cancelled) return;
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) setUser(null);
+        else {
+          // The server is unreachable at load: say so and try again rather than showing a login that cannot work.
+          setOffline(true);
+          setTimeout(load, 3000);
+        }
+      }
+    };
+    void load();
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  useEffect(() => {
+    const onUnauthenticated = () => setExpired((wasExpired) => wasExpired || true);
+    window.addEventListener(UNAUTHENTICATED_EVENT, onUnauthenticated);
+    return () => window.removeEventListener(UNAUTHENTICATED_EVENT, onUnauthenticated);
+  }, []);
+
+  const login = useCallback(async (username: string, password: string) => {
+    const { user } = await api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } });
+    setUser(user);
+    setExpired(false);
+    return user;
+  }, []);
+
+  const changePassword = useCallback(async (currentPassword: string, newPassword: string) => {
+    await api('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } });
+    const { user } = await api<{ user: User }>('/api/auth/me');
+    setUser(user);
+  }, []);
+
+  const logout = useCallback(async () => {
+    await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+    setUser(null);
+    setExpired(false);
+  }, []);
+
+  const value = useMemo(() => ({ user, expired: expired && Boolean(user), offline, login, changePassword, logout }), [user, expired, offline, login, changePassword, logout]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionState {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside SessionProvider');
+  return session;
+}
+
+/** The logged-in user; only for components rendered behind the login. */
+export function useUser(): User {
+  const { user } = useSession();
+  if (!user) throw new Error('useUser without a logged-in user');
+  return user;
+}

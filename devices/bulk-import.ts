@@ -1,0 +1,178 @@
+// Bulk registration from CSV or GeoJSON. All or nothing: every row is validated first; if any row is
+// wrong, the answer lists every bad row (1-based data row number, field, reason) and nothing is
+// imported. Otherwise all rows are written in one transaction, each with its audit entry.
+import { parse } from 'csv-parse/sync';
+import type { Database } from '@cityops/core/database/pool';
+import { withTransaction } from '@cityops/core/database/pool';
+import { recordAudit, type Actor } from '@cityops/core/audit';
+import type { SecretBox } from '@cityops/core/secret-box';
+import { cameraInput, sensorInput, type CameraInput, type SensorInput } from './schemas.ts';
+import { insertCamera, updateCamera } from './camera-repository.ts';
+import { insertSensor, updateSensor } from './sensor-repository.ts';
+
+export interface ImportRowError {
+  row: number;
+  id?: string;
+  field: string;
+  message: string;
+}
+
+export interface ImportResult {
+  cameras: number;
+  sensors: number;
+  updated: number;
+}
+
+export class ImportRejected extends Error {
+  constructor(readonly errors: ImportRowError[]) {
+    super(`import rejected: ${errors.length} row error(s); nothing was imported`);
+  }
+}
+
+type Row = Record<string, unknown>;
+type Parsed = { row: number; type: 'camera'; input: CameraInput } | { row: number; type: 'sensor'; input: SensorInput };
+
+const numeric = new Set(['lat', 'lon', 'bearing', 'detectFps', 'level1', 'level2', 'level3', 'hysteresis', 'expectedIntervalSeconds']);
+const csvAliases: Record<string, string> = {
+  rtsp_url: 'rtspUrl',
+  district: 'districtId',
+  district_id: 'districtId',
+  detect_fps: 'detectFps',
+  expected_interval_s: 'expectedIntervalSeconds',
+  expected_interval_seconds: 'expectedIntervalSeconds',
+  mqtt_username: 'mqttUsername',
+  mqtt_password: 'mqttPassword',
+  latitude: 'lat',
+  longitude: 'lon',
+};
+
+/** CSV with a header row and a `type` column (camera or sensor); empty cells mean "not set". */
+export function rowsFromCsv(text: string): Row[] {
+  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false }) as Record<string, string>[];
+  return records.map((record) => {
+    const row: Row = {};
+    for (const [header, cell] of Object.entries(record)) {
+      const key = csvAliases[header.trim().toLowerCase()] ?? header.trim();
+      if (cell === '') continue;
+      if (numeric.has(key)) row[key] = Number(cell);
+      else if (key === 'enabled') row[key] = !/^(false|0|no)$/i.test(cell);
+      else if (key === 'analysis' || key === 'rules') row[key] = safeJson(cell);
+      else row[key] = cell;
+    }
+    return row;
+  });
+}
+
+/** GeoJSON FeatureCollection of Point features; properties as in the CSV, coordinates give lon/lat. */
+export function rowsFromGeoJson(document: unknown): Row[] {
+  const collection = document as { type?: string; features?: unknown[] };
+  if (collection?.type !== 'FeatureCollection' || !Array.isArray(collection.features)) {
+    throw new ImportRejected([{ row: 0, field: 'type', message: 'expected a GeoJSON FeatureCollection' }]);
+  }
+  return collection.features.map((feature) => {
+    const { properties, geometry } = feature as { properties?: Row; geometry?: { type?: string; coordinates?: number[] } };
+    const row: Row = { ...(properties ?? {}) };
+    for (const [alias, key] of Object.entries(csvAliases)) {
+      if (alias in row) {
+        row[key] = row[alias];
+        delete row[alias];
+      }
+    }
+    if (geometry?.type === 'Point' && Array.isArray(geometry.coordinates)) {
+      row.lon = geometry.coordinates[0];
+      row.lat = geometry.coordinates[1];
+    }
+    return row;
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // left as text so validation reports the field
+  }
+}
+
+export function validateRows(rows: Row[]): { parsed: Parsed[]; errors: ImportRowError[] } {
+  const parsed: Parsed[] = [];
+  const errors: ImportRowError[] = [];
+  const seen = new Map<string, number>();
+  rows.forEach((raw, index) => {
+    const row = index + 1;
+    const { type, ...fields } = raw;
+    const id = typeof fields.id === 'string' ? fields.id : undefined;
+    if (type !== 'camera' && type !== 'sensor') {
+      errors.push({ row, id, field: 'type', message: 'must be "camera" or "sensor"' });
+      return;
+    }
+    const key = `${type}:${id}`;
+    if (id && seen.has(key)) {
+      errors.push({ row, id, field: 'id', message: `duplicate of row ${seen.get(key)} in this file` });
+      return;
+    }
+    if (id) seen.set(key, row);
+    const result = type === 'camera' ? cameraInput.safeParse(fields) : sensorInput.safeParse(fields);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        errors.push({ row, id, field: issue.path.join('.') || '(row)', message: issue.message });
+      }
+      return;
+    }
+    parsed.push({ row, type, input: result.data } as Parsed);
+  });
+  return { parsed, errors };
+}
+
+export async function importDevices(
+  db: Database,
+  secrets: SecretBox,
+  actor: Actor,
+  rows: Row[],
+  onExisting: 'fail' | 'update' = 'fail',
+): Promise<ImportResult> {
+  const { parsed, errors } = validateRows(rows);
+  if (errors.length) throw new ImportRejected(errors);
+  if (!parsed.length) throw new ImportRejected([{ row: 0, field: '(file)', message: 'no rows to import' }]);
+
+  return withTransaction(db, async (tx) => {
+    const existing = new Set(
+      (
+        await tx.query<{ key: string }>(
+          `SELECT 'camera:' || id AS key FROM cameras WHERE id = ANY($1) UNION ALL SELECT 'sensor:' || id FROM sensors WHERE id = ANY($2)`,
+          [parsed.filter((p) => p.type === 'camera').map((p) => p.input.id), parsed.filter((p) => p.type === 'sensor').map((p) => p.input.id)],
+        )
+      ).rows.map((r) => r.key),
+    );
+    if (onExisting === 'fail') {
+      const clashes = parsed.filter((p) => existing.has(`${p.type}:${p.input.id}`));
+      if (clashes.length) {
+        throw new ImportRejected(
+          clashes.map((p) => ({ row: p.row, id: p.input.id, field: 'id', message: `${p.type} ${p.input.id} already exists` })),
+        );
+      }
+    }
+    const result: ImportResult = { cameras: 0, sensors: 0, updated: 0 };
+    for (const item of parsed) {
+      const isUpdate = existing.has(`${item.type}:${item.input.id}`);
+      const { id, ...patch } = item.input;
+      if (item.type === 'camera') {
+        if (isUpdate) await updateCamera(tx, secrets, id, patch as Partial<CameraInput>);
+        else await insertCamera(tx, secrets, item.input as CameraInput);
+        result.cameras++;
+      } else {
+        if (isUpdate) await updateSensor(tx, secrets, id, patch as Partial<SensorInput>);
+        else await insertSensor(tx, secrets, item.input as SensorInput);
+        result.sensors++;
+      }
+      if (isUpdate) result.updated++;
+      await recordAudit(tx, actor, {
+        action: isUpdate ? 'update' : 'create',
+        entityType: item.type,
+        entityId: id,
+        details: { via: 'bulk_import', row: item.row },
+      });
+    }
+    return result;
+  });
+}

@@ -1,0 +1,138 @@
+// Request and response shapes of the device registry, validated at the edge.
+import { z } from 'zod';
+import { analysisConfigSchema } from './analysis-config.ts';
+
+export const deviceId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64 characters)');
+export const districtId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'lowercase letters, digits and - (1-64)');
+const latitude = z.number().min(-90).max(90);
+const longitude = z.number().min(-180).max(180);
+
+export const SENSOR_KINDS = ['tide_level', 'water_level', 'rainfall', 'salinity', 'soil_moisture', 'pump_state'] as const;
+export type SensorKind = (typeof SENSOR_KINDS)[number];
+
+/** Default unit per sensor kind, used when an import or request leaves it out. */
+export const DEFAULT_UNITS: Record<SensorKind, string> = {
+  tide_level: 'm',
+  water_level: 'm',
+  rainfall: 'mm',
+  salinity: 'g/L',
+  soil_moisture: '%',
+  pump_state: 'on/off',
+};
+
+export const districtInput = z.object({
+  id: districtId,
+  name: z.string().min(1).max(200),
+  geometry: z.record(z.string(), z.unknown()).nullish().describe('GeoJSON Polygon or MultiPolygon'),
+});
+
+export const rtspUrl = z
+  .string()
+  .max(2000)
+  .refine((value) => /^rtsps?:\/\/[^\s/]+/.test(value), 'must be an rtsp:// or rtsps:// URL with a host');
+
+// Field shapes without defaults: a PATCH must only touch the fields it names.
+const cameraFields = z.object({
+  id: deviceId,
+  name: z.string().min(1).max(200),
+  rtspUrl,
+  username: z.string().max(200).nullish(),
+  /** Write-only: stored encrypted, never returned. */
+  password: z.string().max(200).nullish(),
+  lat: latitude.nullish(),
+  lon: longitude.nullish(),
+  bearing: z.number().min(0).lt(360).nullish(),
+  districtId: districtId.nullish(),
+  detectFps: z.number().positive().max(30),
+  enabled: z.boolean(),
+  analysis: analysisConfigSchema,
+});
+export const cameraInput = cameraFields.extend({
+  detectFps: cameraFields.shape.detectFps.default(2),
+  enabled: cameraFields.shape.enabled.default(true),
+  analysis: analysisConfigSchema.default({ zones: [], lines: [] }),
+});
+export type CameraInput = z.infer<typeof cameraInput>;
+export const cameraPatch = cameraFields.omit({ id: true }).partial();
+
+export const cameraView = z.object({
+  id: z.string(),
+  name: z.string(),
+  rtspUrl: z.string(),
+  username: z.string().nullable(),
+  hasPassword: z.boolean(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  bearing: z.number().nullable(),
+  districtId: z.string().nullable(),
+  detectFps: z.number(),
+  enabled: z.boolean(),
+  analysis: z.unknown(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type CameraView = z.infer<typeof cameraView>;
+
+const sensorInputBase = z.object({
+  id: deviceId,
+  name: z.string().min(1).max(200),
+  kind: z.enum(SENSOR_KINDS),
+  unit: z.string().min(1).max(20).optional(),
+  lat: latitude.nullish(),
+  lon: longitude.nullish(),
+  districtId: districtId.nullish(),
+  mqttUsername: z.string().min(3).max(64).regex(/^[A-Za-z0-9._-]+$/).nullish(),
+  /** Write-only: the device's broker password, stored encrypted, never returned. */
+  mqttPassword: z.string().min(8).max(200).nullish(),
+  level1: z.number().nullish(),
+  level2: z.number().nullish(),
+  level3: z.number().nullish(),
+  hysteresis: z.number().min(0),
+  expectedIntervalSeconds: z.number().int().positive(),
+  enabled: z.boolean(),
+  rules: z.record(z.string(), z.unknown()).describe('extra rule settings, e.g. rateOfRiseCmPerHour, validMin, validMax'),
+});
+
+function levelsAscending(sensor: { level1?: number | null; level2?: number | null; level3?: number | null }, ctx: z.RefinementCtx) {
+  const levels = [sensor.level1, sensor.level2, sensor.level3];
+  for (let i = 1; i < 3; i++) {
+    const low = levels[i - 1];
+    const high = levels[i];
+    if (low != null && high != null && low > high) {
+      ctx.addIssue({ code: 'custom', path: [`level${i + 1}`], message: `level${i + 1} must be ≥ level${i}` });
+    }
+  }
+}
+
+export const sensorInput = sensorInputBase
+  .extend({
+    hysteresis: sensorInputBase.shape.hysteresis.default(0),
+    expectedIntervalSeconds: sensorInputBase.shape.expectedIntervalSeconds.default(60),
+    enabled: sensorInputBase.shape.enabled.default(true),
+    rules: sensorInputBase.shape.rules.default({}),
+  })
+  .superRefine(levelsAscending);
+export type SensorInput = z.infer<typeof sensorInput>;
+export const sensorPatch = sensorInputBase.omit({ id: true }).partial().superRefine(levelsAscending);
+
+export const sensorView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(SENSOR_KINDS),
+  unit: z.string(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  districtId: z.string().nullable(),
+  mqttUsername: z.string().nullable(),
+  hasMqttPassword: z.boolean(),
+  level1: z.number().nullable(),
+  level2: z.number().nullable(),
+  level3: z.number().nullable(),
+  hysteresis: z.number(),
+  expectedIntervalSeconds: z.number(),
+  enabled: z.boolean(),
+  rules: z.record(z.string(), z.unknown()),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type SensorView = z.infer<typeof sensorView>;

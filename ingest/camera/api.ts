@@ -1,0 +1,247 @@
+// REST routes of camera ingest, served by the api role: camera health, signed live-view URLs (each
+// issue audited), snapshots for drawing zones, and evidence clips. Video itself never passes through
+// the api role: the browser gets a short-lived signed URL on the camera-ingest worker that pulls the
+// camera, and snapshots are fetched from that worker server-side.
+import { createReadStream, existsSync } from 'node:fs';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAudit } from '@cityops/core/audit';
+import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
+import { AppError, notFound } from '@cityops/core/errors';
+import type { ApiContext } from '@cityops/dashboard/server/context';
+import { deviceId } from '@cityops/devices/schemas';
+import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
+import { cameraHolder } from './lease-repository.ts';
+import { loadLiveSigningKey, signedLiveUrl, signedSnapshotUrl } from './live-signing.ts';
+import { getCameraStatus, listCameraStatuses } from './status-repository.ts';
+
+const idParams = z.object({ id: deviceId });
+
+const cameraStatusView = z.object({
+  cameraId: z.string(),
+  state: z.enum(['online', 'degraded', 'offline']),
+  reason: z.string().nullable(),
+  message: z.string().nullable(),
+  fps: z.number(),
+  targetFps: z.number(),
+  framesReceived: z.number(),
+  framesDelivered: z.number(),
+  framesDropped: z.number(),
+  restarts: z.number(),
+  lastFrameAt: z.date().nullable(),
+  codec: z.string().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  picture: z.array(z.string()),
+  liveView: z.boolean(),
+  bufferBytes: z.number(),
+  clipBytes: z.number(),
+  workerId: z.string().nullable(),
+  since: z.date(),
+  updatedAt: z.date().nullable(),
+});
+
+const clipView = z.object({
+  alertId: z.number(),
+  state: z.enum(['pending', 'saved', 'failed', 'deleted']),
+  triggerAt: z.date(),
+  clipStartAt: z.date().nullable(),
+  durationSeconds: z.number().nullable(),
+  bytes: z.number().nullable(),
+  error: z.string().nullable(),
+  deleteAfter: z.date().nullable(),
+});
+
+async function assertCameraExists(context: ApiContext, id: string): Promise<void> {
+  const result = await context.db.query('SELECT 1 FROM cameras WHERE id = $1', [id]);
+  if (!result.rowCount) throw notFound(`camera ${id}`);
+}
+
+export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+  const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  let signingKey: Buffer | undefined;
+  const key = async () => (signingKey ??= await loadLiveSigningKey(context.db, context.secretBox));
+
+  app.get(
+    '/api/cameras/status',
+    {
+      config: { roles: CAN_VIEW },
+      schema: { tags: ['cameras'], summary: 'Health of every camera', response: { 200: z.object({ cameras: z.array(cameraStatusView) }) } },
+    },
+    async () => ({ cameras: await listCameraStatuses(context.db) }),
+  );
+
+  app.get(
+    '/api/cameras/:id/status',
+    {
+      config: { roles: CAN_VIEW },
+      schema: { tags: ['cameras'], summary: 'Health of one camera', params: idParams, response: { 200: z.object({ status: cameraStatusView }) } },
+    },
+    async (request) => {
+      const status = await getCameraStatus(context.db, request.params.id);
+      if (!status) throw notFound(`camera ${request.params.id}`);
+      return { status };
+    },
+  );
+
+  app.post(
+    '/api/cameras/:id/live',
+    {
+      config: { roles: CAN_VIEW },
+      schema: {
+        tags: ['cameras'],
+        summary: 'A short-lived signed HTTP-FLV URL for live view (mpegts.js); each issue is audited',
+        params: idParams,
+        response: { 200: z.object({ url: z.string(), format: z.literal('flv'), expiresAt: z.date() }) },
+      },
+    },
+    async (request) => {
+      const cameraId = request.params.id;
+      await assertCameraExists(context, cameraId);
+      const holder = await cameraHolder(context.db, cameraId);
+      if (!holder?.liveUrl) throw new AppError(503, 'camera_unassigned', 'no camera-ingest worker pulls this camera right now; try again shortly');
+      const status = await getCameraStatus(context.db, cameraId);
+      if (status && !status.liveView && status.codec === 'hevc') {
+        throw new AppError(409, 'live_unavailable', 'this camera sends H.265, which the live relay (FLV) cannot carry; set the camera to H.264 for live view');
+      }
+      const ttl = context.config.CAMERA_LIVE_URL_TTL_SECONDS;
+      const { url, expiresAt } = signedLiveUrl(holder.liveUrl, await key(), cameraId, ttl, String(request.user!.id));
+      await recordAudit(context.db, request.actor, {
+        action: 'live_url_issued',
+        entityType: 'camera',
+        entityId: cameraId,
+        details: { worker: holder.workerId, expiresAt: expiresAt.toISOString() },
+      });
+      return { url, format: 'flv' as const, expiresAt };
+    },
+  );
+
+  app.get(
+    '/api/cameras/:id/snapshot',
+    {
+      config: { roles: CAN_VIEW },
+      schema: { tags: ['cameras'], summary: 'The latest picture of a camera as JPEG (letterbox removed), for drawing zones', params: idParams },
+    },
+    async (request, reply) => {
+      const cameraId = request.params.id;
+      await assertCameraExists(context, cameraId);
+      const holder = await cameraHolder(context.db, cameraId);
+      if (!holder?.liveUrl) throw new AppError(503, 'camera_unassigned', 'no camera-ingest worker pulls this camera right now');
+      let response: Response;
+      try {
+        response = await fetch(signedSnapshotUrl(holder.liveUrl, await key(), cameraId, 'api'), { signal: AbortSignal.timeout(10_000) });
+      } catch (error) {
+        throw new AppError(503, 'worker_unreachable', `the camera-ingest worker did not answer: ${(error as Error).message}`);
+      }
+      if (response.status !== 200) {
+        const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
+        throw new AppError(503, body?.error?.code ?? 'no_picture', body?.error?.message ?? `the worker answered ${response.status}`);
+      }
+      return reply.type('image/jpeg').header('cache-control', 'no-store').send(Buffer.from(await response.arrayBuffer()));
+    },
+  );
+
+  app.get(
+    '/api/cameras/:id/clips',
+    {
+      config: { roles: CAN_VIEW },
+      schema: { tags: ['cameras'], summary: 'Evidence clips of a camera, newest first', params: idParams, response: { 200: z.object({ clips: z.array(clipView) }) } },
+    },
+    async (request) => {
+      await assertCameraExists(context, request.params.id);
+      const result = await context.db.query(
+        `SELECT alert_id AS "alertId", state, trigger_at AS "triggerAt", clip_start_at AS "clipStartAt",
+                duration_seconds AS "durationSeconds", bytes, error, delete_after AS "deleteAfter"
+         FROM alert_clips WHERE camera_id = $1 ORDER BY trigger_at DESC LIMIT 200`,
+        [request.params.id],
+      );
+      return { clips: result.rows };
+    },
+  );
+
+  app.get(
+    '/api/cameras/:id/clips/:alertId',
+    {
+      config: { roles: CAN_VIEW },
+      schema: {
+        tags: ['cameras'],
+        summary: 'The MP4 evidence clip of an alert (10 s before to 20 s after)',
+        params: z.object({ id: deviceId, alertId: z.coerce.number().int().positive() }),
+      },
+    },
+    async (request, reply) => {
+      const result = await context.db.query(`SELECT state, file_path, bytes FROM alert_clips WHERE camera_id = $1 AND alert_id = $2`, [
+        request.params.id,
+        request.params.alertId,
+      ]);
+      const clip = result.rows[0];
+      if (!clip) throw notFound(`clip of alert ${request.params.alertId}`);
+      if (clip.state !== 'saved' || !existsSync(clip.file_path)) {
+        throw new AppError(409, `clip_${clip.state}`, clip.state === 'pending' ? 'the clip is not saved yet (20 s after the alert)' : `the clip is ${clip.state}`);
+      }
+      await recordAudit(context.db, request.actor, { action: 'clip_viewed', entityType: 'alert', entityId: String(request.params.alertId) });
+      return reply.type('video/mp4').header('content-length', clip.bytes).send(createReadStream(clip.file_path));
+    },
+  );
+
+  // ---- ONVIF: find cameras and their stream URLs instead of typing them ----
+  app.post(
+    '/api/cameras/onvif/discover',
+    {
+      config: { roles: CAN_ENGINEER },
+      schema: {
+        tags: ['cameras'],
+        summary: 'WS-Discovery of ONVIF cameras on the api host\'s network segment',
+        body: z.object({ timeoutMs: z.number().int().min(500).max(15_000).default(3000) }),
+        response: {
+          200: z.object({
+            devices: z.array(z.object({ urn: z.string(), xaddrs: z.array(z.string()), name: z.string().nullable(), hardware: z.string().nullable(), location: z.string().nullable() })),
+          }),
+        },
+      },
+    },
+    async (request) => ({ devices: await discoverOnvifDevices({ timeoutMs: request.body.timeoutMs }) }),
+  );
+
+  app.post(
+    '/api/cameras/onvif/streams',
+    {
+      config: { roles: CAN_ENGINEER },
+      schema: {
+        tags: ['cameras'],
+        summary: 'Media profiles of an ONVIF device with their RTSP URLs (credentials are not echoed back)',
+        body: z.object({
+          deviceUrl: z.string().max(2000).describe('ONVIF device service URL, from discovery (xaddrs)'),
+          username: z.string().max(200).optional(),
+          password: z.string().max(200).optional(),
+        }),
+        response: {
+          200: z.object({
+            manufacturer: z.string().nullable(),
+            model: z.string().nullable(),
+            serialNumber: z.string().nullable(),
+            firmwareVersion: z.string().nullable(),
+            profiles: z.array(
+              z.object({
+                token: z.string(),
+                name: z.string().nullable(),
+                encoding: z.string().nullable(),
+                width: z.number().nullable(),
+                height: z.number().nullable(),
+                fps: z.number().nullable(),
+                rtspUrl: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const streams = await readOnvifStreams(request.body);
+      // The device address only: the body holds a password.
+      await recordAudit(context.db, request.actor, { action: 'onvif_read', entityType: 'onvif_device', entityId: new URL(request.body.deviceUrl).host });
+      return streams;
+    },
+  );
+};

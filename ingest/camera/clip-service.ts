@@ -1,0 +1,209 @@
+// Evidence clips: when an alert names a camera (a database trigger queues the request, whichever
+// process raised the alert), the worker holding that camera waits until 20 s after the trigger, then
+// joins the buffered segments from 10 s before to 20 s after into one MP4 (stream copy; cut points
+// snap to keyframes, about 1 s on typical cameras). Clips are deleted after the retention period.
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type pg from 'pg';
+import type { Database } from '@cityops/core/database/pool';
+import type { Component } from '@cityops/core/lifecycle';
+import type { Logger } from '@cityops/core/logger';
+import { counter } from '@cityops/core/metrics';
+import { clipArgs, runFfmpeg } from './ffmpeg.ts';
+import type { EvidenceBuffer, Segment } from './evidence-buffer.ts';
+
+export const CLIP_REQUEST_CHANNEL = 'cityops_clip_requests';
+export const CLIP_BEFORE_SECONDS = 10;
+export const CLIP_AFTER_SECONDS = 20;
+
+const clipsSaved = counter('cityops_camera_clips_total', 'evidence clips, by outcome', ['outcome']);
+
+export interface ClipServiceOptions {
+  db: Database;
+  buffer: EvidenceBuffer;
+  clipsDir: string;
+  retentionDays: number;
+  ffmpegPath: string;
+  workerId: string;
+  /** Cameras this worker pulls now: it saves clips for these only. */
+  heldCameras: () => string[];
+  logger: Logger;
+}
+
+interface PendingClip {
+  alertId: number;
+  cameraId: string;
+  triggerAt: Date;
+}
+
+export class ClipService implements Component {
+  readonly name = 'camera-clips';
+  private listener?: pg.PoolClient;
+  private timer?: NodeJS.Timeout;
+  private retentionTimer?: NodeJS.Timeout;
+  private working = false;
+  private stopped = true;
+  private readonly clipBytesByCamera = new Map<string, number>();
+
+  constructor(private readonly options: ClipServiceOptions) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    mkdirSync(this.options.clipsDir, { recursive: true });
+    this.listener = await this.options.db.connect();
+    this.listener.on('notification', () => void this.saveDue());
+    this.listener.on('error', (error) => this.options.logger.warn({ err: error }, 'clip request listener lost its connection'));
+    await this.listener.query(`LISTEN ${CLIP_REQUEST_CHANNEL}`);
+    // Due requests are also picked up on a timer: a notification only says "something was queued",
+    // the clip becomes due 20 s later.
+    this.timer = setInterval(() => void this.saveDue(), 2000);
+    this.retentionTimer = setInterval(() => void this.deleteExpired(), 60_000);
+    await this.deleteExpired();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearInterval(this.retentionTimer);
+    while (this.working) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN ${CLIP_REQUEST_CHANNEL}`).catch(() => {});
+      this.listener.release();
+      this.listener = undefined;
+    }
+  }
+
+  /** Bytes of saved clips per camera (reported with the camera's status). */
+  clipBytes(cameraId: string): number {
+    return this.clipBytesByCamera.get(cameraId) ?? 0;
+  }
+
+  /** Saves every clip whose 20 s after the trigger have passed, for cameras held here. */
+  async saveDue(): Promise<void> {
+    if (this.working || this.stopped) return;
+    const cameras = this.options.heldCameras();
+    if (!cameras.length) return;
+    this.working = true;
+    try {
+      for (;;) {
+        const clip = await this.claimDue(cameras);
+        if (!clip) break;
+        await this.save(clip);
+      }
+      await this.refreshClipBytes(cameras);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'saving evidence clips failed; will retry');
+    } finally {
+      this.working = false;
+    }
+  }
+
+  private async claimDue(cameras: string[]): Promise<PendingClip | undefined> {
+    // The segment holding trigger+20 s must be closed first: one segment length later, plus a second.
+    const waitSeconds = CLIP_AFTER_SECONDS + this.options.buffer.options.segmentSeconds + 1;
+    const result = await this.options.db.query(
+      `UPDATE alert_clips SET worker_id = $1 WHERE alert_id = (
+         SELECT alert_id FROM alert_clips
+         WHERE state = 'pending' AND camera_id = ANY($2) AND trigger_at + make_interval(secs => $3) <= now()
+           AND (worker_id IS NULL OR worker_id = $1 OR created_at < now() - interval '2 minutes')
+         ORDER BY trigger_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING alert_id AS "alertId", camera_id AS "cameraId", trigger_at AS "triggerAt"`,
+      [this.options.workerId, cameras, waitSeconds],
+    );
+    return result.rows[0];
+  }
+
+  private async save(clip: PendingClip): Promise<void> {
+    const { db, buffer, logger } = this.options;
+    const fromMs = clip.triggerAt.getTime() - CLIP_BEFORE_SECONDS * 1000;
+    const toMs = clip.triggerAt.getTime() + CLIP_AFTER_SECONDS * 1000;
+    const segments = buffer.segments(clip.cameraId).filter((segment) => segment.endMs > fromMs && segment.startMs < toMs && segment.bytes > 0);
+    if (!segments.length) {
+      await this.fail(clip, 'no buffered video covers the alert time (camera offline, or the alert is older than the buffer)');
+      return;
+    }
+    const dir = path.join(this.options.clipsDir, `camera-${clip.cameraId}`);
+    mkdirSync(dir, { recursive: true });
+    const outputFile = path.join(dir, `alert-${clip.alertId}.mp4`);
+    const listFile = `${outputFile}.segments.txt`;
+    writeFileSync(listFile, segments.map((segment) => `file '${segment.file.replace(/'/g, "'\\''")}'`).join('\n') + '\n');
+    const clipStartMs = Math.max(fromMs, segments[0].startMs);
+    try {
+      await runFfmpeg(
+        this.options.ffmpegPath,
+        clipArgs({
+          segmentListFile: listFile,
+          startOffsetSeconds: Math.max(0, (fromMs - segments[0].startMs) / 1000),
+          durationSeconds: (toMs - clipStartMs) / 1000,
+          outputFile,
+        }),
+        60_000,
+      );
+    } catch (error) {
+      rmSync(outputFile, { force: true });
+      await this.fail(clip, `ffmpeg could not join the segments: ${(error as Error).message.slice(0, 300)}`);
+      return;
+    } finally {
+      rmSync(listFile, { force: true });
+    }
+    const bytes = statSync(outputFile).size;
+    const durationSeconds = await probeDuration(this.options.ffmpegPath, outputFile).catch(() => coveredSeconds(segments, fromMs, toMs));
+    await db.query(
+      `UPDATE alert_clips SET state = 'saved', file_path = $2, bytes = $3, clip_start_at = $4, duration_seconds = $5,
+         saved_at = now(), delete_after = now() + make_interval(secs => $6), error = NULL
+       WHERE alert_id = $1`,
+      [clip.alertId, outputFile, bytes, new Date(clipStartMs), durationSeconds, Math.round(this.options.retentionDays * 86_400)],
+    );
+    clipsSaved.inc({ outcome: 'saved' });
+    logger.info({ alertId: clip.alertId, camera: clip.cameraId, bytes, durationSeconds }, 'evidence clip saved');
+  }
+
+  private async fail(clip: PendingClip, error: string): Promise<void> {
+    await this.options.db.query(`UPDATE alert_clips SET state = 'failed', error = $2 WHERE alert_id = $1`, [clip.alertId, error]);
+    clipsSaved.inc({ outcome: 'failed' });
+    this.options.logger.warn({ alertId: clip.alertId, camera: clip.cameraId, error }, 'evidence clip not saved');
+  }
+
+  /** Deletes clips past their retention, whichever worker saved them (clips live on shared storage). */
+  async deleteExpired(): Promise<number> {
+    if (this.stopped) return 0;
+    const expired = await this.options.db.query(
+      `UPDATE alert_clips SET state = 'deleted' WHERE alert_id IN (
+         SELECT alert_id FROM alert_clips WHERE state = 'saved' AND delete_after < now() LIMIT 500 FOR UPDATE SKIP LOCKED)
+       RETURNING file_path`,
+    );
+    for (const row of expired.rows) {
+      try {
+        unlinkSync(row.file_path);
+      } catch {
+        // already gone
+      }
+    }
+    if (expired.rowCount) clipsSaved.inc({ outcome: 'deleted' }, expired.rowCount);
+    return expired.rowCount ?? 0;
+  }
+
+  private async refreshClipBytes(cameras: string[]): Promise<void> {
+    const result = await this.options.db.query(
+      `SELECT camera_id, sum(bytes)::bigint AS bytes FROM alert_clips WHERE state = 'saved' AND camera_id = ANY($1) GROUP BY camera_id`,
+      [cameras],
+    );
+    this.clipBytesByCamera.clear();
+    for (const row of result.rows) this.clipBytesByCamera.set(row.camera_id, Number(row.bytes));
+  }
+}
+
+function coveredSeconds(segments: Segment[], fromMs: number, toMs: number): number {
+  return (Math.min(toMs, segments[segments.length - 1].endMs) - Math.max(fromMs, segments[0].startMs)) / 1000;
+}
+
+/** Duration of a media file by ffprobe (next to ffmpeg). */
+export async function probeDuration(ffmpegPath: string, file: string): Promise<number> {
+  const ffprobe = ffmpegPath.replace(/ffmpeg(\.exe)?$/, 'ffprobe$1');
+  const { stdout } = await promisify(execFile)(ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  const seconds = Number(stdout.trim());
+  if (!Number.isFinite(seconds)) throw new Error(`ffprobe found no duration in ${file}`);
+  return seconds;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { IngestLogParser, ingestArgs, parseIngestLine } from './ffmpeg.ts';
+
+describe('ingest ffmpeg arguments', () => {
+  it('pulls RTSP over TCP once, with frames on stdout and the copies behind one tee', () => {
+    const args = ingestArgs({
+      rtspUrl: 'rtsp://u:p@10.0.0.5/ch1',
+      detectFps: 2,
+      socketTimeoutSeconds: 5,
+      relayUrl: 'rtmp://127.0.0.1:1935/live/abc?sign=1-x',
+      segmentPattern: '/data/buf/run-%s.ts',
+      segmentSeconds: 2,
+    });
+    expect(args.filter((arg) => arg === '-i')).toHaveLength(1);
+    expect(args[args.indexOf('-rtsp_transport') + 1]).toBe('tcp');
+    expect(args[args.indexOf('-timeout') + 1]).toBe('5000000');
+    expect(args[args.indexOf('-vf') + 1]).toMatch(/^fps=2,scale=416:416:force_original_aspect_ratio=decrease,format=bgr24,pad=416:416:.*0x727272$/);
+    expect(args).toContain('pipe:1');
+    const tee = args[args.length - 1];
+    expect(tee.split('|')).toEqual([
+      '[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://127.0.0.1:1935/live/abc?sign=1-x',
+      '[f=segment:onfail=ignore:segment_time=2:segment_format=mpegts:strftime=1:reset_timestamps=0]/data/buf/run-%s.ts',
+      '[f=null]null',
+    ]);
+  });
+});
+
+describe('reading ingest ffmpeg output', () => {
+  it('takes the codec from the input description, not from the outputs', () => {
+    const parser = new IngestLogParser();
+    expect(parser.parse("Input #0, rtsp, from 'rtsp://10.0.0.5/ch1':")).toBeUndefined();
+    expect(parser.parse('  Stream #0:0: Video: h264 (Main), yuv420p(progressive), 640x360, 15 fps')).toEqual({ codec: 'h264' });
+    parser.parse("Output #0, rawvideo, to 'pipe:1':");
+    expect(parser.parse('  Stream #0:0: Video: rawvideo (BGR[24] / 0x18524742), bgr24, 416x416')).toBeUndefined();
+  });
+
+  it('reads the camera picture size from the scaler, at start and after a resolution change', () => {
+    expect(parseIngestLine('[Parsed_scale_1 @ 0x55] w:1280 h:720 fmt:yuv420p sar:1/1 -> w:416 h:234 fmt:bgr24 sar:1/1 flags:0x0')).toEqual({
+      sourceSize: { width: 1280, height: 720 },
+    });
+  });
+
+  it('recognises a refused password and never repeats the password in its message', () => {
+    const event = parseIngestLine('[rtsp @ 0x55] method DESCRIBE failed: 401 Unauthorized');
+    expect(event?.failure?.code).toBe('auth_failed');
+    const refused = parseIngestLine('rtsp://admin:s3cret-pass@10.0.0.5:554/ch1: Connection refused');
+    expect(refused?.failure?.code).toBe('unreachable');
+    expect(refused?.failure?.message).not.toContain('s3cret-pass');
+  });
+
+  it('does not blame the camera for the live relay or the segment buffer', () => {
+    expect(parseIngestLine("[tee @ 0x55] Slave '[f=flv]rtmp://127.0.0.1:9/live/x': error opening: Connection refused")).toBeUndefined();
+    expect(parseIngestLine('[tcp @ 0x55] Connection to tcp://127.0.0.1:9?tcp_nodelay=0 failed: Connection refused')).toBeUndefined();
+  });
+});

@@ -1,0 +1,343 @@
+// Every ffmpeg command line CityOps runs for cameras is built here, and every ffmpeg process is started
+// here: the per-camera ingest pipeline, evidence clip export and the camera simulator's publishers.
+//
+// Process hygiene: each ffmpeg runs in its own process group (detached), so stop() signals the whole
+// group; and under `setpriv --pdeathsig KILL`, so the kernel kills it if the worker dies without
+// stopping it (kill -9, crash). Its stdout pipe closing is a third line of defence.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { letterboxFilter } from '@cityops/analytics/detect/letterbox';
+import { redactUrl } from '@cityops/core/logger';
+
+export const MODEL_INPUT_SIZE = 416;
+/** YOLOX pads with grey 114; the ingest letterbox uses the same value so frames need no re-padding. */
+export const LETTERBOX_PAD_VALUE = 114;
+
+let setprivAvailable: boolean | undefined;
+function hasSetpriv(): boolean {
+  setprivAvailable ??= spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
+  return setprivAvailable;
+}
+
+export interface FfmpegProcessOptions {
+  ffmpegPath: string;
+  args: string[];
+  /** stdout as a pipe (frames) or ignored. */
+  stdout?: 'pipe' | 'ignore';
+  /** Called with each complete stderr line. */
+  onStderrLine?: (line: string) => void;
+}
+
+/** One ffmpeg process in its own process group. */
+export class FfmpegProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private exitedFlag = false;
+
+  constructor(options: FfmpegProcessOptions) {
+    const command = hasSetpriv() ? 'setpriv' : options.ffmpegPath;
+    const args = hasSetpriv() ? ['--pdeathsig', 'KILL', '--', options.ffmpegPath, ...options.args] : options.args;
+    this.child = spawn(command, args, { detached: true, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitedFlag = true;
+        resolve({ code, signal });
+      });
+      this.child.once('error', () => {
+        this.exitedFlag = true;
+        resolve({ code: -1, signal: null });
+      });
+    });
+    let partial = '';
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (text: string) => {
+      const lines = (partial + text).split(/\r?\n|\r/);
+      partial = lines.pop() ?? '';
+      if (partial.length > 4096) partial = partial.slice(-4096);
+      for (const line of lines) if (line) options.onStderrLine?.(line);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return !this.exitedFlag;
+  }
+
+  /** SIGTERM to the process group (ffmpeg finishes its files), SIGKILL if it lingers. */
+  async stop(graceMs = 2000): Promise<void> {
+    if (!this.running || this.child.pid === undefined) return;
+    this.signalGroup('SIGTERM');
+    const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+    // Anything ffmpeg itself started (it does not, but a wrapper could) goes with the group.
+    this.signalGroup('SIGKILL');
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.child.pid!, signal);
+    } catch {
+      // group already gone
+    }
+  }
+}
+
+/** Runs ffmpeg to completion (clip export, preparing simulator sources). Rejects with its last error lines. */
+export async function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs = 120_000): Promise<void> {
+  const tail: string[] = [];
+  const ffmpeg = new FfmpegProcess({
+    ffmpegPath,
+    args,
+    onStderrLine: (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+    },
+  });
+  const timer = setTimeout(() => void ffmpeg.stop(0), timeoutMs);
+  const { code, signal } = await ffmpeg.exited;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`ffmpeg failed (${signal ?? `exit ${code}`}): ${tail.slice(-4).join(' | ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Camera ingest: one process, one RTSP session, three outputs.
+
+export interface IngestArgsOptions {
+  /** With credentials; never logged (see redactUrl). */
+  rtspUrl: string;
+  detectFps: number;
+  /** Seconds without any data before ffmpeg gives up on the socket (the watchdog is the backstop). */
+  socketTimeoutSeconds: number;
+  /** rtmp:// URL of the local node-media-server, or undefined when live view is off for this camera. */
+  relayUrl?: string;
+  /** Segment file pattern (strftime) for the rolling evidence buffer, or undefined. */
+  segmentPattern?: string;
+  segmentSeconds: number;
+}
+
+export function ingestArgs(options: IngestArgsOptions): string[] {
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    // verbose: the scale filter reports the source size at start and after every mid-stream
+    // resolution change; the health monitor parses it (see parseIngestLine).
+    '-loglevel', 'verbose',
+    // One decoder thread per camera: hundreds of processes share the cores; frame threads only add
+    // latency and memory here.
+    '-threads', '1',
+    '-rtsp_transport', 'tcp',
+    // RTSP socket I/O timeout in microseconds (ffmpeg ≥ 5: -timeout; -stimeout is gone).
+    '-timeout', String(Math.round(options.socketTimeoutSeconds * 1_000_000)),
+    // Probe for at most 1 s: the SDP and the first keyframe tell everything needed; each second here
+    // is a second longer to recover after every restart.
+    '-analyzeduration', '1000000',
+    '-probesize', '2000000',
+    // Stamp packets with the arrival time: many cameras send broken or missing RTP timestamps (and
+    // none before their first RTCP report). Generate what is missing, drop what is corrupt. These are
+    // Frigate's RTSP input defaults, proven on thousands of cameras.
+    '-use_wallclock_as_timestamps', '1',
+    '-fflags', '+genpts+discardcorrupt',
+    '-i', options.rtspUrl,
+    // (a) sampled, letterboxed bgr24 frames for analytics on stdout.
+    '-map', '0:v:0',
+    '-an',
+    '-vf', `fps=${options.detectFps},${letterboxFilter(MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, LETTERBOX_PAD_VALUE)}`,
+    '-f', 'rawvideo',
+    '-flush_packets', '1',
+    'pipe:1',
+  ];
+  const copies: string[] = [];
+  // (b) the compressed stream as received, copied (no re-encoding) to the live relay and to the
+  // rolling segment buffer. The tee muxer with onfail=ignore keeps frames flowing when one of them
+  // fails (relay restarting, disk full, a codec FLV cannot carry).
+  if (options.relayUrl) copies.push(`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${teeEscape(options.relayUrl)}`);
+  if (options.segmentPattern) {
+    copies.push(
+      `[f=segment:onfail=ignore:segment_time=${options.segmentSeconds}:segment_format=mpegts:strftime=1:reset_timestamps=0]` +
+        teeEscape(options.segmentPattern),
+    );
+  }
+  // A null slave that cannot fail: when every real slave has failed, the tee would end ffmpeg.
+  if (copies.length) copies.push('[f=null]null');
+  // -copytb 1: the copy keeps the demuxer's (wall-clock, µs) time base; ffmpeg's default derives a
+  // coarse one from the frame rate, and arrival jitter then makes timestamps go backwards.
+  if (copies.length) args.push('-map', '0:v:0', '-an', '-c:v', 'copy', '-copytb', '1', '-f', 'tee', copies.join('|'));
+  return args;
+}
+
+/** Escapes the characters the tee muxer treats specially in a slave's filename. */
+function teeEscape(value: string): string {
+  return value.replace(/[\\|[\]]/g, (char) => `\\${char}`);
+}
+
+export interface IngestLineEvent {
+  /** Codec name of the camera's video stream, from the input description. */
+  codec?: string;
+  /** Picture size the camera sends, reported at start and after each resolution change. */
+  sourceSize?: { width: number; height: number };
+  /** A failure a person can act on. */
+  failure?: { code: IngestFailureCode; message: string };
+}
+
+export type IngestFailureCode =
+  | 'auth_failed'
+  | 'not_found'
+  | 'unavailable'
+  | 'unreachable'
+  | 'timeout'
+  | 'not_rtsp'
+  | 'invalid_data'
+  | 'no_video';
+
+/** Reads the stderr of one ingest process, line by line. */
+export class IngestLogParser {
+  /** ffmpeg describes its input, then its outputs, with the same "Stream #0:0: Video:" lines. */
+  private section: 'input' | 'output' | undefined;
+
+  parse(line: string): IngestLineEvent | undefined {
+    if (/^Input #\d+/.test(line)) this.section = 'input';
+    else if (/^Output #\d+/.test(line)) this.section = 'output';
+    const stream = /^\s+Stream #0:\d+.*?: Video: ([a-z0-9_]+)/.exec(line);
+    if (stream) return this.section === 'input' ? { codec: stream[1] } : undefined;
+    return parseIngestLine(line);
+  }
+}
+
+/** Lines about the live relay or the segment buffer (the copy outputs), not about the camera. */
+const COPY_OUTPUT_LINE = /^\[(tee|flv|rtmp|segment|mpegts|null) @|rtmp:\/\/|tcp_nodelay=/;
+
+/** Failures and size changes in one ffmpeg stderr line of an ingest process. */
+export function parseIngestLine(rawLine: string): IngestLineEvent | undefined {
+  if (COPY_OUTPUT_LINE.test(rawLine)) return undefined;
+  // ffmpeg names the input URL, password included, in its errors: messages go to the database and
+  // to people, so the password never gets that far.
+  const line = redactUrl(rawLine);
+  // [Parsed_scale_1 @ 0x..] w:640 h:360 fmt:yuv420p sar:1/1 -> w:416 h:234 fmt:bgr24 ...
+  const scale = /Parsed_scale_\d+ @ [^\]]+\] w:(\d+) h:(\d+) fmt:\S+ sar:\S+ -> /.exec(line);
+  if (scale) return { sourceSize: { width: Number(scale[1]), height: Number(scale[2]) } };
+  if (/\b401 Unauthorized\b/.test(line)) return { failure: { code: 'auth_failed', message: 'the camera refused the user name or password (401)' } };
+  if (/\b403 Forbidden\b/.test(line)) return { failure: { code: 'auth_failed', message: 'the camera refused access (403)' } };
+  if (/\b404 (Not Found|Stream Not Found)\b/.test(line)) return { failure: { code: 'not_found', message: 'the camera has no stream at this path (404)' } };
+  if (/\b(503|500|454) /.test(line) && /method \w+ failed/.test(line)) {
+    return { failure: { code: 'unavailable', message: `the camera answered: ${line.replace(/^.*failed: /, '').slice(0, 80)}` } };
+  }
+  if (/Connection refused|No route to host|Network is unreachable|Name or service not known|Temporary failure in name resolution/.test(line)) {
+    return { failure: { code: 'unreachable', message: `camera unreachable: ${line.replace(/^\[[^\]]*\]\s*/, '').slice(0, 120)}` } };
+  }
+  if (/Connection timed out|timed out/i.test(line)) return { failure: { code: 'timeout', message: 'no answer from the camera (timeout)' } };
+  if (/Protocol not found|Invalid data found when processing input|Invalid argument/.test(line)) {
+    return { failure: { code: 'invalid_data', message: 'the camera sent something that is not a playable RTSP stream' } };
+  }
+  if (/Output file #0 does not contain any stream|Stream map '0:v:0' matches no streams|matches no streams/.test(line)) {
+    return { failure: { code: 'no_video', message: 'the stream has no video track' } };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Evidence clips.
+
+export interface ClipArgsOptions {
+  /** A concat-demuxer list file naming the segments in order. */
+  segmentListFile: string;
+  /** Offset into the concatenated segments where the clip starts, seconds. */
+  startOffsetSeconds: number;
+  durationSeconds: number;
+  outputFile: string;
+}
+
+/** Joins stream-copied segments into one MP4 (no re-encoding; cut points snap to keyframes). */
+export function clipArgs(options: ClipArgsOptions): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-f', 'concat', '-safe', '0',
+    '-ss', options.startOffsetSeconds.toFixed(3),
+    '-i', options.segmentListFile,
+    '-t', options.durationSeconds.toFixed(3),
+    '-map', '0:v:0', '-c', 'copy',
+    // moov first: the clip plays in a browser before it has fully downloaded.
+    '-movflags', '+faststart',
+    '-y', options.outputFile,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Camera simulator: publishers that push a source to the simulator's RTSP server.
+
+export interface PreparedSourceOptions {
+  /** A video file, or one of ffmpeg's moving test patterns when no asset is available. */
+  input: { file: string } | { pattern: 'testsrc2' | 'testsrc' };
+  width: number;
+  height: number;
+  codec: 'h264' | 'h265' | 'mpeg4';
+  maxSeconds: number;
+  gopSeconds: number;
+  outputFile: string;
+}
+
+/**
+ * Re-encodes a video once into what a typical city camera sends: short GOP (so a viewer starts within
+ * a second), no B-frames, fixed size, parameter sets in front of every keyframe (MPEG-TS output: the
+ * encoders repeat them when there is no global header), so a viewer can join at any GOP. The
+ * simulator then loops it with stream copy, which costs almost no CPU per simulated camera.
+ */
+export function prepareSourceArgs(options: PreparedSourceOptions): string[] {
+  const input =
+    'file' in options.input
+      ? ['-i', options.input.file]
+      : ['-f', 'lavfi', '-i', `${options.input.pattern}=size=${options.width}x${options.height}:rate=15`];
+  const fps = 15;
+  const gop = String(Math.max(1, Math.round(options.gopSeconds * fps)));
+  const encoder =
+    options.codec === 'h264'
+      ? ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'main', '-bf', '0', '-crf', '26', '-maxrate', '1500k', '-bufsize', '3000k']
+      : options.codec === 'h265'
+        ? ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'bframes=0:log-level=error', '-crf', '30']
+        : ['-c:v', 'mpeg4', '-q:v', '6', '-bf', '0'];
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    ...input,
+    '-t', String(options.maxSeconds),
+    '-an',
+    '-vf', `fps=${fps},scale=${options.width}:${options.height}:force_original_aspect_ratio=decrease,pad=${options.width}:${options.height}:(ow-iw)/2:(oh-ih)/2,setsar=1`,
+    ...encoder,
+    '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
+    '-pix_fmt', 'yuv420p',
+    '-y', options.outputFile,
+  ];
+}
+
+/** Loops a prepared file in real time, stream copied. */
+export function publishFileArgs(file: string, publishUrl: string): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-re', '-stream_loop', '-1', '-i', file,
+    '-map', '0:v:0', '-c:v', 'copy',
+    '-f', 'rtsp', '-rtsp_transport', 'tcp', publishUrl,
+  ];
+}
+
+/** One still picture, encoded continuously: a frozen camera (or, with `black`, a covered lens). */
+export function publishStillArgs(picture: { imageFile: string } | { black: true }, size: { width: number; height: number }, publishUrl: string): string[] {
+  const input =
+    'imageFile' in picture
+      ? ['-loop', '1', '-framerate', '15', '-i', picture.imageFile]
+      : ['-f', 'lavfi', '-i', `color=c=black:size=${size.width}x${size.height}:rate=15`];
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-re', ...input,
+    '-an', '-vf', `scale=${size.width}:${size.height},setsar=1`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'stillimage', '-bf', '0', '-g', '15', '-pix_fmt', 'yuv420p',
+    '-bsf:v', 'dump_extra',
+    '-f', 'rtsp', '-rtsp_transport', 'tcp', publishUrl,
+  ];
+}
+
+/** Grabs the picture at `seconds` of a file (the frame a freeze fault then repeats). */
+export function grabFrameArgs(file: string, seconds: number, outputFile: string): string[] {
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', seconds.toFixed(2), '-i', file, '-frames:v', '1', '-y', outputFile];
+}

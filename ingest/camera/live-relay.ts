@@ -1,0 +1,135 @@
+// node-media-server inside the camera-ingest worker: each camera's ffmpeg pushes its stream copy over
+// RTMP, viewers get HTTP-FLV (mpegts.js plays it) with the last GOP cached for an instant start.
+// It listens on loopback only and requires node-media-server's own signed URLs for both publishing and
+// playing (a random secret per process): nothing reaches it except this worker's ffmpeg processes and
+// its live-view server (live-server.ts), which checks the viewer's CityOps signature first.
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import type { Component } from '@cityops/core/lifecycle';
+import type { Logger } from '@cityops/core/logger';
+
+const require = createRequire(import.meta.url);
+
+interface NodeMediaServerInstance {
+  run(): Promise<void>;
+  stop(): Promise<void>;
+  store?: { _onSignal?: (signal: NodeJS.Signals) => void };
+  httpServer: { httpServer?: import('node:http').Server };
+  rtmpServer: { tcpServer?: net.Server };
+}
+
+/** node-media-server keeps its state in module globals: one instance per process. */
+let instanceInProcess = false;
+
+export class LiveRelay implements Component {
+  readonly name = 'camera-live-relay';
+  private nms?: NodeMediaServerInstance;
+  private readonly secret = randomBytes(24).toString('hex');
+  private rtmpPort = 0;
+  private httpPort = 0;
+
+  constructor(
+    private readonly options: { logger: Logger; storeDir: string },
+  ) {}
+
+  async start(): Promise<void> {
+    if (instanceInProcess) throw new Error('only one live relay (node-media-server) can run in a process');
+    instanceInProcess = true;
+    try {
+      // node-media-server does not accept port 0: take two free ports now.
+      this.rtmpPort = await freePort();
+      this.httpPort = await freePort();
+      const NodeMediaServer = require('node-media-server') as new (config: unknown) => NodeMediaServerInstance;
+      routeLogs(this.options.logger);
+      this.nms = new NodeMediaServer({
+        bind: '127.0.0.1',
+        rtmp: { port: this.rtmpPort },
+        http: { port: this.httpPort },
+        auth: { play: true, publish: true, secret: this.secret },
+        webadmin: { enable: false },
+        store: { path: path.join(this.options.storeDir), flushInterval: 60_000 },
+      });
+      routeLogs(this.options.logger); // the constructor resets the log level
+      // Its listen-error handlers exit the process; ours reject instead.
+      const http = this.nms.httpServer.httpServer!;
+      http.removeAllListeners('error');
+      await this.nms.run();
+      // Its store re-sends SIGINT/SIGTERM to the process after flushing, which ends the process before
+      // CityOps has stopped its cameras. The process owns shutdown; the store still flushes on exit.
+      const onSignal = this.nms.store?._onSignal;
+      if (onSignal) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      const rtmp = this.nms.rtmpServer.tcpServer!;
+      rtmp.removeAllListeners('error');
+      await Promise.all([listening(http), listening(rtmp)]);
+    } catch (error) {
+      instanceInProcess = false;
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.nms) return;
+    const http = this.nms.httpServer.httpServer;
+    await this.nms.stop();
+    http?.closeAllConnections();
+    this.nms = undefined;
+    instanceInProcess = false;
+  }
+
+  /** Where a camera's ffmpeg pushes its copy (signature valid for a day: the push starts at once). */
+  publishUrl(cameraId: string): string {
+    const stream = streamName(cameraId);
+    return `rtmp://127.0.0.1:${this.rtmpPort}/live/${stream}?sign=${this.sign(`/live/${stream}`, 86_400)}`;
+  }
+
+  /** Where the live-view server reads a camera's FLV from. */
+  playUrl(cameraId: string): string {
+    const stream = streamName(cameraId);
+    return `http://127.0.0.1:${this.httpPort}/live/${stream}.flv?sign=${this.sign(`/live/${stream}`, 60)}`;
+  }
+
+  /** node-media-server's scheme: sign=<expiry>-md5(<path>-<expiry>-<secret>). Internal to this process. */
+  private sign(streamPath: string, ttlSeconds: number): string {
+    const expiry = Math.floor(Date.now() / 1000) + ttlSeconds;
+    return `${expiry}-${createHash('md5').update(`${streamPath}-${expiry}-${this.secret}`).digest('hex')}`;
+  }
+}
+
+/** node-media-server allows [A-Za-z0-9_-] in stream names; camera ids may also hold dots. */
+function streamName(cameraId: string): string {
+  return Buffer.from(cameraId, 'utf8').toString('base64url');
+}
+
+function routeLogs(logger: Logger): void {
+  const nmsLogger = require('node-media-server/src/core/logger.js') as { level: string; log: (message: string, level?: string) => void };
+  nmsLogger.level = 'warn';
+  const child = logger.child({ component: 'node-media-server' });
+  nmsLogger.log = (message: string, level = 'info') => {
+    if (level === 'error') child.warn(message);
+    else if (level === 'warn') child.info(message);
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(server: net.Server): Promise<void> {
+  if (server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+}

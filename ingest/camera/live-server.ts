@@ -1,0 +1,157 @@
+// The camera-ingest worker's live-view server: HTTP-FLV for mpegts.js and JPEG snapshots, each only
+// with a valid signed URL (live-signing.ts) issued by the api role. The signature is the credential
+// (no cookies), so any origin may fetch (CORS *); unsigned, tampered or expired requests get 403.
+// Video comes from the worker's loopback node-media-server; every viewing start is audited.
+import http from 'node:http';
+import type net from 'node:net';
+import sharp from 'sharp';
+import { recordAudit } from '@cityops/core/audit';
+import type { Queryable } from '@cityops/core/database/pool';
+import type { Component } from '@cityops/core/lifecycle';
+import type { Logger } from '@cityops/core/logger';
+import { counter, gauge } from '@cityops/core/metrics';
+import { letterboxGeometry } from '@cityops/analytics/detect/letterbox';
+import { checkCameraAccess, type SignedPurpose } from './live-signing.ts';
+import type { LiveRelay } from './live-relay.ts';
+import type { CameraPipeline } from './pipeline.ts';
+
+const refused = counter('cityops_camera_live_refused_total', 'live-view and snapshot requests refused, by reason', ['reason']);
+const viewers = gauge('cityops_camera_live_viewers', 'HTTP-FLV viewers connected to this worker');
+
+export interface LiveServerOptions {
+  host: string;
+  port: number;
+  /** URL others reach this server at; default http://host:port. */
+  publicUrl?: string;
+  signingKey: () => Buffer;
+  relay: LiveRelay;
+  pipeline: (cameraId: string) => CameraPipeline | undefined;
+  db: Queryable;
+  logger: Logger;
+}
+
+export class LiveServer implements Component {
+  readonly name = 'camera-live-server';
+  private server?: http.Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(private readonly options: LiveServerOptions) {}
+
+  get url(): string {
+    if (this.options.publicUrl) return this.options.publicUrl.replace(/\/$/, '');
+    const address = this.server?.address() as net.AddressInfo | undefined;
+    const host = this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host;
+    return `http://${host}:${address?.port ?? this.options.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = http.createServer((request, response) => {
+      this.handle(request, response).catch((error) => {
+        this.options.logger.warn({ err: error }, 'live-view request failed');
+        if (!response.headersSent) response.writeHead(500).end();
+        else response.destroy();
+      });
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    response.setHeader('Access-Control-Allow-Origin', '*');
+    response.setHeader('Cache-Control', 'no-store');
+    if (request.method === 'OPTIONS') return void response.writeHead(204, { 'Access-Control-Allow-Methods': 'GET' }).end();
+    const url = new URL(request.url ?? '/', 'http://live');
+    const live = /^\/live\/([^/]+)\.flv$/.exec(url.pathname);
+    const snapshot = /^\/snapshot\/([^/]+)\.jpg$/.exec(url.pathname);
+    if (request.method !== 'GET' || (!live && !snapshot)) return this.refuse(response, 404, 'not_found', 'no such resource');
+    const purpose: SignedPurpose = live ? 'live' : 'snapshot';
+    const cameraId = decodeURIComponent((live ?? snapshot)![1]);
+    const check = checkCameraAccess(this.options.signingKey(), purpose, cameraId, url.searchParams);
+    if (!check.ok) {
+      const message = check.reason === 'expired' ? 'this link has expired: ask the dashboard for a new one' : 'a signed link is required';
+      return this.refuse(response, 403, check.reason, message);
+    }
+    const pipeline = this.options.pipeline(cameraId);
+    if (!pipeline) return this.refuse(response, 404, 'not_here', 'this worker does not pull that camera (ask the dashboard again)');
+    if (live) return this.serveLive(request, response, cameraId, pipeline, check.subject);
+    return this.serveSnapshot(response, pipeline);
+  }
+
+  private refuse(response: http.ServerResponse, status: number, reason: string, message: string): void {
+    refused.inc({ reason });
+    response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: reason, message } }));
+  }
+
+  private async serveLive(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    cameraId: string,
+    pipeline: CameraPipeline,
+    subject: string,
+  ): Promise<void> {
+    if (!pipeline.status().liveView) {
+      return this.refuse(response, 409, 'live_unavailable', 'live view is not available for this camera (no stream, or a codec FLV cannot carry)');
+    }
+    const userId = /^\d+$/.test(subject) ? Number(subject) : undefined;
+    await recordAudit(this.options.db, { userId, username: userId ? `user:${userId}` : subject, sourceAddress: request.socket.remoteAddress }, {
+      action: 'live_view_started',
+      entityType: 'camera',
+      entityId: cameraId,
+    }).catch((error) => this.options.logger.warn({ err: error }, 'could not audit a live viewing'));
+    const upstream = http.get(this.options.relay.playUrl(cameraId), (source) => {
+      if (source.statusCode !== 200) {
+        source.resume();
+        return this.refuse(response, 503, 'relay_unavailable', 'the live relay has no stream for this camera yet');
+      }
+      response.writeHead(200, { 'Content-Type': 'video/x-flv' });
+      viewers.inc();
+      source.pipe(response);
+      const done = () => {
+        viewers.dec();
+        upstream.destroy();
+      };
+      response.once('close', done);
+    });
+    upstream.on('error', () => {
+      if (!response.headersSent) this.refuse(response, 503, 'relay_unavailable', 'the live relay is not reachable');
+      else response.destroy();
+    });
+    request.once('close', () => upstream.destroy());
+  }
+
+  private async serveSnapshot(response: http.ServerResponse, pipeline: CameraPipeline): Promise<void> {
+    const frame = await pipeline.nextFrame(5000);
+    if (!frame) return this.refuse(response, 503, 'no_picture', 'the camera delivers no picture right now');
+    response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(await frameToJpeg(frame));
+  }
+}
+
+/** The camera picture inside a letterboxed bgr24 frame, as JPEG (letterbox bars cropped away). */
+export async function frameToJpeg(frame: { data: Buffer; width: number; height: number; source?: { width: number; height: number } }): Promise<Buffer> {
+  const rgb = frame.data;
+  for (let i = 0; i < rgb.length; i += 3) {
+    const blue = rgb[i];
+    rgb[i] = rgb[i + 2];
+    rgb[i + 2] = blue;
+  }
+  const area = frame.source ? letterboxGeometry(frame.source.width, frame.source.height, frame.width, frame.height) : undefined;
+  let image = sharp(rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+  if (area) image = image.extract({ left: area.padX, top: area.padY, width: area.scaledWidth, height: area.scaledHeight });
+  return image.jpeg({ quality: 82 }).toBuffer();
+}

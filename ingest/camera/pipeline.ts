@@ -1,0 +1,361 @@
+// One camera's ingest: one ffmpeg process (one RTSP session) producing frames for analytics, the live
+// relay and the evidence buffer; a watchdog that restarts it when frames stop (backoff 1 s … 60 s);
+// the camera's state (online / degraded / offline, with a reason a person can act on); and the
+// picture checks (frozen, black, scene change). It never throws at its caller: every failure becomes
+// a state.
+import { randomBytes } from 'node:crypto';
+import { backoffMs, type Component } from '@cityops/core/lifecycle';
+import { redactUrl, type Logger } from '@cityops/core/logger';
+import { FfmpegProcess, IngestLogParser, ingestArgs, MODEL_INPUT_SIZE, type IngestFailureCode } from './ffmpeg.ts';
+import { FrameReader, type FrameConsumer, type FrameReaderStats } from './frame-reader.ts';
+import { PictureHealth, type PictureCondition, type PictureConditionChange } from './picture-health.ts';
+
+export const CAMERA_STATES = ['online', 'degraded', 'offline'] as const;
+export type CameraState = (typeof CAMERA_STATES)[number];
+
+/** Why a camera is not simply online. */
+export type CameraReason =
+  | IngestFailureCode
+  | 'connecting'
+  | 'stalled'
+  | 'exited'
+  | 'unsupported_codec'
+  | 'config_error'
+  | 'low_fps'
+  | PictureCondition;
+
+export interface CameraStatus {
+  cameraId: string;
+  state: CameraState;
+  reason: CameraReason | null;
+  message: string | null;
+  /** Frames per second delivered over the last 10 s, and the camera's detect rate. */
+  fps: number;
+  targetFps: number;
+  framesReceived: number;
+  framesDelivered: number;
+  framesDropped: number;
+  restarts: number;
+  lastFrameAt: Date | null;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  picture: PictureCondition[];
+  liveView: boolean;
+  since: Date;
+}
+
+export interface CameraPipelineOptions {
+  cameraId: string;
+  /** The stream URL with credentials (decrypted on each start); never logged. */
+  streamUrl: () => Promise<string>;
+  detectFps: number;
+  ffmpegPath: string;
+  stallSeconds: number;
+  tamperHoldMs: number;
+  consumer?: FrameConsumer;
+  /** rtmp:// URL for the live relay (fresh per start: it carries a signature), if live view is on. */
+  relayUrl?: () => string | undefined;
+  /** Rolling evidence buffer: segment file pattern for this ffmpeg run. */
+  segments?: { patternFor: (runId: string) => string; seconds: number };
+  logger: Logger;
+  onStatus?: (status: CameraStatus) => void;
+  onPicture?: (change: PictureConditionChange) => void;
+  /** For tests: shorter backoff bounds. */
+  backoff?: { minMs: number; maxMs: number };
+}
+
+/** Codecs ingest accepts: what cameras send and FLV/MP4 can carry as they are. */
+const SUPPORTED_CODECS = new Set(['h264', 'hevc']);
+/** A wrong password or an unsupported codec needs a person: retry rarely (no storm, no lockout). */
+const NEEDS_A_PERSON_RETRY_MS = 15 * 60_000;
+/** Connecting takes RTSP setup, probing and the wait for a keyframe: allow this on top of the stall limit. */
+const STARTUP_GRACE_MS = 8000;
+/** Frames must flow this long before the backoff starts again from 1 s. */
+const HEALTHY_RESET_MS = 30_000;
+const FPS_WINDOW_MS = 10_000;
+const DEGRADED_FPS_RATIO = 0.7;
+
+export class CameraPipeline implements Component {
+  readonly name: string;
+  private ffmpeg?: FfmpegProcess;
+  private reader?: FrameReader;
+  private readonly health: PictureHealth;
+  private stopped = true;
+  private attempt = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private watchdogTimer?: NodeJS.Timeout;
+  private spawnedAt = 0;
+  private runFirstFrameAt = 0;
+  private killedByWatchdog = false;
+  private runFailure?: { code: CameraReason; message: string };
+  private sourceSize?: { width: number; height: number };
+  private codec?: string;
+  private readonly frameTimes: number[] = [];
+  private readonly statsBefore: FrameReaderStats = { framesReceived: 0, framesDelivered: 0, framesDropped: 0, consumerErrors: 0 };
+  private restarts = 0;
+  private lastFrameAt = 0;
+  private current: { state: CameraState; reason: CameraReason | null; message: string | null; since: Date } = {
+    state: 'offline',
+    reason: 'connecting',
+    message: 'connecting to the camera',
+    since: new Date(),
+  };
+  private snapshotWaiters: Array<(frame: Buffer | undefined) => void> = [];
+  /** Last stderr lines of the current run (credentials redacted), logged when it fails. */
+  private readonly stderrTail: string[] = [];
+
+  constructor(private readonly options: CameraPipelineOptions) {
+    this.name = `camera-pipeline:${options.cameraId}`;
+    this.health = new PictureHealth(options.tamperHoldMs);
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.watchdogTimer = setInterval(() => this.watchdog(), 1000);
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    clearInterval(this.watchdogTimer);
+    for (const resolve of this.snapshotWaiters.splice(0)) resolve(undefined);
+    await this.ffmpeg?.stop();
+    this.ffmpeg = undefined;
+  }
+
+  /** PID of the running ffmpeg (tests check it is gone after stop). */
+  get ffmpegPid(): number | undefined {
+    return this.ffmpeg?.running ? this.ffmpeg.pid : undefined;
+  }
+
+  status(): CameraStatus {
+    const stats = this.totals();
+    return {
+      cameraId: this.options.cameraId,
+      state: this.current.state,
+      reason: this.current.reason,
+      message: this.current.message,
+      fps: Math.round(this.fps() * 100) / 100,
+      targetFps: this.options.detectFps,
+      framesReceived: stats.framesReceived,
+      framesDelivered: stats.framesDelivered,
+      framesDropped: stats.framesDropped,
+      restarts: this.restarts,
+      lastFrameAt: this.lastFrameAt ? new Date(this.lastFrameAt) : null,
+      codec: this.codec ?? null,
+      width: this.sourceSize?.width ?? null,
+      height: this.sourceSize?.height ?? null,
+      picture: this.health.conditions,
+      liveView: Boolean(this.options.relayUrl) && this.codec !== 'hevc',
+      since: this.current.since,
+    };
+  }
+
+  /** A copy of the next frame (within `timeoutMs`), for snapshots. */
+  nextFrame(timeoutMs = 3000): Promise<{ data: Buffer; width: number; height: number; source?: { width: number; height: number } } | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.snapshotWaiters = this.snapshotWaiters.filter((waiter) => waiter !== deliver);
+        resolve(undefined);
+      }, timeoutMs);
+      const deliver = (frame: Buffer | undefined) => {
+        clearTimeout(timer);
+        resolve(frame ? { data: frame, width: MODEL_INPUT_SIZE, height: MODEL_INPUT_SIZE, source: this.sourceSize } : undefined);
+      };
+      this.snapshotWaiters.push(deliver);
+    });
+  }
+
+  /** An operator accepted a changed view as the camera's new scene. */
+  acceptScene(): void {
+    this.health.acceptScene();
+  }
+
+  private totals(): FrameReaderStats {
+    const live = this.reader?.stats;
+    return {
+      framesReceived: this.statsBefore.framesReceived + (live?.framesReceived ?? 0),
+      framesDelivered: this.statsBefore.framesDelivered + (live?.framesDelivered ?? 0),
+      framesDropped: this.statsBefore.framesDropped + (live?.framesDropped ?? 0),
+      consumerErrors: this.statsBefore.consumerErrors + (live?.consumerErrors ?? 0),
+    };
+  }
+
+  private async launch(): Promise<void> {
+    if (this.stopped) return;
+    let url: string;
+    try {
+      url = await this.options.streamUrl();
+    } catch (error) {
+      this.setState('offline', 'config_error', `cannot read the camera's configuration: ${(error as Error).message}`);
+      return this.scheduleRestart(backoffMs(this.attempt++, this.options.backoff?.minMs, this.options.backoff?.maxMs));
+    }
+    if (!/^rtsps?:\/\//i.test(url)) {
+      // Not something to retry: the engineer must correct the URL (a change restarts the pipeline).
+      this.setState('offline', 'not_rtsp', `the camera URL is not rtsp:// or rtsps:// (it starts with "${url.split(':')[0].slice(0, 10)}:")`);
+      return;
+    }
+    if (this.stopped) return;
+    const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+    this.keepStats();
+    this.reader = new FrameReader(
+      this.options.cameraId,
+      MODEL_INPUT_SIZE,
+      MODEL_INPUT_SIZE,
+      this.options.consumer,
+      (frame) => this.onFrame(frame.data, frame.timestampMs),
+      () => this.sourceSize,
+    );
+    this.killedByWatchdog = false;
+    this.runFailure = undefined;
+    this.runFirstFrameAt = 0;
+    this.spawnedAt = Date.now();
+    const logParser = new IngestLogParser();
+    const relayUrl = this.codec === 'hevc' ? undefined : this.options.relayUrl?.();
+    const ffmpeg = new FfmpegProcess({
+      ffmpegPath: this.options.ffmpegPath,
+      stdout: 'pipe',
+      args: ingestArgs({
+        rtspUrl: url,
+        detectFps: this.options.detectFps,
+        socketTimeoutSeconds: this.options.stallSeconds,
+        relayUrl,
+        segmentPattern: this.options.segments?.patternFor(runId),
+        segmentSeconds: this.options.segments?.seconds ?? 2,
+      }),
+      onStderrLine: (line) => this.onStderr(logParser, line),
+    });
+    this.ffmpeg = ffmpeg;
+    const reader = this.reader;
+    ffmpeg.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    void ffmpeg.exited.then(({ code, signal }) => this.onExit(ffmpeg, code, signal));
+  }
+
+  private keepStats(): void {
+    if (!this.reader) return;
+    const stats = this.reader.stats;
+    this.statsBefore.framesReceived += stats.framesReceived;
+    this.statsBefore.framesDelivered += stats.framesDelivered;
+    this.statsBefore.framesDropped += stats.framesDropped;
+    this.statsBefore.consumerErrors += stats.consumerErrors;
+    this.reader = undefined;
+  }
+
+  private onStderr(parser: IngestLogParser, line: string): void {
+    this.stderrTail.push(redactUrl(line).slice(0, 300));
+    if (this.stderrTail.length > 12) this.stderrTail.shift();
+    const event = parser.parse(line);
+    if (!event) return;
+    if (event.codec) {
+      this.codec = event.codec;
+      if (!SUPPORTED_CODECS.has(event.codec)) {
+        this.runFailure = {
+          code: 'unsupported_codec',
+          message: `the camera sends ${event.codec}; CityOps ingests H.264 or H.265: set the camera's encoder to one of them`,
+        };
+        void this.ffmpeg?.stop(500);
+      }
+    }
+    if (event.sourceSize) {
+      const previous = this.sourceSize;
+      if (previous && (previous.width !== event.sourceSize.width || previous.height !== event.sourceSize.height)) {
+        this.options.logger.info({ camera: this.options.cameraId, from: previous, to: event.sourceSize }, 'camera changed resolution mid-stream');
+        this.health.reset();
+      }
+      this.sourceSize = event.sourceSize;
+    }
+    if (event.failure && !this.runFailure) this.runFailure = event.failure;
+  }
+
+  private onFrame(frame: Buffer, timestampMs: number): void {
+    this.lastFrameAt = timestampMs;
+    if (!this.runFirstFrameAt) this.runFirstFrameAt = timestampMs;
+    this.frameTimes.push(timestampMs);
+    while (this.frameTimes.length && this.frameTimes[0] < timestampMs - FPS_WINDOW_MS) this.frameTimes.shift();
+    if (timestampMs - this.runFirstFrameAt >= HEALTHY_RESET_MS) this.attempt = 0;
+
+    for (const change of this.health.update(frame, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, timestampMs, this.sourceSize)) {
+      this.options.onPicture?.(change);
+    }
+    if (this.snapshotWaiters.length) {
+      const copy = Buffer.from(frame);
+      for (const resolve of this.snapshotWaiters.splice(0)) resolve(copy);
+    }
+    this.evaluate();
+  }
+
+  private fps(): number {
+    const now = Date.now();
+    const recent = this.frameTimes.filter((time) => time >= now - FPS_WINDOW_MS);
+    if (!this.runFirstFrameAt || !this.ffmpeg?.running) return 0;
+    const windowMs = Math.min(FPS_WINDOW_MS, now - this.runFirstFrameAt);
+    return windowMs >= 1000 ? (recent.length * 1000) / windowMs : recent.length;
+  }
+
+  /** online / degraded from the frame rate and the picture checks. */
+  private evaluate(): void {
+    if (!this.ffmpeg?.running || !this.runFirstFrameAt) return;
+    const picture = this.health.conditions.find((condition) => condition !== 'scene_change');
+    if (picture) return this.setState('degraded', picture, picture === 'black' ? 'the picture is black' : 'the picture is frozen');
+    const measuredLongEnough = Date.now() - this.runFirstFrameAt >= 5000;
+    const fps = this.fps();
+    if (measuredLongEnough && fps < this.options.detectFps * DEGRADED_FPS_RATIO) {
+      return this.setState('degraded', 'low_fps', `${fps.toFixed(1)} frames/s instead of ${this.options.detectFps}`);
+    }
+    this.setState('online', null, null);
+  }
+
+  private watchdog(): void {
+    const ffmpeg = this.ffmpeg;
+    if (this.stopped || !ffmpeg?.running) return;
+    const now = Date.now();
+    const stallMs = this.options.stallSeconds * 1000;
+    const silentSince = this.runFirstFrameAt ? this.lastFrameAt : this.spawnedAt;
+    const limitMs = this.runFirstFrameAt ? stallMs : stallMs + STARTUP_GRACE_MS;
+    if (now - silentSince > limitMs && !this.killedByWatchdog) {
+      this.killedByWatchdog = true;
+      this.options.logger.warn({ camera: this.options.cameraId, silentMs: now - silentSince }, 'no frame from camera: restarting its ffmpeg');
+      void ffmpeg.stop(1000);
+      return;
+    }
+    this.evaluate();
+  }
+
+  private onExit(ffmpeg: FfmpegProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.ffmpeg === ffmpeg) this.ffmpeg = undefined;
+    if (this.stopped) return;
+    this.restarts++;
+    this.frameTimes.length = 0;
+    const failure =
+      this.runFailure ??
+      (this.killedByWatchdog
+        ? { code: 'stalled' as const, message: `no picture for ${this.options.stallSeconds} s` }
+        : { code: 'exited' as const, message: `the stream ended (ffmpeg ${signal ?? `exit ${code}`})` });
+    this.setState('offline', failure.code, failure.message);
+    const delay =
+      failure.code === 'auth_failed' || failure.code === 'unsupported_codec'
+        ? NEEDS_A_PERSON_RETRY_MS
+        : backoffMs(this.attempt++, this.options.backoff?.minMs ?? 1000, this.options.backoff?.maxMs ?? 60_000);
+    this.options.logger.info(
+      { camera: this.options.cameraId, reason: failure.code, retryInMs: delay, ffmpegSaid: this.stderrTail.splice(0).filter((line) => !/^\s/.test(line)).slice(-6) },
+      'camera ingest stopped; will retry',
+    );
+    this.scheduleRestart(delay);
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    clearTimeout(this.restartTimer);
+    if (this.stopped) return;
+    this.restartTimer = setTimeout(() => void this.launch(), delayMs);
+  }
+
+  private setState(state: CameraState, reason: CameraReason | null, message: string | null): void {
+    if (this.current.state === state && this.current.reason === reason) return;
+    this.current = { state, reason, message, since: new Date() };
+    this.options.onStatus?.(this.status());
+  }
+}

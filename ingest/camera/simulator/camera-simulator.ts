@@ -1,0 +1,300 @@
+// Simulated RTSP cameras on loopback for the embedded start, tests and the bench. Each camera loops a
+// shared test video (or an ffmpeg test pattern when no assets are mirrored). Cameras showing the same
+// scene share one publisher process, so 50 simulated cameras cost about as much CPU as two. Faults
+// switch one camera to its own source while its viewers stay connected, as a real camera would do:
+//   stop       the stream goes silent (viewers' sessions hang; new sessions get 503)
+//   resume     back to the normal scene
+//   freeze     the picture stops changing (same frame repeated)
+//   black      the picture goes black (covered lens, dead sensor)
+//   scene-change  the camera suddenly shows another scene (turned away, tampered with)
+//   resize     the stream changes resolution mid-session
+//   disconnect viewers' TCP connections are closed (a network blip); the stream continues
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Component } from '@cityops/core/lifecycle';
+import type { Logger } from '@cityops/core/logger';
+import { sleep } from '@cityops/core/lifecycle';
+import {
+  FfmpegProcess,
+  grabFrameArgs,
+  prepareSourceArgs,
+  publishFileArgs,
+  publishStillArgs,
+  runFfmpeg,
+  type PreparedSourceOptions,
+} from '../ffmpeg.ts';
+import { RtspRelayServer } from './rtsp-server.ts';
+
+export const CAMERA_FAULTS = ['stop', 'resume', 'freeze', 'black', 'scene-change', 'resize', 'disconnect'] as const;
+export type CameraFault = (typeof CAMERA_FAULTS)[number];
+export type SimulatedScene = 'traffic' | 'people';
+
+export interface SimulatedCameraSpec {
+  id: string;
+  scene: SimulatedScene;
+  /** What the camera sends; default H.264 (the others exist to test refusal and fallbacks). */
+  codec?: 'h264' | 'h265' | 'mpeg4';
+  /** When set, the camera demands these (HTTP Basic over RTSP). */
+  credentials?: { username: string; password: string };
+}
+
+export interface CameraSimulatorOptions {
+  port: number;
+  host?: string;
+  cameras: SimulatedCameraSpec[];
+  /** Asset mirror with video/traffic.mp4 and video/people.mp4; test patterns without it. */
+  assetDir?: string;
+  /** Where prepared (re-encoded once) source videos are cached between runs. */
+  cacheDir: string;
+  ffmpegPath: string;
+  logger: Logger;
+  width?: number;
+  height?: number;
+}
+
+interface RunningSource {
+  key: string;
+  process?: FfmpegProcess;
+  users: Set<string>;
+  startedAt: number;
+  file?: string;
+  stopping: boolean;
+  args: string[];
+}
+
+interface SimulatedCamera {
+  spec: SimulatedCameraSpec;
+  sourceKey?: string;
+  mode: CameraFault | 'normal';
+}
+
+const SCENE_FILES: Record<SimulatedScene, string> = { traffic: 'video/traffic.mp4', people: 'video/people.mp4' };
+// Without assets, two different moving patterns so that a scene change is still a change.
+const SCENE_PATTERNS: Record<SimulatedScene, 'testsrc2' | 'testsrc'> = { traffic: 'testsrc2', people: 'testsrc' };
+const PREPARE_VERSION = 'v2';
+
+export class CameraSimulator implements Component {
+  readonly name = 'camera-simulator';
+  readonly server: RtspRelayServer;
+  private readonly cameras = new Map<string, SimulatedCamera>();
+  private readonly sources = new Map<string, RunningSource>();
+  private readonly prepared = new Map<string, Promise<string>>();
+  private readonly width: number;
+  private readonly height: number;
+  private stopped = false;
+  private readiness: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: CameraSimulatorOptions) {
+    this.width = options.width ?? 640;
+    this.height = options.height ?? 360;
+    this.server = new RtspRelayServer({
+      port: options.port,
+      host: options.host,
+      logger: options.logger,
+      onControl: (cameraId, command) => {
+        if (!(CAMERA_FAULTS as readonly string[]).includes(command)) {
+          return Promise.reject(new Error(`unknown fault ${command}; one of ${CAMERA_FAULTS.join(', ')}`));
+        }
+        return this.fault(cameraId, command as CameraFault);
+      },
+    });
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  url(cameraId: string): string {
+    return this.server.cameraUrl(cameraId);
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.options.cacheDir, { recursive: true });
+    // Every camera exists from the first request (503 until its video is ready, never 404). start()
+    // does not wait for the videos: a first start encodes them once, which can take a while on a busy
+    // machine, and the rest of CityOps need not wait for it (cameras come online when it is done).
+    for (const spec of this.options.cameras) this.defineCamera(spec);
+    await this.server.start();
+    this.readiness = Promise.all(this.options.cameras.map((spec) => this.showNormalScene(spec))).then(
+      () => this.options.logger.info({ port: this.port, cameras: this.cameras.size }, 'camera simulator serving RTSP (TCP) on loopback'),
+      (error: Error) => {
+        this.options.logger.error({ err: error }, 'camera simulator could not prepare its videos');
+        throw error;
+      },
+    );
+    this.readiness.catch(() => {});
+  }
+
+  /** Resolves when every camera shows its scene. */
+  ready(): Promise<void> {
+    return this.readiness;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.sources.values()].map((source) => this.stopSource(source)));
+    this.sources.clear();
+    await this.server.stop();
+  }
+
+  async addCamera(spec: SimulatedCameraSpec): Promise<void> {
+    this.defineCamera(spec);
+    await this.showNormalScene(spec);
+  }
+
+  private defineCamera(spec: SimulatedCameraSpec): void {
+    this.cameras.set(spec.id, { spec, mode: 'normal' });
+    this.server.defineCamera(spec.id, spec.credentials);
+  }
+
+  private async showNormalScene(spec: SimulatedCameraSpec): Promise<void> {
+    await this.switchTo(this.cameras.get(spec.id)!, await this.fileSourceKey(spec.scene, spec.codec ?? 'h264', this.width, this.height));
+  }
+
+  /** Injects a fault (or `resume`s); resolves once the camera shows it. */
+  async fault(cameraId: string, fault: CameraFault): Promise<void> {
+    const camera = this.cameras.get(cameraId);
+    if (!camera) throw new Error(`no simulated camera ${cameraId}`);
+    const codec = camera.spec.codec ?? 'h264';
+    switch (fault) {
+      case 'stop':
+        await this.switchTo(camera, undefined);
+        break;
+      case 'resume':
+        await this.switchTo(camera, await this.fileSourceKey(camera.spec.scene, codec, this.width, this.height));
+        break;
+      case 'freeze': {
+        const current = camera.sourceKey ? this.sources.get(camera.sourceKey) : undefined;
+        const file = current?.file ?? (await this.preparedFile(camera.spec.scene, 'h264', this.width, this.height));
+        const seconds = current ? ((Date.now() - current.startedAt) / 1000) % 8 : 1;
+        const still = path.join(this.options.cacheDir, `still-${cameraId}-${process.pid}.png`);
+        await runFfmpeg(this.options.ffmpegPath, grabFrameArgs(file, seconds, still));
+        const key = `still-${cameraId}-${Date.now()}`;
+        this.defineSource(key, publishStillArgs({ imageFile: still }, { width: this.width, height: this.height }, this.server.publishUrl(key)));
+        await this.switchTo(camera, key);
+        break;
+      }
+      case 'black': {
+        const key = `black-${this.width}x${this.height}`;
+        this.defineSource(key, publishStillArgs({ black: true }, { width: this.width, height: this.height }, this.server.publishUrl(key)));
+        await this.switchTo(camera, key);
+        break;
+      }
+      case 'scene-change': {
+        const other: SimulatedScene = camera.spec.scene === 'traffic' ? 'people' : 'traffic';
+        await this.switchTo(camera, await this.fileSourceKey(other, codec, this.width, this.height));
+        break;
+      }
+      case 'resize':
+        await this.switchTo(camera, await this.fileSourceKey(camera.spec.scene, codec, Math.round((this.width * 3) / 4 / 2) * 2, Math.round((this.height * 3) / 4 / 2) * 2));
+        break;
+      case 'disconnect':
+        this.server.disconnectViewers(cameraId);
+        break;
+    }
+    if (fault !== 'disconnect') camera.mode = fault === 'resume' ? 'normal' : fault;
+    this.options.logger.info({ camera: cameraId, fault }, 'simulated camera fault');
+  }
+
+  /** PIDs of the publisher processes (tests check none outlive stop()). */
+  publisherPids(): number[] {
+    return [...this.sources.values()].map((source) => source.process?.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  private async switchTo(camera: SimulatedCamera, key: string | undefined): Promise<void> {
+    const previous = camera.sourceKey;
+    if (key) {
+      const source = this.sources.get(key)!;
+      source.users.add(camera.spec.id);
+      if (!source.process) this.launch(source);
+      await this.server.waitForSource(key);
+    }
+    this.server.attach(camera.spec.id, key);
+    camera.sourceKey = key;
+    if (previous && previous !== key) {
+      const old = this.sources.get(previous);
+      old?.users.delete(camera.spec.id);
+      if (old && old.users.size === 0) {
+        this.sources.delete(previous);
+        await this.stopSource(old);
+      }
+    }
+  }
+
+  private async fileSourceKey(scene: SimulatedScene, codec: 'h264' | 'h265' | 'mpeg4', width: number, height: number): Promise<string> {
+    const file = await this.preparedFile(scene, codec, width, height);
+    const key = `file-${path.basename(file, '.ts')}`;
+    const source = this.defineSource(key, publishFileArgs(file, this.server.publishUrl(key)));
+    source.file = file;
+    return key;
+  }
+
+  private defineSource(key: string, args: string[]): RunningSource {
+    let source = this.sources.get(key);
+    if (!source) {
+      source = { key, users: new Set(), startedAt: 0, stopping: false, args };
+      this.sources.set(key, source);
+    }
+    return source;
+  }
+
+  private launch(source: RunningSource): void {
+    source.startedAt = Date.now();
+    const tail: string[] = [];
+    const publisher = new FfmpegProcess({
+      ffmpegPath: this.options.ffmpegPath,
+      args: source.args,
+      onStderrLine: (line) => {
+        tail.push(line);
+        if (tail.length > 5) tail.shift();
+      },
+    });
+    source.process = publisher;
+    void publisher.exited.then(async () => {
+      if (source.stopping || this.stopped || this.sources.get(source.key) !== source) return;
+      // A publisher should run forever; restart it (viewers see a short gap, like a camera hiccup).
+      this.options.logger.warn({ source: source.key, lastLines: tail }, 'simulator publisher exited; restarting');
+      await sleep(1000);
+      if (!source.stopping && !this.stopped && this.sources.get(source.key) === source) this.launch(source);
+    });
+  }
+
+  private async stopSource(source: RunningSource): Promise<void> {
+    source.stopping = true;
+    await source.process?.stop(1000);
+  }
+
+  /** Re-encodes a scene once into a short-GOP camera-like file and caches it (see prepareSourceArgs). */
+  private preparedFile(scene: SimulatedScene, codec: 'h264' | 'h265' | 'mpeg4', width: number, height: number): Promise<string> {
+    const assetFile = this.options.assetDir ? path.join(this.options.assetDir, SCENE_FILES[scene]) : undefined;
+    const input: PreparedSourceOptions['input'] = assetFile && existsSync(assetFile) ? { file: assetFile } : { pattern: SCENE_PATTERNS[scene] };
+    // Variants (other codecs, other sizes) only exist to test faults: 8 s is enough and cheap to make.
+    const main = codec === 'h264' && width === this.width && height === this.height;
+    const maxSeconds = main ? 30 : 8;
+    const identity = JSON.stringify({
+      version: PREPARE_VERSION,
+      input: 'file' in input ? { file: input.file, size: statSync(input.file).size, mtime: statSync(input.file).mtimeMs } : input,
+      codec,
+      width,
+      height,
+      maxSeconds,
+    });
+    const name = `${scene}-${width}x${height}-${codec}-${createHash('sha1').update(identity).digest('hex').slice(0, 10)}`;
+    const outputFile = path.join(this.options.cacheDir, `${name}.ts`);
+    let pending = this.prepared.get(outputFile);
+    if (!pending) {
+      pending = (async () => {
+        if (existsSync(outputFile)) return outputFile;
+        this.options.logger.info({ scene, codec, width, height }, 'preparing simulated camera video (once, cached)');
+        const temporary = `${outputFile}.${process.pid}.tmp.ts`;
+        await runFfmpeg(this.options.ffmpegPath, prepareSourceArgs({ input, width, height, codec, maxSeconds, gopSeconds: 1, outputFile: temporary }));
+        renameSync(temporary, outputFile);
+        return outputFile;
+      })();
+      this.prepared.set(outputFile, pending);
+      pending.catch(() => this.prepared.delete(outputFile));
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,158 @@
+// ONVIF, so engineers pick cameras instead of typing RTSP URLs: WS-Discovery finds devices on the local
+// network segment (multicast 239.255.255.250:3702, so the searching host must be on the cameras'
+// VLAN), and the Media service lists each device's profiles with their RTSP stream URI. Uses npm
+// `onvif` for SOAP and WS-Security, but only the calls needed here (its full connect() can throw from
+// a callback on devices with unusual profile layouts, which would take the process down).
+import { createRequire } from 'node:module';
+import { AppError } from '@cityops/core/errors';
+import { splitRtspCredentials } from '@cityops/devices/camera-repository';
+
+const require = createRequire(import.meta.url);
+type Callback<T> = (error: Error | null, value?: T) => void;
+interface OnvifCam {
+  uri?: { media?: unknown };
+  getSystemDateAndTime(callback: Callback<Date>): void;
+  getCapabilities(callback: Callback<unknown>): void;
+  getDeviceInformation(callback: Callback<Record<string, string>>): void;
+  getProfiles(callback: Callback<RawProfile[]>): void;
+  getStreamUri(options: { protocol: string; profileToken: string }, callback: Callback<{ uri: string }>): void;
+}
+interface RawProfile {
+  $: { token: string };
+  name?: string;
+  videoEncoderConfiguration?: { encoding?: string; resolution?: { width?: number; height?: number }; rateControl?: { frameRateLimit?: number } };
+}
+const onvif = require('onvif') as {
+  Cam: new (options: Record<string, unknown>) => OnvifCam;
+  Discovery: {
+    probe(options: Record<string, unknown>, callback: (errors: unknown, devices: unknown[]) => void): void;
+    listenerCount(event: string): number;
+    on(event: string, listener: (...args: unknown[]) => void): void;
+  };
+};
+// Discovery emits 'error' for any unparsable reply on the network; unhandled, that would throw.
+if (!onvif.Discovery.listenerCount('error')) onvif.Discovery.on('error', () => {});
+
+export interface DiscoveredDevice {
+  /** WS-Discovery endpoint reference (stable device id). */
+  urn: string;
+  /** Device service URLs the device announced. */
+  xaddrs: string[];
+  name: string | null;
+  hardware: string | null;
+  location: string | null;
+}
+
+export async function discoverOnvifDevices(options: { timeoutMs?: number; networkInterface?: string } = {}): Promise<DiscoveredDevice[]> {
+  const raw = await new Promise<unknown[]>((resolve) =>
+    // Errors are replies from other devices that were not ONVIF: the valid ones are still returned.
+    onvif.Discovery.probe({ resolve: false, timeout: options.timeoutMs ?? 3000, device: options.networkInterface }, (_errors, devices) => resolve(devices ?? [])),
+  );
+  return raw.map((entry) => {
+    const match = (entry as { probeMatches: { probeMatch: Record<string, unknown> } }).probeMatches.probeMatch;
+    // xml2js gives a plain string, or an object with the text in `_` when the element has attributes.
+    const scopesText = match.scopes && typeof match.scopes === 'object' ? ((match.scopes as { _?: string })._ ?? '') : String(match.scopes ?? '');
+    const scopes = scopesText.split(/\s+/);
+    const scope = (kind: string) => {
+      const found = scopes.find((value) => value.startsWith(`onvif://www.onvif.org/${kind}/`));
+      return found ? decodeURIComponent(found.slice(`onvif://www.onvif.org/${kind}/`.length)) : null;
+    };
+    return {
+      urn: String((match.endpointReference as { address: string }).address),
+      xaddrs: String(match.XAddrs ?? '').split(/\s+/).filter(Boolean),
+      name: scope('name'),
+      hardware: scope('hardware'),
+      location: scope('location'),
+    };
+  });
+}
+
+export interface OnvifStreamProfile {
+  token: string;
+  name: string | null;
+  encoding: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  /** Without credentials: the camera is registered with user name and password separately. */
+  rtspUrl: string;
+}
+
+export interface OnvifDeviceStreams {
+  manufacturer: string | null;
+  model: string | null;
+  serialNumber: string | null;
+  firmwareVersion: string | null;
+  profiles: OnvifStreamProfile[];
+}
+
+const call = <T>(run: (callback: Callback<T>) => void): Promise<T> =>
+  new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value as T))));
+
+/** Reads a device's media profiles and their RTSP URIs (RTP over RTSP/TCP). */
+export async function readOnvifStreams(target: {
+  deviceUrl: string;
+  username?: string;
+  password?: string;
+  timeoutMs?: number;
+}): Promise<OnvifDeviceStreams> {
+  let url: URL;
+  try {
+    url = new URL(target.deviceUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new AppError(400, 'invalid', 'deviceUrl must be the http(s) ONVIF device service URL (e.g. http://10.0.0.5/onvif/device_service)', 'deviceUrl');
+  }
+  const cam = new onvif.Cam({
+    hostname: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    path: url.pathname,
+    useSecure: url.protocol === 'https:',
+    username: target.username,
+    password: target.password,
+    timeout: target.timeoutMs ?? 8000,
+    autoconnect: false,
+  });
+  try {
+    await call<Date>((callback) => cam.getSystemDateAndTime(callback));
+    await call((callback) => cam.getCapabilities(callback));
+    if (!cam.uri?.media) throw new AppError(422, 'onvif_no_media', 'the device has no ONVIF media service (not a camera or encoder)');
+    const information = await call<Record<string, string>>((callback) => cam.getDeviceInformation(callback)).catch(() => ({}) as Record<string, string>);
+    const profiles = await call<RawProfile[]>((callback) => cam.getProfiles(callback));
+    const streams: OnvifStreamProfile[] = [];
+    for (const profile of Array.isArray(profiles) ? profiles : [profiles]) {
+      const media = await call<{ uri: string }>((callback) => cam.getStreamUri({ protocol: 'RTSP', profileToken: profile.$.token }, callback));
+      const encoder = profile.videoEncoderConfiguration;
+      streams.push({
+        token: profile.$.token,
+        name: profile.name ?? null,
+        encoding: encoder?.encoding ?? null,
+        width: numberOrNull(encoder?.resolution?.width),
+        height: numberOrNull(encoder?.resolution?.height),
+        fps: numberOrNull(encoder?.rateControl?.frameRateLimit),
+        rtspUrl: splitRtspCredentials(String(media.uri)).url,
+      });
+    }
+    const text = (value: unknown) => (value === undefined || value === null ? null : String(value));
+    return {
+      manufacturer: text(information.manufacturer),
+      model: text(information.model),
+      serialNumber: text(information.serialNumber),
+      firmwareVersion: text(information.firmwareVersion),
+      profiles: streams,
+    };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const message = (error as Error).message ?? String(error);
+    if (/not ?authori[sz]ed|401/i.test(message)) {
+      // 422, not 401: a 401 would tell the dashboard its own session had ended.
+      throw new AppError(422, 'onvif_auth_failed', 'the device refused the user name or password', 'password');
+    }
+    throw new AppError(502, 'onvif_failed', `the ONVIF device did not answer as expected: ${message.slice(0, 200)}`);
+  }
+}
+
+function numberOrNull(value: unknown): number | null {
+  const number = Number(value);
+  return Number.isFinite(number) && value !== undefined && value !== null ? number : null;
+}

@@ -1,0 +1,90 @@
+// The sensor-ingest role: the sensor directory, the ingest worker (MQTT → PostgreSQL), the rules that
+// turn readings into live state and alerts, and the watch for silent sensors.
+// Several of these roles may run at once on several machines: with MQTT 5 they share the subscription,
+// and all state they share lives in PostgreSQL.
+import os from 'node:os';
+import path from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { createAlertRaiser } from '@cityops/core/alerts/raise';
+import type { AlertRaiser } from '@cityops/core/alerts/types';
+import type { Config } from '@cityops/core/config';
+import { ComponentGroup, type Component } from '@cityops/core/lifecycle';
+import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publisher';
+import type { RoleContext } from '@cityops/core/role-context';
+import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
+import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
+import { SensorDirectory } from './sensor-directory.ts';
+import { SensorIngestWorker } from './ingest-worker.ts';
+import { DEFAULT_DECODE_LIMITS } from './payload.ts';
+
+export function sensorIngestClientId(config: Config): string {
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40);
+  return config.SENSOR_INGEST_CLIENT_ID ?? `cityops-sensor-ingest-${host}`;
+}
+
+export interface SensorIngestParts {
+  directory: SensorDirectory;
+  engine: SensorRuleEngine;
+  worker: SensorIngestWorker;
+  offlineWatch: OfflineWatch;
+}
+
+/** Builds the role's parts; `alerts` and `live` default to the real alerts service and live publisher. */
+export function createSensorIngestParts(
+  context: RoleContext,
+  overrides: { alerts?: AlertRaiser; live?: LivePublisher; alertCopyMqtt?: () => MqttClient | undefined } = {},
+): SensorIngestParts {
+  const { config, db, logger } = context;
+  if (!config.MQTT_URL) throw new Error('sensor-ingest needs MQTT_URL (or the embedded broker)');
+  const log = logger.child({ role: 'sensor-ingest' });
+  const clientId = sensorIngestClientId(config);
+  const shared = config.SENSOR_INGEST_SHARED_SUBSCRIPTION ?? !config.embeddedBroker;
+  const live = overrides.live ?? createLivePublisher(db);
+  const directory = new SensorDirectory(db, log);
+  // Built per call from the current MQTT client, so alert copies on MQTT start once the role has connected.
+  const realAlerts = (): AlertRaiser => createAlertRaiser({ db, live, mqtt: overrides.alertCopyMqtt?.() });
+  const alerts: AlertRaiser = overrides.alerts ?? {
+    raise: (trigger) => realAlerts().raise(trigger),
+    clear: (key, reason) => realAlerts().clear(key, reason),
+  };
+  const engine = new SensorRuleEngine({ db, logger: log, profiles: directory, alerts, live });
+  const worker = new SensorIngestWorker({
+    db,
+    logger: log,
+    sensors: directory,
+    broker: {
+      url: config.MQTT_URL,
+      clientId,
+      username: config.MQTT_USERNAME,
+      password: config.MQTT_PASSWORD,
+      sessionExpirySeconds: config.SENSOR_INGEST_SESSION_EXPIRY_SECONDS,
+      receiveMaximum: config.SENSOR_INGEST_RECEIVE_MAXIMUM,
+    },
+    shareGroup: shared ? config.SENSOR_INGEST_SHARE_GROUP : undefined,
+    spoolDirectory: path.join(config.dataDir, 'spool', 'sensors', clientId),
+    batchSize: config.SENSOR_INGEST_BATCH_SIZE,
+    batchMaxWaitMs: config.SENSOR_INGEST_BATCH_MS,
+    limits: { ...DEFAULT_DECODE_LIMITS, maxFutureSkewMs: config.SENSOR_MAX_FUTURE_SKEW_SECONDS * 1000 },
+    onStored: (readings) => engine.enqueue(readings),
+  });
+  const offlineWatch = new OfflineWatch({ db, logger: log, engine, profiles: directory, live, checkEveryMs: config.SENSOR_OFFLINE_CHECK_SECONDS * 1000 });
+  return { directory, engine, worker, offlineWatch };
+}
+
+export async function createRole(context: RoleContext): Promise<Component> {
+  let alertCopy: MqttClient | undefined;
+  const parts = createSensorIngestParts(context, { alertCopyMqtt: () => alertCopy });
+  const alertCopyConnection: Component = {
+    name: 'sensor-alert-mqtt-copy',
+    async start() {
+      alertCopy = await context.connectMqtt(`cityops-sensor-alerts-${os.hostname().slice(0, 30)}-${process.pid}`);
+    },
+    async stop() {
+      await alertCopy?.endAsync();
+      alertCopy = undefined;
+    },
+  };
+  const rulesFlush: Component = { name: 'sensor-rules', start: async () => {}, stop: () => parts.engine.stop() };
+  // Stopped in reverse: the watch, then the worker (last batch committed), then the rules (last readings applied).
+  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.offlineWatch]);
+}

@@ -1,0 +1,71 @@
+// A model manifest says everything the detector needs to run a model file without code changes:
+// where it comes from, how to verify it, how to feed it and which decoder reads its output.
+// Adding a model = a `<id>.json` manifest beside this file + a decoder in analytics/detect/.
+import { readFileSync, readdirSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The classes the city cares about; every model maps its own labels onto these. */
+export const CITY_CLASSES = ['person', 'bicycle', 'motorbike', 'car', 'bus', 'truck'] as const;
+export type CityClass = (typeof CITY_CLASSES)[number];
+
+export const modelManifestSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9._-]+$/),
+    name: z.string(),
+    file: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters'),
+    url: z.url(),
+    licence: z.string(),
+    input: z.object({
+      name: z.string(),
+      shape: z.tuple([z.literal(1), z.literal(3), z.number().int().positive(), z.number().int().positive()]),
+      layout: z.literal('NCHW'),
+      colourOrder: z.enum(['BGR', 'RGB']),
+      // none: raw 0-255 values (YOLOX); unit: divided by 255 (most YOLOv8/YOLO11 exports).
+      normalisation: z.enum(['none', 'unit']),
+      // Letterbox padding grey, in 0-255 pixel units (YOLOX and Ultralytics both train with 114).
+      padValue: z.number().min(0).max(255).default(114),
+    }),
+    output: z.object({
+      name: z.string(),
+      decoder: z.string(),
+      strides: z.array(z.number().int().positive()).optional(),
+    }),
+    labels: z.object({ file: z.string().optional(), names: z.array(z.string()).min(1) }),
+    /** model label → city class; labels not listed here are dropped by the detector. */
+    cityClasses: z.record(z.string(), z.enum(CITY_CLASSES)),
+  })
+  .superRefine((manifest, ctx) => {
+    for (const label of Object.keys(manifest.cityClasses)) {
+      if (!manifest.labels.names.includes(label)) {
+        ctx.addIssue({ code: 'custom', path: ['cityClasses', label], message: `label ${label} is not in labels.names` });
+      }
+    }
+  });
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+const manifestsDir = new URL('./', import.meta.url);
+
+/** Ids of every manifest shipped in models/. */
+export function listModelIds(): string[] {
+  return readdirSync(manifestsDir)
+    .filter((name) => name.endsWith('.json') && name !== 'package.json')
+    .map((name) => name.slice(0, -'.json'.length))
+    .sort();
+}
+
+export function loadManifest(id: string): ModelManifest {
+  if (!listModelIds().includes(id)) {
+    throw new Error(`Unknown model "${id}": expected one of ${listModelIds().join(', ')} (a manifest models/<id>.json)`);
+  }
+  return parseManifest(JSON.parse(readFileSync(new URL(`./${id}.json`, manifestsDir), 'utf8')), `models/${id}.json`);
+}
+
+export function parseManifest(value: unknown, source = 'manifest'): ModelManifest {
+  const parsed = modelManifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid model manifest ${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,94 @@
+// What the browser tests and the dashboard benchmark share: a migrated database outside vitest's
+// template, a built dashboard, the real api role with demo devices, and Debian's Chromium.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { migrate } from '../../core/database/migrate.ts';
+import { createLogger } from '../../core/logger.ts';
+import { seedDemoDevices } from '../../devices/demo-seed.ts';
+import { startTestApi, type TestApi } from '../support/api.ts';
+import { openTestDatabase, type TestDatabase } from '../support/open-database.ts';
+import { adminUrl, assetMirrorDir } from '../support/urls.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const webRoot = path.join(root, 'dashboard', 'web');
+export const SCREENSHOT_DIR = path.join(root, 'tests', 'artifacts', 'screenshots');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dashboard/web when dist is missing or older than any source file. */
+export function ensureDashboardBuilt(): void {
+  const built = path.join(webRoot, 'dist', 'index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(webRoot)) return;
+  execFileSync('npm', ['run', '--silent', 'build:dashboard'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A migrated database for runs outside vitest (the benchmark); named like the test databases so
+ *  stale ones are dropped by the next test run. */
+export async function createStandaloneDatabase(): Promise<TestDatabase> {
+  const name = `cityops_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const database = await openTestDatabase(name);
+  await migrate(database.db);
+  return database;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The real api role on a fixed port (so a restart keeps the URL), with the demo devices seeded. */
+export async function startDashboardServer(test: TestDatabase, overrides: Record<string, string> = {}): Promise<TestApi> {
+  const port = overrides.PORT ?? String(await freePort());
+  const api = await startTestApi(test, { ASSET_MIRROR_DIR: assetMirrorDir(), SIMULATED_CAMERAS: '8', SIMULATED_SENSORS: '12', ...overrides, PORT: port });
+  await seedDemoDevices({ db: test.db, secretBox: api.secretBox, config: api.config, logger: createLogger('silent') });
+  return api;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  // --enable-unsafe-swiftshader: software WebGL for MapLibre on machines without a GPU (CI).
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--enable-unsafe-swiftshader', '--autoplay-policy=no-user-gesture-required'];
+  // CHROMIUM_ARGS="--flag ..." replaces them (e.g. without --disable-gpu on a machine with a GPU).
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: process.env.CHROMIUM_ARGS ? process.env.CHROMIUM_ARGS.split(/\s+/) : args });
+}
+
+/** Every request the page makes that does not go to this machine. */
+export function recordExternalRequests(page: Page): string[] {
+  const external: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
+    if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') external.push(request.url());
+  });
+  return external;
+}
+
+export async function logIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+}

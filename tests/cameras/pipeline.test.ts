@@ -1,0 +1,124 @@
+// One camera's pipeline against the simulator: real RTSP over TCP, real ffmpeg.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CameraPipeline, type CameraStatus } from '../../ingest/camera/pipeline.ts';
+import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
+import { FFMPEG, ffmpegProcesses, startSimulator, testLogger, waitFor } from './support.ts';
+
+let simulator: CameraSimulator;
+const pipelines: CameraPipeline[] = [];
+
+beforeAll(async () => {
+  simulator = await startSimulator([
+    { id: 'cam-rate', scene: 'traffic' },
+    { id: 'cam-slow', scene: 'people' },
+    { id: 'cam-cut', scene: 'traffic' },
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
+  await simulator?.stop();
+});
+
+function pipelineFor(cameraId: string, options: Partial<ConstructorParameters<typeof CameraPipeline>[0]> = {}): CameraPipeline {
+  const pipeline = new CameraPipeline({
+    cameraId,
+    streamUrl: async () => simulator.url(cameraId),
+    detectFps: 2,
+    ffmpegPath: FFMPEG,
+    stallSeconds: 4,
+    tamperHoldMs: 5000,
+    logger: testLogger(),
+    backoff: { minMs: 1000, maxMs: 4000 },
+    ...options,
+  });
+  pipelines.push(pipeline);
+  return pipeline;
+}
+
+describe('camera pipeline', () => {
+  it('delivers 416x416 letterboxed bgr24 frames at the camera detect rate', async () => {
+    const arrivals: number[] = [];
+    let checked = false;
+    const pipeline = pipelineFor('cam-rate', {
+      detectFps: 2,
+      consumer: {
+        onFrame(cameraId, frame, width, height, timestampMs, letterboxedFrom) {
+          arrivals.push(timestampMs);
+          if (checked) return;
+          checked = true;
+          expect(cameraId).toBe('cam-rate');
+          expect([width, height, frame.length]).toEqual([416, 416, 416 * 416 * 3]);
+          expect(letterboxedFrom).toEqual({ width: 640, height: 360 });
+          // 640x360 → 416x234 centred: rows 0..90 are the grey bars (114), the middle row is picture.
+          expect([...frame.subarray(0, 416 * 3)].every((value) => value === 114)).toBe(true);
+          const middle = frame.subarray(208 * 416 * 3, 209 * 416 * 3);
+          expect(new Set(middle).size).toBeGreaterThan(10);
+        },
+      },
+    });
+    await pipeline.start();
+    await waitFor('first frame', () => arrivals.length > 0, 20_000);
+    const start = arrivals.length;
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const window = arrivals.slice(start - 1);
+    const rate = (window.length - 1) / ((window[window.length - 1] - window[0]) / 1000);
+    expect(rate).toBeGreaterThan(1.6);
+    expect(rate).toBeLessThan(2.5);
+    expect(pipeline.status()).toMatchObject({ state: 'online', codec: 'h264', width: 640, height: 360, framesDropped: 0, restarts: 0 });
+  });
+
+  it('drops stale frames when analytics is slower than the camera, reusing the same three buffers', async () => {
+    const buffers = new Set<Buffer>();
+    let delivered = 0;
+    const pipeline = pipelineFor('cam-slow', {
+      detectFps: 4,
+      consumer: {
+        async onFrame(_cameraId, frame) {
+          buffers.add(frame);
+          delivered++;
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+        },
+      },
+    });
+    await pipeline.start();
+    await waitFor('first frame', () => delivered > 0, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 7000));
+    const status = pipeline.status();
+    expect(status.framesDropped).toBeGreaterThan(10);
+    expect(status.framesDelivered).toBeLessThan(status.framesReceived / 2);
+    expect(status.framesDelivered + status.framesDropped).toBeLessThanOrEqual(status.framesReceived);
+    expect(buffers.size).toBeLessThanOrEqual(3);
+    // Analytics being slow is not the camera's fault: it stays online.
+    expect(status.state).toBe('online');
+  });
+
+  it('notices a cut stream within 10 s and recovers within 15 s of the source returning', async () => {
+    const states: Array<{ at: number; status: CameraStatus }> = [];
+    const pipeline = pipelineFor('cam-cut', { onStatus: (status) => states.push({ at: Date.now(), status }) });
+    await pipeline.start();
+    await waitFor('online', () => pipeline.status().state === 'online', 20_000);
+
+    const cutAt = Date.now();
+    await simulator.fault('cam-cut', 'stop');
+    const offline = await waitFor('offline', () => states.find((entry) => entry.at >= cutAt && entry.status.state === 'offline'), 12_000);
+    expect(offline.at - cutAt).toBeLessThan(10_000);
+    expect(offline.status.reason).toMatch(/stalled|timeout|exited/);
+
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const backAt = Date.now();
+    await simulator.fault('cam-cut', 'resume');
+    const online = await waitFor('online again', () => states.find((entry) => entry.at >= backAt && entry.status.state === 'online'), 16_000);
+    expect(online.at - backAt).toBeLessThan(15_000);
+    expect(pipeline.status().restarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs each ffmpeg in its own process group and leaves none behind on stop', async () => {
+    const marker = `:${simulator.port}/cam-`; // viewers of cameras; publishers use /publish/
+    const running = ffmpegProcesses(marker);
+    expect(running.length).toBe(pipelines.length);
+    for (const row of running) expect(row.pgid).toBe(row.pid);
+    await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
+    expect(ffmpegProcesses(marker)).toEqual([]);
+  });
+});

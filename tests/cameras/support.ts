@@ -1,0 +1,116 @@
+// Shared by the camera tests: the camera simulator (real ffmpeg, real RTSP over TCP), a worker
+// context on the test database, and a look at the process table for ffmpeg processes.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../core/config.ts';
+import { createLogger, type Logger } from '../../core/logger.ts';
+import type { RoleContext } from '../../core/role-context.ts';
+import { SecretBox } from '../../core/secret-box.ts';
+import { connectMqtt } from '../../core/mqtt/connect.ts';
+import { insertCamera } from '../../devices/camera-repository.ts';
+import { cameraInput } from '../../devices/schemas.ts';
+import { CameraSimulator, type SimulatedCameraSpec } from '../../ingest/camera/simulator/camera-simulator.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { assetMirrorDir, testMqttUrl } from '../support/urls.ts';
+
+export const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
+/** Prepared simulator videos survive between runs: encoding them once costs a few seconds of CPU. */
+export const SIMULATOR_CACHE = path.join(tmpdir(), 'cityops-camera-sim-cache');
+
+export function testLogger(): Logger {
+  return createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+}
+
+export async function startSimulator(cameras: SimulatedCameraSpec[]): Promise<CameraSimulator> {
+  const simulator = new CameraSimulator({
+    port: 0,
+    cameras,
+    assetDir: assetMirrorDir(),
+    cacheDir: SIMULATOR_CACHE,
+    ffmpegPath: FFMPEG,
+    logger: testLogger(),
+  });
+  await simulator.start();
+  await simulator.ready();
+  return simulator;
+}
+
+const temporaryDirs: string[] = [];
+
+export function temporaryDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cityops-cameras-'));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** Call in afterAll: removes the data directories workerConfig made. */
+export function removeTemporaryDirs(): void {
+  for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export function workerConfig(test: TestDatabase, overrides: Record<string, string> = {}): Config {
+  return loadConfig(
+    {
+      DATABASE_URL: test.url,
+      MQTT_URL: testMqttUrl(),
+      DATA_DIR: temporaryDir(),
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      SIMULATE: 'false',
+      FFMPEG_PATH: FFMPEG,
+      CAMERA_LIVE_PORT: '0',
+      ...overrides,
+    },
+    ['--role', 'camera-ingest'],
+  );
+}
+
+export function roleContext(test: TestDatabase, config: Config): RoleContext {
+  return {
+    config,
+    db: test.db,
+    caps: test.caps,
+    logger: createLogger(config.LOG_LEVEL),
+    secretBox: SecretBox.fromConfig(config.SECRET_KEY, config.dataDir),
+    connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
+  };
+}
+
+export async function registerCamera(
+  test: TestDatabase,
+  secretBox: SecretBox,
+  camera: { id: string; rtspUrl: string; detectFps?: number; username?: string; password?: string },
+): Promise<void> {
+  await insertCamera(test.db, secretBox, cameraInput.parse({ name: camera.id, detectFps: 2, ...camera }));
+}
+
+export interface ProcessRow {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  args: string;
+}
+
+/** ffmpeg processes whose command line mentions `marker` (a port or a directory unique to the test). */
+export function ffmpegProcesses(marker: string): ProcessRow[] {
+  const output = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,args='], { encoding: 'utf8' });
+  return output
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), pgid: Number(match[3]), args: match[4] }))
+    .filter((row) => /(^|\/)ffmpeg\s/.test(row.args) && row.args.includes(marker));
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

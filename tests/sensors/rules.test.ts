@@ -1,0 +1,155 @@
+// Readings → live state → alerts, end to end: the real broker, the real ingest worker, the real rules and
+// the real alerts service, in PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import type { MqttClient } from 'mqtt';
+import { createAlertRaiser } from '../../core/alerts/raise.ts';
+import { createLivePublisher, LIVE_CHANNEL } from '../../core/live/publisher.ts';
+import { SensorRuleEngine, SENSOR_STATUS_EVENT } from '../../analytics/sensor-rules/rule-engine.ts';
+import { OfflineWatch } from '../../analytics/sensor-rules/offline-watch.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { connectPublisher, registerSensor, runTag, startTestWorker, testLogger, topicOf, waitFor, type TestWorker } from './helpers.ts';
+
+let test: TestDatabase;
+let worker: TestWorker;
+let engine: SensorRuleEngine;
+let watch: OfflineWatch;
+let publisher: MqttClient;
+let listener: pg.Client;
+const liveEvents: { event: string; payload: Record<string, unknown> }[] = [];
+const tag = runTag();
+const gauge = `phu-an-${tag}`;
+const quiet = `quiet-${tag}`;
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  await test.db.query(`INSERT INTO districts (id, name) VALUES ('quan-binh-thanh', 'Bình Thạnh') ON CONFLICT DO NOTHING`);
+  await registerSensor(test.db, {
+    id: gauge,
+    name: 'Trạm triều Phú An (sông Sài Gòn)',
+    kind: 'tide_level',
+    lat: 10.7723,
+    lon: 106.7105,
+    districtId: 'quan-binh-thanh',
+    level1: 1.5,
+    level2: 1.6,
+    level3: 1.7,
+    hysteresis: 0.03,
+    expectedIntervalSeconds: 3600,
+    rules: { validMin: -3, validMax: 5 },
+  });
+  await registerSensor(test.db, { id: quiet, kind: 'rainfall', expectedIntervalSeconds: 1, rules: { offlineAfterIntervals: 2 } });
+
+  listener = new pg.Client({ connectionString: test.url });
+  await listener.connect();
+  listener.on('notification', (message) => {
+    try {
+      const body = JSON.parse(message.payload ?? '{}');
+      const [event, payload] = body?.data?.packet?.data ?? [];
+      if (event) liveEvents.push({ event, payload });
+    } catch {}
+  });
+  await listener.query(`LISTEN "${LIVE_CHANNEL}"`);
+
+  const live = createLivePublisher(test.db);
+  const alerts = createAlertRaiser({ db: test.db, live });
+  worker = await startTestWorker(test.db, { group: `rules-${tag}`, onStored: (readings) => engine.enqueue(readings) });
+  engine = new SensorRuleEngine({ db: test.db, logger: testLogger, profiles: worker.directory, alerts, live, applyEveryMs: 100 });
+  watch = new OfflineWatch({ db: test.db, logger: testLogger, engine, profiles: worker.directory, live, checkEveryMs: 300 });
+  await watch.start();
+  publisher = await connectPublisher();
+});
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  await watch?.stop();
+  await worker?.stop();
+  await engine?.stop();
+  await listener?.end();
+  await test?.drop();
+});
+
+/** A semi-diurnal tide (period 12.42 h) peaking at 1.76 m, one reading every 10 minutes, ending 10 minutes ago. */
+function tideSeries(): { ts: number; value: number }[] {
+  const end = Date.now() - 10 * 60_000;
+  const start = end - 12.42 * 3600_000;
+  const series = [];
+  for (let ts = start; ts <= end; ts += 10 * 60_000) {
+    const phase = (2 * Math.PI * ((ts - start) / 3600_000 - 6.21)) / 12.42;
+    series.push({ ts: Math.round(ts), value: Number((0.3 + 1.46 * Math.cos(phase)).toFixed(3)) });
+  }
+  return series;
+}
+
+async function alertsOf(sensorId: string) {
+  return (
+    await test.db.query(
+      `SELECT id, kind, zone_id, severity, occurrences, auto_cleared_at, lat, lon, district_id, title_en FROM alerts
+        WHERE source_type = 'sensor' AND source_id = $1 ORDER BY id`,
+      [sensorId],
+    )
+  ).rows;
+}
+
+describe('sensor rules', () => {
+  it('a tide crossing 1.50 / 1.60 / 1.70 m raises one alert, escalates it and clears it on the way down', async () => {
+    const series = tideSeries();
+    expect(Math.max(...series.map((point) => point.value))).toBeGreaterThan(1.7);
+    for (const point of series) await publisher.publishAsync(topicOf(gauge), JSON.stringify(point), { qos: 1 });
+
+    const [alert] = await waitFor(
+      () => alertsOf(gauge),
+      (rows) => rows.some((row) => row.kind === 'sensor_level' && row.auto_cleared_at),
+      20_000,
+      'level alert raised and cleared',
+    );
+    const levelAlerts = (await alertsOf(gauge)).filter((row) => row.kind === 'sensor_level');
+    expect(levelAlerts).toHaveLength(1);
+    expect(alert).toMatchObject({ severity: 'critical', occurrences: 3, lat: 10.7723, lon: 106.7105, district_id: 'quan-binh-thanh' });
+    const history = (
+      await test.db.query(`SELECT type, alert->>'severity' AS severity FROM alert_events WHERE alert_id = $1 ORDER BY id`, [alert.id])
+    ).rows.map((row) => `${row.type}:${row.severity}`);
+    expect(history).toEqual(['raised:minor', 'updated:major', 'updated:critical', 'auto_cleared:critical']);
+
+    // The last readings of the ebb may be applied a moment after the clear.
+    const state = await waitFor(
+      async () => (await test.db.query(`SELECT status, level, last_value, last_ts FROM sensor_state WHERE sensor_id = $1`, [gauge])).rows[0],
+      (row) => row?.last_ts?.getTime() === series.at(-1)!.ts,
+      10_000,
+      'the whole series applied',
+    );
+    expect(state).toMatchObject({ status: 'ok', level: 0, last_value: series.at(-1)!.value });
+    expect(state.last_ts.getTime()).toBe(series.at(-1)!.ts);
+    expect((await test.db.query(`SELECT count(*)::int AS n FROM sensor_alert_outbox`)).rows[0].n).toBe(0);
+  });
+
+  it('pushes the sensor state live to the command room', async () => {
+    const mine = liveEvents.filter((entry) => entry.event === SENSOR_STATUS_EVENT && entry.payload.sensorId === gauge);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.at(-1)!.payload).toMatchObject({ id: gauge, state: 'ok' });
+    expect(typeof mine.at(-1)!.payload.lastValue).toBe('number');
+  });
+
+  it('a silent sensor goes offline with an alert, and comes back with its next reading', async () => {
+    await publisher.publishAsync(topicOf(quiet), JSON.stringify({ value: 0.5 }), { qos: 1 });
+    await waitFor(
+      async () => (await test.db.query(`SELECT status FROM sensor_state WHERE sensor_id = $1`, [quiet])).rows[0]?.status,
+      (status) => status === 'ok',
+      10_000,
+      'first reading applied',
+    );
+    // Expected every second, offline after 2 intervals without a reading.
+    await waitFor(
+      async () => (await test.db.query(`SELECT status FROM sensor_state WHERE sensor_id = $1`, [quiet])).rows[0]?.status,
+      (status) => status === 'offline',
+      10_000,
+      'offline status',
+    );
+    const [offline] = await waitFor(() => alertsOf(quiet), (rows) => rows.length > 0, 10_000, 'offline alert');
+    expect(offline).toMatchObject({ kind: 'sensor_offline', severity: 'minor', auto_cleared_at: null });
+    expect(liveEvents.some((entry) => entry.event === SENSOR_STATUS_EVENT && entry.payload.sensorId === quiet && entry.payload.state === 'offline')).toBe(true);
+
+    await publisher.publishAsync(topicOf(quiet), JSON.stringify({ value: 0.7 }), { qos: 1 });
+    await waitFor(() => alertsOf(quiet), (rows) => Boolean(rows[0]?.auto_cleared_at), 10_000, 'offline alert cleared');
+  });
+});

@@ -1,0 +1,94 @@
+// Starts the real api role (Fastify + socket.io) on an ephemeral port against a test database, and
+// logs in users of every role. Used by every HTTP and socket test.
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../core/config.ts';
+import { createLogger } from '../../core/logger.ts';
+import { SecretBox } from '../../core/secret-box.ts';
+import { createUser } from '../../core/auth/users.ts';
+import { USER_ROLES, type UserRole } from '../../core/auth/roles.ts';
+import { connectMqtt } from '../../core/mqtt/connect.ts';
+import { ApiRole } from '../../dashboard/server/role.ts';
+import type { TestDatabase } from './database.ts';
+
+export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+export interface TestApi {
+  baseUrl: string;
+  role: ApiRole;
+  config: Config;
+  secretBox: SecretBox;
+  /** Session cookie header for a user of that role (user `<role>-user`). */
+  cookieFor(role: UserRole): string;
+  login(username: string, password: string): Promise<Response>;
+  request(method: string, path: string, options?: { role?: UserRole; cookie?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(
+  test: TestDatabase,
+  overrides: Record<string, string> = {},
+  options: { logDestination?: NodeJS.WritableStream } = {},
+): Promise<TestApi> {
+  const config = loadConfig(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: test.url,
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      SIMULATE: 'false',
+      ...overrides,
+    },
+    [],
+  );
+  const logger = createLogger(config.LOG_LEVEL, 'cityops', options.logDestination);
+  const secretBox = SecretBox.fromConfig(config.SECRET_KEY, config.dataDir);
+  const role = new ApiRole({
+    config,
+    db: test.db,
+    caps: test.caps,
+    logger,
+    secretBox,
+    connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
+  });
+  await role.start();
+  const baseUrl = `http://127.0.0.1:${role.port}`;
+
+  const login = (username: string, password: string) =>
+    fetch(`${baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+
+  const cookies = new Map<UserRole, string>();
+  for (const userRole of USER_ROLES) {
+    const username = `${userRole}-user`;
+    const existing = await test.db.query('SELECT 1 FROM users WHERE username = $1', [username]);
+    if (!existing.rowCount) await createUser(test.db, { username, password: TEST_PASSWORD, role: userRole });
+    const response = await login(username, TEST_PASSWORD);
+    if (response.status !== 200) throw new Error(`test login as ${username} failed: ${response.status} ${await response.text()}`);
+    cookies.set(userRole, response.headers.getSetCookie()[0].split(';')[0]);
+  }
+
+  return {
+    baseUrl,
+    role,
+    config,
+    secretBox,
+    cookieFor: (userRole) => cookies.get(userRole)!,
+    login,
+    request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...(options.headers ?? {}) };
+      const cookie = options.cookie ?? (options.role ? cookies.get(options.role) : undefined);
+      if (cookie) headers.cookie = cookie;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      return fetch(`${baseUrl}${path}`, { method, headers, body });
+    },
+    stop: () => role.stop(),
+  };
+}

@@ -1,0 +1,14 @@
+// Where the real services for tests live. Defaults match this machine and CI (.ci/run starts them).
+export const adminUrl = () => process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A real MQTT 5 broker (Mosquitto here and in CI). */
+export const testMqttUrl = () => process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+
+/** The shared test assets (model, videos, map) beside the project, as CI lays them out. */
+export const assetMirrorDir = () => process.env.ASSET_MIRROR_DIR ?? new URL('../../../shared/assets', import.meta.url).pathname;

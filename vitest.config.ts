@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration tests talk to real PostgreSQL, MQTT, ffmpeg and Chromium; give them room and keep the
+// number of files running at once to the two cores this machine has.
+export default defineConfig({
+  test: {
+    include: ['**/*.spec.ts', 'tests/**/*.test.ts'],
+    exclude: ['node_modules/**', 'data/**', '**/dist/**'],
+    globalSetup: ['tests/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
