@@ -130,11 +130,13 @@ async function main() {
   }
   if (config.roles.includes('api')) {
     // Printed plainly (not as JSON) so a person starting CityOps sees it at once.
-    console.log(`\n  CityOps dashboard: ${system.dashboardUrl}`);
+    // One write, so that whoever reads the output never sees the URL without the password.
+    const lines = [`\n  CityOps dashboard: ${system.dashboardUrl}`];
     if (system.oneTimeAdminPassword) {
-      console.log(`  First admin: ${config.ADMIN_USERNAME} / one-time password: ${system.oneTimeAdminPassword}`);
-      console.log('  (you must choose a new password at first login; this is shown only once)\n');
+      lines.push(`  First admin: ${config.ADMIN_USERNAME} / one-time password: ${system.oneTimeAdminPassword}`);
+      lines.push('  (you must choose a new password at first login; this is shown only once)\n');
     }
+    console.log(lines.join('\n'));
   }
   let stopping = false;
   const shutdown = async (signal: string) => {

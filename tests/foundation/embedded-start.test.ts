@@ -56,7 +56,7 @@ describe('npm start with no configuration', () => {
     child.stderr!.on('data', (chunk) => (output += chunk));
 
     const deadline = Date.now() + 60_000;
-    while (!/CityOps dashboard: (\S+)/.test(output)) {
+    while (!/CityOps dashboard: (\S+)[\s\S]*shown only once/.test(output)) {
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output}`);
       if (Date.now() > deadline) throw new Error(`no dashboard URL within 60 s:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
