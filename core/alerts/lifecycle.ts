@@ -4,7 +4,7 @@
 import type { MqttClient } from 'mqtt';
 import { recordAudit, type Actor } from '../audit.ts';
 import type { UserRole } from '../auth/roles.ts';
-import { withTransaction, type Database } from '../database/pool.ts';
+import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
 import { AppError, badRequest, forbidden, notFound } from '../errors.ts';
 import { counter } from '../metrics.ts';
 import { committedAlertEvent, copyToMqtt, recordAlertChange, type AlertEventMessage } from './changes.ts';
@@ -35,7 +35,12 @@ export interface AlertActionInput {
   teamId?: number;
   /** photo: the checked image. */
   photo?: AlertPhoto;
+  /** The client's Idempotency-Key: a second request with it replays the first one's event. */
+  idempotencyKey?: string;
 }
+
+/** An action's event; `replayed` when it is the answer to an earlier request with the same key. */
+export type AlertActionResult = AlertEventMessage & { replayed?: true };
 
 const actions = counter('cityops_alert_actions_total', 'actions people took on alerts, by action and outcome', ['action', 'outcome']);
 
@@ -48,7 +53,7 @@ const STAMPS: Record<string, string> = {
   closed: 'closed_at = now()',
 };
 
-export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput): Promise<AlertEventMessage> {
+export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput): Promise<AlertActionResult> {
   const note = input.note?.trim() || undefined;
   if (note && note.length > deps.noteMaxChars) throw badRequest(`note is ${note.length} characters; at most ${deps.noteMaxChars}`, 'note');
   if ((input.action === 'note') && !note) throw badRequest('a note needs text', 'note');
@@ -56,9 +61,13 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
   if (input.action === 'photo' && !input.photo) throw badRequest('attach the photo', 'photo');
 
   try {
-    const eventRowId = await withTransaction(deps.db, async (tx) => {
+    const { eventRowId, replayed } = await withTransaction(deps.db, async (tx) => {
       const current = await tx.query(`SELECT state, assigned_team_id FROM alerts WHERE id = $1 FOR UPDATE`, [input.alertId]);
       if (!current.rowCount) throw notFound(`alert ${input.alertId}`);
+      // Before the rules: a resend of an applied "resolve" must get its answer, not "already resolved".
+      // The alert's row lock above serialises a resend racing its original on the same alert.
+      const earlier = input.idempotencyKey ? await earlierRequest(tx, input) : undefined;
+      if (earlier !== undefined) return { eventRowId: earlier, replayed: true };
       const state = current.rows[0].state as AlertState;
       const assignedTeamId = current.rows[0].assigned_team_id === null ? null : Number(current.rows[0].assigned_team_id);
 
@@ -124,16 +133,47 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
           ...(newTeamId !== assignedTeamId ? { teamId: newTeamId, previousTeamId: assignedTeamId } : {}),
           ...(note ? { noteChars: note.length } : {}),
           ...(photoId ? { photoId } : {}),
+          ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
         },
       });
-      return eventRowId;
+      if (input.idempotencyKey) {
+        await tx.query(`INSERT INTO alert_action_requests (user_id, idempotency_key, alert_id, action, event_id) VALUES ($1, $2, $3, $4, $5)`, [
+          input.user.id,
+          input.idempotencyKey,
+          input.alertId,
+          input.action,
+          eventRowId,
+        ]);
+      }
+      return { eventRowId, replayed: false };
     });
+    if (replayed) {
+      actions.inc({ action: input.action, outcome: 'replayed' });
+      return { ...(await committedAlertEvent(deps.db, eventRowId)), replayed: true };
+    }
     actions.inc({ action: input.action, outcome: 'done' });
     const message = await committedAlertEvent(deps.db, eventRowId);
     copyToMqtt(deps.mqtt, message);
     return message;
   } catch (error) {
-    actions.inc({ action: input.action, outcome: error instanceof AppError ? error.code : 'error' });
-    throw error;
+    // The same key used at once on two different alerts: the primary key refused the second.
+    const reused = (error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'alert_action_requests_pkey';
+    const refusal = reused ? keyReused() : error;
+    actions.inc({ action: input.action, outcome: refusal instanceof AppError ? refusal.code : 'error' });
+    throw refusal;
   }
+}
+
+const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for another action; send a new key for a new action', 'idempotency-key');
+
+/** The event row of an earlier request with the same key by the same user, if any. */
+async function earlierRequest(tx: Queryable, input: AlertActionInput): Promise<number | undefined> {
+  const earlier = await tx.query(`SELECT alert_id, action, event_id FROM alert_action_requests WHERE user_id = $1 AND idempotency_key = $2`, [
+    input.user.id,
+    input.idempotencyKey,
+  ]);
+  if (!earlier.rowCount) return undefined;
+  const row = earlier.rows[0];
+  if (Number(row.alert_id) !== input.alertId || row.action !== input.action) throw keyReused();
+  return Number(row.event_id);
 }

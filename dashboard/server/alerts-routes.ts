@@ -2,14 +2,14 @@
 // export, CAP 1.2 documents, the Atom feed of active alerts and manual alerts by operators.
 // Field users see and act only on alerts assigned to their teams (403 otherwise).
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { activeAlertsAtom } from '@cityops/core/alerts/atom';
 import { alertToCap } from '@cityops/core/alerts/cap';
 import { alertCsvHeader, alertCsvLine } from '@cityops/core/alerts/csv';
-import { actOnAlert, type AlertPhoto } from '@cityops/core/alerts/lifecycle';
+import { actOnAlert, type AlertActionResult, type AlertPhoto } from '@cityops/core/alerts/lifecycle';
 import { manualTrigger, raiseAlert } from '@cityops/core/alerts/raise';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from '@cityops/core/alerts/repository';
 import type { AlertAction } from '@cityops/core/alerts/transitions';
@@ -25,6 +25,7 @@ import {
   alertIdParams,
   alertListQuery,
   alertViewSchema,
+  idempotencyHeaders,
   manualAlertBody,
   noteBody,
 } from './alerts-schemas.ts';
@@ -132,16 +133,22 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
   );
 
   // ---- lifecycle actions ----
+  // Every action takes an optional Idempotency-Key (core/alerts/lifecycle.ts): a resend after a lost
+  // answer gets the first answer again, marked by the idempotent-replayed header.
+  const answer = (reply: FastifyReply, result: AlertActionResult) => {
+    const { replayed, ...event } = result;
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return { event };
+  };
   const actionRoute = (action: Exclude<AlertAction, 'photo' | 'assign' | 'note'>, roles: typeof ANY_ROLE, summary: string) =>
     app.post(
       `/api/alerts/:id/${action}`,
       {
         config: { roles },
-        schema: { tags: ['alerts'], summary, params: alertIdParams, body: noteBody(config.ALERT_NOTE_MAX_CHARS).optional(), response: { 200: z.object({ event: alertEventSchema }) } },
+        schema: { tags: ['alerts'], summary, params: alertIdParams, headers: idempotencyHeaders, body: noteBody(config.ALERT_NOTE_MAX_CHARS).optional(), response: { 200: z.object({ event: alertEventSchema }) } },
       },
-      async (request) => ({
-        event: await actOnAlert(actionDeps, { alertId: request.params.id, action, user: request.user!, actor: request.actor, note: request.body?.note }),
-      }),
+      async (request, reply) =>
+        answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action, user: request.user!, actor: request.actor, note: request.body?.note, idempotencyKey: request.headers['idempotency-key'] })),
     );
   actionRoute('acknowledge', FIELD_WORK, 'Acknowledge a new alert (operators) or confirm an assigned one (its field team)');
   actionRoute('resolve', FIELD_WORK, 'Resolve an acknowledged or assigned alert (operators, or the assigned field team)');
@@ -155,13 +162,16 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
         tags: ['alerts'],
         summary: 'Assign (or reassign) the alert to a field team',
         params: alertIdParams,
+        headers: idempotencyHeaders,
         body: noteBody(config.ALERT_NOTE_MAX_CHARS).extend({ teamId: z.number().int().positive() }),
         response: { 200: z.object({ event: alertEventSchema }) },
       },
     },
-    async (request) => ({
-      event: await actOnAlert(actionDeps, { alertId: request.params.id, action: 'assign', user: request.user!, actor: request.actor, note: request.body.note, teamId: request.body.teamId }),
-    }),
+    async (request, reply) =>
+      answer(
+        reply,
+        await actOnAlert(actionDeps, { alertId: request.params.id, action: 'assign', user: request.user!, actor: request.actor, note: request.body.note, teamId: request.body.teamId, idempotencyKey: request.headers['idempotency-key'] }),
+      ),
   );
 
   app.post(
@@ -172,13 +182,13 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
         tags: ['alerts'],
         summary: 'Add a note',
         params: alertIdParams,
+        headers: idempotencyHeaders,
         body: z.object({ note: z.string().trim().min(1).max(config.ALERT_NOTE_MAX_CHARS, `at most ${config.ALERT_NOTE_MAX_CHARS} characters`) }),
         response: { 200: z.object({ event: alertEventSchema }) },
       },
     },
-    async (request) => ({
-      event: await actOnAlert(actionDeps, { alertId: request.params.id, action: 'note', user: request.user!, actor: request.actor, note: request.body.note }),
-    }),
+    async (request, reply) =>
+      answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'note', user: request.user!, actor: request.actor, note: request.body.note, idempotencyKey: request.headers['idempotency-key'] })),
   );
 
   app.post(
@@ -189,10 +199,11 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
         tags: ['alerts'],
         summary: 'Attach a photo (multipart/form-data: a `photo` file, JPEG, PNG or WebP, and an optional `note` field)',
         params: alertIdParams,
+        headers: idempotencyHeaders,
         response: { 200: z.object({ event: alertEventSchema }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       // Visibility first: a field user learns nothing about another team's alert from an upload.
       await visibleAlert(request, request.params.id);
       if (!request.isMultipart()) throw badRequest('send multipart/form-data with a `photo` file', 'photo');
@@ -216,7 +227,7 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
       }
       if (!photoBytes?.length) throw badRequest('attach the photo as a file field named photo', 'photo');
       const photo = await checkedPhoto(photoBytes);
-      return { event: await actOnAlert(actionDeps, { alertId: request.params.id, action: 'photo', user: request.user!, actor: request.actor, note, photo }) };
+      return answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'photo', user: request.user!, actor: request.actor, note, photo, idempotencyKey: request.headers['idempotency-key'] }));
     },
   );
 
