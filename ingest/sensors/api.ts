@@ -28,7 +28,7 @@ function resolveRange(query: { from?: string; to?: string }, defaultSpanMs = DAY
   return { fromMs, toMs };
 }
 
-const seriesPoint = z.object({ bucket: z.string(), min: z.number(), avg: z.number(), max: z.number(), count: z.number() });
+const seriesPoint = z.object({ bucket: z.string(), min: z.number(), avg: z.number(), max: z.number(), sum: z.number(), count: z.number() });
 const latestState = z.object({
   id: z.string(),
   name: z.string(),
@@ -103,7 +103,7 @@ export const sensorDataRoutes: FastifyPluginAsync<ApiContext> = async (plainApp,
       config: { roles: CAN_VIEW },
       schema: {
         tags: ['sensors'],
-        summary: 'Readings for a chart: min / avg / max per time bucket (time_bucket on TimescaleDB, date_bin otherwise)',
+        summary: 'Readings for a chart: min / avg / max / sum per time bucket (time_bucket on TimescaleDB, date_bin otherwise)',
         params: z.object({ id: deviceId }),
         querystring: rangeQuery.extend({
           buckets: z.coerce.number().int().min(1).max(5000).default(240).describe('about this many points'),

@@ -20,6 +20,8 @@ export interface SeriesPoint {
   min: number;
   avg: number;
   max: number;
+  /** Total of the bucket: what a rain gauge's chart shows (each reading is the depth since the last). */
+  sum: number;
   count: number;
 }
 
@@ -33,13 +35,13 @@ export async function readingSeries(
 ): Promise<SeriesPoint[]> {
   const bucket = timeBucketSql(caps, '$4', 'ts');
   const result = await db.query(
-    `SELECT ${bucket} AS bucket, min(value) AS min, avg(value) AS avg, max(value) AS max, count(*)::int AS count
+    `SELECT ${bucket} AS bucket, min(value) AS min, avg(value) AS avg, max(value) AS max, sum(value) AS sum, count(*)::int AS count
        FROM sensor_readings
       WHERE sensor_id = $1 AND ts >= $2 AND ts < $3
       GROUP BY 1 ORDER BY 1`,
     [sensorId, new Date(fromMs), new Date(toMs), `${bucketSeconds} seconds`],
   );
-  return result.rows.map((row) => ({ bucket: (row.bucket as Date).toISOString(), min: row.min, avg: row.avg, max: row.max, count: row.count }));
+  return result.rows.map((row) => ({ bucket: (row.bucket as Date).toISOString(), min: row.min, avg: row.avg, max: row.max, sum: row.sum, count: row.count }));
 }
 
 export interface LatestSensorState {
@@ -100,7 +102,7 @@ export async function readingsCsv(
                  AND ts < ${literal(new Date(toMs).toISOString())}::timestamptz`;
   const select = bucketSeconds
     ? `SELECT sensor_id, ${timeBucketSql(caps, literal(`${bucketSeconds} seconds`), 'ts')} AS bucket, min(value) AS min, avg(value) AS avg,
-              max(value) AS max, count(*) AS count
+              max(value) AS max, count(*) AS count, sum(value) AS sum
          FROM sensor_readings WHERE ${range} GROUP BY 1, 2 ORDER BY 2`
     : `SELECT sensor_id, ts, value, seq, battery, received_at FROM sensor_readings WHERE ${range} ORDER BY ts`;
   // UTC ISO-like timestamps whatever the server's TimeZone setting.

@@ -42,7 +42,7 @@ afterAll(async () => {
 const range = `from=${new Date(hour).toISOString()}&to=${new Date(hour + 2 * 3600_000).toISOString()}`;
 
 describe('sensor data API', () => {
-  it('downsamples a series to min / avg / max per bucket', async () => {
+  it('downsamples a series to min / avg / max / sum per bucket', async () => {
     const response = await api.request('GET', `/api/sensors/${gauge}/readings?${range}&buckets=4`, { role: 'viewer' });
     expect(response.status).toBe(200);
     const body = await response.json();
@@ -51,6 +51,8 @@ describe('sensor data API', () => {
     expect(body.points).toHaveLength(4);
     expect(body.points[0]).toMatchObject({ bucket: new Date(hour).toISOString(), min: 0, max: 0.29, count: 30 });
     expect(body.points[0].avg).toBeCloseTo(0.145, 9);
+    // 0.00 + 0.01 + … + 0.29: the total a rain gauge's chart shows per bucket.
+    expect(body.points[0].sum).toBeCloseTo(4.35, 9);
     expect(body.points[3]).toMatchObject({ min: 0.9, max: 1.19, count: 30 });
   });
 
@@ -73,7 +75,7 @@ describe('sensor data API', () => {
     expect(lines[1]).toMatch(new RegExp(`^${gauge},2025-10-01 00:00:00\\+00,0,0,,`));
     const bucketed = await (await api.request('GET', `/api/sensors/${gauge}/readings.csv?${range}&bucketSeconds=3600`, { role: 'viewer' })).text();
     const [header, ...buckets] = bucketed.trim().split('\n');
-    expect(header).toBe('sensor_id,bucket,min,avg,max,count');
+    expect(header).toBe('sensor_id,bucket,min,avg,max,count,sum');
     const parsed = buckets.map((line) => line.split(','));
     expect(parsed.map((fields) => [fields[0], fields[1], Number(fields[2]), Number(fields[4]), Number(fields[5])])).toEqual([
       [gauge, '2025-10-01 00:00:00+00', 0, 0.59, 60],
@@ -81,6 +83,7 @@ describe('sensor data API', () => {
     ]);
     expect(Number(parsed[0][3])).toBeCloseTo(0.295, 9);
     expect(Number(parsed[1][3])).toBeCloseTo(0.895, 9);
+    expect(Number(parsed[0][6])).toBeCloseTo(17.7, 9);
   });
 
   it('lists dead letters with reason and payload for engineers only', async () => {

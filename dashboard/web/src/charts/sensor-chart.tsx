@@ -16,7 +16,8 @@ const KIND_COLORS: Record<string, string> = {
 
 export function SensorChart({ sensor, hours = 24, height = 220 }: { sensor: Sensor; hours?: number; height?: number }) {
   const { t } = useI18n();
-  const series = useSensorSeries(sensor.id, hours);
+  const isAmount = sensor.kind === 'rainfall';
+  const series = useSensorSeries(sensor.id, hours, isAmount ? 'total' : 'average');
   if (series.status === 'loading') return <Spinner label={t('common.loading')} />;
   if (series.status === 'unavailable') return <Unavailable what="feature.sensorSeries" />;
   if (series.status === 'error') return <EmptyState icon="alert" title={t('chart.failed')} detail={series.error} />;
@@ -24,14 +25,15 @@ export function SensorChart({ sensor, hours = 24, height = 220 }: { sensor: Sens
   return (
     <TimeChart
       points={series.points}
-      unit={sensor.unit}
-      levels={sensorLevels(sensor)}
-      style={sensor.kind === 'rainfall' ? 'bars' : 'line'}
+      unit={isAmount ? `${sensor.unit}/h` : sensor.unit}
+      // A rain gauge's levels apply to single readings, not to hourly totals: not drawn against them.
+      levels={isAmount ? [] : sensorLevels(sensor)}
+      style={isAmount ? 'bars' : 'line'}
       color={KIND_COLORS[sensor.kind]}
       from={series.from}
       to={series.to}
       height={height}
-      fractionDigits={sensor.kind === 'rainfall' ? 0 : 2}
+      fractionDigits={isAmount ? 1 : 2}
     />
   );
 }
