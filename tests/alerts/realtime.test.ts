@@ -59,7 +59,7 @@ const connectFeed = async (cookie: string, baseUrl?: string) => {
   feed.attach(socket);
   return { feed, socket, firstSync: await firstSync };
 };
-const waitFor = async (condition: () => boolean, what: string, timeoutMs = 5000) => {
+const waitFor = async (condition: () => boolean, what: string, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

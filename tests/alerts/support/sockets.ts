@@ -26,7 +26,7 @@ export function connectSocket(baseUrl: string, options: ConnectOptions): Promise
 }
 
 /** Resolves with the first `event` payload matching `predicate`, or rejects after `timeoutMs`. */
-export function nextEvent<T = unknown>(socket: Socket, event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+export function nextEvent<T = unknown>(socket: Socket, event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 15_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, listener);
