@@ -97,14 +97,14 @@ describe('several camera-ingest workers', () => {
     await waitFor('the killed worker’s ffmpeg processes to die', () => {
       const alive = new Set(ingestProcesses().map((row) => row.pid));
       return firstFfmpeg.every((row) => !alive.has(row.pid));
-    }, 5000, 100);
+    }, 10_000, 100);
 
     await waitFor('the second worker to hold every camera', async () => (await holdings()).get(second.child.pid!)?.length === 6, 20_000, 100);
     // Taken over once the dead worker's leases ran out: by their expiry plus a heartbeat of the survivor
     // (a third of the lease), with room for a loaded machine.
     const movedAt = Date.now();
-    expect(movedAt - killedAt).toBeLessThan(LEASE_SECONDS * 1000 + 5000);
-    expect(movedAt - new Date(leaseEnd.rows[0].at).getTime()).toBeLessThan((LEASE_SECONDS * 1000) / 3 + 3000);
+    expect(movedAt - killedAt).toBeLessThan(LEASE_SECONDS * 1000 + 8000);
+    expect(movedAt - new Date(leaseEnd.rows[0].at).getTime()).toBeLessThan((LEASE_SECONDS * 1000) / 3 + 6000);
     await waitFor('one session per camera again', () => sessionsPerCamera().every((count) => count === 1), 20_000);
     expect(ingestProcesses().every((row) => row.ppid === second.child.pid)).toBe(true);
 
@@ -114,7 +114,7 @@ describe('several camera-ingest workers', () => {
     const exited = new Promise((resolve) => second.child.once('exit', resolve));
     second.child.kill('SIGTERM');
     await exited;
-    await waitFor('no ffmpeg left', () => ingestProcesses().length === 0, 3000, 100);
+    await waitFor('no ffmpeg left', () => ingestProcesses().length === 0, 10_000, 100);
     await waitFor('no camera held by a stopped worker', async () => (await holdings()).size === 0, LEASE_SECONDS * 1000 + 2000);
   });
 });
