@@ -87,13 +87,13 @@ describe('slot hook in camera ingest', () => {
 
     await test.db.query(`INSERT INTO analysis_slots (camera_id, reason, assigned_at) VALUES ($1, 'motion', now())`, [moving.id]);
     await test.db.query('SELECT pg_notify($1, $2)', [SLOTS_CHANGED_CHANNEL, 'test']);
-    await waitFor('the hook to see the slot', async () => hook.isAnalysed(moving.id), 5000, 20);
+    await waitFor('the hook to see the slot', async () => hook.isAnalysed(moving.id), 15_000, 20);
     for (let i = 1; i < 5; i++) {
       feed(moving.id, frames[i], 20_000 + i * 500);
       feed(other.id, frames[i], 20_000 + i * 500);
       await new Promise((resolve) => setTimeout(resolve, 60));
     }
-    await waitFor('frames on MQTT', async () => received.length >= 3, 5000, 20);
+    await waitFor('frames on MQTT', async () => received.length >= 3, 15_000, 20);
     expect(new Set(received.map((message) => message.topic))).toEqual(new Set([`${prefix}/${moving.id}`]));
     const { header, jpeg } = decodeFrameMessage(received[0].payload);
     expect(header).toMatchObject({ width: 416, height: 416, sourceWidth: 640, sourceHeight: 360 });
