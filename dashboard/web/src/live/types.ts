@@ -5,38 +5,15 @@ import { ALERT_SEVERITIES, type AlertSeverity, type AlertState } from '@cityops/
 
 // Kinds, severities, states and bilingual text are the server's own definitions (core/alerts/types.ts).
 export { ALERT_KINDS, type AlertKind, type AlertState, type LocalisedText } from '@cityops/core/alerts/types';
-import type { AlertKind, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertView } from '@cityops/core/alerts/view';
 
 export type Severity = AlertSeverity;
 export const SEVERITIES: Severity[] = [...ALERT_SEVERITIES];
 export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, major: 1, minor: 2, info: 3 };
 export const OPEN_STATES: AlertState[] = ['new', 'acknowledged', 'assigned'];
 
-/** AlertView of the alerts feature (dashboard/server/REALTIME.md). */
-export interface Alert {
-  id: number;
-  kind: AlertKind;
-  severity: Severity;
-  state: AlertState;
-  source: { type: 'camera' | 'sensor' | 'system'; id: string; zoneId: string };
-  title: LocalisedText;
-  description: LocalisedText;
-  lat: number | null;
-  lon: number | null;
-  districtId: string | null;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  occurrences: number;
-  assignedTeamId: number | null;
-  acknowledgedAt: string | null;
-  teamAcknowledgedAt: string | null;
-  assignedAt: string | null;
-  resolvedAt: string | null;
-  closedAt: string | null;
-  autoCleared: { at: string; reason: LocalisedText | null } | null;
-  hasSnapshot: boolean;
-  lastEventId: number;
-}
+/** The alert as the server sends it, REST and live (dashboard/server/REALTIME.md). */
+export type Alert = AlertView;
 
 export interface AlertEventMessage {
   eventId: number;
