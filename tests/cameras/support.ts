@@ -105,12 +105,4 @@ export function ffmpegProcesses(marker: string): ProcessRow[] {
     .filter((row) => /(^|\/)ffmpeg\s/.test(row.args) && row.args.includes(marker));
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitFor } from '../support/wait.ts';

@@ -83,12 +83,4 @@ export async function slotTable(db: Queryable): Promise<Map<string, { reason: st
   return new Map(result.rows.map((row) => [row.camera_id, { reason: row.reason, workerId: row.worker_id }]));
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+export { waitFor } from '../../support/wait.ts';
