@@ -1,7 +1,8 @@
 // The basemap. With no MAP_STYLE_URL the dashboard draws an offline style that makes no request
 // outside CityOps: a dark background, the local PMTiles basemap when one is configured, and the district
-// boundaries from /api/web/districts.geojson. It has no text layers, so it needs no remote glyphs.
-import type { StyleSpecification, LayerSpecification } from 'maplibre-gl';
+// boundaries from /api/web/districts.geojson. The style has no `glyphs` URL: MapLibre then draws label
+// text with the browser's own fonts (TinySDF), so labels need no remote glyph server either.
+import type { StyleSpecification, LayerSpecification, SymbolLayerSpecification } from 'maplibre-gl';
 import { api } from '../api.ts';
 
 export interface WebConfig {
@@ -29,7 +30,17 @@ export const COLORS = {
   building: '#15233b',
   districtFill: '#13284a',
   districtLine: '#3a6ea5',
+  area: '#16243d',
+  areaLine: '#2b4a72',
+  green: '#122e2a',
+  label: '#9db3cf',
 };
+
+/** `kind` values (the input file names of npm run basemap:build) drawn as water or as green space. */
+const WATER_KINDS = ['water', 'waterway', 'waterways', 'river', 'rivers', 'canal', 'canals', 'lake', 'lakes', 'sea'];
+const GREEN_KINDS = ['park', 'parks', 'green', 'forest', 'garden', 'gardens'];
+/** No glyphs URL in the style: this stack is a CSS font family list for the browser's local fonts. */
+const LABEL_FONT = ['sans-serif'];
 
 const absolute = (path: string) => new URL(path, window.location.href).href;
 
@@ -57,7 +68,39 @@ function vectorBasemapLayers(): LayerSpecification[] {
       paint: { 'line-color': COLORS.road, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.4, 16, 3] },
     });
   }
+  layers.push(...cityBasemapLayers());
   return layers;
+}
+
+/** The layers npm run basemap:build writes (dashboard/basemap/geojson-basemap.ts): areas, lines and
+ *  points coloured by their `kind`. Their labels come separately, above the district overlay. */
+function cityBasemapLayers(): LayerSpecification[] {
+  const base = { source: 'basemap' } as const;
+  return [
+    { ...base, id: 'basemap-areas', type: 'fill', 'source-layer': 'areas', paint: { 'fill-color': ['match', ['get', 'kind'], WATER_KINDS, COLORS.water, GREEN_KINDS, COLORS.green, COLORS.area] } },
+    { ...base, id: 'basemap-areas-outline', type: 'line', 'source-layer': 'areas', paint: { 'line-color': ['match', ['get', 'kind'], WATER_KINDS, COLORS.water, COLORS.areaLine], 'line-width': 0.8 } },
+    {
+      ...base,
+      id: 'basemap-lines',
+      type: 'line',
+      'source-layer': 'lines',
+      paint: {
+        'line-color': ['match', ['get', 'kind'], WATER_KINDS, COLORS.water, COLORS.roadMajor],
+        'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.6, 16, 4],
+      },
+    },
+    { ...base, id: 'basemap-points', type: 'circle', 'source-layer': 'points', minzoom: 12, paint: { 'circle-color': COLORS.areaLine, 'circle-radius': 2.5 } },
+  ];
+}
+
+function cityBasemapLabels(): LayerSpecification[] {
+  const text: SymbolLayerSpecification['layout'] = { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': ['interpolate', ['linear'], ['zoom'], 10, 11, 15, 14] };
+  const paint = { 'text-color': COLORS.label, 'text-halo-color': COLORS.background, 'text-halo-width': 1.2 };
+  return [
+    { id: 'basemap-area-labels', type: 'symbol', source: 'basemap', 'source-layer': 'area_labels', minzoom: 10, layout: { ...text }, paint },
+    { id: 'basemap-line-labels', type: 'symbol', source: 'basemap', 'source-layer': 'lines', minzoom: 14, layout: { ...text, 'symbol-placement': 'line' }, paint },
+    { id: 'basemap-point-labels', type: 'symbol', source: 'basemap', 'source-layer': 'points', minzoom: 14, layout: { ...text, 'text-offset': [0, 0.9], 'text-anchor': 'top' }, paint },
+  ];
 }
 
 export function offlineStyle(config: WebConfig): StyleSpecification {
@@ -82,6 +125,7 @@ export function offlineStyle(config: WebConfig): StyleSpecification {
     }
   }
   style.layers.push(...districtLayers());
+  if (config.basemap?.tileType === 'vector') style.layers.push(...cityBasemapLabels());
   return style;
 }
 
