@@ -309,13 +309,17 @@ describe('operator dashboard in Chromium', () => {
     const shownBefore = await page.locator('[data-testid=wall-alert]').count();
 
     await api.stop();
-    await page.waitForSelector('[data-testid=wall-reconnecting]', { timeout: 15_000 });
-    // Never blank: the last alerts stay on screen while the server is away.
-    expect(await page.locator('[data-testid=wall-alert]').count()).toBe(shownBefore);
-    await shot(page, 'wall-reconnecting-vi');
-
-    api = await startDashboardServer(test, serverOverrides);
-    await page.waitForSelector('[data-testid=wall][data-status=live]', { timeout: 30_000 });
+    try {
+      // Polled on a timer, not on animation frames: a busy software-rendered page may starve those.
+      await page.waitForFunction(() => document.querySelector('[data-testid=wall-reconnecting]') !== null, undefined, { polling: 250, timeout: 30_000 });
+      // Never blank: the last alerts stay on screen while the server is away.
+      expect(await page.locator('[data-testid=wall-alert]').count()).toBe(shownBefore);
+      await shot(page, 'wall-reconnecting-vi');
+    } finally {
+      // Back on the same port whatever happened, so the tests after this one have their server.
+      api = await startDashboardServer(test, serverOverrides);
+    }
+    await page.waitForFunction(() => document.querySelector('[data-testid=wall][data-status=live]') !== null, undefined, { polling: 250, timeout: 30_000 });
     const alarmsBefore = await page.evaluate(() => (window as unknown as { cityopsAlarms?: number }).cityopsAlarms ?? 0);
     await raiseDemoAlerts(test.db, [
       {
