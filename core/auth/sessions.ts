@@ -42,3 +42,9 @@ export async function deleteExpiredSessions(db: Queryable, idleMinutes: number):
   ]);
   return result.rowCount ?? 0;
 }
+
+/** Ends every session of a user (disabled, or given a new password by an admin). */
+export async function deleteSessionsOfUser(db: Queryable, userId: number): Promise<number> {
+  const result = await db.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+  return result.rowCount ?? 0;
+}

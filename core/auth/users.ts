@@ -70,3 +70,45 @@ export async function ensureFirstAdmin(db: Queryable, username: string): Promise
   );
   return result.rowCount ? password : undefined;
 }
+
+/** A user as the administration screen shows it. */
+export interface UserForAdmin extends User {
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+/**
+ * Every user with their last successful login. The login time is read from the audit log rather
+ * than kept in a column: the audit log already records every login, and a second copy could drift.
+ */
+export async function listUsersForAdmin(db: Queryable): Promise<UserForAdmin[]> {
+  const result = await db.query(
+    `SELECT ${columns}, created_at AS "createdAt",
+       (SELECT max(a.at) FROM audit_log a WHERE a.action = 'login' AND a.user_id = users.id) AS "lastLoginAt"
+     FROM users ORDER BY username`,
+  );
+  return result.rows;
+}
+
+/** Changes role, display name or the disabled flag; returns the user as it is now. */
+export async function updateUser(
+  db: Queryable,
+  userId: number,
+  changes: { role?: UserRole; displayName?: string; disabled?: boolean },
+): Promise<User | undefined> {
+  const result = await db.query(
+    `UPDATE users SET role = coalesce($2, role), display_name = coalesce($3, display_name),
+       disabled = coalesce($4, disabled), updated_at = now()
+     WHERE id = $1 RETURNING ${columns}`,
+    [userId, changes.role ?? null, changes.displayName ?? null, changes.disabled ?? null],
+  );
+  return result.rows[0];
+}
+
+/** Replaces the password by a one-time one that must be changed at the next login. */
+export async function setOneTimePassword(db: Queryable, userId: number, password: string): Promise<void> {
+  await db.query(`UPDATE users SET password_hash = $2, must_change_password = true, updated_at = now() WHERE id = $1`, [
+    userId,
+    await hashPassword(password),
+  ]);
+}

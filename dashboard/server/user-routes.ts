@@ -3,19 +3,30 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { queryAudit, recordAudit } from '@cityops/core/audit';
+import { generateOneTimePassword } from '@cityops/core/auth/passwords';
 import { ADMIN_ONLY, USER_ROLES } from '@cityops/core/auth/roles';
-import { createUser, listUsers } from '@cityops/core/auth/users';
+import { deleteSessionsOfUser } from '@cityops/core/auth/sessions';
+import { createUser, findUserById, listUsersForAdmin, setOneTimePassword, updateUser } from '@cityops/core/auth/users';
 import { withTransaction } from '@cityops/core/database/pool';
+import { AppError, notFound } from '@cityops/core/errors';
 import type { ApiContext } from './context.ts';
 import { userSchema } from './auth-routes.ts';
+
+const adminUserSchema = userSchema.extend({ disabled: z.boolean(), createdAt: z.date(), lastLoginAt: z.date().nullable() });
+const userParams = z.object({ id: z.coerce.number().int().positive() });
+/** Shown to the admin once, in the answer that created it; only its hash is stored. */
+const oneTimePasswordSchema = z.string().describe('One-time password, shown once; the user must change it at first login');
 
 export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
 
   app.get(
     '/api/users',
-    { config: { roles: ADMIN_ONLY }, schema: { tags: ['users'], response: { 200: z.object({ users: z.array(userSchema) }) } } },
-    async () => ({ users: await listUsers(context.db) }),
+    {
+      config: { roles: ADMIN_ONLY },
+      schema: { tags: ['users'], summary: 'Every user with role, state and last login', response: { 200: z.object({ users: z.array(adminUserSchema) }) } },
+    },
+    async () => ({ users: await listUsersForAdmin(context.db) }),
   );
 
   app.post(
@@ -24,19 +35,20 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
       config: { roles: ADMIN_ONLY },
       schema: {
         tags: ['users'],
-        summary: 'Create a user; they must change the given password at first login',
+        summary: 'Create a user; they must change their password at first login. Without a password, a one-time one is generated and returned once.',
         body: z.object({
           username: z.string().regex(/^[a-z0-9._-]{3,64}$/, '3-64 lowercase letters, digits, . _ -'),
           displayName: z.string().max(200).optional(),
           role: z.enum(USER_ROLES),
-          password: z.string().min(10).max(256),
+          password: z.string().min(10).max(256).optional(),
         }),
-        response: { 201: z.object({ user: userSchema }) },
+        response: { 201: z.object({ user: userSchema, oneTimePassword: oneTimePasswordSchema.optional() }) },
       },
     },
     async (request, reply) => {
+      const oneTimePassword = request.body.password ? undefined : generateOneTimePassword();
       const user = await withTransaction(context.db, async (tx) => {
-        const created = await createUser(tx, { ...request.body, mustChangePassword: true });
+        const created = await createUser(tx, { ...request.body, password: request.body.password ?? oneTimePassword!, mustChangePassword: true });
         await recordAudit(tx, request.actor, {
           action: 'create',
           entityType: 'user',
@@ -45,7 +57,66 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
         });
         return created;
       });
-      return reply.code(201).send({ user });
+      return reply.code(201).send({ user, ...(oneTimePassword ? { oneTimePassword } : {}) });
+    },
+  );
+
+  app.patch(
+    '/api/users/:id',
+    {
+      config: { roles: ADMIN_ONLY },
+      schema: {
+        tags: ['users'],
+        summary: 'Change a user\'s role, display name, or disable / re-enable them (disabling ends their sessions)',
+        params: userParams,
+        body: z.object({ role: z.enum(USER_ROLES).optional(), displayName: z.string().trim().min(1).max(200).optional(), disabled: z.boolean().optional() }),
+        response: { 200: z.object({ user: userSchema.extend({ disabled: z.boolean() }) }) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const changes = request.body;
+      // An admin who demotes or disables themselves could leave nobody able to undo it.
+      if (id === request.user!.id && ((changes.role && changes.role !== 'admin') || changes.disabled)) {
+        throw new AppError(409, 'self_lockout', 'you cannot remove your own admin role or disable yourself; ask another admin', changes.disabled ? 'disabled' : 'role');
+      }
+      return withTransaction(context.db, async (tx) => {
+        const before = await findUserById(tx, id);
+        if (!before) throw notFound(`user ${id}`);
+        const user = (await updateUser(tx, id, changes))!;
+        if (changes.disabled) await deleteSessionsOfUser(tx, id);
+        await recordAudit(tx, request.actor, {
+          action: changes.disabled === true ? 'disable' : changes.disabled === false && before.disabled ? 'enable' : 'update',
+          entityType: 'user',
+          entityId: String(id),
+          details: { username: user.username, ...(changes.role && changes.role !== before.role ? { role: { from: before.role, to: changes.role } } : {}), fields: Object.keys(changes) },
+        });
+        return { user };
+      });
+    },
+  );
+
+  app.post(
+    '/api/users/:id/password-reset',
+    {
+      config: { roles: ADMIN_ONLY },
+      schema: {
+        tags: ['users'],
+        summary: 'Give a user a new one-time password (returned once); their sessions end and they must change it at next login',
+        params: userParams,
+        response: { 200: z.object({ oneTimePassword: oneTimePasswordSchema }) },
+      },
+    },
+    async (request) => {
+      const oneTimePassword = generateOneTimePassword();
+      await withTransaction(context.db, async (tx) => {
+        const user = await findUserById(tx, request.params.id);
+        if (!user) throw notFound(`user ${request.params.id}`);
+        await setOneTimePassword(tx, user.id, oneTimePassword);
+        await deleteSessionsOfUser(tx, user.id);
+        await recordAudit(tx, request.actor, { action: 'password_reset', entityType: 'user', entityId: String(user.id), details: { username: user.username } });
+      });
+      return { oneTimePassword };
     },
   );
 
