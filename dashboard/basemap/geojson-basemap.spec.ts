@@ -92,8 +92,11 @@ describe('GeoJSON to offline basemap', () => {
     expect(inside([106.705, 10.78], canal)).toBe(false); // the bounding box centre, for contrast
   });
 
-  it('refuses inputs with nothing to draw', () => {
+  it('refuses inputs with nothing to draw, and coordinates in metres instead of degrees', () => {
     const empty: FeatureCollection = { type: 'FeatureCollection', features: [] };
     expect(() => buildBasemap([{ kind: 'empty', collection: empty }], { minZoom: 8, maxZoom: 9 })).toThrow(/no point, line or polygon/);
+    // A VN-2000 / UTM zone 48N export: easting and northing in metres.
+    const projected: FeatureCollection = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [686_000, 1_191_000] } }] };
+    expect(() => buildBasemap([...inputs, { kind: 'utm', collection: projected }], { minZoom: 8, maxZoom: 9 })).toThrow(/utm: coordinates out of longitude\/latitude range.*EPSG:4326/);
   });
 });

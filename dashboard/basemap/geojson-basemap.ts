@@ -140,16 +140,27 @@ export function basemapFeatures(inputs: BasemapInput[]): { layers: Record<Basema
   const layers: Record<BasemapLayer, Feature[]> = { areas: [], area_labels: [], lines: [], points: [] };
   const bounds: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const { kind, collection } of inputs) {
+    const inputBounds: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
     for (const feature of collection.features) {
       if (!feature.geometry) continue;
       const layer = layerOf(feature.geometry);
       if (!layer) continue;
       const properties = tileProperties(feature, kind);
       layers[layer].push({ type: 'Feature', properties, geometry: feature.geometry });
-      extendBounds(bounds, feature.geometry);
+      extendBounds(inputBounds, feature.geometry);
       const polygon = layer === 'areas' && typeof properties.name === 'string' ? largestPolygon(feature.geometry) : undefined;
       if (polygon) layers.area_labels.push({ type: 'Feature', properties: { kind, name: properties.name }, geometry: { type: 'Point', coordinates: labelPoint(polygon) } });
     }
+    if (!Number.isFinite(inputBounds[0])) continue;
+    // City GIS exports are often in a projected system (VN-2000, UTM) in metres; GeoJSON is degrees.
+    const [west, south, east, north] = inputBounds;
+    if (west < -180 || east > 180 || south < -90 || north > 90) {
+      throw new Error(`${kind}: coordinates out of longitude/latitude range (${west}, ${south} .. ${east}, ${north}); export the file in WGS 84 (EPSG:4326)`);
+    }
+    bounds[0] = Math.min(bounds[0], west);
+    bounds[1] = Math.min(bounds[1], south);
+    bounds[2] = Math.max(bounds[2], east);
+    bounds[3] = Math.max(bounds[3], north);
   }
   if (!Number.isFinite(bounds[0])) throw new Error('the GeoJSON inputs hold no point, line or polygon');
   return { layers, bounds };
