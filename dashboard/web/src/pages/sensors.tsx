@@ -7,6 +7,7 @@ import { useLive } from '../live/live-context.tsx';
 import { SENSOR_KINDS, type Sensor } from '../live/types.ts';
 import { deviceState } from '../map/city-map.tsx';
 import type { MessageKey } from '../messages.ts';
+import { PeriodSelect, usePeriodHours } from '../period-select.tsx';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState } from '../ui.tsx';
 
@@ -17,7 +18,7 @@ export default function SensorsPage() {
   const { t } = i18n;
   const live = useLive();
   const { query } = useLocation();
-  const hours = Number(query.get('hours') ?? 24);
+  const hours = usePeriodHours();
   const selectedId = query.get('sensor') ?? undefined;
   const selected = selectedId ? live.sensor(selectedId) : undefined;
   const byKind = useMemo(() => {
@@ -63,13 +64,7 @@ export default function SensorsPage() {
             <p className="muted">{t('sensors.subtitle')}</p>
           </div>
           <div className="page-tools">
-            <select value={hours} onChange={(e) => setQueryParam('hours', e.target.value)} aria-label={t('traffic.period')}>
-              {[6, 12, 24, 48, 168].map((value) => (
-                <option key={value} value={value}>
-                  {t('common.hours', { count: value })}
-                </option>
-              ))}
-            </select>
+            <PeriodSelect hours={hours} />
           </div>
         </header>
         {selected && <ChartCard sensor={selected} hours={hours} large />}

@@ -5,6 +5,7 @@ import { StackedBars, type StackedBar } from '../charts/stacked-bars.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
+import { PeriodSelect, usePeriodHours } from '../period-select.tsx';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, Spinner, Unavailable } from '../ui.tsx';
 
@@ -23,7 +24,7 @@ export default function TrafficPage() {
   const live = useLive();
   const { query } = useLocation();
   const cameraId = query.get('camera') ?? '';
-  const hours = Number(query.get('hours') ?? 24);
+  const hours = usePeriodHours();
   const [rows, setRows] = useState<HourRow[] | null | undefined>(undefined);
 
   useEffect(() => {
@@ -81,13 +82,7 @@ export default function TrafficPage() {
               </option>
             ))}
           </select>
-          <select value={hours} onChange={(e) => setQueryParam('hours', e.target.value)} aria-label={t('traffic.period')}>
-            {[6, 12, 24, 48, 168].map((value) => (
-              <option key={value} value={value}>
-                {t('common.hours', { count: value })}
-              </option>
-            ))}
-          </select>
+          <PeriodSelect hours={hours} />
         </div>
       </header>
       <div className="stat-row">
