@@ -68,7 +68,7 @@ export const configSchema = z.object({
   MAP_PMTILES_FILE: z
     .string()
     .optional()
-    .describe('local .pmtiles basemap file served by CityOps at /api/web/basemap.pmtiles (air-gapped command rooms)'),
+    .describe('local .pmtiles basemap file served by CityOps at /api/web/basemap.pmtiles (air-gapped command rooms); make one from GeoJSON with `npm run basemap:build`'),
   LIVE_RECOVERY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(120).describe(
     'a live client back within this many seconds gets missed events from socket.io itself; later, it resyncs by cursor',
   ),
