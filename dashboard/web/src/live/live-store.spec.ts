@@ -1,9 +1,9 @@
 // The client half of "never missing an alert" (dashboard/server/REALTIME.md): events that overtake the
 // sync are held and applied after it, nothing is applied twice, closed and removed alerts leave the list,
 // and the wall alarm hears each new or escalated alert once.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveStore } from './live-store.ts';
-import type { Alert, AlertEventMessage, AlertRemovedMessage, AlertsSync } from './types.ts';
+import type { Alert, AlertEventMessage, AlertRemovedMessage, AlertsSync, DeviceHealth } from './types.ts';
 
 function alert(id: number, lastEventId: number, patch: Partial<Alert> = {}): Alert {
   return {
@@ -16,7 +16,12 @@ function alert(id: number, lastEventId: number, patch: Partial<Alert> = {}): Ale
 }
 const event = (eventId: number, value: Alert, type = 'updated'): AlertEventMessage => ({ eventId, type, at: '', actor: { username: 'x' }, alert: value });
 
-type Internals = { receive(message: AlertEventMessage | AlertRemovedMessage): void; applySync(sync: AlertsSync): void; synced: boolean };
+type Internals = {
+  receive(message: AlertEventMessage | AlertRemovedMessage): void;
+  applySync(sync: AlertsSync): void;
+  applyHealth(kind: 'cameraHealth' | 'sensorHealth', id: string, health: DeviceHealth): void;
+  synced: boolean;
+};
 const internals = (store: LiveStore) => store as unknown as Internals;
 
 describe('live alert list', () => {
@@ -74,5 +79,37 @@ describe('live alert list', () => {
     store.upsertAlert(alert(1, 5, { state: 'assigned' }));
     internals(store).receive(event(4, alert(1, 4, { state: 'acknowledged' })));
     expect(store.alerts.get(1)!.state).toBe('assigned');
+  });
+});
+
+describe('live device health', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('hands out a new health map once per notification when a device changed, and keeps it otherwise', () => {
+    vi.useFakeTimers();
+    const store = new LiveStore({ loadRegistry: false });
+    let notified = 0;
+    store.subscribe(() => notified++);
+    const cameras = store.cameraHealth;
+    const sensorsBefore = store.sensorHealth;
+    internals(store).applyHealth('sensorHealth', 'tide-001', { state: 'level2' });
+    const sensorsAfterFirst = store.sensorHealth;
+    internals(store).applyHealth('sensorHealth', 'tide-002', { state: 'ok' });
+    // Two messages before the notification: one copy, holding both, and the old map left as it was.
+    expect(store.sensorHealth).toBe(sensorsAfterFirst);
+    expect(sensorsAfterFirst).not.toBe(sensorsBefore);
+    expect(sensorsBefore.size).toBe(0);
+    expect([...store.sensorHealth.entries()]).toEqual([['tide-001', { state: 'level2' }], ['tide-002', { state: 'ok' }]]);
+    expect(store.cameraHealth).toBe(cameras);
+    vi.runAllTimers();
+    expect(notified).toBe(1);
+    // An alert change does not replace the health maps; the next health change does.
+    internals(store).applySync({ mode: 'snapshot', cursor: 1, alerts: [alert(1, 1)], truncated: false });
+    expect(store.sensorHealth).toBe(sensorsAfterFirst);
+    internals(store).applyHealth('sensorHealth', 'tide-001', { state: 'ok' });
+    expect(store.sensorHealth).not.toBe(sensorsAfterFirst);
+    expect(store.sensorHealth.get('tide-001')?.state).toBe('ok');
+    expect(sensorsAfterFirst.get('tide-001')?.state).toBe('level2');
+    store.stop();
   });
 });

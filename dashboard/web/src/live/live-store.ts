@@ -86,6 +86,8 @@ export class LiveStore {
   private syncFallbackTimer?: ReturnType<typeof setTimeout>;
   /** Pages' own listeners for events this store does not keep (e.g. `slots:changed`). */
   private eventHandlers = new Map<string, Set<(payload: unknown) => void>>();
+  /** Health maps already replaced since the last notification. */
+  private healthCopied = new Set<'cameraHealth' | 'sensorHealth'>();
 
   constructor(private readonly options: LiveStoreOptions) {}
 
@@ -125,8 +127,8 @@ export class LiveStore {
     this.socket.on('alert:event', (message: AlertEventMessage) => this.receive(message));
     this.socket.on('alert:removed', (message: AlertRemovedMessage) => this.receive(message));
     this.socket.on('alerts:stale', () => this.requestSnapshot());
-    this.socket.on('camera:status', (status: CameraStatus) => this.applyHealth(this.cameraHealth, status.cameraId, cameraHealth(status)));
-    this.socket.on('sensor:status', (status: SensorLatest & { sensorId?: string }) => this.applyHealth(this.sensorHealth, status.sensorId ?? status.id, sensorHealth(status)));
+    this.socket.on('camera:status', (status: CameraStatus) => this.applyHealth('cameraHealth', status.cameraId, cameraHealth(status)));
+    this.socket.on('sensor:status', (status: SensorLatest & { sensorId?: string }) => this.applyHealth('sensorHealth', status.sensorId ?? status.id, sensorHealth(status)));
 
     if (this.options.loadRegistry) {
       this.timers.push(setInterval(() => void this.loadRegistry(), REGISTRY_REFRESH_MS));
@@ -269,8 +271,15 @@ export class LiveStore {
     this.raisedListeners.forEach((listener) => listener(alert, previous));
   }
 
-  private applyHealth(target: Map<string, DeviceHealth>, id: string | undefined, health: DeviceHealth) {
+  private applyHealth(kind: 'cameraHealth' | 'sensorHealth', id: string | undefined, health: DeviceHealth) {
     if (!id) return;
+    // A new Map for the first change after each notification: the map redraws devices when the Map
+    // it was given is a new one, and copying once per notification (not per message) stays cheap.
+    if (!this.healthCopied.has(kind)) {
+      this[kind] = new Map(this[kind]);
+      this.healthCopied.add(kind);
+    }
+    const target = this[kind];
     const previous = target.get(id);
     // A partial live update (no lastSeenAt / lastValue in it) keeps what the last full load said.
     target.set(id, { ...previous, ...Object.fromEntries(Object.entries(health).filter(([, value]) => value !== undefined && value !== null)), state: health.state });
@@ -315,12 +324,17 @@ export class LiveStore {
     if (now) {
       clearTimeout(this.notifyTimer);
       this.notifyTimer = undefined;
-      this.listeners.forEach((listener) => listener());
+      this.notify();
       return;
     }
     this.notifyTimer ??= setTimeout(() => {
       this.notifyTimer = undefined;
-      this.listeners.forEach((listener) => listener());
+      this.notify();
     }, NOTIFY_DELAY_MS);
+  }
+
+  private notify() {
+    this.healthCopied.clear();
+    this.listeners.forEach((listener) => listener());
   }
 }

@@ -1,40 +1,26 @@
 // The city map: basemap, districts, cameras and sensors clustered and coloured by state, open alerts by
 // severity with critical ones pulsing. Devices are one clustered GeoJSON source drawn as canvas-made
-// icons, so 1,000 cameras and 5,000 sensors cost one symbol layer, not 6,000 DOM markers.
+// icons, so 1,000 cameras and 5,000 sensors cost one symbol layer, not 6,000 DOM markers. Open alerts
+// are drawn on a 2D canvas over the map (alert-overlay.ts), so an alert storm never redraws the city.
 import { useEffect, useRef, useState } from 'react';
 import maplibregl, { type GeoJSONSource, type Map as MapLibreMap, type MapGeoJSONFeature } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
-import type { Feature, FeatureCollection as GeoJsonCollection, Point } from 'geojson';
+import type { Point } from 'geojson';
 import { useI18n } from '../i18n.tsx';
 import type { Alert, Camera, DeviceHealth, DeviceState, Sensor } from '../live/types.ts';
 import type { MessageKey } from '../messages.ts';
+import { AlertOverlay, SEVERITY_COLORS, type AlertMarker } from './alert-overlay.ts';
+import { diffFeatures, type FeatureIndex, type PointFeature } from './feature-diff.ts';
+import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
 import { districtLayers, loadWebConfig, offlineStyle, type WebConfig } from './map-style.ts';
 
-export const SEVERITY_COLORS = { critical: '#ff3b4e', major: '#ff8a1f', minor: '#f5c518', info: '#38bdf8' } as const;
+export { SEVERITY_COLORS };
 
-/** Pulsing markers are DOM elements: bounded so a storm of critical alerts cannot flood the page. */
-const MAX_PULSING = 40;
-const ALERT_REDRAW_MS = 1000;
-
-/** Critical alerts pulse as HTML markers animated by CSS (transform and opacity only): the browser
- *  composites them without redrawing the WebGL map, which on a software-rendered wall costs a frame. */
-function updatePulseMarkers(map: MapLibreMap, markers: Map<number, maplibregl.Marker>, alerts: Alert[]) {
-  const critical = alerts.filter((alert) => alert.severity === 'critical' && alert.lat != null && alert.lon != null).slice(0, MAX_PULSING);
-  const keep = new Set(critical.map((alert) => alert.id));
-  for (const [id, marker] of markers) {
-    if (keep.has(id)) continue;
-    marker.remove();
-    markers.delete(id);
-  }
-  for (const alert of critical) {
-    if (markers.has(alert.id)) continue; // alerts do not move
-    const element = document.createElement('div');
-    element.className = 'pulse-marker';
-    markers.set(alert.id, new maplibregl.Marker({ element }).setLngLat([alert.lon!, alert.lat!]).addTo(map));
-  }
-}
+/** Device states change seconds apart; a burst of them (a health reload, a flood) is one WebGL redraw
+ *  per second at most, which on a software-rendered wall costs hundreds of milliseconds. */
+const DEVICE_UPDATE_MIN_INTERVAL_MS = 1000;
 
 let pmtilesInstalled = false;
 function installPmtiles() {
@@ -69,46 +55,33 @@ export interface CityMapProps {
   className?: string;
 }
 
-type FeatureCollection = GeoJsonCollection<Point>;
-
 export function deviceState(enabled: boolean, health: DeviceHealth | undefined): DeviceState {
   if (!enabled) return 'disabled';
   return health?.state ?? 'unknown';
 }
 
-function devicesGeoJson(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'cameraHealth' | 'sensorHealth'>): FeatureCollection {
-  const features: Feature<Point>[] = [];
+/** Feature ids are `camera:<id>` and `sensor:<id>` (a camera and a sensor may share an id), so the
+ *  source can be updated by difference. */
+function deviceFeatures(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'cameraHealth' | 'sensorHealth'>): PointFeature[] {
+  const features: PointFeature[] = [];
   for (const camera of props.cameras) {
     if (camera.lat == null || camera.lon == null) continue; // a device with no location is listed, not drawn
     const state = deviceState(camera.enabled, props.cameraHealth.get(camera.id));
-    features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [camera.lon, camera.lat] }, properties: { id: camera.id, type: 'camera', name: camera.name, state, rank: STATE_RANK[state] } });
+    features.push({ type: 'Feature', id: `camera:${camera.id}`, geometry: { type: 'Point', coordinates: [camera.lon, camera.lat] }, properties: { id: camera.id, type: 'camera', name: camera.name, state, rank: STATE_RANK[state] } });
   }
   for (const sensor of props.sensors) {
     if (sensor.lat == null || sensor.lon == null) continue;
     const state = deviceState(sensor.enabled, props.sensorHealth.get(sensor.id));
-    features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [sensor.lon, sensor.lat] }, properties: { id: sensor.id, type: 'sensor', name: sensor.name, kind: sensor.kind, state, rank: STATE_RANK[state] } });
+    features.push({ type: 'Feature', id: `sensor:${sensor.id}`, geometry: { type: 'Point', coordinates: [sensor.lon, sensor.lat] }, properties: { id: sensor.id, type: 'sensor', name: sensor.name, kind: sensor.kind, state, rank: STATE_RANK[state] } });
   }
-  return { type: 'FeatureCollection', features };
-}
-
-function alertsGeoJson(alerts: Alert[], language: 'vi' | 'en'): FeatureCollection {
-  const features: Feature<Point>[] = [];
-  for (const alert of alerts) {
-    if (alert.lat == null || alert.lon == null) continue;
-    features.push({
-      type: 'Feature',
-      geometry: { type: 'Point', coordinates: [alert.lon, alert.lat] },
-      properties: { id: alert.id, severity: alert.severity, title: alert.title[language] ?? alert.title.vi },
-    });
-  }
-  return { type: 'FeatureCollection', features };
+  return features;
 }
 
 const RANK_TO_STATE: unknown[] = ['match', ['get', 'worst']];
 for (const [state, rank] of Object.entries(STATE_RANK)) RANK_TO_STATE.push(rank, state);
 RANK_TO_STATE.push('unknown');
 
-/** Adds the device and alert layers on top of whatever basemap style is loaded. */
+/** Adds the device layers on top of whatever basemap style is loaded (alerts are the overlay's). */
 function addOverlay(map: MapLibreMap) {
   if (!map.getSource('districts')) {
     map.addSource('districts', { type: 'geojson', data: new URL('/api/web/districts.geojson', window.location.href).href });
@@ -145,26 +118,6 @@ function addOverlay(map: MapLibreMap) {
       'symbol-sort-key': ['get', 'rank'],
     },
   });
-  map.addSource('alerts', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  const severityColor = ['match', ['get', 'severity'], 'critical', SEVERITY_COLORS.critical, 'major', SEVERITY_COLORS.major, 'minor', SEVERITY_COLORS.minor, SEVERITY_COLORS.info];
-  map.addLayer({
-    id: 'alerts-selected',
-    type: 'circle',
-    source: 'alerts',
-    filter: ['==', ['get', 'id'], -1],
-    paint: { 'circle-radius': 17, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5 },
-  });
-  map.addLayer({
-    id: 'alerts',
-    type: 'circle',
-    source: 'alerts',
-    paint: {
-      'circle-color': severityColor as never,
-      'circle-radius': ['match', ['get', 'severity'], 'critical', 9, 'major', 8, 'minor', 6.5, 5.5],
-      'circle-stroke-color': '#0a1222',
-      'circle-stroke-width': 2,
-    },
-  });
 }
 
 export function CityMap(props: CityMapProps) {
@@ -177,7 +130,7 @@ export function CityMap(props: CityMapProps) {
   propsRef.current = props;
   const pickMarker = useRef<maplibregl.Marker | undefined>(undefined);
   const fitted = useRef(false);
-  const pulseMarkers = useRef(new Map<number, maplibregl.Marker>());
+  const alertOverlay = useRef<AlertOverlay | undefined>(undefined);
 
   // Create the map once.
   useEffect(() => {
@@ -217,7 +170,12 @@ export function CityMap(props: CityMapProps) {
         map.on('load', () => {
           if (!map) return;
           addOverlay(map);
-          bindInteractions(map, propsRef, t);
+          const overlay = new AlertOverlay(map);
+          overlay.start();
+          alertOverlay.current = overlay;
+          // The benchmark reads when each alert's marker was first drawn.
+          (window as unknown as { cityopsAlertMarkers?: AlertOverlay }).cityopsAlertMarkers = overlay;
+          bindInteractions(map, overlay, propsRef, t);
           setReady(true);
           // Ready at the first idle, or after 5 s at the latest (a map still loading tiles is drawn anyway).
           let started = false;
@@ -235,55 +193,57 @@ export function CityMap(props: CityMapProps) {
       .catch((error) => setFailure((error as Error).message));
     return () => {
       disposed = true;
-      pulseMarkers.current.forEach((marker) => marker.remove());
-      pulseMarkers.current.clear();
+      alertOverlay.current?.stop();
+      alertOverlay.current = undefined;
       map?.remove();
       mapRef.current = undefined;
     };
     
   }, []);
 
-  // Devices: rebuilt when the registry or a health state changes (seconds apart, not per frame).
+  // Devices: diffed against what the map holds and sent as one update, at most once a second. The
+  // effect only asks; the task reads the newest props when it runs, so a burst is one update.
   const { cameras, sensors, cameraHealth, sensorHealth, showDevices = true } = props;
-  useEffect(() => {
-    const source = mapRef.current?.getSource('devices') as GeoJSONSource | undefined;
-    if (!ready || !source) return;
-    const data = showDevices ? devicesGeoJson({ cameras, sensors, cameraHealth, sensorHealth }) : { type: 'FeatureCollection' as const, features: [] };
-    source.setData(data);
-    // First time devices arrive: frame them all (not in placement mode, where the pin decides).
-    if (!fitted.current && data.features.length && !propsRef.current.pick && !propsRef.current.focus) {
-      fitted.current = true;
-      const bounds = new maplibregl.LngLatBounds();
-      for (const feature of data.features) bounds.extend(feature.geometry.coordinates as [number, number]);
-      mapRef.current!.fitBounds(bounds, { padding: 60, maxZoom: 13, duration: 0 });
-    }
-    container.current?.setAttribute('data-device-count', String(cameras.length + sensors.length));
-  }, [ready, cameras, sensors, cameraHealth, sensorHealth, showDevices]);
-
-  // Alerts on the map: at most one redraw per second. A WebGL redraw of the whole city is the costly part
-  // of an alert storm (seconds on a software-rendered wall); the list beside the map stays instant.
-  const { alerts } = props;
-  const alertsDrawnAt = useRef(0);
-  const alertsTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => {
-    const map = mapRef.current;
-    if (!ready || !map) return;
-    const draw = () => {
-      alertsTimer.current = undefined;
-      alertsDrawnAt.current = performance.now();
-      const current = propsRef.current.alerts;
-      (map.getSource('alerts') as GeoJSONSource | undefined)?.setData(alertsGeoJson(current, language));
-      updatePulseMarkers(map, pulseMarkers.current, current);
-    };
-    const wait = ALERT_REDRAW_MS - (performance.now() - alertsDrawnAt.current);
-    if (wait <= 0) draw();
-    else alertsTimer.current ??= setTimeout(draw, wait);
-  }, [ready, alerts, language]);
-  useEffect(() => () => clearTimeout(alertsTimer.current), []);
-
+  const devicesShown = useRef<FeatureIndex>(new Map());
+  const devicesUpdate = useRef(
+    createFrameTask(
+      () => {
+        const map = mapRef.current;
+        const source = map?.getSource('devices') as GeoJSONSource | undefined;
+        if (!map || !source) return;
+        const current = propsRef.current;
+        const features = (current.showDevices ?? true) ? deviceFeatures(current) : [];
+        const { diff, index } = diffFeatures(devicesShown.current, features);
+        // The first load is one setData; later changes go by difference (feature ids are stable).
+        if (diff && devicesShown.current.size === 0) source.setData({ type: 'FeatureCollection', features });
+        else if (diff) source.updateData(diff);
+        devicesShown.current = index;
+        // First time devices arrive: frame them all (not in placement mode, where the pin decides).
+        if (!fitted.current && features.length && !current.pick && !current.focus) {
+          fitted.current = true;
+          const bounds = new maplibregl.LngLatBounds();
+          for (const feature of features) bounds.extend(feature.geometry.coordinates as [number, number]);
+          map.fitBounds(bounds, { padding: 60, maxZoom: 13, duration: 0 });
+        }
+      },
+      { minIntervalMs: DEVICE_UPDATE_MIN_INTERVAL_MS },
+    ),
+  );
   useEffect(() => {
     if (!ready) return;
-    mapRef.current?.setFilter('alerts-selected', ['==', ['get', 'id'], props.selectedAlertId ?? -1]);
+    devicesUpdate.current.schedule();
+    container.current?.setAttribute('data-device-count', String(cameras.length + sensors.length));
+  }, [ready, cameras, sensors, cameraHealth, sensorHealth, showDevices]);
+  useEffect(() => () => devicesUpdate.current.cancel(), []);
+
+  // Alerts on the overlay: drawn at the next animation frame, however many changed since the last.
+  const { alerts } = props;
+  useEffect(() => {
+    if (ready) alertOverlay.current?.setAlerts(alerts, language);
+  }, [ready, alerts, language]);
+
+  useEffect(() => {
+    if (ready) alertOverlay.current?.setSelected(props.selectedAlertId);
   }, [ready, props.selectedAlertId]);
 
   const focus = props.focus;
@@ -332,18 +292,25 @@ export function CityMap(props: CityMapProps) {
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-function bindInteractions(map: MapLibreMap, propsRef: { current: CityMapProps }, t: (key: MessageKey) => string) {
+function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, propsRef: { current: CityMapProps }, t: (key: MessageKey) => string) {
   const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'map-tooltip', offset: 14, maxWidth: '320px' });
-  const interactive = ['alerts', 'device-points', 'device-clusters'];
+  const interactive = ['device-points', 'device-clusters'];
 
+  const describeAlert = (alert: AlertMarker): string => `<strong>${escapeHtml(alert.title)}</strong><span class="tip-sub">${t(`severity.${alert.severity}` as MessageKey)}</span>`;
   const describe = (feature: MapGeoJSONFeature): string => {
     const properties = feature.properties as Record<string, string | number>;
-    if (feature.layer.id === 'alerts') return `<strong>${escapeHtml(String(properties.title))}</strong><span class="tip-sub">${t(`severity.${properties.severity}` as MessageKey)}</span>`;
     if (feature.layer.id === 'device-clusters') return `<strong>${properties.point_count}</strong> <span class="tip-sub">${t('map.devicesHere')}</span>`;
     return `<strong>${escapeHtml(String(properties.name))}</strong><span class="tip-sub">${t(`device.${properties.type}` as MessageKey)} · ${t(`state.${properties.state}` as MessageKey)}</span>`;
   };
 
   map.on('mousemove', (event) => {
+    // Alerts are drawn above the devices, so they are hit first.
+    const alert = overlay.alertAt(event.point);
+    if (alert) {
+      map.getCanvas().style.cursor = 'pointer';
+      hover.setLngLat(event.lngLat).setHTML(describeAlert(alert)).addTo(map);
+      return;
+    }
     const features = map.queryRenderedFeatures(event.point, { layers: interactive });
     map.getCanvas().style.cursor = features.length ? 'pointer' : propsRef.current.pick ? 'crosshair' : '';
     if (!features.length) {
@@ -364,11 +331,15 @@ function bindInteractions(map: MapLibreMap, propsRef: { current: CityMapProps },
       props.pick.onPick(round6(event.lngLat.lat), round6(event.lngLat.lng));
       return;
     }
+    const alert = overlay.alertAt(event.point);
+    if (alert) {
+      props.onSelectAlert?.(alert.id);
+      return;
+    }
     const feature = map.queryRenderedFeatures(event.point, { layers: interactive })[0];
     if (!feature) return;
     const properties = feature.properties as Record<string, string | number>;
-    if (feature.layer.id === 'alerts') props.onSelectAlert?.(Number(properties.id));
-    else if (feature.layer.id === 'device-points') props.onSelectDevice?.(properties.type as 'camera' | 'sensor', String(properties.id));
+    if (feature.layer.id === 'device-points') props.onSelectDevice?.(properties.type as 'camera' | 'sensor', String(properties.id));
     else if (feature.layer.id === 'device-clusters') {
       const source = map.getSource('devices') as GeoJSONSource;
       const zoom = await source.getClusterExpansionZoom(Number(properties.cluster_id));
