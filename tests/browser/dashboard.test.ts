@@ -248,7 +248,9 @@ describe('operator dashboard in Chromium', () => {
     await page.waitForSelector('html[data-shell-cached=true]', { timeout: 20_000 });
     await page.context().setOffline(true);
     await page.reload();
-    await page.waitForSelector('[data-testid=offline]', { timeout: 15_000 });
+    // The field user this phone remembers gets the field view from the cached shell (its saved list and
+    // outbox: tests/browser/field-offline.test.ts), not a spinner.
+    await page.waitForSelector('.field [data-testid=connection]:not([data-status=live])', { timeout: 15_000 });
     await shot(page, 'field-offline-vi');
     await page.context().setOffline(false);
     await page.waitForSelector('.field', { timeout: 20_000 });

@@ -1,8 +1,9 @@
-/* global self, caches, fetch, URL */
+/* global self, caches, fetch, URL, setTimeout */
 // CityOps service worker: keeps the app shell (index.html and the hashed bundles) so the field view
 // opens on a slow or absent connection. API calls are never cached: alerts and actions must be live.
 const CACHE = 'cityops-shell-v1';
 const SHELL = ['/field', '/manifest.webmanifest', '/icon.svg'];
+const NAVIGATION_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -20,15 +21,22 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/socket.io')) return;
   if (request.mode === 'navigate') {
-    // Network first for pages, so a new release is picked up; the cached shell when offline.
+    // Network first for pages, so a new release is picked up; the cached shell when offline, and also
+    // when the network has not answered in NAVIGATION_TIMEOUT_MS (a link that is up but carries almost
+    // nothing): the page then shows the list saved on the phone and its outbox while it reconnects.
     event.respondWith(
-      fetch(request)
-        .then((response) => {
+      (async () => {
+        const network = fetch(request).then((response) => {
           const copy = response.clone();
           if (response.ok) void caches.open(CACHE).then((cache) => cache.put('/field', copy));
           return response;
-        })
-        .catch(() => caches.match('/field')),
+        });
+        const cached = await caches.match('/field');
+        if (!cached) return network;
+        const slow = new Promise((resolve) => setTimeout(() => resolve(cached), NAVIGATION_TIMEOUT_MS));
+        // A server mid-deploy or failing (no index.html, 5xx) gets the cached shell too.
+        return Promise.race([network.then((response) => (response.ok ? response : cached), () => cached), slow]);
+      })(),
     );
     return;
   }

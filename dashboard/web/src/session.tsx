@@ -33,6 +33,27 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
+// A field user's phone remembers who is logged in, so the field view opens with no connection (its
+// outbox keeps actions until they can be sent). Only a name and role: the server still checks the
+// session cookie on every request, and a 401 brings the login back.
+const REMEMBERED_FIELD_USER = 'cityops.fieldUser';
+
+function rememberFieldUser(user: User | null) {
+  try {
+    if (user?.role === 'field') localStorage.setItem(REMEMBERED_FIELD_USER, JSON.stringify(user));
+    else localStorage.removeItem(REMEMBERED_FIELD_USER);
+  } catch {}
+}
+
+function rememberedFieldUser(): User | undefined {
+  try {
+    const text = localStorage.getItem(REMEMBERED_FIELD_USER);
+    return text ? (JSON.parse(text) as User) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
@@ -45,13 +66,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         const { user } = await api<{ user: User }>('/api/auth/me');
         if (!cancelled) {
           setUser(user);
+          rememberFieldUser(user);
           setOffline(false);
         }
       } catch (error) {
         if (cancelled) return;
-        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) setUser(null);
-        else {
-          // The server is unreachable at load: say so and try again rather than showing a login that cannot work.
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+          setUser(null);
+          rememberFieldUser(null);
+        } else {
+          // The server is unreachable at load: say so and try again rather than showing a login that
+          // cannot work. The field view opens meanwhile for the field user this phone remembers.
+          const remembered = window.location.pathname.startsWith('/field') ? rememberedFieldUser() : undefined;
+          if (remembered) setUser((current) => current ?? remembered);
           setOffline(true);
           setTimeout(load, 3000);
         }
@@ -72,6 +99,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const login = useCallback(async (username: string, password: string) => {
     const { user } = await api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } });
     setUser(user);
+    rememberFieldUser(user);
     setExpired(false);
     return user;
   }, []);
@@ -84,6 +112,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+    rememberFieldUser(null);
     setUser(null);
     setExpired(false);
   }, []);

@@ -1,20 +1,25 @@
 // /field: the phone view of a field team. The team's assigned alerts, nearest first among equals, with
 // the distance from here and a link to the phone's map app; confirm, add a note and a photo, resolve.
 // Small on the wire: no map library, photos shrunk on the phone before upload, notes kept as drafts.
+// Works without a connection: the list shown from the copy saved on the phone, every action kept in
+// the outbox (outbox.ts) and sent, in order and once, when the connection returns.
 import { useEffect, useMemo, useState } from 'react';
-import { actOnAlert, attachPhoto, loadTeams } from '../alerts/alert-actions.ts';
+import { loadTeams } from '../alerts/alert-actions.ts';
 import { SeverityBadge, StateBadge } from '../alerts/alerts-panel.tsx';
 import { ApiError } from '../api.ts';
 import { useDraft } from '../drafts.ts';
 import { LanguageSwitch, useI18n } from '../i18n.tsx';
-import { useLive } from '../live/live-context.tsx';
+import { useLive, useLiveStatus } from '../live/live-context.tsx';
 import { SEVERITY_RANK, type Alert, type Team } from '../live/types.ts';
 import type { MessageKey } from '../messages.ts';
 import { matchPath, navigate, useLocation } from '../router.tsx';
 import { useSession, useUser } from '../session.tsx';
 import { ConnectionPill } from '../shell.tsx';
 import { EmptyState, Icon, Logo } from '../ui.tsx';
+import type { OutboxRequest } from './outbox.ts';
+import { actionLabel, OutboxBar, OutboxProvider, PendingBadge, refusalReason, useOutbox } from './outbox-view.tsx';
 import { shrinkPhoto } from './photo.ts';
+import { saveAlerts, savedAlerts } from './saved-alerts.ts';
 
 interface Position {
   lat: number;
@@ -60,18 +65,43 @@ export default function FieldPage() {
   const alertId = Number(matchPath('/field/alerts/:id', path)?.id) || undefined;
   const user = useUser();
   const [teams, setTeams] = useState<Team[]>();
+  const status = useLiveStatus();
   useEffect(() => {
+    if (teams !== undefined) return;
+    // With no connection the teams stay unknown (not "no team") and are asked again when the socket is back.
     loadTeams()
       .then(setTeams)
-      .catch(() => setTeams([]));
-  }, []);
+      .catch((error) => {
+        if (!(error instanceof ApiError && error.code === 'network')) setTeams([]);
+      });
+  }, [teams, status]);
   const myTeams = teams?.filter((team) => team.members.some((member) => member.userId === user.id)) ?? [];
   return (
-    <div className="field">
-      <FieldHeader teams={myTeams} />
-      {alertId ? <FieldAlert alertId={alertId} /> : <FieldList hasTeam={teams === undefined || myTeams.length > 0 || user.role !== 'field'} />}
-    </div>
+    <OutboxProvider>
+      <div className="field">
+        <FieldHeader teams={myTeams} />
+        <OutboxBar />
+        {alertId ? <FieldAlert alertId={alertId} /> : <FieldList hasTeam={teams === undefined || myTeams.length > 0 || user.role !== 'field'} />}
+      </div>
+    </OutboxProvider>
   );
+}
+
+/**
+ * The team's open alerts: live once the store has synced (and then saved on the phone), before that
+ * the copy saved last time, so a page opened offline or on a slow link shows the work at once.
+ */
+function useFieldAlerts(): { alerts: Alert[]; savedAt?: number } {
+  const user = useUser();
+  const live = useLive();
+  const synced = live.syncedAt > 0;
+  const alerts = live.openAlerts();
+  const [saved] = useState(() => savedAlerts(user.id));
+  useEffect(() => {
+    if (synced) saveAlerts(user.id, alerts);
+  }, [synced, alerts, user.id]);
+  if (synced || !saved) return { alerts };
+  return { alerts: saved.alerts, savedAt: saved.savedAt };
 }
 
 function FieldHeader({ teams }: { teams: Team[] }) {
@@ -97,9 +127,8 @@ function FieldHeader({ teams }: { teams: Team[] }) {
 function FieldList({ hasTeam }: { hasTeam: boolean }) {
   const i18n = useI18n();
   const { t, language } = i18n;
-  const live = useLive();
+  const { alerts, savedAt } = useFieldAlerts();
   const { position, error } = usePosition();
-  const alerts = live.openAlerts();
   const sorted = useMemo(() => {
     const distance = (alert: Alert) => (position && alert.lat != null && alert.lon != null ? distanceMetres(position, { lat: alert.lat, lon: alert.lon }) : Infinity);
     return [...alerts].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || distance(a) - distance(b) || b.lastSeenAt.localeCompare(a.lastSeenAt));
@@ -111,6 +140,11 @@ function FieldList({ hasTeam }: { hasTeam: boolean }) {
         <h1>{t('field.assigned', { count: sorted.length })}</h1>
         <span className="muted small">{position ? t('field.located', { metres: Math.round(position.accuracy) }) : error ? t('field.noLocation') : t('field.locating')}</span>
       </div>
+      {savedAt && (
+        <p className="field-saved-copy small" data-testid="field-saved-copy">
+          {t('field.savedCopy', { time: i18n.dateTime(savedAt) })}
+        </p>
+      )}
       {!hasTeam && <p className="form-error">{t('field.noTeam')}</p>}
       {sorted.length === 0 ? (
         <EmptyState icon="check" title={t('field.none')} detail={t('field.noneDetail')} />
@@ -124,6 +158,7 @@ function FieldList({ hasTeam }: { hasTeam: boolean }) {
                   <StateBadge state={alert.state} />
                   <Distance alert={alert} position={position} />
                 </span>
+                <PendingBadge alertId={alert.id} />
                 <span className="field-card-title">{alert.title[language] || alert.title.vi}</span>
                 <span className="field-card-meta">
                   {t(`kind.${alert.kind}` as MessageKey)} · {i18n.ago(alert.lastSeenAt)}
@@ -141,12 +176,17 @@ function FieldAlert({ alertId }: { alertId: number }) {
   const i18n = useI18n();
   const { t, language } = i18n;
   const live = useLive();
-  const alert = live.alerts.get(alertId);
+  const outbox = useOutbox();
+  const { alerts } = useFieldAlerts();
+  const alert = live.alerts.get(alertId) ?? alerts.find((candidate) => candidate.id === alertId);
   const { position } = usePosition();
   const [note, setNote, clearNote] = useDraft(`field-note-${alertId}`);
   const [photo, setPhoto] = useState<File>();
+  // A new key empties the file input once its photo is in the outbox.
+  const [photoInput, setPhotoInput] = useState(0);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const pending = outbox.pendingFor(alertId);
 
   if (!alert) {
     return (
@@ -159,25 +199,34 @@ function FieldAlert({ alertId }: { alertId: number }) {
     );
   }
 
-  const confirmed = Boolean(alert.teamAcknowledgedAt) || alert.state === 'acknowledged';
-  const run = async (action: 'acknowledge' | 'resolve') => {
-    if (action === 'resolve' && !note.trim()) return setMessage({ ok: false, text: t('actions.noteRequired') });
+  const confirmed = Boolean(alert.teamAcknowledgedAt) || alert.state === 'acknowledged' || pending.some((entry) => entry.action === 'acknowledge');
+  const resolving = pending.some((entry) => entry.action === 'resolve');
+  const run = async (action: 'acknowledge' | 'note' | 'resolve') => {
+    const text = note.trim();
+    if (action === 'resolve' && !text) return setMessage({ ok: false, text: t('actions.noteRequired') });
+    if (action === 'note' && !text && !photo) return setMessage({ ok: false, text: t('field.noteOrPhotoRequired') });
     setBusy(true);
     setMessage(undefined);
     try {
-      // The photo goes first: if the upload fails on a weak signal, the alert stays open and nothing is lost.
-      if (photo) {
-        live.upsertAlert(await attachPhoto(alert.id, await shrinkPhoto(photo), action === 'resolve' ? undefined : note.trim() || undefined));
-        setPhoto(undefined);
+      const title = alert.title[language] || alert.title.vi;
+      const steps: OutboxRequest[] = [];
+      // The photo goes first, shrunk here (the phone, not the link, does the work): the alert is
+      // resolved only once its evidence is in. It carries the note, except on resolve, which does.
+      if (photo) steps.push({ alertId, alertTitle: title, action: 'photo', photo: await shrinkPhoto(photo), note: action === 'resolve' ? undefined : text || undefined });
+      if (action !== 'note' || !photo) steps.push({ alertId, alertTitle: title, action, note: photo && action !== 'resolve' ? undefined : text || undefined });
+      const outcome = await outbox.submit(steps);
+      if (outcome.status === 'refused') {
+        setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
+        return;
       }
-      const updated = await actOnAlert(alert.id, action, { note });
-      live.upsertAlert(updated);
+      // Stored on the phone (or already applied): the draft and the photo are safe to clear.
       clearNote();
-      setMessage({ ok: true, text: t('actions.done') });
+      setPhoto(undefined);
+      setPhotoInput((key) => key + 1);
+      setMessage({ ok: true, text: outcome.status === 'sent' ? t('actions.done') : t('outbox.queued') });
       if (action === 'resolve') navigate('/field');
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return;
-      setMessage({ ok: false, text: error instanceof ApiError && error.code === 'network' ? t('field.offlineKept') : (error as Error).message });
+      setMessage({ ok: false, text: (error as Error).message });
     } finally {
       setBusy(false);
     }
@@ -194,6 +243,12 @@ function FieldAlert({ alertId }: { alertId: number }) {
         <Distance alert={alert} position={position} />
       </div>
       <h1>{alert.title[language] || alert.title.vi}</h1>
+      {pending.length > 0 && (
+        <div className="outbox-pending-actions" data-testid="alert-pending-actions">
+          <PendingBadge alertId={alert.id} />
+          <span className="small muted">{pending.map((entry) => actionLabel(t, entry.action)).join(' → ')}</span>
+        </div>
+      )}
       {alert.description[language] && <p className="muted">{alert.description[language]}</p>}
       <dl className="detail-facts">
         <dt>{t('alert.kind')}</dt>
@@ -217,11 +272,11 @@ function FieldAlert({ alertId }: { alertId: number }) {
       </label>
       <label className="photo-field">
         <span>{t('actions.photo')}</span>
-        <input type="file" accept="image/*" capture="environment" onChange={(e) => setPhoto(e.target.files?.[0])} data-testid="field-photo" />
+        <input key={photoInput} type="file" accept="image/*" capture="environment" onChange={(e) => setPhoto(e.target.files?.[0])} data-testid="field-photo" />
         {photo && <span className="small muted">{t('actions.photoAttached', { name: photo.name })}</span>}
       </label>
       {message && (
-        <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
+        <p className={message.ok ? 'form-ok' : 'form-error'} role="status" data-testid="field-message">
           {message.text}
         </p>
       )}
@@ -231,7 +286,10 @@ function FieldAlert({ alertId }: { alertId: number }) {
             <Icon name="check" /> {alert.state === 'assigned' ? t('field.confirm') : t('actions.acknowledge')}
           </button>
         )}
-        <button className="button success wide" disabled={busy || alert.state === 'new'} onClick={() => void run('resolve')} data-testid="field-resolve">
+        <button className="button wide" disabled={busy || resolving} onClick={() => void run('note')} data-testid="field-add-note">
+          <Icon name="plus" /> {t('field.addNote')}
+        </button>
+        <button className="button success wide" disabled={busy || resolving || alert.state === 'new'} onClick={() => void run('resolve')} data-testid="field-resolve">
           {t('actions.resolve')}
         </button>
       </div>

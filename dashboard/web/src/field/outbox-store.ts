@@ -1,0 +1,154 @@
+// Where the field outbox keeps its actions on the phone: IndexedDB, so a queued action (and its
+// photo, stored as a Blob) survives a reload, a closed tab and a phone restart. The only module that
+// touches IndexedDB; outbox.ts sees plain async functions. Without IndexedDB (some private modes) the
+// queue lives in memory: actions still queue and send, they just do not survive a reload.
+export type OutboxAction = 'acknowledge' | 'note' | 'photo' | 'resolve';
+
+export interface OutboxEntry {
+  /** Queue order (IndexedDB key, increasing): actions are sent in this order. */
+  seq: number;
+  /** Who queued it: only that user's session sends it. */
+  userId: number;
+  alertId: number;
+  /** The alert's title when the action was taken, to name it in a refusal after it left the list. */
+  alertTitle?: string;
+  action: OutboxAction;
+  /** Sent as the Idempotency-Key header: a resend after a lost answer is applied once. */
+  idempotencyKey: string;
+  note?: string;
+  photo?: Blob;
+  queuedAt: string;
+  attempts: number;
+  /** The last network or server error, shown while it waits. */
+  lastError?: string;
+}
+
+/** An action the server refused after it was queued, kept until the user has seen it. */
+export interface RefusedEntry extends Omit<OutboxEntry, 'photo'> {
+  status: number;
+  code: string;
+  message: string;
+  refusedAt: string;
+  hadPhoto: boolean;
+}
+
+const DATABASE = 'cityops-field';
+const QUEUE = 'outbox';
+const REFUSED = 'refused';
+
+let opening: Promise<IDBDatabase | undefined> | undefined;
+
+function database(): Promise<IDBDatabase | undefined> {
+  opening ??= new Promise((resolve) => {
+    try {
+      const request = indexedDB.open(DATABASE, 1);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore(QUEUE, { keyPath: 'seq', autoIncrement: true });
+        request.result.createObjectStore(REFUSED, { keyPath: 'seq' });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(undefined);
+      request.onblocked = () => resolve(undefined);
+    } catch {
+      resolve(undefined);
+    }
+  });
+  return opening;
+}
+
+/** In memory when IndexedDB is not available. */
+const memory = { queue: new Map<number, OutboxEntry>(), refused: new Map<number, RefusedEntry>(), nextSeq: 1 };
+
+function done<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+function committed(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => reject(transaction.error ?? new Error('IndexedDB transaction failed'));
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+/** Appends the actions in one transaction (all or none, in this order); returns them with their seq. */
+export async function appendEntries(entries: Omit<OutboxEntry, 'seq'>[]): Promise<OutboxEntry[]> {
+  const db = await database();
+  if (!db) {
+    return entries.map((entry) => {
+      const stored = { ...entry, seq: memory.nextSeq++ };
+      memory.queue.set(stored.seq, stored);
+      return stored;
+    });
+  }
+  const transaction = db.transaction(QUEUE, 'readwrite');
+  const store = transaction.objectStore(QUEUE);
+  const seqs = entries.map((entry) => done(store.add(entry)));
+  await committed(transaction);
+  const keys = await Promise.all(seqs);
+  return entries.map((entry, index) => ({ ...entry, seq: Number(keys[index]) }));
+}
+
+export async function queuedEntries(): Promise<OutboxEntry[]> {
+  const db = await database();
+  if (!db) return [...memory.queue.values()].sort((a, b) => a.seq - b.seq);
+  return done(db.transaction(QUEUE).objectStore(QUEUE).getAll() as IDBRequest<OutboxEntry[]>);
+}
+
+export async function updateEntry(entry: OutboxEntry): Promise<void> {
+  const db = await database();
+  if (!db) {
+    if (memory.queue.has(entry.seq)) memory.queue.set(entry.seq, entry);
+    return;
+  }
+  const transaction = db.transaction(QUEUE, 'readwrite');
+  const store = transaction.objectStore(QUEUE);
+  // Only if still queued: another tab may have sent it meanwhile.
+  if (await done(store.getKey(entry.seq))) store.put(entry);
+  await committed(transaction);
+}
+
+export async function removeEntry(seq: number): Promise<void> {
+  const db = await database();
+  if (!db) {
+    memory.queue.delete(seq);
+    return;
+  }
+  const transaction = db.transaction(QUEUE, 'readwrite');
+  transaction.objectStore(QUEUE).delete(seq);
+  await committed(transaction);
+}
+
+/** Takes the action out of the queue and keeps the refusal, in one transaction. */
+export async function moveToRefused(refused: RefusedEntry): Promise<void> {
+  const db = await database();
+  if (!db) {
+    memory.queue.delete(refused.seq);
+    memory.refused.set(refused.seq, refused);
+    return;
+  }
+  const transaction = db.transaction([QUEUE, REFUSED], 'readwrite');
+  transaction.objectStore(QUEUE).delete(refused.seq);
+  transaction.objectStore(REFUSED).put(refused);
+  await committed(transaction);
+}
+
+export async function refusedEntries(): Promise<RefusedEntry[]> {
+  const db = await database();
+  if (!db) return [...memory.refused.values()].sort((a, b) => a.seq - b.seq);
+  return done(db.transaction(REFUSED).objectStore(REFUSED).getAll() as IDBRequest<RefusedEntry[]>);
+}
+
+export async function dismissRefused(seq: number): Promise<void> {
+  const db = await database();
+  if (!db) {
+    memory.refused.delete(seq);
+    return;
+  }
+  const transaction = db.transaction(REFUSED, 'readwrite');
+  transaction.objectStore(REFUSED).delete(seq);
+  await committed(transaction);
+}

@@ -1,0 +1,269 @@
+// The field outbox: every action a field user takes (confirm, note, photo, resolve) is first stored on
+// the phone (outbox-store.ts), then sent in the order it was taken. On a lost or flaky connection it
+// waits and is sent when the connection returns: the browser's online event, the live socket
+// reconnecting (the provider calls flush), and a retry timer with exponential backoff. Each action
+// carries its own Idempotency-Key, so a resend after an answer lost on the way is applied once by the
+// server (core/alerts/lifecycle.ts). An action the server refuses (409: someone else resolved the alert
+// meanwhile; 403: it was given to another team) is taken out of the queue and kept to be shown,
+// never retried forever.
+import { api, ApiError } from '../api.ts';
+import type { Alert, AlertEventMessage } from '../live/types.ts';
+import {
+  appendEntries,
+  dismissRefused,
+  moveToRefused,
+  queuedEntries,
+  refusedEntries,
+  removeEntry,
+  updateEntry,
+  type OutboxAction,
+  type OutboxEntry,
+  type RefusedEntry,
+} from './outbox-store.ts';
+
+export type { OutboxAction, OutboxEntry, RefusedEntry } from './outbox-store.ts';
+
+/** What the page asks for: one step of an action (a photo, then the resolve it goes with). */
+export interface OutboxRequest {
+  alertId: number;
+  alertTitle?: string;
+  action: OutboxAction;
+  note?: string;
+  photo?: Blob;
+}
+
+export type SubmitOutcome =
+  | { status: 'sent' }
+  /** Stored on the phone; it will be sent when the connection allows. */
+  | { status: 'queued' }
+  | { status: 'refused'; entry: RefusedEntry };
+
+export interface OutboxOptions {
+  userId: number;
+  /** The alert as the server answered: applied to the live store at once. */
+  onApplied(alert: Alert): void;
+  /** How long submit waits for the answer before saying "queued" and letting the page go on. */
+  submitWaitMs?: number;
+}
+
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 5 * 60_000;
+// A request that hangs (a connection that looks up but carries nothing) is given up and retried; the
+// idempotency key makes that safe even if the server got it. Photos get longer: ~300 kB on 2G.
+const REQUEST_TIMEOUT_MS = 45_000;
+const PHOTO_TIMEOUT_MS = 180_000;
+
+/** A random key from the browser's CSPRNG (crypto.randomUUID needs a secure context; this does not). */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Worth trying again later: no answer, a timeout, the session gone (until logged in again), an overloaded or failing server. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status === 0 || error.status === 401 || error.status === 408 || error.status === 429 || error.status >= 500;
+}
+
+async function sendEntry(entry: OutboxEntry): Promise<Alert> {
+  const path = `/api/alerts/${entry.alertId}/${entry.action === 'note' ? 'notes' : entry.action === 'photo' ? 'photos' : entry.action}`;
+  const headers = { 'idempotency-key': entry.idempotencyKey };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), entry.photo ? PHOTO_TIMEOUT_MS : REQUEST_TIMEOUT_MS);
+  try {
+    let result: { event: AlertEventMessage };
+    if (entry.action === 'photo') {
+      const form = new FormData();
+      if (entry.note) form.append('note', entry.note);
+      form.append('photo', entry.photo!, 'photo.jpg');
+      result = await api(path, { method: 'POST', rawBody: form, headers, signal: controller.signal });
+    } else {
+      result = await api(path, { method: 'POST', body: entry.note ? { note: entry.note } : {}, headers, signal: controller.signal });
+    }
+    return result.event.alert;
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw new ApiError(0, 'network', 'no answer in time');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class Outbox {
+  /** This user's queued actions, oldest first. */
+  entries: OutboxEntry[] = [];
+  refused: RefusedEntry[] = [];
+  /** A send is in flight. */
+  sending = false;
+  /** When the next automatic retry is due (ms), if one is scheduled. */
+  retryAt?: number;
+  version = 0;
+
+  private listeners = new Set<() => void>();
+  private flushing?: Promise<void>;
+  private flushAgain = false;
+  private retryTimer?: ReturnType<typeof setTimeout>;
+  private failures = 0;
+  private stopped = false;
+  /** Queued by a submit still waiting for its outcome: a refusal is answered to it, not kept. */
+  private awaited = new Set<number>();
+  private outcomes = new Map<number, SubmitOutcome>();
+  private readonly onOnline = () => {
+    this.failures = 0;
+    void this.flush();
+  };
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    window.addEventListener('online', this.onOnline);
+    await this.reload();
+    void this.flush();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    window.removeEventListener('online', this.onOnline);
+    clearTimeout(this.retryTimer);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getVersion = () => this.version;
+
+  pendingFor(alertId: number): OutboxEntry[] {
+    return this.entries.filter((entry) => entry.alertId === alertId);
+  }
+
+  /**
+   * Stores the steps (all or none, in order) and tries to send them now. Answers 'sent' when all were
+   * applied, 'refused' with the first refusal, or 'queued' when they wait on the phone (no connection,
+   * or no answer within submitWaitMs: they go on in the background).
+   */
+  async submit(requests: OutboxRequest[]): Promise<SubmitOutcome> {
+    const stored = await appendEntries(
+      requests.map((request) => ({
+        ...request,
+        userId: this.options.userId,
+        idempotencyKey: newIdempotencyKey(),
+        queuedAt: new Date().toISOString(),
+        attempts: 0,
+      })),
+    );
+    stored.forEach((entry) => this.awaited.add(entry.seq));
+    await this.reload();
+    const flushed = this.flush();
+    const waited = await Promise.race([
+      flushed.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), this.options.submitWaitMs ?? 10_000)),
+    ]);
+    const outcomes = stored.map((entry) => this.outcomes.get(entry.seq));
+    for (const entry of stored) {
+      this.awaited.delete(entry.seq);
+      this.outcomes.delete(entry.seq);
+    }
+    const refused = outcomes.find((outcome) => outcome?.status === 'refused');
+    if (refused) return refused;
+    if (waited && outcomes.every((outcome) => outcome?.status === 'sent')) return { status: 'sent' };
+    return { status: 'queued' };
+  }
+
+  /** Sends what is queued, in order, until the queue is empty or the connection fails. */
+  flush(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    clearTimeout(this.retryTimer);
+    this.retryAt = undefined;
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        // One tab at a time sends the queue (the key would make a double send harmless, not free).
+        if (navigator.locks) await navigator.locks.request('cityops-field-outbox', () => this.sendQueued());
+        else await this.sendQueued();
+      } while (this.flushAgain && !this.stopped);
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  async dismiss(seq: number): Promise<void> {
+    await dismissRefused(seq);
+    await this.reload();
+  }
+
+  private async sendQueued(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const next = (await queuedEntries()).find((entry) => entry.userId === this.options.userId);
+      if (!next) {
+        this.failures = 0;
+        break;
+      }
+      if (!navigator.onLine) {
+        // Nothing to try until the online event; a timer too, as onLine is not reliable everywhere.
+        this.scheduleRetry();
+        break;
+      }
+      this.setSending(true);
+      try {
+        const alert = await sendEntry(next);
+        await removeEntry(next.seq);
+        this.failures = 0;
+        if (this.awaited.has(next.seq)) this.outcomes.set(next.seq, { status: 'sent' });
+        this.options.onApplied(alert);
+      } catch (error) {
+        if (isTransient(error)) {
+          await updateEntry({ ...next, attempts: next.attempts + 1, lastError: (error as Error).message });
+          this.scheduleRetry();
+          break;
+        }
+        const apiError = error as ApiError;
+        const { photo, ...rest } = next;
+        const refused: RefusedEntry = { ...rest, status: apiError.status, code: apiError.code, message: apiError.message, refusedAt: new Date().toISOString(), hadPhoto: Boolean(photo) };
+        if (this.awaited.has(next.seq)) {
+          await removeEntry(next.seq);
+          this.outcomes.set(next.seq, { status: 'refused', entry: refused });
+        } else {
+          await moveToRefused(refused);
+        }
+      } finally {
+        this.setSending(false);
+        await this.reload();
+      }
+    }
+    await this.reload();
+  }
+
+  private scheduleRetry() {
+    this.failures++;
+    // 5 s, 10 s, 20 s… up to 5 min, with jitter so a district's phones do not all come back at once.
+    const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS) * (0.75 + Math.random() / 2);
+    clearTimeout(this.retryTimer);
+    this.retryAt = Date.now() + delay;
+    this.retryTimer = setTimeout(() => void this.flush(), delay);
+  }
+
+  private setSending(sending: boolean) {
+    this.sending = sending;
+    this.changed();
+  }
+
+  private async reload() {
+    const [entries, refused] = await Promise.all([queuedEntries(), refusedEntries()]);
+    this.entries = entries.filter((entry) => entry.userId === this.options.userId);
+    this.refused = refused.filter((entry) => entry.userId === this.options.userId);
+    this.changed();
+  }
+
+  private changed() {
+    this.version++;
+    this.listeners.forEach((listener) => listener());
+  }
+}
