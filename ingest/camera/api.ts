@@ -105,6 +105,10 @@ export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainAp
       if (status && !status.liveView && status.codec === 'hevc') {
         throw new AppError(409, 'live_unavailable', 'this camera sends H.265, which the live relay (FLV) cannot carry; set the camera to H.264 for live view');
       }
+      // The relay would accept the viewer and send nothing (it waits for the camera): say so instead.
+      if (status?.state === 'offline') {
+        throw new AppError(503, 'camera_offline', `the camera sends no picture right now${status.message ? ` (${status.message})` : ''}; try again when it is back online`);
+      }
       const ttl = context.config.CAMERA_LIVE_URL_TTL_SECONDS;
       const { url, expiresAt } = signedLiveUrl(holder.liveUrl, await key(), cameraId, ttl, String(request.user!.id));
       await recordAudit(context.db, request.actor, {

@@ -105,9 +105,12 @@ export class LiveServer implements Component {
     pipeline: CameraPipeline,
     subject: string,
   ): Promise<void> {
-    if (!pipeline.status().liveView) {
+    const status = pipeline.status();
+    if (!status.liveView) {
       return this.refuse(response, 409, 'live_unavailable', 'live view is not available for this camera (no stream, or a codec FLV cannot carry)');
     }
+    // node-media-server would hold the viewer's connection open and send nothing until the camera is back.
+    if (status.state === 'offline') return this.refuse(response, 503, 'camera_offline', 'the camera sends no picture right now');
     const userId = /^\d+$/.test(subject) ? Number(subject) : undefined;
     await recordAudit(this.options.db, { userId, username: userId ? `user:${userId}` : subject, sourceAddress: request.socket.remoteAddress }, {
       action: 'live_view_started',

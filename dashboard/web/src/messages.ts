@@ -182,6 +182,11 @@ export const messages = {
   'video.unsupported': { vi: 'Trình duyệt không phát được luồng này', en: 'This browser cannot play the stream' },
   'snapshot.none': { vi: 'Chưa có ảnh', en: 'No image yet' },
 
+  // Live video failures the player detects itself (media/live-video.tsx).
+  'video.noPicture': { vi: 'Camera không gửi hình', en: 'The camera sends no picture' },
+  'video.stalled': { vi: 'Camera đã ngừng gửi hình', en: 'The camera stopped sending video' },
+  'video.streamEnded': { vi: 'Luồng video đã bị ngắt', en: 'The video stream was closed' },
+
   'kpi.camerasOnline': { vi: 'Camera hoạt động', en: 'Cameras online' },
   'kpi.sensorsInAlarm': { vi: 'Cảm biến báo động', en: 'Sensors in alarm' },
   'kpi.openAlerts': { vi: 'Cảnh báo đang mở', en: 'Open alerts' },
