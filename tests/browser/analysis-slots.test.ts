@@ -92,6 +92,8 @@ describe('analysis slots view', () => {
       const target = await operator.locator('[data-testid=slot-camera-row][data-analysed=false]').first().getAttribute('data-camera-id');
       expect(target).toBeTruthy();
       await operator.click(`[data-testid=pin-${target}]`);
+      // Pinning asks for an optional note first (admin.test.ts pins with one).
+      await operator.click(`[data-testid=confirm-pin-${target}]`);
       const pinnedRow = `[data-testid=slot-row][data-camera-id="${target}"][data-reason=pinned]`;
       await operator.waitForSelector(pinnedRow, { timeout: 15_000 });
       await operator.waitForSelector(`[data-testid=unpin-${target}]`);

@@ -1,9 +1,10 @@
 // ONVIF against a simulated Profile S device on loopback: WS-Discovery over real UDP multicast, SOAP
 // with WS-Security digest over HTTP, through the api routes an engineer uses to register cameras.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
+import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { startOnvifTestDevice } from '../support/onvif.ts';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -12,16 +13,7 @@ let device: SimulatedOnvifDevice;
 beforeAll(async () => {
   test = await createTestDatabase();
   api = await startTestApi(test);
-  device = new SimulatedOnvifDevice({
-    name: 'Nút giao Hàng Xanh',
-    discovery: true,
-    credentials: { username: 'onvif-admin', password: 'camera-secret' },
-    profiles: [
-      { token: 'main', name: 'Main stream', width: 1920, height: 1080, fps: 25, encoding: 'H264', rtspUrl: 'rtsp://onvif-admin:camera-secret@127.0.0.1:8554/cam-main' },
-      { token: 'sub', name: 'Sub stream', width: 640, height: 360, fps: 15, encoding: 'H265', rtspUrl: 'rtsp://127.0.0.1:8554/cam-sub' },
-    ],
-  });
-  await device.start();
+  device = await startOnvifTestDevice();
 });
 
 afterAll(async () => {

@@ -14,6 +14,7 @@ const SensorsPage = lazy(() => import('./pages/sensors.tsx'));
 const TrafficPage = lazy(() => import('./pages/traffic.tsx'));
 const AnalysisSlotsPage = lazy(() => import('./pages/analysis-slots.tsx'));
 const EngineerPage = lazy(() => import('./engineer/engineer-page.tsx'));
+const AdminPage = lazy(() => import('./admin/admin-page.tsx'));
 const WallPage = lazy(() => import('./wall/wall-page.tsx'));
 const FieldPage = lazy(() => import('./field/field-page.tsx'));
 
@@ -74,6 +75,8 @@ function page(path: string, user: User): ReactNode {
   else if (path.startsWith('/traffic')) content = <TrafficPage />;
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
   else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;
+  // Non-admins get the page too: it tells them plainly they may not manage users.
+  else if (path === '/admin' || path.startsWith('/admin/')) content = <AdminPage />;
   else content = <NotFound />;
   return <Shell>{content}</Shell>;
 }

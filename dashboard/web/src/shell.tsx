@@ -13,6 +13,7 @@ interface NavItem {
   icon: string;
   match: (path: string) => boolean;
   engineerOnly?: boolean;
+  adminOnly?: boolean;
 }
 
 const NAV: NavItem[] = [
@@ -21,6 +22,7 @@ const NAV: NavItem[] = [
   { to: '/traffic', label: 'nav.traffic', icon: 'traffic', match: (path) => path.startsWith('/traffic') },
   { to: '/analysis', label: 'nav.analysis', icon: 'camera', match: (path) => path.startsWith('/analysis') },
   { to: '/engineer', label: 'nav.engineer', icon: 'tools', match: (path) => path.startsWith('/engineer'), engineerOnly: true },
+  { to: '/admin', label: 'nav.admin', icon: 'user', match: (path) => path.startsWith('/admin'), adminOnly: true },
 ];
 
 export function Clock({ seconds = false }: { seconds?: boolean }) {
@@ -70,7 +72,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </span>
         </Link>
         <nav className="main-nav" aria-label={t('nav.label')}>
-          {NAV.filter((item) => !item.engineerOnly || canEngineer(user)).map((item) => (
+          {NAV.filter((item) => (!item.engineerOnly || canEngineer(user)) && (!item.adminOnly || user.role === 'admin')).map((item) => (
             <Link key={item.to} to={item.to} className={item.match(path) ? 'active' : ''} data-testid={`nav-${item.to.slice(1) || 'operations'}`}>
               <Icon name={item.icon} />
               {t(item.label)}

@@ -1,6 +1,6 @@
 // Register or edit a camera or a sensor. The location is set by clicking (or dragging the pin on) the
 // map; secrets are write-only: an empty password field keeps the stored one.
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
@@ -10,16 +10,36 @@ import type { MessageKey } from '../messages.ts';
 import { navigate } from '../router.tsx';
 import { EmptyState } from '../ui.tsx';
 import { AnalysisEditor } from './analysis-editor.tsx';
+import { clearCameraPrefill, peekCameraPrefill } from './camera-prefill.ts';
 
 type Values = Record<string, string | boolean>;
 
 const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
 const numberOrNull = (value: string | boolean) => (value === '' || value === false ? null : Number(value));
 
+/** Form values of the fields every device has (identity, placement, enabled). */
+const commonValues = (existing: Camera | Sensor | undefined): Values => ({
+  id: text(existing?.id),
+  name: text(existing?.name),
+  lat: text(existing?.lat),
+  lon: text(existing?.lon),
+  districtId: text(existing?.districtId),
+  enabled: existing?.enabled ?? true,
+});
+
+/** The request fields every device has (the id goes in the URL, or only into a create). */
+const commonBody = (values: Values) => ({
+  name: values.name,
+  lat: numberOrNull(values.lat),
+  lon: numberOrNull(values.lon),
+  districtId: values.districtId || null,
+  enabled: values.enabled,
+});
+
 function Field({ label, name, error, children, wide = false }: { label: string; name: string; error?: ApiError; children: ReactNode; wide?: boolean }) {
   const failed = error?.field === name || error?.field?.startsWith(`${name}.`);
   return (
-    <label className={`form-field ${wide ? 'wide' : ''} ${failed ? 'invalid' : ''}`}>
+    <label className={`form-field ${wide ? 'wide' : ''} ${failed ? 'invalid' : ''}`} data-field={name}>
       <span>{label}</span>
       {children}
       {failed && <em className="field-error">{error!.message}</em>}
@@ -27,16 +47,96 @@ function Field({ label, name, error, children, wide = false }: { label: string; 
   );
 }
 
-function useDeviceForm<T extends Camera | Sensor>(existing: T | undefined, initial: Values) {
+const DEVICE_KINDS = {
+  camera: { collection: '/api/cameras', label: 'device.camera' },
+  sensor: { collection: '/api/sensors', label: 'device.sensor' },
+} as const satisfies Record<string, { collection: string; label: MessageKey }>;
+type DeviceKind = keyof typeof DEVICE_KINDS;
+
+/** Form state and the create / update / delete round trips shared by the camera and sensor forms. */
+function useDeviceForm(kind: DeviceKind, id: string | undefined, initial: Values) {
+  const { t } = useI18n();
+  const live = useLive();
   const [values, setValues] = useState<Values>(initial);
   const [error, setError] = useState<ApiError>();
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const isNew = id === undefined;
+  const { collection } = DEVICE_KINDS[kind];
   const set = (name: string) => (event: { target: { value: string; type?: string; checked?: boolean } }) => {
     setSaved(false);
     setValues((previous) => ({ ...previous, [name]: event.target.type === 'checkbox' ? Boolean(event.target.checked) : event.target.value }));
   };
-  return { values, setValues, error, setError, saved, setSaved, busy, setBusy, set, isNew: !existing };
+  /** Creates (then opens the new device) or updates with `body`, the fields other than the id. */
+  const save = async (body: Record<string, unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (isNew) {
+        const created = await api<Record<DeviceKind, { id: string }>>(collection, { method: 'POST', body: { id: values.id, ...body } });
+        await live.loadRegistry();
+        navigate(`/engineer/${kind}s/${encodeURIComponent(created[kind].id)}`);
+      } else {
+        await api(`${collection}/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+        await live.loadRegistry();
+        setSaved(true);
+      }
+    } catch (failure) {
+      setError(failure instanceof ApiError ? failure : new ApiError(0, 'unknown', String(failure)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async () => {
+    if (isNew || !window.confirm(t('engineer.confirmDelete', { id }))) return;
+    await api(`${collection}/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    await live.loadRegistry();
+    navigate('/engineer');
+  };
+  /** The form's submit handler, sending what `toBody` makes of the values. */
+  const submitWith = (toBody: (values: Values) => Record<string, unknown>) => (event: FormEvent) => {
+    event.preventDefault();
+    void save({ ...commonBody(values), ...toBody(values) });
+  };
+  return { kind, values, setValues, error, saved, busy, set, isNew, submitWith, remove: isNew ? undefined : () => void remove() };
+}
+type DeviceFormState = ReturnType<typeof useDeviceForm>;
+
+/** The id and name fields every device form starts with (the id only when creating). */
+function IdentityFields({ form }: { form: DeviceFormState }) {
+  const { t } = useI18n();
+  const { values, set } = form;
+  return (
+    <>
+      {form.isNew && (
+        <Field label={t('device.id')} name="id" error={form.error}>
+          <input value={text(values.id)} onChange={set('id')} required pattern="[A-Za-z0-9._\-]{1,64}" />
+        </Field>
+      )}
+      <Field label={t('engineer.name')} name="name" error={form.error} wide={!form.isNew}>
+        <input value={text(values.name)} onChange={set('name')} required />
+      </Field>
+    </>
+  );
+}
+
+/** Where the device stands: typed here, or picked on the map beside the form. */
+function PlacementFields({ form }: { form: DeviceFormState }) {
+  const { t } = useI18n();
+  const { values, set } = form;
+  return (
+    <>
+      <Field label={t('engineer.lat')} name="lat" error={form.error}>
+        <input value={text(values.lat)} onChange={set('lat')} inputMode="decimal" />
+      </Field>
+      <Field label={t('engineer.lon')} name="lon" error={form.error}>
+        <input value={text(values.lon)} onChange={set('lon')} inputMode="decimal" />
+      </Field>
+      <Field label={t('alert.district')} name="districtId" error={form.error}>
+        <DistrictSelect value={text(values.districtId)} onChange={set('districtId')} />
+      </Field>
+    </>
+  );
 }
 
 function LocationPicker({ values, setValues }: { values: Values; setValues: (update: (previous: Values) => Values) => void }) {
@@ -100,85 +200,56 @@ function DistrictSelect({ value, onChange }: { value: string; onChange: (event: 
   );
 }
 
-export function CameraForm({ id }: { id?: string }) {
+export const CameraForm = ({ id }: { id?: string }) => <RegisteredDevice kind="camera" id={id} />;
+export const SensorForm = ({ id }: { id?: string }) => <RegisteredDevice kind="sensor" id={id} />;
+
+/** Opens the editor for a new device, or for an existing one once the registry has it. */
+function RegisteredDevice({ kind, id }: { kind: DeviceKind; id?: string }) {
   const { t } = useI18n();
   const live = useLive();
-  const existing = id ? live.camera(id) : undefined;
+  const existing = id ? (kind === 'camera' ? live.camera(id) : live.sensor(id)) : undefined;
+  const registryLoaded = (kind === 'camera' ? live.cameras : live.sensors).length > 0;
   // The form's initial values come from the registry: wait for it on a direct link.
-  if (id && !existing) return <EmptyState icon="alert" title={live.cameras.length ? t('device.notFound') : t('common.loading')} detail={id} />;
-  return <CameraEditor id={id} existing={existing} />;
+  if (id && !existing) return <EmptyState icon="alert" title={registryLoaded ? t('device.notFound') : t('common.loading')} detail={id} />;
+  return kind === 'camera' ? <CameraEditor id={id} existing={existing as Camera | undefined} /> : <SensorEditor id={id} existing={existing as Sensor | undefined} />;
 }
 
 function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
   const { t } = useI18n();
-  const live = useLive();
-  const form = useDeviceForm(existing, {
-    id: text(existing?.id),
-    name: text(existing?.name),
-    rtspUrl: text(existing?.rtspUrl),
-    username: text(existing?.username),
-    password: '',
-    lat: text(existing?.lat),
-    lon: text(existing?.lon),
+  // A camera picked in ONVIF discovery arrives here with its stream and account filled in.
+  const [prefill] = useState(() => (existing ? undefined : peekCameraPrefill()));
+  useEffect(() => clearCameraPrefill(), []);
+  const form = useDeviceForm('camera', id, {
+    ...commonValues(existing),
+    ...(prefill ? { id: prefill.id, name: prefill.name } : {}),
+    rtspUrl: text(existing?.rtspUrl ?? prefill?.rtspUrl),
+    username: text(existing?.username ?? prefill?.username),
+    password: prefill?.password ?? '',
     bearing: text(existing?.bearing),
-    districtId: text(existing?.districtId),
     detectFps: text(existing?.detectFps ?? 2),
-    enabled: existing?.enabled ?? true,
   });
   const { values, set } = form;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    form.setBusy(true);
-    form.setError(undefined);
-    const body: Record<string, unknown> = {
-      name: values.name,
-      rtspUrl: values.rtspUrl,
-      username: values.username || null,
-      lat: numberOrNull(values.lat),
-      lon: numberOrNull(values.lon),
-      bearing: numberOrNull(values.bearing),
-      districtId: values.districtId || null,
-      detectFps: Number(values.detectFps),
-      enabled: values.enabled,
-    };
-    if (values.password) body.password = values.password;
-    try {
-      if (form.isNew) {
-        const { camera } = await api<{ camera: Camera }>('/api/cameras', { method: 'POST', body: { id: values.id, ...body } });
-        await live.loadRegistry();
-        navigate(`/engineer/cameras/${encodeURIComponent(camera.id)}`);
-      } else {
-        await api(`/api/cameras/${encodeURIComponent(id!)}`, { method: 'PATCH', body });
-        await live.loadRegistry();
-        form.setSaved(true);
-      }
-    } catch (error) {
-      form.setError(error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error)));
-    } finally {
-      form.setBusy(false);
-    }
-  };
-  const remove = async () => {
-    if (!window.confirm(t('engineer.confirmDelete', { id: id! }))) return;
-    await api(`/api/cameras/${encodeURIComponent(id!)}`, { method: 'DELETE' });
-    await live.loadRegistry();
-    navigate('/engineer');
-  };
+  const submit = form.submitWith((entered) => ({
+    rtspUrl: entered.rtspUrl,
+    username: entered.username || null,
+    bearing: numberOrNull(entered.bearing),
+    detectFps: Number(entered.detectFps),
+    // Write-only: an empty field keeps the stored password.
+    ...(entered.password ? { password: entered.password } : {}),
+  }));
 
   return (
     <div className="device-editor">
       <form className="panel device-form" onSubmit={submit} data-testid="camera-form">
         <h2>{form.isNew ? t('engineer.newCamera') : `${t('device.camera')} ${id}`}</h2>
+        {prefill && (
+          <p className="form-ok" data-testid="onvif-prefilled">
+            {t('onvif.prefilled', { device: prefill.source })}
+          </p>
+        )}
         <div className="form-grid">
-          {form.isNew && (
-            <Field label={t('device.id')} name="id" error={form.error}>
-              <input value={text(values.id)} onChange={set('id')} required pattern="[A-Za-z0-9._\-]{1,64}" />
-            </Field>
-          )}
-          <Field label={t('engineer.name')} name="name" error={form.error} wide={!form.isNew}>
-            <input value={text(values.name)} onChange={set('name')} required />
-          </Field>
+          <IdentityFields form={form} />
           <Field label={t('engineer.rtspUrl')} name="rtspUrl" error={form.error} wide>
             <input value={text(values.rtspUrl)} onChange={set('rtspUrl')} required placeholder="rtsp://192.0.2.10:554/stream1" />
           </Field>
@@ -188,17 +259,9 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
           <Field label={t('engineer.password')} name="password" error={form.error}>
             <input type="password" value={text(values.password)} onChange={set('password')} autoComplete="new-password" placeholder={existing?.hasPassword ? t('engineer.passwordKept') : ''} />
           </Field>
-          <Field label={t('engineer.lat')} name="lat" error={form.error}>
-            <input value={text(values.lat)} onChange={set('lat')} inputMode="decimal" />
-          </Field>
-          <Field label={t('engineer.lon')} name="lon" error={form.error}>
-            <input value={text(values.lon)} onChange={set('lon')} inputMode="decimal" />
-          </Field>
+          <PlacementFields form={form} />
           <Field label={t('engineer.bearing')} name="bearing" error={form.error}>
             <input value={text(values.bearing)} onChange={set('bearing')} inputMode="decimal" />
-          </Field>
-          <Field label={t('alert.district')} name="districtId" error={form.error}>
-            <DistrictSelect value={text(values.districtId)} onChange={set('districtId')} />
           </Field>
           <Field label={t('engineer.detectFps')} name="detectFps" error={form.error}>
             <input value={text(values.detectFps)} onChange={set('detectFps')} inputMode="decimal" />
@@ -207,7 +270,7 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
             <input type="checkbox" checked={Boolean(values.enabled)} onChange={set('enabled')} /> {t('engineer.enabled')}
           </label>
         </div>
-        <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.isNew ? undefined : () => void remove()} />
+        <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.remove} />
       </form>
       <LocationPicker values={values} setValues={form.setValues} />
       {existing && <AnalysisEditor camera={existing} />}
@@ -215,26 +278,12 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
   );
 }
 
-export function SensorForm({ id }: { id?: string }) {
-  const { t } = useI18n();
-  const live = useLive();
-  const existing = id ? live.sensor(id) : undefined;
-  // The form's initial values come from the registry: wait for it on a direct link.
-  if (id && !existing) return <EmptyState icon="alert" title={live.sensors.length ? t('device.notFound') : t('common.loading')} detail={id} />;
-  return <SensorEditor id={id} existing={existing} />;
-}
-
 function SensorEditor({ id, existing }: { id?: string; existing?: Sensor }) {
   const { t } = useI18n();
-  const live = useLive();
-  const form = useDeviceForm(existing, {
-    id: text(existing?.id),
-    name: text(existing?.name),
+  const form = useDeviceForm('sensor', id, {
+    ...commonValues(existing),
     kind: existing?.kind ?? 'tide_level',
     unit: text(existing?.unit),
-    lat: text(existing?.lat),
-    lon: text(existing?.lon),
-    districtId: text(existing?.districtId),
     mqttUsername: text(existing?.mqttUsername),
     mqttPassword: '',
     level1: text(existing?.level1),
@@ -242,66 +291,27 @@ function SensorEditor({ id, existing }: { id?: string; existing?: Sensor }) {
     level3: text(existing?.level3),
     hysteresis: text(existing?.hysteresis ?? 0),
     expectedIntervalSeconds: text(existing?.expectedIntervalSeconds ?? 60),
-    enabled: existing?.enabled ?? true,
   });
   const { values, set } = form;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    form.setBusy(true);
-    form.setError(undefined);
-    const body: Record<string, unknown> = {
-      name: values.name,
-      kind: values.kind,
-      lat: numberOrNull(values.lat),
-      lon: numberOrNull(values.lon),
-      districtId: values.districtId || null,
-      mqttUsername: values.mqttUsername || null,
-      level1: numberOrNull(values.level1),
-      level2: numberOrNull(values.level2),
-      level3: numberOrNull(values.level3),
-      hysteresis: Number(values.hysteresis || 0),
-      expectedIntervalSeconds: Number(values.expectedIntervalSeconds || 60),
-      enabled: values.enabled,
-    };
-    if (values.unit) body.unit = values.unit;
-    if (values.mqttPassword) body.mqttPassword = values.mqttPassword;
-    try {
-      if (form.isNew) {
-        const { sensor } = await api<{ sensor: Sensor }>('/api/sensors', { method: 'POST', body: { id: values.id, ...body } });
-        await live.loadRegistry();
-        navigate(`/engineer/sensors/${encodeURIComponent(sensor.id)}`);
-      } else {
-        await api(`/api/sensors/${encodeURIComponent(id!)}`, { method: 'PATCH', body });
-        await live.loadRegistry();
-        form.setSaved(true);
-      }
-    } catch (error) {
-      form.setError(error instanceof ApiError ? error : new ApiError(0, 'unknown', String(error)));
-    } finally {
-      form.setBusy(false);
-    }
-  };
-  const remove = async () => {
-    if (!window.confirm(t('engineer.confirmDelete', { id: id! }))) return;
-    await api(`/api/sensors/${encodeURIComponent(id!)}`, { method: 'DELETE' });
-    await live.loadRegistry();
-    navigate('/engineer');
-  };
+  const submit = form.submitWith((entered) => ({
+    kind: entered.kind,
+    mqttUsername: entered.mqttUsername || null,
+    level1: numberOrNull(entered.level1),
+    level2: numberOrNull(entered.level2),
+    level3: numberOrNull(entered.level3),
+    hysteresis: Number(entered.hysteresis || 0),
+    expectedIntervalSeconds: Number(entered.expectedIntervalSeconds || 60),
+    ...(entered.unit ? { unit: entered.unit } : {}),
+    ...(entered.mqttPassword ? { mqttPassword: entered.mqttPassword } : {}),
+  }));
 
   return (
     <div className="device-editor">
       <form className="panel device-form" onSubmit={submit} data-testid="sensor-form">
         <h2>{form.isNew ? t('engineer.newSensor') : `${t('device.sensor')} ${id}`}</h2>
         <div className="form-grid">
-          {form.isNew && (
-            <Field label={t('device.id')} name="id" error={form.error}>
-              <input value={text(values.id)} onChange={set('id')} required pattern="[A-Za-z0-9._\-]{1,64}" />
-            </Field>
-          )}
-          <Field label={t('engineer.name')} name="name" error={form.error} wide={!form.isNew}>
-            <input value={text(values.name)} onChange={set('name')} required />
-          </Field>
+          <IdentityFields form={form} />
           <Field label={t('device.kind')} name="kind" error={form.error}>
             <select value={text(values.kind)} onChange={set('kind')}>
               {SENSOR_KINDS.map((kind) => (
@@ -314,15 +324,7 @@ function SensorEditor({ id, existing }: { id?: string; existing?: Sensor }) {
           <Field label={t('engineer.unit')} name="unit" error={form.error}>
             <input value={text(values.unit)} onChange={set('unit')} placeholder={t('engineer.unitDefault')} />
           </Field>
-          <Field label={t('engineer.lat')} name="lat" error={form.error}>
-            <input value={text(values.lat)} onChange={set('lat')} inputMode="decimal" />
-          </Field>
-          <Field label={t('engineer.lon')} name="lon" error={form.error}>
-            <input value={text(values.lon)} onChange={set('lon')} inputMode="decimal" />
-          </Field>
-          <Field label={t('alert.district')} name="districtId" error={form.error}>
-            <DistrictSelect value={text(values.districtId)} onChange={set('districtId')} />
-          </Field>
+          <PlacementFields form={form} />
           <Field label={t('engineer.interval')} name="expectedIntervalSeconds" error={form.error}>
             <input value={text(values.expectedIntervalSeconds)} onChange={set('expectedIntervalSeconds')} inputMode="numeric" />
           </Field>
@@ -344,7 +346,7 @@ function SensorEditor({ id, existing }: { id?: string; existing?: Sensor }) {
             <input type="checkbox" checked={Boolean(values.enabled)} onChange={set('enabled')} /> {t('engineer.enabled')}
           </label>
         </div>
-        <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.isNew ? undefined : () => void remove()} />
+        <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.remove} />
       </form>
       <LocationPicker values={values} setValues={form.setValues} />
     </div>

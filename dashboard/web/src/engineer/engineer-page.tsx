@@ -10,11 +10,13 @@ import { EmptyState, Icon } from '../ui.tsx';
 import { CameraForm, SensorForm } from './device-form.tsx';
 import { HealthList } from './health-list.tsx';
 import { ImportPanel } from './import-panel.tsx';
+import { OnvifPanel } from './onvif-panel.tsx';
 
 const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/engineer', label: 'engineer.devices', icon: 'tools' },
   { to: '/engineer/health', label: 'engineer.health', icon: 'health' },
   { to: '/engineer/import', label: 'engineer.import', icon: 'upload' },
+  { to: '/engineer/onvif', label: 'onvif.tab', icon: 'camera' },
 ];
 
 export default function EngineerPage() {
@@ -27,12 +29,13 @@ export default function EngineerPage() {
   else if (sensor) content = <SensorForm key={sensor.id} id={sensor.id === 'new' ? undefined : sensor.id} />;
   else if (path === '/engineer/health') content = <HealthList />;
   else if (path === '/engineer/import') content = <ImportPanel />;
+  else if (path === '/engineer/onvif') content = <OnvifPanel />;
   else content = <DeviceList />;
   return (
     <div className="page engineer-page">
       <nav className="sub-nav" aria-label={t('nav.engineer')}>
         {TABS.map((tab) => (
-          <Link key={tab.to} to={tab.to} className={path === tab.to || (tab.to === '/engineer' && (camera || sensor)) ? 'active' : ''}>
+          <Link key={tab.to} to={tab.to} data-testid={`engineer-tab-${tab.to.split('/')[2] ?? 'devices'}`} className={path === tab.to || (tab.to === '/engineer' && (camera || sensor)) ? 'active' : ''}>
             <Icon name={tab.icon} size={16} /> {t(tab.label)}
           </Link>
         ))}

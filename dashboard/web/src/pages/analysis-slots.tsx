@@ -18,7 +18,7 @@ interface SlotsView {
   notices: { code: string; message: string }[];
   slots: { cameraId: string; cameraName: string; reason: SlotReason; since: string; workerId: string | null; framesAnalysed: number }[];
   workers: { workerId: string; capacity: number }[];
-  pins: { cameraId: string; pinnedAt: string; pinnedBy: string; analysed: boolean }[];
+  pins: { cameraId: string; pinnedAt: string; pinnedBy: string; note: string; analysed: boolean }[];
 }
 
 interface CameraAnalysis {
@@ -42,6 +42,8 @@ export default function AnalysisSlotsPage() {
   const [busy, setBusy] = useState<string | undefined>();
   const [error, setError] = useState<unknown>();
   const [warning, setWarning] = useState<string | undefined>();
+  /** The camera whose pin note is being typed: pinning asks why, so others see the reason. */
+  const [pinning, setPinning] = useState<{ cameraId: string; note: string }>();
 
   const load = useCallback(async () => {
     try {
@@ -60,14 +62,15 @@ export default function AnalysisSlotsPage() {
     if (status === 'live' || status === 'connecting') void load();
   }, [status, load]);
 
-  const setPinned = async (cameraId: string, pinned: boolean) => {
+  const setPinned = async (cameraId: string, pinned: boolean, note = '') => {
     setBusy(cameraId);
     setError(undefined);
     setWarning(undefined);
     try {
       const path = `/api/analysis/pins/${encodeURIComponent(cameraId)}`;
-      if (pinned) setWarning((await api<{ warning?: string }>(path, { method: 'PUT', body: {} })).warning);
+      if (pinned) setWarning((await api<{ warning?: string }>(path, { method: 'PUT', body: note.trim() ? { note: note.trim() } : {} })).warning);
       else await api(path, { method: 'DELETE' });
+      setPinning(undefined);
       await load();
     } catch (failure) {
       setError(failure);
@@ -81,17 +84,59 @@ export default function AnalysisSlotsPage() {
 
   const capacity = view.workers.reduce((sum, worker) => sum + worker.capacity, 0);
   const pinnedIds = new Set(view.pins.map((pin) => pin.cameraId));
-  const pinButton = (cameraId: string) =>
-    mayPin && (
+  const pins = new Map(view.pins.map((pin) => [pin.cameraId, pin]));
+  const pinButton = (cameraId: string) => {
+    if (!mayPin) return null;
+    if (pinning?.cameraId === cameraId) {
+      return (
+        <form
+          className="pin-note-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void setPinned(cameraId, true, pinning.note);
+          }}
+        >
+          <input
+            autoFocus
+            value={pinning.note}
+            onChange={(e) => setPinning({ cameraId, note: e.target.value })}
+            maxLength={500}
+            placeholder={t('slots.notePlaceholder')}
+            aria-label={t('slots.note')}
+            data-testid={`pin-note-${cameraId}`}
+          />
+          <button className="button small primary" type="submit" disabled={busy !== undefined} data-testid={`confirm-pin-${cameraId}`}>
+            <Icon name="pin" size={14} /> {t('slots.confirmPin')}
+          </button>
+          <button className="icon-button" type="button" onClick={() => setPinning(undefined)} aria-label={t('common.cancel')} title={t('common.cancel')}>
+            <Icon name="close" size={14} />
+          </button>
+        </form>
+      );
+    }
+    const pinned = pinnedIds.has(cameraId);
+    return (
       <button
-        className={`button small ${pinnedIds.has(cameraId) ? 'ghost' : 'primary'}`}
+        className={`button small ${pinned ? 'ghost' : 'primary'}`}
         disabled={busy !== undefined}
-        onClick={() => void setPinned(cameraId, !pinnedIds.has(cameraId))}
-        data-testid={`${pinnedIds.has(cameraId) ? 'unpin' : 'pin'}-${cameraId}`}
+        onClick={() => (pinned ? void setPinned(cameraId, false) : setPinning({ cameraId, note: '' }))}
+        data-testid={`${pinned ? 'unpin' : 'pin'}-${cameraId}`}
       >
-        <Icon name="pin" size={14} /> {t(pinnedIds.has(cameraId) ? 'slots.unpin' : 'slots.pin')}
+        <Icon name="pin" size={14} /> {t(pinned ? 'slots.unpin' : 'slots.pin')}
       </button>
     );
+  };
+  /** Who pinned the camera and why, under its reason or pinned state. */
+  const pinNote = (cameraId: string) => {
+    const pin = pins.get(cameraId);
+    if (!pin) return null;
+    return (
+      <div className="pin-note muted small" data-testid={`pin-note-shown-${cameraId}`}>
+        {t('slots.pinnedBy', { user: pin.pinnedBy })}
+        {pin.note && <> · “{pin.note}”</>}
+      </div>
+    );
+  };
 
   return (
     <div className="page analysis-slots-page" data-testid="analysis-slots">
@@ -151,6 +196,7 @@ export default function AnalysisSlotsPage() {
                     </td>
                     <td>
                       <span className={`reason-chip ${slot.reason}`}>{t(`slotReason.${slot.reason}` as MessageKey)}</span>
+                      {slot.reason === 'pinned' && pinNote(slot.cameraId)}
                     </td>
                     <td>
                       {i18n.dateTime(slot.since)} ({i18n.ago(slot.since)})
@@ -191,7 +237,10 @@ export default function AnalysisSlotsPage() {
                   </td>
                   <td>{camera.streamOnline == null ? '—' : t(camera.streamOnline ? 'slots.online' : 'slots.offline')}</td>
                   <td>{camera.reason ? t(`slotReason.${camera.reason}` as MessageKey) : t('common.no')}</td>
-                  <td>{pinnedIds.has(camera.cameraId) ? t('common.yes') : t('common.no')}</td>
+                  <td>
+                    {pinnedIds.has(camera.cameraId) ? t('common.yes') : t('common.no')}
+                    {pinNote(camera.cameraId)}
+                  </td>
                   {mayPin && <td>{pinButton(camera.cameraId)}</td>}
                 </tr>
               ))}
