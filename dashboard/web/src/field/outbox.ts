@@ -59,8 +59,14 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** The wait before retry number `failures` (1, 2, …): 5 s, 10 s, 20 s… up to 5 min, ±25 % so a
+ *  district's phones coming back together do not all call at once. */
+export function retryDelayMs(failures: number, random = Math.random()): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS) * (0.75 + random / 2);
+}
+
 /** Worth trying again later: no answer, a timeout, the session gone (until logged in again), an overloaded or failing server. */
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   if (!(error instanceof ApiError)) return true;
   return error.status === 0 || error.status === 401 || error.status === 408 || error.status === 429 || error.status >= 500;
 }
@@ -243,8 +249,7 @@ export class Outbox {
 
   private scheduleRetry() {
     this.failures++;
-    // 5 s, 10 s, 20 s… up to 5 min, with jitter so a district's phones do not all come back at once.
-    const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS) * (0.75 + Math.random() / 2);
+    const delay = retryDelayMs(this.failures);
     clearTimeout(this.retryTimer);
     this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => void this.flush(), delay);
