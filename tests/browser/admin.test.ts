@@ -1,0 +1,239 @@
+// Administration and engineer tools in Debian's Chromium against the real api role on PostgreSQL:
+// an admin creates a field user and a team with that member, the new user signs in with the one-time
+// password and must change it; an operator neither sees nor may open the administration; an engineer
+// discovers a simulated ONVIF camera over real WS-Discovery and registers it from a profile; an
+// operator pins a camera with a note. Screenshots of each screen in both languages.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
+import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { ONVIF_TEST_CREDENTIALS, startOnvifTestDevice } from '../support/onvif.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
+
+const LANGUAGES = ['vi', 'en'] as const;
+/** Generous: other test files may share the two cores, and every page load renders a map in software. */
+const WAIT_MS = 30_000;
+type Language = (typeof LANGUAGES)[number];
+
+let test: TestDatabase;
+let api: TestApi;
+let browser: Browser;
+let onvifDevice: SimulatedOnvifDevice;
+const contexts: BrowserContext[] = [];
+
+async function newPage(language: Language): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
+  contexts.push(context);
+  await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
+  return context.newPage();
+}
+
+async function loggedIn(username: string, language: Language): Promise<Page> {
+  const page = await newPage(language);
+  await step(page, `login-${username}-${language}`, async () => {
+    await logIn(page, api.baseUrl, username, TEST_PASSWORD);
+    await page.waitForSelector('.shell', { timeout: WAIT_MS });
+  });
+  return page;
+}
+
+/** Closes the pages of a finished step: many open map pages on software WebGL starve a small machine. */
+async function closePages() {
+  for (const context of contexts.splice(0)) await context.close().catch(() => {});
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** Runs a step and keeps a screenshot of the page when it fails, to see why. */
+async function step<T>(page: Page, name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    await shot(page, `failure-${name}`).catch(() => {});
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  test = await createTestDatabase();
+  api = await startDashboardServer(test);
+  onvifDevice = await startOnvifTestDevice();
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await closePages();
+  await browser?.close();
+  await onvifDevice?.stop();
+  await api?.stop();
+  await test?.drop();
+});
+
+describe('administration', () => {
+  it('lets an admin create a field user and a team with them; the new user must change the one-time password', async () => {
+    for (const language of LANGUAGES) {
+      const username = `doi-${language}.nguyen`;
+      const displayName = language === 'vi' ? 'Nguyễn Văn Đội' : 'Field Tester';
+      const teamName = language === 'vi' ? 'Đội phản ứng nhanh Quận 1' : 'Rapid response team';
+      const admin = await loggedIn('admin-user', language);
+
+      const oneTimePassword = await step(admin, `admin-users-${language}`, async () => {
+        await admin.click('[data-testid=nav-admin]');
+        await admin.waitForSelector('[data-testid=user-row][data-username=admin-user]', { timeout: WAIT_MS });
+        await admin.fill('input[name=new-username]', username);
+        await admin.fill('input[name=new-display-name]', displayName);
+        await admin.selectOption('select[name=new-role]', 'field');
+        await admin.click('[data-testid=user-create-submit]');
+        const shown = (await admin.locator('[data-testid=one-time-password]').textContent({ timeout: WAIT_MS }))!.trim();
+        await admin.waitForSelector(`[data-testid=user-row][data-username="${username}"]`, { timeout: WAIT_MS });
+        return shown;
+      });
+      expect(oneTimePassword).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+      await shot(admin, `admin-users-${language}`);
+      // Shown once: only its hash is stored, and closing the notice removes it from the page.
+      const stored = await test.db.query('SELECT password_hash, must_change_password, role FROM users WHERE username = $1', [username]);
+      expect(stored.rows[0]).toMatchObject({ must_change_password: true, role: 'field' });
+      expect(stored.rows[0].password_hash).not.toContain(oneTimePassword);
+      await admin.click('[data-testid=one-time-password-close]');
+      expect(await admin.locator('[data-testid=one-time-password]').count()).toBe(0);
+
+      await step(admin, `admin-teams-${language}`, async () => {
+        await admin.click('[data-testid=admin-tab-teams]');
+        await admin.fill('input[name=team-name]', teamName);
+        await admin.click('[data-testid=team-create-submit]');
+        const card = admin.locator(`[data-testid=team-card][data-team-name="${teamName}"]`);
+        await card.waitFor({ timeout: WAIT_MS });
+        await card.locator('[data-testid=team-candidate]').selectOption({ label: `${displayName} (${username})` });
+        await card.locator('[data-testid=team-add-member]').click();
+        await card.locator(`[data-testid=team-member][data-username="${username}"]`).waitFor({ timeout: WAIT_MS });
+      });
+      await shot(admin, `admin-teams-${language}`);
+      const members = await test.db.query(
+        `SELECT u.username FROM team_members m JOIN teams t ON t.id = m.team_id JOIN users u ON u.id = m.user_id WHERE t.name = $1`,
+        [teamName],
+      );
+      expect(members.rows).toEqual([{ username }]);
+
+      // The new user signs in with the one-time password and cannot go further without changing it.
+      const newcomer = await newPage(language);
+      const newPassword = `mat-khau-moi-${language}-2026`;
+      await step(newcomer, `first-login-${language}`, async () => {
+        await logIn(newcomer, api.baseUrl, username, oneTimePassword);
+        await newcomer.waitForSelector('[data-testid=password-form]', { timeout: WAIT_MS });
+      });
+      await shot(newcomer, `first-login-password-change-${language}`);
+      await newcomer.fill('input[name=currentPassword]', oneTimePassword);
+      await newcomer.fill('input[name=newPassword]', newPassword);
+      await newcomer.fill('input[name=repeatPassword]', newPassword);
+      await newcomer.click('[data-testid=password-form] button[type=submit]');
+      await step(newcomer, `after-password-change-${language}`, () => newcomer.waitForSelector('[data-testid=password-form]', { state: 'detached', timeout: WAIT_MS }));
+      expect((await test.db.query('SELECT must_change_password FROM users WHERE username = $1', [username])).rows[0].must_change_password).toBe(false);
+      expect((await api.login(username, oneTimePassword)).status).toBe(401);
+      expect((await api.login(username, newPassword)).status).toBe(200);
+
+      const audit = await test.db.query(`SELECT action, entity_type FROM audit_log WHERE username = 'admin-user' AND entity_type IN ('user', 'team') ORDER BY id`);
+      expect(audit.rows.map((row) => `${row.entity_type}:${row.action}`)).toEqual(expect.arrayContaining(['user:create', 'team:create', 'team:add_member']));
+      await closePages();
+    }
+  }, 180_000);
+
+  it('hides the administration from an operator and refuses it at its URL', async () => {
+    for (const language of LANGUAGES) {
+      const operator = await loggedIn('operator-user', language);
+      await operator.waitForSelector('[data-testid=nav-operations]');
+      expect(await operator.locator('[data-testid=nav-admin]').count()).toBe(0);
+      await operator.goto(`${api.baseUrl}/admin`);
+      await step(operator, `admin-refused-${language}`, () => operator.waitForSelector('[data-testid=admin-refused]', { timeout: WAIT_MS }));
+      expect(await operator.locator('[data-testid=user-table]').count()).toBe(0);
+      await shot(operator, `admin-refused-${language}`);
+      expect((await api.request('GET', '/api/users', { role: 'operator' })).status).toBe(403);
+      await closePages();
+    }
+  }, 90_000);
+});
+
+describe('engineer tools', () => {
+  it('discovers the ONVIF camera, reads its profiles without echoing the password, and prefills the camera form', async () => {
+    for (const language of LANGUAGES) {
+      const engineer = await loggedIn('engineer-user', language);
+      const device = `[data-testid=onvif-device][data-urn="${onvifDevice.urn}"]`;
+      await step(engineer, `onvif-discover-${language}`, async () => {
+        await engineer.click('[data-testid=nav-engineer]');
+        await engineer.click('[data-testid=engineer-tab-onvif]');
+        await engineer.click('[data-testid=onvif-discover]');
+        await engineer.waitForSelector(device, { timeout: 30_000 });
+      });
+      expect(await engineer.locator(device).textContent()).toContain('Nút giao Hàng Xanh');
+
+      await engineer.fill(`${device} [data-testid=onvif-username]`, ONVIF_TEST_CREDENTIALS.username);
+      await engineer.fill(`${device} [data-testid=onvif-password]`, ONVIF_TEST_CREDENTIALS.password);
+      const answer = engineer.waitForResponse((response) => response.url().endsWith('/api/cameras/onvif/streams'));
+      await engineer.click(`${device} [data-testid=onvif-read]`);
+      expect(await (await answer).text()).not.toContain(ONVIF_TEST_CREDENTIALS.password);
+      await step(engineer, `onvif-profiles-${language}`, () => engineer.waitForSelector(`${device} [data-testid=onvif-profile][data-token=sub]`, { timeout: WAIT_MS }));
+      const profiles = (await engineer.locator(`${device} [data-testid=onvif-profiles]`).textContent())!;
+      expect(profiles).toContain('rtsp://127.0.0.1:8554/cam-main');
+      expect(profiles).toContain('1920×1080');
+      expect(profiles).not.toContain(ONVIF_TEST_CREDENTIALS.password);
+      await shot(engineer, `onvif-discovery-${language}`);
+
+      await engineer.click(`${device} [data-testid=onvif-use-main]`);
+      const form = '[data-testid=camera-form]';
+      const input = (field: string) => engineer.locator(`${form} [data-field=${field}] input`);
+      await step(engineer, `onvif-prefill-${language}`, () => engineer.waitForSelector('[data-testid=onvif-prefilled]', { timeout: WAIT_MS }));
+      expect(await input('id').inputValue()).toBe('nut-giao-hang-xanh');
+      expect(await input('name').inputValue()).toBe('Nút giao Hàng Xanh');
+      expect(await input('rtspUrl').inputValue()).toBe('rtsp://127.0.0.1:8554/cam-main');
+      expect(await input('username').inputValue()).toBe(ONVIF_TEST_CREDENTIALS.username);
+      await shot(engineer, `onvif-camera-prefilled-${language}`);
+
+      const cameraId = `onvif-${language}`;
+      await input('id').fill(cameraId);
+      await engineer.click('[data-testid=device-save]');
+      await step(engineer, `onvif-save-${language}`, () => engineer.waitForURL(`**/engineer/cameras/${cameraId}`, { timeout: WAIT_MS }));
+      const saved = await test.db.query('SELECT rtsp_url, rtsp_username FROM cameras WHERE id = $1', [cameraId]);
+      expect(saved.rows).toEqual([{ rtsp_url: 'rtsp://127.0.0.1:8554/cam-main', rtsp_username: ONVIF_TEST_CREDENTIALS.username }]);
+
+      // The prefill is used once: a later "new camera" starts blank.
+      await engineer.goto(`${api.baseUrl}/engineer/cameras/new`);
+      await engineer.waitForSelector(form, { timeout: WAIT_MS });
+      expect(await input('rtspUrl').inputValue()).toBe('');
+      await closePages();
+    }
+  }, 180_000);
+});
+
+describe('analysis slots', () => {
+  it('lets an operator pin a camera with a note that is stored, audited and shown in the table', async () => {
+    for (const language of LANGUAGES) {
+      await test.db.query('DELETE FROM analysis_pins');
+      const note = language === 'vi' ? 'Kẹt xe giờ cao điểm, theo dõi sát' : 'Rush-hour jam, watch closely';
+      const operator = await loggedIn('operator-user', language);
+      await operator.click('[data-testid=nav-analysis]');
+      const row = operator.locator('[data-testid=slot-camera-row]').first();
+      await step(operator, `pin-note-${language}`, () => row.waitFor({ timeout: WAIT_MS }));
+      const cameraId = (await row.getAttribute('data-camera-id'))!;
+      await operator.click(`[data-testid=pin-${cameraId}]`);
+      await operator.fill(`[data-testid=pin-note-${cameraId}]`, note);
+      await operator.click(`[data-testid=confirm-pin-${cameraId}]`);
+      const shown = operator.locator(`[data-testid=slot-camera-row][data-camera-id="${cameraId}"] [data-testid=pin-note-shown-${cameraId}]`);
+      await step(operator, `pin-note-shown-${language}`, () => shown.waitFor({ timeout: WAIT_MS }));
+      expect(await shown.textContent()).toContain(note);
+      expect(await shown.textContent()).toContain('operator-user');
+      await shot(operator, `analysis-pin-note-${language}`);
+
+      const pins = await test.db.query('SELECT note, pinned_by FROM analysis_pins WHERE camera_id = $1', [cameraId]);
+      expect(pins.rows).toEqual([{ note, pinned_by: 'operator-user' }]);
+      const audit = await test.db.query(`SELECT details FROM audit_log WHERE action = 'pin' AND entity_id = $1 ORDER BY id DESC LIMIT 1`, [cameraId]);
+      expect(audit.rows[0].details.note).toBe(note);
+      await closePages();
+    }
+  }, 120_000);
+});
