@@ -6,7 +6,7 @@ import { useI18n } from '../i18n.tsx';
 import type { Translate } from '../i18n.tsx';
 import { useLiveStore } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
-import { useUser } from '../session.tsx';
+import { useSession, useUser } from '../session.tsx';
 import { Icon } from '../ui.tsx';
 import { Outbox, type OutboxAction, type RefusedEntry } from './outbox.ts';
 
@@ -31,6 +31,11 @@ export function OutboxProvider({ children }: { children: ReactNode }) {
       outbox.stop();
     };
   }, [outbox, live]);
+  // Logged in again after the session expired (401s kept the queue waiting): send at once.
+  const { expired } = useSession();
+  useEffect(() => {
+    if (!expired) void outbox.flush();
+  }, [expired, outbox]);
   return <OutboxContext.Provider value={outbox}>{children}</OutboxContext.Provider>;
 }
 
