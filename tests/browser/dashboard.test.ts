@@ -167,6 +167,23 @@ describe('operator dashboard in Chromium', () => {
     expect(await page.locator('[data-testid=alert-row]').count()).toBeGreaterThan(before);
     raisedAlertId = Number(await row.first().getAttribute('data-alert-id'));
     expect(raisedAlertId).toBeGreaterThan(0);
+    // On the map too: the alert's marker is drawn, and the station is coloured alarm level II.
+    await page.waitForFunction(
+      (alertId) => (window as unknown as { cityopsAlertMarkers?: { drawnAt: Map<number, number> } }).cityopsAlertMarkers?.drawnAt.has(alertId) ?? false,
+      raisedAlertId,
+      { timeout: 15_000 },
+    );
+    const station = ((await (await api.request('GET', '/api/sensors/tide-level-002', { role: 'operator' })).json()) as { sensor: { lat: number; lon: number } }).sensor;
+    // Zoomed in past the clusters, so the station is a point of its own.
+    await page.evaluate(([lon, lat]) => (window as unknown as { cityopsMap: { jumpTo(options: object): void } }).cityopsMap.jumpTo({ center: [lon, lat], zoom: 17 }), [station.lon, station.lat]);
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { cityopsMap: { queryRenderedFeatures(options: object): { properties: Record<string, string> }[] } }).cityopsMap
+          .queryRenderedFeatures({ layers: ['device-points'] })
+          .some((feature) => feature.properties.id === 'tide-level-002' && feature.properties.state === 'level2'),
+      undefined,
+      { timeout: 15_000 },
+    );
   });
 
   it('lets the operator acknowledge the alert and assign it to a field team', async () => {

@@ -85,7 +85,7 @@ describe('live alert list', () => {
 describe('live device health', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('hands out a new health map once per notification when a device changed, and keeps it otherwise', () => {
+  it('hands out a new health map once per notification when a device state changed, and keeps it otherwise', () => {
     vi.useFakeTimers();
     const store = new LiveStore({ loadRegistry: false });
     let notified = 0;
@@ -103,9 +103,12 @@ describe('live device health', () => {
     expect(store.cameraHealth).toBe(cameras);
     vi.runAllTimers();
     expect(notified).toBe(1);
-    // An alert change does not replace the health maps; the next health change does.
+    // An alert change does not replace the health maps, nor does a new value in the same state.
     internals(store).applySync({ mode: 'snapshot', cursor: 1, alerts: [alert(1, 1)], truncated: false });
+    internals(store).applyHealth('sensorHealth', 'tide-002', { state: 'ok', lastValue: 0.8 });
     expect(store.sensorHealth).toBe(sensorsAfterFirst);
+    expect(store.sensorHealth.get('tide-002')?.lastValue).toBe(0.8);
+    // The next state change does.
     internals(store).applyHealth('sensorHealth', 'tide-001', { state: 'ok' });
     expect(store.sensorHealth).not.toBe(sensorsAfterFirst);
     expect(store.sensorHealth.get('tide-001')?.state).toBe('ok');

@@ -92,6 +92,9 @@ export class LiveStore {
   constructor(private readonly options: LiveStoreOptions) {}
 
   start(): void {
+    // Started again after stop() (React StrictMode mounts effects twice in development builds):
+    // without this, every registry and health load would be dropped as if the store were gone.
+    this.stopped = false;
     // The cursor goes with every (re)connect, so the server replays exactly what this screen missed.
     this.socket = io({
       path: '/socket.io',
@@ -273,9 +276,10 @@ export class LiveStore {
 
   private applyHealth(kind: 'cameraHealth' | 'sensorHealth', id: string | undefined, health: DeviceHealth) {
     if (!id) return;
-    // A new Map for the first change after each notification: the map redraws devices when the Map
-    // it was given is a new one, and copying once per notification (not per message) stays cheap.
-    if (!this.healthCopied.has(kind)) {
+    // A state change (what the map colours) gives a new Map, copied once per notification, not per
+    // message: the map redraws devices when it is handed a new Map. Value-only updates (thousands a
+    // second with 5,000 sensors) change the held one in place, as the map does not draw values.
+    if (this[kind].get(id)?.state !== health.state && !this.healthCopied.has(kind)) {
       this[kind] = new Map(this[kind]);
       this.healthCopied.add(kind);
     }
