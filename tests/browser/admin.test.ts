@@ -221,10 +221,10 @@ describe('analysis slots', () => {
       await step(operator, `pin-note-${language}`, () => row.waitFor({ timeout: WAIT_MS }));
       const cameraId = (await row.getAttribute('data-camera-id'))!;
       await operator.click(`[data-testid=pin-${cameraId}]`);
-      await operator.fill(`[data-testid=pin-note-${cameraId}]`, note);
+      await operator.fill(`[data-testid=note-for-pin-${cameraId}]`, note);
       await operator.click(`[data-testid=confirm-pin-${cameraId}]`);
-      const shown = operator.locator(`[data-testid=slot-camera-row][data-camera-id="${cameraId}"] [data-testid=pin-note-shown-${cameraId}]`);
-      await step(operator, `pin-note-shown-${language}`, () => shown.waitFor({ timeout: WAIT_MS }));
+      const shown = operator.locator(`[data-testid=slot-camera-row][data-camera-id="${cameraId}"] [data-testid=pinned-note-${cameraId}]`);
+      await step(operator, `pinned-note-${language}`, () => shown.waitFor({ timeout: WAIT_MS }));
       expect(await shown.textContent()).toContain(note);
       expect(await shown.textContent()).toContain('operator-user');
       await shot(operator, `analysis-pin-note-${language}`);

@@ -103,7 +103,7 @@ export default function AnalysisSlotsPage() {
             maxLength={500}
             placeholder={t('slots.notePlaceholder')}
             aria-label={t('slots.note')}
-            data-testid={`pin-note-${cameraId}`}
+            data-testid={`note-for-pin-${cameraId}`}
           />
           <button className="button small primary" type="submit" disabled={busy !== undefined} data-testid={`confirm-pin-${cameraId}`}>
             <Icon name="pin" size={14} /> {t('slots.confirmPin')}
@@ -131,7 +131,7 @@ export default function AnalysisSlotsPage() {
     const pin = pins.get(cameraId);
     if (!pin) return null;
     return (
-      <div className="pin-note muted small" data-testid={`pin-note-shown-${cameraId}`}>
+      <div className="pin-note muted small" data-testid={`pinned-note-${cameraId}`}>
         {t('slots.pinnedBy', { user: pin.pinnedBy })}
         {pin.note && <> · “{pin.note}”</>}
       </div>
