@@ -140,6 +140,38 @@ describe('operator dashboard in Chromium', () => {
     await expect(page.locator('[data-testid=nav-engineer]').count()).resolves.toBe(0);
   });
 
+  it('names an alert when its marker on the map is hovered and opens it when clicked', async () => {
+    const page = await loggedIn('operator-user', { language: 'en' });
+    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 20_000 });
+    type MapWindow = {
+      cityopsMap?: { project(point: [number, number]): { x: number; y: number }; getContainer(): HTMLElement; queryRenderedFeatures(options: object): { properties: Record<string, number> }[] };
+      cityopsLive?: { openAlerts(): { id: number; severity: string; lat: number | null; lon: number | null; title: { en: string } }[] };
+      cityopsAlertMarkers?: { drawnAt: Map<number, number> };
+    };
+    // Where the critical alert's marker is on screen (drawn above the others), once the map has framed
+    // every device and stopped moving.
+    const target = await page.waitForFunction(
+      () => {
+        const page = window as unknown as MapWindow;
+        const map = page.cityopsMap;
+        if (!map || map.queryRenderedFeatures({ layers: ['device-points', 'device-clusters'] }).reduce((sum, feature) => sum + (feature.properties.point_count ?? 1), 0) < 20) return false;
+        const alert = page.cityopsLive?.openAlerts().find((candidate) => candidate.severity === 'critical' && page.cityopsAlertMarkers?.drawnAt.has(candidate.id));
+        if (!alert || alert.lon == null || alert.lat == null) return false;
+        const point = map.project([alert.lon, alert.lat]);
+        const box = map.getContainer().getBoundingClientRect();
+        return { id: alert.id, title: alert.title.en, x: box.left + point.x, y: box.top + point.y };
+      },
+      undefined,
+      { timeout: 15_000, polling: 250 },
+    );
+    const { id, title, x, y } = (await target.jsonValue()) as { id: number; title: string; x: number; y: number };
+    await page.mouse.move(x - 30, y - 30);
+    await page.mouse.move(x, y, { steps: 3 });
+    await page.locator('.map-tooltip', { hasText: title }).waitFor({ timeout: 10_000 });
+    await page.mouse.click(x, y);
+    await page.waitForSelector(`[data-testid=alert-detail][data-alert-id="${id}"]`, { timeout: 10_000 });
+  });
+
   it('turns a tide reading above level II published over MQTT into an alert in the panel, live', async () => {
     const page = await loggedIn('operator-user');
     await page.waitForSelector('[data-testid=connection][data-status=live]');
