@@ -222,6 +222,7 @@ describe('analysis slots', () => {
       const cameraId = (await row.getAttribute('data-camera-id'))!;
       await operator.click(`[data-testid=pin-${cameraId}]`);
       await operator.fill(`[data-testid=note-for-pin-${cameraId}]`, note);
+      await shot(operator, `analysis-pin-note-typing-${language}`);
       await operator.click(`[data-testid=confirm-pin-${cameraId}]`);
       const shown = operator.locator(`[data-testid=slot-camera-row][data-camera-id="${cameraId}"] [data-testid=pinned-note-${cameraId}]`);
       await step(operator, `pinned-note-${language}`, () => shown.waitFor({ timeout: WAIT_MS }));

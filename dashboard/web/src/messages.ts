@@ -379,7 +379,7 @@ export const messages = {
   'onvif.explain': { vi: 'Máy chủ gửi gói WS-Discovery trong mạng cục bộ của nó. Nhập tài khoản camera để đọc các luồng; mật khẩu không bao giờ được gửi trả lại.', en: 'The server sends a WS-Discovery probe on its local network. Enter the camera account to read its streams; the password is never sent back.' },
   'onvif.discover': { vi: 'Dò camera', en: 'Discover cameras' },
   'onvif.searching': { vi: 'Đang dò trong mạng…', en: 'Searching the network…' },
-  'onvif.found': { vi: 'Tìm thấy {count} thiết bị', en: '{count} devices found' },
+  'onvif.found': { vi: 'Tìm thấy {count} thiết bị', en: 'Devices found: {count}' },
   'onvif.none': { vi: 'Không tìm thấy camera ONVIF nào', en: 'No ONVIF camera found' },
   'onvif.noneDetail': { vi: 'Camera phải nằm cùng phân đoạn mạng với máy chủ và bật ONVIF.', en: 'Cameras must be on the server\'s network segment with ONVIF enabled.' },
   'onvif.device': { vi: 'Thiết bị', en: 'Device' },
