@@ -33,7 +33,9 @@ function newestMtime(dir: string): number {
 export function ensureDashboardBuilt(): void {
   const built = path.join(webRoot, 'dist', 'index.html');
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(webRoot)) return;
-  execFileSync('npm', ['run', '--silent', 'build:dashboard'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // NODE_ENV=production: vitest sets NODE_ENV=test, which vite would pass on, building React's
+  // development bundle (StrictMode double effects, slower): the tests must see what users get.
+  execFileSync('npm', ['run', '--silent', 'build:dashboard'], { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** A migrated database for runs outside vitest (the benchmark); named like the test databases so

@@ -179,4 +179,32 @@ describe('live camera video in the browser', () => {
     await shot(page, 'live-video-recovered');
     await page.close();
   }, 300_000);
+
+  it('keeps a wall tile honest by itself: says the camera stopped, then plays again when it is back', async () => {
+    const wall = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    try {
+      await wall.addInitScript(() => localStorage.setItem('cityops.language', 'vi'));
+      const page = await wall.newPage();
+      await logIn(page, api.baseUrl, 'viewer-user', TEST_PASSWORD);
+      await page.waitForSelector('.shell', { timeout: 30_000 });
+      await page.goto(`${api.baseUrl}/wall`);
+      await page.waitForSelector('[data-testid=wall-tiles] [data-testid=live-video]', { timeout: 60_000 }).catch(async (error) => {
+        await shot(page, 'failure-live-video-wall');
+        throw error;
+      });
+      await expectPicturePlaying(page);
+      await shot(page, 'live-video-wall-vi');
+
+      await simulator.fault(CAMERA, 'stop');
+      const stalled = await waitForTile(page, ['failed', 'unavailable'], 'live-video-wall-stopped', 90_000);
+      expect(stalled.text).toMatch(/Camera đã ngừng gửi hình|Camera không gửi hình/);
+      await shot(page, 'live-video-wall-stopped-vi');
+
+      // Nobody clicks on a wall: the tile tries again by itself and plays once the camera is back.
+      await simulator.fault(CAMERA, 'resume');
+      await expectPicturePlaying(page);
+    } finally {
+      await wall.close();
+    }
+  }, 300_000);
 });

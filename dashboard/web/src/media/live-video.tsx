@@ -32,8 +32,21 @@ const START_TIMEOUT_MS = 20_000;
 const STALL_TIMEOUT_MS = 10_000;
 const WATCHDOG_INTERVAL_MS = 1000;
 
-/** `showDetail`: the server's own (English) reason under the message; the wall keeps it as a tooltip. */
-export function LiveVideo({ cameraId, muted = true, className = '', showDetail = true }: { cameraId: string; muted?: boolean; className?: string; showDetail?: boolean }) {
+/** `showDetail`: the server's own (English) reason under the message; the wall keeps it as a tooltip.
+ *  `retryAfterMs`: try again by itself that long after a failure (the wall, where nobody clicks Retry). */
+export function LiveVideo({
+  cameraId,
+  muted = true,
+  className = '',
+  showDetail = true,
+  retryAfterMs,
+}: {
+  cameraId: string;
+  muted?: boolean;
+  className?: string;
+  showDetail?: boolean;
+  retryAfterMs?: number;
+}) {
   const { t } = useI18n();
   const video = useRef<HTMLVideoElement>(null);
   const [state, setState] = useState<VideoState>('starting');
@@ -41,6 +54,8 @@ export function LiveVideo({ cameraId, muted = true, className = '', showDetail =
   const [reason, setReason] = useState<MessageKey>();
   const [detail, setDetail] = useState<string>();
   const [attempt, setAttempt] = useState(0);
+  /** false when retrying cannot help (no camera feature on this server, a browser without MSE). */
+  const [retryable, setRetryable] = useState(true);
 
   useEffect(() => {
     let disposed = false;
@@ -50,6 +65,7 @@ export function LiveVideo({ cameraId, muted = true, className = '', showDetail =
     setState('starting');
     setReason(undefined);
     setDetail(undefined);
+    setRetryable(true);
 
     /** Closes the stream (the worker counts viewers and would keep sending). */
     const release = () => {
@@ -73,7 +89,10 @@ export function LiveVideo({ cameraId, muted = true, className = '', showDetail =
     (async () => {
       const mpegts = (await import('mpegts.js')).default as unknown as MpegtsApi;
       if (disposed) return;
-      if (!mpegts.isSupported()) return end('unsupported');
+      if (!mpegts.isSupported()) {
+        setRetryable(false);
+        return end('unsupported');
+      }
       let url: string;
       try {
         const result = await api<{ url: string }>(`/api/cameras/${encodeURIComponent(cameraId)}/live`, { method: 'POST' });
@@ -82,6 +101,7 @@ export function LiveVideo({ cameraId, muted = true, className = '', showDetail =
         // 404: no camera feature here; 503: no worker pulls the camera, or it sends no picture now;
         // 409: a codec FLV cannot carry.
         if (error instanceof ApiError && (error.unavailable || [404, 409, 503].includes(error.status))) {
+          setRetryable(!error.unavailable);
           return end('unavailable', error.code === 'camera_offline' ? 'video.noPicture' : undefined, error.unavailable ? undefined : error.message);
         }
         return end('failed', undefined, (error as Error).message);
@@ -124,6 +144,13 @@ export function LiveVideo({ cameraId, muted = true, className = '', showDetail =
     };
   }, [cameraId, attempt]);
 
+  const failed = state === 'failed' || state === 'unavailable';
+  useEffect(() => {
+    if (!failed || !retryable || !retryAfterMs) return;
+    const timer = setTimeout(() => setAttempt((n) => n + 1), retryAfterMs);
+    return () => clearTimeout(timer);
+  }, [failed, retryable, retryAfterMs]);
+
   const messages: Record<Exclude<VideoState, 'playing'>, MessageKey> = {
     starting: 'video.starting',
     unavailable: 'video.unavailable',
@@ -137,7 +164,7 @@ export function LiveVideo({ cameraId, muted = true, className = '', showDetail =
         <div className="video-message" title={detail}>
           <span>{t(reason ?? messages[state])}</span>
           {detail && showDetail && <span className="small muted">{detail}</span>}
-          {(state === 'failed' || state === 'unavailable') && (
+          {failed && retryable && (
             <button className="button small" onClick={() => setAttempt((n) => n + 1)} data-testid="live-video-retry">
               {t('common.retry')}
             </button>

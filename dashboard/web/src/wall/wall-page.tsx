@@ -16,6 +16,8 @@ import { AlarmSound } from './alarm-sound.ts';
 
 const TILE_COUNT = 4;
 const ROTATE_MS = 15_000;
+/** A tile whose camera stopped tries again by itself: nobody clicks Retry on a wall. */
+const WALL_VIDEO_RETRY_MS = 20_000;
 const FLASH_MS = 12_000;
 
 export default function WallPage() {
@@ -145,7 +147,7 @@ function CameraTiles({ cameras, alerts }: { cameras: Camera[]; alerts: Alert[] }
     <div className="wall-tiles" data-testid="wall-tiles">
       {shown.map((camera, index) => (
         <div className="wall-tile" key={`${camera.id}-${index}`}>
-          <LiveVideo cameraId={camera.id} showDetail={false} />
+          <LiveVideo cameraId={camera.id} showDetail={false} retryAfterMs={WALL_VIDEO_RETRY_MS} />
           <span className="wall-tile-name">
             <Icon name="camera" size={14} /> {camera.name}
           </span>
