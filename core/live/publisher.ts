@@ -36,6 +36,11 @@ export interface LivePublisher {
   /** Makes the sockets in `inRooms` join `rooms` (e.g. a user added to a team joins `team:<id>`). */
   joinRooms(inRooms: string[], rooms: string[], tx?: Queryable): Promise<void>;
   leaveRooms(inRooms: string[], rooms: string[], tx?: Queryable): Promise<void>;
+  /**
+   * Closes the sockets in `inRooms` on every API process (a user disabled, or whose role changed:
+   * their reconnection is checked again, with the rooms of what they are now).
+   */
+  disconnectSockets(inRooms: string[], tx?: Queryable): Promise<void>;
 }
 
 const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
@@ -96,5 +101,9 @@ export function createLivePublisher(db: Database | Queryable): LivePublisher {
     publishIn: (tx, rooms, event, payload) => broadcast(tx, rooms, event, payload),
     joinRooms: roomsChange(MessageType.SOCKETS_JOIN, 'rooms:join'),
     leaveRooms: roomsChange(MessageType.SOCKETS_LEAVE, 'rooms:leave'),
+    disconnectSockets: (inRooms, tx) => {
+      if (inRooms.length === 0) throw new Error('sockets:disconnect: name at least one room');
+      return send(tx ?? db, { type: MessageType.DISCONNECT_SOCKETS, data: { opts: { rooms: inRooms, except: [] }, close: false } }, 'sockets:disconnect');
+    },
   };
 }

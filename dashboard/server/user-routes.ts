@@ -8,6 +8,8 @@ import { ADMIN_ONLY, USER_ROLES } from '@cityops/core/auth/roles';
 import { deleteSessionsOfUser } from '@cityops/core/auth/sessions';
 import { createUser, findUserById, listUsersForAdmin, setOneTimePassword, updateUser } from '@cityops/core/auth/users';
 import { withTransaction } from '@cityops/core/database/pool';
+import { createLivePublisher } from '@cityops/core/live/publisher';
+import { liveRooms } from '@cityops/core/live/rooms';
 import { AppError, notFound } from '@cityops/core/errors';
 import type { ApiContext } from './context.ts';
 import { userSchema } from './auth-routes.ts';
@@ -19,6 +21,12 @@ const oneTimePasswordSchema = z.string().describe('One-time password, shown once
 
 export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  const live = createLivePublisher(context.db);
+  /** Ends a user's access now: their sessions, and their open sockets (which reconnect only if still allowed). */
+  const endAccess = async (tx: Parameters<typeof deleteSessionsOfUser>[0], userId: number) => {
+    await deleteSessionsOfUser(tx, userId);
+    await live.disconnectSockets([liveRooms.user(userId)], tx);
+  };
 
   app.get(
     '/api/users',
@@ -84,7 +92,9 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
         const before = await findUserById(tx, id);
         if (!before) throw notFound(`user ${id}`);
         const user = (await updateUser(tx, id, changes))!;
-        if (changes.disabled) await deleteSessionsOfUser(tx, id);
+        if (changes.disabled) await endAccess(tx, id);
+        // The socket's rooms were chosen by role at connection: reconnecting puts it in the new role's.
+        else if (changes.role && changes.role !== before.role) await live.disconnectSockets([liveRooms.user(id)], tx);
         await recordAudit(tx, request.actor, {
           action: changes.disabled === true ? 'disable' : changes.disabled === false && before.disabled ? 'enable' : 'update',
           entityType: 'user',
@@ -113,7 +123,7 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
         const user = await findUserById(tx, request.params.id);
         if (!user) throw notFound(`user ${request.params.id}`);
         await setOneTimePassword(tx, user.id, oneTimePassword);
-        await deleteSessionsOfUser(tx, user.id);
+        await endAccess(tx, user.id);
         await recordAudit(tx, request.actor, { action: 'password_reset', entityType: 'user', entityId: String(user.id), details: { username: user.username } });
       });
       return { oneTimePassword };

@@ -118,7 +118,15 @@ export class LiveStore {
         void this.loadHealth();
       }
     });
-    this.socket.on('disconnect', () => this.setStatus('reconnecting'));
+    this.socket.on('disconnect', (reason) => {
+      this.setStatus('reconnecting');
+      // The server closed it (the user was disabled, or their role changed): socket.io does not
+      // reconnect by itself then. Reconnect, and ask REST who we are: a 401 brings up the login.
+      if (reason === 'io server disconnect') {
+        void api('/api/auth/me').catch(() => {});
+        this.socket?.connect();
+      }
+    });
     this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
       this.setStatus(this.status === 'connecting' ? 'connecting' : 'reconnecting');
       // A refused handshake because the session is gone: this REST call brings up the login.
