@@ -112,11 +112,7 @@ export class LiveServer implements Component {
     // node-media-server would hold the viewer's connection open and send nothing until the camera is back.
     if (status.state === 'offline') return this.refuse(response, 503, 'camera_offline', 'the camera sends no picture right now');
     const userId = /^\d+$/.test(subject) ? Number(subject) : undefined;
-    await recordAudit(this.options.db, { userId, username: userId ? `user:${userId}` : subject, sourceAddress: request.socket.remoteAddress }, {
-      action: 'live_view_started',
-      entityType: 'camera',
-      entityId: cameraId,
-    }).catch((error) => this.options.logger.warn({ err: error }, 'could not audit a live viewing'));
+    await this.auditViewing(cameraId, userId, subject, request.socket.remoteAddress).catch((error) => this.options.logger.warn({ err: error }, 'could not audit a live viewing'));
     const upstream = http.get(this.options.relay.playUrl(cameraId), (source) => {
       if (source.statusCode !== 200) {
         source.resume();
@@ -136,6 +132,13 @@ export class LiveServer implements Component {
       else response.destroy();
     });
     request.once('close', () => upstream.destroy());
+  }
+
+  /** The signature names the user by id; the audit log shows people their name, as for every other action. */
+  private async auditViewing(cameraId: string, userId: number | undefined, subject: string, sourceAddress: string | undefined): Promise<void> {
+    const user = userId ? await this.options.db.query('SELECT username FROM users WHERE id = $1', [userId]) : undefined;
+    const username = user?.rows[0]?.username ?? (userId ? `user:${userId}` : subject);
+    await recordAudit(this.options.db, { userId, username, sourceAddress }, { action: 'live_view_started', entityType: 'camera', entityId: cameraId });
   }
 
   private async serveSnapshot(response: http.ServerResponse, pipeline: CameraPipeline): Promise<void> {

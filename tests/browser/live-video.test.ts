@@ -138,7 +138,7 @@ describe('live camera video in the browser', () => {
     expect(audit).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ action: 'live_url_issued', user_id: operator.rows[0].id, username: 'operator-user' }),
-        expect.objectContaining({ action: 'live_view_started', user_id: operator.rows[0].id }),
+        expect.objectContaining({ action: 'live_view_started', user_id: operator.rows[0].id, username: 'operator-user' }),
       ]),
     );
     await page.close();
