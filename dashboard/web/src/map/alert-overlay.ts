@@ -72,11 +72,10 @@ export class AlertOverlay {
   }
 
   setAlerts(alerts: readonly Alert[], language: 'vi' | 'en'): void {
-    const markers: AlertMarker[] = [];
-    for (const alert of alerts) {
-      if (alert.lat == null || alert.lon == null) continue; // an alert with no place is listed, not drawn
-      markers.push({ id: alert.id, lon: alert.lon, lat: alert.lat, severity: alert.severity, title: alert.title[language] || alert.title.vi });
-    }
+    const markers = alertMarkers(alerts, language);
+    // The list is handed over on every live change (a sensor value, an acknowledgement): redraw only
+    // when what the markers show changed.
+    if (sameMarkers(this.markers, markers)) return;
     this.markers = markers;
     const open = new Set(markers.map((marker) => marker.id));
     for (const id of this.drawnAt.keys()) if (!open.has(id)) this.drawnAt.delete(id);
@@ -190,6 +189,25 @@ export class AlertOverlay {
     context.setTransform(this.size.ratio, 0, 0, this.size.ratio, 0, 0);
     return context;
   }
+}
+
+/** What the overlay draws of each open alert, in the list's order (most severe first). */
+export function alertMarkers(alerts: readonly Alert[], language: 'vi' | 'en'): AlertMarker[] {
+  const markers: AlertMarker[] = [];
+  for (const alert of alerts) {
+    if (alert.lat == null || alert.lon == null) continue; // an alert with no place is listed, not drawn
+    markers.push({ id: alert.id, lon: alert.lon, lat: alert.lat, severity: alert.severity, title: alert.title[language] || alert.title.vi });
+  }
+  return markers;
+}
+
+/** True when two marker lists would be drawn the same. */
+export function sameMarkers(before: readonly AlertMarker[], after: readonly AlertMarker[]): boolean {
+  if (before.length !== after.length) return false;
+  return before.every((marker, i) => {
+    const other = after[i];
+    return marker.id === other.id && marker.lon === other.lon && marker.lat === other.lat && marker.severity === other.severity && marker.title === other.title;
+  });
 }
 
 function overlayCanvas(): HTMLCanvasElement {
