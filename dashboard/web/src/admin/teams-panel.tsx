@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
-import { useLive } from '../live/live-context.tsx';
+import { DistrictSelect } from '../district-select.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner } from '../ui.tsx';
 import { useAdminUsers, type AdminUser } from './users-panel.tsx';
 
@@ -81,7 +81,6 @@ function TeamCard({ team, fieldUsers, onChange }: { team: Team; fieldUsers: Admi
 
 export function TeamsPanel() {
   const { t } = useI18n();
-  const live = useLive();
   const { users } = useAdminUsers();
   const [teams, setTeams] = useState<Team[]>();
   const [draft, setDraft] = useState({ name: '', districtId: '', phone: '' });
@@ -117,14 +116,7 @@ export function TeamsPanel() {
           </label>
           <label className="form-field">
             <span>{t('alert.district')}</span>
-            <select value={draft.districtId} onChange={(e) => setDraft({ ...draft, districtId: e.target.value })}>
-              <option value="">{t('engineer.noDistrict')}</option>
-              {live.districts.map((district) => (
-                <option key={district.id} value={district.id}>
-                  {district.name}
-                </option>
-              ))}
-            </select>
+            <DistrictSelect value={draft.districtId} onChange={(e) => setDraft({ ...draft, districtId: e.target.value })} />
           </label>
           <label className="form-field">
             <span>{t('admin.teamPhone')}</span>

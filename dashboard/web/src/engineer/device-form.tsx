@@ -2,6 +2,7 @@
 // map; secrets are write-only: an empty password field keeps the stored one.
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api.ts';
+import { DistrictSelect } from '../district-select.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import { SENSOR_KINDS, type Camera, type Sensor } from '../live/types.ts';
@@ -182,21 +183,6 @@ function FormFooter({ busy, saved, error, onDelete }: { busy: boolean; saved: bo
         )}
       </div>
     </div>
-  );
-}
-
-function DistrictSelect({ value, onChange }: { value: string; onChange: (event: { target: { value: string } }) => void }) {
-  const { t } = useI18n();
-  const live = useLive();
-  return (
-    <select value={value} onChange={onChange}>
-      <option value="">{t('engineer.noDistrict')}</option>
-      {live.districts.map((district) => (
-        <option key={district.id} value={district.id}>
-          {district.name}
-        </option>
-      ))}
-    </select>
   );
 }
 

@@ -1,0 +1,19 @@
+// A district picker over the districts the live registry knows, with "none" first. Used wherever a
+// device or a team is placed in a district.
+import { useI18n } from './i18n.tsx';
+import { useLive } from './live/live-context.tsx';
+
+export function DistrictSelect({ value, onChange }: { value: string; onChange: (event: { target: { value: string } }) => void }) {
+  const { t } = useI18n();
+  const live = useLive();
+  return (
+    <select value={value} onChange={onChange}>
+      <option value="">{t('engineer.noDistrict')}</option>
+      {live.districts.map((district) => (
+        <option key={district.id} value={district.id}>
+          {district.name}
+        </option>
+      ))}
+    </select>
+  );
+}
