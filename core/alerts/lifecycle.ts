@@ -166,6 +166,17 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
 
 const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for another action; send a new key for a new action', 'idempotency-key');
 
+/** How long a resend is recognised. A phone's outbox (dashboard/web/src/field/outbox.ts) retries at least
+ *  every 5 minutes while online, so only a phone away for over a week could resend after this; a state
+ *  change would then be refused as a conflict, a note stored twice. */
+export const IDEMPOTENCY_KEY_RETENTION_DAYS = 7;
+
+/** Forgets idempotency keys older than the retention (run by core/database/housekeeping.ts). */
+export async function deleteExpiredActionRequests(db: Queryable, retentionDays = IDEMPOTENCY_KEY_RETENTION_DAYS): Promise<number> {
+  const result = await db.query(`DELETE FROM alert_action_requests WHERE at < now() - make_interval(days => $1)`, [retentionDays]);
+  return result.rowCount ?? 0;
+}
+
 /** The event row of an earlier request with the same key by the same user, if any. */
 async function earlierRequest(tx: Queryable, input: AlertActionInput): Promise<number | undefined> {
   const earlier = await tx.query(`SELECT alert_id, action, event_id FROM alert_action_requests WHERE user_id = $1 AND idempotency_key = $2`, [

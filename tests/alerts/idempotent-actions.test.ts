@@ -1,8 +1,12 @@
 // Alert actions resent by a phone that never got the answer (the field outbox): the same
 // Idempotency-Key gives the first answer back, and the change, its note, photo and audit row exist once.
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
+import { createSession } from '../../core/auth/sessions.ts';
+import { Housekeeping } from '../../core/database/housekeeping.ts';
+import { createLogger } from '../../core/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { addCamera, addDistrict } from './support/fixtures.ts';
@@ -99,5 +103,24 @@ describe('idempotent alert actions', () => {
     const operator = await api.request('POST', `/api/alerts/${id}/notes`, { role: 'operator', body: { note: 'ba' }, headers: { 'idempotency-key': reused } });
     expect(operator.status).toBe(200);
     expect(operator.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('forgets keys past their week of retention, and idle sessions, in the hourly housekeeping', async () => {
+    const id = await assignedAlert();
+    const [oldKey, recentKey] = [key(), key()];
+    expect((await post(`/api/alerts/${id}/notes`, oldKey, { note: 'cũ' })).status).toBe(200);
+    expect((await post(`/api/alerts/${id}/notes`, recentKey, { note: 'mới' })).status).toBe(200);
+    await test.db.query(`UPDATE alert_action_requests SET at = now() - interval '8 days' WHERE idempotency_key = $1`, [oldKey]);
+    const fieldUser = await userId(test.db, 'field-user');
+    const idleToken = await createSession(test.db, fieldUser, '127.0.0.1');
+    await test.db.query(`UPDATE sessions SET last_seen_at = now() - interval '2 hours' WHERE token_hash = $1`, [createHash('sha256').update(idleToken).digest()]);
+
+    const deleted = await new Housekeeping(test.db, 30, createLogger('silent')).runOnce();
+    expect(deleted).toEqual({ sessions: 1, actionRequests: 1 });
+    const keys = (await test.db.query(`SELECT idempotency_key FROM alert_action_requests WHERE alert_id = $1`, [id])).rows.map((row) => row.idempotency_key);
+    expect(keys).toEqual([recentKey]);
+    // The forgotten key is a new action now; the recent one still replays; the api's own session lives on.
+    expect((await post(`/api/alerts/${id}/notes`, oldKey, { note: 'cũ' })).headers.get('idempotent-replayed')).toBeNull();
+    expect((await post(`/api/alerts/${id}/notes`, recentKey, { note: 'mới' })).headers.get('idempotent-replayed')).toBe('true');
   });
 });
