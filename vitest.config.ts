@@ -7,7 +7,9 @@ export default defineConfig({
     include: ['**/*.spec.ts', 'tests/**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**', '**/dist/**'],
     globalSetup: ['tests/support/global-setup.ts'],
-    testTimeout: 60_000,
+    // Generous: the browser and process tests wait for real things on a loaded 2-core machine; a test
+    // that hangs still fails, only later.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,

@@ -156,7 +156,7 @@ describe('administration', () => {
       expect((await api.request('GET', '/api/users', { role: 'operator' })).status).toBe(403);
       await closePages();
     }
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('engineer tools', () => {
@@ -168,7 +168,7 @@ describe('engineer tools', () => {
         await engineer.click('[data-testid=nav-engineer]');
         await engineer.click('[data-testid=engineer-tab-onvif]');
         await engineer.click('[data-testid=onvif-discover]');
-        await engineer.waitForSelector(device, { timeout: 30_000 });
+        await engineer.waitForSelector(device, { timeout: 45_000 });
       });
       expect(await engineer.locator(device).textContent()).toContain('Nút giao Hàng Xanh');
 
@@ -236,5 +236,5 @@ describe('analysis slots', () => {
       expect(audit.rows[0].details.note).toBe(note);
       await closePages();
     }
-  }, 120_000);
+  }, 180_000);
 });

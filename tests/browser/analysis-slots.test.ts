@@ -24,7 +24,7 @@ async function loggedIn(username: string, language: 'vi' | 'en'): Promise<Page> 
   await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
   const page = await context.newPage();
   await logIn(page, api.baseUrl, username, TEST_PASSWORD);
-  await page.waitForSelector('.shell', { timeout: 15_000 });
+  await page.waitForSelector('.shell', { timeout: 45_000 });
   return page;
 }
 
@@ -79,7 +79,7 @@ describe('analysis slots view', () => {
       await test.db.query('DELETE FROM analysis_pins');
       const viewer = await loggedIn('viewer-user', language);
       await viewer.click('[data-testid=nav-analysis]');
-      await viewer.waitForSelector('[data-testid=slot-row]', { timeout: 15_000 }).catch(async (error) => {
+      await viewer.waitForSelector('[data-testid=slot-row]', { timeout: 45_000 }).catch(async (error) => {
         await shot(viewer, `failure-analysis-slots-${language}`);
         throw error;
       });
@@ -87,7 +87,7 @@ describe('analysis slots view', () => {
 
       const operator = await loggedIn('operator-user', language);
       await operator.click('[data-testid=nav-analysis]');
-      await operator.waitForSelector('[data-testid=slot-row]', { timeout: 15_000 });
+      await operator.waitForSelector('[data-testid=slot-row]', { timeout: 45_000 });
       // A camera the scheduler is not analysing now: pinning it must take a slot from a round-robin one.
       const target = await operator.locator('[data-testid=slot-camera-row][data-analysed=false]').first().getAttribute('data-camera-id');
       expect(target).toBeTruthy();
@@ -95,16 +95,16 @@ describe('analysis slots view', () => {
       // Pinning asks for an optional note first (admin.test.ts pins with one).
       await operator.click(`[data-testid=confirm-pin-${target}]`);
       const pinnedRow = `[data-testid=slot-row][data-camera-id="${target}"][data-reason=pinned]`;
-      await operator.waitForSelector(pinnedRow, { timeout: 15_000 });
+      await operator.waitForSelector(pinnedRow, { timeout: 45_000 });
       await operator.waitForSelector(`[data-testid=unpin-${target}]`);
       await operator.waitForTimeout(300);
       await shot(operator, `analysis-slots-${language}`);
 
       // The viewer did nothing: the row came by slots:changed. Viewers get no pin buttons.
-      await viewer.waitForSelector(pinnedRow, { timeout: 15_000 });
+      await viewer.waitForSelector(pinnedRow, { timeout: 45_000 });
       expect(await viewer.locator('[data-testid^=pin-], [data-testid^=unpin-]').count()).toBe(0);
       const pins = await test.db.query('SELECT pinned_by FROM analysis_pins WHERE camera_id = $1', [target]);
       expect(pins.rows).toEqual([{ pinned_by: 'operator-user' }]);
     }
-  }, 120_000);
+  }, 180_000);
 });

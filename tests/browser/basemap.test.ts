@@ -96,7 +96,7 @@ describe('offline PMTiles basemap in Chromium', () => {
     });
 
     await logIn(page, api.baseUrl, 'operator-user', TEST_PASSWORD);
-    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 45_000 });
 
     // Drawn: the basemap's district polygons and their labels are among the rendered features.
     const districtNames = (JSON.parse(readFileSync(districtsFile, 'utf8')) as { features: { properties: { localname: string } }[] }).features.map((feature) => feature.properties.localname);
@@ -110,7 +110,7 @@ describe('offline PMTiles basemap in Chromium', () => {
         return { areas: areas.map((feature) => ({ source: feature.source, kind: feature.properties.kind, name: feature.properties.name })), labels: labels.map((feature) => String(feature.properties.name)) };
       },
       undefined,
-      { timeout: 30_000, polling: 250 },
+      { timeout: 45_000, polling: 250 },
     );
     const { areas, labels } = (await rendered.jsonValue()) as { areas: { source: string; kind: string; name: string }[]; labels: string[] };
     expect(new Set(areas.map((area) => area.source))).toEqual(new Set(['basemap']));
@@ -131,7 +131,7 @@ describe('offline PMTiles basemap in Chromium', () => {
         return features.reduce((sum, feature) => sum + (feature.properties.point_count ?? 1), 0) >= 20;
       },
       undefined,
-      { timeout: 30_000, polling: 250 },
+      { timeout: 45_000, polling: 250 },
     );
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'basemap-operations.png') });
     // Seen: with only the background and the basemap shown, a large part of the map has the area

@@ -57,7 +57,7 @@ async function loggedIn(username: string, options: Parameters<typeof newPage>[0]
   const page = await newPage(options);
   await logIn(page, api.baseUrl, username, TEST_PASSWORD);
   try {
-    await page.waitForSelector(username.startsWith('field') ? '.field' : '.shell', { timeout: 15_000 });
+    await page.waitForSelector(username.startsWith('field') ? '.field' : '.shell', { timeout: 45_000 });
   } catch (error) {
     await shot(page, `failure-login-${username}`);
     throw error;
@@ -122,7 +122,7 @@ afterAll(async () => {
 describe('operator dashboard in Chromium', () => {
   it('logs in and shows the seeded cameras and sensors on the map', async () => {
     const page = await loggedIn('operator-user');
-    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 45_000 });
     // Every registered device is drawn: points plus the members of clusters add up to the registry.
     const drawn = await page.waitForFunction(
       () => {
@@ -133,7 +133,7 @@ describe('operator dashboard in Chromium', () => {
         return total >= 20 ? total : 0;
       },
       undefined,
-      { timeout: 15_000 },
+      { timeout: 45_000 },
     );
     expect(await drawn.jsonValue()).toBe(20);
     await expect(page.locator('[data-testid=alert-row]').count()).resolves.toBeGreaterThanOrEqual(7);
@@ -142,7 +142,7 @@ describe('operator dashboard in Chromium', () => {
 
   it('names an alert when its marker on the map is hovered and opens it when clicked', async () => {
     const page = await loggedIn('operator-user', { language: 'en' });
-    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 45_000 });
     type MapWindow = {
       cityopsMap?: { project(point: [number, number]): { x: number; y: number }; getContainer(): HTMLElement; queryRenderedFeatures(options: object): { properties: Record<string, number> }[] };
       cityopsLive?: { openAlerts(): { id: number; severity: string; lat: number | null; lon: number | null; title: { en: string } }[] };
@@ -162,14 +162,14 @@ describe('operator dashboard in Chromium', () => {
         return { id: alert.id, title: alert.title.en, x: box.left + point.x, y: box.top + point.y };
       },
       undefined,
-      { timeout: 15_000, polling: 250 },
+      { timeout: 45_000, polling: 250 },
     );
     const { id, title, x, y } = (await target.jsonValue()) as { id: number; title: string; x: number; y: number };
     await page.mouse.move(x - 30, y - 30);
     await page.mouse.move(x, y, { steps: 3 });
-    await page.locator('.map-tooltip', { hasText: title }).waitFor({ timeout: 10_000 });
+    await page.locator('.map-tooltip', { hasText: title }).waitFor({ timeout: 45_000 });
     await page.mouse.click(x, y);
-    await page.waitForSelector(`[data-testid=alert-detail][data-alert-id="${id}"]`, { timeout: 10_000 });
+    await page.waitForSelector(`[data-testid=alert-detail][data-alert-id="${id}"]`, { timeout: 45_000 });
   });
 
   it('turns a tide reading above level II published over MQTT into an alert in the panel, live', async () => {
@@ -190,7 +190,7 @@ describe('operator dashboard in Chromium', () => {
     const row = page.locator('[data-testid=alert-row]', { hasText: /Báo động cấp II: Trạm triều Nhà Bè/ });
     // The 2 s target is measured by `npm run bench -- dashboard` (dashboard.reading_to_screen_ms): timed
     // assertions fail on a busy machine. Here: it arrives live, without a reload.
-    await row.first().waitFor({ timeout: 15_000 });
+    await row.first().waitFor({ timeout: 45_000 });
     const onScreen = Date.now();
     const id = Number(await row.first().getAttribute('data-alert-id'));
     const history = (await alertState(id) as unknown as { history: { at: string }[] }).history;
@@ -203,7 +203,7 @@ describe('operator dashboard in Chromium', () => {
     await page.waitForFunction(
       (alertId) => (window as unknown as { cityopsAlertMarkers?: { drawnAt: Map<number, number> } }).cityopsAlertMarkers?.drawnAt.has(alertId) ?? false,
       raisedAlertId,
-      { timeout: 15_000 },
+      { timeout: 45_000 },
     );
     const station = ((await (await api.request('GET', '/api/sensors/tide-level-002', { role: 'operator' })).json()) as { sensor: { lat: number; lon: number } }).sensor;
     // Zoomed in past the clusters, so the station is a point of its own.
@@ -214,7 +214,7 @@ describe('operator dashboard in Chromium', () => {
           .queryRenderedFeatures({ layers: ['device-points'] })
           .some((feature) => feature.properties.id === 'tide-level-002' && feature.properties.state === 'level2'),
       undefined,
-      { timeout: 15_000 },
+      { timeout: 45_000 },
     );
   });
 
@@ -237,7 +237,7 @@ describe('operator dashboard in Chromium', () => {
   it('shows the assigned alert to the field user, who confirms and resolves it with a note and a photo', async () => {
     const page = await loggedIn('field-user', { viewport: { width: 390, height: 844 }, mobile: true });
     const card = page.locator(`[data-testid=field-alert][data-alert-id="${raisedAlertId}"]`);
-    await card.waitFor({ timeout: 10_000 });
+    await card.waitFor({ timeout: 45_000 });
     // Only the team's alert: the demo alerts are not assigned to it.
     expect(await page.locator('[data-testid=field-alert]').count()).toBe(1);
     await expect(card.locator('.distance').textContent()).resolves.toMatch(/k?m$/);
@@ -294,15 +294,15 @@ describe('operator dashboard in Chromium', () => {
     // MapLibre (about 1 MB) is in the operations chunk, which a phone never downloads.
     expect(scripts.filter((pathname) => /\/assets\/operations-/.test(pathname))).toEqual([]);
     expect(await page.evaluate(() => document.querySelector('link[rel=manifest]')?.getAttribute('href'))).toBe('/manifest.webmanifest');
-    await page.waitForSelector('html[data-shell-cached=true]', { timeout: 20_000 });
+    await page.waitForSelector('html[data-shell-cached=true]', { timeout: 45_000 });
     await page.context().setOffline(true);
     await page.reload();
     // The field user this phone remembers gets the field view from the cached shell (its saved list and
     // outbox: tests/browser/field-offline.test.ts), not a spinner.
-    await page.waitForSelector('.field [data-testid=connection]:not([data-status=live])', { timeout: 15_000 });
+    await page.waitForSelector('.field [data-testid=connection]:not([data-status=live])', { timeout: 45_000 });
     await shot(page, 'field-offline-vi');
     await page.context().setOffline(false);
-    await page.waitForSelector('.field', { timeout: 20_000 });
+    await page.waitForSelector('.field', { timeout: 45_000 });
   });
 
   it('lets an engineer register a sensor placed on the map and draw a zone and a counting line on a camera', async () => {
@@ -313,7 +313,7 @@ describe('operator dashboard in Chromium', () => {
     await page.fill('[data-testid=sensor-form] input >> nth=1', 'Mưa Bình Thạnh (thử)');
     await page.selectOption('[data-testid=sensor-form] select >> nth=0', 'rainfall');
     const map = page.locator('.picker-map [data-testid=city-map][data-map-ready=true]');
-    await map.waitFor({ timeout: 20_000 });
+    await map.waitFor({ timeout: 45_000 });
     const box = (await map.boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.waitForSelector('.pick-marker');
@@ -362,7 +362,7 @@ describe('operator dashboard in Chromium', () => {
     await api.stop();
     try {
       // Polled on a timer, not on animation frames: a busy software-rendered page may starve those.
-      await page.waitForFunction(() => document.querySelector('[data-testid=wall-reconnecting]') !== null, undefined, { polling: 250, timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=wall-reconnecting]') !== null, undefined, { polling: 250, timeout: 45_000 });
       // Never blank: the last alerts stay on screen while the server is away.
       expect(await page.locator('[data-testid=wall-alert]').count()).toBe(shownBefore);
       await shot(page, 'wall-reconnecting-vi');
@@ -370,7 +370,7 @@ describe('operator dashboard in Chromium', () => {
       // Back on the same port whatever happened, so the tests after this one have their server.
       api = await startDashboardServer(test, serverOverrides);
     }
-    await page.waitForFunction(() => document.querySelector('[data-testid=wall][data-status=live]') !== null, undefined, { polling: 250, timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=wall][data-status=live]') !== null, undefined, { polling: 250, timeout: 45_000 });
     const alarmsBefore = await page.evaluate(() => (window as unknown as { cityopsAlarms?: number }).cityopsAlarms ?? 0);
     await raiseDemoAlerts(test.db, [
       {
@@ -378,9 +378,9 @@ describe('operator dashboard in Chromium', () => {
         title: { vi: 'Xe chết máy giữa cầu Sài Gòn', en: 'Vehicle broken down on Saigon Bridge' },
       },
     ]);
-    await page.locator('[data-testid=wall-alert]', { hasText: 'cầu Sài Gòn' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=wall-alert]', { hasText: 'cầu Sài Gòn' }).waitFor({ timeout: 45_000 });
     await page.waitForFunction((before) => ((window as unknown as { cityopsAlarms?: number }).cityopsAlarms ?? 0) > before, alarmsBefore);
-  }, 120_000);
+  }, 180_000);
 
   it('asks a new admin to change the one-time password before anything else', async () => {
     await createUser(test.db, { username: `new-admin-${tag}`, password: 'one-time-password-1', role: 'admin', mustChangePassword: true });
@@ -408,13 +408,13 @@ describe('operator dashboard in Chromium', () => {
       await shot(login, `login-${language}`);
 
       const operator = await loggedIn('engineer-user', { language });
-      await operator.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 20_000 });
+      await operator.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 45_000 });
       await operator.waitForSelector('[data-testid=alert-row]');
       await operator.waitForTimeout(500);
       await shot(operator, `operations-${language}`);
       const firstAlert = await operator.locator('[data-testid=alert-row]', { hasText: /Phú An/ }).first().getAttribute('data-alert-id');
       await operator.goto(`${api.baseUrl}/alerts/${firstAlert}`);
-      await operator.waitForSelector('[data-testid=alert-detail] .time-chart', { timeout: 15_000 });
+      await operator.waitForSelector('[data-testid=alert-detail] .time-chart', { timeout: 45_000 });
       await operator.waitForTimeout(1200);
       await shot(operator, `alert-detail-${language}`);
       for (const [name, url, ready] of [
@@ -426,7 +426,7 @@ describe('operator dashboard in Chromium', () => {
         ['engineer-import', '/engineer/import', '[data-testid=import-panel]'],
       ] as const) {
         await operator.goto(`${api.baseUrl}${url}`);
-        await operator.waitForSelector(ready, { timeout: 15_000 }).catch(async (error) => {
+        await operator.waitForSelector(ready, { timeout: 45_000 }).catch(async (error) => {
           await shot(operator, `failure-${name}-${language}`);
           throw error;
         });
@@ -442,7 +442,7 @@ describe('operator dashboard in Chromium', () => {
       const wall = await loggedIn('viewer-user', { language, viewport: { width: 1920, height: 1080 } });
       await wall.goto(`${api.baseUrl}/wall`);
       await wall.waitForSelector('[data-testid=wall-alert]');
-      await wall.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 20_000 });
+      await wall.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 45_000 });
       await wall.waitForTimeout(800);
       await shot(wall, `wall-${language}`);
 

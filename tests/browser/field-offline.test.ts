@@ -58,10 +58,10 @@ async function fieldPhone(): Promise<Page> {
   page.on('pageerror', (error) => console.log('page error:', error.message));
   external.push(recordExternalRequests(page));
   await logIn(page, api.baseUrl, 'field-user', TEST_PASSWORD);
-  await page.waitForSelector('.field', { timeout: 20_000 });
+  await page.waitForSelector('.field', { timeout: 45_000 });
   // Opening /field itself registers the service worker, which keeps the shell for offline starts.
   await page.goto(`${api.baseUrl}/field`);
-  await page.waitForSelector('html[data-shell-cached=true]', { timeout: 30_000 });
+  await page.waitForSelector('html[data-shell-cached=true]', { timeout: 45_000 });
   return page;
 }
 
@@ -120,7 +120,7 @@ describe('the field view with a poor connection', () => {
     await assignToTeam(tide);
     await assignToTeam(crowd);
     const page = await fieldPhone();
-    await card(page, tide).waitFor({ timeout: 15_000 });
+    await card(page, tide).waitFor({ timeout: 45_000 });
     await card(page, crowd).waitFor();
 
     await page.context().setOffline(true);
@@ -148,7 +148,7 @@ describe('the field view with a poor connection', () => {
     // A reload with no connection: the shell from the service worker, the list saved on the phone,
     // the queue from IndexedDB.
     await page.reload();
-    await page.waitForSelector('[data-testid=field-saved-copy]', { timeout: 20_000 });
+    await page.waitForSelector('[data-testid=field-saved-copy]', { timeout: 45_000 });
     await page.waitForSelector('[data-testid=outbox-pending][data-count="5"]');
     await card(page, tide).locator('[data-testid=alert-pending][data-count="4"]').waitFor();
     await shot(page, 'field-outbox-reloaded-offline-vi');
@@ -160,10 +160,10 @@ describe('the field view with a poor connection', () => {
     await page.context().setOffline(false);
     await page.waitForSelector('[data-testid=outbox-pending]', { state: 'detached', timeout: 60_000 });
     const refused = page.locator(`[data-testid=outbox-refused][data-alert-id="${crowd}"]`);
-    await refused.waitFor({ timeout: 20_000 });
+    await refused.waitFor({ timeout: 45_000 });
     expect(await refused.getAttribute('data-action')).toBe('resolve');
     expect(await refused.textContent()).toContain('người khác thay đổi');
-    await card(page, tide).waitFor({ state: 'detached', timeout: 20_000 });
+    await card(page, tide).waitFor({ state: 'detached', timeout: 45_000 });
     await shot(page, 'field-outbox-refused-vi');
 
     const applied = await alertDetail(tide);
@@ -201,7 +201,7 @@ describe('the field view with a poor connection', () => {
     const canal = alertIds[3];
     await assignToTeam(canal);
     const page = await fieldPhone();
-    await card(page, canal).waitFor({ timeout: 15_000 });
+    await card(page, canal).waitFor({ timeout: 45_000 });
     await openAlert(page, canal);
     // The first answer is lost after the server has applied the note (the connection drops).
     let attempts = 0;
@@ -236,7 +236,7 @@ describe('the field view with a poor connection', () => {
     const congestion = alertIds[4];
     await assignToTeam(congestion);
     const page = await fieldPhone();
-    await card(page, congestion).waitFor({ timeout: 15_000 });
+    await card(page, congestion).waitFor({ timeout: 45_000 });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
     // 400 kbit/s = 50 000 bytes/s each way.

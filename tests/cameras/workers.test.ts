@@ -62,7 +62,7 @@ beforeAll(async () => {
   simulator = await startSimulator(CAMERAS.map((id) => ({ id, scene: 'traffic' as const })));
   const secretBox = new SecretBox(Buffer.from(SECRET_KEY, 'hex'));
   for (const id of CAMERAS) await registerCamera(test, secretBox, { id, rtspUrl: simulator.url(id), detectFps: 1 });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

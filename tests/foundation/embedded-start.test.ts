@@ -55,10 +55,10 @@ describe('npm start with no configuration', () => {
     child.stdout!.on('data', (chunk) => (output += chunk));
     child.stderr!.on('data', (chunk) => (output += chunk));
 
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     while (!/CityOps dashboard: (\S+)[\s\S]*shown only once/.test(output)) {
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`no dashboard URL within 60 s:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`no dashboard URL within 120 s:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const url = /CityOps dashboard: (\S+)/.exec(output)![1];
@@ -78,5 +78,5 @@ describe('npm start with no configuration', () => {
     expect(await exited).toBe(0);
     // Nothing it started is left running (the embedded PostgreSQL runs with -D <dataDir>).
     expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(dataDir);
-  }, 90_000);
+  }, 180_000);
 });
