@@ -17,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR } from './harness.ts';
 
 const CAMERA = 'cam-live';
+/** Sends H.265, which FLV cannot carry: frames for analytics, but no live view. */
+const HEVC_CAMERA = 'cam-hevc';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -31,9 +33,13 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
+const ONLY_TILE = '[data-testid=live-video]';
+/** The wall shows a tile per camera: the one of the H.264 camera. */
+const WALL_TILE = `.wall-tile:has-text("${CAMERA}") [data-testid=live-video]`;
+
 /** What the <video> in the live tile is doing now. */
-function videoState(page: Page) {
-  return page.locator('[data-testid=live-video]').evaluate((tile) => {
+function videoState(page: Page, tile = ONLY_TILE) {
+  return page.locator(tile).evaluate((tile) => {
     const video = tile.querySelector('video')!;
     return {
       state: tile.getAttribute('data-state'),
@@ -46,11 +52,11 @@ function videoState(page: Page) {
 }
 
 /** Waits for the tile to reach `states`; on a timeout, a screenshot and the tile's last state. */
-async function waitForTile(page: Page, states: string[], screenshot: string, timeoutMs: number) {
+async function waitForTile(page: Page, states: string[], screenshot: string, timeoutMs: number, tile = ONLY_TILE) {
   let last: Awaited<ReturnType<typeof videoState>> | undefined;
   try {
     return await waitFor(`live tile in ${states.join('/')}`, async () => {
-      last = await videoState(page);
+      last = await videoState(page, tile);
       return states.includes(last.state ?? '') ? last : undefined;
     }, timeoutMs, 250);
   } catch (error) {
@@ -60,11 +66,11 @@ async function waitForTile(page: Page, states: string[], screenshot: string, tim
 }
 
 /** Playing for real: the picture has a size and the playback clock moves on. */
-async function expectPicturePlaying(page: Page) {
-  const first = await waitForTile(page, ['playing'], 'live-video-playing', 90_000);
+async function expectPicturePlaying(page: Page, tile = ONLY_TILE) {
+  const first = await waitForTile(page, ['playing'], 'live-video-playing', 90_000, tile);
   expect(first.videoWidth).toBeGreaterThan(0);
   expect(first.videoHeight).toBeGreaterThan(0);
-  await waitFor('currentTime to advance by a second', async () => (await videoState(page)).currentTime > first.currentTime + 1, 30_000, 250);
+  await waitFor('currentTime to advance by a second', async () => (await videoState(page, tile)).currentTime > first.currentTime + 1, 30_000, 250);
 }
 
 /** The alert's detail beside the list, on its live video tab. */
@@ -85,8 +91,11 @@ beforeAll(async () => {
   ensureDashboardBuilt();
   test = await createTestDatabase();
   api = await startTestApi(test);
-  simulator = await startSimulator([{ id: CAMERA, scene: 'traffic' }]);
-  await registerCamera(test, api.secretBox, { id: CAMERA, rtspUrl: simulator.url(CAMERA) });
+  simulator = await startSimulator([
+    { id: CAMERA, scene: 'traffic' },
+    { id: HEVC_CAMERA, scene: 'people', codec: 'h265' },
+  ]);
+  for (const id of [CAMERA, HEVC_CAMERA]) await registerCamera(test, api.secretBox, { id, rtspUrl: simulator.url(id) });
   // The real role entry (the worker behind the slot hook); a stall is noticed after 4 s.
   const config = workerConfig(test, { SECRET_KEY: api.config.SECRET_KEY!, CAMERA_STALL_SECONDS: '4' });
   cameraIngest = await createRole(roleContext(test, config));
@@ -94,6 +103,10 @@ beforeAll(async () => {
   await waitFor('the camera online with live view', async () => {
     const result = await test.db.query(`SELECT state, live_view FROM camera_status WHERE camera_id = $1`, [CAMERA]);
     return result.rows[0]?.state === 'online' && result.rows[0]?.live_view === true;
+  }, 90_000, 250);
+  await waitFor('the H.265 camera online', async () => {
+    const result = await test.db.query(`SELECT state, codec FROM camera_status WHERE camera_id = $1`, [HEVC_CAMERA]);
+    return result.rows[0]?.state === 'online' && result.rows[0]?.codec === 'hevc';
   }, 90_000, 250);
   const raiser = createAlertRaiser({ db: test.db, live: createLivePublisher(test.db) });
   alertId = (await raiser.raise({ sourceType: 'camera', sourceId: CAMERA, kind: 'crowd', severity: 'major', title: { vi: 'Đám đông', en: 'Crowd' } })).alertId;
@@ -198,6 +211,18 @@ describe('live camera video in the browser', () => {
     await page.close();
   }, 300_000);
 
+  it('tells why an H.265 camera has no live video, in the camera detail', async () => {
+    const page = await context.newPage();
+    await page.goto(`${api.baseUrl}/?device=camera:${HEVC_CAMERA}`);
+    const refused = await waitForTile(page, ['unavailable'], 'live-video-hevc', 60_000);
+    expect(await page.locator('[data-testid=live-video]').getAttribute('data-reason')).toBe('video.codecUnsupported');
+    expect(refused.text).toContain('The camera sends H.265: set it to H.264 for live view');
+    // Retrying cannot help until the camera is reconfigured: no button to press in vain.
+    expect(await page.locator('[data-testid=live-video-retry]').count()).toBe(0);
+    await shot(page, 'live-video-hevc');
+    await page.close();
+  }, 120_000);
+
   it('keeps a wall tile honest by itself: says the camera stopped, then plays again when it is back', async () => {
     const wall = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
     try {
@@ -206,21 +231,21 @@ describe('live camera video in the browser', () => {
       await logIn(page, api.baseUrl, 'viewer-user', TEST_PASSWORD);
       await page.waitForSelector('.shell', { timeout: 30_000 });
       await page.goto(`${api.baseUrl}/wall`);
-      await page.waitForSelector('[data-testid=wall-tiles] [data-testid=live-video]', { timeout: 60_000 }).catch(async (error) => {
+      await page.waitForSelector(WALL_TILE, { timeout: 60_000 }).catch(async (error) => {
         await shot(page, 'failure-live-video-wall');
         throw error;
       });
-      await expectPicturePlaying(page);
+      await expectPicturePlaying(page, WALL_TILE);
       await shot(page, 'live-video-wall-vi');
 
       await simulator.fault(CAMERA, 'stop');
-      const stalled = await waitForTile(page, ['failed', 'unavailable'], 'live-video-wall-stopped', 90_000);
+      const stalled = await waitForTile(page, ['failed', 'unavailable'], 'live-video-wall-stopped', 90_000, WALL_TILE);
       expect(stalled.text).toMatch(/Camera đã ngừng gửi hình|Camera không gửi hình/);
       await shot(page, 'live-video-wall-stopped-vi');
 
       // Nobody clicks on a wall: the tile tries again by itself and plays once the camera is back.
       await simulator.fault(CAMERA, 'resume');
-      await expectPicturePlaying(page);
+      await expectPicturePlaying(page, WALL_TILE);
     } finally {
       await wall.close();
     }

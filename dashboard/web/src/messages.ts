@@ -186,6 +186,7 @@ export const messages = {
   'video.noPicture': { vi: 'Camera không gửi hình', en: 'The camera sends no picture' },
   'video.stalled': { vi: 'Camera đã ngừng gửi hình', en: 'The camera stopped sending video' },
   'video.streamEnded': { vi: 'Luồng video đã bị ngắt', en: 'The video stream was closed' },
+  'video.codecUnsupported': { vi: 'Camera gửi H.265: cần đặt H.264 để xem trực tiếp', en: 'The camera sends H.265: set it to H.264 for live view' },
 
   'kpi.camerasOnline': { vi: 'Camera hoạt động', en: 'Cameras online' },
   'kpi.sensorsInAlarm': { vi: 'Cảm biến báo động', en: 'Sensors in alarm' },

@@ -101,8 +101,10 @@ export function LiveVideo({
         // 404: no camera feature here; 503: no worker pulls the camera, or it sends no picture now;
         // 409: a codec FLV cannot carry.
         if (error instanceof ApiError && (error.unavailable || [404, 409, 503].includes(error.status))) {
-          setRetryable(!error.unavailable);
-          return end('unavailable', error.code === 'camera_offline' ? 'video.noPicture' : undefined, error.unavailable ? undefined : error.message);
+          // Retrying cannot help without the camera feature, nor before the camera is set to H.264.
+          setRetryable(!error.unavailable && error.status !== 409);
+          const why = error.code === 'camera_offline' ? 'video.noPicture' : error.status === 409 ? 'video.codecUnsupported' : undefined;
+          return end('unavailable', why, error.unavailable ? undefined : error.message);
         }
         return end('failed', undefined, (error as Error).message);
       }
