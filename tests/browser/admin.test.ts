@@ -11,7 +11,7 @@ import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.t
 import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ONVIF_TEST_CREDENTIALS, startOnvifTestDevice } from '../support/onvif.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
 
 const LANGUAGES = ['vi', 'en'] as const;
 /** Generous: other test files may share the two cores, and every page load renders a map in software. */
@@ -25,7 +25,7 @@ let onvifDevice: SimulatedOnvifDevice;
 const contexts: BrowserContext[] = [];
 
 async function newPage(language: Language): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
+  const context = await newTestContext(browser, { viewport: { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
   contexts.push(context);
   await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
   return context.newPage();

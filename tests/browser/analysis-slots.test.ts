@@ -10,7 +10,7 @@ import { createLivePublisher } from '../../core/live/publisher.ts';
 import { createLogger } from '../../core/logger.ts';
 import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -19,7 +19,7 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 async function loggedIn(username: string, language: 'vi' | 'en'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
+  const context = await newTestContext(browser, { viewport: { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
   contexts.push(context);
   await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
   const page = await context.newPage();

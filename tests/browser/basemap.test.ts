@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { assetMirrorDir } from '../support/urls.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, recordExternalRequests, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, recordExternalRequests, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const districtsFile = path.join(assetMirrorDir(), 'geo', 'hcmc-districts.geojson');
@@ -81,7 +81,7 @@ afterAll(async () => {
 
 describe('offline PMTiles basemap in Chromium', () => {
   it('draws the districts built by basemap:build from the local archive, with no request leaving 127.0.0.1', async () => {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const context = await newTestContext(browser, { viewport: { width: 1400, height: 900 } });
     await context.addInitScript(() => localStorage.setItem('cityops.language', 'vi'));
     const page = await context.newPage();
     const external = recordExternalRequests(page);

@@ -19,7 +19,7 @@ import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testMqttUrl } from '../support/urls.ts';
 import { raiseDemoAlerts, seedFieldTeam, seedReadings, seedTrafficCounts } from './demo-data.ts';
-import { ensureDashboardBuilt, freePort, launchChromium, logIn, recordExternalRequests, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, freePort, launchChromium, logIn, recordExternalRequests, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
 
 const tag = randomBytes(3).toString('hex');
 let test: TestDatabase;
@@ -36,7 +36,7 @@ const pages: string[][] = [];
 let raisedAlertId: number;
 
 async function newPage(options: { language?: 'vi' | 'en'; viewport?: { width: number; height: number }; mobile?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({
+  const context = await newTestContext(browser, {
     viewport: options.viewport ?? { width: 1600, height: 900 },
     isMobile: options.mobile,
     hasTouch: options.mobile,
@@ -264,7 +264,8 @@ describe('operator dashboard in Chromium', () => {
     const congestion = page.locator('[data-testid=alert-row]', { hasText: /Thủ Đức/ }).first();
     await congestion.waitFor();
     const id = Number(await congestion.getAttribute('data-alert-id'));
-    await congestion.click();
+    // Clicked by id: the live list may gain a row above it between finding and clicking.
+    await page.click(`[data-testid=alert-row][data-alert-id="${id}"]`);
     await page.waitForSelector(`[data-testid=alert-detail][data-alert-id="${id}"]`);
     await page.fill('[data-testid=alert-note]', 'Đã báo CSGT phân luồng tại ngã tư');
     // The session ends (idle timeout, an admin logging everyone out) while the note is being typed.

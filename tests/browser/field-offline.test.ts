@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { raiseDemoAlerts, seedFieldTeam } from './demo-data.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, recordExternalRequests, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, recordExternalRequests, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -45,7 +45,7 @@ async function assignToTeam(id: number) {
 }
 
 async function fieldPhone(): Promise<Page> {
-  const context = await browser.newContext({
+  const context = await newTestContext(browser, {
     viewport: { width: 390, height: 844 },
     isMobile: true,
     hasTouch: true,

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { migrate } from '../../core/database/migrate.ts';
 import { createLogger } from '../../core/logger.ts';
 import { seedDemoDevices } from '../../devices/demo-seed.ts';
@@ -75,6 +75,15 @@ export async function launchChromium(): Promise<Browser> {
   const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--enable-unsafe-swiftshader', '--autoplay-policy=no-user-gesture-required'];
   // CHROMIUM_ARGS="--flag ..." replaces them (e.g. without --disable-gpu on a machine with a GPU).
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: process.env.CHROMIUM_ARGS ? process.env.CHROMIUM_ARGS.split(/\s+/) : args });
+}
+
+/** A browser context whose waits default to 45 s: software WebGL on a loaded 2-core CI machine is slow,
+ *  and a wait that times out should mean something is wrong, not that the machine was busy. */
+export async function newTestContext(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(45_000);
+  context.setDefaultNavigationTimeout(60_000);
+  return context;
 }
 
 /** Every request the page makes that does not go to this machine. */

@@ -14,7 +14,7 @@ import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simul
 import { registerCamera, removeTemporaryDirs, roleContext, startSimulator, waitFor, workerConfig } from '../cameras/support.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, newTestContext } from './harness.ts';
 
 const CAMERA = 'cam-live';
 /** Sends H.265, which FLV cannot carry: frames for analytics, but no live view. */
@@ -111,7 +111,7 @@ beforeAll(async () => {
   const raiser = createAlertRaiser({ db: test.db, live: createLivePublisher(test.db) });
   alertId = (await raiser.raise({ sourceType: 'camera', sourceId: CAMERA, kind: 'crowd', severity: 'major', title: { vi: 'Đám đông', en: 'Crowd' } })).alertId;
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  context = await newTestContext(browser, { viewport: { width: 1600, height: 900 } });
   await context.addInitScript(() => localStorage.setItem('cityops.language', 'en'));
   // One operator session for the whole context (its cookie serves every page).
   const login = await context.newPage();
@@ -224,7 +224,7 @@ describe('live camera video in the browser', () => {
   }, 120_000);
 
   it('keeps a wall tile honest by itself: says the camera stopped, then plays again when it is back', async () => {
-    const wall = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+    const wall = await newTestContext(browser, { viewport: { width: 1920, height: 1080 } });
     try {
       await wall.addInitScript(() => localStorage.setItem('cityops.language', 'vi'));
       const page = await wall.newPage();
