@@ -66,8 +66,8 @@ async function waitForTile(page: Page, states: string[], screenshot: string, tim
 }
 
 /** Playing for real: the picture has a size and the playback clock moves on. */
-async function expectPicturePlaying(page: Page, tile = ONLY_TILE) {
-  const first = await waitForTile(page, ['playing'], 'live-video-playing', 90_000, tile);
+async function expectPicturePlaying(page: Page, tile = ONLY_TILE, timeoutMs = 90_000) {
+  const first = await waitForTile(page, ['playing'], 'live-video-playing', timeoutMs, tile);
   expect(first.videoWidth).toBeGreaterThan(0);
   expect(first.videoHeight).toBeGreaterThan(0);
   await waitFor('currentTime to advance by a second', async () => (await videoState(page, tile)).currentTime > first.currentTime + 1, 30_000, 250);
@@ -243,9 +243,10 @@ describe('live camera video in the browser', () => {
       expect(stalled.text).toMatch(/Camera đã ngừng gửi hình|Camera không gửi hình/);
       await shot(page, 'live-video-wall-stopped-vi');
 
-      // Nobody clicks on a wall: the tile tries again by itself and plays once the camera is back.
+      // Nobody clicks on a wall: the tile tries again by itself and plays once the camera is back
+      // (after 20 s, then 40 s, … while it stays down: up to three tries fit in this wait).
       await simulator.fault(CAMERA, 'resume');
-      await expectPicturePlaying(page, WALL_TILE);
+      await expectPicturePlaying(page, WALL_TILE, 180_000);
     } finally {
       await wall.close();
     }

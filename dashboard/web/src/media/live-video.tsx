@@ -28,6 +28,7 @@ type VideoState = 'starting' | 'playing' | 'unavailable' | 'failed' | 'unsupport
 /** No picture this long after opening. A normal start takes 1–3 s (the relay sends its cached GOP at
  *  once); generous so a busy machine is not taken for a dead camera. */
 const START_TIMEOUT_MS = 20_000;
+const MAX_AUTO_RETRY_MS = 5 * 60_000;
 /** The playback clock stood still this long while playing: the camera stopped sending. */
 const STALL_TIMEOUT_MS = 10_000;
 const WATCHDOG_INTERVAL_MS = 1000;
@@ -147,9 +148,19 @@ export function LiveVideo({
   }, [cameraId, attempt]);
 
   const failed = state === 'failed' || state === 'unavailable';
+  // Automatic retries back off (20 s, 40 s, … 5 min) while the camera stays down: each one is a signed
+  // URL and an audit row, and a wall may show a dead camera all night. Playing resets the count.
+  const autoRetries = useRef(0);
+  useEffect(() => {
+    if (state === 'playing') autoRetries.current = 0;
+  }, [state]);
   useEffect(() => {
     if (!failed || !retryable || !retryAfterMs) return;
-    const timer = setTimeout(() => setAttempt((n) => n + 1), retryAfterMs);
+    const delayMs = Math.min(retryAfterMs * 2 ** autoRetries.current, MAX_AUTO_RETRY_MS);
+    const timer = setTimeout(() => {
+      autoRetries.current++;
+      setAttempt((n) => n + 1);
+    }, delayMs);
     return () => clearTimeout(timer);
   }, [failed, retryable, retryAfterMs]);
 
