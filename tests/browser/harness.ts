@@ -2,7 +2,7 @@
 // template, a built dashboard, the real api role with demo devices, and Debian's Chromium.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { migrate } from '../../core/database/migrate.ts';
 import { createLogger } from '../../core/logger.ts';
 import { seedDemoDevices } from '../../devices/demo-seed.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
+import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { openTestDatabase, type TestDatabase } from '../support/open-database.ts';
 import { adminUrl, assetMirrorDir } from '../support/urls.ts';
 
@@ -102,4 +102,25 @@ export async function logIn(page: Page, baseUrl: string, username: string, passw
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
+}
+
+/** A new context logged in as `username`, in `language`, waiting until the app shell (or the field
+ *  view) is up. Shows the dashboard in Asia/Ho_Chi_Minh whatever the browser's own zone. */
+export async function openLoggedIn(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  options: { language?: 'vi' | 'en'; viewport?: { width: number; height: number }; password?: string } = {},
+): Promise<Page> {
+  const context = await newTestContext(browser, { viewport: options.viewport ?? { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
+  await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), options.language ?? 'vi');
+  const page = await context.newPage();
+  await logIn(page, baseUrl, username, options.password ?? TEST_PASSWORD);
+  await page.waitForSelector(username.startsWith('field') ? '.field' : '.shell');
+  return page;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }

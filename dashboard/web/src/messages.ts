@@ -152,6 +152,7 @@ export const messages = {
   'alert.occurrences': { vi: 'Số lần', en: 'Occurrences' },
   'alert.autoCleared': { vi: 'Tự hết', en: 'Auto-cleared' },
   'alert.deviceDeleted': { vi: 'thiết bị đã bị xóa', en: 'device deleted' },
+  'alert.noLocation': { vi: 'Chưa có vị trí: cảnh báo này không hiện trên bản đồ', en: 'No location: this alert is not shown on the map' },
   'alert.showOnMap': { vi: 'Xem trên bản đồ', en: 'Show on map' },
   'alert.snapshot': { vi: 'Ảnh hiện trường', en: 'Snapshot' },
   'alert.liveVideo': { vi: 'Video trực tiếp', en: 'Live video' },

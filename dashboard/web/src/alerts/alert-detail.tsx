@@ -59,10 +59,14 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
         <dt>{t('alert.occurrences')}</dt>
         <dd>{alert.occurrences}</dd>
       </dl>
-      {alert.lat != null && alert.lon != null && (
+      {alert.lat != null && alert.lon != null ? (
         <button className="button ghost small" onClick={() => onLocate(alert)}>
           <Icon name="pin" /> {t('alert.showOnMap')}
         </button>
+      ) : (
+        <p className="muted small" data-testid="alert-no-location">
+          {t('alert.noLocation')}
+        </p>
       )}
 
       {camera && (

@@ -52,6 +52,8 @@ export interface LiveStoreOptions {
 
 const NOTIFY_DELAY_MS = 150;
 const REGISTRY_REFRESH_MS = 60_000;
+/** After a `devices:changed`: long enough to take a bulk import's burst in one reload. */
+const REGISTRY_RELOAD_DELAY_MS = 500;
 const HEALTH_REFRESH_MS = 15_000;
 const SYNC_FALLBACK_MS = 2500;
 const OPEN_STATES_QUERY = 'new,acknowledged,assigned';
@@ -139,6 +141,8 @@ export class LiveStore {
     this.socket.on('alert:removed', (message: AlertRemovedMessage) => this.receive(message));
     this.socket.on('alerts:stale', () => this.requestSnapshot());
     this.socket.on('camera:status', (status: CameraStatus) => this.applyHealth('cameraHealth', status.cameraId, cameraHealth(status)));
+    // A device added, changed or deleted anywhere: reload the registry, once for a burst (bulk import).
+    this.socket.on('devices:changed', () => this.reloadRegistrySoon());
     this.socket.on('sensor:status', (status: SensorLatest & { sensorId?: string }) => this.applyHealth('sensorHealth', status.sensorId ?? status.id, sensorHealth(status)));
 
     if (this.options.loadRegistry) {
@@ -161,6 +165,8 @@ export class LiveStore {
     this.timers.forEach(clearInterval);
     clearTimeout(this.notifyTimer);
     clearTimeout(this.syncFallbackTimer);
+    clearTimeout(this.registryReload);
+    this.registryReload = undefined;
     this.listeners.clear();
     this.raisedListeners.clear();
   }
@@ -296,6 +302,16 @@ export class LiveStore {
     // A partial live update (no lastSeenAt / lastValue in it) keeps what the last full load said.
     target.set(id, { ...previous, ...Object.fromEntries(Object.entries(health).filter(([, value]) => value !== undefined && value !== null)), state: health.state });
     this.changed();
+  }
+
+  private registryReload?: ReturnType<typeof setTimeout>;
+
+  private reloadRegistrySoon() {
+    if (!this.options.loadRegistry || this.registryReload) return;
+    this.registryReload = setTimeout(() => {
+      this.registryReload = undefined;
+      void this.loadRegistry();
+    }, REGISTRY_RELOAD_DELAY_MS);
   }
 
   async loadRegistry(): Promise<void> {
