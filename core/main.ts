@@ -9,8 +9,8 @@ import type { Component } from './lifecycle.ts';
 import { createDatabase, waitForDatabase } from './database/pool.ts';
 import { migrate } from './database/migrate.ts';
 import { EmbeddedDatabase } from './database/embedded.ts';
-import { PartitionMaintainer } from './database/partition-maintainer.ts';
-import { Housekeeping } from './database/housekeeping.ts';
+import { partitionMaintainer } from './database/partition-maintainer.ts';
+import { housekeeping } from './database/housekeeping.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { connectMqtt } from './mqtt/connect.ts';
 import { SecretBox } from './secret-box.ts';
@@ -81,8 +81,9 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
       secretBox,
       connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
     };
-    await startNow(new PartitionMaintainer(db, caps, logger));
-    await startNow(new Housekeeping(db, config.SESSION_IDLE_MINUTES, logger));
+    const partitions = partitionMaintainer(db, caps, logger);
+    if (partitions) await startNow(partitions);
+    await startNow(housekeeping(db, config.SESSION_IDLE_MINUTES, logger));
 
     let oneTimeAdminPassword: string | undefined;
     if (config.roles.includes('api')) oneTimeAdminPassword = await ensureFirstAdmin(db, config.ADMIN_USERNAME);

@@ -58,7 +58,7 @@ function partitionName(table: string, dayStart: Date): string {
 /**
  * Plain PostgreSQL only: make sure daily partitions exist from `daysBack` before to `daysAhead` after
  * `now`, move matching rows out of DEFAULT into them, and drop whole days older than retention.
- * Run inside a transaction (see PartitionMaintainer); safe from several processes at once.
+ * Run inside a transaction (see partition-maintainer.ts); safe from several processes at once.
  */
 export async function maintainPartitions(
   db: Queryable,

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import { createSession } from '../../core/auth/sessions.ts';
-import { Housekeeping } from '../../core/database/housekeeping.ts';
+import { housekeeping } from '../../core/database/housekeeping.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
@@ -115,7 +115,7 @@ describe('idempotent alert actions', () => {
     const idleToken = await createSession(test.db, fieldUser, '127.0.0.1');
     await test.db.query(`UPDATE sessions SET last_seen_at = now() - interval '2 hours' WHERE token_hash = $1`, [createHash('sha256').update(idleToken).digest()]);
 
-    const deleted = await new Housekeeping(test.db, 30, createLogger('silent')).runOnce();
+    const deleted = await housekeeping(test.db, 30, createLogger('silent')).runOnce();
     expect(deleted).toEqual({ sessions: 1, actionRequests: 1 });
     const keys = (await test.db.query(`SELECT idempotency_key FROM alert_action_requests WHERE alert_id = $1`, [id])).rows.map((row) => row.idempotency_key);
     expect(keys).toEqual([recentKey]);
