@@ -25,7 +25,8 @@ export async function seedReadings(db: Database, hours = 24): Promise<void> {
       let value: number;
       if (sensor.kind === 'tide_level') value = tideAt(time);
       else if (sensor.kind === 'water_level') value = tideAt(time - 40 * 60e3) * 0.9 + 0.1;
-      else if (sensor.kind === 'rainfall') value = Math.max(0, 30 * Math.sin(minute / 70) - 12) + (minute < 180 ? 18 : 0);
+      // Depth fallen in each 5 minutes: showers up to about 25 mm/h, a downpour of about 40 mm/h in the last 3 h.
+      else if (sensor.kind === 'rainfall') value = Math.max(0, 3 * Math.sin(minute / 70) - 1.2) + (minute < 180 ? 1.8 : 0);
       else if (sensor.kind === 'salinity') value = 1.2 + 0.9 * Math.sin(((time / 3600e3) * 2 * Math.PI) / 12.42 + 0.5);
       else if (sensor.kind === 'soil_moisture') value = 32 + 4 * Math.sin(minute / 300);
       else value = minute % 240 < 90 ? 1 : 0;

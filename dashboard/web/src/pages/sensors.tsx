@@ -26,7 +26,12 @@ export default function SensorsPage() {
     for (const sensor of live.sensors) groups.set(sensor.kind, [...(groups.get(sensor.kind) ?? []), sensor]);
     return groups;
   }, [live.sensors]);
-  const featured = FEATURED_KINDS.map((kind) => byKind.get(kind)?.[0]).filter((sensor): sensor is Sensor => Boolean(sensor) && sensor !== selected);
+  // One chart per featured kind: its first station that has reported (a newly registered one has nothing to draw).
+  const reporting = (sensor: Sensor) => Boolean(live.sensorHealth.get(sensor.id)?.lastSeenAt);
+  const featured = FEATURED_KINDS.map((kind) => {
+    const stations = byKind.get(kind) ?? [];
+    return stations.find(reporting) ?? stations[0];
+  }).filter((sensor): sensor is Sensor => Boolean(sensor) && sensor !== selected);
 
   return (
     <div className="page sensors-page">
