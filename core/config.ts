@@ -132,6 +132,9 @@ export const configSchema = z.object({
     .default('Asia/Ho_Chi_Minh')
     .describe('time zone of the cameras\' time-of-day priority windows'),
   CHEAP_TIER_REPORT_SECONDS: z.coerce.number().min(1).max(300).default(5).describe('how often camera-ingest writes motion and liveness per camera'),
+  CAMERA_CHEAP_TIER_DECODE: z.enum(['keyframes', 'all']).default('keyframes').describe(
+    'what cameras without an analysis slot decode: keyframes only (about a third of the CPU) or every frame at their detect rate',
+  ),
   ANALYTICS_FRAME_JPEG_QUALITY: z.coerce.number().int().min(30).max(100).default(80).describe('JPEG quality of frames sent from camera-ingest to analytics'),
   ANALYTICS_CAPACITY: z.coerce.number().int().min(0).max(10_000).optional().describe(
     'cameras this analytics worker offers to analyse; unset = measured from its inference speed at start',

@@ -25,6 +25,32 @@ describe('ingest ffmpeg arguments', () => {
   });
 });
 
+describe('ingest decode modes', () => {
+  const base = { rtspUrl: 'rtsp://10.0.0.5/ch1', detectFps: 4, socketTimeoutSeconds: 5, relayUrl: 'rtmp://127.0.0.1:1935/live/abc', segmentSeconds: 2 };
+  const beforeInput = (args: string[]) => args.slice(0, args.indexOf('-i'));
+
+  it('decodes every frame, sampled at the detect rate, by default and in mode "all"', () => {
+    for (const args of [ingestArgs(base), ingestArgs({ ...base, decode: 'all' })]) {
+      expect(args).not.toContain('-skip_frame');
+      expect(args).not.toContain('-fps_mode');
+      expect(args[args.indexOf('-vf') + 1]).toMatch(/^fps=4,scale=416:416:/);
+    }
+  });
+
+  it('decodes keyframes only, with no fps filter and no frame duplication, and still copies every frame', () => {
+    const args = ingestArgs({ ...base, decode: 'keyframes' });
+    const input = beforeInput(args);
+    expect(input[input.indexOf('-skip_frame') + 1]).toBe('nokey');
+    expect(args.filter((arg) => arg === '-skip_frame')).toHaveLength(1);
+    expect(args[args.indexOf('-vf') + 1]).toMatch(/^scale=416:416:force_original_aspect_ratio=decrease,format=bgr24,pad=/);
+    expect(args.join(' ')).not.toContain('fps=');
+    // rawvideo's default would repeat each keyframe up to the camera's frame rate.
+    expect(args[args.indexOf('-fps_mode') + 1]).toBe('passthrough');
+    expect(args.indexOf('-fps_mode')).toBeLessThan(args.indexOf('pipe:1'));
+    expect(args.slice(args.indexOf('pipe:1'))).toEqual(expect.arrayContaining(['-c:v', 'copy', '-f', 'tee']));
+  });
+});
+
 describe('reading ingest ffmpeg output', () => {
   it('takes the codec from the input description, not from the outputs', () => {
     const parser = new IngestLogParser();

@@ -19,6 +19,12 @@ export interface FrameConsumer {
     timestampMs: number,
     letterboxedFrom?: { width: number; height: number },
   ): void | Promise<void>;
+  /**
+   * Whether this camera's frames are analysed (it holds an analysis slot). A consumer that answers
+   * this lets the other cameras decode keyframes only (CAMERA_CHEAP_TIER_DECODE); without it every
+   * camera decodes every frame at its detect rate.
+   */
+  isAnalysed?(cameraId: string): boolean;
 }
 
 export interface FrameReaderStats {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import { redactUrl, type Logger } from '@cityops/core/logger';
-import { FfmpegProcess, IngestLogParser, ingestArgs, MODEL_INPUT_SIZE, type IngestFailureCode } from './ffmpeg.ts';
+import { FfmpegProcess, IngestLogParser, ingestArgs, MODEL_INPUT_SIZE, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
 import { FrameReader, type FrameConsumer, type FrameReaderStats } from './frame-reader.ts';
 import { PictureHealth, type PictureCondition, type PictureConditionChange } from './picture-health.ts';
 
@@ -32,6 +32,8 @@ export interface CameraStatus {
   /** Frames per second delivered over the last 10 s, and the camera's detect rate. */
   fps: number;
   targetFps: number;
+  /** What ffmpeg decodes now: every frame at targetFps, or keyframes only (one per GOP, cheap tier). */
+  decode: DecodeMode;
   framesReceived: number;
   framesDelivered: number;
   framesDropped: number;
@@ -50,6 +52,11 @@ export interface CameraPipelineOptions {
   /** The stream URL with credentials (decrypted on each start); never logged. */
   streamUrl: () => Promise<string>;
   detectFps: number;
+  /**
+   * Asked every second: what to decode now (default: every frame). A change restarts ffmpeg in the
+   * other mode; the live relay and the segment buffer are stream copies and pick up again with it.
+   */
+  decodeMode?: () => DecodeMode;
   ffmpegPath: string;
   stallSeconds: number;
   tamperHoldMs: number;
@@ -75,6 +82,9 @@ const STARTUP_GRACE_MS = 8000;
 const HEALTHY_RESET_MS = 30_000;
 const FPS_WINDOW_MS = 10_000;
 const DEGRADED_FPS_RATIO = 0.7;
+/** Keyframe mode: one frame per GOP, and cameras send GOPs of up to 10 s; no "no frame" before this. */
+const KEYFRAME_STALL_MIN_SECONDS = 12;
+const KEYFRAMES_RETRY_MS = 10 * 60_000;
 
 export class CameraPipeline implements Component {
   readonly name: string;
@@ -88,6 +98,16 @@ export class CameraPipeline implements Component {
   private spawnedAt = 0;
   private runFirstFrameAt = 0;
   private killedByWatchdog = false;
+  /** The mode the current ffmpeg run decodes in. */
+  private decode: DecodeMode = 'all';
+  /** The current run is being stopped to restart in the other mode: not a failure. */
+  private switchingMode = false;
+  /**
+   * After a keyframe run that opened the stream but never delivered a frame (a camera without
+   * keyframes, e.g. periodic intra refresh), the camera decodes every frame until then (ms).
+   */
+  private keyframesUnusableUntil = 0;
+  private runSawStream = false;
   private runFailure?: { code: CameraReason; message: string };
   private sourceSize?: { width: number; height: number };
   private codec?: string;
@@ -140,6 +160,7 @@ export class CameraPipeline implements Component {
       message: this.current.message,
       fps: Math.round(this.fps() * 100) / 100,
       targetFps: this.options.detectFps,
+      decode: this.decode,
       framesReceived: stats.framesReceived,
       framesDelivered: stats.framesDelivered,
       framesDropped: stats.framesDropped,
@@ -211,6 +232,9 @@ export class CameraPipeline implements Component {
       () => this.sourceSize,
     );
     this.killedByWatchdog = false;
+    this.switchingMode = false;
+    this.runSawStream = false;
+    this.decode = this.wantedDecode();
     this.runFailure = undefined;
     this.runFirstFrameAt = 0;
     this.spawnedAt = Date.now();
@@ -222,7 +246,8 @@ export class CameraPipeline implements Component {
       args: ingestArgs({
         rtspUrl: url,
         detectFps: this.options.detectFps,
-        socketTimeoutSeconds: this.options.stallSeconds,
+        decode: this.decode,
+        socketTimeoutSeconds: this.stallSeconds(),
         relayUrl,
         segmentPattern: this.options.segments?.patternFor(runId),
         segmentSeconds: this.options.segments?.seconds ?? 2,
@@ -252,6 +277,7 @@ export class CameraPipeline implements Component {
     if (!event) return;
     if (event.codec) {
       this.codec = event.codec;
+      this.runSawStream = true;
       if (!SUPPORTED_CODECS.has(event.codec)) {
         this.runFailure = {
           code: 'unsupported_codec',
@@ -303,7 +329,8 @@ export class CameraPipeline implements Component {
     if (picture) return this.setState('degraded', picture, picture === 'black' ? 'the picture is black' : 'the picture is frozen');
     const measuredLongEnough = Date.now() - this.runFirstFrameAt >= 5000;
     const fps = this.fps();
-    if (measuredLongEnough && fps < this.options.detectFps * DEGRADED_FPS_RATIO) {
+    // Keyframe mode has no target rate (it is the camera's GOP): the stall limit watches it instead.
+    if (this.decode === 'all' && measuredLongEnough && fps < this.options.detectFps * DEGRADED_FPS_RATIO) {
       return this.setState('degraded', 'low_fps', `${fps.toFixed(1)} frames/s instead of ${this.options.detectFps}`);
     }
     this.setState('online', null, null);
@@ -312,12 +339,23 @@ export class CameraPipeline implements Component {
   private watchdog(): void {
     const ffmpeg = this.ffmpeg;
     if (this.stopped || !ffmpeg?.running) return;
+    if (!this.switchingMode && this.wantedDecode() !== this.decode) {
+      this.switchingMode = true;
+      this.options.logger.info({ camera: this.options.cameraId, from: this.decode, to: this.wantedDecode() }, 'analysis slot changed: restarting ffmpeg in the other decode mode');
+      void ffmpeg.stop(1000);
+      return;
+    }
+    if (this.switchingMode) return;
     const now = Date.now();
-    const stallMs = this.options.stallSeconds * 1000;
+    const stallMs = this.stallSeconds() * 1000;
     const silentSince = this.runFirstFrameAt ? this.lastFrameAt : this.spawnedAt;
     const limitMs = this.runFirstFrameAt ? stallMs : stallMs + STARTUP_GRACE_MS;
     if (now - silentSince > limitMs && !this.killedByWatchdog) {
       this.killedByWatchdog = true;
+      if (this.decode === 'keyframes' && !this.runFirstFrameAt && this.runSawStream) {
+        this.keyframesUnusableUntil = now + KEYFRAMES_RETRY_MS;
+        this.options.logger.warn({ camera: this.options.cameraId }, 'stream but no keyframe from camera: it decodes every frame for a while');
+      }
       this.options.logger.warn({ camera: this.options.cameraId, silentMs: now - silentSince }, 'no frame from camera: restarting its ffmpeg');
       void ffmpeg.stop(1000);
       return;
@@ -328,12 +366,17 @@ export class CameraPipeline implements Component {
   private onExit(ffmpeg: FfmpegProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.ffmpeg === ffmpeg) this.ffmpeg = undefined;
     if (this.stopped) return;
+    if (this.switchingMode && !this.runFailure) {
+      // Asked for: start again at once, state unchanged (the startup grace covers the gap).
+      this.frameTimes.length = 0;
+      return this.scheduleRestart(0);
+    }
     this.restarts++;
     this.frameTimes.length = 0;
     const failure =
       this.runFailure ??
       (this.killedByWatchdog
-        ? { code: 'stalled' as const, message: `no picture for ${this.options.stallSeconds} s` }
+        ? { code: 'stalled' as const, message: `no picture for ${this.stallSeconds()} s` }
         : { code: 'exited' as const, message: `the stream ended (ffmpeg ${signal ?? `exit ${code}`})` });
     this.setState('offline', failure.code, failure.message);
     const delay =
@@ -345,6 +388,15 @@ export class CameraPipeline implements Component {
       'camera ingest stopped; will retry',
     );
     this.scheduleRestart(delay);
+  }
+
+  private wantedDecode(): DecodeMode {
+    return Date.now() < this.keyframesUnusableUntil ? 'all' : (this.options.decodeMode?.() ?? 'all');
+  }
+
+  /** Keyframes come once per GOP: a long GOP must not look like a dead camera. */
+  private stallSeconds(): number {
+    return this.decode === 'keyframes' ? Math.max(this.options.stallSeconds, KEYFRAME_STALL_MIN_SECONDS) : this.options.stallSeconds;
   }
 
   private scheduleRestart(delayMs: number): void {

@@ -184,10 +184,16 @@ export class CameraIngestWorker implements Component {
     const { config, db, secretBox, logger } = this.context;
     const row = await db.query('SELECT detect_fps FROM cameras WHERE id = $1', [cameraId]);
     if (!row.rowCount) return;
+    const isAnalysed = this.options.consumer?.isAnalysed?.bind(this.options.consumer);
     const pipeline = new CameraPipeline({
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
       detectFps: Number(row.rows[0].detect_fps),
+      // Only with analysis slots running (a consumer that knows who holds one): the others are the
+      // cheap tier, which needs a picture per GOP, not the detect rate.
+      decodeMode:
+        isAnalysed && config.CAMERA_CHEAP_TIER_DECODE === 'keyframes' ? () => (isAnalysed(cameraId) ? 'all' : 'keyframes')
+          : undefined,
       ffmpegPath: config.FFMPEG_PATH,
       stallSeconds: config.CAMERA_STALL_SECONDS,
       tamperHoldMs: config.CAMERA_TAMPER_SECONDS * 1000,

@@ -1,0 +1,135 @@
+// The cheap tier decodes keyframes only: a camera without an analysis slot gets one picture per GOP
+// (the simulator sends a 1 s GOP), stays online, still notices a frozen picture, and goes back to the
+// detect rate when it gains a slot. Real simulator, real ffmpeg, real PostgreSQL for the slot table.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlotFrameHook } from '../../analytics/slots/ingest-hook.ts';
+import { SLOTS_CHANGED_CHANNEL } from '../../analytics/slots/notifications.ts';
+import type { DecodeMode } from '../../ingest/camera/ffmpeg.ts';
+import { CameraPipeline, type CameraStatus } from '../../ingest/camera/pipeline.ts';
+import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
+import { CameraIngestWorker } from '../../ingest/camera/worker.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { FFMPEG, ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, startSimulator, testLogger, waitFor, workerConfig } from './support.ts';
+
+let simulator: CameraSimulator;
+let test: TestDatabase | undefined;
+const pipelines: CameraPipeline[] = [];
+const stopLater: Array<{ stop(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  simulator = await startSimulator([
+    { id: 'cam-key', scene: 'traffic' },
+    { id: 'cam-frozen', scene: 'people' },
+    { id: 'cam-slot', scene: 'traffic' },
+    { id: 'cam-plain', scene: 'people' },
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
+  for (const component of stopLater.reverse()) await component.stop();
+  await simulator?.stop();
+  await test?.drop();
+  removeTemporaryDirs();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Frames per second between the first and the last arrival after `from`. */
+function rateSince(arrivals: number[], from: number): number {
+  const window = arrivals.filter((time) => time >= from);
+  if (window.length < 2) return 0;
+  return (window.length - 1) / ((window[window.length - 1] - window[0]) / 1000);
+}
+
+function pipelineFor(cameraId: string, options: Partial<ConstructorParameters<typeof CameraPipeline>[0]> = {}): CameraPipeline {
+  const pipeline = new CameraPipeline({
+    cameraId,
+    streamUrl: async () => simulator.url(cameraId),
+    detectFps: 4,
+    ffmpegPath: FFMPEG,
+    stallSeconds: 4,
+    tamperHoldMs: 5000,
+    logger: testLogger(),
+    backoff: { minMs: 1000, maxMs: 4000 },
+    ...options,
+  });
+  pipelines.push(pipeline);
+  return pipeline;
+}
+
+describe('keyframe decoding for cameras without an analysis slot', () => {
+  it('delivers about one frame per GOP, stays online for 20 s, and switches to the detect rate on demand', async () => {
+    let mode: DecodeMode = 'keyframes';
+    const arrivals: number[] = [];
+    const states: CameraStatus[] = [];
+    const pipeline = pipelineFor('cam-key', {
+      decodeMode: () => mode,
+      consumer: { onFrame: (_cameraId, _frame, _width, _height, timestampMs) => void arrivals.push(timestampMs) },
+      onStatus: (status) => states.push(status),
+    });
+    await pipeline.start();
+    await waitFor('online in keyframe mode', () => pipeline.status().state === 'online', 30_000);
+    const keyframeStart = Date.now();
+    await sleep(22_000);
+    // 1 s GOP: about 1 frame/s, far below the detect rate of 4 (no duplicated frames), yet healthy.
+    const keyframeRate = rateSince(arrivals, keyframeStart);
+    expect(keyframeRate).toBeGreaterThan(0.6);
+    expect(keyframeRate).toBeLessThan(1.6);
+    expect(states.filter((status) => status.state !== 'online' && status.reason !== 'connecting')).toEqual([]);
+    expect(pipeline.status()).toMatchObject({ state: 'online', decode: 'keyframes', targetFps: 4, restarts: 0, width: 640, height: 360 });
+    expect(ffmpegProcesses(simulator.url('cam-key')).map((row) => row.args).join(' ')).toContain('-skip_frame nokey');
+
+    mode = 'all';
+    await waitFor('the pipeline to decode every frame', () => pipeline.status().decode === 'all' && arrivals.at(-1)! > Date.now() - 1000, 30_000);
+    const fullStart = Date.now();
+    await sleep(6000);
+    const fullRate = rateSince(arrivals, fullStart);
+    expect(fullRate).toBeGreaterThan(3.2);
+    expect(fullRate).toBeLessThan(4.8);
+    expect(pipeline.status()).toMatchObject({ state: 'online', decode: 'all', restarts: 0 });
+    expect(ffmpegProcesses(simulator.url('cam-key')).map((row) => row.args).join(' ')).not.toContain('-skip_frame');
+  }, 120_000);
+
+  it('still reports a frozen picture at keyframe rate, and the end of it', async () => {
+    const pipeline = pipelineFor('cam-frozen', { decodeMode: () => 'keyframes' });
+    await pipeline.start();
+    await waitFor('online in keyframe mode', () => pipeline.status().state === 'online', 30_000);
+    await simulator.fault('cam-frozen', 'freeze');
+    await waitFor('frozen', () => pipeline.status().reason === 'frozen', 45_000);
+    expect(pipeline.status()).toMatchObject({ state: 'degraded', decode: 'keyframes', picture: ['frozen'] });
+    await simulator.fault('cam-frozen', 'resume');
+    await waitFor('moving again', () => pipeline.status().state === 'online', 45_000);
+  }, 120_000);
+});
+
+describe('the camera-ingest worker with analysis slots', () => {
+  it('decodes keyframes for cameras without a slot, every frame for one holding a slot, and follows slot changes', async () => {
+    test = await createTestDatabase();
+    const config = workerConfig(test, { CAMERA_STALL_SECONDS: '4', CAMERA_LEASE_SECONDS: '6' });
+    const context = roleContext(test, config);
+    for (const id of ['cam-slot', 'cam-plain']) await registerCamera(test, context.secretBox, { id, rtspUrl: simulator.url(id), detectFps: 4 });
+    const hook = new SlotFrameHook({ db: test.db, logger: testLogger(), reporter: 'decode-test', slotRefreshMs: 60_000 });
+    await hook.start();
+    stopLater.push(hook);
+    const worker = new CameraIngestWorker(context, { consumer: hook });
+    await worker.start();
+    stopLater.push(worker);
+    const decodeOf = (id: string) => worker.pipeline(id)?.status().decode;
+    await waitFor('both cameras online, decoding keyframes', () =>
+      ['cam-slot', 'cam-plain'].every((id) => worker.pipeline(id)?.status().state === 'online' && decodeOf(id) === 'keyframes'), 45_000);
+
+    const giveSlot = async (sql: string) => {
+      await test!.db.query(sql, ['cam-slot']);
+      await test!.db.query('SELECT pg_notify($1, $2)', [SLOTS_CHANGED_CHANNEL, 'test']);
+    };
+    await giveSlot(`INSERT INTO analysis_slots (camera_id, reason, assigned_at) VALUES ($1, 'motion', now())`);
+    await waitFor('the slot holder to decode every frame', () => decodeOf('cam-slot') === 'all' && (worker.pipeline('cam-slot')?.status().fps ?? 0) > 3, 45_000);
+    expect(decodeOf('cam-plain')).toBe('keyframes');
+    expect(worker.pipeline('cam-slot')?.status()).toMatchObject({ state: 'online', restarts: 0 });
+
+    await giveSlot('DELETE FROM analysis_slots WHERE camera_id = $1');
+    await waitFor('back to keyframes when the slot is gone', () => decodeOf('cam-slot') === 'keyframes', 45_000);
+    await waitFor('online again', () => worker.pipeline('cam-slot')?.status().state === 'online', 45_000);
+  }, 180_000);
+});
