@@ -175,14 +175,16 @@ export class CameraPipeline implements Component {
     };
   }
 
-  /** A copy of the next frame (within `timeoutMs`), for snapshots. */
+  /** A copy of the next frame (within `timeoutMs`, or a GOP in keyframe mode), for snapshots. */
   nextFrame(timeoutMs = 3000): Promise<{ data: Buffer; width: number; height: number; source?: { width: number; height: number } } | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
+    // Keyframe mode: the next frame may be a whole GOP away; the stall limit bounds a GOP.
+    const waitMs = this.decode === 'keyframes' ? Math.max(timeoutMs, this.stallSeconds() * 1000) : timeoutMs;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.snapshotWaiters = this.snapshotWaiters.filter((waiter) => waiter !== deliver);
         resolve(undefined);
-      }, timeoutMs);
+      }, waitMs);
       const deliver = (frame: Buffer | undefined) => {
         clearTimeout(timer);
         resolve(frame ? { data: frame, width: MODEL_INPUT_SIZE, height: MODEL_INPUT_SIZE, source: this.sourceSize } : undefined);

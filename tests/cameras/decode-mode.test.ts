@@ -7,14 +7,17 @@ import { SLOTS_CHANGED_CHANNEL } from '../../analytics/slots/notifications.ts';
 import type { DecodeMode } from '../../ingest/camera/ffmpeg.ts';
 import { CameraPipeline, type CameraStatus } from '../../ingest/camera/pipeline.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
+import { LiveRelay } from '../../ingest/camera/live-relay.ts';
 import { CameraIngestWorker } from '../../ingest/camera/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { FFMPEG, ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, startSimulator, testLogger, waitFor, workerConfig } from './support.ts';
+import { FFMPEG, ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, startSimulator, temporaryDir, testLogger, waitFor, workerConfig } from './support.ts';
 
 let simulator: CameraSimulator;
 let test: TestDatabase | undefined;
 const pipelines: CameraPipeline[] = [];
 const stopLater: Array<{ stop(): Promise<void> }> = [];
+/** The first test's live relay (one per process): stopped before the worker starts its own. */
+let keyRelay: LiveRelay | undefined;
 
 beforeAll(async () => {
   simulator = await startSimulator([
@@ -59,17 +62,38 @@ function pipelineFor(cameraId: string, options: Partial<ConstructorParameters<ty
 }
 
 describe('keyframe decoding for cameras without an analysis slot', () => {
-  it('delivers about one frame per GOP, stays online for 20 s, and switches to the detect rate on demand', async () => {
+  it('delivers about one frame per GOP, stays online for 20 s, and switches to the detect rate on demand, live view uninterrupted', async () => {
     let mode: DecodeMode = 'keyframes';
     const arrivals: number[] = [];
     const states: CameraStatus[] = [];
+    const relay = new LiveRelay({ logger: testLogger(), storeDir: temporaryDir() });
+    keyRelay = relay;
+    await relay.start();
     const pipeline = pipelineFor('cam-key', {
       decodeMode: () => mode,
+      relayUrl: () => relay.publishUrl('cam-key'),
       consumer: { onFrame: (_cameraId, _frame, _width, _height, timestampMs) => void arrivals.push(timestampMs) },
       onStatus: (status) => states.push(status),
     });
     await pipeline.start();
     await waitFor('online in keyframe mode', () => pipeline.status().state === 'online', 30_000);
+    // A viewer of the stream copy: every frame still flows in keyframe mode, and across the restart.
+    let flvBytes = 0;
+    let flvEnded = false;
+    const viewer = new AbortController();
+    const response = await waitFor('the relay to play the camera', async () => {
+      const attempt = await fetch(relay.playUrl('cam-key'), { signal: viewer.signal }).catch(() => undefined);
+      return attempt?.ok ? attempt : undefined;
+    }, 20_000);
+    void (async () => {
+      const reader = response.body!.getReader();
+      try {
+        for (let read = await reader.read(); !read.done; read = await reader.read()) flvBytes += read.value.length;
+      } catch {
+        // aborted at the end of the test
+      }
+      flvEnded = true;
+    })();
     const keyframeStart = Date.now();
     await sleep(22_000);
     // 1 s GOP: about 1 frame/s, far below the detect rate of 4 (no duplicated frames), yet healthy.
@@ -79,16 +103,27 @@ describe('keyframe decoding for cameras without an analysis slot', () => {
     expect(states.filter((status) => status.state !== 'online' && status.reason !== 'connecting')).toEqual([]);
     expect(pipeline.status()).toMatchObject({ state: 'online', decode: 'keyframes', targetFps: 4, restarts: 0, width: 640, height: 360 });
     expect(ffmpegProcesses(simulator.url('cam-key')).map((row) => row.args).join(' ')).toContain('-skip_frame nokey');
+    // A snapshot (live view, tamper alert picture) waits for the next keyframe, not just the asked time.
+    for (let i = 0; i < 3; i++) expect((await pipeline.nextFrame(200))?.data.length).toBe(416 * 416 * 3);
+
+    expect(flvBytes).toBeGreaterThan(100_000);
 
     mode = 'all';
     await waitFor('the pipeline to decode every frame', () => pipeline.status().decode === 'all' && arrivals.at(-1)! > Date.now() - 1000, 30_000);
+    const flvAtSwitch = flvBytes;
     const fullStart = Date.now();
-    await sleep(6000);
+    await sleep(8000);
+    expect(flvEnded).toBe(false);
+    expect(flvBytes - flvAtSwitch).toBeGreaterThan(50_000);
     const fullRate = rateSince(arrivals, fullStart);
-    expect(fullRate).toBeGreaterThan(3.2);
-    expect(fullRate).toBeLessThan(4.8);
+    // The detect rate, not one per GOP and not the camera's 15 (the fps filter may catch up briefly at start).
+    expect(fullRate).toBeGreaterThan(3);
+    expect(fullRate).toBeLessThan(6);
     expect(pipeline.status()).toMatchObject({ state: 'online', decode: 'all', restarts: 0 });
     expect(ffmpegProcesses(simulator.url('cam-key')).map((row) => row.args).join(' ')).not.toContain('-skip_frame');
+    viewer.abort();
+    await pipeline.stop();
+    await relay.stop();
   }, 120_000);
 
   it('still reports a frozen picture at keyframe rate, and the end of it', async () => {
@@ -105,6 +140,7 @@ describe('keyframe decoding for cameras without an analysis slot', () => {
 
 describe('the camera-ingest worker with analysis slots', () => {
   it('decodes keyframes for cameras without a slot, every frame for one holding a slot, and follows slot changes', async () => {
+    await keyRelay?.stop();
     test = await createTestDatabase();
     const config = workerConfig(test, { CAMERA_STALL_SECONDS: '4', CAMERA_LEASE_SECONDS: '6' });
     const context = roleContext(test, config);
