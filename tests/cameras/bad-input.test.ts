@@ -4,9 +4,9 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CameraPipeline } from '../../ingest/camera/pipeline.ts';
+import type { CameraPipeline, CameraPipelineOptions } from '../../ingest/camera/pipeline.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
-import { FFMPEG, startSimulator, testLogger, waitFor } from './support.ts';
+import { startSimulator, testPipeline, waitFor } from './support.ts';
 
 let simulator: CameraSimulator;
 let garbage: net.Server;
@@ -33,20 +33,8 @@ afterAll(async () => {
   await new Promise((resolve) => garbage?.close(resolve));
 });
 
-function pipelineFor(cameraId: string, url: string, options: Partial<ConstructorParameters<typeof CameraPipeline>[0]> = {}): CameraPipeline {
-  const pipeline = new CameraPipeline({
-    cameraId,
-    streamUrl: async () => url,
-    detectFps: 2,
-    ffmpegPath: FFMPEG,
-    stallSeconds: 4,
-    tamperHoldMs: 5000,
-    logger: testLogger(),
-    backoff: { minMs: 500, maxMs: 2000 },
-    ...options,
-  });
-  pipelines.push(pipeline);
-  return pipeline;
+function pipelineFor(cameraId: string, url: string, options: Partial<CameraPipelineOptions> = {}): CameraPipeline {
+  return testPipeline(pipelines, cameraId, url, { backoff: { minMs: 500, maxMs: 2000 }, ...options });
 }
 
 const withCredentials = (url: string, username: string, password: string) => url.replace('rtsp://', `rtsp://${username}:${password}@`);

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotFrameHook } from '../../analytics/slots/ingest-hook.ts';
 import { SLOTS_CHANGED_CHANNEL } from '../../analytics/slots/notifications.ts';
 import type { DecodeMode } from '../../ingest/camera/ffmpeg.ts';
-import { CameraPipeline, type CameraStatus } from '../../ingest/camera/pipeline.ts';
+import type { CameraPipeline, CameraPipelineOptions, CameraStatus } from '../../ingest/camera/pipeline.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { LiveRelay } from '../../ingest/camera/live-relay.ts';
 import { CameraIngestWorker } from '../../ingest/camera/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { FFMPEG, ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, startSimulator, temporaryDir, testLogger, waitFor, workerConfig } from './support.ts';
+import { ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, startSimulator, temporaryDir, testLogger, testPipeline, waitFor, workerConfig } from './support.ts';
 
 let simulator: CameraSimulator;
 let test: TestDatabase | undefined;
@@ -45,20 +45,8 @@ function rateSince(arrivals: number[], from: number): number {
   return (window.length - 1) / ((window[window.length - 1] - window[0]) / 1000);
 }
 
-function pipelineFor(cameraId: string, options: Partial<ConstructorParameters<typeof CameraPipeline>[0]> = {}): CameraPipeline {
-  const pipeline = new CameraPipeline({
-    cameraId,
-    streamUrl: async () => simulator.url(cameraId),
-    detectFps: 4,
-    ffmpegPath: FFMPEG,
-    stallSeconds: 4,
-    tamperHoldMs: 5000,
-    logger: testLogger(),
-    backoff: { minMs: 1000, maxMs: 4000 },
-    ...options,
-  });
-  pipelines.push(pipeline);
-  return pipeline;
+function pipelineFor(cameraId: string, options: Partial<CameraPipelineOptions> = {}): CameraPipeline {
+  return testPipeline(pipelines, cameraId, simulator.url(cameraId), { detectFps: 4, ...options });
 }
 
 describe('keyframe decoding for cameras without an analysis slot', () => {

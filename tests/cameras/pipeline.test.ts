@@ -1,8 +1,8 @@
 // One camera's pipeline against the simulator: real RTSP over TCP, real ffmpeg.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CameraPipeline, type CameraStatus } from '../../ingest/camera/pipeline.ts';
+import type { CameraPipeline, CameraPipelineOptions, CameraStatus } from '../../ingest/camera/pipeline.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
-import { FFMPEG, ffmpegProcesses, startSimulator, testLogger, waitFor } from './support.ts';
+import { ffmpegProcesses, startSimulator, testPipeline, waitFor } from './support.ts';
 
 let simulator: CameraSimulator;
 const pipelines: CameraPipeline[] = [];
@@ -20,20 +20,8 @@ afterAll(async () => {
   await simulator?.stop();
 });
 
-function pipelineFor(cameraId: string, options: Partial<ConstructorParameters<typeof CameraPipeline>[0]> = {}): CameraPipeline {
-  const pipeline = new CameraPipeline({
-    cameraId,
-    streamUrl: async () => simulator.url(cameraId),
-    detectFps: 2,
-    ffmpegPath: FFMPEG,
-    stallSeconds: 4,
-    tamperHoldMs: 5000,
-    logger: testLogger(),
-    backoff: { minMs: 1000, maxMs: 4000 },
-    ...options,
-  });
-  pipelines.push(pipeline);
-  return pipeline;
+function pipelineFor(cameraId: string, options: Partial<CameraPipelineOptions> = {}): CameraPipeline {
+  return testPipeline(pipelines, cameraId, simulator.url(cameraId), options);
 }
 
 describe('camera pipeline', () => {

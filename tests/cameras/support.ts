@@ -12,6 +12,7 @@ import { SecretBox } from '../../core/secret-box.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { insertCamera } from '../../devices/camera-repository.ts';
 import { cameraInput } from '../../devices/schemas.ts';
+import { CameraPipeline, type CameraPipelineOptions } from '../../ingest/camera/pipeline.ts';
 import { CameraSimulator, type SimulatedCameraSpec } from '../../ingest/camera/simulator/camera-simulator.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { assetMirrorDir, testMqttUrl } from '../support/urls.ts';
@@ -22,6 +23,29 @@ export const SIMULATOR_CACHE = path.join(tmpdir(), 'cityops-camera-sim-cache');
 
 export function testLogger(): Logger {
   return createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+}
+
+/** A pipeline with test-sized limits (4 s stall, 5 s tamper hold, 1–4 s backoff), pushed onto `pipelines`
+ *  so that the file's afterAll stops it. */
+export function testPipeline(
+  pipelines: CameraPipeline[],
+  cameraId: string,
+  streamUrl: string,
+  options: Partial<CameraPipelineOptions> = {},
+): CameraPipeline {
+  const pipeline = new CameraPipeline({
+    cameraId,
+    streamUrl: async () => streamUrl,
+    detectFps: 2,
+    ffmpegPath: FFMPEG,
+    stallSeconds: 4,
+    tamperHoldMs: 5000,
+    logger: testLogger(),
+    backoff: { minMs: 1000, maxMs: 4000 },
+    ...options,
+  });
+  pipelines.push(pipeline);
+  return pipeline;
 }
 
 export async function startSimulator(cameras: SimulatedCameraSpec[]): Promise<CameraSimulator> {
