@@ -142,6 +142,19 @@ async function main() {
     console.log(lines.join('\n'));
   }
   let stopping = false;
+  // While stopping, a late failure of something already closed (a query on an ended pool, a socket torn
+  // down) is logged with its stack, not a crash: the stop itself decides the exit code.
+  process.on('unhandledRejection', (reason) => {
+    if (!stopping) throw reason;
+    logger.warn({ err: reason }, 'rejection while shutting down');
+  });
+  process.on('uncaughtException', (error) => {
+    if (!stopping) {
+      logger.fatal({ err: error }, 'uncaught exception');
+      process.exit(1);
+    }
+    logger.warn({ err: error }, 'exception while shutting down');
+  });
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -7,6 +7,8 @@ import { buildApiServer } from './app.ts';
 import { createRealtimeServer } from './realtime.ts';
 import type { FastifyInstance } from 'fastify';
 
+const STOP_GRACE_MS = 5000;
+
 export class ApiRole implements Component {
   readonly name = 'api';
   private app?: FastifyInstance;
@@ -33,8 +35,15 @@ export class ApiRole implements Component {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
-    await this.app?.close();
+    // Requests in flight get a few seconds to finish; then their connections are cut, so that a stalled
+    // upload from a phone on a bad link cannot hold a shutdown (or a restart) forever.
+    const cutOff = setTimeout(() => this.app?.server.closeAllConnections(), STOP_GRACE_MS);
+    try {
+      await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
+      await this.app?.close();
+    } finally {
+      clearTimeout(cutOff);
+    }
     await this.mqtt?.endAsync();
   }
 }

@@ -75,7 +75,7 @@ describe('npm start with no configuration', () => {
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited, `exit code after SIGTERM; output:\n${output.slice(-3000)}`).toBe(0);
     // Nothing it started is left running (the embedded PostgreSQL runs with -D <dataDir>).
     expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(dataDir);
   }, 180_000);

@@ -3,7 +3,7 @@
 // Small on the wire: no map library, photos shrunk on the phone before upload, notes kept as drafts.
 // Works without a connection: the list shown from the copy saved on the phone, every action kept in
 // the outbox (outbox.ts) and sent, in order and once, when the connection returns.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { loadTeams } from '../alerts/alert-actions.ts';
 import { SeverityBadge, StateBadge } from '../alerts/alerts-panel.tsx';
 import { ApiError } from '../api.ts';
@@ -182,6 +182,9 @@ function FieldAlert({ alertId }: { alertId: number }) {
   const { position } = usePosition();
   const [note, setNote, clearNote] = useDraft(`field-note-${alertId}`);
   const [photo, setPhoto] = useState<File>();
+  /** The note and photo as they are now, for an action finishing after they changed. */
+  const latest = useRef({ note, photo });
+  latest.current = { note, photo };
   // A new key empties the file input once its photo is in the outbox.
   const [photoInput, setPhotoInput] = useState(0);
   const [busy, setBusy] = useState(false);
@@ -203,6 +206,7 @@ function FieldAlert({ alertId }: { alertId: number }) {
   const resolving = pending.some((entry) => entry.action === 'resolve');
   const run = async (action: 'acknowledge' | 'note' | 'resolve') => {
     const text = note.trim();
+    const sentPhoto = photo;
     if (action === 'resolve' && !text) return setMessage({ ok: false, text: t('actions.noteRequired') });
     if (action === 'note' && !text && !photo) return setMessage({ ok: false, text: t('field.noteOrPhotoRequired') });
     setBusy(true);
@@ -219,10 +223,13 @@ function FieldAlert({ alertId }: { alertId: number }) {
         setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
         return;
       }
-      // Stored on the phone (or already applied): the draft and the photo are safe to clear.
-      clearNote();
-      setPhoto(undefined);
-      setPhotoInput((key) => key + 1);
+      // Stored on the phone (or already applied): what was sent is safe to clear, and only that: a note
+      // typed or a photo attached while this was on its way stays for the next action.
+      if (text && latest.current.note.trim() === text) clearNote();
+      if (sentPhoto && latest.current.photo === sentPhoto) {
+        setPhoto(undefined);
+        setPhotoInput((key) => key + 1);
+      }
       setMessage({ ok: true, text: outcome.status === 'sent' ? t('actions.done') : t('outbox.queued') });
       if (action === 'resolve') navigate('/field');
     } catch (error) {
