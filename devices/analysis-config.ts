@@ -4,6 +4,16 @@
 import { z } from 'zod';
 
 const fraction = z.number().min(0).max(1);
+
+// Bounds on every list a camera body carries. Generous for any real scene (a traced road rarely needs 50
+// points), small enough that validating the largest accepted body costs milliseconds, not minutes: the
+// self-intersection check below compares edge pairs.
+export const MAX_ZONE_POINTS = 1_000;
+export const MAX_ZONES = 50;
+export const MAX_LINES = 50;
+export const MAX_RULES_PER_ZONE = 20;
+/** Across all zones of one camera, so 50 zones of 1,000 points cannot multiply the worst case (two full zones). */
+export const MAX_TOTAL_ZONE_POINTS = 2_000;
 export const pointSchema = z.tuple([fraction, fraction]);
 export type Point = z.infer<typeof pointSchema>;
 
@@ -23,10 +33,15 @@ export const zoneSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)'),
     name: z.string().max(200).optional(),
-    polygon: z.array(pointSchema).min(3, 'a polygon needs at least 3 points'),
-    rules: z.array(zoneRuleSchema).default([]),
+    polygon: z
+      .array(pointSchema)
+      .min(3, 'a polygon needs at least 3 points')
+      .max(MAX_ZONE_POINTS, `a polygon has at most ${MAX_ZONE_POINTS} points`),
+    rules: z.array(zoneRuleSchema).max(MAX_RULES_PER_ZONE, `a zone has at most ${MAX_RULES_PER_ZONE} rules`).default([]),
   })
   .superRefine((zone, ctx) => {
+    // zod runs refinements even after the length check failed: never run the geometry on an oversized list.
+    if (zone.polygon.length > MAX_ZONE_POINTS) return;
     if (polygonSelfIntersects(zone.polygon)) {
       ctx.addIssue({ code: 'custom', path: ['polygon'], message: `zone ${zone.id}: polygon edges cross each other` });
     }
@@ -52,13 +67,22 @@ export type CountingLine = z.infer<typeof lineSchema>;
 export const analysisConfigSchema = z
   .object({
     detectFps: z.number().positive().max(30).optional(),
-    zones: z.array(zoneSchema).default([]),
-    lines: z.array(lineSchema).default([]),
+    zones: z.array(zoneSchema).max(MAX_ZONES, `a camera has at most ${MAX_ZONES} zones`).default([]),
+    lines: z.array(lineSchema).max(MAX_LINES, `a camera has at most ${MAX_LINES} counting lines`).default([]),
   })
   .superRefine((config, ctx) => {
-    const ids = [...config.zones.map((zone) => zone.id), ...config.lines.map((line) => line.id)];
-    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-    if (duplicate) ctx.addIssue({ code: 'custom', path: ['zones'], message: `id ${duplicate} is used twice` });
+    const totalPoints = config.zones.reduce((sum, zone) => sum + zone.polygon.length, 0);
+    if (totalPoints > MAX_TOTAL_ZONE_POINTS) {
+      ctx.addIssue({ code: 'custom', path: ['zones'], message: `all zones together have at most ${MAX_TOTAL_ZONE_POINTS} points (${totalPoints} given)` });
+    }
+    const seen = new Set<string>();
+    for (const id of [...config.zones.map((zone) => zone.id), ...config.lines.map((line) => line.id)]) {
+      if (seen.has(id)) {
+        ctx.addIssue({ code: 'custom', path: ['zones'], message: `id ${id} is used twice` });
+        break;
+      }
+      seen.add(id);
+    }
   });
 export type AnalysisConfig = z.infer<typeof analysisConfigSchema>;
 
@@ -73,12 +97,22 @@ export function polygonArea(polygon: Point[]): number {
   return area / 2;
 }
 
-/** True when two non-adjacent edges of the closed polygon properly intersect. O(n²): polygons are small. */
+/**
+ * True when two non-adjacent edges of the closed polygon properly intersect. Edges are swept left to
+ * right and only pairs whose x ranges overlap are compared: close to linear for real zones, O(n²) at
+ * worst, which the point limits above keep to a few milliseconds (MAX_ZONE_POINTS, MAX_TOTAL_ZONE_POINTS).
+ */
 export function polygonSelfIntersects(polygon: Point[]): boolean {
   const n = polygon.length;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      if (j === i + 1 || (i === 0 && j === n - 1)) continue; // adjacent edges share a vertex
+  const minX = (edge: number) => Math.min(polygon[edge][0], polygon[(edge + 1) % n][0]);
+  const maxX = (edge: number) => Math.max(polygon[edge][0], polygon[(edge + 1) % n][0]);
+  const byLeftEnd = Array.from({ length: n }, (_, edge) => edge).sort((a, b) => minX(a) - minX(b));
+  for (let a = 0; a < n; a++) {
+    const i = byLeftEnd[a];
+    const right = maxX(i);
+    for (let b = a + 1; b < n && minX(byLeftEnd[b]) <= right; b++) {
+      const j = byLeftEnd[b];
+      if (Math.abs(i - j) === 1 || Math.abs(i - j) === n - 1) continue; // adjacent edges share a vertex
       if (segmentsCross(polygon[i], polygon[(i + 1) % n], polygon[j], polygon[(j + 1) % n])) return true;
     }
   }

@@ -94,9 +94,35 @@ function safeJson(text: string): unknown {
   }
 }
 
+// One file's bounds: each camera's zones are checked for self-intersection (quadratic in a zone's points,
+// bounded per camera by MAX_TOTAL_ZONE_POINTS), so the file as a whole gets a budget too.
+export const MAX_IMPORT_ROWS = 10_000;
+export const MAX_IMPORT_ZONE_POINTS = 20_000;
+
+function zonePointsOf(row: Row): number {
+  const zones = (row.analysis as { zones?: unknown } | undefined)?.zones;
+  if (!Array.isArray(zones)) return 0;
+  let points = 0;
+  for (const zone of zones) {
+    const polygon = (zone as { polygon?: unknown } | null)?.polygon;
+    if (Array.isArray(polygon)) points += polygon.length;
+  }
+  return points;
+}
+
 export function validateRows(rows: Row[]): { parsed: Parsed[]; errors: ImportRowError[] } {
   const parsed: Parsed[] = [];
   const errors: ImportRowError[] = [];
+  if (rows.length > MAX_IMPORT_ROWS) {
+    return { parsed, errors: [{ row: 0, field: '(file)', message: `a file has at most ${MAX_IMPORT_ROWS} rows (${rows.length} given); split it` }] };
+  }
+  const zonePoints = rows.reduce((sum, row) => sum + zonePointsOf(row), 0);
+  if (zonePoints > MAX_IMPORT_ZONE_POINTS) {
+    return {
+      parsed,
+      errors: [{ row: 0, field: 'analysis', message: `a file has at most ${MAX_IMPORT_ZONE_POINTS} zone points in total (${zonePoints} given); split it` }],
+    };
+  }
   const seen = new Map<string, number>();
   rows.forEach((raw, index) => {
     const row = index + 1;

@@ -20,10 +20,29 @@ export const DEFAULT_UNITS: Record<SensorKind, string> = {
   pump_state: 'on/off',
 };
 
+// A district boundary: detailed (the city's own file has up to ~1,600 points per district) but bounded, and
+// of a fixed depth, so no body can make the server walk an arbitrarily large or deeply nested document.
+export const MAX_DISTRICT_POINTS = 100_000;
+const position = z.tuple([longitude, latitude]);
+const linearRing = z.array(position).min(4, 'a ring needs at least 4 positions').max(MAX_DISTRICT_POINTS);
+const districtGeometry = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('Polygon'), coordinates: z.array(linearRing).min(1).max(1_000) }),
+    z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(linearRing).min(1).max(1_000)).min(1).max(1_000) }),
+  ])
+  .superRefine((geometry, ctx) => {
+    const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+    let points = 0;
+    for (const polygon of polygons) for (const ring of polygon) points += ring.length;
+    if (points > MAX_DISTRICT_POINTS) {
+      ctx.addIssue({ code: 'custom', path: ['coordinates'], message: `a district boundary has at most ${MAX_DISTRICT_POINTS} points (${points} given)` });
+    }
+  });
+
 export const districtInput = z.object({
   id: districtId,
   name: z.string().min(1).max(200),
-  geometry: z.record(z.string(), z.unknown()).nullish().describe('GeoJSON Polygon or MultiPolygon'),
+  geometry: districtGeometry.nullish().describe('GeoJSON Polygon or MultiPolygon'),
 });
 
 export const rtspUrl = z
@@ -73,6 +92,12 @@ export const cameraView = z.object({
 });
 export type CameraView = z.infer<typeof cameraView>;
 
+// Flat settings (analytics/sensor-rules/settings.ts reads them): a bounded number of scalar values.
+export const MAX_SENSOR_RULE_KEYS = 50;
+const sensorRuleSettings = z
+  .record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean(), z.null()]))
+  .refine((rules) => Object.keys(rules).length <= MAX_SENSOR_RULE_KEYS, `at most ${MAX_SENSOR_RULE_KEYS} rule settings`);
+
 const sensorInputBase = z.object({
   id: deviceId,
   name: z.string().min(1).max(200),
@@ -90,7 +115,7 @@ const sensorInputBase = z.object({
   hysteresis: z.number().min(0),
   expectedIntervalSeconds: z.number().int().positive(),
   enabled: z.boolean(),
-  rules: z.record(z.string(), z.unknown()).describe('extra rule settings, e.g. rateOfRiseCmPerHour, validMin, validMax'),
+  rules: sensorRuleSettings.describe('extra rule settings, e.g. rateOfRiseCmPerHour, validMin, validMax'),
 });
 
 function levelsAscending(sensor: { level1?: number | null; level2?: number | null; level3?: number | null }, ctx: z.RefinementCtx) {

@@ -87,6 +87,49 @@ describe('camera registry', () => {
     expect((await line.json()).error.message).toMatch(/zero length/);
   });
 
+  it('bounds every list in a camera body: a 100,000-point zone gets a 400 naming the field and the maximum', { timeout: 60_000 }, async () => {
+    // A valid (convex) 100,000-point zone: the old all-pairs self-intersection check compared every pair of
+    // edges, minutes of blocked event loop.
+    const circle = (points: number) => Array.from({ length: points }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / points), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / points)]);
+    const huge = circle(100_000);
+    const zoneBody = camera('cam-huge', { analysis: { zones: [{ id: 'z', polygon: huge, rules: [] }], lines: [] } });
+    for (const [method, path, body] of [
+      ['POST', '/api/cameras', zoneBody],
+      ['PATCH', '/api/cameras/cam-a', { analysis: zoneBody.analysis }],
+    ] as const) {
+      const response = await api.request(method, path, { role: 'engineer', body });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatchObject({ code: 'invalid', field: 'analysis.zones.0.polygon', message: expect.stringContaining('at most 1000 points') });
+    }
+    const square = (id: string) => ({ id, polygon: [[0, 0], [0.1, 0], [0.1, 0.1], [0, 0.1]], rules: [] });
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ zones: Array.from({ length: 51 }, (_, i) => square(`z${i}`)), lines: [] }, 'analysis.zones', /at most 50 zones/],
+      [{ zones: [], lines: Array.from({ length: 51 }, (_, i) => ({ id: `l${i}`, from: [0, 0], to: [1, 1] })) }, 'analysis.lines', /at most 50 counting lines/],
+      [{ zones: [{ ...square('z'), rules: Array.from({ length: 21 }, () => ({ kind: 'crowd', minPersons: 3, seconds: 5 })) }], lines: [] }, 'analysis.zones.0.rules', /at most 20 rules/],
+      [
+        { zones: Array.from({ length: 3 }, (_, k) => ({ id: `z${k}`, polygon: circle(1000) })), lines: [] },
+        'analysis.zones',
+        /at most 2000 points/,
+      ],
+    ];
+    for (const [analysis, field, message] of cases) {
+      const response = await api.request('POST', '/api/cameras', { role: 'engineer', body: camera('cam-list', { analysis }) });
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(message);
+    }
+    // A district boundary and a sensor's rule settings are bounded too (fixed depth, counted points and keys).
+    const deep = await api.request('PUT', '/api/districts/quan-9', { role: 'engineer', body: { name: 'Q9', geometry: { type: 'Polygon', coordinates: [[[[[[1]]]]]] } } });
+    expect(deep.status).toBe(400);
+    const ruleKeys = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    const sensor = await api.request('POST', '/api/sensors', { role: 'engineer', body: { id: 'rules-many', name: 'x', kind: 'rainfall', rules: ruleKeys } });
+    expect(sensor.status).toBe(400);
+    expect((await sensor.json()).error.message).toMatch(/at most 50 rule settings/);
+    const nested = await api.request('POST', '/api/sensors', { role: 'engineer', body: { id: 'rules-deep', name: 'x', kind: 'rainfall', rules: { a: [[[[1]]]] } } });
+    expect(nested.status).toBe(400);
+  });
+
   it('keeps the password when a patch leaves it out, and audits the change without values', async () => {
     const response = await api.request('PATCH', '/api/cameras/cam-a', { role: 'engineer', body: { name: 'Ngã sáu Phù Đổng', detectFps: 1 } });
     expect(response.status).toBe(200);
@@ -191,6 +234,23 @@ describe('bulk import', () => {
     expect(response.status).toBe(200);
     const sensor = await (await api.request('GET', '/api/sensors/tide-nha-be', { role: 'viewer' })).json();
     expect(sensor.sensor).toMatchObject({ lat: 10.6953, lon: 106.7409, unit: 'm' });
+  });
+
+  it('bounds a file: at most 10,000 rows and 20,000 zone points, refused before any row is checked', async () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 10_001; i++) rows.push(`sensor,many-${i},S ${i},,10.8,106.6,quan-1,rainfall,,,`);
+    const tooMany = await api.request('POST', '/api/devices/import', { role: 'engineer', headers: { 'content-type': 'text/csv' }, body: csv(rows) });
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).error.rows).toEqual([expect.objectContaining({ field: '(file)', message: expect.stringMatching(/at most 10000 rows/) })]);
+    const ring = Array.from({ length: 1000 }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / 1000), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / 1000)]);
+    const features = Array.from({ length: 21 }, (_, k) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [106.7, 10.7] },
+      properties: { type: 'camera', id: `zones-${k}`, name: 'Z', rtsp_url: 'rtsp://10.9.9.9/live', analysis: { zones: [{ id: 'z', polygon: ring }] } },
+    }));
+    const heavy = await api.request('POST', '/api/devices/import', { role: 'engineer', headers: { 'content-type': 'application/geo+json' }, body: { type: 'FeatureCollection', features } });
+    expect(heavy.status).toBe(400);
+    expect((await heavy.json()).error.rows).toEqual([expect.objectContaining({ field: 'analysis', message: expect.stringMatching(/at most 20000 zone points/) })]);
   });
 
   it('reports an unreadable file clearly', async () => {
