@@ -6,15 +6,15 @@
 // migrations 0011 and 0012); the MQTT copy follows.
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { systemActor, type Actor } from '../audit.ts';
-import type { Database } from '../database/pool.ts';
+import { recordAudit, systemActor, type Actor } from '../audit.ts';
+import { withTransaction, type Database } from '../database/pool.ts';
 import { AppError } from '../errors.ts';
 import type { LivePublisher } from '../live/publisher.ts';
 import { counter } from '../metrics.ts';
 import { liveRooms } from '../live/rooms.ts';
-import { committedAlertEvent, copyToMqtt, countAlertEvent, type AlertEventMessage } from './changes.ts';
+import { committedAlertEvent, copyToMqtt, countAlertEvent, recordAlertChange, type AlertEventMessage } from './changes.ts';
 import { alertKeySchema, alertTriggerSchema, localisedText, type ValidTrigger } from './trigger-schema.ts';
-import type { AlertKey, AlertRaiser, AlertSeverity, AlertTrigger, LocalisedText, RaisedAlert } from './types.ts';
+import type { AlertKey, AlertRaiser, AlertSeverity, AlertState, AlertTrigger, LocalisedText, RaisedAlert } from './types.ts';
 
 export interface AlertRaiserDeps {
   db: Database;
@@ -65,7 +65,7 @@ export async function raiseAlert(
   deps: AlertRaiserDeps,
   input: AlertTrigger,
   actor: Actor,
-  options: { createdBy?: number; eventType?: string } = {},
+  options: { createdBy?: number; eventType?: string; keepOpenText?: boolean } = {},
 ): Promise<RaisedAlert & { message: AlertEventMessage }> {
   const trigger = validTrigger(input);
   const createdType = options.eventType ?? 'raised';
@@ -85,8 +85,10 @@ export async function raiseAlert(
          severity = CASE WHEN array_position(ARRAY['info', 'minor', 'major', 'critical'], EXCLUDED.severity)
                               > array_position(ARRAY['info', 'minor', 'major', 'critical'], alerts.severity)
                          THEN EXCLUDED.severity ELSE alerts.severity END,
-         title_vi = EXCLUDED.title_vi, title_en = EXCLUDED.title_en,
-         description_vi = EXCLUDED.description_vi, description_en = EXCLUDED.description_en,
+         title_vi = CASE WHEN $24 THEN alerts.title_vi ELSE EXCLUDED.title_vi END,
+         title_en = CASE WHEN $24 THEN alerts.title_en ELSE EXCLUDED.title_en END,
+         description_vi = CASE WHEN $24 THEN alerts.description_vi ELSE EXCLUDED.description_vi END,
+         description_en = CASE WHEN $24 THEN alerts.description_en ELSE EXCLUDED.description_en END,
          evidence = CASE WHEN EXCLUDED.evidence = '{}'::jsonb THEN alerts.evidence ELSE EXCLUDED.evidence END,
          auto_cleared_at = NULL, auto_cleared_reason_vi = NULL, auto_cleared_reason_en = NULL
        RETURNING id, (xmax = 0) AS created, severity, occurrences, state, assigned_team_id),
@@ -128,6 +130,7 @@ export async function raiseAlert(
       JSON.stringify({ kind: trigger.kind, severity: trigger.severity, source: `${trigger.sourceType}:${trigger.sourceId}`, zoneId: trigger.zoneId }),
       liveRooms.staff(),
       options.eventType ?? 'raise',
+      options.keepOpenText ?? false,
     ],
   );
   if (!result.rowCount) {
@@ -140,6 +143,69 @@ export async function raiseAlert(
   const message = await committedAlertEvent(deps.db, Number(row.event_row_id));
   copyToMqtt(deps.mqtt, message);
   return { alertId: Number(row.id), created: row.created, severity: row.severity, occurrences: Number(row.occurrences), message };
+}
+
+const SEVERITY_ORDER: AlertSeverity[] = ['info', 'minor', 'major', 'critical'];
+
+/**
+ * A manual alert by an operator. When it names a device whose situation already has an open alert, the
+ * report never rewrites that alert (its title is what the people handling it know it by): the report
+ * becomes a note on it, the severity can only rise, and both are audited (`manual_report`). Otherwise a
+ * new alert is raised as usual.
+ */
+export async function raiseManualAlert(
+  deps: AlertRaiserDeps,
+  input: AlertTrigger,
+  actor: Actor,
+  createdBy: number,
+): Promise<RaisedAlert & { message: AlertEventMessage }> {
+  const trigger = validTrigger(input);
+  if (trigger.sourceType !== 'system') {
+    const reported = await withTransaction(deps.db, async (tx) => {
+      const open = await tx.query(
+        `SELECT id, severity, state, assigned_team_id, occurrences FROM alerts
+          WHERE source_type = $1 AND source_id = $2 AND kind = $3 AND zone_id = $4 AND state IN ('new', 'acknowledged', 'assigned')
+          FOR UPDATE`,
+        [trigger.sourceType, trigger.sourceId, trigger.kind, trigger.zoneId],
+      );
+      if (!open.rowCount) return undefined;
+      const alert = open.rows[0] as { id: string; severity: AlertSeverity; state: AlertState; assigned_team_id: string | null; occurrences: number };
+      const alertId = Number(alert.id);
+      const severity = SEVERITY_ORDER.indexOf(trigger.severity) > SEVERITY_ORDER.indexOf(alert.severity) ? trigger.severity : alert.severity;
+      await tx.query(`UPDATE alerts SET severity = $2, occurrences = occurrences + 1, last_seen_at = GREATEST(last_seen_at, now()) WHERE id = $1`, [alertId, severity]);
+      const note = manualReportNote(trigger);
+      const teamId = alert.assigned_team_id === null ? null : Number(alert.assigned_team_id);
+      const eventRowId = await recordAlertChange(tx, { alertId, type: 'manual_report', fromState: alert.state, toState: alert.state, teamId, actor, note });
+      await tx.query(`INSERT INTO alert_notes (alert_id, event_id, user_id, username, text) VALUES ($1, $2, $3, $4, $5)`, [
+        alertId,
+        eventRowId,
+        actor.userId ?? null,
+        actor.username,
+        note,
+      ]);
+      await recordAudit(tx, actor, {
+        action: 'manual_report',
+        entityType: 'alert',
+        entityId: String(alertId),
+        details: { severity: trigger.severity, previousSeverity: alert.severity, newSeverity: severity, title: trigger.title.en, eventRowId },
+      });
+      return { alertId, severity, occurrences: Number(alert.occurrences) + 1, eventRowId };
+    });
+    if (reported) {
+      triggers.inc({ kind: trigger.kind, outcome: 'manual_report' });
+      const message = await committedAlertEvent(deps.db, reported.eventRowId);
+      copyToMqtt(deps.mqtt, message);
+      return { alertId: reported.alertId, created: false, severity: reported.severity, occurrences: reported.occurrences, message };
+    }
+  }
+  // No open alert a moment ago: raise one. If another raise wins the race, keepOpenText still keeps its title.
+  return raiseAlert(deps, trigger, actor, { createdBy, eventType: 'created', keepOpenText: true });
+}
+
+function manualReportNote(trigger: ValidTrigger): string {
+  const text = (value: LocalisedText) => (value.vi === value.en ? value.vi : `${value.vi} / ${value.en}`);
+  const description = trigger.description ? ` — ${text(trigger.description)}` : '';
+  return `[${trigger.severity}] ${text(trigger.title)}${description}`.slice(0, 4000);
 }
 
 /** A manual alert by an operator: its own situation unless it names a device. */

@@ -10,7 +10,7 @@ import { activeAlertsAtom } from '@cityops/core/alerts/atom';
 import { alertToCap } from '@cityops/core/alerts/cap';
 import { alertCsvHeader, alertCsvLine } from '@cityops/core/alerts/csv';
 import { actOnAlert, type AlertActionResult, type AlertPhoto } from '@cityops/core/alerts/lifecycle';
-import { manualTrigger, raiseAlert } from '@cityops/core/alerts/raise';
+import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from '@cityops/core/alerts/repository';
 import type { AlertAction } from '@cityops/core/alerts/transitions';
 import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
@@ -118,7 +118,8 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
         districtId: body.districtId,
         ...(body.source ? { sourceType: body.source.type, sourceId: body.source.id, zoneId: body.source.zoneId } : {}),
       });
-      const raised = await raiseAlert({ db, mqtt: context.mqtt }, trigger, request.actor, { createdBy: request.user!.id, eventType: 'created' });
+      // On a device whose situation is already open, the report is added to that alert (note, severity only up).
+      const raised = await raiseManualAlert({ db, mqtt: context.mqtt }, trigger, request.actor, request.user!.id);
       return reply.code(raised.created ? 201 : 200).send({ alert: raised.message.alert, created: raised.created });
     },
   );

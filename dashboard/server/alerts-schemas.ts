@@ -115,5 +115,5 @@ export const manualAlertBody = z.object({
   source: z
     .object({ type: z.enum(['camera', 'sensor']), id: z.string().min(1).max(128), zoneId: z.string().max(128).default('') })
     .optional()
-    .describe('the device concerned, if any: its location is used, and an open alert for the same situation is updated'),
+    .describe('the device concerned, if any: its location is used; when its situation already has an open alert, the report is added to it as a note (severity only rises) instead of rewriting it'),
 });

@@ -182,6 +182,30 @@ describe('the alert lifecycle', () => {
     expect(unknown.status).toBe(400);
     expect((await unknown.json()).error).toMatchObject({ code: 'unknown_device', field: 'sourceId' });
   });
+
+  it('adds a manual report on a device with an open alert to that alert: title kept, severity only up, note and audit row', async () => {
+    const zoneId = `zone-manual-${Math.random()}`;
+    const id = await raise({ zoneId, severity: 'major' });
+    const report = (severity: string, en: string) =>
+      post('/api/alerts', 'operator', { kind: 'stalled_vehicle', severity, title: { vi: en, en }, description: { vi: 'Người dân gọi điện', en: 'A resident called' }, source: { type: 'camera', id: cameraId, zoneId } });
+    const milder = await report('minor', 'Caller says a car stopped');
+    expect(milder.status).toBe(200);
+    expect(await milder.json()).toMatchObject({ created: false, alert: { id, severity: 'major', title: { en: 'Vehicle stopped on the bridge' } } });
+    const worse = await report('critical', 'Caller says people are hurt');
+    expect((await worse.json()).alert).toMatchObject({ id, severity: 'critical', title: { en: 'Vehicle stopped on the bridge' } });
+
+    const detail = (await (await api.request('GET', `/api/alerts/${id}`, { role: 'operator' })).json()).alert;
+    expect(detail.title.en).toBe('Vehicle stopped on the bridge');
+    expect(detail.notes.map((note: { text: string; username: string }) => [note.username, note.text])).toEqual([
+      ['operator-user', expect.stringContaining('Caller says a car stopped')],
+      ['operator-user', expect.stringContaining('Caller says people are hurt')],
+    ]);
+    const reports = (await audited(id)).filter((row) => row.action === 'manual_report');
+    expect(reports.map((row) => [row.username, row.details.previousSeverity, row.details.newSeverity])).toEqual([
+      ['operator-user', 'major', 'major'],
+      ['operator-user', 'major', 'critical'],
+    ]);
+  });
 });
 
 describe('history, export and images', () => {
