@@ -12,6 +12,7 @@ import { AppError, notFound } from '@cityops/core/errors';
 import type { ApiContext } from '@cityops/dashboard/server/context';
 import { deviceId } from '@cityops/devices/schemas';
 import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
+import { OnvifTargets } from '../onvif/onvif-targets.ts';
 import { cameraHolder } from './lease-repository.ts';
 import { loadLiveSigningKey, signedLiveUrl, signedSnapshotUrl } from './live-signing.ts';
 import { getCameraStatus, listCameraStatuses } from './status-repository.ts';
@@ -190,6 +191,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainAp
   );
 
   // ---- ONVIF: find cameras and their stream URLs instead of typing them ----
+  const onvifTargets = new OnvifTargets();
   app.post(
     '/api/cameras/onvif/discover',
     {
@@ -205,7 +207,11 @@ export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainAp
         },
       },
     },
-    async (request) => ({ devices: await discoverOnvifDevices({ timeoutMs: request.body.timeoutMs }) }),
+    async (request) => {
+      const devices = await discoverOnvifDevices({ timeoutMs: request.body.timeoutMs, logger: request.log });
+      onvifTargets.remember(devices);
+      return { devices };
+    },
   );
 
   app.post(
@@ -242,9 +248,10 @@ export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainAp
       },
     },
     async (request) => {
-      const streams = await readOnvifStreams(request.body);
+      const url = await onvifTargets.check(request.body.deviceUrl, context.db);
+      const streams = await readOnvifStreams({ url, username: request.body.username, password: request.body.password, logger: request.log });
       // The device address only: the body holds a password.
-      await recordAudit(context.db, request.actor, { action: 'onvif_read', entityType: 'onvif_device', entityId: new URL(request.body.deviceUrl).host });
+      await recordAudit(context.db, request.actor, { action: 'onvif_read', entityType: 'onvif_device', entityId: url.host });
       return streams;
     },
   );

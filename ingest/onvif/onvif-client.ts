@@ -5,6 +5,7 @@
 // a callback on devices with unusual profile layouts, which would take the process down).
 import { createRequire } from 'node:module';
 import { AppError } from '@cityops/core/errors';
+import { counter } from '@cityops/core/metrics';
 import { splitRtspCredentials } from '@cityops/devices/camera-repository';
 
 const require = createRequire(import.meta.url);
@@ -43,28 +44,82 @@ export interface DiscoveredDevice {
   location: string | null;
 }
 
-export async function discoverOnvifDevices(options: { timeoutMs?: number; networkInterface?: string } = {}): Promise<DiscoveredDevice[]> {
+// Replies come from anything on the network segment: every field is read defensively and bounded.
+const MAX_DISCOVERED_DEVICES = 1000;
+const MAX_XADDRS = 8;
+const MAX_FIELD_CHARS = 500;
+const SCOPE_PREFIX = 'onvif://www.onvif.org/';
+/** Where failures are logged: the request's logger in the api. */
+interface WarningLog {
+  warn(details: object, message: string): void;
+}
+const skippedReplyParts = counter('cityops_onvif_discovery_skipped_total', 'WS-Discovery reply parts ignored as malformed, by part', ['part']);
+
+export async function discoverOnvifDevices(options: { timeoutMs?: number; networkInterface?: string; logger?: WarningLog } = {}): Promise<DiscoveredDevice[]> {
   const raw = await new Promise<unknown[]>((resolve) =>
     // Errors are replies from other devices that were not ONVIF: the valid ones are still returned.
-    onvif.Discovery.probe({ resolve: false, timeout: options.timeoutMs ?? 3000, device: options.networkInterface }, (_errors, devices) => resolve(devices ?? [])),
+    onvif.Discovery.probe({ resolve: false, timeout: options.timeoutMs ?? 3000, device: options.networkInterface }, (_errors, devices) =>
+      resolve(Array.isArray(devices) ? devices : []),
+    ),
   );
-  return raw.map((entry) => {
-    const match = (entry as { probeMatches: { probeMatch: Record<string, unknown> } }).probeMatches.probeMatch;
-    // xml2js gives a plain string, or an object with the text in `_` when the element has attributes.
-    const scopesText = match.scopes && typeof match.scopes === 'object' ? ((match.scopes as { _?: string })._ ?? '') : String(match.scopes ?? '');
-    const scopes = scopesText.split(/\s+/);
-    const scope = (kind: string) => {
-      const found = scopes.find((value) => value.startsWith(`onvif://www.onvif.org/${kind}/`));
-      return found ? decodeURIComponent(found.slice(`onvif://www.onvif.org/${kind}/`.length)) : null;
-    };
-    return {
-      urn: String((match.endpointReference as { address: string }).address),
-      xaddrs: String(match.XAddrs ?? '').split(/\s+/).filter(Boolean),
-      name: scope('name'),
-      hardware: scope('hardware'),
-      location: scope('location'),
-    };
-  });
+  const devices: DiscoveredDevice[] = [];
+  const skipped: string[] = [];
+  const skip = (part: string) => {
+    skippedReplyParts.inc({ part });
+    skipped.push(part);
+  };
+  for (const entry of raw.slice(0, MAX_DISCOVERED_DEVICES)) {
+    const device = discoveredDevice(entry, skip);
+    if (device) devices.push(device);
+  }
+  // Once per discovery, not per reply: a noisy segment must not flood the log.
+  if (skipped.length) options.logger?.warn({ skipped: skipped.slice(0, 20), count: skipped.length }, 'ignored malformed parts of WS-Discovery replies');
+  return devices;
+}
+
+/** One ProbeMatch as xml2js gave it; `skip` names each part that could not be read. Never throws. */
+function discoveredDevice(entry: unknown, skip: (part: string) => void): DiscoveredDevice | undefined {
+  const match = (entry as { probeMatches?: { probeMatch?: unknown } } | null)?.probeMatches?.probeMatch as Record<string, unknown> | undefined;
+  const urn = textOf((match?.endpointReference as { address?: unknown } | undefined)?.address);
+  if (!match || !urn) {
+    skip('reply');
+    return undefined;
+  }
+  const scopes = (textOf(match.scopes) ?? '').split(/\s+/);
+  const scope = (kind: string): string | null => {
+    const found = scopes.find((value) => value.startsWith(`${SCOPE_PREFIX}${kind}/`));
+    if (!found) return null;
+    try {
+      return decodeURIComponent(found.slice(`${SCOPE_PREFIX}${kind}/`.length)).slice(0, MAX_FIELD_CHARS);
+    } catch {
+      skip(`scope_${kind}`); // e.g. a lone "%": not percent-encoding
+      return null;
+    }
+  };
+  const xaddrs: string[] = [];
+  for (const address of (textOf(match.XAddrs) ?? '').split(/\s+/).filter(Boolean).slice(0, MAX_XADDRS)) {
+    if (isHttpUrl(address)) xaddrs.push(address);
+    else skip('xaddr');
+  }
+  return { urn, xaddrs, name: scope('name'), hardware: scope('hardware'), location: scope('location') };
+}
+
+/** xml2js gives a plain string, or an object with the text in `_` when the element has attributes. */
+function textOf(value: unknown): string | null {
+  const text = value && typeof value === 'object' ? (value as { _?: unknown })._ : value;
+  if (typeof text !== 'string' && typeof text !== 'number') return null;
+  const trimmed = String(text).trim();
+  return trimmed && trimmed.length <= 4 * MAX_FIELD_CHARS ? trimmed : null;
+}
+
+function isHttpUrl(text: string): boolean {
+  if (text.length > MAX_FIELD_CHARS) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 export interface OnvifStreamProfile {
@@ -89,20 +144,18 @@ export interface OnvifDeviceStreams {
 const call = <T>(run: (callback: Callback<T>) => void): Promise<T> =>
   new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value as T))));
 
-/** Reads a device's media profiles and their RTSP URIs (RTP over RTSP/TCP). */
+/**
+ * Reads a device's media profiles and their RTSP URIs (RTP over RTSP/TCP). The caller checks the URL is a
+ * permitted target first (onvif-targets.ts). Failures answer with a code only; the cause goes to the log.
+ */
 export async function readOnvifStreams(target: {
-  deviceUrl: string;
+  url: URL;
   username?: string;
   password?: string;
   timeoutMs?: number;
+  logger?: WarningLog;
 }): Promise<OnvifDeviceStreams> {
-  let url: URL;
-  try {
-    url = new URL(target.deviceUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-  } catch {
-    throw new AppError(400, 'invalid', 'deviceUrl must be the http(s) ONVIF device service URL (e.g. http://10.0.0.5/onvif/device_service)', 'deviceUrl');
-  }
+  const { url } = target;
   const cam = new onvif.Cam({
     hostname: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
@@ -148,7 +201,9 @@ export async function readOnvifStreams(target: {
       // 422, not 401: a 401 would tell the dashboard its own session had ended.
       throw new AppError(422, 'onvif_auth_failed', 'the device refused the user name or password', 'password');
     }
-    throw new AppError(502, 'onvif_failed', `the ONVIF device did not answer as expected: ${message.slice(0, 200)}`);
+    // The socket or SOAP error stays in the log: reflected to the caller it would tell open ports from closed.
+    target.logger?.warn({ device: url.host, err: message.slice(0, 500) }, 'ONVIF stream lookup failed');
+    throw new AppError(502, 'onvif_failed', 'the ONVIF device did not answer as expected (see the server log)');
   }
 }
 

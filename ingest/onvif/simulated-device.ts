@@ -25,6 +25,8 @@ export interface SimulatedOnvifDeviceOptions {
   credentials?: { username: string; password: string };
   /** Answer WS-Discovery probes (binds UDP 3702, shared with other listeners). */
   discovery?: boolean;
+  /** The discovery reply's Scopes text as sent (tests of malformed replies); default: type, name, hardware, location. */
+  scopes?: string;
 }
 
 const DISCOVERY_ADDRESS = '239.255.255.250';
@@ -173,7 +175,7 @@ export class SimulatedOnvifDevice implements Component {
         '<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</wsa:Action></SOAP-ENV:Header>' +
         `<SOAP-ENV:Body><d:ProbeMatches><d:ProbeMatch><wsa:EndpointReference><wsa:Address>${this.urn}</wsa:Address></wsa:EndpointReference>` +
         '<d:Types>dn:NetworkVideoTransmitter</d:Types>' +
-        `<d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/name/${encodeURIComponent(this.options.name)} onvif://www.onvif.org/hardware/CityOpsSimulator onvif://www.onvif.org/location/city/HoChiMinh</d:Scopes>` +
+        `<d:Scopes>${this.options.scopes ?? `onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/name/${encodeURIComponent(this.options.name)} onvif://www.onvif.org/hardware/CityOpsSimulator onvif://www.onvif.org/location/city/HoChiMinh`}</d:Scopes>` +
         `<d:XAddrs>${this.deviceServiceUrl}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch></d:ProbeMatches></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
       socket.send(reply, remote.port, remote.address);
     });

@@ -1,7 +1,9 @@
 // ONVIF against a simulated Profile S device on loopback: WS-Discovery over real UDP multicast, SOAP
 // with WS-Security digest over HTTP, through the api routes an engineer uses to register cameras.
+import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
+import { metricsRegistry } from '../../core/metrics.ts';
+import { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startOnvifTestDevice } from '../support/onvif.ts';
@@ -64,4 +66,59 @@ describe('ONVIF', () => {
     expect((await api.request('POST', '/api/cameras/onvif/streams', { role: 'engineer', body: { deviceUrl: 'ftp://x/' } })).status).toBe(400);
     expect((await api.request('POST', '/api/cameras/onvif/discover', { role: 'operator', body: {} })).status).toBe(403);
   });
+
+  it('contacts only discovered devices or registered camera hosts, at an ONVIF path, and answers failures with a code only', async () => {
+    // Any other listener on the api host (a database, an admin port) must not be reachable through the api.
+    let connections = 0;
+    const other: Server = createServer((socket) => {
+      connections++;
+      socket.end('SSH-2.0-OpenSSH_9.6\r\n');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherPort = (other.address() as { port: number }).port;
+    try {
+      const scan = await api.request('POST', '/api/cameras/onvif/streams', { role: 'engineer', body: { deviceUrl: `http://127.0.0.1:${otherPort}/onvif/device_service` } });
+      expect(scan.status).toBe(403);
+      expect((await scan.json()).error).toMatchObject({ code: 'onvif_target_not_allowed', field: 'deviceUrl' });
+      const notOnvifPath = await api.request('POST', '/api/cameras/onvif/streams', { role: 'engineer', body: { deviceUrl: `http://127.0.0.1:${device.port}/admin` } });
+      expect(notOnvifPath.status).toBe(400);
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+
+    // A discovered device that stopped answering: a generic error with a code, not the socket's text.
+    const gone = new SimulatedOnvifDevice({ name: 'gone', discovery: true, profiles: [] });
+    await gone.start();
+    const found = await api.request('POST', '/api/cameras/onvif/discover', { role: 'engineer', body: { timeoutMs: 1500 } });
+    const goneUrl = (await found.json()).devices.find((entry: { urn: string }) => entry.urn === gone.urn).xaddrs[0];
+    await gone.stop();
+    const failed = await api.request('POST', '/api/cameras/onvif/streams', { role: 'engineer', body: { deviceUrl: goneUrl } });
+    expect(failed.status).toBe(502);
+    const text = await failed.text();
+    expect(JSON.parse(text).error.code).toBe('onvif_failed');
+    expect(text).not.toMatch(/ECONNREFUSED|socket|127\.0\.0\.1/);
+  });
+
+  it('reads every discovery reply defensively: a scope that is not percent-encoding is skipped and counted, not a 500', async () => {
+    const skippedBefore = await skippedParts();
+    const odd = new SimulatedOnvifDevice({ name: 'odd', discovery: true, profiles: [], scopes: 'onvif://www.onvif.org/name/% onvif://www.onvif.org/hardware/%E0%A4%A onvif://www.onvif.org/location/ok' });
+    await odd.start();
+    try {
+      const found = await api.request('POST', '/api/cameras/onvif/discover', { role: 'engineer', body: { timeoutMs: 1500 } });
+      expect(found.status).toBe(200);
+      const { devices } = await found.json();
+      expect(devices.find((entry: { urn: string }) => entry.urn === odd.urn)).toMatchObject({ name: null, hardware: null, location: 'ok', xaddrs: [odd.deviceServiceUrl] });
+      // The well-formed device is still listed beside it.
+      expect(devices.find((entry: { urn: string }) => entry.urn === device.urn)).toMatchObject({ name: 'Nút giao Hàng Xanh' });
+      expect(await skippedParts()).toBeGreaterThanOrEqual(skippedBefore + 2);
+    } finally {
+      await odd.stop();
+    }
+  });
 });
+
+async function skippedParts(): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric('cityops_onvif_discovery_skipped_total')?.get();
+  return (metric?.values ?? []).reduce((sum, value) => sum + value.value, 0);
+}
