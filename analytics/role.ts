@@ -3,6 +3,8 @@
 // MQTT and runs detection, tracking and rules on them. Start several on several machines to add
 // capacity: each measures what it can take, and SLOT_COUNT (unset) follows the sum.
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { DurableAlertOutbox } from '@cityops/core/alerts/outbox';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import type { Component } from '@cityops/core/lifecycle';
 import { createLivePublisher } from '@cityops/core/live/publisher';
@@ -23,6 +25,7 @@ export class AnalyticsRole implements Component {
   private worker?: AnalysisWorker;
   private detector?: Detector;
   private mqtt?: MqttClient;
+  private alertOutbox?: DurableAlertOutbox;
 
   constructor(private readonly context: RoleContext) {}
 
@@ -51,11 +54,20 @@ export class AnalyticsRole implements Component {
       const capacity = config.ANALYTICS_CAPACITY ?? capacityFor(msPerFrame, config.DETECT_SESSIONS, fps);
       logger.info({ workerId, msPerFrame: Math.round(msPerFrame * 10) / 10, detectFps: fps, capacity, configured: config.ANALYTICS_CAPACITY !== undefined }, 'analytics worker capacity');
       this.mqtt = await this.context.connectMqtt(`cityops-analytics-${workerId}`.slice(0, 64), { clean: true });
+      // Vision situations wait on disk while the database is away (core/alerts/outbox.ts).
+      this.alertOutbox = new DurableAlertOutbox({
+        producer: 'analytics',
+        directory: path.join(config.dataDir, 'alert-outbox', 'analytics'),
+        alerts: createAlertRaiser({ db, live, mqtt: this.mqtt }),
+        logger,
+        maxBytes: config.ALERT_OUTBOX_MAX_MB * 1024 * 1024,
+      });
+      await this.alertOutbox.start();
       this.worker = new AnalysisWorker({
         db,
         mqtt: this.mqtt,
         detector: this.detector,
-        alerts: createAlertRaiser({ db, live, mqtt: this.mqtt }),
+        alerts: this.alertOutbox,
         logger,
         workerId,
         capacity,
@@ -72,6 +84,8 @@ export class AnalyticsRole implements Component {
 
   async stop(): Promise<void> {
     await this.worker?.stop();
+    await this.alertOutbox?.stop();
+    this.alertOutbox = undefined;
     await this.leader?.stop();
     await this.mqtt?.endAsync().catch(() => undefined);
     await this.detector?.close();

@@ -74,6 +74,12 @@ export const configSchema = z.object({
   ),
   ALERT_NOTE_MAX_CHARS: z.coerce.number().int().min(100).max(100_000).default(4000).describe('longest note on an alert'),
   ALERT_PHOTO_MAX_BYTES: z.coerce.number().int().min(10_000).max(20 * 1024 * 1024).default(10 * 1024 * 1024).describe('largest field photo'),
+  ALERT_OUTBOX_MAX_MB: z.coerce
+    .number()
+    .positive()
+    .max(100_000)
+    .default(200)
+    .describe('disk each producer (camera-ingest, analytics) may use for alerts waiting out a database outage (DATA_DIR/alert-outbox); beyond it new alerts are dropped and counted'),
   CAP_SENDER: z.string().min(3).max(200).regex(/^[^\s,<&]+$/, 'no spaces, commas, < or &').default('cityops@localhost').describe(
     'CAP 1.2 <sender> of exported alerts (e.g. ops@hcmc.gov.vn)',
   ),

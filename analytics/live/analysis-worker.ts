@@ -3,7 +3,7 @@
 // detector, and reports progress to the slot table. Workers on several machines share the slots;
 // when one dies its leases expire and the others take its cameras.
 import type { MqttClient } from 'mqtt';
-import type { AlertRaiser } from '@cityops/core/alerts/types';
+import type { AlertSink } from '@cityops/core/alerts/outbox';
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
@@ -24,7 +24,8 @@ export interface AnalysisWorkerDeps {
   db: Database;
   mqtt: MqttClient;
   detector: Detector;
-  alerts: AlertRaiser;
+  /** The analytics role's durable outbox (core/alerts/outbox.ts), or a raiser directly in tests. */
+  alerts: AlertSink;
   logger: Logger;
   workerId: string;
   /** Cameras this worker offers (measured or configured); summed over workers when SLOT_COUNT is unset. */

@@ -3,7 +3,8 @@
 // crossings to traffic_counts, situations to alerts with a snapshot. The newest frame wins: a frame
 // waiting to be analysed is replaced by a newer one (the older is dropped, counted). When to analyse
 // is the worker's choice (it shares the detector between cameras): the session says it is ready.
-import type { AlertRaiser, AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertSink } from '@cityops/core/alerts/outbox';
+import type { AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { CameraAnalysis } from '../camera-analysis.ts';
@@ -35,7 +36,8 @@ export interface CameraSessionDeps {
   cameraName: string;
   config: AnalysisConfig;
   detector: Detector;
-  alerts: AlertRaiser;
+  /** The analytics role's durable outbox (core/alerts/outbox.ts), or a raiser directly in tests. */
+  alerts: AlertSink;
   counts: TrafficCountBuffer;
   logger: Logger;
   /** Called after each analysed frame (progress for the slot table). */

@@ -10,8 +10,8 @@
 // clear actions it implies (sensor_alert_outbox); after commit they are sent to the alerts service in order
 // and deleted. If the alerts service fails, or the process dies in between, the actions wait and are sent
 // by the next pass (OfflineWatch runs one every few seconds) — no alert transition is lost or reordered.
+import { sendAlertAction } from '@cityops/core/alerts/outbox';
 import type { AlertRaiser } from '@cityops/core/alerts/types';
-import { AppError } from '@cityops/core/errors';
 import { withTransaction, type Database } from '@cityops/core/database/pool';
 import type { LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
@@ -200,18 +200,17 @@ export class SensorRuleEngine {
           if (blocked.has(entry.sensorId)) continue;
           const { action } = entry;
           try {
-            if (action.type === 'raise') await alerts.raise(action.trigger);
-            else await alerts.clear(action.key, action.reason);
-            alertActions.inc({ action: action.type, outcome: 'ok' });
-            done.push(entry.id);
-          } catch (error) {
-            if (error instanceof AppError && error.statusCode < 500) {
+            // The same delivery rule as every producer's outbox (core/alerts/outbox.ts).
+            const outcome = await sendAlertAction(alerts, action);
+            if (outcome === 'refused') {
               // Refused as invalid (e.g. the sensor was deleted): retrying cannot help; drop it, loudly.
               alertActions.inc({ action: action.type, outcome: 'refused' });
-              logger.error({ err: error, sensorId: entry.sensorId, action }, 'alerts service refused a sensor alert action; dropped');
-              done.push(entry.id);
-              continue;
+              logger.error({ sensorId: entry.sensorId, action }, 'alerts service refused a sensor alert action; dropped');
+            } else {
+              alertActions.inc({ action: action.type, outcome: 'ok' });
             }
+            done.push(entry.id);
+          } catch (error) {
             alertActions.inc({ action: action.type, outcome: 'failed' });
             logger.warn({ err: error, sensorId: entry.sensorId, action: action.type }, 'sensor alert action not sent; will retry');
             blocked.add(entry.sensorId);

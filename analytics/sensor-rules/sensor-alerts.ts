@@ -2,16 +2,14 @@
 // One situation per (sensor, kind, zone): alarm levels escalate a single `sensor_level` alert (I minor,
 // II major, III critical) and clear it once the value is back below level I − hysteresis; salinity uses
 // its own zone of `sensor_level`; rate of rise and silence have their own kinds.
-import type { AlertKey, AlertSeverity, AlertTrigger, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertOutboxAction } from '@cityops/core/alerts/outbox';
+import type { AlertKey, AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
 import { ROMAN, type AlarmLevel } from './levels.ts';
 import type { WantedAlerts } from './evaluate.ts';
 import type { SensorProfile } from './settings.ts';
 
 /** `field` is the entry of WantedAlerts the action settles once it succeeds. */
-export type AlertAction = { field: keyof WantedAlerts } & (
-  | { type: 'raise'; trigger: AlertTrigger }
-  | { type: 'clear'; key: AlertKey; reason: LocalisedText }
-);
+export type AlertAction = { field: keyof WantedAlerts } & AlertOutboxAction;
 
 export interface SensorFacts {
   value: number | null;

@@ -29,7 +29,7 @@ const rejectedTriggers = counter('cityops_alert_triggers_rejected_total', 'alert
 
 export function createAlertRaiser(deps: AlertRaiserDeps): AlertRaiser {
   return {
-    raise: (trigger) => raiseAlert(deps, trigger, actorForSource(trigger)),
+    raise: (trigger, options) => raiseAlert(deps, trigger, actorForSource(trigger), { deliveryId: options?.deliveryId }),
     clear: (key, reason) => clearAlert(deps, key, reason),
   };
 }
@@ -65,12 +65,16 @@ export async function raiseAlert(
   deps: AlertRaiserDeps,
   input: AlertTrigger,
   actor: Actor,
-  options: { createdBy?: number; eventType?: string; keepOpenText?: boolean } = {},
+  options: { createdBy?: number; eventType?: string; keepOpenText?: boolean; deliveryId?: string } = {},
 ): Promise<RaisedAlert & { message: AlertEventMessage }> {
   const trigger = validTrigger(input);
   const createdType = options.eventType ?? 'raised';
+  const deliveryId = options.deliveryId ?? null;
   const result = await deps.db.query(
-    `WITH device AS (${DEVICE_LOCATION[trigger.sourceType]}),
+    `WITH device AS (
+       SELECT * FROM (${DEVICE_LOCATION[trigger.sourceType]}) AS located
+       -- A resent outbox entry raises nothing (see migration 0060).
+       WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries WHERE id = $25::uuid)),
      upserted AS (
        INSERT INTO alerts (kind, severity, source_type, source_id, zone_id, title_vi, title_en, description_vi, description_en,
                            lat, lon, district_id, evidence, first_seen_at, last_seen_at, created_by)
@@ -104,7 +108,8 @@ export async function raiseAlert(
        INSERT INTO alert_events (alert_id, type, from_state, to_state, user_id, username, team_id, alert, live_rooms)
        SELECT id, CASE WHEN created THEN $20 ELSE 'updated' END, CASE WHEN created THEN NULL ELSE state END, state, $17, $18,
               assigned_team_id, '{}', $22::text[] || CASE WHEN assigned_team_id IS NULL THEN '{}'::text[] ELSE ARRAY['team:' || assigned_team_id] END
-       FROM upserted RETURNING id)
+       FROM upserted RETURNING id),
+     delivered AS (INSERT INTO alert_deliveries (id, alert_id) SELECT $25::uuid, id FROM upserted WHERE $25::uuid IS NOT NULL)
      SELECT upserted.id, upserted.created, upserted.severity, upserted.occurrences, event.id AS event_row_id FROM upserted, event`,
     [
       trigger.kind,
@@ -131,8 +136,13 @@ export async function raiseAlert(
       liveRooms.staff(),
       options.eventType ?? 'raise',
       options.keepOpenText ?? false,
+      deliveryId,
     ],
   );
+  if (!result.rowCount && deliveryId) {
+    const replayed = await earlierDelivery(deps, deliveryId);
+    if (replayed) return replayed;
+  }
   if (!result.rowCount) {
     rejectedTriggers.inc({ reason: 'unknown_device' });
     throw new AppError(400, 'unknown_device', `no ${trigger.sourceType} "${trigger.sourceId}" is registered; register it before raising alerts for it`, 'sourceId');
@@ -143,6 +153,20 @@ export async function raiseAlert(
   const message = await committedAlertEvent(deps.db, Number(row.event_row_id));
   copyToMqtt(deps.mqtt, message);
   return { alertId: Number(row.id), created: row.created, severity: row.severity, occurrences: Number(row.occurrences), message };
+}
+
+/** The alert a delivery id already raised, as it is now; undefined when the id is new. */
+async function earlierDelivery(deps: AlertRaiserDeps, deliveryId: string): Promise<(RaisedAlert & { message: AlertEventMessage }) | undefined> {
+  const earlier = await deps.db.query(
+    `SELECT a.id, a.severity, a.occurrences, (SELECT max(e.id) FROM alert_events e WHERE e.alert_id = a.id) AS event_row_id
+       FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.id = $1`,
+    [deliveryId],
+  );
+  if (!earlier.rowCount) return undefined;
+  const row = earlier.rows[0] as { id: string; severity: AlertSeverity; occurrences: number; event_row_id: string };
+  triggers.inc({ kind: 'any', outcome: 'replayed' });
+  const message = await committedAlertEvent(deps.db, Number(row.event_row_id));
+  return { alertId: Number(row.id), created: false, severity: row.severity, occurrences: Number(row.occurrences), message };
 }
 
 const SEVERITY_ORDER: AlertSeverity[] = ['info', 'minor', 'major', 'critical'];

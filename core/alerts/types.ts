@@ -65,7 +65,8 @@ export interface RaisedAlert {
 
 /** What producers depend on: raise (create or update) and auto-clear when the condition ends. */
 export interface AlertRaiser {
-  raise(trigger: AlertTrigger): Promise<RaisedAlert>;
+  /** `deliveryId`: a resend with the same id raises nothing again (the durable outbox's retries). */
+  raise(trigger: AlertTrigger, options?: { deliveryId?: string }): Promise<RaisedAlert>;
   /** Marks the open alert for this key as auto-cleared (not deleted); no-op when none is open. */
   clear(key: AlertKey, reason?: LocalisedText): Promise<{ alertId: number } | undefined>;
 }

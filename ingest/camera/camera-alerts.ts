@@ -1,10 +1,12 @@
-// Camera health as alerts, through the shared AlertRaiser: camera_offline while a camera gives no
+// Camera health as alerts, through the worker's durable outbox (core/alerts/outbox.ts: kept on disk
+// while the database is away, delivered once, in order, when it returns): camera_offline while a camera gives no
 // picture, camera_tamper (zone "frozen", "black" or "scene_change") while its picture is useless.
 // Each is cleared automatically when the camera recovers. Offline is raised at once when a working
 // camera stops (the watchdog already waited) or for failures a person must fix (password, codec, URL);
 // a camera that has not connected yet gets a grace period, so a worker start or a camera reboot does
 // not page anyone.
-import type { AlertKey, AlertRaiser, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertSink } from '@cityops/core/alerts/outbox';
+import type { AlertKey, AlertTrigger, LocalisedText } from '@cityops/core/alerts/types';
 import type { Logger } from '@cityops/core/logger';
 import type { CameraReason, CameraStatus } from './pipeline.ts';
 import type { PictureCondition, PictureConditionChange } from './picture-health.ts';
@@ -38,7 +40,7 @@ export class CameraAlerts {
   private readonly offlineRaised = new Set<string>();
 
   constructor(
-    private readonly raiser: AlertRaiser | undefined,
+    private readonly raiser: AlertSink | undefined,
     private readonly logger: Logger,
   ) {}
 
@@ -108,12 +110,14 @@ export class CameraAlerts {
       kind: 'camera_offline',
       severity: 'minor',
       title: { vi: 'Camera mất tín hiệu', en: 'Camera offline' },
+      // When it went offline, not when the alert reaches the database (it may wait out an outage).
+      observedAt: new Date(),
       description: reason ?? (status.message ? { vi: status.message, en: status.message } : undefined),
       evidence: { data: { reason: status.reason, message: status.message, restarts: status.restarts, lastFrameAt: status.lastFrameAt } },
     });
   }
 
-  private raise(trigger: Parameters<AlertRaiser['raise']>[0]): void {
+  private raise(trigger: AlertTrigger): void {
     if (!this.raiser) return;
     this.raiser.raise(trigger).catch((error) => this.logger.warn({ err: error, camera: trigger.sourceId, kind: trigger.kind }, 'could not raise camera alert'));
   }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import { DurableAlertOutbox } from '@cityops/core/alerts/outbox';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import type { AlertRaiser } from '@cityops/core/alerts/types';
 import type { Component } from '@cityops/core/lifecycle';
@@ -52,6 +53,7 @@ export class CameraIngestWorker implements Component {
   private readonly clips: ClipService;
   private readonly assignment: CameraAssignment;
   private alerts!: CameraAlerts;
+  private alertOutbox?: DurableAlertOutbox;
   private live!: LivePublisher;
   private signingKey?: Buffer;
   private deviceListener?: pg.PoolClient;
@@ -126,7 +128,17 @@ export class CameraIngestWorker implements Component {
     try {
       this.signingKey = await loadLiveSigningKey(db, secretBox);
       this.live = createLivePublisher(db);
-      this.alerts = new CameraAlerts(this.options.raiser ?? createAlertRaiser({ db, live: this.live }), this.context.logger);
+      // Camera alerts wait on disk while the database is away (core/alerts/outbox.ts).
+      const { config, logger } = this.context;
+      this.alertOutbox = new DurableAlertOutbox({
+        producer: 'camera-ingest',
+        directory: path.join(config.dataDir, 'alert-outbox', 'camera-ingest'),
+        alerts: this.options.raiser ?? createAlertRaiser({ db, live: this.live }),
+        logger,
+        maxBytes: config.ALERT_OUTBOX_MAX_MB * 1024 * 1024,
+      });
+      await this.alertOutbox.start();
+      this.alerts = new CameraAlerts(this.alertOutbox, logger);
       for (const component of [this.relay, this.liveServer, this.clips]) {
         await component.start();
         this.started.push(component);
@@ -150,6 +162,7 @@ export class CameraIngestWorker implements Component {
     for (const cameraId of this.pipelines.keys()) this.alerts?.forget(cameraId);
     this.pipelines.clear();
     this.alerts?.stop();
+    await this.alertOutbox?.stop();
     await this.assignment.retire();
     if (this.deviceListener) {
       await this.deviceListener.query(`UNLISTEN ${DEVICE_CHANNEL}`).catch(() => {});
