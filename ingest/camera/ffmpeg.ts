@@ -152,7 +152,9 @@ export interface IngestCommand {
  * The camera URL carries its credentials (user:password@, or ?password= for some cameras) and a
  * command line is world-readable (`ps`, /proc/<pid>/cmdline). So ffmpeg reads its input through the
  * concat demuxer from an ffconcat script on file descriptor 3 (`-i pipe:3`): the URL and the RTSP
- * options travel in the script (its `option` directive, ffmpeg ≥ 5), and never touch the disk.
+ * options travel in the script (its `option` directive; Debian 12's ffmpeg 5.1 has it). A pipe rather
+ * than a 0600 file: nothing on disk to protect or to leave behind after a crash. Rather than a
+ * loopback RTSP relay adding the credentials: no second RTSP stack (Digest, RTSPS) to maintain.
  * The concat context only wraps the RTSP one: packets, decoder options (-skip_frame) and errors
  * (401 and the rest, on stderr) are the RTSP demuxer's as before.
  */
