@@ -1,12 +1,15 @@
-// Cameras in PostgreSQL. The RTSP password is encrypted with AES-GCM before it is stored and only
-// `cameraStreamUrl` (used by camera-ingest, never by an HTTP route) ever decrypts it.
+// Cameras in PostgreSQL. The RTSP password, and credentials some cameras take in the URL's query
+// (`?user=…&password=…`), are encrypted with AES-GCM before they are stored; only `cameraStreamUrl`
+// (used by camera-ingest, never by an HTTP route) ever decrypts them.
 import type { Queryable } from '@cityops/core/database/pool';
+import { CREDENTIAL_QUERY_PARAM } from '@cityops/core/logger';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { notFound } from '@cityops/core/errors';
 import type { CameraInput, CameraView } from './schemas.ts';
 
 const viewColumns = `id, name, rtsp_url AS "rtspUrl", rtsp_username AS "username",
-  rtsp_password_encrypted IS NOT NULL AS "hasPassword", lat, lon, bearing, district_id AS "districtId",
+  rtsp_password_encrypted IS NOT NULL AS "hasPassword", rtsp_query_credential_names AS "queryCredentialNames",
+  lat, lon, bearing, district_id AS "districtId",
   detect_fps AS "detectFps", enabled, analysis, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Splits credentials typed into the URL (rtsp://user:pass@host/...) out of it, so they are never stored in clear. */
@@ -17,6 +20,62 @@ export function splitRtspCredentials(url: string): { url: string; username?: str
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.toString(), username, password };
+}
+
+/** One `name=value` of a URL's query that carries a credential, as typed, and where it stood. */
+export interface QueryCredential {
+  /** Position among the query's `&`-separated parameters: some cameras read them in order. */
+  index: number;
+  /** The parameter exactly as it was in the URL (percent-encoding kept). */
+  raw: string;
+}
+
+/**
+ * Splits credential parameters (see CREDENTIAL_QUERY_PARAM: ?user=, ?password=, ?pwd=, ?token=…) out
+ * of the query. The other parameters stay exactly as typed: cameras parse their queries in odd ways.
+ */
+export function splitQueryCredentials(url: string): { url: string; credentials: QueryCredential[] } {
+  const parsed = new URL(url);
+  if (parsed.search.length <= 1) return { url, credentials: [] };
+  const kept: string[] = [];
+  const credentials: QueryCredential[] = [];
+  parsed.search
+    .slice(1)
+    .split('&')
+    .forEach((raw, index) => (CREDENTIAL_QUERY_PARAM.test(parameterName(raw)) ? credentials.push({ index, raw }) : kept.push(raw)));
+  if (!credentials.length) return { url, credentials };
+  parsed.search = kept.length ? `?${kept.join('&')}` : '';
+  return { url: parsed.toString(), credentials };
+}
+
+function parameterName(raw: string): string {
+  const name = raw.split('=')[0];
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+/** Puts split-out credential parameters back where they were. */
+function attachQueryCredentials(url: URL, credentials: QueryCredential[]): void {
+  const parameters = url.search.length > 1 ? url.search.slice(1).split('&') : [];
+  for (const credential of [...credentials].sort((a, b) => a.index - b.index)) {
+    parameters.splice(Math.min(credential.index, parameters.length), 0, credential.raw);
+  }
+  url.search = parameters.length ? `?${parameters.join('&')}` : '';
+}
+
+/** Credentials to store from a URL the engineer typed (user:pass@ and query parameters), and the URL without them. */
+function splitCredentials(url: string): { url: string; username?: string; password?: string; queryCredentials: QueryCredential[] } {
+  const userInfo = splitRtspCredentials(url);
+  const query = splitQueryCredentials(userInfo.url);
+  return { ...userInfo, url: query.url, queryCredentials: query.credentials };
+}
+
+function encryptQueryCredentials(secrets: SecretBox, credentials: QueryCredential[]): { encrypted: string | null; names: string[] } {
+  if (!credentials.length) return { encrypted: null, names: [] };
+  return { encrypted: secrets.encrypt(JSON.stringify(credentials)), names: credentials.map((credential) => parameterName(credential.raw)) };
 }
 
 export async function listCameras(db: Queryable, filter: { districtId?: string; enabled?: boolean } = {}): Promise<CameraView[]> {
@@ -35,19 +94,22 @@ export async function getCamera(db: Queryable, id: string): Promise<CameraView> 
 }
 
 export async function insertCamera(db: Queryable, secrets: SecretBox, input: CameraInput): Promise<CameraView> {
-  const split = splitRtspCredentials(input.rtspUrl);
+  const split = splitCredentials(input.rtspUrl);
   const username = input.username ?? split.username ?? null;
   const password = input.password ?? split.password;
+  const query = encryptQueryCredentials(secrets, split.queryCredentials);
   const result = await db.query(
-    `INSERT INTO cameras (id, name, rtsp_url, rtsp_username, rtsp_password_encrypted, lat, lon, bearing, district_id,
-       detect_fps, enabled, analysis)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${viewColumns}`,
+    `INSERT INTO cameras (id, name, rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted,
+       rtsp_query_credential_names, lat, lon, bearing, district_id, detect_fps, enabled, analysis)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${viewColumns}`,
     [
       input.id,
       input.name,
       split.url,
       username,
       password ? secrets.encrypt(password) : null,
+      query.encrypted,
+      query.names,
       input.lat ?? null,
       input.lon ?? null,
       input.bearing ?? null,
@@ -73,16 +135,25 @@ export async function updateCamera(
     values.push(value);
     sets.push(`${column} = $${values.length}`);
   };
+  const setQueryCredentials = (query: { encrypted: string | null; names: string[] }) => {
+    set('rtsp_query_credentials_encrypted', query.encrypted);
+    set('rtsp_query_credential_names', query.names);
+  };
   if (patch.rtspUrl !== undefined) {
-    const split = splitRtspCredentials(patch.rtspUrl);
+    const split = splitCredentials(patch.rtspUrl);
     set('rtsp_url', split.url);
     if (split.username && patch.username === undefined) set('rtsp_username', split.username);
     if (split.password && patch.password === undefined) set('rtsp_password_encrypted', secrets.encrypt(split.password));
+    // A URL without credential parameters keeps the stored ones, as for the password: the form saves
+    // back the URL it was shown, which never has them.
+    if (split.queryCredentials.length) setQueryCredentials(encryptQueryCredentials(secrets, split.queryCredentials));
   }
   if (patch.name !== undefined) set('name', patch.name);
   if (patch.username !== undefined) set('rtsp_username', patch.username);
   // null clears the password; undefined keeps it (a form that never shows the password can save other fields)
   if (patch.password !== undefined) set('rtsp_password_encrypted', patch.password === null ? null : secrets.encrypt(patch.password));
+  // "No password" means no credentials at all: the query ones go with it.
+  if (patch.password === null && !sets.some((assignment) => assignment.startsWith('rtsp_query_'))) setQueryCredentials({ encrypted: null, names: [] });
   if (patch.lat !== undefined) set('lat', patch.lat);
   if (patch.lon !== undefined) set('lon', patch.lon);
   if (patch.bearing !== undefined) set('bearing', patch.bearing);
@@ -106,7 +177,7 @@ export async function deleteCamera(db: Queryable, id: string): Promise<void> {
 /** The URL ffmpeg connects to, with decrypted credentials. For camera-ingest only; never log or return it. */
 export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: string): Promise<string> {
   const result = await db.query(
-    'SELECT rtsp_url, rtsp_username, rtsp_password_encrypted FROM cameras WHERE id = $1',
+    'SELECT rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted FROM cameras WHERE id = $1',
     [id],
   );
   if (!result.rowCount) throw notFound(`camera ${id}`);
@@ -114,5 +185,6 @@ export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: str
   const url = new URL(row.rtsp_url);
   if (row.rtsp_username) url.username = encodeURIComponent(row.rtsp_username);
   if (row.rtsp_password_encrypted) url.password = encodeURIComponent(secrets.decrypt(row.rtsp_password_encrypted));
+  if (row.rtsp_query_credentials_encrypted) attachQueryCredentials(url, JSON.parse(secrets.decrypt(row.rtsp_query_credentials_encrypted)));
   return url.toString();
 }

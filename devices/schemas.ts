@@ -56,7 +56,7 @@ const cameraFields = z.object({
   name: z.string().min(1).max(200),
   rtspUrl,
   username: z.string().max(200).nullish(),
-  /** Write-only: stored encrypted, never returned. */
+  /** Write-only: stored encrypted, never returned. In a PATCH, null clears it and the query's credentials. */
   password: z.string().max(200).nullish(),
   lat: latitude.nullish(),
   lon: longitude.nullish(),
@@ -80,6 +80,8 @@ export const cameraView = z.object({
   rtspUrl: z.string(),
   username: z.string().nullable(),
   hasPassword: z.boolean(),
+  /** Names of the credential parameters held for the URL's query (values are never returned). */
+  queryCredentialNames: z.array(z.string()),
   lat: z.number().nullable(),
   lon: z.number().nullable(),
   bearing: z.number().nullable(),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { IngestLogParser, ingestArgs, parseIngestLine } from './ffmpeg.ts';
+import { IngestLogParser, ingestCommand, parseIngestLine, type IngestArgsOptions } from './ffmpeg.ts';
+
+const ingestArgs = (options: IngestArgsOptions) => ingestCommand(options).args;
 
 describe('ingest ffmpeg arguments', () => {
   it('pulls RTSP over TCP once, with frames on stdout and the copies behind one tee', () => {
@@ -12,8 +14,7 @@ describe('ingest ffmpeg arguments', () => {
       segmentSeconds: 2,
     });
     expect(args.filter((arg) => arg === '-i')).toHaveLength(1);
-    expect(args[args.indexOf('-rtsp_transport') + 1]).toBe('tcp');
-    expect(args[args.indexOf('-timeout') + 1]).toBe('5000000');
+    expect(args[args.indexOf('-i') + 1]).toBe('pipe:3');
     expect(args[args.indexOf('-vf') + 1]).toMatch(/^fps=2,scale=416:416:force_original_aspect_ratio=decrease,format=bgr24,pad=416:416:.*0x727272$/);
     expect(args).toContain('pipe:1');
     const tee = args[args.length - 1];
@@ -22,6 +23,33 @@ describe('ingest ffmpeg arguments', () => {
       '[f=segment:onfail=ignore:segment_time=2:segment_format=mpegts:strftime=1:reset_timestamps=0]/data/buf/run-%s.ts',
       '[f=null]null',
     ]);
+  });
+});
+
+describe('ingest input', () => {
+  const options = { rtspUrl: "rtsp://u:p%27w@10.0.0.5/ch1?channel=1&password=q'x", detectFps: 2, socketTimeoutSeconds: 5, segmentSeconds: 2 };
+
+  it('keeps the camera URL out of the command line: ffmpeg reads it from a script on fd 3', () => {
+    const { args, pipe3Text } = ingestCommand(options);
+    expect(args.join(' ')).not.toMatch(/p%27w|q'x|u:/);
+    // ps still tells which camera a process pulls.
+    expect(args[args.indexOf('-metadata') + 1]).toBe('cityops_camera=rtsp://10.0.0.5/ch1?channel=1&password=***');
+    expect(args.slice(args.indexOf('-f'), args.indexOf('-i') + 2)).toEqual(['-f', 'concat', '-safe', '0', '-i', 'pipe:3']);
+    expect(pipe3Text.split('\n')).toEqual([
+      'ffconcat version 1.0',
+      "file 'rtsp://u:p%27w@10.0.0.5/ch1?channel=1&password=q'\\''x'",
+      'option rtsp_transport tcp',
+      'option timeout 5000000',
+      'option analyzeduration 1000000',
+      'option probesize 2000000',
+      'option use_wallclock_as_timestamps 1',
+      'option fflags +genpts+discardcorrupt',
+      '',
+    ]);
+  });
+
+  it('refuses a URL with a line break (it would add directives to the script)', () => {
+    expect(() => ingestCommand({ ...options, rtspUrl: 'rtsp://10.0.0.5/a\noption x y' })).toThrow(/line break/);
   });
 });
 
@@ -72,6 +100,9 @@ describe('reading ingest ffmpeg output', () => {
     const refused = parseIngestLine('rtsp://admin:s3cret-pass@10.0.0.5:554/ch1: Connection refused');
     expect(refused?.failure?.code).toBe('unreachable');
     expect(refused?.failure?.message).not.toContain('s3cret-pass');
+    const queryRefused = parseIngestLine("[concat @ 0x55] Impossible to open 'rtsp://10.0.0.5/ch1?user=admin&pwd=s3cret-pass&channel=1': Connection refused");
+    expect(queryRefused?.failure?.message).toContain('channel=1');
+    expect(queryRefused?.failure?.message).not.toMatch(/s3cret-pass|admin/);
   });
 
   it('does not blame the camera for the live relay or the segment buffer', () => {

@@ -5,6 +5,7 @@
 // group; and under `setpriv --pdeathsig KILL`, so the kernel kills it if the worker dies without
 // stopping it (kill -9, crash). Its stdout pipe closing is a third line of defence.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { letterboxFilter } from '@cityops/analytics/detect/letterbox';
 import { redactUrl } from '@cityops/core/logger';
 
@@ -25,6 +26,12 @@ export interface FfmpegProcessOptions {
   stdout?: 'pipe' | 'ignore';
   /** Called with each complete stderr line. */
   onStderrLine?: (line: string) => void;
+  /**
+   * Text written to the child's file descriptor 3, then closed: ffmpeg reads it as `pipe:3`. What must
+   * not be in the command line (a camera's credentials) goes here: /proc/<pid>/cmdline is readable by
+   * every local user, the descriptor only by the process's owner.
+   */
+  pipe3Text?: string;
 }
 
 /** One ffmpeg process in its own process group. */
@@ -36,7 +43,14 @@ export class FfmpegProcess {
   constructor(options: FfmpegProcessOptions) {
     const command = hasSetpriv() ? 'setpriv' : options.ffmpegPath;
     const args = hasSetpriv() ? ['--pdeathsig', 'KILL', '--', options.ffmpegPath, ...options.args] : options.args;
-    this.child = spawn(command, args, { detached: true, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
+    const stdio = ['ignore', options.stdout ?? 'ignore', 'pipe', ...(options.pipe3Text === undefined ? [] : ['pipe' as const])] as const;
+    this.child = spawn(command, args, { detached: true, stdio: [...stdio] });
+    if (options.pipe3Text !== undefined) {
+      const pipe3 = this.child.stdio[3] as Writable;
+      // ffmpeg may exit before reading it (bad binary, killed): that is its exit to report, not ours.
+      pipe3.on('error', () => {});
+      pipe3.end(options.pipe3Text);
+    }
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exitedFlag = true;
@@ -113,7 +127,7 @@ export async function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs = 
 export type DecodeMode = 'all' | 'keyframes';
 
 export interface IngestArgsOptions {
-  /** With credentials; never logged (see redactUrl). */
+  /** With credentials; never in a command line or a log (see ingestCommand and redactUrl). */
   rtspUrl: string;
   detectFps: number;
   /** Default 'all'. */
@@ -127,7 +141,61 @@ export interface IngestArgsOptions {
   segmentSeconds: number;
 }
 
-export function ingestArgs(options: IngestArgsOptions): string[] {
+export interface IngestCommand {
+  /** ffmpeg's arguments: no camera URL in them. */
+  args: string[];
+  /** The input, for FfmpegProcess's pipe3Text: an ffconcat script naming the camera URL. */
+  pipe3Text: string;
+}
+
+/**
+ * The camera URL carries its credentials (user:password@, or ?password= for some cameras) and a
+ * command line is world-readable (`ps`, /proc/<pid>/cmdline). So ffmpeg reads its input through the
+ * concat demuxer from an ffconcat script on file descriptor 3 (`-i pipe:3`): the URL and the RTSP
+ * options travel in the script (its `option` directive; Debian 12's ffmpeg 5.1 has it). A pipe rather
+ * than a 0600 file: nothing on disk to protect or to leave behind after a crash. Rather than a
+ * loopback RTSP relay adding the credentials: no second RTSP stack (Digest, RTSPS) to maintain.
+ * The concat context only wraps the RTSP one: packets, decoder options (-skip_frame) and errors
+ * (401 and the rest, on stderr) are the RTSP demuxer's as before.
+ */
+export function ingestCommand(options: IngestArgsOptions): IngestCommand {
+  return { args: ingestArgs(options), pipe3Text: rtspInputScript(options) };
+}
+
+const RTSP_PROBE_AND_TIMING: Array<[string, string]> = [
+  // Probe for at most 1 s: the SDP and the first keyframe tell everything needed; each second here
+  // is a second longer to recover after every restart.
+  ['analyzeduration', '1000000'],
+  ['probesize', '2000000'],
+  // Stamp packets with the arrival time: many cameras send broken or missing RTP timestamps (and
+  // none before their first RTCP report). Generate what is missing, drop what is corrupt. These are
+  // Frigate's RTSP input defaults, proven on thousands of cameras.
+  ['use_wallclock_as_timestamps', '1'],
+  ['fflags', '+genpts+discardcorrupt'],
+];
+
+export /** Options of the RTSP input, set on the RTSP demuxer inside the concat script. */
+function rtspInputScript(options: Pick<IngestArgsOptions, 'rtspUrl' | 'socketTimeoutSeconds'>): string {
+  // A line break would end the `file` line and let the rest of the URL add directives.
+  if (/[\r\n\0]/.test(options.rtspUrl)) throw new Error('the camera URL contains a line break');
+  return [
+    'ffconcat version 1.0',
+    `file ${concatQuote(options.rtspUrl)}`,
+    'option rtsp_transport tcp',
+    // RTSP socket I/O timeout in microseconds (ffmpeg ≥ 5: timeout; stimeout is gone).
+    `option timeout ${Math.round(options.socketTimeoutSeconds * 1_000_000)}`,
+    // See ingestArgs: probing, timestamps and corrupt packets, on the RTSP demuxer itself as before.
+    ...RTSP_PROBE_AND_TIMING.map(([name, value]) => `option ${name} ${value}`),
+    '',
+  ].join('\n');
+}
+
+/** ffconcat quoting: inside single quotes nothing is special but the quote itself. */
+function concatQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+function ingestArgs(options: IngestArgsOptions): string[] {
   const keyframesOnly = options.decode === 'keyframes';
   const args = [
     '-hide_banner',
@@ -139,22 +207,17 @@ export function ingestArgs(options: IngestArgsOptions): string[] {
     // One decoder thread per camera: hundreds of processes share the cores; frame threads only add
     // latency and memory here.
     '-threads', '1',
-    '-rtsp_transport', 'tcp',
-    // RTSP socket I/O timeout in microseconds (ffmpeg ≥ 5: -timeout; -stimeout is gone).
-    '-timeout', String(Math.round(options.socketTimeoutSeconds * 1_000_000)),
-    // Probe for at most 1 s: the SDP and the first keyframe tell everything needed; each second here
-    // is a second longer to recover after every restart.
-    '-analyzeduration', '1000000',
-    '-probesize', '2000000',
-    // Stamp packets with the arrival time: many cameras send broken or missing RTP timestamps (and
-    // none before their first RTCP report). Generate what is missing, drop what is corrupt. These are
-    // Frigate's RTSP input defaults, proven on thousands of cameras.
-    '-use_wallclock_as_timestamps', '1',
-    '-fflags', '+genpts+discardcorrupt',
+    // The same probing and timing on the concat context as on the RTSP one inside it: the outer one
+    // probes again and stamps what it passes on.
+    ...RTSP_PROBE_AND_TIMING.flatMap(([name, value]) => [`-${name}`, value]),
     // Keyframes only: the decoder drops every other frame before decoding it. Decoder option, so the
     // stream copies below (which never decode) still carry every frame.
     ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
-    '-i', options.rtspUrl,
+    // The camera URL comes from the script on fd 3 (see ingestCommand). Nested inputs inherit this
+    // whitelist: the script's pipe, and TCP or TLS for RTSP(S); nothing else (no file, no http).
+    '-protocol_whitelist', 'pipe,tcp,tls',
+    '-f', 'concat', '-safe', '0',
+    '-i', 'pipe:3',
     // (a) sampled, letterboxed bgr24 frames for analytics on stdout.
     '-map', '0:v:0',
     '-an',
@@ -166,6 +229,9 @@ export function ingestArgs(options: IngestArgsOptions): string[] {
       : ['-vf', `fps=${options.detectFps},${letterboxFilter(MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, LETTERBOX_PAD_VALUE)}`]),
     '-f', 'rawvideo',
     '-flush_packets', '1',
+    // Which camera this process pulls, for whoever reads `ps` (and the tests): the URL without its
+    // credentials. Metadata of the rawvideo output, which writes none: it changes nothing else.
+    '-metadata', `cityops_camera=${urlWithoutCredentials(options.rtspUrl)}`,
     'pipe:1',
   ];
   const copies: string[] = [];
@@ -185,6 +251,17 @@ export function ingestArgs(options: IngestArgsOptions): string[] {
   // coarse one from the frame rate, and arrival jitter then makes timestamps go backwards.
   if (copies.length) args.push('-map', '0:v:0', '-an', '-c:v', 'copy', '-copytb', '1', '-f', 'tee', copies.join('|'));
   return args;
+}
+
+function urlWithoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return redactUrl(parsed.toString());
+  } catch {
+    return 'unparsable-url';
+  }
 }
 
 /** Escapes the characters the tee muxer treats specially in a slave's filename. */

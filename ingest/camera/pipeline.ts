@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import { redactUrl, type Logger } from '@cityops/core/logger';
-import { FfmpegProcess, IngestLogParser, ingestArgs, MODEL_INPUT_SIZE, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
+import { FfmpegProcess, IngestLogParser, ingestCommand, MODEL_INPUT_SIZE, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
 import { FrameReader, type FrameConsumer, type FrameReaderStats } from './frame-reader.ts';
 import { PictureHealth, type PictureCondition, type PictureConditionChange } from './picture-health.ts';
 
@@ -222,6 +222,11 @@ export class CameraPipeline implements Component {
       this.setState('offline', 'not_rtsp', `the camera URL is not rtsp:// or rtsps:// (it starts with "${url.split(':')[0].slice(0, 10)}:")`);
       return;
     }
+    if (/[\r\n\0]/.test(url)) {
+      // A valid URL never has one (new URL() drops them); ffmpeg's input script would be broken by it.
+      this.setState('offline', 'config_error', 'the camera URL contains a line break');
+      return;
+    }
     if (this.stopped) return;
     const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     this.keepStats();
@@ -242,18 +247,20 @@ export class CameraPipeline implements Component {
     this.spawnedAt = Date.now();
     const logParser = new IngestLogParser();
     const relayUrl = this.codec === 'hevc' ? undefined : this.options.relayUrl?.();
+    const command = ingestCommand({
+      rtspUrl: url,
+      detectFps: this.options.detectFps,
+      decode: this.decode,
+      socketTimeoutSeconds: this.stallSeconds(),
+      relayUrl,
+      segmentPattern: this.options.segments?.patternFor(runId),
+      segmentSeconds: this.options.segments?.seconds ?? 2,
+    });
     const ffmpeg = new FfmpegProcess({
       ffmpegPath: this.options.ffmpegPath,
       stdout: 'pipe',
-      args: ingestArgs({
-        rtspUrl: url,
-        detectFps: this.options.detectFps,
-        decode: this.decode,
-        socketTimeoutSeconds: this.stallSeconds(),
-        relayUrl,
-        segmentPattern: this.options.segments?.patternFor(runId),
-        segmentSeconds: this.options.segments?.seconds ?? 2,
-      }),
+      args: command.args,
+      pipe3Text: command.pipe3Text,
       onStderrLine: (line) => this.onStderr(logParser, line),
     });
     this.ffmpeg = ffmpeg;

@@ -6,6 +6,8 @@ import { cameraStreamUrl } from '../../devices/camera-repository.ts';
 
 const CAMERA_PASSWORD = 'Cam3ra-S3cret!';
 const DEVICE_PASSWORD = 'mqtt-device-secret-42';
+/** Typed into a URL's query, as Dahua- and XMEye-style cameras take it. */
+const QUERY_PASSWORD = 'Qu3ry S3cret&';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -65,6 +67,44 @@ describe('camera registry', () => {
     const body = await response.json();
     expect(body.camera.rtspUrl).toBe('rtsp://10.1.2.4/stream1');
     expect(body.camera).toMatchObject({ username: 'admin', hasPassword: true });
+  });
+
+  it('moves credentials in the URL query out of it, stores them encrypted, returns only their names', async () => {
+    const typed = `rtsp://10.1.2.5:554/cam/realmonitor?channel=1&user=admin&password=${encodeURIComponent(QUERY_PASSWORD)}&subtype=0`;
+    const response = await api.request('POST', '/api/cameras', { role: 'engineer', body: camera('cam-q', { rtspUrl: typed, username: undefined, password: undefined }) });
+    expect(response.status).toBe(201);
+    const text = await response.text();
+    const secrets = [QUERY_PASSWORD, encodeURIComponent(QUERY_PASSWORD), 'password=', 'user=admin'];
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(JSON.parse(text).camera).toMatchObject({
+      rtspUrl: 'rtsp://10.1.2.5:554/cam/realmonitor?channel=1&subtype=0',
+      queryCredentialNames: ['user', 'password'],
+      hasPassword: false,
+    });
+    const stored = await test.db.query(`SELECT rtsp_url, rtsp_query_credentials_encrypted FROM cameras WHERE id = 'cam-q'`);
+    expect(stored.rows[0].rtsp_url).toBe('rtsp://10.1.2.5:554/cam/realmonitor?channel=1&subtype=0');
+    expect(stored.rows[0].rtsp_query_credentials_encrypted).toMatch(/^v1:/);
+    for (const secret of secrets) expect(stored.rows[0].rtsp_query_credentials_encrypted).not.toContain(secret);
+    for (const path of ['/api/cameras', '/api/cameras/cam-q']) {
+      const listed = await (await api.request('GET', path, { role: 'viewer' })).text();
+      for (const secret of secrets) expect(listed).not.toContain(secret);
+    }
+    // Re-attached, in their places, only for camera-ingest to connect.
+    expect(await cameraStreamUrl(test.db, api.secretBox, 'cam-q')).toBe(typed);
+
+    // The edit form saves back the URL it was shown: the credentials stay.
+    const saved = await api.request('PATCH', '/api/cameras/cam-q', { role: 'engineer', body: { name: 'Cầu Kênh Tẻ', rtspUrl: 'rtsp://10.1.2.5:554/cam/realmonitor?channel=1&subtype=0' } });
+    expect(saved.status).toBe(200);
+    expect(await cameraStreamUrl(test.db, api.secretBox, 'cam-q')).toBe(typed);
+    // New ones in a new URL replace them; a null password clears every credential.
+    const changed = await api.request('PATCH', '/api/cameras/cam-q', { role: 'engineer', body: { rtspUrl: 'rtsp://10.1.2.5:554/live?pwd=n3w-one&channel=2' } });
+    const changedText = await changed.text();
+    expect(changedText).not.toContain('n3w-one');
+    expect(JSON.parse(changedText).camera).toMatchObject({ rtspUrl: 'rtsp://10.1.2.5:554/live?channel=2', queryCredentialNames: ['pwd'] });
+    expect(await cameraStreamUrl(test.db, api.secretBox, 'cam-q')).toBe('rtsp://10.1.2.5:554/live?pwd=n3w-one&channel=2');
+    const cleared = await api.request('PATCH', '/api/cameras/cam-q', { role: 'engineer', body: { password: null } });
+    expect((await cleared.json()).camera).toMatchObject({ queryCredentialNames: [], hasPassword: false });
+    expect(await cameraStreamUrl(test.db, api.secretBox, 'cam-q')).toBe('rtsp://10.1.2.5:554/live?channel=2');
   });
 
   it('answers 409 for a duplicate id and 400 naming the field for invalid input', async () => {
@@ -266,7 +306,7 @@ describe('secrets in logs', () => {
     const token = login.headers.getSetCookie()[0].split(';')[0].split('=')[1];
     const all = logLines.join('');
     expect(all.length).toBeGreaterThan(0);
-    for (const secret of [CAMERA_PASSWORD, encodeURIComponent(CAMERA_PASSWORD), DEVICE_PASSWORD, TEST_PASSWORD, token]) {
+    for (const secret of [CAMERA_PASSWORD, encodeURIComponent(CAMERA_PASSWORD), QUERY_PASSWORD, encodeURIComponent(QUERY_PASSWORD), 'n3w-one', DEVICE_PASSWORD, TEST_PASSWORD, token]) {
       expect(all).not.toContain(secret);
     }
   });

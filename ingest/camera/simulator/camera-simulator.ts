@@ -24,7 +24,7 @@ import {
   runFfmpeg,
   type PreparedSourceOptions,
 } from '../ffmpeg.ts';
-import { RtspRelayServer } from './rtsp-server.ts';
+import { RtspRelayServer, type SimulatedCameraCredentials } from './rtsp-server.ts';
 
 export const CAMERA_FAULTS = ['stop', 'resume', 'freeze', 'black', 'scene-change', 'resize', 'disconnect'] as const;
 export type CameraFault = (typeof CAMERA_FAULTS)[number];
@@ -36,7 +36,7 @@ export interface SimulatedCameraSpec {
   /** What the camera sends; default H.264 (the others exist to test refusal and fallbacks). */
   codec?: 'h264' | 'h265' | 'mpeg4';
   /** When set, the camera demands these (HTTP Basic over RTSP). */
-  credentials?: { username: string; password: string };
+  credentials?: SimulatedCameraCredentials;
 }
 
 export interface CameraSimulatorOptions {

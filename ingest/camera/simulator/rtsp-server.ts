@@ -34,9 +34,19 @@ interface Source {
   publisher?: Connection;
 }
 
+/**
+ * Basic authentication by default; `in: 'query'` asks for `?user=…&password=…` in the DESCRIBE URL
+ * instead, as some cameras do (their SETUP and PLAY, on the same connection, then need nothing).
+ */
+export interface SimulatedCameraCredentials {
+  username: string;
+  password: string;
+  in?: 'header' | 'query';
+}
+
 interface CameraChannel {
   id: string;
-  credentials?: { username: string; password: string };
+  credentials?: SimulatedCameraCredentials;
   source?: Source;
   continuity: RtpContinuity;
   viewers: Set<Connection>;
@@ -60,6 +70,8 @@ interface Connection {
   announcedSdp?: string;
   /** Viewer side. */
   camera?: CameraChannel;
+  /** The camera whose query credentials this connection gave in its DESCRIBE. */
+  queryAuthorised?: CameraChannel;
   viewerChannel?: number;
   playing: boolean;
   waitingForKeyframe: boolean;
@@ -111,7 +123,7 @@ export class RtspRelayServer implements Component {
     return `rtsp://127.0.0.1:${this.boundPort}/${cameraId}`;
   }
 
-  defineCamera(id: string, credentials?: { username: string; password: string }): void {
+  defineCamera(id: string, credentials?: SimulatedCameraCredentials): void {
     this.cameras.set(id, { id, credentials, continuity: new RtpContinuity(randomBytes(4).readUInt32BE(0)), viewers: new Set() });
   }
 
@@ -227,8 +239,11 @@ export class RtspRelayServer implements Component {
       if (!connection.socket.destroyed) connection.socket.write(formatResponse(status, cseq, headers, body));
     };
     let path: string;
+    let query: URLSearchParams;
     try {
-      path = decodeURIComponent(new URL(request.url === '*' ? 'rtsp://x/' : request.url).pathname);
+      const url = new URL(request.url === '*' ? 'rtsp://x/' : request.url);
+      path = decodeURIComponent(url.pathname);
+      query = url.searchParams;
     } catch {
       return reply(400);
     }
@@ -255,7 +270,11 @@ export class RtspRelayServer implements Component {
         return reply(400, { 'X-Error': (error as Error).message.replace(/[\r\n]/g, ' ') });
       }
     }
-    if (camera.credentials && !authorised(request.headers.authorization, camera.credentials)) {
+    if (camera.credentials?.in === 'query') {
+      const given = query.get('user') === camera.credentials.username && query.get('password') === camera.credentials.password;
+      if (request.method === 'DESCRIBE') connection.queryAuthorised = given ? camera : undefined;
+      if (connection.queryAuthorised !== camera) return reply(401);
+    } else if (camera.credentials && !authorised(request.headers.authorization, camera.credentials)) {
       return reply(401, { 'WWW-Authenticate': 'Basic realm="CityOps camera simulator"' });
     }
 
@@ -353,7 +372,7 @@ function viewerSdp(publisherSdp: string): string {
   return [...session, ...media].join('\r\n') + '\r\n';
 }
 
-function authorised(header: string | undefined, credentials: { username: string; password: string }): boolean {
+function authorised(header: string | undefined, credentials: SimulatedCameraCredentials): boolean {
   if (!header?.startsWith('Basic ')) return false;
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   return decoded === `${credentials.username}:${credentials.password}`;
