@@ -64,7 +64,12 @@ export function createSensorIngestParts(
     spoolDirectory: path.join(config.dataDir, 'spool', 'sensors', clientId),
     batchSize: config.SENSOR_INGEST_BATCH_SIZE,
     batchMaxWaitMs: config.SENSOR_INGEST_BATCH_MS,
-    limits: { ...DEFAULT_DECODE_LIMITS, maxFutureSkewMs: config.SENSOR_MAX_FUTURE_SKEW_SECONDS * 1000 },
+    limits: {
+      ...DEFAULT_DECODE_LIMITS,
+      maxFutureSkewMs: config.SENSOR_MAX_FUTURE_SKEW_SECONDS * 1000,
+      deadLetterExcerptBytes: config.SENSOR_DEAD_LETTER_EXCERPT_BYTES,
+    },
+    deadLetterQuotaPerHour: config.SENSOR_DEAD_LETTER_QUOTA_PER_HOUR,
     onStored: (readings) => engine.enqueue(readings),
   });
   const offlineWatch = new OfflineWatch({ db, logger: log, engine, profiles: directory, live, checkEveryMs: config.SENSOR_OFFLINE_CHECK_SECONDS * 1000 });
