@@ -40,9 +40,9 @@ const freePort = () =>
     });
   });
 
-function connect(url: string, username: string, password: string, protocolVersion: 4 | 5 = 4): Promise<MqttClient> {
+function connect(url: string, username: string, password: string, protocolVersion: 4 | 5 = 4, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { username, password, protocolVersion, reconnectPeriod: 0, connectTimeout: 5000 });
+    const client = mqtt.connect(url, { username, password, protocolVersion, reconnectPeriod: 0, connectTimeout: 5000, clientId: username, ...options });
     client.once('connect', () => resolve(client));
     client.once('error', (error) => {
       client.end(true);
@@ -90,7 +90,46 @@ describe('embedded broker', () => {
   it('lets a device publish only to its own reading topic', async () => {
     expect(await publishOwnAndForeign(broker.url, 4)).toEqual(['cityops/sensors/tide-a/reading']);
   });
+
+  it('refuses a multibyte service password of the right length in characters, and keeps serving', async () => {
+    // 'ü' is one character and two bytes: the old length check passed and timingSafeEqual threw.
+    const multibyte = 'ü' + SERVICE.password.slice(1);
+    expect(multibyte.length).toBe(SERVICE.password.length);
+    await expect(connect(broker.url, SERVICE.username, multibyte, 4, { clientId: 'svc-multibyte' })).rejects.toThrow(/Bad username or password/i);
+    await expect(connect(broker.url, SERVICE.username, '密码'.repeat(40), 4, { clientId: 'svc-long' })).rejects.toThrow(/Bad username or password/i);
+    (await connect(broker.url, SERVICE.username, SERVICE.password, 4, { clientId: 'svc-after' })).end(true);
+  });
+
+  it("refuses a device using a client id it does not own, so it cannot take over sensor-ingest's session", async () => {
+    // sensor-ingest holds a persistent session (clean = false) with a subscription.
+    const ingestId = 'cityops-sensor-ingest-host';
+    const ingest = await connect(broker.url, SERVICE.username, SERVICE.password, 4, { clientId: ingestId, clean: false });
+    await ingest.subscribeAsync('cityops/sensors/+/reading', { qos: 1 });
+    let ingestClosed = false;
+    ingest.on('close', () => (ingestClosed = true));
+    for (const clientId of [ingestId, 'tide-b', 'tide-ab', 'tide-', '']) {
+      await expect(connect(broker.url, 'tide-a', 'tide-a-password', 4, { clientId }), `client id "${clientId}"`).rejects.toThrow(/Identifier rejected|client id/i);
+    }
+    expect(ingestClosed).toBe(false);
+    // Its own ids are fine.
+    for (const clientId of ['tide-a', 'tide-a:gateway-2']) (await connect(broker.url, 'tide-a', 'tide-a-password', 4, { clientId })).end(true);
+    const received: string[] = [];
+    ingest.on('message', (topic) => received.push(topic));
+    const device = await connect(broker.url, 'tide-a', 'tide-a-password');
+    await device.publishAsync('cityops/sensors/tide-a/reading', JSON.stringify({ value: 1.1 }), { qos: 1 });
+    await device.endAsync();
+    await waitUntil(() => received.length === 1);
+    await ingest.endAsync();
+  });
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('production Mosquitto with exported credentials', () => {
   let url: string;
