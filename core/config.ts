@@ -101,7 +101,7 @@ export const configSchema = z.object({
   ),
   SENSOR_INGEST_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('cityops-sensor-ingest').describe('shared subscription group of the sensor-ingest workers'),
   SENSOR_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional().describe(
-    'MQTT client id of this sensor-ingest worker (its persistent session and spool); default cityops-sensor-ingest-<hostname>; unique per worker',
+    'MQTT client id of this sensor-ingest worker (its persistent session and spool); default cityops-sensor-ingest-<host>-<random>, made once and kept in DATA_DIR/sensor-ingest; unique per worker, never equal to a device username',
   ),
   SENSOR_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000).describe('readings per database commit, at most'),
   SENSOR_INGEST_BATCH_MS: z.coerce.number().int().min(1).max(60_000).default(100).describe('longest a reading waits for its batch to fill'),
