@@ -25,14 +25,22 @@ export function findJsonShapeProblem(text: string, maxDepth: number): JsonShapeP
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i++;
-      while (i < text.length && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
+      let escaped = false;
+      while (i < text.length && text.charCodeAt(i) !== QUOTE) {
+        if (text.charCodeAt(i) === BACKSLASH) {
+          escaped = true;
+          i += 2;
+        } else i++;
+      }
       if (!expectKey) continue;
       expectKey = false;
-      let key: unknown;
-      try {
-        key = JSON.parse(text.slice(start, i + 1)); // decodes escapes: "\u005f_proto__" is __proto__ too
-      } catch {
-        return undefined; // not a valid string: JSON.parse refuses the whole text with a better message
+      let key: unknown = text.slice(start + 1, i);
+      if (escaped) {
+        try {
+          key = JSON.parse(text.slice(start, i + 1)); // decodes escapes: "\u005f_proto__" is __proto__ too
+        } catch {
+          return undefined; // not a valid string: JSON.parse refuses the whole text with a better message
+        }
       }
       const keys = open[open.length - 1];
       if (typeof key !== 'string' || !keys) return undefined;
