@@ -10,6 +10,7 @@ import { Aedes } from 'aedes';
 import type { Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
+import { guardPacketSize } from './packet-size-guard.ts';
 
 const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
 
@@ -47,6 +48,8 @@ export class EmbeddedBroker implements Component {
       servicePassword: string;
       devices: DeviceAuthenticator;
       logger: Logger;
+      /** Larger packets close the connection (default 263168: a 256 KB batch plus headers, as Mosquitto). */
+      maxPacketBytes?: number;
     },
   ) {}
 
@@ -103,7 +106,14 @@ export class EmbeddedBroker implements Component {
       },
     });
     this.broker = broker;
-    this.server = createServer(broker.handle);
+    const maxPacketBytes = this.options.maxPacketBytes ?? 263_168;
+    this.server = createServer((socket) => {
+      guardPacketSize(socket, maxPacketBytes, (announcedBytes) => {
+        brokerRejections.inc({ reason: 'packet_too_large' });
+        logger.warn({ announcedBytes, limit: maxPacketBytes, remote: socket.remoteAddress }, 'MQTT packet over the size limit; connection closed');
+      });
+      broker.handle(socket);
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());

@@ -91,6 +91,25 @@ describe('embedded broker', () => {
     expect(await publishOwnAndForeign(broker.url, 4)).toEqual(['cityops/sensors/tide-a/reading']);
   });
 
+  it('closes the connection of a device sending a packet over the size limit, and keeps serving', async () => {
+    const service = await connect(broker.url, SERVICE.username, SERVICE.password, 4, { clientId: 'svc-size' });
+    const received: number[] = [];
+    service.on('message', (_topic, payload) => received.push(payload.length));
+    await service.subscribeAsync('cityops/sensors/tide-a/reading', { qos: 1 });
+    const device = await connect(broker.url, 'tide-a', 'tide-a-password');
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
+    device.publish('cityops/sensors/tide-a/reading', Buffer.alloc(1024 * 1024, 0x5b), { qos: 1 }, () => {});
+    await closed;
+    device.end(true);
+    const next = await connect(broker.url, 'tide-a', 'tide-a-password');
+    await next.publishAsync('cityops/sensors/tide-a/reading', Buffer.alloc(200 * 1024, 0x20), { qos: 1 }); // under the limit
+    await next.publishAsync('cityops/sensors/tide-a/reading', '{"value":1.2}', { qos: 1 });
+    await next.endAsync();
+    await waitUntil(() => received.length === 2);
+    expect(received).toEqual([200 * 1024, 13]);
+    await service.endAsync();
+  });
+
   it('refuses a multibyte service password of the right length in characters, and keeps serving', async () => {
     // 'ü' is one character and two bytes: the old length check passed and timingSafeEqual threw.
     const multibyte = 'ü' + SERVICE.password.slice(1);

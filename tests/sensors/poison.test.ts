@@ -39,8 +39,8 @@ async function deadLetterMetric(name: string, reason: string): Promise<number> {
   return metric.values.find((value) => value.labels.reason === reason)?.value ?? 0;
 }
 
-async function sendPoisonThenGood(test: TestDatabase, publisher: MqttClient, sensorId: string) {
-  for (const [payload] of POISON) await publisher.publishAsync(topicOf(sensorId), payload, { qos: 1 });
+async function sendPoisonThenGood(test: TestDatabase, publisher: MqttClient, sensorId: string, poison = POISON) {
+  for (const [payload] of poison) await publisher.publishAsync(topicOf(sensorId), payload, { qos: 1 });
   const goodTs = Date.now() - 1000;
   await publisher.publishAsync(topicOf(sensorId), JSON.stringify({ ts: goodTs, value: 1.25 }), { qos: 1 });
 
@@ -54,12 +54,12 @@ async function sendPoisonThenGood(test: TestDatabase, publisher: MqttClient, sen
   const letters = await waitFor(
     async () =>
       (await test.db.query(`SELECT reason, payload, payload_bytes FROM sensor_dead_letters WHERE sensor_id = $1 ORDER BY received_at`, [sensorId])).rows,
-    (rows) => rows.length >= POISON.length,
+    (rows) => rows.length >= poison.length,
     30_000,
     'a dead letter per poison message',
   );
-  expect(letters.map((row) => row.reason)).toEqual(POISON.map(([, reason]) => reason));
-  for (const [index, [payload]] of POISON.entries()) {
+  expect(letters.map((row) => row.reason)).toEqual(poison.map(([, reason]) => reason));
+  for (const [index, [payload]] of poison.entries()) {
     expect(letters[index].payload_bytes).toBe(Buffer.byteLength(payload));
     expect(letters[index].payload.length).toBe(Math.min(2048, Buffer.byteLength(payload)));
   }
@@ -145,6 +145,8 @@ describe('poison messages from a device account on the embedded broker', () => {
   });
 
   it('acknowledges every poison message as a dead letter and keeps storing readings', { timeout: 90_000 }, async () => {
-    await sendPoisonThenGood(test, device, sensorId);
+    // The embedded broker closes the connection of a packet over 257 KB, as Mosquitto does
+    // (tests/foundation/broker-acl.test.ts), so the 1 MB message never reaches the worker there.
+    await sendPoisonThenGood(test, device, sensorId, POISON.filter(([payload]) => Buffer.byteLength(payload) <= 263_000));
   });
 });
