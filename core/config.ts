@@ -107,7 +107,7 @@ export const configSchema = z.object({
   ),
   SENSOR_INGEST_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('cityops-sensor-ingest').describe('shared subscription group of the sensor-ingest workers'),
   SENSOR_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional().describe(
-    'MQTT client id of this sensor-ingest worker (its persistent session and spool); default cityops-sensor-ingest-<hostname>; unique per worker',
+    'MQTT client id of this sensor-ingest worker (its persistent session and spool); default cityops-sensor-ingest-<host>-<random>, made once and kept in DATA_DIR/sensor-ingest; unique per worker, never equal to a device username',
   ),
   SENSOR_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000).describe('readings per database commit, at most'),
   SENSOR_INGEST_BATCH_MS: z.coerce.number().int().min(1).max(60_000).default(100).describe('longest a reading waits for its batch to fill'),
@@ -116,6 +116,12 @@ export const configSchema = z.object({
   ),
   SENSOR_INGEST_SESSION_EXPIRY_SECONDS: positiveInt.default(86_400).describe('MQTT 5: how long the broker queues readings for a stopped worker'),
   SENSOR_MAX_FUTURE_SKEW_SECONDS: positiveInt.default(300).describe('readings stamped further ahead of the worker clock are dead-lettered'),
+  SENSOR_DEAD_LETTER_QUOTA_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000).default(20).describe(
+    'refused messages stored as dead letters per device and clock hour (per worker); beyond, only counted',
+  ),
+  SENSOR_DEAD_LETTER_EXCERPT_BYTES: z.coerce.number().int().min(0).max(262_144).default(2048).describe(
+    'bytes of a refused payload kept in its dead letter (its full size is recorded)',
+  ),
   SENSOR_OFFLINE_CHECK_SECONDS: positiveInt.default(5).describe('how often silent sensors are looked for'),
   SENSOR_SIM_TIME_FACTOR: z.coerce.number().positive().max(100_000).default(60).describe(
     'sensor simulator: simulated seconds per real second (60 = a tide cycle in about 12 minutes)',

@@ -1,13 +1,16 @@
 // The embedded default broker: aedes (MQTT 3.1.1) on loopback. Production uses Mosquitto or EMQX
 // (MQTT 5, shared subscriptions); sensor-ingest detects which it talks to.
 // Access control mirrors the production broker's ACL: the CityOps service account may do anything;
-// a sensor device may publish only to its own reading topic and subscribe to nothing.
+// a sensor device may publish only to its own reading topic and subscribe to nothing, and may connect
+// only with a client id it owns — its username, or its username followed by ':' and anything — so it
+// cannot take over (and wipe) the persistent session of sensor-ingest or of another device.
 import { createServer, type Server } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
 import type { Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
+import { guardPacketSize } from './packet-size-guard.ts';
 
 const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
 
@@ -17,6 +20,19 @@ export interface DeviceAuthenticator {
 }
 
 export const sensorReadingTopic = (sensorId: string) => `cityops/sensors/${sensorId}/reading`;
+
+/** Client ids a device account may use. ':' cannot appear in a username, so no device owns another's. */
+export const deviceOwnsClientId = (username: string, clientId: string) => clientId === username || clientId.startsWith(`${username}:`);
+
+/**
+ * Constant-time password check. The digests have a fixed length whatever was sent: timingSafeEqual throws
+ * on buffers of different lengths, and a multibyte password of the right length in characters used to
+ * reach it with more bytes than the real one — an uncaught exception that ended the process.
+ */
+function samePassword(given: Buffer, expected: string): boolean {
+  const digest = (value: Buffer | string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 export class EmbeddedBroker implements Component {
   readonly name = 'embedded-mqtt';
@@ -32,6 +48,8 @@ export class EmbeddedBroker implements Component {
       servicePassword: string;
       devices: DeviceAuthenticator;
       logger: Logger;
+      /** Larger packets close the connection (default 263168: a 256 KB batch plus headers, as Mosquitto). */
+      maxPacketBytes?: number;
     },
   ) {}
 
@@ -43,18 +61,23 @@ export class EmbeddedBroker implements Component {
     const { serviceUsername, servicePassword, devices, logger } = this.options;
     const broker = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
-        const given = password?.toString() ?? '';
+        const given = password ?? Buffer.alloc(0);
         if (!username) {
           brokerRejections.inc({ reason: 'anonymous' });
           return done(Object.assign(new Error('anonymous connections are not allowed'), { returnCode: 4 as const }), false);
         }
         if (username === serviceUsername) {
-          const ok = given.length === servicePassword.length && timingSafeEqual(Buffer.from(given), Buffer.from(servicePassword));
+          const ok = samePassword(given, servicePassword);
           if (!ok) brokerRejections.inc({ reason: 'bad_service_password' });
           return ok ? done(null, true) : done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
         }
+        if (!deviceOwnsClientId(username, client.id)) {
+          brokerRejections.inc({ reason: 'foreign_client_id' });
+          logger.warn({ username, clientId: client.id.slice(0, 128) }, 'device refused: client id not its own');
+          return done(Object.assign(new Error(`device ${username} may only use client id ${username} or ${username}:…`), { returnCode: 2 as const }), false);
+        }
         devices
-          .authenticate(username, given)
+          .authenticate(username, given.toString())
           .then((sensorId) => {
             if (!sensorId) {
               brokerRejections.inc({ reason: 'bad_device_credentials' });
@@ -83,7 +106,14 @@ export class EmbeddedBroker implements Component {
       },
     });
     this.broker = broker;
-    this.server = createServer(broker.handle);
+    const maxPacketBytes = this.options.maxPacketBytes ?? 263_168;
+    this.server = createServer((socket) => {
+      guardPacketSize(socket, maxPacketBytes, (announcedBytes) => {
+        brokerRejections.inc({ reason: 'packet_too_large' });
+        logger.warn({ announcedBytes, limit: maxPacketBytes, remote: socket.remoteAddress }, 'MQTT packet over the size limit; connection closed');
+      });
+      broker.handle(socket);
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());

@@ -15,6 +15,9 @@ import mqttPacket, { type Packet, type IPublishPacket } from 'mqtt-packet';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { redactUrl } from '@cityops/core/logger';
+import { counter } from '@cityops/core/metrics';
+
+const handlerFailures = counter('cityops_sensor_handler_failures_total', 'Sensor messages whose handler threw; acknowledged and dropped');
 
 export interface DeliveredMessage {
   topic: string;
@@ -230,7 +233,16 @@ export class AcknowledgingSubscriber implements Component {
               queueMicrotask(() => this.flushAcks(socket));
             }
           };
-    this.options.onMessage({ topic: packet.topic, payload, redelivered: packet.dup, ack });
+    try {
+      this.options.onMessage({ topic: packet.topic, payload, redelivered: packet.dup, ack });
+    } catch (error) {
+      // Last line of defence (the worker's decoding is total): an exception here would unwind through the
+      // socket's data handler and end the process, and an un-acknowledged message would come back after
+      // every reconnect. The message is acknowledged and lost, counted and logged; the stream goes on.
+      handlerFailures.inc();
+      this.options.logger.error({ err: error, topic: packet.topic.slice(0, 256), bytes: payload.length }, 'sensor message handler failed; message acknowledged and dropped');
+      ack();
+    }
   }
 
   private flushAcks(socket: net.Socket) {

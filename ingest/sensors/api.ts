@@ -82,13 +82,20 @@ export const sensorDataRoutes: FastifyPluginAsync<ApiContext> = async (plainApp,
       config: { roles: CAN_ENGINEER },
       schema: {
         tags: ['sensors'],
-        summary: 'Messages that did not become readings, newest first, with the reason and the raw payload',
+        summary:
+          'Messages that did not become readings, newest first, with the reason and an excerpt of the payload; notStored counts, per device and reason, refusals over the hourly dead-letter quota',
         querystring: rangeQuery.extend({
           sensorId: deviceId.optional(),
           reason: z.enum(DEAD_LETTER_REASONS).optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(100),
         }),
-        response: { 200: z.object({ deadLetters: z.array(deadLetterView), countsByReason: z.record(z.string(), z.number()) }) },
+        response: {
+          200: z.object({
+            deadLetters: z.array(deadLetterView),
+            countsByReason: z.record(z.string(), z.number()),
+            notStored: z.array(z.object({ sensorId: z.string().nullable(), reason: z.string(), count: z.number() })),
+          }),
+        },
       },
     },
     async (request) => {

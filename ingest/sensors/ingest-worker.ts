@@ -17,6 +17,7 @@ import type { Logger } from '@cityops/core/logger';
 import { counter, gauge, histogram } from '@cityops/core/metrics';
 import type { SensorProfile } from '@cityops/analytics/sensor-rules/settings';
 import { AcknowledgingSubscriber, type DeliveredMessage, type SubscriberOptions } from './acknowledging-subscriber.ts';
+import { DeadLetterQuota, countOverflow, type DeadLetterOverflow } from './dead-letter-quota.ts';
 import { DEAD_LETTER_REASONS, DEFAULT_DECODE_LIMITS, SENSOR_TOPIC_FILTER, decodeReadingMessage, type DecodeLimits } from './payload.ts';
 import { commitReadingBatch, type CommitResult, type ReadingBatch, type StoredReading } from './reading-store.ts';
 import { ReadingSpool } from './spool.ts';
@@ -24,7 +25,12 @@ import { ReadingSpool } from './spool.ts';
 const messagesReceived = counter('cityops_sensor_messages_total', 'MQTT messages received by sensor ingest');
 const readingsStored = counter('cityops_sensor_readings_stored_total', 'Sensor readings committed to PostgreSQL');
 const readingsDuplicate = counter('cityops_sensor_readings_duplicate_total', 'Readings already stored (redelivery, replay), skipped');
-export const deadLetterCounter = counter('cityops_sensor_dead_letters_total', 'Sensor messages refused, by reason', ['reason']);
+export const deadLetterCounter = counter('cityops_sensor_dead_letters_total', 'Sensor messages refused, by reason (stored or not)', ['reason']);
+const deadLettersUnstored = counter(
+  'cityops_sensor_dead_letters_unstored_total',
+  "Refused sensor messages over their device's hourly dead-letter quota: counted, not stored",
+  ['reason'],
+);
 const spooledBatches = counter('cityops_sensor_spooled_batches_total', 'Batches written to the local spool because PostgreSQL failed');
 const spilledBatches = counter('cityops_sensor_spilled_batches_total', 'Batches spooled because PostgreSQL was slower than the stream');
 const spoolFiles = gauge('cityops_sensor_spool_files', 'Batches waiting in the local spool');
@@ -32,7 +38,10 @@ const commitSeconds = histogram('cityops_sensor_commit_seconds', 'Time to commit
 const unstorable = counter('cityops_sensor_unstorable_total', 'Readings or dead letters PostgreSQL refused as data; set aside in the spool directory');
 const brokerConnected = gauge('cityops_sensor_broker_connected', '1 while sensor ingest is subscribed');
 // Every reason appears in /metrics from the start, at 0, so dashboards and alerts can refer to it.
-for (const reason of DEAD_LETTER_REASONS) deadLetterCounter.inc({ reason }, 0);
+for (const reason of DEAD_LETTER_REASONS) {
+  deadLetterCounter.inc({ reason }, 0);
+  deadLettersUnstored.inc({ reason }, 0);
+}
 
 /**
  * A failure that says something about the rows (SQLSTATE class 22 data exception, 23 integrity) rather than
@@ -69,15 +78,21 @@ export interface IngestWorkerOptions {
   /** A commit slower than this is abandoned for the spool (its late completion is harmless: idempotent). */
   commitTimeoutMs?: number;
   limits?: DecodeLimits;
+  /** Dead letters stored per device and clock hour; past it they are only counted (default 20). */
+  deadLetterQuotaPerHour?: number;
   /** Called with the readings each commit added (not duplicates), for the rules and live state. */
   onStored?(readings: StoredReading[]): void;
 }
+
+type PendingBatch = Omit<ReadingBatch, 'overflow'> & { acks: (() => void)[]; overflow: Map<string, DeadLetterOverflow> };
+const emptyBatch = (): PendingBatch => ({ readings: [], deadLetters: [], acks: [], overflow: new Map() });
 
 export class SensorIngestWorker implements Component {
   readonly name = 'sensor-ingest-worker';
   private readonly subscriber: AcknowledgingSubscriber;
   private readonly spool: ReadingSpool;
-  private pending: ReadingBatch & { acks: (() => void)[] } = { readings: [], deadLetters: [], acks: [] };
+  private pending: PendingBatch = emptyBatch();
+  private readonly deadLetterQuota: DeadLetterQuota;
   private batchTimer?: NodeJS.Timeout;
   /** Batches being committed (or spooled) right now. */
   private inFlight = new Set<Promise<void>>();
@@ -104,6 +119,7 @@ export class SensorIngestWorker implements Component {
       onConnectionChange: (connected) => brokerConnected.set(connected ? 1 : 0),
     });
     this.spool = new ReadingSpool(options.spoolDirectory);
+    this.deadLetterQuota = new DeadLetterQuota(options.deadLetterQuotaPerHour ?? 20);
   }
 
   private get spillThreshold(): number {
@@ -151,7 +167,16 @@ export class SensorIngestWorker implements Component {
     });
     const pending = this.pending;
     for (const reading of decoded.readings) pending.readings.push(reading);
-    for (const letter of decoded.deadLetters) pending.deadLetters.push(letter);
+    for (const letter of decoded.deadLetters) {
+      deadLetterCounter.inc({ reason: letter.reason });
+      if (letter.reason === 'decoder_error') this.options.logger.error({ topic: letter.topic, detail: letter.detail }, 'sensor payload decoder failed; dead-lettered');
+      if (this.deadLetterQuota.admit(letter)) {
+        pending.deadLetters.push(letter);
+      } else {
+        deadLettersUnstored.inc({ reason: letter.reason });
+        countOverflow(pending.overflow, letter);
+      }
+    }
     pending.acks.push(message.ack);
     this.unacknowledged++;
     if (pending.readings.length + pending.deadLetters.length >= this.options.batchSize) this.requestFlush();
@@ -177,8 +202,9 @@ export class SensorIngestWorker implements Component {
       }
       spill = true;
     }
-    const batch = this.pending;
-    this.pending = { readings: [], deadLetters: [], acks: [] };
+    const { overflow, ...rest } = this.pending;
+    const batch = { ...rest, overflow: [...overflow.values()] };
+    this.pending = emptyBatch();
     const done = this.persist(batch, spill);
     this.inFlight.add(done);
     void done.finally(() => {
@@ -211,7 +237,6 @@ export class SensorIngestWorker implements Component {
   /** Commits the batch, or writes it to the spool when PostgreSQL fails; the commit result when committed. */
   private async makeDurable(batch: ReadingBatch, spill = false): Promise<CommitResult | undefined> {
     const { logger } = this.options;
-    for (const letter of batch.deadLetters) deadLetterCounter.inc({ reason: letter.reason });
     if (spill) spilledBatches.inc();
     if (!this.databaseDown && !spill) {
       const started = process.hrtime.bigint();
@@ -261,7 +286,11 @@ export class SensorIngestWorker implements Component {
       }
       const halfReadings = Math.ceil(batch.readings.length / 2);
       const halfLetters = Math.ceil(batch.deadLetters.length / 2);
-      const first = await this.commitIsolating({ readings: batch.readings.slice(0, halfReadings), deadLetters: batch.deadLetters.slice(0, halfLetters) });
+      const first = await this.commitIsolating({
+        readings: batch.readings.slice(0, halfReadings),
+        deadLetters: batch.deadLetters.slice(0, halfLetters),
+        overflow: batch.overflow,
+      });
       const second = await this.commitIsolating({ readings: batch.readings.slice(halfReadings), deadLetters: batch.deadLetters.slice(halfLetters) });
       return { inserted: [...first.inserted, ...second.inserted], duplicates: first.duplicates + second.duplicates };
     }

@@ -4,9 +4,11 @@
 //             "battery": number (optional) }  — or an array of such objects (gateways, buffered devices).
 // Every message ends either as readings to store or as dead letters with a reason; this module never
 // throws on input, whatever bytes arrive.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { SensorProfile } from '@cityops/analytics/sensor-rules/settings';
+import { findJsonShapeProblem } from './json-shape.ts';
 import { validRange } from './plausible-ranges.ts';
 
 export const DEAD_LETTER_REASONS = [
@@ -14,12 +16,18 @@ export const DEAD_LETTER_REASONS = [
   'unknown_sensor',
   'sensor_disabled',
   'malformed_json',
+  'invalid_utf8',
+  'too_deep',
+  'duplicate_key',
+  'unsafe_key',
   'wrong_type',
   'non_finite',
   'out_of_range',
   'bad_timestamp',
   'future_timestamp',
   'too_large',
+  // A bug in this module, not the device's fault; kept so the message is acknowledged and looked at.
+  'decoder_error',
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
@@ -58,7 +66,10 @@ export interface DeadLetter {
   sensorId: string | null;
   reason: DeadLetterReason;
   detail: string;
+  /** The first `deadLetterExcerptBytes` of what was received (a copy: the message itself is not kept). */
   payload: Buffer;
+  /** The size of the whole payload as received. */
+  payloadBytes: number;
 }
 
 export interface DecodeLimits {
@@ -68,6 +79,10 @@ export interface DecodeLimits {
   earliestTsMs: number;
   maxPayloadBytes: number;
   maxBatchReadings: number;
+  /** Arrays and objects nested deeper are refused before parsing (`too_deep`); a reading needs 2. */
+  maxNestingDepth: number;
+  /** How much of a refused payload is kept in its dead letter. */
+  deadLetterExcerptBytes: number;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
@@ -75,6 +90,8 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   earliestTsMs: Date.UTC(2000, 0, 1),
   maxPayloadBytes: 256 * 1024,
   maxBatchReadings: 5000,
+  maxNestingDepth: 32,
+  deadLetterExcerptBytes: 2048,
 };
 
 export interface DecodedMessage {
@@ -93,6 +110,10 @@ export function sensorIdFromTopic(topic: string): string | undefined {
 // they are rather than as a JSON syntax error.
 const BARE_NON_FINITE = /(?<![A-Za-z"])(?:NaN|-?Infinity|-?inf|-?nan)(?![A-Za-z"])/;
 
+/**
+ * Total: whatever the topic and bytes, the result is readings and/or dead letters, never an exception —
+ * a message that cannot be decoded must still be acknowledged, or the broker redelivers it forever.
+ */
 export function decodeReadingMessage(
   topic: string,
   payload: Buffer,
@@ -101,10 +122,51 @@ export function decodeReadingMessage(
   options: { redelivered?: boolean; limits?: DecodeLimits } = {},
 ): DecodedMessage {
   const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
+  try {
+    return decode(topic, payload, receivedAtMs, lookup, Boolean(options.redelivered), limits);
+  } catch (error) {
+    const letter = deadLetter(limits, receivedAtMs, topic, sensorIdFromTopic(topic) ?? null, 'decoder_error', `decoder failed: ${(error as Error)?.message}`, payload);
+    return { readings: [], deadLetters: [letter] };
+  }
+}
+
+const MAX_TOPIC_CHARS = 256;
+const MAX_DETAIL_CHARS = 500;
+
+function deadLetter(
+  limits: DecodeLimits,
+  receivedAtMs: number,
+  topic: string,
+  sensorId: string | null,
+  reason: DeadLetterReason,
+  detail: string,
+  raw: Buffer,
+): DeadLetter {
+  return {
+    id: randomUUID(),
+    receivedAtMs,
+    topic: printable(topic.slice(0, MAX_TOPIC_CHARS)),
+    sensorId,
+    reason,
+    detail: printable(String(detail).slice(0, MAX_DETAIL_CHARS)),
+    // A copy, so a dead letter never keeps a megabyte message alive while its batch waits.
+    payload: Buffer.from(raw.subarray(0, limits.deadLetterExcerptBytes)),
+    payloadBytes: raw.length,
+  };
+}
+
+function decode(
+  topic: string,
+  payload: Buffer,
+  receivedAtMs: number,
+  lookup: (sensorId: string) => SensorProfile | undefined,
+  redelivered: boolean,
+  limits: DecodeLimits,
+): DecodedMessage {
   const readings: AcceptedReading[] = [];
   const deadLetters: DeadLetter[] = [];
   const reject = (sensorId: string | null, reason: DeadLetterReason, detail: string, raw: Buffer = payload) =>
-    deadLetters.push({ id: randomUUID(), receivedAtMs, topic: printable(topic), sensorId, reason, detail: printable(detail), payload: raw });
+    deadLetters.push(deadLetter(limits, receivedAtMs, topic, sensorId, reason, detail, raw));
 
   const sensorId = sensorIdFromTopic(topic);
   if (!sensorId) {
@@ -121,15 +183,29 @@ export function decodeReadingMessage(
     return { readings, deadLetters };
   }
   if (payload.length > limits.maxPayloadBytes) {
-    reject(sensorId, 'too_large', `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}`, payload.subarray(0, 4096));
+    reject(sensorId, 'too_large', `payload of ${payload.length} bytes exceeds ${limits.maxPayloadBytes}`);
+    return { readings, deadLetters };
+  }
+  if (payload.length === 0) {
+    reject(sensorId, 'malformed_json', 'empty payload');
+    return { readings, deadLetters };
+  }
+  // RFC 8259 JSON is UTF-8; decoding anything else would silently turn bytes into U+FFFD.
+  if (!isUtf8(payload)) {
+    reject(sensorId, 'invalid_utf8', 'payload is not valid UTF-8');
+    return { readings, deadLetters };
+  }
+  const text = payload.toString('utf8');
+  const shapeProblem = findJsonShapeProblem(text, limits.maxNestingDepth);
+  if (shapeProblem) {
+    reject(sensorId, shapeProblem.reason, shapeProblem.detail);
     return { readings, deadLetters };
   }
 
   let parsed: unknown;
   try {
-    parsed = JSON.parse(payload.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    const text = payload.toString('utf8');
     if (BARE_NON_FINITE.test(text)) reject(sensorId, 'non_finite', 'value is NaN or Infinity, which JSON cannot carry');
     else reject(sensorId, 'malformed_json', `not JSON: ${(error as Error).message}`);
     return { readings, deadLetters };
@@ -142,22 +218,27 @@ export function decodeReadingMessage(
       return { readings, deadLetters };
     }
     if (parsed.length > limits.maxBatchReadings) {
-      reject(sensorId, 'too_large', `batch of ${parsed.length} readings exceeds ${limits.maxBatchReadings}`, payload.subarray(0, 4096));
+      reject(sensorId, 'too_large', `batch of ${parsed.length} readings exceeds ${limits.maxBatchReadings}`);
       return { readings, deadLetters };
     }
     // Each element stands alone: good readings of a batch are stored even when a neighbour is bad.
     for (let i = 0; i < parsed.length; i++) {
       const outcome = checkReading(parsed[i], sensor, receivedAtMs, limits);
-      if ('reason' in outcome) reject(sensorId, outcome.reason, `[${i}] ${outcome.detail}`, Buffer.from(JSON.stringify(parsed[i]) ?? 'null'));
-      else readings.push({ ...outcome, dedupeBySeq: outcome.dedupeBySeq && Boolean(options.redelivered) });
+      if ('reason' in outcome) reject(sensorId, outcome.reason, `[${i}] ${outcome.detail}`, elementBytes(parsed[i]));
+      else readings.push({ ...outcome, dedupeBySeq: outcome.dedupeBySeq && redelivered });
     }
     return { readings, deadLetters };
   }
 
   const outcome = checkReading(parsed, sensor, receivedAtMs, limits);
   if ('reason' in outcome) reject(sensorId, outcome.reason, outcome.detail);
-  else readings.push({ ...outcome, dedupeBySeq: outcome.dedupeBySeq && Boolean(options.redelivered) });
+  else readings.push({ ...outcome, dedupeBySeq: outcome.dedupeBySeq && redelivered });
   return { readings, deadLetters };
+}
+
+/** The refused element of a batch, as JSON (its depth is bounded by the shape check, so this cannot overflow). */
+function elementBytes(element: unknown): Buffer {
+  return Buffer.from(JSON.stringify(element) ?? 'null');
 }
 
 type CheckOutcome = AcceptedReading | { reason: DeadLetterReason; detail: string };
@@ -188,12 +269,12 @@ function checkReading(candidate: unknown, sensor: SensorProfile, receivedAtMs: n
     if (typeof parsedTs === 'string') return { reason: 'bad_timestamp', detail: parsedTs };
     tsMs = parsedTs;
     if (tsMs < limits.earliestTsMs) {
-      return { reason: 'bad_timestamp', detail: `ts ${new Date(tsMs).toISOString()} is before ${new Date(limits.earliestTsMs).toISOString()} (epoch seconds sent as milliseconds?)` };
+      return { reason: 'bad_timestamp', detail: `ts ${describeInstant(tsMs)} is before ${describeInstant(limits.earliestTsMs)} (epoch seconds sent as milliseconds?)` };
     }
     if (tsMs > receivedAtMs + limits.maxFutureSkewMs) {
       return {
         reason: 'future_timestamp',
-        detail: `ts ${new Date(tsMs).toISOString()} is ${Math.round((tsMs - receivedAtMs) / 1000)} s ahead of the worker clock (limit ${limits.maxFutureSkewMs / 1000} s)`,
+        detail: `ts ${describeInstant(tsMs)} is ${Math.round((tsMs - receivedAtMs) / 1000)} s ahead of the worker clock (limit ${limits.maxFutureSkewMs / 1000} s)`,
       };
     }
   }
@@ -217,12 +298,20 @@ function printable(text: string): string {
   return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
 }
 
+/** ECMAScript dates end at ±8.64e15 ms; `new Date(beyond).toISOString()` throws. */
+const MAX_DATE_MS = 8.64e15;
+
+function describeInstant(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms`;
+}
+
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** ISO-8601 with a zone (Z or ±hh:mm) or epoch milliseconds; a message string explains any refusal. */
 export function parseTimestamp(ts: string | number): number | string {
   if (typeof ts === 'number') {
     if (!Number.isFinite(ts)) return `ts ${ts} is not finite`;
+    if (Math.abs(ts) > MAX_DATE_MS) return `ts ${ts} is outside the range of dates`;
     return Math.round(ts);
   }
   if (!ISO_WITH_ZONE.test(ts)) return `ts "${ts.slice(0, 40)}" is not ISO-8601 with a zone (e.g. 2025-10-01T07:30:00+07:00) nor epoch ms`;

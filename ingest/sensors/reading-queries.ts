@@ -127,24 +127,43 @@ export interface DeadLetterView {
   sensorId: string | null;
   reason: string;
   detail: string;
-  /** The payload as UTF-8 text (invalid bytes shown as �), cut at 4 KB. */
+  /** The stored excerpt of the payload as UTF-8 text (invalid bytes shown as �). */
   payloadText: string;
+  /** The size of the whole payload as received (the excerpt may be shorter). */
   payloadBytes: number;
+}
+
+/** Refusals over a device's hourly quota, counted but not stored, summed over the requested range. */
+export interface DeadLetterOverflowView {
+  /** null when the topic carried no sensor id. */
+  sensorId: string | null;
+  reason: string;
+  count: number;
 }
 
 export async function listDeadLetters(
   db: Queryable,
   filter: { sensorId?: string; reason?: string; fromMs: number; toMs: number; limit: number },
-): Promise<{ deadLetters: DeadLetterView[]; countsByReason: Record<string, number> }> {
+): Promise<{ deadLetters: DeadLetterView[]; countsByReason: Record<string, number>; notStored: DeadLetterOverflowView[] }> {
   const params = [filter.sensorId ?? null, new Date(filter.fromMs), new Date(filter.toMs)];
   const where = `($1::text IS NULL OR sensor_id = $1) AND received_at >= $2 AND received_at < $3`;
   const rows = await db.query(
-    `SELECT id, received_at, topic, sensor_id, reason, detail, substring(payload FROM 1 FOR 4096) AS payload, length(payload) AS bytes
+    `SELECT id, received_at, topic, sensor_id, reason, detail, substring(payload FROM 1 FOR 4096) AS payload,
+            coalesce(payload_bytes, length(payload)) AS bytes
        FROM sensor_dead_letters WHERE ${where} AND ($4::text IS NULL OR reason = $4)
       ORDER BY received_at DESC LIMIT $5`,
     [...params, filter.reason ?? null, filter.limit],
   );
   const counts = await db.query(`SELECT reason, count(*)::int AS n FROM sensor_dead_letters WHERE ${where} GROUP BY reason`, params);
+  // Hours that overlap the range; a sensor filter of '' never matches, so letters without a sensor id
+  // only show unfiltered.
+  const overflow = await db.query(
+    `SELECT sensor_key, reason, sum(count)::float8 AS n FROM sensor_dead_letter_overflow
+      WHERE ($1::text IS NULL OR sensor_key = $1) AND hour > $2::timestamptz - INTERVAL '1 hour' AND hour < $3
+        AND ($4::text IS NULL OR reason = $4)
+      GROUP BY sensor_key, reason ORDER BY n DESC LIMIT 1000`,
+    [...params, filter.reason ?? null],
+  );
   return {
     deadLetters: rows.rows.map((row) => ({
       id: row.id,
@@ -157,5 +176,6 @@ export async function listDeadLetters(
       payloadBytes: row.bytes,
     })),
     countsByReason: Object.fromEntries(counts.rows.map((row) => [row.reason, row.n])),
+    notStored: overflow.rows.map((row) => ({ sensorId: row.sensor_key || null, reason: row.reason, count: row.n })),
   };
 }

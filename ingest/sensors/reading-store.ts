@@ -10,11 +10,14 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from '@cityops/core/database/pool';
+import type { DeadLetterOverflow } from './dead-letter-quota.ts';
 import type { AcceptedReading, DeadLetter } from './payload.ts';
 
 export interface ReadingBatch {
   readings: AcceptedReading[];
   deadLetters: DeadLetter[];
+  /** Refusals over their device's hourly quota: counted, not stored one by one. */
+  overflow?: DeadLetterOverflow[];
 }
 
 export interface StoredReading {
@@ -65,9 +68,16 @@ const INSERT_FROM_STAGING_BY_SEQ = `
   RETURNING sensor_id, (EXTRACT(EPOCH FROM ts) * 1000)::float8 AS ts_ms, value`;
 
 const INSERT_DEAD_LETTERS = `
-  INSERT INTO sensor_dead_letters (id, received_at, topic, sensor_id, reason, detail, payload)
-  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[])
+  INSERT INTO sensor_dead_letters (id, received_at, topic, sensor_id, reason, detail, payload, payload_bytes)
+  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::int[])
   ON CONFLICT DO NOTHING`;
+
+// Not idempotent like the rest: a spool file replayed after a crash between commit and unlink counts its
+// overflow twice. It is a count of refused messages, not data; over-counting once beats a key per message.
+const ADD_DEAD_LETTER_OVERFLOW = `
+  INSERT INTO sensor_dead_letter_overflow (hour, sensor_key, reason, count)
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[])
+  ON CONFLICT (sensor_key, reason, hour) DO UPDATE SET count = sensor_dead_letter_overflow.count + EXCLUDED.count`;
 
 /** The COPY text format of one reading (sensor ids are restricted to [A-Za-z0-9._-], numbers need no escaping). */
 function copyLine(reading: AcceptedReading): string {
@@ -122,6 +132,17 @@ export async function commitReadingBatch(db: Database, batch: ReadingBatch, stat
         letters.map((letter) => letter.reason),
         letters.map((letter) => letter.detail),
         letters.map((letter) => letter.payload),
+        // Spool files written before excerpts existed hold the whole payload.
+        letters.map((letter) => letter.payloadBytes ?? letter.payload.length),
+      ]);
+    }
+    if (batch.overflow?.length) {
+      const rows = batch.overflow;
+      await client.query(ADD_DEAD_LETTER_OVERFLOW, [
+        rows.map((row) => new Date(row.hourMs)),
+        rows.map((row) => row.sensorKey),
+        rows.map((row) => row.reason),
+        rows.map((row) => row.count),
       ]);
     }
     await client.query('COMMIT');

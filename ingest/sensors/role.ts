@@ -2,6 +2,8 @@
 // turn readings into live state and alerts, and the watch for silent sensors.
 // Several of these roles may run at once on several machines: with MQTT 5 they share the subscription,
 // and all state they share lives in PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -17,9 +19,32 @@ import { SensorDirectory } from './sensor-directory.ts';
 import { SensorIngestWorker } from './ingest-worker.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
 
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The worker's MQTT client id: SENSOR_INGEST_CLIENT_ID, else `cityops-sensor-ingest-<host>-<random>`
+ * made once and kept in DATA_DIR/sensor-ingest/client-id-<host>. Stable, because the broker keeps the
+ * worker's persistent session (its un-acknowledged and queued readings) under it; not guessable, because
+ * whoever connects with it takes that session over (the embedded broker also refuses device accounts
+ * any id but their own; see README "Client ids").
+ */
 export function sensorIngestClientId(config: Config): string {
-  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40);
-  return config.SENSOR_INGEST_CLIENT_ID ?? `cityops-sensor-ingest-${host}`;
+  if (config.SENSOR_INGEST_CLIENT_ID) return config.SENSOR_INGEST_CLIENT_ID;
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 24);
+  const file = path.join(config.dataDir, 'sensor-ingest', `client-id-${host}`);
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (CLIENT_ID.test(saved)) return saved;
+  }
+  const clientId = `cityops-sensor-ingest-${host}-${randomBytes(8).toString('hex')}`;
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // The spool of the former default id (before the suffix) moves with it, so nothing it holds is stranded.
+  const legacySpool = path.join(config.dataDir, 'spool', 'sensors', `cityops-sensor-ingest-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}`);
+  const spool = path.join(config.dataDir, 'spool', 'sensors', clientId);
+  if (existsSync(legacySpool) && !existsSync(spool)) renameSync(legacySpool, spool);
+  writeFileSync(`${file}.tmp`, `${clientId}\n`, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  return clientId;
 }
 
 export interface SensorIngestParts {
@@ -64,7 +89,12 @@ export function createSensorIngestParts(
     spoolDirectory: path.join(config.dataDir, 'spool', 'sensors', clientId),
     batchSize: config.SENSOR_INGEST_BATCH_SIZE,
     batchMaxWaitMs: config.SENSOR_INGEST_BATCH_MS,
-    limits: { ...DEFAULT_DECODE_LIMITS, maxFutureSkewMs: config.SENSOR_MAX_FUTURE_SKEW_SECONDS * 1000 },
+    limits: {
+      ...DEFAULT_DECODE_LIMITS,
+      maxFutureSkewMs: config.SENSOR_MAX_FUTURE_SKEW_SECONDS * 1000,
+      deadLetterExcerptBytes: config.SENSOR_DEAD_LETTER_EXCERPT_BYTES,
+    },
+    deadLetterQuotaPerHour: config.SENSOR_DEAD_LETTER_QUOTA_PER_HOUR,
     onStored: (readings) => engine.enqueue(readings),
   });
   const offlineWatch = new OfflineWatch({ db, logger: log, engine, profiles: directory, live, checkEveryMs: config.SENSOR_OFFLINE_CHECK_SECONDS * 1000 });

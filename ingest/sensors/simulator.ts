@@ -94,7 +94,7 @@ export class SensorSimulator implements Component {
       }
       for (const device of devices) {
         if (!device.credentials) continue;
-        this.clients.set(device.id, await connect(`sim-${device.id}`, device.credentials.username, device.credentials.password));
+        this.clients.set(device.id, await connect(`${device.credentials.username}:sim`, device.credentials.username, device.credentials.password));
       }
     } catch (error) {
       await this.stop();

@@ -6,6 +6,7 @@
 // unlink only costs a second, harmless commit.
 import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { DeadLetterOverflow } from './dead-letter-quota.ts';
 import type { AcceptedReading, DeadLetter } from './payload.ts';
 import type { ReadingBatch } from './reading-store.ts';
 
@@ -13,6 +14,7 @@ interface SpoolFile {
   version: 1;
   readings: AcceptedReading[];
   deadLetters: (Omit<DeadLetter, 'payload'> & { payload: string })[];
+  overflow?: DeadLetterOverflow[];
 }
 
 export class ReadingSpool {
@@ -28,6 +30,7 @@ export class ReadingSpool {
       version: 1,
       readings: batch.readings,
       deadLetters: batch.deadLetters.map((letter) => ({ ...letter, payload: letter.payload.toString('base64') })),
+      overflow: batch.overflow,
     };
     const temporary = path.join(this.directory, `.${name}.tmp`);
     const handle = await open(temporary, 'w', 0o600);
@@ -63,6 +66,7 @@ export class ReadingSpool {
     return {
       readings: body.readings,
       deadLetters: body.deadLetters.map((letter) => ({ ...letter, payload: Buffer.from(letter.payload, 'base64') })),
+      overflow: body.overflow,
     };
   }
 
@@ -74,6 +78,7 @@ export class ReadingSpool {
       reason,
       readings: batch.readings,
       deadLetters: batch.deadLetters.map((letter) => ({ ...letter, payload: letter.payload.toString('base64') })),
+      overflow: batch.overflow,
     };
     await writeFile(path.join(this.directory, name), JSON.stringify(body), { mode: 0o600 });
     return name;

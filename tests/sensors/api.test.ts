@@ -23,8 +23,8 @@ beforeAll(async () => {
   await commitReadingBatch(test.db, {
     readings,
     deadLetters: [
-      { id: randomUUID(), receivedAtMs: Date.now(), topic: `cityops/sensors/${gauge}/reading`, sensorId: gauge, reason: 'out_of_range', detail: 'value 99 outside', payload: Buffer.from('{"value":99}') },
-      { id: randomUUID(), receivedAtMs: Date.now(), topic: `cityops/sensors/${gauge}/reading`, sensorId: gauge, reason: 'malformed_json', detail: 'not JSON', payload: Buffer.from([0x7b, 0xff]) },
+      { id: randomUUID(), receivedAtMs: Date.now(), topic: `cityops/sensors/${gauge}/reading`, sensorId: gauge, reason: 'out_of_range', detail: 'value 99 outside', payload: Buffer.from('{"value":99}'), payloadBytes: 12 },
+      { id: randomUUID(), receivedAtMs: Date.now(), topic: `cityops/sensors/${gauge}/reading`, sensorId: gauge, reason: 'malformed_json', detail: 'not JSON', payload: Buffer.from([0x7b, 0xff]), payloadBytes: 2 },
     ],
   });
   await test.db.query(`INSERT INTO sensor_state (sensor_id, last_value, last_ts, last_seen_at, status, level) VALUES ($1, 1.19, $2, now(), 'level1', 1)`, [

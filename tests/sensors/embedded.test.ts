@@ -94,7 +94,7 @@ describe('embedded broker sensor path', () => {
     await simulator.stop();
     const before = await rejections('acl_publish');
     const { username, password } = credentials.get(tide)!;
-    const device = await mqtt.connectAsync(broker.url, { clientId: `acl-${tag}`, username, password, reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(broker.url, { clientId: username, username, password, reconnectPeriod: 0 });
     const marker = 4.321;
     // Its own topic is fine…
     await device.publishAsync(topicOf(tide), JSON.stringify({ ts: Date.now(), value: marker }), { qos: 1 });

@@ -71,7 +71,7 @@ describe('sensor ingest', () => {
       [topicOf(`ghost-${tag}`), '{"value":1}', 'unknown_sensor'],
       [topicOf(`off-${tag}`), '{"value":1}', 'sensor_disabled'],
       [topicOf(gauge), '{"value": 1.5', 'malformed_json'],
-      [topicOf(gauge), Buffer.from([0xff, 0xfe, 0x00, 0x01]), 'malformed_json'],
+      [topicOf(gauge), Buffer.from([0xff, 0xfe, 0x00, 0x01]), 'invalid_utf8'],
       [topicOf(gauge), '{"value":"1.5"}', 'wrong_type'],
       [topicOf(gauge), '{"value":NaN}', 'non_finite'],
       [topicOf(gauge), '{"value":1e400}', 'non_finite'],
