@@ -2,13 +2,17 @@
 // (MQTT 5, shared subscriptions); sensor-ingest detects which it talks to.
 // Access control mirrors the production broker's ACL: the CityOps service account may do anything;
 // a sensor device may publish only to its own reading topic and subscribe to nothing.
+// Supervised: if its listening socket closes on its own, it listens again on the same port.
 import { createServer, type Server } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes } from 'aedes';
-import type { Component } from '../lifecycle.ts';
+import { componentHealth } from '../health.ts';
+import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
 
+const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
 const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
 
 export interface DeviceAuthenticator {
@@ -22,6 +26,9 @@ export class EmbeddedBroker implements Component {
   readonly name = 'embedded-mqtt';
   private broker?: Aedes;
   private server?: Server;
+  private stopping = false;
+  private stopped = new AbortController();
+  private restarting?: Promise<void>;
   actualPort = 0;
 
   constructor(
@@ -83,17 +90,56 @@ export class EmbeddedBroker implements Component {
       },
     });
     this.broker = broker;
-    this.server = createServer(broker.handle);
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    const address = this.server.address();
-    this.actualPort = typeof address === 'object' && address ? address.port : this.options.port;
+    this.stopping = false;
+    this.stopped = new AbortController();
+    await this.listen(this.options.port);
+    componentHealth.set(this.name, 'ok');
     logger.info({ port: this.actualPort }, 'embedded MQTT broker listening');
   }
 
+  private async listen(port: number): Promise<void> {
+    const server = createServer(this.broker!.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const address = server.address();
+    this.actualPort = typeof address === 'object' && address ? address.port : port;
+    // An accept error (out of file descriptors, say) is logged; the server keeps listening.
+    server.on('error', (error) => this.options.logger.error({ err: error }, 'embedded MQTT broker socket error'));
+    server.once('close', () => {
+      if (this.server === server && !this.stopping) this.restarting ??= this.listenAgain().finally(() => (this.restarting = undefined));
+    });
+  }
+
+  /** The listening socket closed on its own: listen again on the same port, with backoff, until stopped. */
+  private async listenAgain(): Promise<void> {
+    const { logger } = this.options;
+    componentHealth.set(this.name, 'down');
+    embeddedRestarts.inc({ component: this.name });
+    logger.error({ port: this.actualPort }, 'embedded MQTT broker stopped listening; listening again');
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.listen(this.actualPort);
+        componentHealth.set(this.name, 'ok');
+        logger.info({ port: this.actualPort, attempt }, 'embedded MQTT broker listening again');
+        return;
+      } catch (error) {
+        if (attempt === 0) logger.warn({ err: error }, 'embedded MQTT broker cannot listen yet; retrying with backoff');
+        await sleep(backoffMs(attempt, 500, 10_000), undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopped.abort();
+    await this.restarting;
+    componentHealth.remove(this.name);
     await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.broker = undefined;
