@@ -27,6 +27,19 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** Longest wait for one component's stop at shutdown (the api's own grace for open requests is 5 s). */
+const COMPONENT_STOP_TIMEOUT_MS = 20_000;
+
+async function stopWithin(component: Component, timeoutMs: number): Promise<'stopped' | 'timed_out' | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed_out'>((resolve) => (timer = setTimeout(() => resolve('timed_out'), timeoutMs)));
+  try {
+    return await Promise.race([component.stop().then(() => 'stopped' as const, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Reads (or creates once) a random secret kept in DATA_DIR, for embedded-mode service accounts. */
 function localSecret(dataDir: string, name: string): string {
   const file = path.join(dataDir, name);
@@ -47,8 +60,14 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
     await component.start();
     started.push(component);
   };
+  // A stop that hangs (a pool waiting for a client a failed query never released, say) costs its own
+  // component a bounded wait, never the stop of the others: PostgreSQL and ffmpeg must still be stopped.
   const stopAll = async () => {
-    for (const component of started.reverse()) await component.stop().catch(() => {});
+    for (const component of started.reverse()) {
+      const outcome = await stopWithin(component, COMPONENT_STOP_TIMEOUT_MS);
+      if (outcome === 'timed_out') logger.warn({ component: component.name, timeoutMs: COMPONENT_STOP_TIMEOUT_MS }, 'component did not stop in time; stopping the rest');
+      else if (outcome instanceof Error) logger.warn({ err: outcome, component: component.name }, 'component failed to stop cleanly');
+    }
   };
 
   try {

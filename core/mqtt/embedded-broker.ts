@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
 
 const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
+const LISTENING_CHECK_MS = 1000;
 const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
 
 export interface DeviceAuthenticator {
@@ -29,6 +30,7 @@ export class EmbeddedBroker implements Component {
   private stopping = false;
   private stopped = new AbortController();
   private restarting?: Promise<void>;
+  private listeningCheck?: NodeJS.Timeout;
   actualPort = 0;
 
   constructor(
@@ -93,6 +95,7 @@ export class EmbeddedBroker implements Component {
     this.stopping = false;
     this.stopped = new AbortController();
     await this.listen(this.options.port);
+    this.watchListening();
     componentHealth.set(this.name, 'ok');
     logger.info({ port: this.actualPort }, 'embedded MQTT broker listening');
   }
@@ -111,9 +114,17 @@ export class EmbeddedBroker implements Component {
     this.actualPort = typeof address === 'object' && address ? address.port : port;
     // An accept error (out of file descriptors, say) is logged; the server keeps listening.
     server.on('error', (error) => this.options.logger.error({ err: error }, 'embedded MQTT broker socket error'));
-    server.once('close', () => {
-      if (this.server === server && !this.stopping) this.restarting ??= this.listenAgain().finally(() => (this.restarting = undefined));
-    });
+  }
+
+  /**
+   * Checked on a timer rather than on the server's 'close' event: 'close' waits for every open
+   * connection to end, and the service accounts' connections never do.
+   */
+  private watchListening(): void {
+    this.listeningCheck = setInterval(() => {
+      if (!this.server?.listening && !this.stopping) this.restarting ??= this.listenAgain().finally(() => (this.restarting = undefined));
+    }, LISTENING_CHECK_MS);
+    this.listeningCheck.unref();
   }
 
   /** The listening socket closed on its own: listen again on the same port, with backoff, until stopped. */
@@ -138,6 +149,7 @@ export class EmbeddedBroker implements Component {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped.abort();
+    clearInterval(this.listeningCheck);
     await this.restarting;
     componentHealth.remove(this.name);
     await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
