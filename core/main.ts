@@ -122,12 +122,11 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
     // not look like every camera and sensor going offline at once.
     if (config.simulate) {
       const { createSimulation } = await import('@cityops/ingest/simulation');
-      await startNow(supervisor.supervise(await createSimulation(context), 'simulation'));
+      await startNow(supervisor.superviseFactory('simulation', () => createSimulation(context)));
     }
     for (const role of config.roles) {
       const module = await roleModules[role]();
-      const component = await module.createRole(context);
-      await startNow(supervisor.supervise(component, role));
+      await startNow(supervisor.superviseFactory(role, () => module.createRole(context)));
       logger.info({ role }, 'role started');
     }
     const dashboardUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}/`;

@@ -89,6 +89,22 @@ describe('supervisor', () => {
     await supervised.stop();
   });
 
+  it('restarts a component built by a factory as a new instance', async () => {
+    const supervisor = new Supervisor(logger, { faultsBeforeRestart: 1, restartMinMs: 10, restartMaxMs: 20 });
+    const instances: { stopped: boolean }[] = [];
+    const supervised = supervisor.superviseFactory('rebuilt-part', () => {
+      const state = { stopped: false };
+      instances.push(state);
+      return { name: 'rebuilt-part', start: async () => {}, stop: async () => void (state.stopped = true) };
+    });
+    await supervised.start();
+    supervisor.reportFault('unhandled_rejection', new Error('boom'), 'rebuilt-part');
+    await waitUntil(() => instances.length === 2);
+    expect(instances[0].stopped).toBe(true);
+    await supervised.stop();
+    expect(instances[1].stopped).toBe(true);
+  });
+
   it('counts a failure outside any component against the process, restarting nothing', () => {
     const supervisor = new Supervisor(logger);
     expect(() => supervisor.reportFault('unhandled_rejection', new Error('stray'))).not.toThrow();

@@ -55,7 +55,15 @@ export class Supervisor {
 
   /** Wraps a component: its work runs in its own scope, its failures restart it alone. */
   supervise(component: Component, name = component.name): Component {
-    const supervised = new SupervisedComponent(name, component, this.logger, this.options);
+    return this.superviseFactory(name, () => component);
+  }
+
+  /**
+   * Like supervise, for a component built by `create`: a restart builds a new one, so no state of the
+   * failed instance (a stopped engine, a half-closed client) carries over. Roles restart this way.
+   */
+  superviseFactory(name: string, create: () => Component | Promise<Component>): Component {
+    const supervised = new SupervisedComponent(name, create, this.logger, this.options);
     this.components.set(name, supervised);
     return supervised;
   }
@@ -94,6 +102,7 @@ export class Supervisor {
 }
 
 class SupervisedComponent implements Component {
+  private inner?: Component;
   private faultTimes: number[] = [];
   private restarting?: Promise<void>;
   private quietTimer?: NodeJS.Timeout;
@@ -101,7 +110,7 @@ class SupervisedComponent implements Component {
 
   constructor(
     readonly name: string,
-    private readonly inner: Component,
+    private readonly create: () => Component | Promise<Component>,
     private readonly logger: Logger,
     private readonly options: SupervisorOptions,
   ) {}
@@ -109,7 +118,7 @@ class SupervisedComponent implements Component {
   /** The first start is not retried: a component that cannot start at all stops the start, with its error. */
   async start(): Promise<void> {
     try {
-      await componentScope.run(this.name, () => this.inner.start());
+      await this.startNewInstance();
     } catch (error) {
       componentHealth.set(this.name, 'down');
       throw error;
@@ -117,11 +126,20 @@ class SupervisedComponent implements Component {
     componentHealth.set(this.name, 'ok');
   }
 
+  private async startNewInstance(): Promise<void> {
+    await componentScope.run(this.name, async () => {
+      const instance = await this.create();
+      // Set before start: a start that fails half-way is stopped like a started one.
+      this.inner = instance;
+      await instance.start();
+    });
+  }
+
   async stop(): Promise<void> {
     this.stopped.abort();
     clearTimeout(this.quietTimer);
     await this.restarting;
-    await this.inner.stop();
+    await this.inner?.stop();
     componentHealth.remove(this.name);
   }
 
@@ -149,14 +167,14 @@ class SupervisedComponent implements Component {
     this.logger.warn({ component: this.name, failures: this.faultTimes.length }, `${this.name} keeps failing; restarting it alone`);
     componentHealth.set(this.name, 'degraded');
     try {
-      await this.inner.stop();
+      await this.inner?.stop();
     } catch (error) {
       this.logger.warn({ err: error, component: this.name }, `${this.name} did not stop cleanly before its restart`);
     }
     for (let attempt = 0; !this.stopped.signal.aborted; attempt++) {
       try {
         await sleep(backoffMs(attempt, this.options.restartMinMs, this.options.restartMaxMs), undefined, { signal: this.stopped.signal });
-        await componentScope.run(this.name, () => this.inner.start());
+        await this.startNewInstance();
         this.faultTimes = [];
         componentHealth.set(this.name, 'degraded');
         this.logger.info({ component: this.name, attempt }, `${this.name} restarted`);
@@ -166,7 +184,7 @@ class SupervisedComponent implements Component {
         if (this.stopped.signal.aborted) return;
         componentHealth.set(this.name, 'down');
         this.logger.error({ err: error, component: this.name, attempt }, `${this.name} could not restart; trying again`);
-        await this.inner.stop().catch(() => undefined);
+        await this.inner?.stop().catch(() => undefined);
       }
     }
   }
