@@ -104,6 +104,7 @@ describe('embedded supervision', () => {
     // 1. PostgreSQL killed hard comes back, and readings published after it are stored.
     const firstPostmaster = postmasterPid();
     expect(alive(firstPostmaster)).toBe(true);
+    const killedAt = Date.now();
     process.kill(firstPostmaster, 'SIGKILL');
     const databaseUrl = `postgres://postgres:${encodeURIComponent(readFileSync(path.join(dataDir, 'postgres.password'), 'utf8').trim())}@127.0.0.1:${databasePort}/cityops`;
     const query = async (sql: string, values: unknown[] = []) => {
@@ -126,6 +127,7 @@ describe('embedded supervision', () => {
       60_000,
       200,
     );
+    console.info(`figure: embedded PostgreSQL answering again ${Date.now() - killedAt} ms after kill -9`);
     await waitFor(
       'a sensor reading stored after the restart',
       async () => running() && Number((await query('SELECT count(*) FROM sensor_readings WHERE received_at > $1', [backAt]))[0].count) > 0,
@@ -157,10 +159,12 @@ describe('embedded supervision', () => {
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+    const nodeKilledAt = Date.now();
     const leftBehind = () => started.filter((process) => alive(process.pid) && !/cityops-child-watchdog/.test(process.args));
     await waitFor('every PostgreSQL and ffmpeg process of the killed node to end', () => leftBehind().length === 0, 30_000, 200).catch((error) => {
       throw new Error(`${(error as Error).message}; still running: ${JSON.stringify(leftBehind())}`);
     });
+    console.info(`figure: ${started.length} child processes of node (PostgreSQL, ffmpeg) gone ${Date.now() - nodeKilledAt} ms after kill -9 of node`);
     expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(path.join(dataDir, 'postgres'));
   }, 420_000);
 });
