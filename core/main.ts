@@ -17,12 +17,27 @@ import { SecretBox } from './secret-box.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
 import { roleModules } from './roles.ts';
 import type { RoleContext } from './role-context.ts';
+import { Supervisor } from './supervisor.ts';
+import { childWatchdog } from './child-watchdog.ts';
 
 export interface RunningSystem {
   config: Config;
   dashboardUrl: string;
   oneTimeAdminPassword?: string;
   stop(): Promise<void>;
+}
+
+/** Longest wait for one component's stop at shutdown (the api's own grace for open requests is 5 s). */
+const COMPONENT_STOP_TIMEOUT_MS = 20_000;
+
+async function stopWithin(component: Component, timeoutMs: number): Promise<'stopped' | 'timed_out' | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timed_out'>((resolve) => (timer = setTimeout(() => resolve('timed_out'), timeoutMs)));
+  try {
+    return await Promise.race([component.stop().then(() => 'stopped' as const, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Reads (or creates once) a random secret kept in DATA_DIR, for embedded-mode service accounts. */
@@ -35,17 +50,29 @@ function localSecret(dataDir: string, name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-export async function startSystem(config: Config, logger: Logger): Promise<RunningSystem> {
+/**
+ * Starts everything this process runs. Each role, the simulation and each periodic job runs under the
+ * supervisor: a failure nobody caught is charged to it and, if it keeps failing, it is restarted alone.
+ */
+export async function startSystem(config: Config, logger: Logger, supervisor = new Supervisor(logger)): Promise<RunningSystem> {
   const started: Component[] = [];
   const startNow = async (component: Component) => {
     await component.start();
     started.push(component);
   };
+  // A stop that hangs (a pool waiting for a client a failed query never released, say) costs its own
+  // component a bounded wait, never the stop of the others: PostgreSQL and ffmpeg must still be stopped.
   const stopAll = async () => {
-    for (const component of started.reverse()) await component.stop().catch(() => {});
+    for (const component of started.reverse()) {
+      const outcome = await stopWithin(component, COMPONENT_STOP_TIMEOUT_MS);
+      if (outcome === 'timed_out') logger.warn({ component: component.name, timeoutMs: COMPONENT_STOP_TIMEOUT_MS }, 'component did not stop in time; stopping the rest');
+      else if (outcome instanceof Error) logger.warn({ err: outcome, component: component.name }, 'component failed to stop cleanly');
+    }
   };
 
   try {
+    // First to start, last to stop: it stops the embedded PostgreSQL and every ffmpeg if this process dies.
+    await startNow(childWatchdog);
     let databaseUrl = config.DATABASE_URL;
     if (config.embeddedDatabase) {
       const embedded = new EmbeddedDatabase(config.dataDir, config.EMBEDDED_DATABASE_PORT, logger);
@@ -82,8 +109,8 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
       connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
     };
     const partitions = partitionMaintainer(db, caps, logger);
-    if (partitions) await startNow(partitions);
-    await startNow(housekeeping(db, config.SESSION_IDLE_MINUTES, logger));
+    if (partitions) await startNow(supervisor.supervise(partitions));
+    await startNow(supervisor.supervise(housekeeping(db, config.SESSION_IDLE_MINUTES, logger)));
 
     let oneTimeAdminPassword: string | undefined;
     if (config.roles.includes('api')) oneTimeAdminPassword = await ensureFirstAdmin(db, config.ADMIN_USERNAME);
@@ -95,12 +122,11 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
     // not look like every camera and sensor going offline at once.
     if (config.simulate) {
       const { createSimulation } = await import('@cityops/ingest/simulation');
-      await startNow(await createSimulation(context));
+      await startNow(supervisor.superviseFactory('simulation', () => createSimulation(context)));
     }
     for (const role of config.roles) {
       const module = await roleModules[role]();
-      const component = await module.createRole(context);
-      await startNow(component);
+      await startNow(supervisor.superviseFactory(role, () => module.createRole(context)));
       logger.info({ role }, 'role started');
     }
     const dashboardUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}/`;
@@ -123,9 +149,15 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  // From here on, no unhandled rejection or uncaught exception exits the process: each is counted, logged
+  // and charged to its component (see supervisor.ts). While stopping, a late failure of something already
+  // closed (a query on an ended pool, a socket torn down) is only logged: the stop decides the exit code.
+  let stopping = false;
+  const supervisor = new Supervisor(logger);
+  supervisor.installProcessHandlers(() => stopping);
   let system: RunningSystem;
   try {
-    system = await startSystem(config, logger);
+    system = await startSystem(config, logger, supervisor);
   } catch (error) {
     logger.fatal({ err: error }, 'CityOps could not start');
     console.error(`cityops: could not start: ${(error as Error).message}`);
@@ -141,20 +173,6 @@ async function main() {
     }
     console.log(lines.join('\n'));
   }
-  let stopping = false;
-  // While stopping, a late failure of something already closed (a query on an ended pool, a socket torn
-  // down) is logged with its stack, not a crash: the stop itself decides the exit code.
-  process.on('unhandledRejection', (reason) => {
-    if (!stopping) throw reason;
-    logger.warn({ err: reason }, 'rejection while shutting down');
-  });
-  process.on('uncaughtException', (error) => {
-    if (!stopping) {
-      logger.fatal({ err: error }, 'uncaught exception');
-      process.exit(1);
-    }
-    logger.warn({ err: error }, 'exception while shutting down');
-  });
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -4,13 +4,21 @@
 // installs a process-wide exit hook that stops PostgreSQL the moment SIGTERM arrives, before the
 // roles have shut down in order (released their leases, flushed their batches).
 // Chosen over PGlite by measurement: see README "Why an embedded PostgreSQL".
+// Supervised: if PostgreSQL dies (killed, out of memory), it is started again with backoff and the roles'
+// pools reconnect; the child watchdog stops it if the node process dies without stopping it.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { Component } from '../lifecycle.ts';
+import { childWatchdog } from '../child-watchdog.ts';
+import { componentHealth } from '../health.ts';
+import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
+import { counter } from '../metrics.ts';
+
+const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
 
 interface Binaries {
   initdb: string;
@@ -43,6 +51,10 @@ export class EmbeddedDatabase implements Component {
   readonly name = 'embedded-postgres';
   private server?: ChildProcess;
   private password = '';
+  private stopping = false;
+  private stopped = new AbortController();
+  private restarting?: Promise<void>;
+  private restartServer?: () => Promise<void>;
 
   constructor(
     private readonly dataDir: string,
@@ -89,7 +101,10 @@ export class EmbeddedDatabase implements Component {
     }
     chmodSync(databaseDir, 0o700);
     await stopLeftoverServer(databaseDir, this.logger);
-    await this.startServer(binaries.postgres, databaseDir, ids);
+    this.stopping = false;
+    this.stopped = new AbortController();
+    this.restartServer = () => this.startServer(binaries.postgres, databaseDir, ids);
+    await this.restartServer();
     const admin = new pg.Client({ connectionString: this.url.replace(/\/cityops$/, '/postgres') });
     await admin.connect();
     try {
@@ -98,7 +113,28 @@ export class EmbeddedDatabase implements Component {
     } finally {
       await admin.end();
     }
+    componentHealth.set(this.name, 'ok');
     this.logger.info({ port: this.port }, 'embedded PostgreSQL ready');
+  }
+
+  /** PostgreSQL died on its own: start it again (1 s, 2 s … 30 s apart) until it is up or we stop. */
+  private async restartAfterCrash(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    componentHealth.set(this.name, 'down');
+    embeddedRestarts.inc({ component: this.name });
+    this.logger.error({ code, signal, port: this.port }, 'embedded PostgreSQL died; starting it again');
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await sleep(backoffMs(attempt, 1000, 30_000), undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      if (this.stopping) return;
+      try {
+        // Fails while the dead server's backends still hold its shared memory; they exit on their own.
+        await this.restartServer!();
+        componentHealth.set(this.name, 'ok');
+        this.logger.info({ port: this.port, attempt }, 'embedded PostgreSQL running again');
+        return;
+      } catch (error) {
+        if (attempt === 0) this.logger.warn({ err: error }, 'embedded PostgreSQL did not start again yet; retrying with backoff');
+      }
+    }
   }
 
   private startServer(postgres: string, databaseDir: string, ids?: { uid: number; gid: number }): Promise<void> {
@@ -109,23 +145,38 @@ export class EmbeddedDatabase implements Component {
         { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
       );
       this.server = child;
+      if (child.pid) childWatchdog.watch(child.pid, 'SIGINT');
+      let ready = false;
       let output = '';
       const onOutput = (chunk: Buffer) => {
         const text = chunk.toString();
         output = (output + text).slice(-4000);
         for (const line of text.split('\n')) if (line.trim()) this.logger.debug({ postgres: line.trim() });
-        if (output.includes('database system is ready to accept connections')) resolve();
+        if (!ready && output.includes('database system is ready to accept connections')) {
+          ready = true;
+          resolve();
+        }
       };
       child.stdout!.on('data', onOutput);
       child.stderr!.on('data', onOutput);
-      child.once('exit', (code) => {
-        this.server = undefined;
-        reject(new Error(`embedded PostgreSQL exited (code ${code}) before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`));
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        if (child.pid) childWatchdog.unwatch(child.pid);
+        if (this.server === child) this.server = undefined;
+        if (!ready) {
+          reject(new Error(`embedded PostgreSQL exited (code ${code}) before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`));
+        } else if (!this.stopping && !this.restarting) {
+          this.restarting = this.restartAfterCrash(code, signal).finally(() => (this.restarting = undefined));
+        }
       });
     });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopped.abort();
+    await this.restarting;
+    componentHealth.remove(this.name);
     const server = this.server;
     if (!server || server.exitCode !== null) return;
     // SIGINT = PostgreSQL's "fast" shutdown: ends sessions, writes a checkpoint, exits.

@@ -4,14 +4,19 @@
 // a sensor device may publish only to its own reading topic and subscribe to nothing, and may connect
 // only with a client id it owns — its username, or its username followed by ':' and anything — so it
 // cannot take over (and wipe) the persistent session of sensor-ingest or of another device.
+// Supervised: if its listening socket closes on its own, it listens again on the same port.
 import { createServer, type Server } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes } from 'aedes';
-import type { Component } from '../lifecycle.ts';
+import { componentHealth } from '../health.ts';
+import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
 import { guardPacketSize } from './packet-size-guard.ts';
 
+const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
+const LISTENING_CHECK_MS = 1000;
 const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
 
 export interface DeviceAuthenticator {
@@ -38,6 +43,10 @@ export class EmbeddedBroker implements Component {
   readonly name = 'embedded-mqtt';
   private broker?: Aedes;
   private server?: Server;
+  private stopping = false;
+  private stopped = new AbortController();
+  private restarting?: Promise<void>;
+  private listeningCheck?: NodeJS.Timeout;
   actualPort = 0;
 
   constructor(
@@ -106,8 +115,19 @@ export class EmbeddedBroker implements Component {
       },
     });
     this.broker = broker;
+    this.stopping = false;
+    this.stopped = new AbortController();
+    await this.listen(this.options.port);
+    this.watchListening();
+    componentHealth.set(this.name, 'ok');
+    logger.info({ port: this.actualPort }, 'embedded MQTT broker listening');
+  }
+
+  private async listen(port: number): Promise<void> {
+    const broker = this.broker!;
+    const { logger } = this.options;
     const maxPacketBytes = this.options.maxPacketBytes ?? 263_168;
-    this.server = createServer((socket) => {
+    const server = createServer((socket) => {
       guardPacketSize(socket, maxPacketBytes, (announcedBytes) => {
         brokerRejections.inc({ reason: 'packet_too_large' });
         logger.warn({ announcedBytes, limit: maxPacketBytes, remote: socket.remoteAddress }, 'MQTT packet over the size limit; connection closed');
@@ -115,15 +135,55 @@ export class EmbeddedBroker implements Component {
       broker.handle(socket);
     });
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.options.port, this.options.host ?? '127.0.0.1', () => resolve());
+      server.once('error', reject);
+      server.listen(port, this.options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    const address = this.server.address();
-    this.actualPort = typeof address === 'object' && address ? address.port : this.options.port;
-    logger.info({ port: this.actualPort }, 'embedded MQTT broker listening');
+    this.server = server;
+    const address = server.address();
+    this.actualPort = typeof address === 'object' && address ? address.port : port;
+    // An accept error (out of file descriptors, say) is logged; the server keeps listening.
+    server.on('error', (error) => this.options.logger.error({ err: error }, 'embedded MQTT broker socket error'));
+  }
+
+  /**
+   * Checked on a timer rather than on the server's 'close' event: 'close' waits for every open
+   * connection to end, and the service accounts' connections never do.
+   */
+  private watchListening(): void {
+    this.listeningCheck = setInterval(() => {
+      if (!this.server?.listening && !this.stopping) this.restarting ??= this.listenAgain().finally(() => (this.restarting = undefined));
+    }, LISTENING_CHECK_MS);
+    this.listeningCheck.unref();
+  }
+
+  /** The listening socket closed on its own: listen again on the same port, with backoff, until stopped. */
+  private async listenAgain(): Promise<void> {
+    const { logger } = this.options;
+    componentHealth.set(this.name, 'down');
+    embeddedRestarts.inc({ component: this.name });
+    logger.error({ port: this.actualPort }, 'embedded MQTT broker stopped listening; listening again');
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.listen(this.actualPort);
+        componentHealth.set(this.name, 'ok');
+        logger.info({ port: this.actualPort, attempt }, 'embedded MQTT broker listening again');
+        return;
+      } catch (error) {
+        if (attempt === 0) logger.warn({ err: error }, 'embedded MQTT broker cannot listen yet; retrying with backoff');
+        await sleep(backoffMs(attempt, 500, 10_000), undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopped.abort();
+    clearInterval(this.listeningCheck);
+    await this.restarting;
+    componentHealth.remove(this.name);
     await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.broker = undefined;

@@ -6,25 +6,48 @@ import { z } from 'zod';
 import { metricsRegistry } from '@cityops/core/metrics';
 import { AppError } from '@cityops/core/errors';
 import { resolveSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
+import { componentHealth } from '@cityops/core/health';
 import type { ApiContext } from './context.ts';
+
+/** A database that does not answer within this time counts as down (a stopped server hangs, it does not refuse). */
+const READY_QUERY_TIMEOUT_MS = 3000;
+
+const readinessSchema = z.object({
+  status: z.enum(['ready', 'degraded', 'not_ready']),
+  checks: z.record(z.string(), z.string()),
+  components: z.array(z.object({ name: z.string(), state: z.enum(['ok', 'degraded', 'down']), since: z.string() })),
+});
+
+async function answersWithin(query: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([query.then(() => true, () => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, context) => {
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
+  // Ready = this process can serve: its database answers. Every component's state is listed (a broker
+  // disconnected, a role restarting, a periodic job failing show as degraded, with a 200), with the time it
+  // entered that state and no error text: this route is public.
   app.get(
     '/readyz',
-    { config: { public: true }, schema: { hide: true, response: { 200: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), 503: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) } } },
+    { config: { public: true }, schema: { hide: true, response: { 200: readinessSchema, 503: readinessSchema } } },
     async (_request, reply) => {
-      const checks: Record<string, string> = {};
-      try {
-        await context.db.query('SELECT 1');
-        checks.database = 'ok';
-      } catch (error) {
-        checks.database = `unreachable: ${(error as Error).message}`;
+      const databaseOk = await answersWithin(context.db.query('SELECT 1'), READY_QUERY_TIMEOUT_MS);
+      componentHealth.set('database', databaseOk ? 'ok' : 'down');
+      const checks: Record<string, string> = { database: databaseOk ? 'ok' : 'unreachable' };
+      if (context.mqtt) {
+        checks.broker = context.mqtt.connected ? 'ok' : 'disconnected';
+        componentHealth.set('broker', context.mqtt.connected ? 'ok' : 'down');
       }
-      if (context.mqtt) checks.broker = context.mqtt.connected ? 'ok' : 'disconnected';
-      const ready = Object.values(checks).every((value) => value === 'ok');
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      const components = componentHealth.list();
+      const status = !databaseOk ? 'not_ready' : components.every((component) => component.state === 'ok') ? 'ready' : 'degraded';
+      return reply.code(databaseOk ? 200 : 503).send({ status, checks, components });
     },
   );
 

@@ -3,10 +3,12 @@
 //
 // Process hygiene: each ffmpeg runs in its own process group (detached), so stop() signals the whole
 // group; and under `setpriv --pdeathsig KILL`, so the kernel kills it if the worker dies without
-// stopping it (kill -9, crash). Its stdout pipe closing is a third line of defence.
+// stopping it (kill -9, crash); where setpriv is missing (macOS), the child watchdog stops its group.
+// Its stdout pipe closing is a last line of defence.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { letterboxFilter } from '@cityops/analytics/detect/letterbox';
+import { childWatchdog } from '@cityops/core/child-watchdog';
 import { redactUrl } from '@cityops/core/logger';
 
 export const MODEL_INPUT_SIZE = 416;
@@ -51,8 +53,11 @@ export class FfmpegProcess {
       pipe3.on('error', () => {});
       pipe3.end(options.pipe3Text);
     }
+    const group = this.child.pid ? -this.child.pid : undefined;
+    if (group) childWatchdog.watch(group, 'SIGTERM');
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        if (group) childWatchdog.unwatch(group);
         this.exitedFlag = true;
         resolve({ code, signal });
       });

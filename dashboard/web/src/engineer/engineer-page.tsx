@@ -11,6 +11,7 @@ import { CameraForm, SensorForm } from './device-form.tsx';
 import { HealthList } from './health-list.tsx';
 import { ImportPanel } from './import-panel.tsx';
 import { OnvifPanel } from './onvif-panel.tsx';
+import { SystemHealth } from './system-health.tsx';
 
 const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/engineer', label: 'engineer.devices', icon: 'tools' },
@@ -27,7 +28,13 @@ export default function EngineerPage() {
   let content;
   if (camera) content = <CameraForm key={camera.id} id={camera.id === 'new' ? undefined : camera.id} />;
   else if (sensor) content = <SensorForm key={sensor.id} id={sensor.id === 'new' ? undefined : sensor.id} />;
-  else if (path === '/engineer/health') content = <HealthList />;
+  else if (path === '/engineer/health')
+    content = (
+      <>
+        <SystemHealth />
+        <HealthList />
+      </>
+    );
   else if (path === '/engineer/import') content = <ImportPanel />;
   else if (path === '/engineer/onvif') content = <OnvifPanel />;
   else content = <DeviceList />;
