@@ -34,6 +34,13 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional()
     .describe('PostgreSQL/TimescaleDB; unset = embedded PostgreSQL under DATA_DIR'),
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional()
+    .describe(
+      'the owner role: migrations and partition maintenance run as it, and DATABASE_URL\'s role gets the grants it needs; unset = migrations run on DATABASE_URL (a warning is logged when that is a superuser)',
+    ),
   EMBEDDED_DATABASE_PORT: port.default(54329).describe('port of the embedded PostgreSQL'),
   MQTT_URL: z
     .string()

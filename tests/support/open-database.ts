@@ -2,11 +2,16 @@
 import pg from 'pg';
 import { createDatabase, type Database } from '../../core/database/pool.ts';
 import { detectCapabilities, type DatabaseCapabilities } from '../../core/database/capabilities.ts';
-import { adminUrl, databaseUrl } from './urls.ts';
+import { APP_ROLE, OWNER_ROLE } from '../../core/database/roles.ts';
+import { adminUrl, databaseUrl, databaseUrlAs } from './urls.ts';
 
 export interface TestDatabase {
   name: string;
   url: string;
+  /** The same database as the application role the roles connect as in production (no DDL, no TRUNCATE). */
+  appUrl: string;
+  /** The same database as the owner role that ran the migrations. */
+  ownerUrl: string;
   db: Database;
   caps: DatabaseCapabilities;
   drop(): Promise<void>;
@@ -20,6 +25,8 @@ export async function openTestDatabase(name: string): Promise<TestDatabase> {
   return {
     name,
     url,
+    appUrl: databaseUrlAs(name, APP_ROLE),
+    ownerUrl: databaseUrlAs(name, OWNER_ROLE),
     db,
     caps,
     async drop() {
