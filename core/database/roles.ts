@@ -9,6 +9,7 @@
 //   and COPY FROM a server file are refused. LISTEN/NOTIFY and advisory locks need no grant.
 // Role names are cluster-wide: creating them is idempotent and safe when several processes (or test
 // runs) do it at once.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { Queryable } from './pool.ts';
 
@@ -25,13 +26,27 @@ function quoteLiteral(value: string): string {
 }
 
 /**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for a password (RFC 5802/7677), computed here so the
+ * password itself never travels in a CREATE/ALTER ROLE statement a server log could keep.
+ */
+export function scramVerifier(password: string, iterations = 4096): string {
+  const salt = randomBytes(16);
+  // No SASLprep: node-postgres does none either, and generated passwords are ASCII (where it changes nothing).
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+/**
  * Creates a login role with no special attributes, or (when it exists and a password is given) sets
  * its password. Needs a superuser or CREATEROLE connection. Two concurrent CREATE ROLE of one name end
  * as duplicate_object or unique_violation in the slower one: both mean "already there".
  */
 export async function ensureLoginRole(admin: Queryable, name: string, password?: string): Promise<void> {
   const attributes = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT';
-  const withPassword = password === undefined ? '' : ` PASSWORD ${quoteLiteral(password)}`;
+  const withPassword = password === undefined ? '' : ` PASSWORD ${quoteLiteral(scramVerifier(password))}`;
   const exists = await admin.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [name]);
   if (!exists.rowCount) {
     try {
@@ -89,7 +104,8 @@ async function transferOwnership(admin: Queryable, owner: string): Promise<void>
      WHERE n.nspname = 'public' AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
        AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
        -- sequences of identity/serial columns follow their table
-       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))`,
+       AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+     ORDER BY c.relkind = 'S'`,
   );
   const keyword: Record<string, string> = { r: 'TABLE', p: 'TABLE', f: 'FOREIGN TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' };
   for (const { name, kind } of relations.rows) {
