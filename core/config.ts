@@ -48,6 +48,12 @@ export const configSchema = z.object({
     .describe(
       'a superuser, read only by `npm run db:setup` (compose runs it once): creates the roles of DATABASE_OWNER_URL and DATABASE_URL with their passwords, then migrates',
     ),
+  PG_BIN_DIR: z
+    .string()
+    .optional()
+    .describe(
+      'directory holding pg_dump and pg_restore for `npm run backup` / `restore` with an external DATABASE_URL (at least the server\'s major version); unset = /usr/lib/postgresql/<N>/bin, then PATH',
+    ),
   EMBEDDED_DATABASE_PORT: port.default(54329).describe('port of the embedded PostgreSQL'),
   MQTT_URL: z
     .string()

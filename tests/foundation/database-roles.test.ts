@@ -15,11 +15,10 @@ let app: Database;
 let owner: Database;
 beforeAll(async () => {
   test = await createTestDatabase();
-  app = createDatabase(test.appUrl, 4);
+  app = test.db; // the application role (tests/support/open-database.ts)
   owner = createDatabase(test.ownerUrl, 2);
 });
 afterAll(async () => {
-  await app?.end();
   await owner?.end();
   await test?.drop();
 });
@@ -74,7 +73,7 @@ describe('the application role', () => {
     expect(await refusal(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`)).toMatchObject({ code: PERMISSION_DENIED, message: expect.stringMatching(/must be owner/) });
     expect(await refusal(`DROP TRIGGER audit_log_no_update ON audit_log`)).toMatchObject({ code: PERMISSION_DENIED });
     expect(await refusal(`CREATE OR REPLACE FUNCTION audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`)).toMatchObject({ code: PERMISSION_DENIED });
-    expect((await test.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'keep'`)).rows[0].n).toBe(1);
+    expect((await owner.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'keep'`)).rows[0].n).toBe(1);
   });
 
   it('cannot run shell commands, read server files, create roles or databases, or change the schema', async () => {

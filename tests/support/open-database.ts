@@ -7,27 +7,33 @@ import { adminUrl, databaseUrl, databaseUrlAs } from './urls.ts';
 
 export interface TestDatabase {
   name: string;
+  /**
+   * `url` and `db` connect as the application role, as the roles do in production (core/database/roles.ts):
+   * rows only, no DDL, no TRUNCATE, audit_log INSERT/SELECT. Clones of the test template only; a
+   * database opened with `as: 'superuser'` (not set up for roles) connects as the superuser.
+   */
   url: string;
-  /** The same database as the application role the roles connect as in production (no DDL, no TRUNCATE). */
-  appUrl: string;
-  /** The same database as the owner role that ran the migrations. */
-  ownerUrl: string;
   db: Database;
+  /** The same database as the owner role that ran the migrations (DDL, partition maintenance). */
+  ownerUrl: string;
+  /** The same database as the test server's superuser. */
+  superuserUrl: string;
   caps: DatabaseCapabilities;
   drop(): Promise<void>;
 }
 
 /** Connects to an existing test database and knows how to drop it (used by the benches too). */
-export async function openTestDatabase(name: string): Promise<TestDatabase> {
-  const url = databaseUrl(name);
+export async function openTestDatabase(name: string, { as = 'app' }: { as?: 'app' | 'superuser' } = {}): Promise<TestDatabase> {
+  const superuserUrl = databaseUrl(name);
+  const url = as === 'app' ? databaseUrlAs(name, APP_ROLE) : superuserUrl;
   const db = createDatabase(url, 10);
   const caps = await detectCapabilities(db);
   return {
     name,
     url,
-    appUrl: databaseUrlAs(name, APP_ROLE),
-    ownerUrl: databaseUrlAs(name, OWNER_ROLE),
     db,
+    ownerUrl: databaseUrlAs(name, OWNER_ROLE),
+    superuserUrl,
     caps,
     async drop() {
       await db.end().catch(() => {});
