@@ -25,7 +25,8 @@ import type { Config } from '../config.ts';
 import { redactUrl, type Logger } from '../logger.ts';
 import { EmbeddedDatabase } from './embedded.ts';
 import { migrate } from './migrate.ts';
-import { createDatabase } from './pool.ts';
+import { createDatabase, withTransaction } from './pool.ts';
+import { quoteIdentifier } from './roles.ts';
 
 const run = promisify(execFile);
 const FORMAT = 'cityops-backup';
@@ -232,8 +233,9 @@ async function restoreExternal(config: Config, dumpFile: string, force: boolean,
     const serverVersion = await serverVersionOf(ownerUrl);
     const pgRestore = await findPgTool('pg_restore', serverVersion, config.PG_BIN_DIR);
     logger.info({ pgRestore, database: redactUrl(ownerUrl) }, 'restoring the database');
-    const clean = force ? ['--clean', '--if-exists'] : [];
-    await runTool(pgRestore, ['--no-owner', '--no-acl', '--exit-on-error', '--single-transaction', ...clean, dumpFile], ownerUrl);
+    // Not pg_restore --clean: it cannot drop the constraints of partitions it recreates.
+    if (force) await dropOwnedObjects(owner);
+    await runTool(pgRestore, ['--no-owner', '--no-acl', '--exit-on-error', '--single-transaction', dumpFile], ownerUrl);
     // The grants are not in the dump (--no-acl): give the application role its rights again, and
     // apply any migration newer than the backup.
     const app = config.DATABASE_OWNER_URL ? decodeURIComponent(new URL(config.DATABASE_URL!).username) : undefined;
@@ -241,6 +243,26 @@ async function restoreExternal(config: Config, dumpFile: string, force: boolean,
   } finally {
     await owner.end();
   }
+}
+
+/** --force on an external database: the owner drops what it owns in schema public, in one transaction. */
+async function dropOwnedObjects(owner: pg.Pool): Promise<void> {
+  await withTransaction(owner, async (tx) => {
+    const relations = await tx.query<{ name: string; kind: string }>(
+      `SELECT relname AS name, relkind AS kind FROM pg_class
+       WHERE relnamespace = 'public'::regnamespace AND relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+         AND relkind IN ('v', 'm', 'r', 'p', 'f', 'S') AND NOT relispartition
+       ORDER BY relkind IN ('v', 'm') DESC, relkind = 'S'`, // sequences last: those of identity columns go with their table
+    );
+    const keyword: Record<string, string> = { v: 'VIEW', m: 'MATERIALIZED VIEW', r: 'TABLE', p: 'TABLE', f: 'FOREIGN TABLE', S: 'SEQUENCE' };
+    for (const { name, kind } of relations.rows) await tx.query(`DROP ${keyword[kind]} IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+    const functions = await tx.query<{ signature: string }>(
+      `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+       WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
+    );
+    for (const { signature } of functions.rows) await tx.query(`DROP FUNCTION IF EXISTS ${signature} CASCADE`);
+  });
 }
 
 /** Clips are stored with absolute paths: a restore into another directory moves them with it. */
