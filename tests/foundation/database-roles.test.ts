@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit, systemActor } from '../../core/audit.ts';
 import { raiseAlert } from '../../core/alerts/raise.ts';
 import { createDatabase, type Database } from '../../core/database/pool.ts';
+import { warnIfSuperuser } from '../../core/database/roles.ts';
 import { maintainPartitions } from '../../core/database/time-series.ts';
+import { createLogger } from '../../core/logger.ts';
+import { Writable } from 'node:stream';
 import { commitReadingBatch } from '../../ingest/sensors/reading-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -115,5 +118,20 @@ describe('the application role', () => {
     expect(stored.inserted).toHaveLength(1);
     const where = await test.db.query(`SELECT tableoid::regclass::text AS partition FROM sensor_readings WHERE seq = 2`);
     expect(where.rows).toEqual([{ partition: `sensor_readings_p${day}` }]);
+  });
+
+  it('is checked at start: a superuser DATABASE_URL logs one warning, the application role none', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('warn', 'cityops', new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    await warnIfSuperuser(app, logger);
+    expect(lines).toEqual([]);
+    const superuser = createDatabase(test.superuserUrl, 1);
+    try {
+      await warnIfSuperuser(superuser, logger);
+    } finally {
+      await superuser.end();
+    }
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]).msg).toMatch(/superuser.*DATABASE_OWNER_URL/);
   });
 });
