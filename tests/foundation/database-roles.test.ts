@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit, systemActor } from '../../core/audit.ts';
 import { raiseAlert } from '../../core/alerts/raise.ts';
 import { createDatabase, type Database } from '../../core/database/pool.ts';
-import { warnIfSuperuser } from '../../core/database/roles.ts';
+import { ensureLoginRole, warnIfSuperuser } from '../../core/database/roles.ts';
 import { maintainPartitions } from '../../core/database/time-series.ts';
 import { createLogger } from '../../core/logger.ts';
 import { Writable } from 'node:stream';
@@ -133,5 +133,20 @@ describe('the application role', () => {
     }
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]).msg).toMatch(/superuser.*DATABASE_OWNER_URL/);
+  });
+
+  it('is created idempotently, also by several processes at once (role names are cluster-wide)', async () => {
+    const name = `cityops_roles_test_${process.pid}`;
+    const connections = Array.from({ length: 4 }, () => createDatabase(test.superuserUrl, 1));
+    try {
+      await Promise.all(connections.map((connection) => connection.query('SELECT 1'))); // connected: the creates race
+      await Promise.all(connections.map((connection) => ensureLoginRole(connection, name)));
+      await ensureLoginRole(connections[0], name);
+      const { rows } = await connections[0].query(`SELECT rolcanlogin, rolsuper FROM pg_roles WHERE rolname = $1`, [name]);
+      expect(rows).toEqual([{ rolcanlogin: true, rolsuper: false }]);
+    } finally {
+      await connections[0].query(`DROP ROLE IF EXISTS ${name}`).catch(() => {});
+      await Promise.all(connections.map((connection) => connection.end()));
+    }
   });
 });
