@@ -125,8 +125,10 @@ async function backupEmbeddedCluster(config: Config, staging: string, logger: Lo
     return serverVersion;
   }
   // Running (CityOps is up): an online base backup. The session that starts it must stop it.
+  // The port is the running server's (line 4 of postmaster.pid), whatever this shell's configuration says.
+  const port = Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[3]) || config.EMBEDDED_DATABASE_PORT;
   const password = readFileSync(path.join(config.dataDir, 'postgres.password'), 'utf8').trim();
-  const client = new pg.Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${config.EMBEDDED_DATABASE_PORT}/cityops` });
+  const client = new pg.Client({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/cityops` });
   await client.connect();
   try {
     await client.query(`SELECT pg_backup_start('cityops backup', true)`);

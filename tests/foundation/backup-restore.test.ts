@@ -102,8 +102,8 @@ describe('backup and restore of the embedded default', () => {
     let alertId: number;
     try {
       await createUser(db, { username: 'operator-backup', password: 'correct-horse-battery-1', role: 'operator' });
-      const sensor = (await db.query<{ id: string }>(`SELECT id FROM sensors ORDER BY id LIMIT 1`)).rows[0].id;
-      alertId = (await raiseAlert({ db }, { sourceType: 'sensor', sourceId: sensor, kind: 'sensor_level', severity: 'major', title: { vi: 'Nước lên', en: 'Water rising' } }, systemActor('backup-test'))).alertId;
+      // A manual alert: the simulated sensors' rules may raise and retitle sensor alerts meanwhile.
+      alertId = (await raiseAlert({ db }, { sourceType: 'system', sourceId: 'backup-test', kind: 'manual', severity: 'major', title: { vi: 'Nước lên', en: 'Water rising' } }, systemActor('backup-test'))).alertId;
       await recordAudit(db, systemActor('backup-test'), { action: 'before-backup', entityType: 'test' });
       await db.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam-backup', 'Backup camera', 'rtsp://127.0.0.1:9/none')`);
       const cameraAlert = await raiseAlert({ db }, { sourceType: 'camera', sourceId: 'cam-backup', kind: 'crowd', severity: 'minor', title: { vi: 'Đông người', en: 'Crowd' } }, systemActor('backup-test'));
@@ -115,7 +115,8 @@ describe('backup and restore of the embedded default', () => {
     }
 
     const archive = path.join(workDir, 'cityops.backup');
-    const backedUp = await npmScript('backup', ['--out', archive], sourceEnv.env);
+    // Run as an operator would, from a shell without the running system's port settings.
+    const backedUp = await npmScript('backup', ['--out', archive], { ...sourceEnv.env, EMBEDDED_DATABASE_PORT: '' });
     expect(backedUp, backedUp.output).toMatchObject({ code: 0 });
     expect(statSync(archive).mode & 0o777).toBe(0o600);
     await stopSystem(source);
