@@ -34,6 +34,26 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional()
     .describe('PostgreSQL/TimescaleDB; unset = embedded PostgreSQL under DATA_DIR'),
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional()
+    .describe(
+      'the owner role: migrations and partition maintenance run as it, and DATABASE_URL\'s role gets the grants it needs; unset = migrations run on DATABASE_URL (a warning is logged when that is a superuser)',
+    ),
+  DATABASE_ADMIN_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional()
+    .describe(
+      'a superuser, read only by `npm run db:setup` (compose runs it once): creates the roles of DATABASE_OWNER_URL and DATABASE_URL with their passwords, then migrates',
+    ),
+  PG_BIN_DIR: z
+    .string()
+    .optional()
+    .describe(
+      'directory holding pg_dump and pg_restore for `npm run backup` / `restore` with an external DATABASE_URL (at least the server\'s major version); unset = /usr/lib/postgresql/<N>/bin, then PATH',
+    ),
   EMBEDDED_DATABASE_PORT: port.default(54329).describe('port of the embedded PostgreSQL'),
   MQTT_URL: z
     .string()

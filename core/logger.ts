@@ -15,6 +15,8 @@ export const REDACTED_KEYS = [
   'mqttPassword',
   'SECRET_KEY',
   'DATABASE_URL',
+  'DATABASE_OWNER_URL',
+  'DATABASE_ADMIN_URL',
   'MQTT_PASSWORD',
 ];
 

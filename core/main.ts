@@ -11,6 +11,7 @@ import { migrate } from './database/migrate.ts';
 import { EmbeddedDatabase } from './database/embedded.ts';
 import { partitionMaintainer } from './database/partition-maintainer.ts';
 import { housekeeping } from './database/housekeeping.ts';
+import { warnIfSuperuser } from './database/roles.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { connectMqtt } from './mqtt/connect.ts';
 import { SecretBox } from './secret-box.ts';
@@ -74,15 +75,22 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
     // First to start, last to stop: it stops the embedded PostgreSQL and every ffmpeg if this process dies.
     await startNow(childWatchdog);
     let databaseUrl = config.DATABASE_URL;
+    let ownerUrl = config.DATABASE_OWNER_URL;
     if (config.embeddedDatabase) {
       const embedded = new EmbeddedDatabase(config.dataDir, config.EMBEDDED_DATABASE_PORT, logger);
       await startNow(embedded);
-      databaseUrl = embedded.url;
+      databaseUrl = embedded.appUrl;
+      ownerUrl = embedded.ownerUrl;
     }
     const db = createDatabase(databaseUrl!, 20);
     started.push({ name: 'database-pool', start: async () => {}, stop: () => db.end() });
     await waitForDatabase(db, databaseUrl!, logger);
-    const caps = await migrate(db, logger);
+    // The owner connection: migrations and partition maintenance only (see database/roles.ts).
+    const ownerDb = ownerUrl ? createDatabase(ownerUrl, 2) : undefined;
+    if (ownerDb) started.push({ name: 'database-owner-pool', start: async () => {}, stop: () => ownerDb.end() });
+    const appRole = (await db.query<{ name: string }>('SELECT current_user AS name')).rows[0].name;
+    const caps = await migrate(ownerDb ?? db, { logger, grantTo: ownerDb ? appRole : undefined });
+    await warnIfSuperuser(db, logger);
     logger.info({ timescale: caps.timescale }, caps.timescale ? 'TimescaleDB found: hypertables in use' : 'plain PostgreSQL: daily range partitions in use');
     const secretBox = SecretBox.fromConfig(config.SECRET_KEY, config.dataDir);
 
@@ -108,7 +116,7 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
       secretBox,
       connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
     };
-    const partitions = partitionMaintainer(db, caps, logger);
+    const partitions = await partitionMaintainer(ownerDb ?? db, caps, logger);
     if (partitions) await startNow(supervisor.supervise(partitions));
     await startNow(supervisor.supervise(housekeeping(db, config.SESSION_IDLE_MINUTES, logger)));
 

@@ -19,6 +19,7 @@ import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
 
 const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
+import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from './roles.ts';
 
 interface Binaries {
   initdb: string;
@@ -55,6 +56,8 @@ export class EmbeddedDatabase implements Component {
   private stopped = new AbortController();
   private restarting?: Promise<void>;
   private restartServer?: () => Promise<void>;
+  private ownerPassword = '';
+  private appPassword = '';
 
   constructor(
     private readonly dataDir: string,
@@ -62,8 +65,19 @@ export class EmbeddedDatabase implements Component {
     private readonly logger: Logger,
   ) {}
 
+  /** The superuser: role setup, backup and restore only; the roles never connect with it. */
   get url(): string {
     return `postgres://postgres:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/cityops`;
+  }
+
+  /** Migrations and partition maintenance (see roles.ts). */
+  get ownerUrl(): string {
+    return `postgres://${OWNER_ROLE}:${encodeURIComponent(this.ownerPassword)}@127.0.0.1:${this.port}/cityops`;
+  }
+
+  /** What the roles connect as. */
+  get appUrl(): string {
+    return `postgres://${APP_ROLE}:${encodeURIComponent(this.appPassword)}@127.0.0.1:${this.port}/cityops`;
   }
 
   async start(): Promise<void> {
@@ -71,9 +85,9 @@ export class EmbeddedDatabase implements Component {
     const ids = postgresUserIds();
     const databaseDir = path.join(this.dataDir, 'postgres');
     mkdirSync(this.dataDir, { recursive: true });
-    const passwordFile = path.join(this.dataDir, 'postgres.password');
-    if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-    this.password = readFileSync(passwordFile, 'utf8').trim();
+    this.password = localPassword(this.dataDir, 'postgres.password');
+    this.ownerPassword = localPassword(this.dataDir, 'postgres-owner.password');
+    this.appPassword = localPassword(this.dataDir, 'postgres-app.password');
 
     if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
       this.logger.info({ databaseDir }, 'initialising embedded PostgreSQL (first start)');
@@ -112,6 +126,13 @@ export class EmbeddedDatabase implements Component {
       if (!exists.rowCount) await admin.query('CREATE DATABASE cityops');
     } finally {
       await admin.end();
+    }
+    const setup = new pg.Client({ connectionString: this.url });
+    await setup.connect();
+    try {
+      await setupDatabaseRoles(setup, { owner: OWNER_ROLE, app: APP_ROLE, ownerPassword: this.ownerPassword, appPassword: this.appPassword });
+    } finally {
+      await setup.end();
     }
     componentHealth.set(this.name, 'ok');
     this.logger.info({ port: this.port }, 'embedded PostgreSQL ready');
@@ -187,6 +208,13 @@ export class EmbeddedDatabase implements Component {
     clearTimeout(timer);
     this.server = undefined;
   }
+}
+
+/** A random password generated once into DATA_DIR, readable by the CityOps user only. */
+function localPassword(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (!existsSync(file)) writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
 }
 
 /**

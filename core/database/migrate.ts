@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { detectCapabilities, type DatabaseCapabilities } from './capabilities.ts';
 import type { Database } from './pool.ts';
+import { grantApplicationPrivileges } from './roles.ts';
 
 export interface MigrationContext {
   db: pg.PoolClient;
@@ -37,18 +38,33 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   return migrations;
 }
 
-export async function migrate(db: Database, logger?: Logger): Promise<DatabaseCapabilities> {
+export interface MigrateOptions {
+  logger?: Logger;
+  /**
+   * The application role (when migrations run as the owner): after migrating, it is granted what it
+   * needs on every object, see roles.ts grantApplicationPrivileges.
+   */
+  grantTo?: string;
+}
+
+export async function migrate(db: Database, { logger, grantTo }: MigrateOptions = {}): Promise<DatabaseCapabilities> {
   const client = await db.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const caps = await detectCapabilities(client);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const migrations = await loadMigrations();
+    // Read before any DDL: an application role (no CREATE on the schema) starting against an
+    // up-to-date database must not fail on CREATE TABLE IF NOT EXISTS.
+    const tracked = (await client.query<{ exists: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`)).rows[0].exists;
     const applied = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),
+      tracked ? (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version) : [],
     );
-    for (const migration of await loadMigrations()) {
-      if (applied.has(migration.version)) continue;
+    const pending = migrations.filter((migration) => !applied.has(migration.version));
+    if (pending.length && !tracked) {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    }
+    for (const migration of pending) {
       await client.query('BEGIN');
       try {
         await migration.up({ db: client, caps });
@@ -60,9 +76,13 @@ export async function migrate(db: Database, logger?: Logger): Promise<DatabaseCa
         logger?.info({ version: migration.version, name: migration.name }, 'migration applied');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`);
+        const denied = (error as { code?: string }).code === '42501';
+        const hint = denied ? ' (the connection lacks rights: run migrations as the owner role, DATABASE_OWNER_URL)' : '';
+        throw new Error(`migration ${migration.version}_${migration.name} failed: ${(error as Error).message}${hint}`);
       }
     }
+    const self = (await client.query<{ name: string }>('SELECT current_user AS name')).rows[0].name;
+    if (grantTo && grantTo !== self) await grantApplicationPrivileges(client, grantTo);
     return caps;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});

@@ -2,13 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../tests/support/database.ts';
 import { migrate } from './migrate.ts';
 import { maintainPartitions } from './time-series.ts';
-import { withTransaction } from './pool.ts';
+import { createDatabase, withTransaction, type Database } from './pool.ts';
 
 let test: TestDatabase;
+let owner: Database; // partition maintenance is the owner's (core/database/roles.ts)
 beforeAll(async () => {
   test = await createTestDatabase();
+  owner = createDatabase(test.ownerUrl, 2);
 });
-afterAll(async () => test?.drop());
+afterAll(async () => {
+  await owner?.end();
+  await test?.drop();
+});
 
 describe('time-series storage on plain PostgreSQL', () => {
   it('re-running migrations is a no-op', async () => {
@@ -33,17 +38,17 @@ describe('time-series storage on plain PostgreSQL', () => {
     await test.db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) VALUES ('tide-1', $1, 2.0)`, [farFuture]);
     const before = await test.db.query(`SELECT tableoid::regclass::text AS part FROM sensor_readings WHERE ts = $1`, [farFuture]);
     expect(before.rows[0].part).toBe('sensor_readings_default');
-    await withTransaction(test.db, (client) => maintainPartitions(client, test.caps, farFuture, { daysBack: 0, daysAhead: 0 }));
+    await withTransaction(owner, (client) => maintainPartitions(client, test.caps, farFuture, { daysBack: 0, daysAhead: 0 }));
     const after = await test.db.query(`SELECT tableoid::regclass::text AS part, value FROM sensor_readings WHERE ts = $1`, [farFuture]);
     expect(after.rows[0]).toEqual({ part: `sensor_readings_p${farFuture.toISOString().slice(0, 10).replaceAll('-', '')}`, value: 2 });
   });
 
   it('drops whole days past retention', async () => {
     const old = new Date(Date.now() - 800 * 86_400_000);
-    await withTransaction(test.db, (client) => maintainPartitions(client, test.caps, old, { daysBack: 0, daysAhead: 0 }));
+    await withTransaction(owner, (client) => maintainPartitions(client, test.caps, old, { daysBack: 0, daysAhead: 0 }));
     const name = `sensor_readings_p${old.toISOString().slice(0, 10).replaceAll('-', '')}`;
     expect((await test.db.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [name])).rowCount).toBe(1);
-    await withTransaction(test.db, (client) => maintainPartitions(client, test.caps, new Date()));
+    await withTransaction(owner, (client) => maintainPartitions(client, test.caps, new Date()));
     expect((await test.db.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [name])).rowCount).toBe(0);
   });
 

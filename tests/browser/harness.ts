@@ -46,7 +46,7 @@ export async function createStandaloneDatabase(): Promise<TestDatabase> {
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  const database = await openTestDatabase(name);
+  const database = await openTestDatabase(name, { as: 'superuser' });
   await migrate(database.db);
   return database;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../core/database/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
@@ -30,7 +31,14 @@ describe('audit log', () => {
   });
 
   it('cannot be edited or deleted, even with direct database access', async () => {
-    await expect(test.db.query(`UPDATE audit_log SET username = 'someone-else'`)).rejects.toThrow(/append-only/);
-    await expect(test.db.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    // The application role has no UPDATE/DELETE on it (tests/foundation/database-roles.test.ts); even
+    // its owner, who has, is stopped by the trigger.
+    const owner = createDatabase(test.ownerUrl, 1);
+    try {
+      await expect(owner.query(`UPDATE audit_log SET username = 'someone-else'`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.end();
+    }
   });
 });

@@ -1,10 +1,11 @@
 // The README's start command on a fresh data directory: embedded PostgreSQL and MQTT broker, all
 // roles in one process, the dashboard URL and a one-time admin password printed, /healthz answering.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assetMirrorDir } from '../support/urls.ts';
 
@@ -72,6 +73,23 @@ describe('npm start with no configuration', () => {
     const password = /one-time password: (\S+)/.exec(output)![1];
     const login = await fetch(new URL('/api/auth/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
     expect(login.status).toBe(200);
+
+    // Least privilege: the roles connect as the application role, which is no superuser; its
+    // generated password (like the owner's) is readable by the CityOps user only.
+    const superuser = new pg.Client({
+      connectionString: `postgres://postgres:${encodeURIComponent(readFileSync(path.join(dataDir, 'postgres.password'), 'utf8').trim())}@127.0.0.1:${databasePort}/cityops`,
+    });
+    await superuser.connect();
+    try {
+      const sessions = await superuser.query(
+        `SELECT DISTINCT a.usename AS role, r.rolsuper AS superuser FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
+         WHERE a.datname = 'cityops' AND a.application_name = 'cityops' AND a.pid <> pg_backend_pid() AND a.usename <> 'cityops_owner'`,
+      );
+      expect(sessions.rows).toEqual([{ role: 'cityops_app', superuser: false }]);
+    } finally {
+      await superuser.end();
+    }
+    for (const file of ['postgres-owner.password', 'postgres-app.password']) expect(statSync(path.join(dataDir, file)).mode & 0o777, file).toBe(0o600);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

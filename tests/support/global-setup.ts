@@ -5,7 +5,8 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../core/database/migrate.ts';
 import { createDatabase } from '../../core/database/pool.ts';
-import { adminUrl, databaseUrl } from './urls.ts';
+import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from '../../core/database/roles.ts';
+import { adminUrl, databaseUrl, databaseUrlAs } from './urls.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,9 +44,18 @@ export default async function setup(project: TestProject) {
   await dropStaleTestDatabases(admin);
   await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${template}"`);
-  const db = createDatabase(databaseUrl(template), 2);
+  // As in production: the owner role migrates, the application role gets its grants (copied into every
+  // clone). Tests connect as the superuser by default; TestDatabase.appUrl is the application role.
+  const setupClient = new pg.Client({ connectionString: databaseUrl(template) });
+  await setupClient.connect();
   try {
-    await migrate(db);
+    await setupDatabaseRoles(setupClient, { owner: OWNER_ROLE, app: APP_ROLE });
+  } finally {
+    await setupClient.end();
+  }
+  const db = createDatabase(databaseUrlAs(template, OWNER_ROLE), 2);
+  try {
+    await migrate(db, { grantTo: APP_ROLE });
   } finally {
     await db.end();
   }

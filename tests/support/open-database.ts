@@ -2,25 +2,38 @@
 import pg from 'pg';
 import { createDatabase, type Database } from '../../core/database/pool.ts';
 import { detectCapabilities, type DatabaseCapabilities } from '../../core/database/capabilities.ts';
-import { adminUrl, databaseUrl } from './urls.ts';
+import { APP_ROLE, OWNER_ROLE } from '../../core/database/roles.ts';
+import { adminUrl, databaseUrl, databaseUrlAs } from './urls.ts';
 
 export interface TestDatabase {
   name: string;
+  /**
+   * `url` and `db` connect as the application role, as the roles do in production (core/database/roles.ts):
+   * rows only, no DDL, no TRUNCATE, audit_log INSERT/SELECT. Clones of the test template only; a
+   * database opened with `as: 'superuser'` (not set up for roles) connects as the superuser.
+   */
   url: string;
   db: Database;
+  /** The same database as the owner role that ran the migrations (DDL, partition maintenance). */
+  ownerUrl: string;
+  /** The same database as the test server's superuser. */
+  superuserUrl: string;
   caps: DatabaseCapabilities;
   drop(): Promise<void>;
 }
 
 /** Connects to an existing test database and knows how to drop it (used by the benches too). */
-export async function openTestDatabase(name: string): Promise<TestDatabase> {
-  const url = databaseUrl(name);
+export async function openTestDatabase(name: string, { as = 'app' }: { as?: 'app' | 'superuser' } = {}): Promise<TestDatabase> {
+  const superuserUrl = databaseUrl(name);
+  const url = as === 'app' ? databaseUrlAs(name, APP_ROLE) : superuserUrl;
   const db = createDatabase(url, 10);
   const caps = await detectCapabilities(db);
   return {
     name,
     url,
     db,
+    ownerUrl: databaseUrlAs(name, OWNER_ROLE),
+    superuserUrl,
     caps,
     async drop() {
       await db.end().catch(() => {});

@@ -7,6 +7,17 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/**
+ * The same database as a login role without a password (the test server trusts local connections);
+ * used for the owner and application roles (core/database/roles.ts).
+ */
+export function databaseUrlAs(name: string, role: string): string {
+  const url = new URL(databaseUrl(name));
+  url.username = role;
+  url.password = '';
+  return url.toString();
+}
+
 /** A real MQTT 5 broker (Mosquitto here and in CI). */
 export const testMqttUrl = () => process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
