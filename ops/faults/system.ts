@@ -224,9 +224,15 @@ export class FaultSystem {
 
   /** The error a role died of, from its last output (the JSON log's err.message, else the last line). */
   static causeOf(exit: RoleExit): string {
-    const messages = [...exit.lastOutput.matchAll(/"message":"((?:[^"\\]|\\.){0,160})/g)].map((match) => match[1]);
-    const thrown = /^(\w*Error: .{0,160})$/m.exec(exit.lastOutput)?.[1];
-    return messages.at(-1) ?? thrown ?? exit.lastOutput.trim().split('\n').at(-1)?.slice(0, 160) ?? '';
+    // A fatal JSON log line if there is one (the role's own handler), else what Node printed.
+    const fatal = exit.lastOutput.split('\n').findLast((line) => line.includes('"level":60'));
+    const thrownAt = exit.lastOutput.search(/^\w*Error: /m);
+    const text = fatal ?? (thrownAt >= 0 ? exit.lastOutput.slice(thrownAt) : exit.lastOutput);
+    const message = /"message":"((?:[^"\\]|\\.){0,160})/.exec(text)?.[1] ?? /^(\w*Error: .{0,160})$/m.exec(text)?.[1];
+    const cause = message ?? exit.lastOutput.trim().split('\n').at(-1)?.slice(0, 160) ?? '';
+    // The first frame in CityOps' own code says where it was not caught.
+    const frame = /at (?:async )?([\w.<>$]+) \((?![^)]*node_modules)[^)]*\/(\w[\w-]*\.ts):\d+/.exec(text);
+    return frame ? `${cause} in ${frame[1]}` : cause;
   }
 
   /** "sensor-ingest exited 3× (code 1: RangeError: …)", or "no role exited". */
