@@ -70,6 +70,7 @@ export class FaultSystem {
   readonly service = { username: 'cityops', password: randomBytes(18).toString('base64url') };
   private readonly secretKey = randomBytes(32).toString('hex');
   private readonly deliberate = new Set<ManagedProcess>();
+  private readonly roleOverrides = new Map<Role, Record<string, string>>();
   /** Every process seen under a role or the simulator: whatever is still alive after stop() is an orphan. */
   private readonly seenPids = new Set<number>();
   private tracker?: NodeJS.Timeout;
@@ -181,11 +182,13 @@ export class FaultSystem {
   }
 
   /** Starts (or restarts) a role process; resolves once it logged "role started". */
-  async startRole(role: Role, extraEnv: Record<string, string> = {}): Promise<ManagedProcess> {
+  async startRole(role: Role, extraEnv?: Record<string, string>): Promise<ManagedProcess> {
     mkdirSync(path.join(this.directory, `role-${role}`), { recursive: true });
+    // Later restarts of the role keep what a scenario set for it (a fresh MQTT session, say).
+    if (extraEnv) this.roleOverrides.set(role, extraEnv);
     const child = new ManagedProcess(role, process.execPath, ['--import', 'tsx', 'core/main.ts', '--role', role], {
       cwd: ROOT,
-      env: { ...this.roleEnv(role), ...extraEnv },
+      env: { ...this.roleEnv(role), ...this.roleOverrides.get(role) },
       logFile: path.join(this.directory, `${role}.log`),
     });
     this.roles.set(role, child);

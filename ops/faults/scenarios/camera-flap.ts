@@ -4,6 +4,7 @@
 // frames again within 15 s of its return. At the end no ffmpeg is left beyond one per camera.
 // `lost` = cycles whose offline alert never came (within 30 s).
 import { sendSimulatorFault } from '@cityops/ingest/camera/simulator/rtsp-control';
+import { LiveViewer } from '../live-viewer.ts';
 import type { Scenario } from '../scenario.ts';
 import { sleep, survivors, waitUntil } from '../processes.ts';
 
@@ -21,12 +22,16 @@ const percentile = (values: number[], p: number) => {
 export const cameraFlap: Scenario = {
   name: 'camera-flap',
   timeoutMs: (options) => 600_000 + options.flapCycles * (2 * GIVE_UP_MS + 5000),
-  async run({ options, system: create, log }) {
+  async run({ options, system: create, onCleanup, log }) {
     const system = create({ cameras: CAMERAS, loadSensors: 0, roles: ['api', 'camera-ingest', 'analytics'] });
     await system.start();
     const failures: string[] = [];
     const online = await waitUntil(() => system.camerasOnline(), (count) => count === CAMERAS, 120_000);
     if (!online.ok) throw new Error(`only ${online.value}/${CAMERAS} cameras online at the start`);
+    // An operator watches the flapping camera live throughout, so every restart also goes through the relay.
+    const viewer = new LiveViewer(system, FLAPPING);
+    await viewer.start();
+    onCleanup(() => viewer.stop());
     const ffmpegAtStart = system.cameraFfmpegPids().length;
     const seenFfmpeg = new Set<number>(system.cameraFfmpegPids());
     const alertMs: number[] = [];
@@ -67,6 +72,7 @@ export const cameraFlap: Scenario = {
       if (cycle % 10 === 0 || cycle === options.flapCycles) log(`cycle ${cycle}: alert p50 ${percentile(alertMs, 50)} ms, back p50 ${percentile(backMs, 50)} ms, ${missingAlerts} alerts missing`);
       if (!system.rolesAlive()) break;
     }
+    await viewer.stop();
     await sleep(3000);
     const ffmpegAtEnd = system.cameraFfmpegPids();
     const cameraIngestPid = system.roles.get('camera-ingest')?.pid;
@@ -83,7 +89,7 @@ export const cameraFlap: Scenario = {
     return {
       survived: failures.length === 0 && cycles === options.flapCycles,
       lost: missingAlerts,
-      conditions: `${cycles} drop/return cycles of ${FLAPPING} (simulator stop/resume), ${CAMERAS} cameras; offline alert p50 ${percentile(alertMs, 50)} ms, max ${Math.max(0, ...alertMs)} ms; back p50 ${percentile(backMs, 50)} ms, max ${Math.max(0, ...backMs)} ms; ${orphanFfmpeg} orphan ffmpeg; ${system.exitSummary()}`,
+      conditions: `${cycles} drop/return cycles of ${FLAPPING} (simulator stop/resume), ${CAMERAS} cameras, one operator watching it live (${viewer.sessions} stream sessions); offline alert p50 ${percentile(alertMs, 50)} ms, max ${Math.max(0, ...alertMs)} ms; back p50 ${percentile(backMs, 50)} ms, max ${Math.max(0, ...backMs)} ms; ${orphanFfmpeg} orphan ffmpeg; ${system.exitSummary()}`,
       failures,
     };
   },

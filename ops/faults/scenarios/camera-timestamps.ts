@@ -3,6 +3,7 @@
 // WATCH_MS. Survives when no role exits, both cameras are still online at the end (the jumping camera
 // possibly after restarts), and the api answers.
 import type { Scenario } from '../scenario.ts';
+import { LiveViewer } from '../live-viewer.ts';
 import { TimestampJumpingProxy } from '../timestamp-jumping-proxy.ts';
 import { freePort, sleep, waitUntil } from '../processes.ts';
 
@@ -22,7 +23,12 @@ export const cameraTimestamps: Scenario = {
     await system.start();
     const online = await waitUntil(() => system.camerasOnline(), (count) => count >= 2, 120_000);
     log(`${online.value} cameras online; watching for ${WATCH_MS / 1000} s`);
+    // Someone watches it live: the stream then also flows through the worker's live relay.
+    const viewer = new LiveViewer(system, 'cam-jumping');
+    await viewer.start();
+    onCleanup(() => viewer.stop());
     await sleep(WATCH_MS);
+    await viewer.stop();
     const final = await system.db.query<{ camera_id: string; state: string; restarts: number; frames_received: string }>(
       `SELECT camera_id, state, restarts, frames_received::text FROM camera_status ORDER BY camera_id`,
     );
@@ -39,7 +45,7 @@ export const cameraTimestamps: Scenario = {
       survived: failures.length === 0,
       // Cameras lost: not delivering pictures at the end.
       lost: final.rows.filter((row) => row.state !== 'online').length + (jumping ? 0 : 1),
-      conditions: `RTP timestamps start 4 s below 2^32 and jump back 20 s every 8 s (${proxy.jumps} jumps, ${proxy.wraps} wraps made) for ${WATCH_MS / 1000} s, next to 2 normal cameras; cam-jumping ${jumping ? `${jumping.state}, ${jumping.restarts} ffmpeg restarts, ${jumping.frames_received} frames` : 'no status'}; ${system.exitSummary()}`,
+      conditions: `RTP timestamps start 4 s below 2^32 and jump back 20 s every 8 s (${proxy.jumps} jumps, ${proxy.wraps} wraps made) for ${WATCH_MS / 1000} s, next to 2 normal cameras, one operator watching it live (${viewer.sessions} sessions, ${Math.round(viewer.bytes / 1024)} KB received); cam-jumping ${jumping ? `${jumping.state}, ${jumping.restarts} ffmpeg restarts, ${jumping.frames_received} frames` : 'no status'}; ${system.exitSummary()}`,
       failures,
     };
   },

@@ -75,11 +75,13 @@ export const poison: Scenario = {
       if (!alive) {
         failures.push(`${message.name} stopped ${exit?.role}`);
         // The broker redelivers the unacknowledged poison to the same session, so the restarted worker
-        // would crash again on it: judge the next input on a fresh session (a new client id), as an
-        // operator would have to. The old session's readings wait in the broker, which `lost` shows.
+        // would crash again on it: judge the next input on a fresh session in a fresh share group (a
+        // dead session left in the old group would still get its round-robin share of new messages), as
+        // an operator would have to. Readings queued for the dead session are counted as lost.
         await system.stopRole('sensor-ingest');
         freshSessions++;
-        await system.startRole('sensor-ingest', { SENSOR_INGEST_CLIENT_ID: `faults-ingest-${system.tag}-${freshSessions}` }).catch(() => {});
+        const fresh = `faults-ingest-${system.tag}-${freshSessions}`;
+        await system.startRole('sensor-ingest', { SENSOR_INGEST_CLIENT_ID: fresh, SENSOR_INGEST_SHARE_GROUP: fresh }).catch(() => {});
         await system.restartExitedRoles();
       }
     }
