@@ -39,7 +39,18 @@ export const cameraFlap: Scenario = {
     let missingAlerts = 0;
     let lateAlerts = 0;
     let lateReturns = 0;
+    let notBack = 0;
     for (let cycle = 1; cycle <= options.flapCycles; cycle++) {
+      // A cycle starts from a working camera; one still away from the last cycle is counted, not dropped again.
+      const ready = await waitUntil(
+        async () => (await system.db.query(`SELECT count(*)::int AS n FROM camera_status WHERE camera_id = $1 AND state = 'online'`, [FLAPPING])).rows[0].n as number,
+        (count) => count > 0,
+        2 * GIVE_UP_MS,
+      );
+      if (!ready.ok) {
+        notBack++;
+        continue;
+      }
       const droppedAt = new Date();
       await sendSimulatorFault(system.ports.rtsp, FLAPPING, 'stop');
       const alert = await waitUntil(
@@ -82,6 +93,7 @@ export const cameraFlap: Scenario = {
     const orphanFfmpeg = detached.length + Math.max(0, ffmpegAtEnd.length - ffmpegAtStart);
     if (missingAlerts) failures.push(`${missingAlerts} cycles without an offline alert within ${GIVE_UP_MS / 1000} s`);
     if (lateAlerts) failures.push(`${lateAlerts} offline alerts later than ${ALERT_WITHIN_MS / 1000} s`);
+    if (notBack) failures.push(`${notBack} cycles skipped: the camera was not back ${(2 * GIVE_UP_MS) / 1000} s after the previous one`);
     if (lateReturns) failures.push(`${lateReturns} returns later than ${BACK_WITHIN_MS / 1000} s`);
     if (orphanFfmpeg) failures.push(`${orphanFfmpeg} orphan ffmpeg (camera-ingest pid ${cameraIngestPid})`);
     if (system.unexpectedExits.length) failures.push(system.exitSummary());
