@@ -38,6 +38,10 @@ export async function run(args: string[]): Promise<void> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
+  // A scenario that timed out keeps running in the background until the bench exits; its late failures
+  // (queries on a stopped database, say) must not end the suite.
+  const late = (reason: unknown) => console.log(`# late failure of a finished scenario: ${(reason as Error)?.message ?? reason}`);
+  process.on('unhandledRejection', late);
 
   let survived = 0;
   for (const scenario of selected) {
@@ -53,4 +57,5 @@ export async function run(args: string[]): Promise<void> {
   console.log(`faults.survived: ${survived}/${selected.length}`);
   process.removeListener('SIGINT', interrupt);
   process.removeListener('SIGTERM', interrupt);
+  process.removeListener('unhandledRejection', late);
 }
