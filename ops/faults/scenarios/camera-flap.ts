@@ -39,6 +39,7 @@ export const cameraFlap: Scenario = {
     let missingAlerts = 0;
     let lateAlerts = 0;
     let lateReturns = 0;
+    let backMissing = 0;
     let notBack = 0;
     for (let cycle = 1; cycle <= options.flapCycles; cycle++) {
       // A cycle starts from a working camera; one still away from the last cycle is counted, not dropped again.
@@ -78,6 +79,7 @@ export const cameraFlap: Scenario = {
         100,
       );
       if (back.ok) backMs.push(back.waitedMs);
+      else backMissing++;
       if (!back.ok || back.waitedMs > BACK_WITHIN_MS) lateReturns++;
       for (const pid of system.cameraFfmpegPids()) seenFfmpeg.add(pid);
       if (cycle % 10 === 0 || cycle === options.flapCycles) log(`cycle ${cycle}: alert p50 ${percentile(alertMs, 50)} ms, back p50 ${percentile(backMs, 50)} ms, ${missingAlerts} alerts missing`);
@@ -101,7 +103,7 @@ export const cameraFlap: Scenario = {
     return {
       survived: failures.length === 0 && cycles === options.flapCycles,
       lost: missingAlerts,
-      conditions: `${cycles} drop/return cycles of ${FLAPPING} (simulator stop/resume), ${CAMERAS} cameras, one operator watching it live (${viewer.sessions} stream sessions); offline alert p50 ${percentile(alertMs, 50)} ms, max ${Math.max(0, ...alertMs)} ms; back p50 ${percentile(backMs, 50)} ms, max ${Math.max(0, ...backMs)} ms; ${orphanFfmpeg} orphan ffmpeg; ${system.exitSummary()}`,
+      conditions: `${cycles} drop/return cycles of ${FLAPPING} (simulator stop/resume), ${CAMERAS} cameras, one operator watching it live (${viewer.sessions} stream sessions); offline alert p50 ${percentile(alertMs, 50)} ms, max ${Math.max(0, ...alertMs)} ms; back p50 ${percentile(backMs, 50)} ms, max ${Math.max(0, ...backMs)} ms (${backMissing} not back within ${GIVE_UP_MS / 1000} s); ${orphanFfmpeg} orphan ffmpeg; ${system.exitSummary()}`,
       failures,
     };
   },
