@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const areas = ['core', 'devices', 'ingest', 'analytics', 'models', 'dashboard'];
+const areas = ['core', 'devices', 'ingest', 'analytics', 'models', 'dashboard', 'ops'];
 
 function findBenchmarks(): Map<string, string> {
   const found = new Map<string, string>();
