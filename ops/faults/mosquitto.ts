@@ -46,7 +46,8 @@ export class MosquittoBroker {
     writeFileSync(path.join(directory, 'acl'), this.options.acl, { mode: 0o644 });
     const kept = readFileSync(DEPLOY_CONFIG, 'utf8')
       .split('\n')
-      .filter((line) => !/^\s*(listener|persistence_location|password_file|acl_file|log_dest)\b/.test(line));
+      // The device TLS listener and its per-listener settings go too: scenarios publish in plaintext on loopback.
+      .filter((line) => !/^\s*(listener|persistence_location|password_file|acl_file|log_dest|certfile|keyfile|tls_version|use_username_as_clientid)\b/.test(line));
     const lines = [
       ...kept,
       `listener ${port} 127.0.0.1`,
