@@ -11,6 +11,8 @@ export interface User {
   mustChangePassword: boolean;
   disabled: boolean;
   language: 'vi' | 'en';
+  /** A TOTP second factor is enrolled and confirmed. */
+  totpEnabled: boolean;
 }
 
 export interface UserWithHash extends User {
@@ -18,7 +20,7 @@ export interface UserWithHash extends User {
 }
 
 const columns = `id, username, display_name AS "displayName", role, must_change_password AS "mustChangePassword",
-  disabled, language`;
+  disabled, language, totp_enabled AS "totpEnabled"`;
 
 export async function findUserByUsername(db: Queryable, username: string): Promise<UserWithHash | undefined> {
   const result = await db.query(`SELECT ${columns}, password_hash AS "passwordHash" FROM users WHERE username = $1`, [
@@ -111,4 +113,17 @@ export async function setOneTimePassword(db: Queryable, userId: number, password
     userId,
     await hashPassword(password),
   ]);
+}
+
+/**
+ * Replaces a hash made at older scrypt parameters by one at today's, after a successful login proved the
+ * password. Only if the hash is still the one that was checked: a password changed meanwhile wins.
+ */
+export async function upgradePasswordHash(db: Queryable, userId: number, checkedHash: string, password: string): Promise<boolean> {
+  const result = await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [
+    userId,
+    checkedHash,
+    await hashPassword(password),
+  ]);
+  return (result.rowCount ?? 0) > 0;
 }

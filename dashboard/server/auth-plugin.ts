@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '@cityops/core/errors';
 import type { Actor } from '@cityops/core/audit';
 import type { UserRole } from '@cityops/core/auth/roles';
-import { resolveSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
+import { resolveSession, SESSION_COOKIE, sessionPolicy, type Session } from '@cityops/core/auth/sessions';
 import type { User } from '@cityops/core/auth/users';
 import type { ApiContext } from './context.ts';
 
@@ -19,6 +19,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user?: User;
+    session?: Session;
     actor: Actor;
   }
 }
@@ -28,14 +29,14 @@ export function actorOf(request: FastifyRequest): Actor {
 }
 
 /** Resolves the session cookie of a raw request (also used by the socket.io handshake). */
-export async function userFromCookieHeader(context: ApiContext, cookieHeader: string | undefined): Promise<User | undefined> {
+export async function sessionFromCookieHeader(context: ApiContext, cookieHeader: string | undefined): Promise<Session | undefined> {
   const token = cookieHeader
     ?.split(';')
     .map((part) => part.trim())
     .find((part) => part.startsWith(`${SESSION_COOKIE}=`))
     ?.slice(SESSION_COOKIE.length + 1);
   if (!token) return undefined;
-  return resolveSession(context.db, decodeURIComponent(token), context.config.SESSION_IDLE_MINUTES);
+  return resolveSession(context.db, decodeURIComponent(token), sessionPolicy(context.config));
 }
 
 export interface RouteAccess {
@@ -52,6 +53,7 @@ export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) =
   const table: RouteAccess[] = [];
   routeAccessTable.set(app, table);
   app.decorateRequest('user', undefined);
+  app.decorateRequest('session', undefined);
   app.decorateRequest('actor', { getter() { return actorOf(this as FastifyRequest); } });
 
   app.addHook('onRoute', (route) => {
@@ -72,8 +74,10 @@ export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) =
     const config = request.routeOptions.config;
     if (config?.public || !config?.roles) return;
     const token = request.cookies[SESSION_COOKIE];
-    const user = token ? await resolveSession(context.db, token, context.config.SESSION_IDLE_MINUTES) : undefined;
-    if (!user) throw new AppError(401, 'unauthenticated', 'log in first (session missing or expired)');
+    const session = token ? await resolveSession(context.db, token, sessionPolicy(context.config)) : undefined;
+    if (!session) throw new AppError(401, 'unauthenticated', 'log in first (session missing or expired)');
+    const user = session.user;
+    request.session = session;
     request.user = user;
     if (!config.roles.includes(user.role)) {
       throw new AppError(403, 'role_forbidden', `role ${user.role} may not ${request.method} ${request.routeOptions.url}`);

@@ -5,11 +5,23 @@ import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
 import { AppError } from '@cityops/core/errors';
 import { ANY_ROLE } from '@cityops/core/auth/roles';
-import { verifyPassword } from '@cityops/core/auth/passwords';
-import { createSession, deleteSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
-import { findUserByUsername, setPassword } from '@cityops/core/auth/users';
-import { isLoginThrottled, recordFailure } from '@cityops/core/auth/login-limiter';
+import { passwordNeedsRehash, verifyPassword } from '@cityops/core/auth/passwords';
+import { openSession, deleteOtherSessionsOfUser, deleteSession, SESSION_COOKIE, sessionRoom } from '@cityops/core/auth/sessions';
+import { findUserByUsername, setPassword, upgradePasswordHash } from '@cityops/core/auth/users';
+import { recordFailure, releaseLoginAttempt, reserveLoginAttempt } from '@cityops/core/auth/login-limiter';
+import { withTransaction } from '@cityops/core/database/pool';
+import { createLivePublisher } from '@cityops/core/live/publisher';
+import type { FastifyRequest } from 'fastify';
 import type { ApiContext } from './context.ts';
+
+const TOO_MANY = () => new AppError(429, 'too_many_attempts', 'too many failed attempts; wait a minute and try again');
+
+/**
+ * Session cookies are Secure when the browser reached us over HTTPS: TLS here, or a proxy that TRUST_PROXY
+ * names saying so in X-Forwarded-Proto (request.protocol believes the header only from such a proxy).
+ */
+export const sessionCookieOptions = (request: FastifyRequest) =>
+  ({ path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' }) as const;
 
 export const userSchema = z.object({
   id: z.number(),
@@ -18,11 +30,13 @@ export const userSchema = z.object({
   role: z.enum(['admin', 'engineer', 'operator', 'field', 'viewer']),
   mustChangePassword: z.boolean(),
   language: z.enum(['vi', 'en']),
+  totpEnabled: z.boolean().optional(),
   teamIds: z.array(z.number()).optional(),
 });
 
 export const authRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  const live = createLivePublisher(context.db);
 
   app.post(
     '/api/auth/login',
@@ -37,25 +51,27 @@ export const authRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const limit = context.config.LOGIN_MAX_ATTEMPTS_PER_MINUTE;
-      if (await isLoginThrottled(context.db, username, request.ip, limit)) {
-        throw new AppError(429, 'too_many_attempts', `too many failed logins; wait a minute and try again`);
+      const attempt = await reserveLoginAttempt(context.db, username, request.ip, context.config.LOGIN_MAX_ATTEMPTS_PER_MINUTE);
+      if (attempt.throttled) {
+        await recordAudit(context.db, { username, sourceAddress: request.ip }, { action: 'login_throttled', entityType: 'session', details: { limit: attempt.limit } });
+        throw TOO_MANY();
       }
       const user = await findUserByUsername(context.db, username);
       const valid = user && !user.disabled && (await verifyPassword(password, user.passwordHash));
       if (!user || !valid) {
-        await recordFailure(context.db, username, request.ip, user ? 'wrong_password' : 'unknown_user');
+        await recordFailure(context.db, user ? 'wrong_password' : 'unknown_user');
         await recordAudit(context.db, { username, sourceAddress: request.ip }, { action: 'login_failed', entityType: 'session' });
         throw new AppError(401, 'invalid_credentials', 'wrong username or password');
       }
-      const token = await createSession(context.db, user.id, request.ip);
-      await recordAudit(context.db, { userId: user.id, username: user.username, sourceAddress: request.ip }, { action: 'login', entityType: 'session' });
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: request.protocol === 'https',
-      });
+      await releaseLoginAttempt(context.db, attempt.id);
+      const actor = { userId: user.id, username: user.username, sourceAddress: request.ip };
+      // A hash made at older scrypt parameters is replaced now that the password is known to be right.
+      if (passwordNeedsRehash(user.passwordHash) && (await upgradePasswordHash(context.db, user.id, user.passwordHash, password))) {
+        await recordAudit(context.db, actor, { action: 'password_rehashed', entityType: 'user', entityId: String(user.id) });
+      }
+      const session = await openSession(context.db, user.id, request.ip);
+      await recordAudit(context.db, actor, { action: 'login', entityType: 'session', entityId: String(session.id) });
+      reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(request));
       const { passwordHash: _hash, ...publicUser } = user;
       return { user: publicUser };
     },
@@ -66,8 +82,12 @@ export const authRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
     { config: { roles: ANY_ROLE, allowPasswordChangePending: true }, schema: { tags: ['auth'], summary: 'End the session' } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
-      if (token) await deleteSession(context.db, token);
-      await recordAudit(context.db, request.actor, { action: 'logout', entityType: 'session' });
+      await withTransaction(context.db, async (tx) => {
+        const sessionId = token ? await deleteSession(tx, token) : undefined;
+        // This session's open sockets close too (on every API process); the user's other sessions stay.
+        if (sessionId !== undefined) await live.disconnectSockets([sessionRoom(sessionId)], tx);
+        await recordAudit(tx, request.actor, { action: 'logout', entityType: 'session', entityId: sessionId === undefined ? undefined : String(sessionId) });
+      });
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true };
     },
@@ -93,13 +113,22 @@ export const authRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
       },
     },
     async (request) => {
+      const attempt = await reserveLoginAttempt(context.db, request.user!.username, request.ip, context.config.LOGIN_MAX_ATTEMPTS_PER_MINUTE);
+      if (attempt.throttled) throw TOO_MANY();
       const user = await findUserByUsername(context.db, request.user!.username);
       if (!user || !(await verifyPassword(request.body.currentPassword, user.passwordHash))) {
-        await recordFailure(context.db, request.user!.username, request.ip, 'wrong_password');
+        await recordFailure(context.db, 'wrong_password');
+        await recordAudit(context.db, request.actor, { action: 'password_change_failed', entityType: 'user', entityId: String(request.user!.id) });
         throw new AppError(401, 'invalid_credentials', 'current password is wrong', 'currentPassword');
       }
-      await setPassword(context.db, user.id, request.body.newPassword);
-      await recordAudit(context.db, request.actor, { action: 'password_changed', entityType: 'user', entityId: String(user.id) });
+      await releaseLoginAttempt(context.db, attempt.id);
+      await withTransaction(context.db, async (tx) => {
+        await setPassword(tx, user.id, request.body.newPassword);
+        // Whoever else holds a session of this user (a stolen cookie, a forgotten wall display) is out, with their sockets.
+        const ended = await deleteOtherSessionsOfUser(tx, user.id, request.session!.id);
+        if (ended.length) await live.disconnectSockets(ended.map(sessionRoom), tx);
+        await recordAudit(tx, request.actor, { action: 'password_changed', entityType: 'user', entityId: String(user.id), details: { otherSessionsEnded: ended.length } });
+      });
       return { ok: true };
     },
   );

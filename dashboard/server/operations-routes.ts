@@ -5,10 +5,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { metricsRegistry } from '@cityops/core/metrics';
 import { AppError } from '@cityops/core/errors';
-import { resolveSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
+import { resolveSession, SESSION_COOKIE, sessionPolicy } from '@cityops/core/auth/sessions';
 import type { ApiContext } from './context.ts';
 
 export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, context) => {
+  // /readyz is public: it says which dependency is down, never why (the reason, which can name hosts,
+  // users or databases, goes to the log once per outage).
+  let databaseDown = false;
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get(
@@ -19,8 +22,12 @@ export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, cont
       try {
         await context.db.query('SELECT 1');
         checks.database = 'ok';
+        if (databaseDown) context.logger.info('readiness: database reachable again');
+        databaseDown = false;
       } catch (error) {
-        checks.database = `unreachable: ${(error as Error).message}`;
+        checks.database = 'unreachable';
+        if (!databaseDown) context.logger.warn({ err: error }, 'readiness: database unreachable');
+        databaseDown = true;
       }
       if (context.mqtt) checks.broker = context.mqtt.connected ? 'ok' : 'disconnected';
       const ready = Object.values(checks).every((value) => value === 'ok');
@@ -34,7 +41,9 @@ export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, cont
     let allowed = Boolean(token && bearer === token);
     if (!allowed) {
       const session = request.cookies[SESSION_COOKIE];
-      const user = session ? await resolveSession(context.db, session, context.config.SESSION_IDLE_MINUTES) : undefined;
+      const resolved = session ? await resolveSession(context.db, session, sessionPolicy(context.config)) : undefined;
+      // A session still waiting for its second factor is not a login yet.
+      const user = resolved && !resolved.secondFactorPending ? resolved.user : undefined;
       if (!user) throw new AppError(401, 'unauthenticated', 'log in or send the METRICS_TOKEN bearer');
       allowed = user.role === 'admin' || user.role === 'engineer';
       if (!allowed) throw new AppError(403, 'forbidden', `role ${user.role} may not read metrics`);
