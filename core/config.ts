@@ -86,6 +86,9 @@ export const configSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_MINUTE: positiveInt.default(10).describe(
     'failed logins (or second-factor codes) per user name before 429; an address gets 5 times as many across all user names',
   ),
+  REQUIRE_2FA: booleanFromString.default(false).describe(
+    'admins and engineers must use a TOTP second factor (RFC 6238 authenticator app); those without one enrol at their next login before anything else',
+  ),
   TRUST_PROXY: z
     .string()
     .refine(isTrustProxy, 'comma-separated addresses or CIDRs (e.g. 127.0.0.1,10.0.0.0/8), loopback, linklocal, uniquelocal, a hop count, or true')

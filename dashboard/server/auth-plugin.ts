@@ -16,6 +16,10 @@ declare module 'fastify' {
     public?: boolean;
     /** Allowed even while the user must still change a one-time password. */
     allowPasswordChangePending?: boolean;
+    /** Allowed to a session whose TOTP code is still to come (the code itself, logout, who am I). */
+    allowSecondFactorPending?: boolean;
+    /** Allowed to an admin or engineer who must enrol a TOTP authenticator first (REQUIRE_2FA). */
+    allowEnrolmentPending?: boolean;
   }
   interface FastifyRequest {
     user?: User;
@@ -23,6 +27,13 @@ declare module 'fastify' {
     actor: Actor;
   }
 }
+
+/** Roles that may (and with REQUIRE_2FA must) use a TOTP second factor. */
+export const SECOND_FACTOR_ROLES: readonly UserRole[] = ['admin', 'engineer'];
+
+/** REQUIRE_2FA is on, and this admin or engineer has no confirmed authenticator yet. */
+export const mustEnrolSecondFactor = (context: ApiContext, user: User) =>
+  context.config.REQUIRE_2FA && SECOND_FACTOR_ROLES.includes(user.role) && !user.totpEnabled;
 
 export function actorOf(request: FastifyRequest): Actor {
   return { userId: request.user?.id, username: request.user?.username ?? 'anonymous', sourceAddress: request.ip };
@@ -82,8 +93,15 @@ export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) =
     if (!config.roles.includes(user.role)) {
       throw new AppError(403, 'role_forbidden', `role ${user.role} may not ${request.method} ${request.routeOptions.url}`);
     }
+    // A password alone is not a login for a user with a second factor: only the code may follow.
+    if (session.secondFactorPending && !config.allowSecondFactorPending) {
+      throw new AppError(401, 'second_factor_required', 'send the code of your authenticator app first');
+    }
     if (user.mustChangePassword && !config.allowPasswordChangePending) {
       throw new AppError(403, 'password_change_required', 'change the one-time password first');
+    }
+    if (mustEnrolSecondFactor(context, user) && !config.allowEnrolmentPending) {
+      throw new AppError(403, 'second_factor_enrolment_required', 'set up an authenticator app first (required for admins and engineers)');
     }
   });
 });

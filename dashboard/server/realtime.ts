@@ -5,7 +5,7 @@ import { Server, type Socket } from 'socket.io';
 import type { User } from '@cityops/core/auth/users';
 import { counter } from '@cityops/core/metrics';
 import type { ApiContext } from './context.ts';
-import { sessionFromCookieHeader } from './auth-plugin.ts';
+import { mustEnrolSecondFactor, sessionFromCookieHeader } from './auth-plugin.ts';
 import { liveSessionIds, sessionPolicy, sessionRoom } from '@cityops/core/auth/sessions';
 import { createLiveAdapter } from '@cityops/core/live/socket-adapter';
 import { liveRooms } from '@cityops/core/live/rooms';
@@ -67,6 +67,10 @@ export function createRealtimeServer(httpServer: HttpServer, context: ApiContext
       if (user.mustChangePassword) {
         refusedSockets.inc({ reason: 'password_change_required' });
         return next(Object.assign(new Error('password change required'), { data: { code: 'password_change_required' } }));
+      }
+      if (mustEnrolSecondFactor(context, user)) {
+        refusedSockets.inc({ reason: 'second_factor_enrolment_required' });
+        return next(Object.assign(new Error('second factor enrolment required'), { data: { code: 'second_factor_enrolment_required' } }));
       }
       socket.data.user = user;
       socket.data.sessionId = session.id;

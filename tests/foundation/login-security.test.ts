@@ -1,8 +1,15 @@
 // Logins as ASVS L2 asks (issue 11), against the real api role, PostgreSQL and sockets: no forwarded
 // header believed unless TRUST_PROXY names the proxy; throttling per user and per address that holds
 // under parallel requests on two api processes; scrypt at OWASP's parameters with a rehash of older
-// hashes at the next login.
+// hashes at the next login; HTTPS served directly.
+import { execFileSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../core/auth/users.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -18,8 +25,9 @@ beforeAll(async () => {
   // The default: facing browsers directly, no proxy trusted.
   direct = await startTestApi(test, { LOGIN_MAX_ATTEMPTS_PER_MINUTE: String(LIMIT) });
   // A second api process on the same database, behind a reverse proxy on this machine.
-  behindProxy = await startTestApi(test, { LOGIN_MAX_ATTEMPTS_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' });
-});
+  behindProxy = await startTestApi(test, { LOGIN_MAX_ATTEMPTS_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' }, { skipLogins: true });
+  // Every login costs a 128 MiB scrypt: on a loaded machine starting two api processes takes a while.
+}, 300_000);
 afterAll(async () => {
   await direct?.stop();
   await behindProxy?.stop();
@@ -39,7 +47,8 @@ const auditSources = async (username: string, action: string) =>
 
 describe('X-Forwarded-For', () => {
   it('is believed from nobody by default: a forged address per try still ends in 429, and the audit shows the real peer', async () => {
-    const username = await newUser('xff-direct');
+    // A user name nobody has: failures cost no scrypt, so the tries stay well inside the throttle's minute.
+    const username = 'xff-direct';
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 2; i++) statuses.push((await login(direct, username, 'wrong-password', { 'x-forwarded-for': `10.9.0.${i + 1}` })).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(401), 429, 429]);
@@ -134,3 +143,45 @@ describe('password hashes', () => {
     expect((await direct.request('GET', '/healthz')).status).toBe(200);
   });
 });
+
+describe('HTTPS directly', () => {
+  it('serves HTTPS and WSS with TLS_CERT_FILE and TLS_KEY_FILE, with a Secure session cookie', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cityops-tls-'));
+    const [certFile, keyFile] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const ca = readFileSync(certFile);
+    const tls = await startTestApi(test, { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile }, { skipLogins: true });
+    try {
+      const username = await newUser('tls-user');
+      const answer = await httpsRequest(tls.role.port, ca, 'POST', '/api/auth/login', { username, password: TEST_PASSWORD });
+      expect(answer.status).toBe(200);
+      const setCookie = [answer.headers['set-cookie']].flat()[0]!;
+      expect(setCookie).toMatch(/; Secure/i);
+      // Plain HTTP on the same port gets nothing.
+      await expect(fetch(`http://127.0.0.1:${tls.role.port}/healthz`)).rejects.toThrow();
+      // Live sockets work over WSS with the same cookie.
+      const socket = io(`https://127.0.0.1:${tls.role.port}`, { transports: ['websocket'], extraHeaders: { cookie: setCookie.split(';')[0] }, ca: ca.toString(), reconnection: false, forceNew: true });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      socket.close();
+    } finally {
+      await tls.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function httpsRequest(port: number, ca: Buffer, method: string, urlPath: string, body?: unknown) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const request = https.request({ host: '127.0.0.1', port, method, path: urlPath, ca, headers: body ? { 'content-type': 'application/json' } : {} }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+    });
+    request.on('error', reject);
+    request.end(body ? JSON.stringify(body) : undefined);
+  });
+}

@@ -17,7 +17,8 @@ let api: TestApi;
 beforeAll(async () => {
   test = await createTestDatabase();
   api = await startTestApi(test, { SESSION_RECHECK_SECONDS: '1', SESSION_IDLE_MINUTES: '30', SESSION_MAX_HOURS: '12' });
-});
+  // Every login costs a 128 MiB scrypt: slow on a loaded machine.
+}, 300_000);
 afterAll(async () => {
   await api?.stop();
   await test?.drop();
