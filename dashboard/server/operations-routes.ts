@@ -7,6 +7,7 @@ import { metricsRegistry } from '@cityops/core/metrics';
 import { AppError } from '@cityops/core/errors';
 import { resolveSession, SESSION_COOKIE, sessionPolicy } from '@cityops/core/auth/sessions';
 import type { ApiContext } from './context.ts';
+import { mustEnrolSecondFactor } from './auth-plugin.ts';
 
 export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, context) => {
   // /readyz is public: it says which dependency is down, never why (the reason, which can name hosts,
@@ -42,8 +43,8 @@ export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, cont
     if (!allowed) {
       const session = request.cookies[SESSION_COOKIE];
       const resolved = session ? await resolveSession(context.db, session, sessionPolicy(context.config)) : undefined;
-      // A session still waiting for its second factor is not a login yet.
-      const user = resolved && !resolved.secondFactorPending ? resolved.user : undefined;
+      // A session still waiting for its second factor (or its enrolment, with REQUIRE_2FA) is not a login yet.
+      const user = resolved && !resolved.secondFactorPending && !mustEnrolSecondFactor(context, resolved.user) ? resolved.user : undefined;
       if (!user) throw new AppError(401, 'unauthenticated', 'log in or send the METRICS_TOKEN bearer');
       allowed = user.role === 'admin' || user.role === 'engineer';
       if (!allowed) throw new AppError(403, 'forbidden', `role ${user.role} may not read metrics`);
