@@ -2,6 +2,7 @@
 // file (CITYOPS_CONFIG_FILE), environment variables. Keys are the environment variable names so the
 // README table, the compose file and error messages all use the same words.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -22,6 +23,28 @@ const isTimeZone = (zone: string) => {
   }
 };
 const positiveInt = z.coerce.number().int().positive();
+
+/** Fastify's trustProxy forms, as one string: true, a hop count, or addresses / CIDRs / proxy-addr's names. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function isTrustProxy(value: string): boolean {
+  if (value === 'true' || value === 'false' || /^\d+$/.test(value)) return true;
+  return value.split(',').every((entry) => {
+    const [address, bits, extra] = entry.trim().split('/');
+    if (extra !== undefined) return false;
+    if (TRUST_PROXY_NAMES.has(address) && bits === undefined) return true;
+    const family = isIP(address);
+    if (!family) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+}
+
+/** TRUST_PROXY as Fastify's trustProxy option: nobody when unset. */
+export function trustProxyOption(value: string | undefined): boolean | number | string[] {
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+}
 
 /** Every key, its default and the form it expects. Documented in README "Configuration". */
 export const configSchema = z.object({
@@ -74,7 +97,36 @@ export const configSchema = z.object({
   DETECT_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(64).default(1).describe('threads inside one ONNX inference'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('JSON log level on stdout'),
   SESSION_IDLE_MINUTES: positiveInt.default(30).describe('a session ends after this long without a request'),
-  LOGIN_MAX_ATTEMPTS_PER_MINUTE: positiveInt.default(10).describe('failed logins per address and user before 429'),
+  SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 30).default(12).describe(
+    'a session ends this long after login, however active (log in again each shift)',
+  ),
+  SESSION_RECHECK_SECONDS: z.coerce.number().positive().max(3600).default(15).describe(
+    'how often open live sockets re-check their session; a socket of an expired session is closed within this time',
+  ),
+  LOGIN_MAX_ATTEMPTS_PER_MINUTE: positiveInt.default(10).describe(
+    'failed logins (or second-factor codes) per user name before 429; an address gets 5 times as many across all user names',
+  ),
+  REQUIRE_2FA: booleanFromString.default(false).describe(
+    'admins and engineers must use a TOTP second factor (RFC 6238 authenticator app); those without one enrol at their next login before anything else',
+  ),
+  TRUST_PROXY: z
+    .string()
+    .refine(isTrustProxy, 'comma-separated addresses or CIDRs (e.g. 127.0.0.1,10.0.0.0/8), loopback, linklocal, uniquelocal, a hop count, or true')
+    .optional()
+    .describe(
+      'reverse proxies whose X-Forwarded-For/-Proto are believed; unset = none: the client is the TCP peer (a server facing browsers directly must trust nobody)',
+    ),
+  TLS_CERT_FILE: z.string().min(1).optional().describe('PEM certificate (chain) file: with TLS_KEY_FILE the API and dashboard serve HTTPS directly'),
+  TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key file of TLS_CERT_FILE'),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000).describe(
+    'a query waiting this long for a free pooled connection (or a new one) fails instead of queueing forever',
+  ),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000).describe(
+    'PostgreSQL statement_timeout of the roles\' connections (a CSV download counts as one statement); 0 = none',
+  ),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000).describe(
+    'PostgreSQL idle_in_transaction_session_timeout: a transaction left open and idle this long is ended; 0 = none',
+  ),
   SIMULATE: booleanFromString.optional().describe('run simulated cameras and sensors; default on when embedded'),
   SIMULATED_CAMERAS: z.coerce.number().int().min(0).default(4).describe('simulated cameras in the embedded start'),
   SIMULATED_SENSORS: z.coerce.number().int().min(0).default(12).describe('simulated sensors in the embedded start'),
@@ -232,6 +284,9 @@ export function loadConfig(
     throw new ConfigError(key, issue.message);
   }
   const values = parsed.data;
+  if (Boolean(values.TLS_CERT_FILE) !== Boolean(values.TLS_KEY_FILE)) {
+    throw new ConfigError(values.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'set together with the other TLS file, or neither');
+  }
   const embeddedDatabase = !values.DATABASE_URL;
   const embeddedBroker = !values.MQTT_URL;
   return {

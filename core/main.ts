@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Component } from './lifecycle.ts';
-import { createDatabase, waitForDatabase } from './database/pool.ts';
+import { createDatabase, databaseTimeouts, waitForDatabase } from './database/pool.ts';
 import { migrate } from './database/migrate.ts';
 import { EmbeddedDatabase } from './database/embedded.ts';
 import { partitionMaintainer } from './database/partition-maintainer.ts';
@@ -82,7 +82,7 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
       databaseUrl = embedded.appUrl;
       ownerUrl = embedded.ownerUrl;
     }
-    const db = createDatabase(databaseUrl!, 20);
+    const db = createDatabase(databaseUrl!, 20, databaseTimeouts(config));
     started.push({ name: 'database-pool', start: async () => {}, stop: () => db.end() });
     await waitForDatabase(db, databaseUrl!, logger);
     // The owner connection: migrations and partition maintenance only (see database/roles.ts).

@@ -11,6 +11,8 @@ export interface User {
   mustChangePassword: boolean;
   disabled: boolean;
   language: 'vi' | 'en';
+  /** A TOTP second factor is enrolled and confirmed. */
+  totpEnabled: boolean;
 }
 
 export interface UserWithHash extends User {
@@ -18,7 +20,7 @@ export interface UserWithHash extends User {
 }
 
 const columns = `id, username, display_name AS "displayName", role, must_change_password AS "mustChangePassword",
-  disabled, language`;
+  disabled, language, totp_enabled AS "totpEnabled"`;
 
 export async function findUserByUsername(db: Queryable, username: string): Promise<UserWithHash | undefined> {
   const result = await db.query(`SELECT ${columns}, password_hash AS "passwordHash" FROM users WHERE username = $1`, [
@@ -111,4 +113,54 @@ export async function setOneTimePassword(db: Queryable, userId: number, password
     userId,
     await hashPassword(password),
   ]);
+}
+
+/**
+ * Replaces a hash made at older scrypt parameters by one at today's, after a successful login proved the
+ * password. Only if the hash is still the one that was checked: a password changed meanwhile wins.
+ */
+export async function upgradePasswordHash(db: Queryable, userId: number, checkedHash: string, password: string): Promise<boolean> {
+  const result = await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [
+    userId,
+    checkedHash,
+    await hashPassword(password),
+  ]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** The user's TOTP state: the encrypted secret (pending until enabled) and the last step accepted. */
+export async function getTotpState(db: Queryable, userId: number): Promise<{ secretEncrypted: string | null; enabled: boolean; lastStep: number | null }> {
+  const result = await db.query(
+    `SELECT totp_secret_encrypted AS "secretEncrypted", totp_enabled AS enabled, totp_last_step AS "lastStep" FROM users WHERE id = $1`,
+    [userId],
+  );
+  const row = result.rows[0] ?? { secretEncrypted: null, enabled: false, lastStep: null };
+  return { ...row, lastStep: row.lastStep === null ? null : Number(row.lastStep) };
+}
+
+/** Stores a new secret awaiting its first code (replacing an earlier unconfirmed one); false when TOTP is already on. */
+export async function setPendingTotpSecret(db: Queryable, userId: number, secretEncrypted: string): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE users SET totp_secret_encrypted = $2, totp_last_step = NULL, updated_at = now() WHERE id = $1 AND NOT totp_enabled`,
+    [userId, secretEncrypted],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/**
+ * Records that the code of `step` was used, only if no code of this step or a later one was used before:
+ * of two requests racing with the same code, one wins. Also turns TOTP on when `enable` (first code).
+ */
+export async function useTotpStep(db: Queryable, userId: number, step: number, enable = false): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE users SET totp_last_step = $2, totp_enabled = totp_enabled OR $3
+     WHERE id = $1 AND totp_secret_encrypted IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < $2)`,
+    [userId, step, enable],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Turns TOTP off and forgets the secret (an admin's reset for a lost phone). */
+export async function clearTotp(db: Queryable, userId: number): Promise<void> {
+  await db.query(`UPDATE users SET totp_secret_encrypted = NULL, totp_enabled = false, totp_last_step = NULL, updated_at = now() WHERE id = $1`, [userId]);
 }

@@ -11,8 +11,42 @@ export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
-export function createDatabase(url: string, max = 10): Database {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'cityops' });
+/**
+ * Limits that keep one slow consumer from starving everyone: a query waiting for a pooled connection
+ * fails after `connectTimeoutMs` (instead of queueing behind a few slow CSV downloads forever), and the
+ * server ends a statement or an idle open transaction that runs past its limit. 0 = no server limit.
+ */
+export interface DatabaseTimeouts {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+/** The defaults of DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectTimeoutMs: 10_000, statementTimeoutMs: 120_000, idleInTransactionTimeoutMs: 60_000 };
+
+export function databaseTimeouts(config: {
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
+}): DatabaseTimeouts {
+  return {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
+export function createDatabase(url: string, max = 10, timeouts: DatabaseTimeouts = DEFAULT_DATABASE_TIMEOUTS): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: 'cityops',
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    // Sent in the startup packet: the server enforces them, whatever the client does meanwhile (0 = off).
+    ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs } : {}),
+    ...(timeouts.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs } : {}),
+  });
   // A client losing its server (database restart, fast shutdown) must not crash the process: pg emits
   // 'error' on an idle pooled client, and on a checked-out client between two queries, where nobody
   // listens. The caller's next query on that client fails and is handled where it is made.

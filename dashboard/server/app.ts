@@ -1,6 +1,6 @@
 // The api role's HTTP server: Fastify with zod schemas on every route, which also generate the
 // OpenAPI document at /api/docs, so the documentation cannot drift from the code.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -16,27 +16,36 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { trustProxyOption } from '@cityops/core/config';
 import { AppError } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { authPlugin } from './auth-plugin.ts';
 import type { ApiContext } from './context.ts';
 import { featureRoutes } from './routes.ts';
+import { databaseErrorResponse } from './database-errors.ts';
 
 const rejectedRequests = counter('cityops_http_rejected_total', 'HTTP requests rejected, by reason', ['code']);
 
 export const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
 export async function buildApiServer(context: ApiContext): Promise<FastifyInstance> {
+  const { TLS_CERT_FILE, TLS_KEY_FILE } = context.config;
   const app = Fastify({
     loggerInstance: context.logger.child({ role: 'api' }) as FastifyBaseLogger,
-    trustProxy: true,
+    // X-Forwarded-For/-Proto are believed only from the proxies TRUST_PROXY names: from anyone else they
+    // would forge the client address (login throttle, audit log, sessions) and the scheme.
+    // (Fastify takes a hop count too; its types do not say so.)
+    trustProxy: trustProxyOption(context.config.TRUST_PROXY) as boolean | string[],
+    // HTTPS directly, without a proxy in front (read once at start; a renewed certificate needs a restart).
+    // Typed as a plain object: the rest of the code sees the same FastifyInstance either way.
+    ...((TLS_CERT_FILE && TLS_KEY_FILE ? { https: { cert: readFileSync(TLS_CERT_FILE), key: readFileSync(TLS_KEY_FILE) } } : {}) as object),
     bodyLimit: 10 * 1024 * 1024,
     // Per-request access lines are off: at wall-display polling rates they drown the useful log.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler((error: FastifyError, request, reply) => errorHandler(context, error, request, reply));
 
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1 } });
@@ -66,7 +75,9 @@ export async function buildApiServer(context: ApiContext): Promise<FastifyInstan
   return app;
 }
 
-function errorHandler(error: FastifyError, request: { log: { error: (...args: unknown[]) => void } }, reply: { code: (n: number) => { send: (body: unknown) => unknown } }) {
+type ErrorReply = { code: (n: number) => { send: (body: unknown) => unknown } };
+
+async function errorHandler(context: ApiContext, error: FastifyError, request: { log: { error: (...args: unknown[]) => void } }, reply: ErrorReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
     const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(first.params?.issue ?? '');
@@ -77,20 +88,24 @@ function errorHandler(error: FastifyError, request: { log: { error: (...args: un
     rejectedRequests.inc({ code: error.code });
     return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, field: error.field } });
   }
-  const pgCode = (error as { code?: string }).code;
-  if (pgCode === '23505') {
-    rejectedRequests.inc({ code: 'conflict' });
-    const detail = (error as { detail?: string }).detail ?? 'already exists';
-    return reply.code(409).send({ error: { code: 'conflict', message: detail } });
-  }
-  if (pgCode === '23503' || pgCode === '23514') {
-    rejectedRequests.inc({ code: 'invalid' });
-    const detail = (error as { detail?: string; constraint?: string }).detail ?? (error as { constraint?: string }).constraint;
-    return reply.code(400).send({ error: { code: 'invalid', message: `violates a rule of the registry: ${detail}` } });
+  // A database rule the request broke: answered with the field and the rule, never the database's own
+  // detail text, which quotes the whole row (an encrypted device password included).
+  const fromDatabase = await databaseErrorResponse(context.db, error);
+  if (fromDatabase) {
+    rejectedRequests.inc({ code: fromDatabase.body.code });
+    if (fromDatabase.status >= 500) request.log.error({ err: withoutRowDetail(error) }, 'request failed: database');
+    return reply.code(fromDatabase.status).send({ error: fromDatabase.body });
   }
   if (error.statusCode && error.statusCode < 500) {
     return reply.code(error.statusCode).send({ error: { code: error.code ?? 'bad_request', message: error.message } });
   }
-  request.log.error({ err: error }, 'request failed');
+  request.log.error({ err: withoutRowDetail(error) }, 'request failed');
   return reply.code(500).send({ error: { code: 'internal', message: 'internal error; see the server log' } });
+}
+
+/** A database error's `detail` and `where` can quote row values (secrets too): the log gets the rest. */
+function withoutRowDetail(error: Error): Error {
+  const { detail, where, ...rest } = error as Error & { detail?: string; where?: string };
+  if (detail === undefined && where === undefined) return error;
+  return Object.assign(new Error(error.message), rest, { stack: error.stack, name: error.name });
 }

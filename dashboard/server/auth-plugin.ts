@@ -6,7 +6,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '@cityops/core/errors';
 import type { Actor } from '@cityops/core/audit';
 import type { UserRole } from '@cityops/core/auth/roles';
-import { resolveSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
+import { resolveSession, SESSION_COOKIE, sessionPolicy, type Session } from '@cityops/core/auth/sessions';
 import type { User } from '@cityops/core/auth/users';
 import type { ApiContext } from './context.ts';
 
@@ -16,26 +16,38 @@ declare module 'fastify' {
     public?: boolean;
     /** Allowed even while the user must still change a one-time password. */
     allowPasswordChangePending?: boolean;
+    /** Allowed to a session whose TOTP code is still to come (the code itself, logout, who am I). */
+    allowSecondFactorPending?: boolean;
+    /** Allowed to an admin or engineer who must enrol a TOTP authenticator first (REQUIRE_2FA). */
+    allowEnrolmentPending?: boolean;
   }
   interface FastifyRequest {
     user?: User;
+    session?: Session;
     actor: Actor;
   }
 }
+
+/** Roles that may (and with REQUIRE_2FA must) use a TOTP second factor. */
+export const SECOND_FACTOR_ROLES: readonly UserRole[] = ['admin', 'engineer'];
+
+/** REQUIRE_2FA is on, and this admin or engineer has no confirmed authenticator yet. */
+export const mustEnrolSecondFactor = (context: ApiContext, user: User) =>
+  context.config.REQUIRE_2FA && SECOND_FACTOR_ROLES.includes(user.role) && !user.totpEnabled;
 
 export function actorOf(request: FastifyRequest): Actor {
   return { userId: request.user?.id, username: request.user?.username ?? 'anonymous', sourceAddress: request.ip };
 }
 
 /** Resolves the session cookie of a raw request (also used by the socket.io handshake). */
-export async function userFromCookieHeader(context: ApiContext, cookieHeader: string | undefined): Promise<User | undefined> {
+export async function sessionFromCookieHeader(context: ApiContext, cookieHeader: string | undefined): Promise<Session | undefined> {
   const token = cookieHeader
     ?.split(';')
     .map((part) => part.trim())
     .find((part) => part.startsWith(`${SESSION_COOKIE}=`))
     ?.slice(SESSION_COOKIE.length + 1);
   if (!token) return undefined;
-  return resolveSession(context.db, decodeURIComponent(token), context.config.SESSION_IDLE_MINUTES);
+  return resolveSession(context.db, decodeURIComponent(token), sessionPolicy(context.config));
 }
 
 export interface RouteAccess {
@@ -52,6 +64,7 @@ export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) =
   const table: RouteAccess[] = [];
   routeAccessTable.set(app, table);
   app.decorateRequest('user', undefined);
+  app.decorateRequest('session', undefined);
   app.decorateRequest('actor', { getter() { return actorOf(this as FastifyRequest); } });
 
   app.addHook('onRoute', (route) => {
@@ -72,14 +85,23 @@ export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) =
     const config = request.routeOptions.config;
     if (config?.public || !config?.roles) return;
     const token = request.cookies[SESSION_COOKIE];
-    const user = token ? await resolveSession(context.db, token, context.config.SESSION_IDLE_MINUTES) : undefined;
-    if (!user) throw new AppError(401, 'unauthenticated', 'log in first (session missing or expired)');
+    const session = token ? await resolveSession(context.db, token, sessionPolicy(context.config)) : undefined;
+    if (!session) throw new AppError(401, 'unauthenticated', 'log in first (session missing or expired)');
+    const user = session.user;
+    request.session = session;
     request.user = user;
     if (!config.roles.includes(user.role)) {
       throw new AppError(403, 'role_forbidden', `role ${user.role} may not ${request.method} ${request.routeOptions.url}`);
     }
+    // A password alone is not a login for a user with a second factor: only the code may follow.
+    if (session.secondFactorPending && !config.allowSecondFactorPending) {
+      throw new AppError(401, 'second_factor_required', 'send the code of your authenticator app first');
+    }
     if (user.mustChangePassword && !config.allowPasswordChangePending) {
       throw new AppError(403, 'password_change_required', 'change the one-time password first');
+    }
+    if (mustEnrolSecondFactor(context, user) && !config.allowEnrolmentPending) {
+      throw new AppError(403, 'second_factor_enrolment_required', 'set up an authenticator app first (required for admins and engineers)');
     }
   });
 });

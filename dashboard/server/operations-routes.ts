@@ -5,9 +5,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { metricsRegistry } from '@cityops/core/metrics';
 import { AppError } from '@cityops/core/errors';
-import { resolveSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
+import { resolveSession, SESSION_COOKIE, sessionPolicy } from '@cityops/core/auth/sessions';
 import { componentHealth } from '@cityops/core/health';
 import type { ApiContext } from './context.ts';
+import { mustEnrolSecondFactor } from './auth-plugin.ts';
 
 /** A database that does not answer within this time counts as down (a stopped server hangs, it does not refuse). */
 const READY_QUERY_TIMEOUT_MS = 3000;
@@ -29,6 +30,9 @@ async function answersWithin(query: Promise<unknown>, timeoutMs: number): Promis
 }
 
 export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, context) => {
+  // /readyz is public: it says which dependency is down, never why (the reason, which can name hosts,
+  // users or databases, goes to the log once per outage).
+  let databaseDown = false;
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   // Ready = this process can serve: its database answers. Every component's state is listed (a broker
@@ -38,7 +42,15 @@ export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, cont
     '/readyz',
     { config: { public: true }, schema: { hide: true, response: { 200: readinessSchema, 503: readinessSchema } } },
     async (_request, reply) => {
-      const databaseOk = await answersWithin(context.db.query('SELECT 1'), READY_QUERY_TIMEOUT_MS);
+      let failure: unknown = new Error(`no answer within ${READY_QUERY_TIMEOUT_MS} ms`);
+      const query = context.db.query('SELECT 1').catch((error: unknown) => {
+        failure = error;
+        throw error;
+      });
+      const databaseOk = await answersWithin(query, READY_QUERY_TIMEOUT_MS);
+      if (databaseOk && databaseDown) context.logger.info('readiness: database reachable again');
+      if (!databaseOk && !databaseDown) context.logger.warn({ err: failure }, 'readiness: database unreachable');
+      databaseDown = !databaseOk;
       componentHealth.set('database', databaseOk ? 'ok' : 'down');
       const checks: Record<string, string> = { database: databaseOk ? 'ok' : 'unreachable' };
       if (context.mqtt) {
@@ -57,7 +69,9 @@ export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, cont
     let allowed = Boolean(token && bearer === token);
     if (!allowed) {
       const session = request.cookies[SESSION_COOKIE];
-      const user = session ? await resolveSession(context.db, session, context.config.SESSION_IDLE_MINUTES) : undefined;
+      const resolved = session ? await resolveSession(context.db, session, sessionPolicy(context.config)) : undefined;
+      // A session still waiting for its second factor (or its enrolment, with REQUIRE_2FA) is not a login yet.
+      const user = resolved && !resolved.secondFactorPending && !mustEnrolSecondFactor(context, resolved.user) ? resolved.user : undefined;
       if (!user) throw new AppError(401, 'unauthenticated', 'log in or send the METRICS_TOKEN bearer');
       allowed = user.role === 'admin' || user.role === 'engineer';
       if (!allowed) throw new AppError(403, 'forbidden', `role ${user.role} may not read metrics`);

@@ -5,12 +5,15 @@ import { Server, type Socket } from 'socket.io';
 import type { User } from '@cityops/core/auth/users';
 import { counter } from '@cityops/core/metrics';
 import type { ApiContext } from './context.ts';
-import { userFromCookieHeader } from './auth-plugin.ts';
+import { mustEnrolSecondFactor, sessionFromCookieHeader } from './auth-plugin.ts';
+import { liveSessionIds, sessionPolicy, sessionRoom } from '@cityops/core/auth/sessions';
 import { createLiveAdapter } from '@cityops/core/live/socket-adapter';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { attachAlertRealtime } from './alerts-realtime.ts';
 
 const refusedSockets = counter('cityops_socket_refused_total', 'socket.io handshakes refused', ['reason']);
+const endedSockets = counter('cityops_socket_session_ended_total', 'live sockets closed because their session ended (expired, logged out elsewhere)');
+const sessionRecheckFailures = counter('cityops_socket_session_recheck_failures_total', 'periodic re-checks of live sockets\' sessions that failed (database unreachable)');
 const refusedMessages = counter('cityops_socket_messages_refused_total', 'socket messages refused, by code', ['code']);
 
 /**
@@ -26,6 +29,7 @@ export function refuseSocketMessage(socket: { emit(event: string, payload: unkno
 
 export interface SocketData {
   user: User;
+  sessionId: number;
   sourceAddress: string;
 }
 
@@ -54,8 +58,9 @@ export function createRealtimeServer(httpServer: HttpServer, context: ApiContext
   });
   io.use(async (socket, next) => {
     try {
-      const user = await userFromCookieHeader(context, socket.handshake.headers.cookie);
-      if (!user) {
+      const session = await sessionFromCookieHeader(context, socket.handshake.headers.cookie);
+      const user = session?.user;
+      if (!session || !user || session.secondFactorPending) {
         refusedSockets.inc({ reason: 'unauthenticated' });
         return next(Object.assign(new Error('unauthenticated'), { data: { code: 'unauthenticated' } }));
       }
@@ -63,10 +68,16 @@ export function createRealtimeServer(httpServer: HttpServer, context: ApiContext
         refusedSockets.inc({ reason: 'password_change_required' });
         return next(Object.assign(new Error('password change required'), { data: { code: 'password_change_required' } }));
       }
+      if (mustEnrolSecondFactor(context, user)) {
+        refusedSockets.inc({ reason: 'second_factor_enrolment_required' });
+        return next(Object.assign(new Error('second factor enrolment required'), { data: { code: 'second_factor_enrolment_required' } }));
+      }
       socket.data.user = user;
+      socket.data.sessionId = session.id;
       socket.data.sourceAddress = socket.handshake.address;
-      // Rooms by role (and, for features that need them, by district and team).
-      await socket.join([liveRooms.role(user.role), liveRooms.user(user.id)]);
+      // Rooms by role (and, for features that need them, by district and team); the session's room lets a
+      // logout or a password change close exactly the sockets of the sessions it ends.
+      await socket.join([liveRooms.role(user.role), liveRooms.user(user.id), sessionRoom(session.id)]);
       next();
     } catch (error) {
       refusedSockets.inc({ reason: 'error' });
@@ -81,5 +92,47 @@ export function createRealtimeServer(httpServer: HttpServer, context: ApiContext
       if (socket.listeners(event).length === 0) refuseSocketMessage(socket, String(event).slice(0, 64), 'unknown_event', `unknown event "${String(event).slice(0, 64)}"; see REALTIME.md`);
     });
   });
+  closeSocketsOfEndedSessions(io, httpServer, context);
   return io;
+}
+
+/**
+ * A session can end without a request that could close its sockets: idle or absolute expiry, or a
+ * logout or password change handled by another API process whose message was missed. Every few seconds
+ * this process checks the sessions of its own sockets and closes the sockets of those that ended (the
+ * client's reconnection is then refused and it shows the login). A failed check (database down) keeps
+ * the sockets and tries again: closing every socket would only cause a storm of refused reconnections.
+ */
+function closeSocketsOfEndedSessions(io: Server, httpServer: HttpServer, context: ApiContext) {
+  let running = false;
+  let failing = false;
+  const check = async () => {
+    const sockets = [...io.of('/').sockets.values()] as unknown as CityOpsSocket[];
+    const sessionIds = [...new Set(sockets.map((socket) => socket.data.sessionId).filter((id) => id !== undefined))];
+    if (sessionIds.length === 0) return;
+    const live = await liveSessionIds(context.db, sessionIds, sessionPolicy(context.config));
+    for (const socket of sockets) {
+      if (socket.data.sessionId === undefined || live.has(socket.data.sessionId)) continue;
+      endedSockets.inc();
+      socket.disconnect(true);
+    }
+  };
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    check()
+      .then(() => {
+        if (failing) context.logger.info('live sockets\' sessions are re-checked again');
+        failing = false;
+      })
+      .catch((error: unknown) => {
+        sessionRecheckFailures.inc();
+        // Logged once per outage, not at every interval; the counter shows how long it lasted.
+        if (!failing) context.logger.warn({ err: error }, 'could not re-check the sessions of live sockets; keeping them until a check succeeds');
+        failing = true;
+      })
+      .finally(() => (running = false));
+  }, context.config.SESSION_RECHECK_SECONDS * 1000);
+  timer.unref();
+  httpServer.once('close', () => clearInterval(timer));
 }

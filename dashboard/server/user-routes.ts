@@ -6,7 +6,7 @@ import { queryAudit, recordAudit } from '@cityops/core/audit';
 import { generateOneTimePassword } from '@cityops/core/auth/passwords';
 import { ADMIN_ONLY, USER_ROLES } from '@cityops/core/auth/roles';
 import { deleteSessionsOfUser } from '@cityops/core/auth/sessions';
-import { createUser, findUserById, listUsersForAdmin, setOneTimePassword, updateUser } from '@cityops/core/auth/users';
+import { clearTotp, createUser, findUserById, listUsersForAdmin, setOneTimePassword, updateUser } from '@cityops/core/auth/users';
 import { withTransaction } from '@cityops/core/database/pool';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
@@ -127,6 +127,29 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
         await recordAudit(tx, request.actor, { action: 'password_reset', entityType: 'user', entityId: String(user.id), details: { username: user.username } });
       });
       return { oneTimePassword };
+    },
+  );
+
+  app.post(
+    '/api/users/:id/totp-reset',
+    {
+      config: { roles: ADMIN_ONLY },
+      schema: {
+        tags: ['users'],
+        summary: 'Remove a user\'s authenticator (a lost phone); their sessions end, and with REQUIRE_2FA they enrol again at next login',
+        params: userParams,
+        response: { 200: z.object({ ok: z.boolean() }) },
+      },
+    },
+    async (request) => {
+      await withTransaction(context.db, async (tx) => {
+        const user = await findUserById(tx, request.params.id);
+        if (!user) throw notFound(`user ${request.params.id}`);
+        await clearTotp(tx, user.id);
+        await endAccess(tx, user.id);
+        await recordAudit(tx, request.actor, { action: 'totp_reset', entityType: 'user', entityId: String(user.id), details: { username: user.username } });
+      });
+      return { ok: true };
     },
   );
 

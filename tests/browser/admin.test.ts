@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
-import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import { createUser } from '../../core/auth/users.ts';
+import { base32Decode, totp } from '../../core/auth/totp.ts';
+import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ONVIF_TEST_CREDENTIALS, startOnvifTestDevice } from '../support/onvif.ts';
 import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
@@ -157,6 +159,55 @@ describe('administration', () => {
       await closePages();
     }
   }, 180_000);
+});
+
+describe('two-step sign-in', () => {
+  const TITLES = { vi: { enrol: 'Bật xác thực hai lớp', code: 'Mã xác thực' }, en: { enrol: 'Set up two-step sign-in', code: 'Authentication code' } };
+
+  it('with REQUIRE_2FA, an admin sets up an authenticator at first login, then signs in with password and code', async () => {
+    const strict = await startTestApi(test, { REQUIRE_2FA: 'true' }, { skipLogins: true });
+    try {
+      for (const language of LANGUAGES) {
+        const username = `two-step-${language}`;
+        await createUser(test.db, { username, password: TEST_PASSWORD, role: 'admin' });
+        const page = await newPage(language);
+        const secretText = await step(page, `enrol-${language}`, async () => {
+          await logIn(page, strict.baseUrl, username, TEST_PASSWORD);
+          await page.waitForSelector('[data-testid=enrol-form]', { timeout: WAIT_MS });
+          expect(await page.locator('[data-testid=enrol-form] h1').textContent()).toBe(TITLES[language].enrol);
+          await page.click('[data-testid=enrol-form] button[type=submit]');
+          await page.waitForSelector('input[name=secret]', { timeout: WAIT_MS });
+          expect(await page.getAttribute('[data-testid=otpauth-link]', 'href')).toMatch(/^otpauth:\/\/totp\/CityOps:/);
+          await shot(page, `totp-enrol-${language}`);
+          return (await page.inputValue('input[name=secret]')).replaceAll(' ', '');
+        });
+        const secret = base32Decode(secretText);
+        await step(page, `enrol-confirm-${language}`, async () => {
+          await page.fill('input[name=code]', totp(secret, Date.now()));
+          await page.click('[data-testid=enrol-form] button[type=submit]');
+          await page.waitForSelector('.shell', { timeout: WAIT_MS });
+        });
+        await closePages();
+
+        const again = await newPage(language);
+        await step(again, `code-${language}`, async () => {
+          await logIn(again, strict.baseUrl, username, TEST_PASSWORD);
+          await again.waitForSelector('[data-testid=code-form]', { timeout: WAIT_MS });
+          expect(await again.locator('[data-testid=code-form] h1').textContent()).toBe(TITLES[language].code);
+          await shot(again, `totp-code-${language}`);
+          // The code used to enrol is spent: the next step's code (one step of drift is allowed) signs in.
+          await again.fill('input[name=code]', totp(secret, Date.now() + 30_000));
+          await again.click('[data-testid=code-form] button[type=submit]');
+          await again.waitForSelector('.shell', { timeout: WAIT_MS });
+        });
+        const actions = (await test.db.query(`SELECT action FROM audit_log WHERE username = $1 ORDER BY id`, [username])).rows.map((row) => row.action);
+        expect(actions).toEqual(['login', 'totp_enrolment_started', 'totp_enabled', 'login_password_ok', 'login']);
+        await closePages();
+      }
+    } finally {
+      await strict.stop();
+    }
+  }, 240_000);
 });
 
 describe('engineer tools', () => {

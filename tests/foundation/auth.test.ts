@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
-import { ensureFirstAdmin } from '../../core/auth/users.ts';
+import { createUser, ensureFirstAdmin } from '../../core/auth/users.ts';
+import { base32Decode, totp } from '../../core/auth/totp.ts';
+import { connectSocket } from '../alerts/support/sockets.ts';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -106,5 +108,107 @@ describe('operations endpoints', () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/cameras', '/api/sensors', '/api/devices/import']));
     expect(document.paths['/api/cameras'].post.requestBody).toBeDefined();
+  });
+});
+
+describe('TOTP second factor (admins and engineers)', () => {
+  const cookieOf = (response: Response) => response.headers.getSetCookie()[0].split(';')[0];
+  const actionsOf = async (username: string) =>
+    (await test.db.query(`SELECT action FROM audit_log WHERE username = $1 ORDER BY id`, [username])).rows.map((row) => row.action);
+
+  /** Logs in and starts enrolling an authenticator (allowed even while enrolment is required); returns the secret. */
+  async function enrolStarted(on: TestApi, username: string) {
+    const cookie = cookieOf(await on.login(username, TEST_PASSWORD));
+    const started = await on.request('POST', '/api/auth/totp/enrol', { cookie });
+    expect(started.status).toBe(200);
+    const { secret: text, otpauthUri } = await started.json();
+    expect(otpauthUri).toBe(`otpauth://totp/CityOps:${username}?secret=${text}&issuer=CityOps&algorithm=SHA1&digits=6&period=30`);
+    const secret = base32Decode(text);
+    // Stored encrypted only.
+    const stored = (await test.db.query('SELECT totp_secret_encrypted FROM users WHERE username = $1', [username])).rows[0].totp_secret_encrypted;
+    expect(stored).toMatch(/^v1:/);
+    expect(stored).not.toContain(text);
+    return { cookie, secret };
+  }
+
+  it('enrols with a secret shown once and a first code, then asks the code at login, refuses a replayed code and rotates the session', async () => {
+    await createUser(test.db, { username: 'totp-engineer', password: TEST_PASSWORD, role: 'engineer' });
+    const { cookie, secret } = await enrolStarted(api, 'totp-engineer');
+    expect((await api.request('POST', '/api/auth/totp/confirm', { cookie, body: { code: '000000' === totp(secret, Date.now()) ? '111111' : '000000' } })).status).toBe(401);
+    const firstCode = totp(secret, Date.now());
+    const confirmed = await api.request('POST', '/api/auth/totp/confirm', { cookie, body: { code: firstCode } });
+    expect(confirmed.status).toBe(200);
+    expect((await confirmed.json()).user.totpEnabled).toBe(true);
+    expect((await api.request('POST', '/api/auth/totp/enrol', { cookie })).status).toBe(409);
+
+    // The password alone now opens a session that can only send the code.
+    const passwordStep = await api.login('totp-engineer', TEST_PASSWORD);
+    expect(passwordStep.status).toBe(200);
+    expect((await passwordStep.json()).user.secondFactorPending).toBe(true);
+    const pending = cookieOf(passwordStep);
+    const refused = await api.request('GET', '/api/cameras', { cookie: pending });
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.code).toBe('second_factor_required');
+    await expect(connectSocket(api.baseUrl, { cookie: pending })).rejects.toThrow(/unauthenticated/);
+    expect((await (await api.request('GET', '/api/auth/me', { cookie: pending })).json()).user.secondFactorPending).toBe(true);
+
+    // The code already used to confirm is refused (replay), even within its 30 seconds.
+    const replay = await api.request('POST', '/api/auth/totp/verify', { cookie: pending, body: { code: firstCode } });
+    expect(replay.status).toBe(401);
+    expect((await replay.json()).error.code).toBe('invalid_code');
+    // The next step's code is accepted (one step of clock drift is allowed) and the session token changes.
+    const verified = await api.request('POST', '/api/auth/totp/verify', { cookie: pending, body: { code: totp(secret, Date.now() + 30_000) } });
+    expect(verified.status).toBe(200);
+    const full = cookieOf(verified);
+    expect(full).not.toBe(pending);
+    expect((await api.request('GET', '/api/auth/me', { cookie: pending })).status).toBe(401);
+    expect((await api.request('GET', '/api/cameras', { cookie: full })).status).toBe(200);
+
+    expect(await actionsOf('totp-engineer')).toEqual([
+      'login', 'totp_enrolment_started', 'second_factor_failed', 'totp_enabled', 'login_password_ok', 'second_factor_failed', 'login',
+    ]);
+
+    // A lost phone: an admin removes the authenticator; the user's sessions end and the password suffices again.
+    const user = (await test.db.query(`SELECT id FROM users WHERE username = 'totp-engineer'`)).rows[0];
+    expect((await api.request('POST', `/api/users/${user.id}/totp-reset`, { role: 'admin' })).status).toBe(200);
+    expect((await api.request('GET', '/api/auth/me', { cookie: full })).status).toBe(401);
+    expect((await (await api.login('totp-engineer', TEST_PASSWORD)).json()).user.secondFactorPending).toBe(false);
+  });
+
+  it('throttles wrong codes like wrong passwords', async () => {
+    await createUser(test.db, { username: 'totp-guessed', password: TEST_PASSWORD, role: 'admin' });
+    const { cookie, secret } = await enrolStarted(api, 'totp-guessed');
+    expect((await api.request('POST', '/api/auth/totp/confirm', { cookie, body: { code: totp(secret, Date.now()) } })).status).toBe(200);
+    const pending = cookieOf(await api.login('totp-guessed', TEST_PASSWORD));
+    const right = totp(secret, Date.now() + 30_000);
+    const wrong = right === '123456' ? '654321' : '123456';
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await api.request('POST', '/api/auth/totp/verify', { cookie: pending, body: { code: wrong } })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    // The right code is refused too while the limit holds.
+    expect((await api.request('POST', '/api/auth/totp/verify', { cookie: pending, body: { code: right } })).status).toBe(429);
+  });
+
+  it('with REQUIRE_2FA, makes an admin without an authenticator enrol before anything else; other roles are not asked', async () => {
+    const strict = await startTestApi(test, { REQUIRE_2FA: 'true' }, { skipLogins: true });
+    try {
+      await createUser(test.db, { username: 'must-enrol', password: TEST_PASSWORD, role: 'admin' });
+      const { cookie, secret } = await enrolStarted(strict, 'must-enrol');
+      expect((await (await strict.request('GET', '/api/auth/me', { cookie })).json()).user.totpEnrolmentRequired).toBe(true);
+      const blocked = await strict.request('GET', '/api/users', { cookie });
+      expect(blocked.status).toBe(403);
+      expect((await blocked.json()).error.code).toBe('second_factor_enrolment_required');
+      await expect(connectSocket(strict.baseUrl, { cookie })).rejects.toThrow(/enrolment required/);
+
+      const done = await strict.request('POST', '/api/auth/totp/confirm', { cookie, body: { code: totp(secret, Date.now()) } });
+      expect(done.status).toBe(200);
+      expect((await done.json()).user.totpEnrolmentRequired).toBe(false);
+      expect((await strict.request('GET', '/api/users', { cookie })).status).toBe(200);
+
+      const operator = cookieOf(await strict.login('operator-user', TEST_PASSWORD));
+      expect((await strict.request('GET', '/api/cameras', { cookie: operator })).status).toBe(200);
+    } finally {
+      await strict.stop();
+    }
   });
 });

@@ -27,7 +27,7 @@ export interface TestApi {
 export async function startTestApi(
   test: TestDatabase,
   overrides: Record<string, string> = {},
-  options: { logDestination?: NodeJS.WritableStream } = {},
+  options: { logDestination?: NodeJS.WritableStream; skipLogins?: boolean } = {},
 ): Promise<TestApi> {
   const config = loadConfig(
     {
@@ -62,7 +62,7 @@ export async function startTestApi(
     });
 
   const cookies = new Map<UserRole, string>();
-  for (const userRole of USER_ROLES) {
+  for (const userRole of options.skipLogins ? [] : USER_ROLES) {
     const username = `${userRole}-user`;
     const existing = await test.db.query('SELECT 1 FROM users WHERE username = $1', [username]);
     if (!existing.rowCount) await createUser(test.db, { username, password: TEST_PASSWORD, role: userRole });

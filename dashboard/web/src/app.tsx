@@ -55,7 +55,9 @@ function Root() {
 
   if (user === undefined) return <Loading offline={offline} />;
   if (user === null) return <LoginPage />;
-  if (user.mustChangePassword) return <LoginPage changePassword />;
+  if (user.secondFactorPending) return <LoginPage step="code" />;
+  if (user.mustChangePassword) return <LoginPage step="password" />;
+  if (user.totpEnrolmentRequired) return <LoginPage step="enrol" />;
 
   return (
     <LiveProvider user={user}>

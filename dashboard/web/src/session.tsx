@@ -13,6 +13,16 @@ export interface User {
   mustChangePassword: boolean;
   language: 'vi' | 'en';
   teamIds?: number[];
+  /** The password was right; the authenticator code is still to come. */
+  secondFactorPending?: boolean;
+  /** REQUIRE_2FA is set and this admin or engineer has no authenticator yet: enrol before anything else. */
+  totpEnrolmentRequired?: boolean;
+}
+
+/** A new authenticator secret, shown once. */
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUri: string;
 }
 
 export const canOperate = (user: User | undefined) => user?.role === 'admin' || user?.role === 'operator';
@@ -28,6 +38,9 @@ interface SessionState {
   offline: boolean;
   login(username: string, password: string): Promise<User>;
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  verifyCode(code: string): Promise<void>;
+  startTotpEnrolment(): Promise<TotpEnrolment>;
+  confirmTotpEnrolment(code: string): Promise<void>;
   logout(): Promise<void>;
 }
 
@@ -110,6 +123,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUser(user);
   }, []);
 
+  const verifyCode = useCallback(async (code: string) => {
+    const { user } = await api<{ user: User }>('/api/auth/totp/verify', { method: 'POST', body: { code } });
+    setUser(user);
+    rememberFieldUser(user);
+  }, []);
+
+  const startTotpEnrolment = useCallback(() => api<TotpEnrolment>('/api/auth/totp/enrol', { method: 'POST' }), []);
+
+  const confirmTotpEnrolment = useCallback(async (code: string) => {
+    const { user } = await api<{ user: User }>('/api/auth/totp/confirm', { method: 'POST', body: { code } });
+    setUser(user);
+  }, []);
+
   const logout = useCallback(async () => {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
     rememberFieldUser(null);
@@ -117,7 +143,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setExpired(false);
   }, []);
 
-  const value = useMemo(() => ({ user, expired: expired && Boolean(user), offline, login, changePassword, logout }), [user, expired, offline, login, changePassword, logout]);
+  const value = useMemo(
+    () => ({ user, expired: expired && Boolean(user), offline, login, changePassword, verifyCode, startTotpEnrolment, confirmTotpEnrolment, logout }),
+    [user, expired, offline, login, changePassword, verifyCode, startTotpEnrolment, confirmTotpEnrolment, logout],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

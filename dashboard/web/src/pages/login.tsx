@@ -3,13 +3,14 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api.ts';
 import { LanguageSwitch, useI18n } from '../i18n.tsx';
-import { useSession } from '../session.tsx';
+import { useSession, type TotpEnrolment } from '../session.tsx';
 import { Logo } from '../ui.tsx';
 
 function errorText(error: unknown, t: ReturnType<typeof useI18n>['t']): string {
   if (error instanceof ApiError) {
     if (error.code === 'invalid_credentials') return t('login.wrong');
     if (error.code === 'too_many_attempts') return t('login.throttled');
+    if (error.code === 'invalid_code') return t('totp.wrong');
     if (error.code === 'network') return t('common.offline');
     return error.message;
   }
@@ -117,7 +118,112 @@ export function ChangePasswordForm() {
   );
 }
 
-export function LoginPage({ changePassword = false }: { changePassword?: boolean }) {
+/** One code input, shared by the login's second step and the enrolment's confirmation. */
+function CodeInput({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <label>
+      <span>{t('totp.code')}</span>
+      <input autoFocus name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={6} value={value} onChange={(e) => onChange(e.target.value.replace(/\D/g, ''))} required />
+    </label>
+  );
+}
+
+/** The second step of a login: the authenticator's code. */
+export function SecondFactorForm() {
+  const { t } = useI18n();
+  const { verifyCode, logout } = useSession();
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await verifyCode(code);
+    } catch (caught) {
+      setError(errorText(caught, t));
+      setCode('');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="login-form" onSubmit={submit} data-testid="code-form">
+      <h1>{t('totp.title')}</h1>
+      <p className="muted">{t('totp.explain')}</p>
+      <CodeInput value={code} onChange={setCode} />
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button className="button primary wide" disabled={busy} type="submit">
+        {busy ? t('common.working') : t('totp.submit')}
+      </button>
+      <button className="button ghost wide" type="button" onClick={() => void logout()}>
+        {t('nav.logout')}
+      </button>
+    </form>
+  );
+}
+
+/** Enrolment of an authenticator: the secret is shown once (text and otpauth:// link), then a first code confirms it. */
+export function TotpEnrolmentForm() {
+  const { t } = useI18n();
+  const { startTotpEnrolment, confirmTotpEnrolment, logout } = useSession();
+  const [enrolment, setEnrolment] = useState<TotpEnrolment>();
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (caught) {
+      setError(errorText(caught, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => (enrolment ? confirmTotpEnrolment(code) : setEnrolment(await startTotpEnrolment())));
+  };
+  return (
+    <form className="login-form" onSubmit={submit} data-testid="enrol-form">
+      <h1>{t('totp.enrolTitle')}</h1>
+      <p className="muted">{t('totp.enrolExplain')}</p>
+      {enrolment && (
+        <>
+          <label>
+            <span>{t('totp.secret')}</span>
+            <input readOnly name="secret" value={enrolment.secret.replace(/(.{4})/g, '$1 ').trim()} onFocus={(e) => e.target.select()} />
+          </label>
+          <a href={enrolment.otpauthUri} data-testid="otpauth-link">
+            {t('totp.openInApp')}
+          </a>
+          <CodeInput value={code} onChange={setCode} />
+        </>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button className="button primary wide" disabled={busy} type="submit">
+        {busy ? t('common.working') : enrolment ? t('totp.submit') : t('totp.enrolStart')}
+      </button>
+      <button className="button ghost wide" type="button" onClick={() => void logout()}>
+        {t('nav.logout')}
+      </button>
+    </form>
+  );
+}
+
+export function LoginPage({ step = 'login' }: { step?: 'login' | 'code' | 'password' | 'enrol' }) {
   const { t } = useI18n();
   return (
     <div className="login-page">
@@ -130,7 +236,7 @@ export function LoginPage({ changePassword = false }: { changePassword?: boolean
             <div className="brand-sub">{t('app.subtitle')}</div>
           </div>
         </div>
-        {changePassword ? <ChangePasswordForm /> : <LoginForm />}
+        {step === 'code' ? <SecondFactorForm /> : step === 'password' ? <ChangePasswordForm /> : step === 'enrol' ? <TotpEnrolmentForm /> : <LoginForm />}
         <div className="login-footer">
           <LanguageSwitch />
           <span className="muted small">{t('login.footer')}</span>
