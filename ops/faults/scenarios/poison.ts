@@ -31,6 +31,26 @@ function poisonMessages(): Array<{ name: string; payload: Buffer }> {
   ];
 }
 
+/**
+ * One connection per poison message, never reconnecting: a broker that refuses a message by closing the
+ * connection (an oversized packet) must not have it re-sent by the client on the next connection.
+ */
+async function publishOnce(url: string, credentials: { username: string; password: string }, clientId: string, payload: Buffer): Promise<string | undefined> {
+  const device = await mqtt.connectAsync(url, { ...credentials, clientId, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000 });
+  device.on('error', () => {});
+  try {
+    const closed = new Promise<string>((resolve) => device.once('close', () => resolve('refused by the broker (connection closed)')));
+    const timedOut = sleep(PUBLISH_ACK_WITHIN_MS).then(() => `refused by the broker (no acknowledgement within ${PUBLISH_ACK_WITHIN_MS / 1000} s)`);
+    const acknowledged = device
+      .publishAsync(`cityops/sensors/${DEVICE}/reading`, payload, { qos: 1 })
+      .then((packet) => (packet && 'reasonCode' in packet && (packet.reasonCode ?? 0) >= 0x80 ? `refused by the broker (0x${packet.reasonCode!.toString(16)})` : undefined))
+      .catch((error: Error) => `refused by the broker (${error.message})`);
+    return await Promise.race([acknowledged, closed, timedOut]);
+  } finally {
+    await device.endAsync(true).catch(() => {});
+  }
+}
+
 async function deadLetters(system: FaultSystem): Promise<{ n: number; reason: string | null }> {
   const result = await system.db.query<{ n: number; reason: string | null }>(
     `SELECT count(*)::int AS n, (array_agg(reason ORDER BY received_at DESC))[1] AS reason FROM sensor_dead_letters WHERE sensor_id = $1`,
@@ -39,6 +59,8 @@ async function deadLetters(system: FaultSystem): Promise<{ n: number; reason: st
   return result.rows[0];
 }
 
+const PUBLISH_ACK_WITHIN_MS = 15_000;
+
 export const poison: Scenario = {
   name: 'poison',
   timeoutMs: () => 900_000,
@@ -46,8 +68,6 @@ export const poison: Scenario = {
     const system = create({ cameras: 0, loadSensors: 100, roles: ['api', 'sensor-ingest', 'analytics'], deviceAccounts: [DEVICE] });
     await system.start();
     const credentials = system.deviceCredentials.get(DEVICE)!;
-    const device = await mqtt.connectAsync(system.broker.url, { ...credentials, clientId: `${DEVICE}-${system.tag}`, protocolVersion: 5, reconnectPeriod: 500 });
-    device.on('error', () => {});
     const validSensors = system.loadSensorIds.filter((id) => id !== DEVICE);
     const publisher = new ReadingPublisher({ url: system.broker.url, ...system.service, clientId: `faults-pub-${system.tag}`, sensorIds: validSensors });
     await publisher.connect();
@@ -58,10 +78,7 @@ export const poison: Scenario = {
     const failures: string[] = [];
     for (const message of poisonMessages()) {
       const before = await deadLetters(system).catch(() => ({ n: -1, reason: null }));
-      const refused = await device
-        .publishAsync(`cityops/sensors/${DEVICE}/reading`, message.payload, { qos: 1 })
-        .then((packet) => (packet && 'reasonCode' in packet && (packet.reasonCode ?? 0) >= 0x80 ? `refused by the broker (0x${packet.reasonCode!.toString(16)})` : undefined))
-        .catch((error: Error) => `refused by the broker (${error.message})`);
+      const refused = await publishOnce(system.broker.url, credentials, `${DEVICE}-${system.tag}`, message.payload);
       if (refused) {
         outcomes.push(`${message.name}: ${refused}`);
         continue;
@@ -87,7 +104,6 @@ export const poison: Scenario = {
     }
     await sleep(3000);
     await publisher.stop();
-    await device.endAsync(true).catch(() => {});
     await system.restartExitedRoles();
     const outcome = await drain(system.db, publisher, validSensors, { quietMs: 30_000, timeoutMs: 120_000 });
     if (outcome.lost) failures.push(`${outcome.lost} valid readings not stored`);
