@@ -79,8 +79,6 @@ const SUPPORTED_CODECS = new Set(['h264', 'hevc']);
 const NEEDS_A_PERSON_RETRY_MS = 15 * 60_000;
 /** Connecting takes RTSP setup, probing and the wait for a keyframe: allow this on top of the stall limit. */
 const STARTUP_GRACE_MS = 8000;
-/** Frames must flow this long before the backoff starts again from 1 s. */
-const HEALTHY_RESET_MS = 30_000;
 const FPS_WINDOW_MS = 10_000;
 const DEGRADED_FPS_RATIO = 0.7;
 /** Keyframe mode: one frame per GOP, and cameras send GOPs of up to 10 s; no "no frame" before this. */
@@ -345,10 +343,15 @@ export class CameraPipeline implements Component {
 
   private onFrame(frame: Buffer, timestampMs: number): void {
     this.lastFrameAt = timestampMs;
-    if (!this.runFirstFrameAt) this.runFirstFrameAt = timestampMs;
+    if (!this.runFirstFrameAt) {
+      this.runFirstFrameAt = timestampMs;
+      // The camera is back: its next drop is retried from 1 s again, so a camera that drops and
+      // returns often is still pulled again within seconds of each return. A camera that delivers a
+      // picture and drops at once restarts at most once per RTSP setup plus a second: no storm.
+      this.attempt = 0;
+    }
     this.frameTimes.push(timestampMs);
     while (this.frameTimes.length && this.frameTimes[0] < timestampMs - FPS_WINDOW_MS) this.frameTimes.shift();
-    if (timestampMs - this.runFirstFrameAt >= HEALTHY_RESET_MS) this.attempt = 0;
 
     for (const change of this.health.update(frame, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, timestampMs, this.sourceSize)) {
       this.options.onPicture?.(change);
@@ -403,6 +406,8 @@ export class CameraPipeline implements Component {
         this.options.logger.warn({ camera: this.options.cameraId }, 'stream but no keyframe from camera: it decodes every frame for a while');
       }
       this.options.logger.warn({ camera: this.options.cameraId, silentMs: now - silentSince }, 'no frame from camera: restarting its ffmpeg');
+      // Offline now, not when ffmpeg has finished exiting (up to its stop grace later).
+      this.setState('offline', 'stalled', `no picture for ${this.stallSeconds()} s`);
       void ffmpeg.stop(1000);
       return;
     }
