@@ -2,11 +2,14 @@
 // leases, and moves towards ceil(cameras / live workers): giving back the excess when a worker joined,
 // taking free cameras when one left or its leases expired (kill -9). Balanced by count, not by load:
 // cameras cost about the same (one decode at the camera's resolution).
-// If the database stays unreachable for a whole lease period, the worker stops every camera: another
-// worker may already have taken them, and a camera allows only a few sessions.
+// While the database is unreachable the worker keeps pulling its cameras (a command room must not go
+// dark because of a database restart; no other worker can take a lease meanwhile either). When it is
+// back, the worker renews the leases it still holds, the expired ones included; a camera another worker
+// took meanwhile (this one was cut off alone) is missing from the renewal and stopped here.
 import type { Component } from '@cityops/core/lifecycle';
 import type { Database } from '@cityops/core/database/pool';
 import type { Logger } from '@cityops/core/logger';
+import { FailureStreak } from './failures.ts';
 import { acquireLeases, fleetSize, heartbeatWorker, pruneWorkers, releaseLeases, renewLeases, retireWorker } from './lease-repository.ts';
 
 export interface CameraAssignmentOptions {
@@ -25,10 +28,12 @@ export class CameraAssignment implements Component {
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private held: string[] = [];
-  private lastSuccessAt = 0;
   private stopped = true;
+  private readonly failures: FailureStreak;
 
-  constructor(private readonly options: CameraAssignmentOptions) {}
+  constructor(private readonly options: CameraAssignmentOptions) {
+    this.failures = new FailureStreak('lease_heartbeat', 'camera lease heartbeat', options.logger);
+  }
 
   get cameras(): string[] {
     return this.held;
@@ -36,7 +41,6 @@ export class CameraAssignment implements Component {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.lastSuccessAt = Date.now();
     await this.tick();
     this.timer = setInterval(() => void this.tick(), Math.max(500, (this.options.leaseSeconds * 1000) / 3));
   }
@@ -77,15 +81,10 @@ export class CameraAssignment implements Component {
         held = [...held, ...taken].sort();
       }
       if (Math.random() < 0.01) await pruneWorkers(db);
-      this.lastSuccessAt = Date.now();
+      this.failures.succeeded();
       await this.assign(held);
     } catch (error) {
-      const silentMs = Date.now() - this.lastSuccessAt;
-      this.options.logger.warn({ err: error, silentMs }, 'camera lease heartbeat failed');
-      if (silentMs > leaseSeconds * 1000 && this.held.length) {
-        this.options.logger.error('leases could not be renewed for a whole lease period: stopping every camera');
-        await this.assign([]);
-      }
+      this.failures.failed(error, { worker: workerId, cameras: this.held.length });
     } finally {
       this.ticking = false;
     }

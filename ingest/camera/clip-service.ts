@@ -6,11 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type pg from 'pg';
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
+import { DatabaseListener } from './database-listener.ts';
+import { FailureStreak } from './failures.ts';
 import { clipArgs, runFfmpeg } from './ffmpeg.ts';
 import type { EvidenceBuffer, Segment } from './evidence-buffer.ts';
 
@@ -40,27 +41,37 @@ interface PendingClip {
 
 export class ClipService implements Component {
   readonly name = 'camera-clips';
-  private listener?: pg.PoolClient;
+  private readonly listener: DatabaseListener;
+  private readonly saveFailures: FailureStreak;
+  private readonly retentionFailures: FailureStreak;
   private timer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private working = false;
   private stopped = true;
   private readonly clipBytesByCamera = new Map<string, number>();
 
-  constructor(private readonly options: ClipServiceOptions) {}
+  constructor(private readonly options: ClipServiceOptions) {
+    this.listener = new DatabaseListener({
+      db: options.db,
+      channels: [CLIP_REQUEST_CHANNEL],
+      logger: options.logger,
+      onNotification: () => void this.saveDue(),
+      // Requests queued meanwhile are rows in alert_clips: the next look at the table finds them.
+      onReconnected: () => void this.saveDue(),
+    });
+    this.saveFailures = new FailureStreak('clip_save', 'saving evidence clips', options.logger);
+    this.retentionFailures = new FailureStreak('clip_retention', 'deleting expired evidence clips', options.logger);
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
     mkdirSync(this.options.clipsDir, { recursive: true });
-    this.listener = await this.options.db.connect();
-    this.listener.on('notification', () => void this.saveDue());
-    this.listener.on('error', (error) => this.options.logger.warn({ err: error }, 'clip request listener lost its connection'));
-    await this.listener.query(`LISTEN ${CLIP_REQUEST_CHANNEL}`);
+    await this.listener.start();
     // Due requests are also picked up on a timer: a notification only says "something was queued",
     // the clip becomes due 20 s later.
     this.timer = setInterval(() => void this.saveDue(), 2000);
-    this.retentionTimer = setInterval(() => void this.deleteExpired(), 60_000);
-    await this.deleteExpired();
+    this.retentionTimer = setInterval(() => void this.applyRetention(), 60_000);
+    await this.applyRetention();
   }
 
   async stop(): Promise<void> {
@@ -68,11 +79,7 @@ export class ClipService implements Component {
     clearInterval(this.timer);
     clearInterval(this.retentionTimer);
     while (this.working) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (this.listener) {
-      await this.listener.query(`UNLISTEN ${CLIP_REQUEST_CHANNEL}`).catch(() => {});
-      this.listener.release();
-      this.listener = undefined;
-    }
+    await this.listener.stop();
   }
 
   /** Bytes of saved clips per camera (reported with the camera's status). */
@@ -93,8 +100,9 @@ export class ClipService implements Component {
         await this.save(clip);
       }
       await this.refreshClipBytes(cameras);
+      this.saveFailures.succeeded();
     } catch (error) {
-      this.options.logger.warn({ err: error }, 'saving evidence clips failed; will retry');
+      this.saveFailures.failed(error);
     } finally {
       this.working = false;
     }
@@ -164,6 +172,16 @@ export class ClipService implements Component {
     await this.options.db.query(`UPDATE alert_clips SET state = 'failed', error = $2 WHERE alert_id = $1`, [clip.alertId, error]);
     clipsSaved.inc({ outcome: 'failed' });
     this.options.logger.warn({ alertId: clip.alertId, camera: clip.cameraId, error }, 'evidence clip not saved');
+  }
+
+  /** The periodic retention run: a failure (database away) is counted and retried next minute. */
+  private async applyRetention(): Promise<void> {
+    try {
+      await this.deleteExpired();
+      this.retentionFailures.succeeded();
+    } catch (error) {
+      this.retentionFailures.failed(error);
+    }
   }
 
   /** Deletes clips past their retention, whichever worker saved them (clips live on shared storage). */

@@ -3,12 +3,16 @@
 // It listens on loopback only and requires node-media-server's own signed URLs for both publishing and
 // playing (a random secret per process): nothing reaches it except this worker's ffmpeg processes and
 // its live-view server (live-server.ts), which checks the viewer's CityOps signature first.
+// A camera's stream must never stop the process: node-media-server's RTMP code runs in socket event
+// handlers, where an exception is uncaught. guardNodeMediaServer() closes the one session that threw
+// and wraps timestamps as RTMP defines them (32-bit milliseconds), which node-media-server does not.
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
+import { reportCameraFailure } from './failures.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -23,6 +27,13 @@ interface NodeMediaServerInstance {
 /** node-media-server keeps its state in module globals: one instance per process. */
 let instanceInProcess = false;
 
+export interface LiveRelayOptions {
+  logger: Logger;
+  storeDir: string;
+  /** node-media-server threw on this camera's session and closed it (its ffmpeg should push again). */
+  onSessionFailed?: (cameraId: string) => void;
+}
+
 export class LiveRelay implements Component {
   readonly name = 'camera-live-relay';
   private nms?: NodeMediaServerInstance;
@@ -30,9 +41,7 @@ export class LiveRelay implements Component {
   private rtmpPort = 0;
   private httpPort = 0;
 
-  constructor(
-    private readonly options: { logger: Logger; storeDir: string },
-  ) {}
+  constructor(private readonly options: LiveRelayOptions) {}
 
   async start(): Promise<void> {
     if (instanceInProcess) throw new Error('only one live relay (node-media-server) can run in a process');
@@ -43,6 +52,11 @@ export class LiveRelay implements Component {
       this.httpPort = await freePort();
       const NodeMediaServer = require('node-media-server') as new (config: unknown) => NodeMediaServerInstance;
       routeLogs(this.options.logger);
+      guardNodeMediaServer((streamName, error) => {
+        const cameraId = cameraIdOf(streamName);
+        reportCameraFailure(this.options.logger, 'relay_session', error, { camera: cameraId }, 'live relay session failed; closed it, the other cameras go on');
+        if (cameraId !== undefined) this.options.onSessionFailed?.(cameraId);
+      });
       this.nms = new NodeMediaServer({
         bind: '127.0.0.1',
         rtmp: { port: this.rtmpPort },
@@ -79,6 +93,7 @@ export class LiveRelay implements Component {
     http?.closeAllConnections();
     this.nms = undefined;
     instanceInProcess = false;
+    sessionFailed = undefined;
   }
 
   /** Where a camera's ffmpeg pushes its copy (signature valid for a day: the push starts at once). */
@@ -103,6 +118,61 @@ export class LiveRelay implements Component {
 /** node-media-server allows [A-Za-z0-9_-] in stream names; camera ids may also hold dots. */
 function streamName(cameraId: string): string {
   return Buffer.from(cameraId, 'utf8').toString('base64url');
+}
+
+function cameraIdOf(streamName: string | undefined): string | undefined {
+  return streamName ? Buffer.from(streamName, 'base64url').toString('utf8') : undefined;
+}
+
+interface RtmpProtocol {
+  streamName?: string;
+  parserData(buffer: Buffer): string | null;
+}
+interface RtmpModule {
+  prototype: RtmpProtocol;
+  createMessage(packet: { dts: number }): Buffer;
+}
+
+/** The running relay's handler (one relay per process, like node-media-server's own state). */
+let sessionFailed: ((streamName: string | undefined, error: unknown) => void) | undefined;
+let guarded = false;
+const RTMP_TIMESTAMP_RANGE = 2 ** 32;
+const FAILED = Symbol('cityops relay session failed');
+
+/** Patches node-media-server's RTMP protocol once per process (see the header comment). */
+function guardNodeMediaServer(onSessionFailed: (streamName: string | undefined, error: unknown) => void): void {
+  sessionFailed = onSessionFailed;
+  if (guarded) return;
+  guarded = true;
+  const Rtmp = require('node-media-server/src/protocol/rtmp.js') as RtmpModule;
+  // Every byte a publisher or player sends goes through parserData, and with it every packet relayed
+  // to the stream's viewers. An exception there would be uncaught; returned as an error instead,
+  // node-media-server ends that session's socket (RtmpSession.onData), and later data is refused.
+  const parserData = Rtmp.prototype.parserData;
+  Rtmp.prototype.parserData = function guardedParserData(this: RtmpProtocol & { [FAILED]?: boolean }, buffer: Buffer) {
+    if (this[FAILED]) return 'session closed after an internal error';
+    try {
+      return parserData.call(this, buffer);
+    } catch (error) {
+      this[FAILED] = true;
+      sessionFailed?.(this.streamName, error);
+      return `internal error: ${(error as Error).message}`;
+    }
+  };
+  // node-media-server shifts a resumed publish's timestamps past the previous one's last (its grace
+  // window), and writes them with writeUInt32BE, which throws past 2^32 ms: a camera whose clock leaps
+  // or loops, restarted a few times, got there. RTMP timestamps are modulo 2^32 (RTMP 1.0 §5.3.1.3).
+  const createMessage = Rtmp.createMessage;
+  Rtmp.createMessage = (packet) => {
+    const dts = packet.dts;
+    if (dts >= 0 && dts < RTMP_TIMESTAMP_RANGE) return createMessage(packet);
+    packet.dts = ((dts % RTMP_TIMESTAMP_RANGE) + RTMP_TIMESTAMP_RANGE) % RTMP_TIMESTAMP_RANGE;
+    try {
+      return createMessage(packet);
+    } finally {
+      packet.dts = dts;
+    }
+  };
 }
 
 function routeLogs(logger: Logger): void {

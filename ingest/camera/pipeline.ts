@@ -1,5 +1,5 @@
 // One camera's ingest: one ffmpeg process (one RTSP session) producing frames for analytics, the live
-// relay and the evidence buffer; a watchdog that restarts it when frames stop (backoff 1 s … 60 s);
+// relay and the evidence buffer; a watchdog that restarts it when frames stop (backoff 1 s … 10 s);
 // the camera's state (online / degraded / offline, with a reason a person can act on); and the
 // picture checks (frozen, black, scene change). It never throws at its caller: every failure becomes
 // a state.
@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import { redactUrl, type Logger } from '@cityops/core/logger';
 import { FfmpegProcess, IngestLogParser, ingestCommand, MODEL_INPUT_SIZE, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
+import { reportCameraFailure } from './failures.ts';
 import { FrameReader, type FrameConsumer, type FrameReaderStats } from './frame-reader.ts';
 import { PictureHealth, type PictureCondition, type PictureConditionChange } from './picture-health.ts';
 
@@ -78,13 +79,18 @@ const SUPPORTED_CODECS = new Set(['h264', 'hevc']);
 const NEEDS_A_PERSON_RETRY_MS = 15 * 60_000;
 /** Connecting takes RTSP setup, probing and the wait for a keyframe: allow this on top of the stall limit. */
 const STARTUP_GRACE_MS = 8000;
-/** Frames must flow this long before the backoff starts again from 1 s. */
-const HEALTHY_RESET_MS = 30_000;
 const FPS_WINDOW_MS = 10_000;
 const DEGRADED_FPS_RATIO = 0.7;
 /** Keyframe mode: one frame per GOP, and cameras send GOPs of up to 10 s; no "no frame" before this. */
 const KEYFRAME_STALL_MIN_SECONDS = 12;
 const KEYFRAMES_RETRY_MS = 10 * 60_000;
+const REQUESTED_RESTART_MIN_INTERVAL_MS = 60_000;
+/**
+ * Retries of a camera that is down: 1 s, 2 s, 4 s, 8 s, then every 10 s. A camera that comes back is
+ * pulled again within 10 s (plus RTSP setup), however long or often it was gone; a retry is one TCP
+ * connection, cheap enough every 10 s. (Wrong passwords and codecs wait for a person instead.)
+ */
+const MAX_BACKOFF_MS = 10_000;
 
 export class CameraPipeline implements Component {
   readonly name: string;
@@ -100,8 +106,9 @@ export class CameraPipeline implements Component {
   private killedByWatchdog = false;
   /** The mode the current ffmpeg run decodes in. */
   private decode: DecodeMode = 'all';
-  /** The current run is being stopped to restart in the other mode: not a failure. */
+  /** The current run is being stopped to restart in the other mode (or on request): not a failure. */
   private switchingMode = false;
+  private lastRequestedRestartAt = 0;
   /**
    * After a keyframe run that opened the stream but never delivered a frame (a camera without
    * keyframes, e.g. periodic intra refresh), the camera decodes every frame until then (ms).
@@ -134,7 +141,7 @@ export class CameraPipeline implements Component {
     if (!this.stopped) return;
     this.stopped = false;
     this.watchdogTimer = setInterval(() => this.watchdog(), 1000);
-    await this.launch();
+    await this.launchOrRetry();
   }
 
   async stop(): Promise<void> {
@@ -193,6 +200,20 @@ export class CameraPipeline implements Component {
     });
   }
 
+  /**
+   * Restarts ffmpeg at once, with no offline state and no backoff: one of its copies broke (the live
+   * relay closed the camera's session) while frames still flow. At most once a minute per camera, so
+   * a stream that keeps breaking a copy costs a restart a minute, not a loop.
+   */
+  restartStream(why: string): void {
+    const ffmpeg = this.ffmpeg;
+    if (this.stopped || !ffmpeg?.running || this.switchingMode || Date.now() - this.lastRequestedRestartAt < REQUESTED_RESTART_MIN_INTERVAL_MS) return;
+    this.lastRequestedRestartAt = Date.now();
+    this.switchingMode = true;
+    this.options.logger.info({ camera: this.options.cameraId, why }, 'restarting the camera\'s ffmpeg');
+    void ffmpeg.stop(1000);
+  }
+
   /** An operator accepted a changed view as the camera's new scene. */
   acceptScene(): void {
     this.health.acceptScene();
@@ -215,7 +236,7 @@ export class CameraPipeline implements Component {
       url = await this.options.streamUrl();
     } catch (error) {
       this.setState('offline', 'config_error', `cannot read the camera's configuration: ${(error as Error).message}`);
-      return this.scheduleRestart(backoffMs(this.attempt++, this.options.backoff?.minMs, this.options.backoff?.maxMs));
+      return this.scheduleRestart(this.nextBackoffMs());
     }
     if (!/^rtsps?:\/\//i.test(url)) {
       // Not something to retry: the engineer must correct the URL (a change restarts the pipeline).
@@ -269,6 +290,27 @@ export class CameraPipeline implements Component {
     void ffmpeg.exited.then(({ code, signal }) => this.onExit(ffmpeg, code, signal));
   }
 
+  /**
+   * A launch that throws (the segment folder cannot be made, a full disk, no ffmpeg binary) is an
+   * offline state and a retry like any other failure: without this the camera stayed down for good
+   * and the worker's sync chain broke with it.
+   */
+  private async launchOrRetry(): Promise<void> {
+    try {
+      await this.launch();
+    } catch (error) {
+      if (this.stopped) return;
+      const message = (error as Error).message;
+      reportCameraFailure(this.options.logger, 'ffmpeg_start', error, { camera: this.options.cameraId }, 'could not start the camera\'s ffmpeg; will retry');
+      this.setState('offline', 'exited', `ffmpeg could not be started: ${redactUrl(message).slice(0, 200)}`);
+      this.scheduleRestart(this.nextBackoffMs());
+    }
+  }
+
+  private nextBackoffMs(): number {
+    return backoffMs(this.attempt++, this.options.backoff?.minMs ?? 1000, this.options.backoff?.maxMs ?? MAX_BACKOFF_MS);
+  }
+
   private keepStats(): void {
     if (!this.reader) return;
     const stats = this.reader.stats;
@@ -308,10 +350,15 @@ export class CameraPipeline implements Component {
 
   private onFrame(frame: Buffer, timestampMs: number): void {
     this.lastFrameAt = timestampMs;
-    if (!this.runFirstFrameAt) this.runFirstFrameAt = timestampMs;
+    if (!this.runFirstFrameAt) {
+      this.runFirstFrameAt = timestampMs;
+      // The camera is back: its next drop is retried from 1 s again, so a camera that drops and
+      // returns often is still pulled again within seconds of each return. A camera that delivers a
+      // picture and drops at once restarts at most once per RTSP setup plus a second: no storm.
+      this.attempt = 0;
+    }
     this.frameTimes.push(timestampMs);
     while (this.frameTimes.length && this.frameTimes[0] < timestampMs - FPS_WINDOW_MS) this.frameTimes.shift();
-    if (timestampMs - this.runFirstFrameAt >= HEALTHY_RESET_MS) this.attempt = 0;
 
     for (const change of this.health.update(frame, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, timestampMs, this.sourceSize)) {
       this.options.onPicture?.(change);
@@ -366,6 +413,8 @@ export class CameraPipeline implements Component {
         this.options.logger.warn({ camera: this.options.cameraId }, 'stream but no keyframe from camera: it decodes every frame for a while');
       }
       this.options.logger.warn({ camera: this.options.cameraId, silentMs: now - silentSince }, 'no frame from camera: restarting its ffmpeg');
+      // Offline now, not when ffmpeg has finished exiting (up to its stop grace later).
+      this.setState('offline', 'stalled', `no picture for ${this.stallSeconds()} s`);
       void ffmpeg.stop(1000);
       return;
     }
@@ -391,7 +440,7 @@ export class CameraPipeline implements Component {
     const delay =
       failure.code === 'auth_failed' || failure.code === 'unsupported_codec'
         ? NEEDS_A_PERSON_RETRY_MS
-        : backoffMs(this.attempt++, this.options.backoff?.minMs ?? 1000, this.options.backoff?.maxMs ?? 60_000);
+        : this.nextBackoffMs();
     this.options.logger.info(
       { camera: this.options.cameraId, reason: failure.code, retryInMs: delay, ffmpegSaid: this.stderrTail.splice(0).filter((line) => !/^\s/.test(line)).slice(-6) },
       'camera ingest stopped; will retry',
@@ -411,7 +460,7 @@ export class CameraPipeline implements Component {
   private scheduleRestart(delayMs: number): void {
     clearTimeout(this.restartTimer);
     if (this.stopped) return;
-    this.restartTimer = setTimeout(() => void this.launch(), delayMs);
+    this.restartTimer = setTimeout(() => void this.launchOrRetry(), delayMs);
   }
 
   private setState(state: CameraState, reason: CameraReason | null, message: string | null): void {

@@ -3,7 +3,7 @@
 //                                   serve cam-001 … cam-NNN; type faults on stdin; --onvif also answers
 //                                   ONVIF discovery and media calls, one device listing every camera
 //   npm run sim:cameras -- fault cam-002 freeze [--port 8554] inject a fault into a running simulator
-// Faults: stop, resume, freeze, black, scene-change, resize, disconnect.
+// Faults: stop, resume, freeze, black, scene-change, resize, disconnect, time-loop, time-wrap, time-leap.
 import path from 'node:path';
 import readline from 'node:readline';
 import { loadConfig } from '@cityops/core/config';

@@ -2,10 +2,13 @@
 // their status in PostgreSQL and pushes changes live, raises and clears camera alerts, serves signed
 // live view and snapshots, and saves evidence clips. Several workers on several machines share the
 // cameras; on stop, every ffmpeg is gone and the cameras are handed back.
+// Failures stay local (see failures.ts): a camera that cannot start retries alone, a sync that fails
+// is counted and the next one runs, a database outage leaves the cameras running and everything
+// (LISTEN, leases, stored status) catches up when it returns.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type pg from 'pg';
 import { DurableAlertOutbox } from '@cityops/core/alerts/outbox';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import type { AlertRaiser } from '@cityops/core/alerts/types';
@@ -19,6 +22,8 @@ import { DEVICE_CHANNEL, type DeviceChange } from '@cityops/devices/change-notic
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
 import { ClipService } from './clip-service.ts';
+import { DatabaseListener } from './database-listener.ts';
+import { FailureStreak, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
 import type { FrameConsumer } from './frame-reader.ts';
 import { LiveRelay } from './live-relay.ts';
@@ -29,6 +34,8 @@ import { saveCameraStatuses } from './status-repository.ts';
 
 export const CAMERA_STATUS_EVENT = 'camera:status';
 const STATUS_FLUSH_MS = 5000;
+/** A rolling-buffer folder of a worker gone from the database and untouched this long is removed. */
+const STALE_BUFFER_MS = 2 * 60_000;
 
 const cameraStates = gauge('cityops_camera_state', 'cameras pulled by this worker, by state', ['state']);
 const cameraFramesDropped = gauge('cityops_camera_frames_dropped', 'frames dropped because analytics was behind, per camera', ['camera']);
@@ -56,10 +63,16 @@ export class CameraIngestWorker implements Component {
   private alertOutbox?: DurableAlertOutbox;
   private live!: LivePublisher;
   private signingKey?: Buffer;
-  private deviceListener?: pg.PoolClient;
+  private readonly deviceListener: DatabaseListener;
   private flushTimer?: NodeJS.Timeout;
+  /** Syncs and restarts run one after the other on this chain; it never rejects. */
   private syncing: Promise<void> = Promise.resolve();
   private started: Component[] = [];
+  /** cameras.updated_at each pipeline started with: edits missed while LISTEN was away show here. */
+  private readonly startedVersions = new Map<string, number>();
+  private readonly syncFailures: FailureStreak;
+  private readonly statusFailures: FailureStreak;
+  private readonly bufferRoot: string;
 
   constructor(
     private readonly context: RoleContext,
@@ -67,7 +80,12 @@ export class CameraIngestWorker implements Component {
   ) {
     const { config, db, logger } = context;
     this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.relay = new LiveRelay({ logger, storeDir: path.join(config.dataDir, 'live-relay') });
+    this.relay = new LiveRelay({
+      logger,
+      storeDir: path.join(config.dataDir, 'live-relay'),
+      // Its frames still flow; a new ffmpeg run opens a new relay session, so live view comes back.
+      onSessionFailed: (cameraId) => this.pipelines.get(cameraId)?.restartStream('the live relay closed its session after an error'),
+    });
     this.liveServer = new LiveServer({
       host: config.CAMERA_LIVE_HOST,
       port: config.CAMERA_LIVE_PORT,
@@ -78,8 +96,9 @@ export class CameraIngestWorker implements Component {
       db,
       logger,
     });
+    this.bufferRoot = path.join(config.dataDir, 'camera-buffer');
     this.buffer = new EvidenceBuffer({
-      rootDir: path.join(config.dataDir, 'camera-buffer', this.workerId),
+      rootDir: path.join(this.bufferRoot, this.workerId),
       keepSeconds: config.CAMERA_BUFFER_SECONDS,
       maxBytesPerCamera: config.CAMERA_BUFFER_MAX_MB * 1024 * 1024,
       segmentSeconds: config.CAMERA_SEGMENT_SECONDS,
@@ -103,6 +122,15 @@ export class CameraIngestWorker implements Component {
       logger: logger.child({ worker: this.workerId }),
       onAssigned: (cameraIds) => this.sync(cameraIds),
     });
+    this.deviceListener = new DatabaseListener({
+      db,
+      channels: [DEVICE_CHANNEL],
+      logger,
+      onNotification: (_channel, payload) => this.onDeviceChange(payload),
+      onReconnected: () => void this.catchUp(),
+    });
+    this.syncFailures = new FailureStreak('camera_sync', 'starting and stopping cameras', logger);
+    this.statusFailures = new FailureStreak('status_flush', 'storing camera status', logger);
   }
 
   /** Cameras this worker pulls now. */
@@ -143,7 +171,9 @@ export class CameraIngestWorker implements Component {
         await component.start();
         this.started.push(component);
       }
-      await this.listenForDeviceChanges();
+      await this.deviceListener.start();
+      this.started.push(this.deviceListener);
+      await this.removeStaleBuffers();
       this.flushTimer = setInterval(() => void this.flushStatuses(), STATUS_FLUSH_MS);
       await this.assignment.start();
       this.context.logger.info({ worker: this.workerId, liveUrl: this.liveServer.url }, 'camera-ingest worker started');
@@ -156,7 +186,7 @@ export class CameraIngestWorker implements Component {
   async stop(): Promise<void> {
     await this.assignment.stop();
     clearInterval(this.flushTimer);
-    await this.syncing.catch(() => {});
+    await this.syncing;
     // Pipelines first, then the leases: another worker must not open a second session meanwhile.
     await Promise.all([...this.pipelines.values()].map((pipeline) => pipeline.stop()));
     for (const cameraId of this.pipelines.keys()) this.alerts?.forget(cameraId);
@@ -164,39 +194,63 @@ export class CameraIngestWorker implements Component {
     this.alerts?.stop();
     await this.alertOutbox?.stop();
     await this.assignment.retire();
-    if (this.deviceListener) {
-      await this.deviceListener.query(`UNLISTEN ${DEVICE_CHANNEL}`).catch(() => {});
-      this.deviceListener.release();
-      this.deviceListener = undefined;
-    }
     for (const component of this.started.reverse()) await component.stop().catch(() => {});
     this.started = [];
+    // Every ffmpeg writing into it has stopped: this worker's buffer is of no more use to anyone.
+    rmSync(this.buffer.options.rootDir, { recursive: true, force: true });
+  }
+
+  /**
+   * Queues work on the sync chain. A failure is counted and logged with what was being done, and the
+   * chain goes on: one camera that cannot start must not stop every later start and stop.
+   */
+  private enqueue(what: string, work: () => Promise<void>): Promise<void> {
+    this.syncing = this.syncing.then(work).then(
+      () => this.syncFailures.succeeded(),
+      (error) => this.syncFailures.failed(error, { while: what }),
+    );
+    return this.syncing;
   }
 
   /** Starts and stops pipelines to match the cameras assigned to this worker. */
   private sync(cameraIds: string[]): Promise<void> {
-    this.syncing = this.syncing.then(async () => {
+    return this.enqueue('matching the assigned cameras', async () => {
       const wanted = new Set(cameraIds);
+      const failed: unknown[] = [];
       for (const [cameraId, pipeline] of this.pipelines) {
         if (wanted.has(cameraId)) continue;
         this.pipelines.delete(cameraId);
+        this.startedVersions.delete(cameraId);
         this.lastStatus.delete(cameraId);
         this.alerts.forget(cameraId);
         await pipeline.stop();
         this.buffer.removeCamera(cameraId);
       }
+      // Each camera on its own: the others start even when one cannot (the next sync retries it).
       for (const cameraId of cameraIds) {
-        if (!this.pipelines.has(cameraId)) await this.startPipeline(cameraId);
+        if (this.pipelines.has(cameraId)) continue;
+        await this.startPipeline(cameraId).catch((error) => failed.push(error));
       }
       this.updateStateGauge();
+      if (failed.length) throw new AggregateError(failed, `${failed.length} camera(s) could not be started`);
     });
-    return this.syncing;
+  }
+
+  private restartPipeline(cameraId: string): Promise<void> {
+    return this.enqueue(`restarting camera ${cameraId}`, async () => {
+      const pipeline = this.pipelines.get(cameraId);
+      if (!pipeline) return;
+      this.pipelines.delete(cameraId);
+      this.startedVersions.delete(cameraId);
+      await pipeline.stop();
+    });
   }
 
   private async startPipeline(cameraId: string): Promise<void> {
     const { config, db, secretBox, logger } = this.context;
-    const row = await db.query('SELECT detect_fps FROM cameras WHERE id = $1', [cameraId]);
+    const row = await db.query('SELECT detect_fps, updated_at FROM cameras WHERE id = $1', [cameraId]);
     if (!row.rowCount) return;
+    this.startedVersions.set(cameraId, new Date(row.rows[0].updated_at).getTime());
     const isAnalysed = this.options.consumer?.isAnalysed?.bind(this.options.consumer);
     const pipeline = new CameraPipeline({
       cameraId,
@@ -247,8 +301,10 @@ export class CameraIngestWorker implements Component {
         liveView: status.liveView,
         since: status.since.toISOString(),
       });
+      this.statusFailures.succeeded();
     } catch (error) {
-      this.context.logger.warn({ err: error, camera: status.cameraId }, 'could not store or publish camera status');
+      // The periodic flush stores it again; the live push is for the next change.
+      this.statusFailures.failed(error, { camera: status.cameraId });
     }
   }
 
@@ -258,6 +314,9 @@ export class CameraIngestWorker implements Component {
 
   /** Counters, fps and disk use of every camera, every few seconds; prunes the rolling buffers. */
   private async flushStatuses(): Promise<void> {
+    // Self-healing: a camera that could not be started (or stopped) in a sync is tried again here.
+    const assigned = this.assignment.cameras;
+    if (assigned.length !== this.pipelines.size || assigned.some((cameraId) => !this.pipelines.has(cameraId))) void this.sync(assigned);
     const rows = [];
     for (const [cameraId, pipeline] of this.pipelines) {
       const { bytes } = this.buffer.prune(cameraId);
@@ -267,9 +326,12 @@ export class CameraIngestWorker implements Component {
       cameraDiskBytes.set({ camera: cameraId, kind: 'buffer' }, status.bufferBytes);
       cameraDiskBytes.set({ camera: cameraId, kind: 'clips' }, status.clipBytes);
     }
-    await saveCameraStatuses(this.context.db, this.workerId, rows).catch((error) =>
-      this.context.logger.warn({ err: error }, 'could not store camera statuses'),
-    );
+    try {
+      await saveCameraStatuses(this.context.db, this.workerId, rows);
+      this.statusFailures.succeeded();
+    } catch (error) {
+      this.statusFailures.failed(error, { cameras: rows.length });
+    }
   }
 
   private updateStateGauge(): void {
@@ -279,30 +341,77 @@ export class CameraIngestWorker implements Component {
   }
 
   /** A camera edited (URL, password, fps) restarts its pipeline; created or deleted ones rebalance. */
-  private async listenForDeviceChanges(): Promise<void> {
-    this.deviceListener = await this.context.db.connect();
-    this.deviceListener.on('error', (error) => this.context.logger.warn({ err: error }, 'device change listener lost its connection'));
-    this.deviceListener.on('notification', (message) => {
-      let change: DeviceChange;
-      try {
-        change = JSON.parse(message.payload ?? '');
-      } catch {
-        return;
-      }
-      if (change.type !== 'camera') return;
-      if (change.change === 'updated' && this.pipelines.has(change.id)) {
-        const held = this.cameras;
-        this.syncing = this.syncing.then(async () => {
-          const pipeline = this.pipelines.get(change.id);
-          if (!pipeline) return;
-          this.pipelines.delete(change.id);
-          await pipeline.stop();
-        });
-        void this.sync(held).then(() => this.assignment.tick());
-      } else {
-        void this.assignment.tick();
-      }
-    });
-    await this.deviceListener.query(`LISTEN ${DEVICE_CHANNEL}`);
+  private onDeviceChange(payload: string): void {
+    let change: DeviceChange;
+    try {
+      change = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (change.type !== 'camera') return;
+    if (change.change === 'updated' && this.pipelines.has(change.id)) {
+      const held = this.cameras;
+      void this.restartPipeline(change.id);
+      void this.sync(held).then(() => this.assignment.tick());
+    } else {
+      void this.assignment.tick();
+    }
   }
+
+  /**
+   * The device LISTEN is back after a database restart or a network cut: edits made meanwhile were
+   * announced to nobody. Restart the cameras whose row changed since their pipeline started, and
+   * rebalance (cameras created, deleted or disabled meanwhile).
+   */
+  private async catchUp(): Promise<void> {
+    try {
+      const held = this.cameras;
+      const result = await this.context.db.query('SELECT id, updated_at FROM cameras WHERE id = ANY($1)', [held]);
+      const versions = new Map(result.rows.map((row) => [row.id as string, new Date(row.updated_at).getTime()]));
+      const edited = held.filter((cameraId) => versions.has(cameraId) && versions.get(cameraId) !== this.startedVersions.get(cameraId));
+      if (edited.length) this.context.logger.info({ cameras: edited }, 'cameras edited while the database connection was away: restarting them');
+      for (const cameraId of edited) void this.restartPipeline(cameraId);
+      if (edited.length) await this.sync(held);
+      await this.assignment.tick();
+    } catch (error) {
+      // The heartbeat rebalances within a third of a lease; an edit then waits for the next restart.
+      reportCameraFailure(this.context.logger, 'resync', error, { worker: this.workerId }, 'could not catch up with device changes after reconnecting');
+    }
+  }
+
+  /**
+   * Rolling-buffer folders of workers that are gone (a crash, kill -9, a restart with a new id) would
+   * stay forever: remove those whose worker is not live in the database and that nothing wrote to
+   * lately (a live worker on another machine sharing DATA_DIR keeps writing segments every few seconds).
+   */
+  private async removeStaleBuffers(): Promise<void> {
+    let folders: string[];
+    try {
+      folders = readdirSync(this.bufferRoot);
+    } catch {
+      return; // no buffer yet
+    }
+    try {
+      const live = await this.context.db.query('SELECT worker_id FROM camera_workers WHERE expires_at > now()');
+      const liveIds = new Set(live.rows.map((row) => row.worker_id as string));
+      for (const folder of folders) {
+        if (folder === this.workerId || liveIds.has(folder)) continue;
+        const dir = path.join(this.bufferRoot, folder);
+        if (Date.now() - lastWriteMs(dir) < STALE_BUFFER_MS) continue;
+        rmSync(dir, { recursive: true, force: true });
+        this.context.logger.info({ folder: dir }, 'removed the rolling buffer of a worker that is gone');
+      }
+    } catch (error) {
+      reportCameraFailure(this.context.logger, 'buffer_cleanup', error, { dir: this.bufferRoot }, 'could not remove stale rolling buffers; the next start tries again');
+    }
+  }
+}
+
+/** Newest modification time of a buffer folder and its camera folders (segments come and go in those). */
+function lastWriteMs(dir: string): number {
+  let newest = statSync(dir).mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) newest = Math.max(newest, statSync(path.join(dir, entry.name)).mtimeMs);
+  }
+  return newest;
 }

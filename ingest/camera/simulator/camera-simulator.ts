@@ -9,6 +9,10 @@
 //   scene-change  the camera suddenly shows another scene (turned away, tampered with)
 //   resize     the stream changes resolution mid-session
 //   disconnect viewers' TCP connections are closed (a network blip); the stream continues
+//   time-loop  RTP timestamps go back 3 s every 3 s (an RTSP server looping a raw H.264 file)
+//   time-wrap  the 32-bit RTP timestamp wraps to 0 within a second (a camera up for 13 h at 90 kHz)
+//   time-leap  RTP timestamps leap 6 h forward (a camera whose clock is set after it booted)
+// The time faults last until `resume`; the picture itself goes on.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +30,7 @@ import {
 } from '../ffmpeg.ts';
 import { RtspRelayServer, type SimulatedCameraCredentials } from './rtsp-server.ts';
 
-export const CAMERA_FAULTS = ['stop', 'resume', 'freeze', 'black', 'scene-change', 'resize', 'disconnect'] as const;
+export const CAMERA_FAULTS = ['stop', 'resume', 'freeze', 'black', 'scene-change', 'resize', 'disconnect', 'time-loop', 'time-wrap', 'time-leap'] as const;
 export type CameraFault = (typeof CAMERA_FAULTS)[number];
 export type SimulatedScene = 'traffic' | 'people';
 
@@ -67,12 +71,17 @@ interface SimulatedCamera {
   spec: SimulatedCameraSpec;
   sourceKey?: string;
   mode: CameraFault | 'normal';
+  /** Repeats the time-loop fault's jump back. */
+  timeLoopTimer?: NodeJS.Timeout;
 }
 
 const SCENE_FILES: Record<SimulatedScene, string> = { traffic: 'video/traffic.mp4', people: 'video/people.mp4' };
 // Without assets, two different moving patterns so that a scene change is still a change.
 const SCENE_PATTERNS: Record<SimulatedScene, 'testsrc2' | 'testsrc'> = { traffic: 'testsrc2', people: 'testsrc' };
 const PREPARE_VERSION = 'v2';
+/** RTP video clock (RFC 6184 §8.2.1). */
+const RTP_TICKS_PER_SECOND = 90_000;
+const TIME_LOOP_MS = 3000;
 
 export class CameraSimulator implements Component {
   readonly name = 'camera-simulator';
@@ -133,6 +142,7 @@ export class CameraSimulator implements Component {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const camera of this.cameras.values()) clearInterval(camera.timeLoopTimer);
     await Promise.all([...this.sources.values()].map((source) => this.stopSource(source)));
     this.sources.clear();
     await this.server.stop();
@@ -157,6 +167,11 @@ export class CameraSimulator implements Component {
     const camera = this.cameras.get(cameraId);
     if (!camera) throw new Error(`no simulated camera ${cameraId}`);
     const codec = camera.spec.codec ?? 'h264';
+    if (fault !== 'disconnect') {
+      clearInterval(camera.timeLoopTimer);
+      camera.timeLoopTimer = undefined;
+    }
+    const ticks = (seconds: number) => Math.round(seconds * RTP_TICKS_PER_SECOND);
     switch (fault) {
       case 'stop':
         await this.switchTo(camera, undefined);
@@ -191,6 +206,16 @@ export class CameraSimulator implements Component {
         break;
       case 'disconnect':
         this.server.disconnectViewers(cameraId);
+        break;
+      case 'time-loop':
+        camera.timeLoopTimer = setInterval(() => this.server.shiftTimestamps(cameraId, -ticks(TIME_LOOP_MS / 1000)), TIME_LOOP_MS);
+        break;
+      case 'time-wrap':
+        // Half a second before 2^32: the next second of packets crosses the wrap.
+        this.server.shiftTimestamps(cameraId, 2 ** 32 - ticks(0.5) - this.server.lastTimestamp(cameraId));
+        break;
+      case 'time-leap':
+        this.server.shiftTimestamps(cameraId, ticks(6 * 3600));
         break;
     }
     if (fault !== 'disconnect') camera.mode = fault === 'resume' ? 'normal' : fault;

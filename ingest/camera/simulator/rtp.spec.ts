@@ -62,6 +62,17 @@ describe('RTP continuity across source switches', () => {
     expect(wrapped.readUInt16BE(2)).toBe(104);
     expect(wrapped.readUInt32BE(4)).toBe(12600 + 7200);
   });
+
+  it('moves timestamps back, across the 32-bit wrap and forward for the clock faults, sequence numbers going on', () => {
+    const continuity = new RtpContinuity(1, 3600);
+    continuity.rewrite(rtp(10, 900_000, sps), 1, 'h264');
+    continuity.shiftTimestamps(-270_000); // time-loop: 3 s back
+    const back = continuity.rewrite(rtp(11, 903_600, pSlice), 1, 'h264')!;
+    expect([back.readUInt16BE(2), back.readUInt32BE(4)]).toEqual([11, 633_600]);
+    continuity.shiftTimestamps(2 ** 32 - 45_000 - continuity.lastSentTimestamp); // time-wrap: 0.5 s before 2^32
+    expect(continuity.rewrite(rtp(12, 907_200, pSlice), 1, 'h264')!.readUInt32BE(4)).toBe(2 ** 32 - 45_000 + 3600);
+    expect(continuity.rewrite(rtp(13, 907_200 + 45_000, pSlice), 1, 'h264')!.readUInt32BE(4)).toBe(3600);
+  });
 });
 
 describe('RTSP framing', () => {

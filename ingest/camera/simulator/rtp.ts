@@ -77,6 +77,19 @@ export class RtpContinuity {
     private readonly switchStepTicks = 3600,
   ) {}
 
+  /**
+   * Moves every following timestamp by `ticks` (90 kHz, may be negative), modulo 2^32: what a camera
+   * whose clock resets, wraps or leaps sends (the timestamp-jump faults). Sequence numbers go on.
+   */
+  shiftTimestamps(ticks: number): void {
+    this.timestampOffset += ticks;
+  }
+
+  /** The last timestamp sent (to aim a shift, e.g. just before the 32-bit wrap). */
+  get lastSentTimestamp(): number {
+    return this.lastTimestamp;
+  }
+
   /** A rewritten copy of the packet, or undefined while waiting for the new source's keyframe. */
   rewrite(packet: Buffer, epoch: number, codec: RtpVideoCodec): Buffer | undefined {
     if (epoch !== this.epoch) {

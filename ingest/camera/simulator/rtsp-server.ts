@@ -154,6 +154,16 @@ export class RtspRelayServer implements Component {
     for (const viewer of this.cameras.get(cameraId)?.viewers ?? []) viewer.socket.destroy();
   }
 
+  /** Moves a camera's RTP timestamps by `ticks` (90 kHz) from the next packet on (timestamp faults). */
+  shiftTimestamps(cameraId: string, ticks: number): void {
+    this.cameras.get(cameraId)?.continuity.shiftTimestamps(ticks);
+  }
+
+  /** The last RTP timestamp a camera sent. */
+  lastTimestamp(cameraId: string): number {
+    return this.cameras.get(cameraId)?.continuity.lastSentTimestamp ?? 0;
+  }
+
   viewerCount(cameraId: string): number {
     return this.cameras.get(cameraId)?.viewers.size ?? 0;
   }
