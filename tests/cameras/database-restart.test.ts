@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCapabilities } from '../../core/database/capabilities.ts';
 import { EmbeddedDatabase } from '../../core/database/embedded.ts';
+import { APP_ROLE } from '../../core/database/roles.ts';
 import { migrate } from '../../core/database/migrate.ts';
 import { createDatabase, type Database } from '../../core/database/pool.ts';
 import { metricsRegistry } from '../../core/metrics.ts';
@@ -48,9 +49,12 @@ beforeAll(async () => {
   chmodSync(dataDir, 0o755); // the postgres system user must traverse it when tests run as root
   server = new EmbeddedDatabase(dataDir, await freePort(), testLogger());
   await server.start();
-  db = createDatabase(server.url, 10);
-  await migrate(db);
-  const test: TestDatabase = { name: 'cityops', url: server.url, db, caps: await detectCapabilities(db), drop: async () => {} };
+  // Migrated as the owner; the worker connects as the application role, as in production.
+  const owner = createDatabase(server.ownerUrl, 2);
+  await migrate(owner, { grantTo: APP_ROLE });
+  await owner.end();
+  db = createDatabase(server.appUrl, 10);
+  const test: TestDatabase = { name: 'cityops', url: server.appUrl, ownerUrl: server.ownerUrl, superuserUrl: server.url, db, caps: await detectCapabilities(db), drop: async () => {} };
   simulator = await startSimulator([{ id: 'cam-db', scene: 'traffic' }]);
   const config = workerConfig(test, { CAMERA_STALL_SECONDS: '4', CAMERA_LEASE_SECONDS: '6' });
   const context = roleContext(test, config);
