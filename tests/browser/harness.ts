@@ -3,7 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -14,6 +13,9 @@ import { seedDemoDevices } from '../../devices/demo-seed.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { openTestDatabase, type TestDatabase } from '../support/open-database.ts';
 import { adminUrl, assetMirrorDir } from '../support/urls.ts';
+import { freePort } from '../support/free-port.ts';
+
+export { freePort };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const webRoot = path.join(root, 'dashboard', 'web');
@@ -51,16 +53,6 @@ export async function createStandaloneDatabase(): Promise<TestDatabase> {
   return database;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** The real api role on a fixed port (so a restart keeps the URL), with the demo devices seeded. */
 export async function startDashboardServer(test: TestDatabase, overrides: Record<string, string> = {}): Promise<TestApi> {

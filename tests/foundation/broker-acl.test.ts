@@ -2,7 +2,6 @@
 // code) and a real Mosquitto started with the password and ACL files `npm run broker:export` writes.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -15,6 +14,7 @@ import { EmbeddedBroker } from '../../core/mqtt/embedded-broker.ts';
 import { insertSensor, authenticateSensorDevice } from '../../devices/sensor-repository.ts';
 import { sensorInput } from '../../devices/schemas.ts';
 import { buildBrokerFiles } from '../../devices/broker-credentials.ts';
+import { freePort } from '../support/free-port.ts';
 
 const SERVICE = { username: 'cityops', password: 'service-password-123' };
 let test: TestDatabase;
@@ -31,14 +31,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   await test?.drop();
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 function connect(url: string, username: string, password: string, protocolVersion: 4 | 5 = 4, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {

@@ -2,22 +2,14 @@
 // roles in one process, the dashboard URL and a one-time admin password printed, /healthz answering.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assetMirrorDir } from '../support/urls.ts';
+import { freePort } from '../support/free-port.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 let child: ChildProcess | undefined;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cityops-embedded-'));
 chmodSync(dataDir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user and must reach it

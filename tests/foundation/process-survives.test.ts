@@ -4,7 +4,6 @@
 // and everything is ready again when the database returns.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,16 +11,9 @@ import { EmbeddedDatabase } from '../../core/database/embedded.ts';
 import { createLogger } from '../../core/logger.ts';
 import { assetMirrorDir } from '../support/urls.ts';
 import { waitFor } from '../support/wait.ts';
+import { freePort } from '../support/free-port.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 /** Long enough for the minutely clip retention to run into the outage at least once. */
 const OUTAGE_OBSERVED_MS = 75_000;
 const METRICS_TOKEN = `survives-${process.pid}-${Date.now()}`;

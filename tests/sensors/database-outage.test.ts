@@ -3,33 +3,25 @@
 // server the embedded start uses), stops it for 30 s while readings keep arriving through the real
 // Mosquitto, and starts it again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { EmbeddedDatabase } from '../../core/database/embedded.ts';
-import { createDatabase, type Database } from '../../core/database/pool.ts';
-import { migrate } from '../../core/database/migrate.ts';
+import type { EmbeddedDatabase } from '../../core/database/embedded.ts';
+import type { Database } from '../../core/database/pool.ts';
 import { metricsRegistry } from '../../core/metrics.ts';
+import { startPrivateDatabase, type PrivateDatabase } from '../support/private-database.ts';
 import { connectPublisher, publishSteadily, reconcile, registerSensor, runTag, startTestWorker, testLogger, waitFor, type TestWorker } from './helpers.ts';
 
 const OUTAGE_MS = 30_000;
 const tag = runTag();
 const sensorIds = Array.from({ length: 20 }, (_, i) => `outage-${tag}-${i}`);
+let database: PrivateDatabase;
 let dataDir: string;
 let server: EmbeddedDatabase;
 let db: Database;
 let worker: TestWorker;
 let publisher: MqttClient;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function spooledBatches(): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric('cityops_sensor_spooled_batches_total')!.get();
@@ -37,12 +29,8 @@ async function spooledBatches(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-outage-'));
-  chmodSync(dataDir, 0o755); // the postgres system user must traverse it when tests run as root
-  server = new EmbeddedDatabase(dataDir, await freePort(), testLogger);
-  await server.start();
-  db = createDatabase(server.url, 10);
-  await migrate(db);
+  database = await startPrivateDatabase('cityops-outage', testLogger);
+  ({ server, db, dataDir } = database);
   for (const id of sensorIds) await registerSensor(db, { id, kind: 'water_level' });
   worker = await startTestWorker(db, { group: `outage-${tag}`, spoolDirectory: path.join(dataDir, 'spool') });
   publisher = await connectPublisher();
@@ -51,9 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher?.endAsync();
   await worker?.stop();
-  await db?.end();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.remove();
 });
 
 describe('database outage', () => {
