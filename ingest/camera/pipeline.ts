@@ -272,7 +272,9 @@ export class CameraPipeline implements Component {
       rtspUrl: url,
       detectFps: this.options.detectFps,
       decode: this.decode,
-      socketTimeoutSeconds: this.stallSeconds(),
+      // The socket sees RTP packets between keyframes too: a camera that goes silent is noticed within the
+      // plain stall limit in keyframe mode as well, not after the longer GOP allowance of the frame watchdog.
+      socketTimeoutSeconds: this.options.stallSeconds,
       relayUrl,
       segmentPattern: this.options.segments?.patternFor(runId),
       segmentSeconds: this.options.segments?.seconds ?? 2,

@@ -124,6 +124,21 @@ describe('keyframe decoding for cameras without an analysis slot', () => {
     await simulator.fault('cam-frozen', 'resume');
     await waitFor('moving again', () => pipeline.status().state === 'online', 45_000);
   }, 120_000);
+
+  it('notices a camera that goes silent by its socket within the stall limit, not after the GOP allowance', async () => {
+    const states: CameraStatus[] = [];
+    // Stall limit 2 s; the frame watchdog in keyframe mode waits at least 12 s (a GOP may be 10 s long).
+    const pipeline = pipelineFor('cam-frozen', { decodeMode: () => 'keyframes', stallSeconds: 2, onStatus: (status) => states.push(status) });
+    await pipeline.start();
+    await waitFor('online in keyframe mode', () => pipeline.status().state === 'online', 30_000);
+    await simulator.fault('cam-frozen', 'stop');
+    const offline = await waitFor('offline', () => states.find((status) => status.state === 'offline' && status.reason !== 'connecting'), 45_000);
+    // 'timeout' is the RTSP socket's verdict (after 2 s of silence); 'stalled' would be the 12 s frame watchdog.
+    expect(offline.reason).toBe('timeout');
+    await simulator.fault('cam-frozen', 'resume');
+    await waitFor('back', () => pipeline.status().state === 'online', 45_000);
+    await pipeline.stop();
+  }, 120_000);
 });
 
 describe('the camera-ingest worker with analysis slots', () => {
