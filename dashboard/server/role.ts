@@ -21,6 +21,11 @@ export class ApiRole implements Component {
     return this.app;
   }
 
+  /** The live sockets' server (features and tests look at connected sockets through it). */
+  get realtime(): SocketServer | undefined {
+    return this.io;
+  }
+
   get port(): number {
     const address = this.app?.server.address();
     return typeof address === 'object' && address ? address.port : 0;
