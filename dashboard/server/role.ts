@@ -3,6 +3,7 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { RoleContext } from '@cityops/core/role-context';
 import type { MqttClient } from 'mqtt';
 import type { Server as SocketServer } from 'socket.io';
+import { moveStoredCameraCredentials } from '@cityops/devices/stored-credentials-upgrade';
 import { buildApiServer } from './app.ts';
 import { createRealtimeServer } from './realtime.ts';
 import type { FastifyInstance } from 'fastify';
@@ -33,6 +34,8 @@ export class ApiRole implements Component {
 
   async start(): Promise<void> {
     const { config, db, caps, logger, secretBox } = this.context;
+    // Before anything is served: no answer may carry a credential an older version left in a URL.
+    await moveStoredCameraCredentials(db, secretBox, logger);
     this.mqtt = config.MQTT_URL ? await this.context.connectMqtt(`cityops-api-${process.pid}-${Date.now()}`) : undefined;
     this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt });
     this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });
