@@ -1,7 +1,7 @@
 // The health of this process's components (roles, periodic jobs, the embedded database and broker), as
 // /readyz and the dashboard's system health show it. Only a state, a name and a time: never error text,
 // which could reveal addresses, SQL or credentials to whoever can reach the public /readyz.
-import { gauge } from './metrics.ts';
+import { counter, gauge } from './metrics.ts';
 
 export type ComponentState = 'ok' | 'degraded' | 'down';
 
@@ -13,6 +13,8 @@ export interface ComponentHealth {
 }
 
 const STATE_VALUE: Record<ComponentState, number> = { ok: 0, degraded: 1, down: 2 };
+/** Counted by both embedded parts (core/database/embedded.ts, core/mqtt/embedded-broker.ts), by component. */
+export const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
 const componentStateGauge = gauge('cityops_component_state', 'State of each component of this process: 0 ok, 1 degraded, 2 down', ['component']);
 
 class HealthRegistry {

@@ -174,6 +174,52 @@ export async function deleteCamera(db: Queryable, id: string): Promise<void> {
   if (!result.rowCount) throw notFound(`camera ${id}`);
 }
 
+/** A camera whose stored rtsp_url held credentials in clear, moved by moveCredentialsOutOfStoredUrls. */
+export interface MovedCameraCredentials {
+  id: string;
+  /** Names of the query parameters moved (their values are the secret, not their names). */
+  queryParameters: string[];
+  /** A user name or password was in the URL's user:pass@ part. */
+  userInfo: boolean;
+}
+
+/**
+ * Cameras stored before their credentials were split out of rtsp_url (query parameters before
+ * migration 0058) still hold them there in clear. Moves them out through the same split as new
+ * writes, so that cameraStreamUrl gives ffmpeg the same URL as before. Credentials already stored win
+ * over the URL's, as they did when the URL was put together; query ones already stored keep their
+ * places. Locks the rows it reads: run it in a transaction, and two processes move each camera once.
+ */
+export async function moveCredentialsOutOfStoredUrls(db: Queryable, secrets: SecretBox): Promise<MovedCameraCredentials[]> {
+  const result = await db.query(
+    `SELECT id, rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted FROM cameras
+     WHERE rtsp_url LIKE '%?%' OR rtsp_url LIKE '%@%' ORDER BY id FOR UPDATE`,
+  );
+  const moved: MovedCameraCredentials[] = [];
+  for (const row of result.rows) {
+    const split = splitCredentials(row.rtsp_url);
+    const userInfo = Boolean(split.username || split.password);
+    if (!userInfo && !split.queryCredentials.length) continue;
+    let queryCredentials = split.queryCredentials;
+    if (queryCredentials.length && row.rtsp_query_credentials_encrypted) {
+      const whole = new URL(row.rtsp_url);
+      attachQueryCredentials(whole, JSON.parse(secrets.decrypt(row.rtsp_query_credentials_encrypted)));
+      queryCredentials = splitQueryCredentials(whole.toString()).credentials;
+    }
+    const query = queryCredentials.length
+      ? encryptQueryCredentials(secrets, queryCredentials)
+      : { encrypted: row.rtsp_query_credentials_encrypted, names: undefined };
+    await db.query(
+      `UPDATE cameras SET rtsp_url = $2, rtsp_username = COALESCE(rtsp_username, $3), rtsp_password_encrypted = COALESCE(rtsp_password_encrypted, $4),
+         rtsp_query_credentials_encrypted = $5, rtsp_query_credential_names = COALESCE($6, rtsp_query_credential_names), updated_at = now()
+       WHERE id = $1`,
+      [row.id, split.url, split.username ?? null, split.password ? secrets.encrypt(split.password) : null, query.encrypted, query.names ?? null],
+    );
+    moved.push({ id: row.id, queryParameters: split.queryCredentials.map((credential) => parameterName(credential.raw)), userInfo });
+  }
+  return moved;
+}
+
 /** The URL ffmpeg connects to, with decrypted credentials. For camera-ingest only; never log or return it. */
 export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: string): Promise<string> {
   const result = await db.query(

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { recordAudit, systemActor, type Actor } from '../audit.ts';
-import { withTransaction, type Database } from '../database/pool.ts';
+import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
 import { AppError } from '../errors.ts';
 import type { LivePublisher } from '../live/publisher.ts';
 import { counter } from '../metrics.ts';
@@ -167,6 +167,22 @@ async function earlierDelivery(deps: AlertRaiserDeps, deliveryId: string): Promi
   triggers.inc({ kind: 'any', outcome: 'replayed' });
   const message = await committedAlertEvent(deps.db, Number(row.event_row_id));
   return { alertId: Number(row.id), created: false, severity: row.severity, occurrences: Number(row.occurrences), message };
+}
+
+/**
+ * How long a delivery id (migration 0060) is recognised. The outbox (outbox.ts) deletes an entry's file
+ * as soon as its raise committed, so a committed raise is sent again only when the process stopped
+ * between the commit and the deletion, or the answer was lost: at the next delivery attempt, which
+ * comes with the next start or within the retry backoff (30 s at most). Its files survive restarts and
+ * outages without an age limit, so the window is a stopped machine's: a week, like the field outbox's
+ * idempotency keys (lifecycle.ts). A resend after that counts as a new occurrence.
+ */
+export const ALERT_DELIVERY_RETENTION_DAYS = 7;
+
+/** Forgets delivery ids older than the retention (run by core/database/housekeeping.ts). */
+export async function deleteExpiredAlertDeliveries(db: Queryable, retentionDays = ALERT_DELIVERY_RETENTION_DAYS): Promise<number> {
+  const result = await db.query(`DELETE FROM alert_deliveries WHERE at < now() - make_interval(days => $1)`, [retentionDays]);
+  return result.rowCount ?? 0;
 }
 
 const SEVERITY_ORDER: AlertSeverity[] = ['info', 'minor', 'major', 'critical'];

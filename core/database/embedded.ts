@@ -13,12 +13,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { childWatchdog } from '../child-watchdog.ts';
-import { componentHealth } from '../health.ts';
+import { componentHealth, embeddedRestarts } from '../health.ts';
 import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
-import { counter } from '../metrics.ts';
-
-const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
 import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from './roles.ts';
 
 interface Binaries {

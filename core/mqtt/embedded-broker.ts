@@ -9,13 +9,12 @@ import { createServer, type Server } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes } from 'aedes';
-import { componentHealth } from '../health.ts';
+import { componentHealth, embeddedRestarts } from '../health.ts';
 import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { counter } from '../metrics.ts';
 import { guardPacketSize } from './packet-size-guard.ts';
 
-const embeddedRestarts = counter('cityops_embedded_restarts_total', 'Embedded PostgreSQL or broker started again after it died', ['component']);
 const LISTENING_CHECK_MS = 1000;
 const brokerRejections = counter('cityops_broker_rejections_total', 'Embedded broker refusals', ['reason']);
 

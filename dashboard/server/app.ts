@@ -16,10 +16,10 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { trustProxyOption } from '@cityops/core/config';
 import { AppError } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { authPlugin } from './auth-plugin.ts';
+import { trustedProxyFromConfig } from './client-address.ts';
 import type { ApiContext } from './context.ts';
 import { featureRoutes } from './routes.ts';
 import { databaseErrorResponse } from './database-errors.ts';
@@ -33,9 +33,9 @@ export async function buildApiServer(context: ApiContext): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: context.logger.child({ role: 'api' }) as FastifyBaseLogger,
     // X-Forwarded-For/-Proto are believed only from the proxies TRUST_PROXY names: from anyone else they
-    // would forge the client address (login throttle, audit log, sessions) and the scheme.
-    // (Fastify takes a hop count too; its types do not say so.)
-    trustProxy: trustProxyOption(context.config.TRUST_PROXY) as boolean | string[],
+    // would forge the client address (login throttle, audit log, sessions) and the scheme. The same
+    // function decides for live sockets (realtime.ts).
+    trustProxy: trustedProxyFromConfig(context.config.TRUST_PROXY),
     // HTTPS directly, without a proxy in front (read once at start; a renewed certificate needs a restart).
     // Typed as a plain object: the rest of the code sees the same FastifyInstance either way.
     ...((TLS_CERT_FILE && TLS_KEY_FILE ? { https: { cert: readFileSync(TLS_CERT_FILE), key: readFileSync(TLS_KEY_FILE) } } : {}) as object),

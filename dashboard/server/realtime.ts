@@ -10,6 +10,7 @@ import { liveSessionIds, sessionPolicy, sessionRoom } from '@cityops/core/auth/s
 import { createLiveAdapter } from '@cityops/core/live/socket-adapter';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { attachAlertRealtime } from './alerts-realtime.ts';
+import { clientAddress, trustedProxyFromConfig } from './client-address.ts';
 
 const refusedSockets = counter('cityops_socket_refused_total', 'socket.io handshakes refused', ['reason']);
 const endedSockets = counter('cityops_socket_session_ended_total', 'live sockets closed because their session ended (expired, logged out elsewhere)');
@@ -36,6 +37,7 @@ export interface SocketData {
 export type CityOpsSocket = Socket<Record<string, (...args: unknown[]) => void>, Record<string, (...args: unknown[]) => void>, Record<string, never>, SocketData>;
 
 export function createRealtimeServer(httpServer: HttpServer, context: ApiContext): Server {
+  const trustedProxy = trustedProxyFromConfig(context.config.TRUST_PROXY);
   const RECOVERY_WINDOW_MS = context.config.LIVE_RECOVERY_WINDOW_SECONDS * 1000;
   const io = new Server(httpServer, {
     serveClient: false,
@@ -74,7 +76,8 @@ export function createRealtimeServer(httpServer: HttpServer, context: ApiContext
       }
       socket.data.user = user;
       socket.data.sessionId = session.id;
-      socket.data.sourceAddress = socket.handshake.address;
+      // handshake.address is the TCP peer: behind a reverse proxy, the proxy for everyone.
+      socket.data.sourceAddress = clientAddress(socket.request, trustedProxy);
       // Rooms by role (and, for features that need them, by district and team); the session's room lets a
       // logout or a password change close exactly the sockets of the sessions it ends.
       await socket.join([liveRooms.role(user.role), liveRooms.user(user.id), sessionRoom(session.id)]);

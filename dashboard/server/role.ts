@@ -3,6 +3,7 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { RoleContext } from '@cityops/core/role-context';
 import type { MqttClient } from 'mqtt';
 import type { Server as SocketServer } from 'socket.io';
+import { moveStoredCameraCredentials } from '@cityops/devices/stored-credentials-upgrade';
 import { buildApiServer } from './app.ts';
 import { createRealtimeServer } from './realtime.ts';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,11 @@ export class ApiRole implements Component {
     return this.app;
   }
 
+  /** The live sockets' server (features and tests look at connected sockets through it). */
+  get realtime(): SocketServer | undefined {
+    return this.io;
+  }
+
   get port(): number {
     const address = this.app?.server.address();
     return typeof address === 'object' && address ? address.port : 0;
@@ -28,6 +34,8 @@ export class ApiRole implements Component {
 
   async start(): Promise<void> {
     const { config, db, caps, logger, secretBox } = this.context;
+    // Before anything is served: no answer may carry a credential an older version left in a URL.
+    await moveStoredCameraCredentials(db, secretBox, logger);
     this.mqtt = config.MQTT_URL ? await this.context.connectMqtt(`cityops-api-${process.pid}-${Date.now()}`) : undefined;
     this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt });
     this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });

@@ -5,7 +5,8 @@
 // its live-view server (live-server.ts), which checks the viewer's CityOps signature first.
 // A camera's stream must never stop the process: node-media-server's RTMP code runs in socket event
 // handlers, where an exception is uncaught. guardNodeMediaServer() closes the one session that threw
-// and wraps timestamps as RTMP defines them (32-bit milliseconds), which node-media-server does not.
+// and wraps timestamps as RTMP defines them (32-bit milliseconds), which node-media-server does not;
+// it also lets only a stream's accepted publisher feed it (a refused publish could, until it hung up).
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -23,6 +24,13 @@ interface NodeMediaServerInstance {
   httpServer: { httpServer?: import('node:http').Server };
   rtmpServer: { tcpServer?: net.Server };
 }
+
+/**
+ * How long a publish URL is good for by default. ffmpeg opens the push as soon as it has probed the
+ * camera (analyzeduration 1 s); a run that shows no picture within CAMERA_STALL_SECONDS + 8 s is killed
+ * and started again with a new URL anyway.
+ */
+export const PUBLISH_SIGN_SECONDS = 60;
 
 /** node-media-server keeps its state in module globals: one instance per process. */
 let instanceInProcess = false;
@@ -96,10 +104,15 @@ export class LiveRelay implements Component {
     sessionFailed = undefined;
   }
 
-  /** Where a camera's ffmpeg pushes its copy (signature valid for a day: the push starts at once). */
-  publishUrl(cameraId: string): string {
+  /**
+   * Where a camera's ffmpeg pushes its copy. The URL sits in ffmpeg's arguments, which anyone on the
+   * machine can read (`ps`), so it is valid only for the push's start: node-media-server checks the sign
+   * once, when the publish starts (BroadcastServer.postPublish), not while it runs. Each ffmpeg run asks
+   * for a new one (CameraPipeline.launch calls relayUrl at every start).
+   */
+  publishUrl(cameraId: string, validForSeconds = PUBLISH_SIGN_SECONDS): string {
     const stream = streamName(cameraId);
-    return `rtmp://127.0.0.1:${this.rtmpPort}/live/${stream}?sign=${this.sign(`/live/${stream}`, 86_400)}`;
+    return `rtmp://127.0.0.1:${this.rtmpPort}/live/${stream}?sign=${this.sign(`/live/${stream}`, validForSeconds)}`;
   }
 
   /** Where the live-view server reads a camera's FLV from. */
@@ -125,8 +138,13 @@ function cameraIdOf(streamName: string | undefined): string | undefined {
 }
 
 interface RtmpProtocol {
+  streamApp?: string;
   streamName?: string;
   parserData(buffer: Buffer): string | null;
+  dataHandler(): unknown;
+}
+interface NodeMediaServerContext {
+  broadcasts: Map<string, { publisher: { rtmp?: unknown } | null }>;
 }
 interface RtmpModule {
   prototype: RtmpProtocol;
@@ -158,6 +176,16 @@ function guardNodeMediaServer(onSessionFailed: (streamName: string | undefined, 
       sessionFailed?.(this.streamName, error);
       return `internal error: ${(error as Error).message}`;
     }
+  };
+  // node-media-server relays the media messages of any RTMP session on a stream: a publish it refused
+  // (expired or forged sign) is only half-closed (socket.end), and what that client keeps sending until
+  // it notices reached the viewers. Only the stream's accepted publisher may feed it.
+  const context = require('node-media-server/src/core/context.js') as NodeMediaServerContext;
+  const dataHandler = Rtmp.prototype.dataHandler;
+  Rtmp.prototype.dataHandler = function publisherOnlyDataHandler(this: RtmpProtocol) {
+    const broadcast = context.broadcasts.get(`/${this.streamApp}/${this.streamName}`);
+    if (broadcast?.publisher?.rtmp !== this) return undefined;
+    return dataHandler.call(this);
   };
   // node-media-server shifts a resumed publish's timestamps past the previous one's last (its grace
   // window), and writes them with writeUInt32BE, which throws past 2^32 ms: a camera whose clock leaps

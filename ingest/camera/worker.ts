@@ -26,7 +26,7 @@ import { DatabaseListener } from './database-listener.ts';
 import { FailureStreak, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
 import type { FrameConsumer } from './frame-reader.ts';
-import { LiveRelay } from './live-relay.ts';
+import { LiveRelay, PUBLISH_SIGN_SECONDS } from './live-relay.ts';
 import { frameToJpeg, LiveServer } from './live-server.ts';
 import { loadLiveSigningKey } from './live-signing.ts';
 import { CameraPipeline, type CameraStatus } from './pipeline.ts';
@@ -265,7 +265,8 @@ export class CameraIngestWorker implements Component {
       stallSeconds: config.CAMERA_STALL_SECONDS,
       tamperHoldMs: config.CAMERA_TAMPER_SECONDS * 1000,
       consumer: this.options.consumer,
-      relayUrl: () => this.relay.publishUrl(cameraId),
+      // Asked at each ffmpeg start; valid a little longer than the watchdog lets a start take.
+      relayUrl: () => this.relay.publishUrl(cameraId, Math.max(PUBLISH_SIGN_SECONDS, config.CAMERA_STALL_SECONDS + 30)),
       segments: { patternFor: (runId) => this.buffer.patternFor(cameraId, runId), seconds: config.CAMERA_SEGMENT_SECONDS },
       logger: logger.child({ camera: cameraId }),
       onStatus: (status) => void this.onStatus(status),

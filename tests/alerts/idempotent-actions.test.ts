@@ -1,6 +1,6 @@
 // Alert actions resent by a phone that never got the answer (the field outbox): the same
 // Idempotency-Key gives the first answer back, and the change, its note, photo and audit row exist once.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
@@ -116,11 +116,32 @@ describe('idempotent alert actions', () => {
     await test.db.query(`UPDATE sessions SET last_seen_at = now() - interval '2 hours' WHERE token_hash = $1`, [createHash('sha256').update(idleToken).digest()]);
 
     const deleted = await housekeeping(test.db, 30, createLogger('silent')).runOnce();
-    expect(deleted).toEqual({ sessions: 1, actionRequests: 1 });
+    expect(deleted).toEqual({ sessions: 1, actionRequests: 1, alertDeliveries: 0 });
     const keys = (await test.db.query(`SELECT idempotency_key FROM alert_action_requests WHERE alert_id = $1`, [id])).rows.map((row) => row.idempotency_key);
     expect(keys).toEqual([recentKey]);
     // The forgotten key is a new action now; the recent one still replays; the api's own session lives on.
     expect((await post(`/api/alerts/${id}/notes`, oldKey, { note: 'cũ' })).headers.get('idempotent-replayed')).toBeNull();
     expect((await post(`/api/alerts/${id}/notes`, recentKey, { note: 'mới' })).headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('forgets delivery ids of outbox raises past their week in the housekeeping; a resend within it still raises nothing', async () => {
+    const raise = (zoneId: string, deliveryId: string) =>
+      raiser.raise({ sourceType: 'camera', sourceId: cameraId, kind: 'camera_tamper', zoneId, severity: 'minor', title: { vi: 'Che camera', en: 'Camera covered' } }, { deliveryId });
+    const [oldDelivery, recentDelivery] = [randomUUID(), randomUUID()];
+    await raise('zone-delivery-old', oldDelivery);
+    const recent = await raise('zone-delivery-recent', recentDelivery);
+    await test.db.query(`UPDATE alert_deliveries SET at = now() - interval '8 days' WHERE id = $1`, [oldDelivery]);
+    await test.db.query(`UPDATE alert_deliveries SET at = now() - interval '6 days' WHERE id = $1`, [recentDelivery]);
+
+    const deleted = await housekeeping(test.db, 30, createLogger('silent')).runOnce();
+    expect(deleted).toMatchObject({ alertDeliveries: 1 });
+    const kept = (await test.db.query(`SELECT id FROM alert_deliveries WHERE id = ANY($1::uuid[])`, [[oldDelivery, recentDelivery]])).rows.map((row) => row.id);
+    expect(kept).toEqual([recentDelivery]);
+
+    // The outbox sends the recent raise again (a crash after its commit): the first answer, no new occurrence.
+    const resent = await raise('zone-delivery-recent', recentDelivery);
+    expect(resent).toMatchObject({ alertId: recent.alertId, created: false, occurrences: 1 });
+    const occurrences = await test.db.query(`SELECT occurrences FROM alerts WHERE id = $1`, [recent.alertId]);
+    expect(occurrences.rows[0].occurrences).toBe(1);
   });
 });

@@ -2,8 +2,11 @@
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Server } from 'node:net';
-import { componentHealth } from '../../core/health.ts';
+// Imported for its metrics: both embedded parts count their restarts in /metrics.
+import '../../core/database/embedded.ts';
+import { componentHealth, embeddedRestarts } from '../../core/health.ts';
 import { createLogger } from '../../core/logger.ts';
+import { metricsRegistry } from '../../core/metrics.ts';
 import { EmbeddedBroker } from '../../core/mqtt/embedded-broker.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -38,5 +41,12 @@ describe('embedded broker supervision', () => {
     expect(componentHealth.get('embedded-mqtt')?.state).toBe('ok');
     expect(resident.connected).toBe(true);
     await resident.endAsync();
+
+    // One counter for both embedded parts, declared once (core/health.ts), and one family in /metrics.
+    expect((await embeddedRestarts.get()).values).toEqual([expect.objectContaining({ labels: { component: 'embedded-mqtt' }, value: 1 })]);
+    const exposition = await metricsRegistry.metrics();
+    expect(exposition.match(/^# TYPE cityops_embedded_restarts_total counter$/gm)).toHaveLength(1);
+    expect(exposition.match(/^# HELP cityops_embedded_restarts_total /gm)).toHaveLength(1);
+    expect(exposition).toMatch(/^cityops_embedded_restarts_total\{component="embedded-mqtt"\} 1$/m);
   });
 });

@@ -76,6 +76,32 @@ describe('X-Forwarded-For', () => {
   });
 });
 
+describe('X-Forwarded-For on live sockets', () => {
+  /** Connects a socket with a forged forwarded address and returns the address the server recorded for it. */
+  const recordedSocketAddress = async (api: TestApi, username: string) => {
+    const cookie = (await login(api, username, TEST_PASSWORD)).headers.getSetCookie()[0].split(';')[0];
+    const socket = io(api.baseUrl, { transports: ['websocket'], extraHeaders: { cookie, 'x-forwarded-for': '203.0.113.99' }, reconnection: false, forceNew: true });
+    try {
+      const id = await new Promise<string>((resolve, reject) => {
+        socket.once('connect', () => resolve(socket.id!));
+        socket.once('connect_error', reject);
+      });
+      const server = (await api.role.realtime!.fetchSockets()).find((candidate) => candidate.id === id);
+      return server?.data.sourceAddress as string | undefined;
+    } finally {
+      socket.close();
+    }
+  };
+
+  it('records the TCP peer for a socket from a peer TRUST_PROXY does not name', async () => {
+    expect(await recordedSocketAddress(direct, await newUser('xff-socket-direct'))).toBe('127.0.0.1');
+  });
+
+  it('records the client a proxy TRUST_PROXY names says, as request.ip does', async () => {
+    expect(await recordedSocketAddress(behindProxy, await newUser('xff-socket-proxied'))).toBe('203.0.113.99');
+  });
+});
+
 describe('login throttle', () => {
   it('gives at most the limit of 401s to 30 parallel wrong logins for one user from 30 addresses on two api processes', async () => {
     const username = await newUser('parallel-target');
