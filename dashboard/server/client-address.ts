@@ -11,9 +11,10 @@ export type TrustedProxy = (address: string, hop: number) => boolean;
 export function trustedProxyFromConfig(value: string | undefined): TrustedProxy {
   const option = trustProxyOption(value);
   if (option === true) return () => true;
-  // A bare hop count says nothing about who the peer is: like Fastify, believe nobody rather than let a
-  // direct client forge enough hops.
-  if (option === false || typeof option === 'number') return () => false;
+  if (option === false) return () => false;
+  // A hop count (as Fastify takes it): the n nearest hops are our proxies, whoever they are. Only right
+  // when every request passes exactly that many proxies; a direct client could otherwise forge the header.
+  if (typeof option === 'number') return (_address, hop) => hop < option;
   return proxyAddr.compile(option);
 }
 
