@@ -1,0 +1,155 @@
+// Readings the broker holds in a session nobody will reconnect to are stored, and that session is ended:
+// the former default client id after an upgrade (the role drains it by itself). The real role entry, the
+// real PostgreSQL and a private Mosquitto: the former default id is derived from this host's name, so on the
+// shared broker it could meet a real worker of this machine.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
+import { legacyClientId } from '../../ingest/sensors/legacy-session.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { freePort } from '../support/free-port.ts';
+import { reconcile, registerSensor, runTag, topicOf, waitFor, type SentReading } from './helpers.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tag = runTag();
+const sensorIds = Array.from({ length: 5 }, (_, i) => `drain-${tag}-${i}`);
+const SHARED_FILTER = '$share/cityops-sensor-ingest/cityops/sensors/+/reading';
+let test: TestDatabase;
+let brokerUrl: string;
+const cleanups: (() => void | Promise<void>)[] = [];
+
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function startPrivateMosquitto(): Promise<string> {
+  const dir = temporaryDir('cityops-drain-mosquitto-');
+  chmodSync(dir, 0o755); // started as root, mosquitto drops to its own user, which must read the file
+  const port = await freePort();
+  writeFileSync(
+    path.join(dir, 'mosquitto.conf'),
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 100000'].join('\n') + '\n',
+  );
+  const broker: ChildProcess = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  cleanups.push(() => void broker.kill('SIGTERM'));
+  const url = `mqtt://127.0.0.1:${port}`;
+  await waitFor(
+    () => mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 }).then((client) => client.endAsync().then(() => true), () => false),
+    Boolean,
+    10_000,
+    'private mosquitto',
+  );
+  return url;
+}
+
+const environment = (dataDir: string, extra: Record<string, string> = {}) => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: test.url,
+    MQTT_URL: brokerUrl,
+    DATA_DIR: dataDir,
+    SIMULATE: 'false',
+    LOG_LEVEL: 'info',
+    SENSOR_INGEST_BATCH_MS: '50',
+    ...extra,
+  };
+  delete env.SENSOR_INGEST_CLIENT_ID;
+  return env;
+};
+
+/** The role entry as its own process; output collected for the test to wait on. */
+function startRole(dataDir: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts', '--role', 'sensor-ingest'], { cwd: root, env: environment(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  cleanups.push(() => void child.kill('SIGKILL'));
+  return { child, output: () => output };
+}
+
+/** What a stopped worker leaves: a persistent session subscribed to the sensor stream, nobody connected. */
+async function leaveOfflineSession(clientId: string, filter: string) {
+  const client = await mqtt.connectAsync(brokerUrl, { clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 0 });
+  await client.subscribeAsync(filter, { qos: 1 });
+  await client.endAsync();
+}
+
+/** Publishes `count` readings at QoS 1, each acknowledged by the broker, with a unique (sensor, ts) and seq. */
+async function publishReadings(publisher: MqttClient, count: number, firstSeq: number): Promise<SentReading[]> {
+  const sent: SentReading[] = [];
+  const baseTs = Date.now() - 120_000;
+  for (let seq = firstSeq; seq < firstSeq + count; seq++) {
+    const reading = { sensorId: sensorIds[seq % sensorIds.length], ts: baseTs + seq, seq };
+    sent.push(reading);
+    await publisher.publishAsync(topicOf(reading.sensorId), JSON.stringify({ ts: reading.ts, value: (seq % 100) / 10, seq }), { qos: 1 });
+  }
+  return sent;
+}
+
+/** Whether the broker still holds a session for this id (a clean = false connection is told so). */
+async function sessionPresent(clientId: string): Promise<boolean> {
+  const probe = mqtt.connect(brokerUrl, { clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 0 }, reconnectPeriod: 0 });
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    probe.once('connect', resolve);
+    probe.once('error', reject);
+  });
+  await probe.endAsync();
+  return connack.sessionPresent;
+}
+
+
+let publisher: MqttClient;
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  for (const id of sensorIds) await registerSensor(test.db, { id, kind: 'rainfall' });
+  brokerUrl = await startPrivateMosquitto();
+  publisher = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId: `drain-pub-${tag}`, reconnectPeriod: 0 });
+});
+
+afterAll(async () => {
+  await publisher?.endAsync();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await test?.drop();
+});
+
+describe('draining sessions nobody reconnects to', () => {
+  it('the upgraded worker stores what was queued under the former default id, then ends that session', { timeout: 120_000 }, async () => {
+    // The old worker stopped for the upgrade; readings kept coming and were queued in its session.
+    const legacyId = legacyClientId();
+    await leaveOfflineSession(legacyId, SHARED_FILTER);
+    const queued = await publishReadings(publisher, 300, 0);
+
+    const dataDir = temporaryDir('cityops-drain-upgrade-');
+    const role = startRole(dataDir);
+    try {
+      await waitFor(async () => role.output(), (output) => output.includes('"msg":"sensor ingest subscribed"') || role.child.exitCode !== null, 60_000, 'the role to subscribe');
+      expect(role.child.exitCode).toBeNull();
+      const drained = await waitFor(async () => role.output(), (output) => output.includes('session of the former default client id drained and ended'), 60_000, 'the drain log');
+      const line = JSON.parse(drained.split('\n').find((entry) => entry.includes('former default client id drained'))!);
+      expect(line).toMatchObject({ clientId: legacyId, sessionPresent: true, messages: 300, readingsStored: 300 });
+      expect(await sessionPresent(legacyId)).toBe(false);
+      // Readings published after the upgrade reach the new id.
+      const live = await publishReadings(publisher, 50, 1000);
+      const sent = [...queued, ...live];
+      const outcome = await waitFor(() => reconcile(test.db, sent), (result) => result.missing === 0, 60_000, 'every reading stored');
+      expect(outcome).toEqual({ stored: sent.length, missing: 0, duplicated: 0 });
+      expect(role.output().match(/former default client id drained/g)).toHaveLength(1);
+      expect(existsSync(path.join(dataDir, 'sensor-ingest'))).toBe(true);
+      expect(readdirSync(path.join(dataDir, 'sensor-ingest')).some((name) => name.startsWith('legacy-session-ended-'))).toBe(true);
+    } finally {
+      // Stopped even when failing: its subscription would store the next tests' readings.
+      if (role.child.exitCode === null && role.child.signalCode === null) {
+        const exited = new Promise((resolve) => role.child.once('exit', resolve));
+        role.child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  });
+});
