@@ -1,6 +1,7 @@
 // Readings the broker holds in a session nobody will reconnect to are stored, and that session is ended:
-// the former default client id after an upgrade (the role drains it by itself). The real role entry, the
-// real PostgreSQL and a private Mosquitto: the former default id is derived from this host's name, so on the
+// the former default client id after an upgrade (the role drains it by itself), and a removed worker of the
+// shared subscription (`npm run sensors:drain`). Real processes (the role entry, the npm script), the real
+// PostgreSQL and a private Mosquitto: the former default id is derived from this host's name, so on the
 // shared broker it could meet a real worker of this machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -104,6 +105,23 @@ async function sessionPresent(clientId: string): Promise<boolean> {
 }
 
 
+/** Runs `npm run sensors:drain` to its end; its exit code and everything it printed. */
+async function runDrainCommand(dataDir: string, args: string[], env: Record<string, string>): Promise<{ exitCode: number | null; output: string }> {
+  const command = spawn('npm', ['run', '--silent', 'sensors:drain', '--', ...args], { cwd: root, env: environment(dataDir, { LOG_LEVEL: 'debug', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => void command.kill('SIGKILL'));
+  let output = '';
+  command.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  command.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sensors:drain did not finish:\n${output.slice(-3000)}`)), 45_000);
+    command.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  return { exitCode, output };
+}
+
 let publisher: MqttClient;
 
 beforeAll(async () => {
@@ -151,5 +169,51 @@ describe('draining sessions nobody reconnects to', () => {
         await exited;
       }
     }
+  });
+
+  it('`npm run sensors:drain` stores a removed worker’s share of the shared subscription and ends its session', { timeout: 120_000 }, async () => {
+    // Two members of a shared group; one is removed. Mosquitto keeps routing its share to its session.
+    const group = `drain-group-${tag}`;
+    const filter = `$share/${group}/cityops/sensors/+/reading`;
+    const removed = `drain-removed-${tag}`;
+    const remaining = `drain-remaining-${tag}`;
+    await leaveOfflineSession(removed, filter);
+    const member = await mqtt.connectAsync(brokerUrl, { clientId: remaining, clean: true, protocolVersion: 5, reconnectPeriod: 0 });
+    cleanups.push(() => member.endAsync());
+    await member.subscribeAsync(filter, { qos: 1 }); // the live member acknowledges and drops: only the removed share is checked
+    let liveShare = 0;
+    member.on('message', () => liveShare++);
+    const sent = await publishReadings(publisher, 200, 2000);
+    await waitFor(async () => liveShare, (count) => count > 0, 10_000, 'the live member to receive its share');
+    expect(await reconcile(test.db, sent)).toMatchObject({ stored: 0 });
+
+    const dataDir = temporaryDir('cityops-drain-cli-');
+    const { exitCode, output } = await runDrainCommand(dataDir, ['--client-id', removed], { SENSOR_INGEST_SHARE_GROUP: group });
+    expect(exitCode, output).toBe(0);
+
+    const result = JSON.parse(/^sensors:drain (\{.*\})$/m.exec(output)![1]);
+    const removedShare: number = result.messages;
+    expect(removedShare).toBeGreaterThan(0);
+    // Every reading went to one of the two: the live member's share to it, the removed one's is now stored.
+    await waitFor(async () => liveShare, (count) => count + removedShare === sent.length, 10_000, 'the live share to arrive');
+    expect(result).toMatchObject({ clientId: removed, sessionPresent: true, readingsStored: removedShare, spooledBatchesLeft: 0 });
+    expect(output).toContain(`session ${removed} drained: ${removedShare} messages, ${removedShare} readings stored; session ended`);
+    expect(await reconcile(test.db, sent)).toEqual({ stored: removedShare, missing: liveShare, duplicated: 0 });
+    expect(await sessionPresent(removed)).toBe(false);
+  });
+
+  it('`npm run sensors:drain` refuses a session whose owner is connected, and leaves it', { timeout: 60_000 }, async () => {
+    const owner = `drain-owner-${tag}`;
+    const filter = `$share/owner-${tag}/cityops/sensors/+/reading`;
+    // A running worker: persistent session, reconnects at once when its session is taken.
+    const worker = await mqtt.connectAsync(brokerUrl, { clientId: owner, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 100 });
+    await worker.subscribeAsync(filter, { qos: 1 });
+    const dataDir = temporaryDir('cityops-drain-owner-');
+    const { exitCode, output } = await runDrainCommand(dataDir, ['--client-id', owner, '--quiet-seconds', '5'], { SENSOR_INGEST_SHARE_GROUP: `owner-${tag}` });
+    expect(exitCode, output).toBe(3);
+    expect(output).toMatch(/client id drain-owner-\S+ is in use/);
+    await waitFor(async () => worker.connected, Boolean, 10_000, 'the owner to be connected again');
+    await worker.endAsync();
+    expect(await sessionPresent(owner)).toBe(true);
   });
 });
