@@ -1,6 +1,7 @@
 // Readings the broker holds in a session nobody will reconnect to are stored, and that session is ended:
 // the former default client id after an upgrade (the role drains it by itself), and a removed worker of the
-// shared subscription (`npm run sensors:drain`). Real processes (the role entry, the npm script), the real
+// shared subscription (`npm run sensors:drain`). And the reverse: a cleanly stopped worker keeps its session,
+// so nothing needs draining after a restart. Real processes (the role entry, the npm script), the real
 // PostgreSQL and a private Mosquitto: the former default id is derived from this host's name, so on the
 // shared broker it could meet a real worker of this machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import { legacyClientId } from '../../ingest/sensors/legacy-session.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort } from '../support/free-port.ts';
-import { reconcile, registerSensor, runTag, topicOf, waitFor, type SentReading } from './helpers.ts';
+import { reconcile, registerSensor, runTag, startTestWorker, topicOf, waitFor, type SentReading } from './helpers.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tag = runTag();
@@ -215,5 +216,27 @@ describe('draining sessions nobody reconnects to', () => {
     await waitFor(async () => worker.connected, Boolean, 10_000, 'the owner to be connected again');
     await worker.endAsync();
     expect(await sessionPresent(owner)).toBe(true);
+  });
+});
+
+describe('stopping a worker', () => {
+  it('a clean stop keeps the session: what a single worker misses while stopped is stored after its restart', { timeout: 60_000 }, async () => {
+    const clientId = `drain-restart-${tag}`;
+    const options = {
+      group: `restart-${tag}`,
+      clientId,
+      broker: { url: brokerUrl, clientId, sessionExpirySeconds: 120, receiveMaximum: 5000 },
+      spoolDirectory: temporaryDir('cityops-drain-restart-spool-'),
+    };
+    const first = await startTestWorker(test.db, options);
+    await first.stop(); // SIGTERM's path: no unsubscribe, the session and its subscription stay
+    const sent = await publishReadings(publisher, 100, 3000);
+    const restarted = await startTestWorker(test.db, options);
+    try {
+      const outcome = await waitFor(() => reconcile(test.db, sent), (result) => result.missing === 0, 30_000, 'the readings published while stopped');
+      expect(outcome).toEqual({ stored: sent.length, missing: 0, duplicated: 0 });
+    } finally {
+      await restarted.stop();
+    }
   });
 });
