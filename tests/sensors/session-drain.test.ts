@@ -11,10 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
-import { legacyClientId } from '../../ingest/sensors/legacy-session.ts';
+import { loadConfig } from '../../core/config.ts';
+import { LegacySessionDrain, legacyClientId, legacySessionNeedsDrain } from '../../ingest/sensors/legacy-session.ts';
+import { SensorDirectory } from '../../ingest/sensors/sensor-directory.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort } from '../support/free-port.ts';
-import { reconcile, registerSensor, runTag, startTestWorker, topicOf, waitFor, type SentReading } from './helpers.ts';
+import { reconcile, registerSensor, runTag, startTestWorker, testLogger, topicOf, waitFor, type SentReading } from './helpers.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tag = runTag();
@@ -30,16 +32,26 @@ function temporaryDir(prefix: string): string {
   return dir;
 }
 
-async function startPrivateMosquitto(): Promise<string> {
+/**
+ * A Mosquitto of this test's own. With `persistenceDir`, it saves its sessions there when stopped and finds
+ * them when started again on the same port (a broker restart).
+ */
+async function startPrivateMosquitto(options: { port?: number; persistenceDir?: string } = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = temporaryDir('cityops-drain-mosquitto-');
   chmodSync(dir, 0o755); // started as root, mosquitto drops to its own user, which must read the file
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
+  const persistence = options.persistenceDir ? ['persistence true', `persistence_location ${options.persistenceDir}/`, 'autosave_interval 1'] : ['persistence false'];
   writeFileSync(
     path.join(dir, 'mosquitto.conf'),
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 100000'].join('\n') + '\n',
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 100000', ...persistence].join('\n') + '\n',
   );
   const broker: ChildProcess = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  cleanups.push(() => void broker.kill('SIGTERM'));
+  const exited = new Promise((resolve) => broker.once('exit', resolve));
+  const stop = async () => {
+    if (broker.exitCode === null && broker.signalCode === null) broker.kill('SIGTERM');
+    await exited;
+  };
+  cleanups.push(stop);
   const url = `mqtt://127.0.0.1:${port}`;
   await waitFor(
     () => mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 }).then((client) => client.endAsync().then(() => true), () => false),
@@ -47,7 +59,7 @@ async function startPrivateMosquitto(): Promise<string> {
     10_000,
     'private mosquitto',
   );
-  return url;
+  return { url, stop };
 }
 
 const environment = (dataDir: string, extra: Record<string, string> = {}) => {
@@ -76,8 +88,8 @@ function startRole(dataDir: string): { child: ChildProcess; output: () => string
 }
 
 /** What a stopped worker leaves: a persistent session subscribed to the sensor stream, nobody connected. */
-async function leaveOfflineSession(clientId: string, filter: string) {
-  const client = await mqtt.connectAsync(brokerUrl, { clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 0 });
+async function leaveOfflineSession(clientId: string, filter: string, url = brokerUrl) {
+  const client = await mqtt.connectAsync(url, { clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 0 });
   await client.subscribeAsync(filter, { qos: 1 });
   await client.endAsync();
 }
@@ -95,8 +107,8 @@ async function publishReadings(publisher: MqttClient, count: number, firstSeq: n
 }
 
 /** Whether the broker still holds a session for this id (a clean = false connection is told so). */
-async function sessionPresent(clientId: string): Promise<boolean> {
-  const probe = mqtt.connect(brokerUrl, { clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 0 }, reconnectPeriod: 0 });
+async function sessionPresent(clientId: string, url = brokerUrl): Promise<boolean> {
+  const probe = mqtt.connect(url, { clientId, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 0 }, reconnectPeriod: 0 });
   const connack = await new Promise<IConnackPacket>((resolve, reject) => {
     probe.once('connect', resolve);
     probe.once('error', reject);
@@ -128,7 +140,7 @@ let publisher: MqttClient;
 beforeAll(async () => {
   test = await createTestDatabase();
   for (const id of sensorIds) await registerSensor(test.db, { id, kind: 'rainfall' });
-  brokerUrl = await startPrivateMosquitto();
+  brokerUrl = (await startPrivateMosquitto()).url;
   publisher = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId: `drain-pub-${tag}`, reconnectPeriod: 0 });
 });
 
@@ -216,6 +228,53 @@ describe('draining sessions nobody reconnects to', () => {
     await waitFor(async () => worker.connected, Boolean, 10_000, 'the owner to be connected again');
     await worker.endAsync();
     expect(await sessionPresent(owner)).toBe(true);
+  });
+});
+
+describe('the former default id’s drain when the broker is away', () => {
+  it('does not hold up the role, tries again, and drains once the broker is back', { timeout: 90_000 }, async () => {
+    const persistenceDir = temporaryDir('cityops-drain-persist-');
+    chmodSync(persistenceDir, 0o777); // mosquitto drops root for its own user and writes here
+    const port = await freePort();
+    let broker = await startPrivateMosquitto({ port, persistenceDir });
+    const clientId = `drain-retry-${tag}`;
+    const group = `retry-${tag}`;
+    await leaveOfflineSession(clientId, `$share/${group}/cityops/sensors/+/reading`, broker.url);
+    const devices = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: `drain-retry-pub-${tag}`, reconnectPeriod: 0 });
+    const sent = await publishReadings(devices, 100, 4000);
+    await devices.endAsync();
+    await broker.stop(); // saves the session and its queue
+
+    const config = loadConfig({ DATA_DIR: temporaryDir('cityops-drain-retry-') }, []);
+    const directory = new SensorDirectory(test.db, testLogger);
+    await directory.start();
+    const drain = new LegacySessionDrain({
+      config,
+      logger: testLogger,
+      drain: {
+        db: test.db,
+        logger: testLogger,
+        sensors: directory,
+        broker: { url: broker.url, clientId, sessionExpirySeconds: 600, receiveMaximum: 1000 },
+        shareGroup: group,
+        spoolDirectory: temporaryDir('cityops-drain-retry-spool-'),
+        batchSize: 500,
+        batchMaxWaitMs: 50,
+      },
+      retryMinMs: 200,
+    });
+    try {
+      await drain.start(); // returns at once: the role goes on without the broker
+      expect(legacySessionNeedsDrain(config)).toBe(true);
+      broker = await startPrivateMosquitto({ port, persistenceDir });
+      const outcome = await waitFor(() => reconcile(test.db, sent), (result) => result.missing === 0, 30_000, 'the queued readings after the broker is back');
+      expect(outcome).toEqual({ stored: sent.length, missing: 0, duplicated: 0 });
+      await waitFor(async () => legacySessionNeedsDrain(config), (needed) => !needed, 15_000, 'the drain to finish');
+    } finally {
+      await drain.stop();
+      await directory.stop();
+    }
+    expect(await sessionPresent(clientId, broker.url)).toBe(false);
   });
 });
 
