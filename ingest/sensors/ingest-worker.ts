@@ -160,8 +160,9 @@ export class SensorIngestWorker implements Component {
   async start(): Promise<void> {
     this.stopping = false;
     this.accepting = true;
-    // Batches a previous run left in the spool go in first.
-    if ((await this.spool.list()).length) {
+    // Batches a previous run left in the spool go in first. Not by a drain: it shares the worker's spool
+    // directory, and the worker replays it (a drain's own spooled batches start a replay when written).
+    if (!this.options.drainFilters && (await this.spool.list()).length) {
       this.databaseDown = true;
       this.requestReplay();
     }

@@ -86,7 +86,8 @@ export async function drainSession(options: SessionDrainOptions): Promise<Sessio
   try {
     await worker.start();
   } catch (error) {
-    await worker.stop(); // a spool replay it may have begun
+    // Messages may have arrived before the connection failed: commit what was received, stop its timers.
+    await worker.stop();
     throw error;
   }
   const deadline = Date.now() + maxDurationMs;
