@@ -9,6 +9,9 @@
 //
 // Scope: MQTT 3.1.1 and 5 over TCP or TLS (mqtt://, mqtts://), one subscription at QoS 1, persistent
 // session, keep-alive, reconnect with backoff. Publishing is not needed here (devices publish).
+// Draining (session-drain.ts): instead of subscribing, it takes over an existing session, unsubscribes its
+// filters (so nothing new is routed to it) and receives what the broker had queued there; `stop({ endSession })`
+// then ends the session for good.
 import net from 'node:net';
 import tls from 'node:tls';
 import mqttPacket, { type Packet, type IPublishPacket } from 'mqtt-packet';
@@ -35,7 +38,13 @@ export interface SubscriberOptions {
   password?: string;
   /** 5 for MQTT 5 (shared subscriptions, session expiry, receive maximum); 4 for MQTT 3.1.1. */
   protocolVersion: 4 | 5;
-  topicFilter: string;
+  /**
+   * `subscribe`: the filter this session receives (sent after every CONNACK). `unsubscribe`: draining an
+   * existing session — these filters are removed after every CONNACK, so the broker routes nothing new to it,
+   * while what it had already queued for the session is still delivered (Mosquitto keeps a session's queue
+   * when its subscriptions go).
+   */
+  subscription: { subscribe: string } | { unsubscribe: string[] };
   /** MQTT 5: how long the broker keeps the session (and queues messages) while this client is away. */
   sessionExpirySeconds: number;
   /** MQTT 5: how many un-acknowledged messages the broker may have in flight to us; bounds memory. */
@@ -44,6 +53,12 @@ export interface SubscriberOptions {
   logger: Logger;
   onMessage(message: DeliveredMessage): void;
   onConnectionChange?(connected: boolean): void;
+  /**
+   * Reconnect after a lost connection (default true). A drain does not: a connection closed under it may mean
+   * the session's owner connected again (Mosquitto closes the older connection without saying why), and two
+   * clients reconnecting with one id would take the session from each other forever.
+   */
+  reconnect?: boolean;
 }
 
 export class AcknowledgingSubscriber implements Component {
@@ -59,6 +74,10 @@ export class AcknowledgingSubscriber implements Component {
   private pendingAcks: Buffer[] = [];
   private flushScheduled = false;
   connected = false;
+  /** From the last CONNACK: the broker still held a session for this client id. */
+  sessionPresent = false;
+  /** When the last message arrived or the last acknowledgements left (a drain waits for this to go quiet). */
+  lastActivityAt = 0;
 
   constructor(private readonly options: SubscriberOptions) {}
 
@@ -68,7 +87,11 @@ export class AcknowledgingSubscriber implements Component {
     await this.connect();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Disconnects. A normal DISCONNECT keeps the session (clean = false / session expiry) and its queued
+   * messages; `endSession` (MQTT 5) sets its expiry to 0 in the DISCONNECT, so the broker discards it.
+   */
+  async stop(options: { endSession?: boolean } = {}): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.pingTimer);
@@ -78,8 +101,8 @@ export class AcknowledgingSubscriber implements Component {
     this.flushAcks(socket);
     await new Promise<void>((resolve) => {
       socket.once('close', () => resolve());
-      // A normal DISCONNECT keeps the session (clean = false / session expiry) and its queued messages.
-      socket.end(this.generate({ cmd: 'disconnect', reasonCode: 0 }));
+      const endSession = options.endSession && this.options.protocolVersion === 5;
+      socket.end(this.generate({ cmd: 'disconnect', reasonCode: 0, properties: endSession ? { sessionExpiryInterval: 0 } : undefined }));
       setTimeout(() => socket.destroy(), 1000).unref();
     });
   }
@@ -143,12 +166,12 @@ export class AcknowledgingSubscriber implements Component {
               socket.destroy();
               return settle(error);
             }
+            this.sessionPresent = packet.sessionPresent;
+            const { subscription } = this.options;
             socket.write(
-              this.generate({
-                cmd: 'subscribe',
-                messageId: 1,
-                subscriptions: [{ topic: this.options.topicFilter, qos: 1 }],
-              }),
+              'subscribe' in subscription
+                ? this.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: subscription.subscribe, qos: 1 }] })
+                : this.generate({ cmd: 'unsubscribe', messageId: 1, unsubscriptions: subscription.unsubscribe }),
             );
             logger.debug({ sessionPresent: packet.sessionPresent }, 'sensor ingest connected to the broker');
             return;
@@ -157,13 +180,14 @@ export class AcknowledgingSubscriber implements Component {
             const granted = (packet.granted as number[])[0];
             if (granted === undefined || granted >= 0x80) {
               socket.destroy();
-              return settle(new Error(`broker refused the subscription to ${this.options.topicFilter} (code ${granted})`));
+              const filter = 'subscribe' in this.options.subscription ? this.options.subscription.subscribe : '';
+              return settle(new Error(`broker refused the subscription to ${filter} (code ${granted})`));
             }
-            this.connected = true;
-            this.attempts = 0;
-            this.options.onConnectionChange?.(true);
-            return settle();
+            return this.ready(settle);
           }
+          case 'unsuback':
+            // "No subscription existed" (0x11) is fine: the filters are removed either way.
+            return this.ready(settle);
           case 'publish':
             return this.deliver(packet, socket, generation);
           case 'pingresp':
@@ -193,7 +217,7 @@ export class AcknowledgingSubscriber implements Component {
         clearInterval(this.pingTimer);
         if (wasConnected) this.options.onConnectionChange?.(false);
         settle(new Error(`MQTT connection to ${redactUrl(url)} closed before the subscription was confirmed`));
-        if (!this.stopping && this.socket === socket) this.scheduleReconnect();
+        if (!this.stopping && this.socket === socket && this.options.reconnect !== false) this.scheduleReconnect();
       });
 
       clearInterval(this.pingTimer);
@@ -205,6 +229,14 @@ export class AcknowledgingSubscriber implements Component {
       }, (keepalive * 1000) / 2);
       this.pingTimer.unref();
     });
+  }
+
+  private ready(settle: () => void) {
+    this.connected = true;
+    this.attempts = 0;
+    this.lastActivityAt = Date.now();
+    this.options.onConnectionChange?.(true);
+    settle();
   }
 
   private scheduleReconnect() {
@@ -221,6 +253,7 @@ export class AcknowledgingSubscriber implements Component {
   private deliver(packet: IPublishPacket, socket: net.Socket, generation: number) {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const messageId = packet.messageId;
+    this.lastActivityAt = Date.now();
     const ack =
       packet.qos === 0 || messageId === undefined
         ? () => {}
@@ -250,6 +283,10 @@ export class AcknowledgingSubscriber implements Component {
     if (!this.pendingAcks.length) return;
     const acks = this.pendingAcks;
     this.pendingAcks = [];
-    if (socket === this.socket && !socket.destroyed) socket.write(acks.length === 1 ? acks[0] : Buffer.concat(acks));
+    if (socket === this.socket && !socket.destroyed) {
+      socket.write(acks.length === 1 ? acks[0] : Buffer.concat(acks));
+      // The broker sends more of a queue as acknowledgements free its in-flight window: not quiet yet.
+      this.lastActivityAt = Date.now();
+    }
   }
 }

@@ -10,6 +10,8 @@
 // Two batches commit at once (one copies while the other commits); when PostgreSQL falls further behind
 // than half the broker's in-flight window, batches spill to the spool rather than let the broker drop them.
 // With MQTT 5 the worker joins a shared subscription, so several workers split the stream.
+// The same worker drains another client id's persistent session (`drainFilters`, see session-drain.ts), so
+// drained readings take exactly this path to PostgreSQL and are acknowledged only once durable.
 import path from 'node:path';
 import { backoffMs, sleep, type Component } from '@cityops/core/lifecycle';
 import type { Database } from '@cityops/core/database/pool';
@@ -64,6 +66,11 @@ export interface IngestWorkerOptions {
   broker: Pick<SubscriberOptions, 'url' | 'clientId' | 'username' | 'password' | 'sessionExpirySeconds' | 'receiveMaximum' | 'keepaliveSeconds'>;
   /** MQTT 5 shared subscription group; undefined = MQTT 3.1.1 plain subscription (the embedded aedes broker). */
   shareGroup?: string;
+  /**
+   * Drain instead of subscribe: take over the session of `broker.clientId`, remove these filters from it and
+   * store what the broker had queued there (session-drain.ts decides when it is empty and ends it).
+   */
+  drainFilters?: string[];
   spoolDirectory: string;
   batchSize: number;
   batchMaxWaitMs: number;
@@ -107,16 +114,26 @@ export class SensorIngestWorker implements Component {
   private replayAgain = false;
   private accepting = false;
   private stopping = false;
+  /** Messages received since construction (a drain reports it). */
+  messagesReceived = 0;
+  /** Draining: the connection closed under the drain (it does not reconnect; session-drain.ts says why). */
+  drainConnectionLost = false;
 
   constructor(private readonly options: IngestWorkerOptions) {
     const topicFilter = options.shareGroup ? `$share/${options.shareGroup}/${SENSOR_TOPIC_FILTER}` : SENSOR_TOPIC_FILTER;
     this.subscriber = new AcknowledgingSubscriber({
       ...options.broker,
       protocolVersion: options.shareGroup ? 5 : 4,
-      topicFilter,
+      subscription: options.drainFilters ? { unsubscribe: options.drainFilters } : { subscribe: topicFilter },
       logger: options.logger,
       onMessage: (message) => this.receive(message),
-      onConnectionChange: (connected) => brokerConnected.set(connected ? 1 : 0),
+      // The metric is the worker's own subscription; a drain's connection says nothing about it.
+      onConnectionChange: options.drainFilters
+        ? (connected) => {
+            if (!connected) this.drainConnectionLost = true;
+          }
+        : (connected) => brokerConnected.set(connected ? 1 : 0),
+      reconnect: !options.drainFilters,
     });
     this.spool = new ReadingSpool(options.spoolDirectory);
     this.deadLetterQuota = new DeadLetterQuota(options.deadLetterQuotaPerHour ?? 20);
@@ -130,22 +147,39 @@ export class SensorIngestWorker implements Component {
     return this.spool.directory;
   }
 
+  /** From the last CONNACK: the broker held a session for this client id. */
+  get sessionPresent(): boolean {
+    return this.subscriber.sessionPresent;
+  }
+
+  /** Nothing received and not yet acknowledged, and nothing arrived or was acknowledged for `quietMs`. */
+  isQuietFor(quietMs: number): boolean {
+    return this.unacknowledged === 0 && !this.inFlight.size && Date.now() - this.subscriber.lastActivityAt >= quietMs;
+  }
+
   async start(): Promise<void> {
     this.stopping = false;
     this.accepting = true;
-    // Batches a previous run left in the spool go in first.
-    if ((await this.spool.list()).length) {
+    // Batches a previous run left in the spool go in first. Not by a drain: it shares the worker's spool
+    // directory, and the worker replays it (a drain's own spooled batches start a replay when written).
+    if (!this.options.drainFilters && (await this.spool.list()).length) {
       this.databaseDown = true;
       this.requestReplay();
     }
     await this.subscriber.start();
+    if (this.options.drainFilters) return;
     this.options.logger.info(
       { clientId: this.options.broker.clientId, shared: Boolean(this.options.shareGroup), spool: path.resolve(this.spool.directory) },
       'sensor ingest subscribed',
     );
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Commits (or spools) and acknowledges everything received, then disconnects. The session stays with the
+   * broker — a restart, planned or not, must find what was queued meanwhile (README "Stopping a worker").
+   * `endSession` discards it, for a drained session only.
+   */
+  async stop(options: { endSession?: boolean } = {}): Promise<void> {
     // Messages arriving from here on are not acknowledged: the broker keeps them for the next session.
     this.accepting = false;
     this.stopping = true;
@@ -154,13 +188,14 @@ export class SensorIngestWorker implements Component {
       this.requestFlush();
       await Promise.all(this.inFlight);
     }
-    await this.subscriber.stop();
+    await this.subscriber.stop(options);
     await this.replaying;
   }
 
   private receive(message: DeliveredMessage) {
     if (!this.accepting) return;
     messagesReceived.inc();
+    this.messagesReceived++;
     const decoded = decodeReadingMessage(message.topic, message.payload, Date.now(), (id) => this.options.sensors.get(id), {
       redelivered: message.redelivered,
       limits: this.options.limits ?? DEFAULT_DECODE_LIMITS,

@@ -16,7 +16,8 @@ import type { RoleContext } from '@cityops/core/role-context';
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
 import { SensorDirectory } from './sensor-directory.ts';
-import { SensorIngestWorker } from './ingest-worker.ts';
+import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
+import { LegacySessionDrain, legacyClientId, moveLegacySpool } from './legacy-session.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -38,10 +39,7 @@ export function sensorIngestClientId(config: Config): string {
   }
   const clientId = `cityops-sensor-ingest-${host}-${randomBytes(8).toString('hex')}`;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  // The spool of the former default id (before the suffix) moves with it, so nothing it holds is stranded.
-  const legacySpool = path.join(config.dataDir, 'spool', 'sensors', `cityops-sensor-ingest-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}`);
-  const spool = path.join(config.dataDir, 'spool', 'sensors', clientId);
-  if (existsSync(legacySpool) && !existsSync(spool)) renameSync(legacySpool, spool);
+  moveLegacySpool(config.dataDir, clientId);
   writeFileSync(`${file}.tmp`, `${clientId}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
   return clientId;
@@ -52,6 +50,8 @@ export interface SensorIngestParts {
   engine: SensorRuleEngine;
   worker: SensorIngestWorker;
   offlineWatch: OfflineWatch;
+  /** Drains the session of the former default client id once after an upgrade (legacy-session.ts). */
+  legacySessionDrain: LegacySessionDrain;
 }
 
 /** Builds the role's parts; `alerts` and `live` default to the real alerts service and live publisher. */
@@ -73,7 +73,7 @@ export function createSensorIngestParts(
     clear: (key, reason) => realAlerts().clear(key, reason),
   };
   const engine = new SensorRuleEngine({ db, logger: log, profiles: directory, alerts, live });
-  const worker = new SensorIngestWorker({
+  const workerOptions: IngestWorkerOptions = {
     db,
     logger: log,
     sensors: directory,
@@ -96,9 +96,15 @@ export function createSensorIngestParts(
     },
     deadLetterQuotaPerHour: config.SENSOR_DEAD_LETTER_QUOTA_PER_HOUR,
     onStored: (readings) => engine.enqueue(readings),
+  };
+  const worker = new SensorIngestWorker(workerOptions);
+  const legacySessionDrain = new LegacySessionDrain({
+    config,
+    logger: log,
+    drain: { ...workerOptions, broker: { ...workerOptions.broker, clientId: legacyClientId() } },
   });
   const offlineWatch = new OfflineWatch({ db, logger: log, engine, profiles: directory, live, checkEveryMs: config.SENSOR_OFFLINE_CHECK_SECONDS * 1000 });
-  return { directory, engine, worker, offlineWatch };
+  return { directory, engine, worker, offlineWatch, legacySessionDrain };
 }
 
 export async function createRole(context: RoleContext): Promise<Component> {
@@ -115,6 +121,7 @@ export async function createRole(context: RoleContext): Promise<Component> {
     },
   };
   const rulesFlush: Component = { name: 'sensor-rules', start: async () => {}, stop: () => parts.engine.stop() };
-  // Stopped in reverse: the watch, then the worker (last batch committed), then the rules (last readings applied).
-  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.offlineWatch]);
+  // Stopped in reverse: the watch, the legacy drain and the worker (last batches committed), then the rules
+  // (last readings applied).
+  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch]);
 }

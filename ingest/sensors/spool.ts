@@ -4,6 +4,7 @@
 // so a file either holds a whole batch or does not exist. Replayed oldest first when the database is back;
 // replays are idempotent (readings by (sensor, ts), dead letters by their id), so a crash between commit and
 // unlink only costs a second, harmless commit.
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeadLetterOverflow } from './dead-letter-quota.ts';
@@ -19,13 +20,16 @@ interface SpoolFile {
 
 export class ReadingSpool {
   private sequence = 0;
+  // Two spools of one process may share a directory (a session drain beside the worker): the tag keeps
+  // their file names apart, where pid and sequence alone would collide and one rename overwrite the other.
+  private readonly writerTag = randomBytes(3).toString('hex');
 
   constructor(readonly directory: string) {}
 
   async write(batch: ReadingBatch): Promise<string> {
     await mkdir(this.directory, { recursive: true });
     // Names sort by time: replay goes oldest first.
-    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.sequence++).toString().padStart(6, '0')}.json`;
+    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${this.writerTag}-${(this.sequence++).toString().padStart(6, '0')}.json`;
     const body: SpoolFile = {
       version: 1,
       readings: batch.readings,
