@@ -54,6 +54,8 @@ export const messages = {
   'totp.enrolStart': { vi: 'Tạo khóa', en: 'Create a key' },
   'totp.secret': { vi: 'Khóa bí mật (chỉ hiển thị một lần)', en: 'Secret key (shown once)' },
   'totp.openInApp': { vi: 'Mở trong ứng dụng xác thực', en: 'Open in the authenticator app' },
+  'totp.enrolExplainOptional': { vi: 'Thêm một lớp bảo vệ: sau mật khẩu, mỗi lần đăng nhập sẽ hỏi mã 6 chữ số từ ứng dụng xác thực trên điện thoại (Google Authenticator, FreeOTP, Aegis…). Tạo khóa, quét mã QR bằng ứng dụng, rồi nhập mã đầu tiên.', en: 'An extra lock: after your password, every sign-in asks the 6-digit code of an authenticator app on your phone (Google Authenticator, FreeOTP, Aegis…). Create a key, scan the QR code with the app, then enter its first code.' },
+  'totp.qrAlt': { vi: 'Mã QR để thêm khóa vào ứng dụng xác thực', en: 'QR code that adds the key to an authenticator app' },
   'password.currentWrong': { vi: 'Mật khẩu hiện tại không đúng', en: 'The current password is wrong' },
 
   'nav.label': { vi: 'Điều hướng chính', en: 'Main navigation' },
@@ -65,6 +67,7 @@ export const messages = {
   'nav.wall': { vi: 'Màn hình tường', en: 'Wall display' },
   'nav.wallHint': { vi: 'Mở chế độ màn hình tường trong thẻ mới', en: 'Open the wall display in a new tab' },
   'nav.logout': { vi: 'Đăng xuất', en: 'Sign out' },
+  'nav.account': { vi: 'Tài khoản của tôi', en: 'My account' },
 
   'role.admin': { vi: 'Quản trị', en: 'Admin' },
   'role.engineer': { vi: 'Kỹ sư', en: 'Engineer' },
@@ -395,6 +398,16 @@ export const messages = {
   'admin.chooseMember': { vi: '— chọn nhân viên hiện trường —', en: '— choose a field user —' },
   'admin.removeMember': { vi: 'Gỡ {user} khỏi đội', en: 'Remove {user} from the team' },
   'admin.noTeams': { vi: 'Chưa có đội nào', en: 'No team yet' },
+
+  'account.title': { vi: 'Tài khoản của tôi', en: 'My account' },
+  'account.username': { vi: 'Tên đăng nhập', en: 'Username' },
+  'account.displayName': { vi: 'Họ tên', en: 'Display name' },
+  'account.role': { vi: 'Vai trò', en: 'Role' },
+  'account.twoFactor': { vi: 'Xác thực hai lớp', en: 'Two-factor sign-in' },
+  'account.twoFactorState': { vi: 'Xác thực hai lớp: {state}', en: 'Two-factor: {state}' },
+  'account.on': { vi: 'bật', en: 'on' },
+  'account.off': { vi: 'tắt', en: 'off' },
+  'account.twoFactorOnDetail': { vi: 'Mỗi lần đăng nhập đều cần mã từ ứng dụng xác thực của bạn. Mất điện thoại? Hãy nhờ quản trị viên gỡ xác thực hai lớp, rồi thiết lập lại tại đây.', en: 'Every sign-in asks the code of your authenticator app. Lost your phone? Ask an administrator to reset two-factor, then set it up again here.' },
   'onvif.tab': { vi: 'Dò camera ONVIF', en: 'ONVIF discovery' },
   'onvif.title': { vi: 'Dò camera ONVIF trong mạng', en: 'Find ONVIF cameras on the network' },
   'onvif.explain': { vi: 'Máy chủ gửi gói WS-Discovery trong mạng cục bộ của nó. Nhập tài khoản camera để đọc các luồng; mật khẩu không bao giờ được gửi trả lại.', en: 'The server sends a WS-Discovery probe on its local network. Enter the camera account to read its streams; the password is never sent back.' },
