@@ -398,6 +398,11 @@ export const messages = {
   'admin.chooseMember': { vi: '— chọn nhân viên hiện trường —', en: '— choose a field user —' },
   'admin.removeMember': { vi: 'Gỡ {user} khỏi đội', en: 'Remove {user} from the team' },
   'admin.noTeams': { vi: 'Chưa có đội nào', en: 'No team yet' },
+  'admin.twoFactor': { vi: 'Xác thực hai lớp', en: 'Two-factor' },
+  'admin.twoFactorOn': { vi: 'Bật', en: 'On' },
+  'admin.twoFactorOff': { vi: 'Tắt', en: 'Off' },
+  'admin.resetTwoFactor': { vi: 'Gỡ xác thực hai lớp', en: 'Reset 2FA' },
+  'admin.confirmTwoFactorReset': { vi: 'Gỡ ứng dụng xác thực của {user}? Các phiên đăng nhập của họ kết thúc ngay; lần sau họ chỉ cần mật khẩu, hoặc phải thiết lập lại nếu hệ thống bắt buộc xác thực hai lớp.', en: 'Remove the authenticator of {user}? Their sessions end at once; next time they sign in with the password alone, or set up a new one where two-factor is required.' },
 
   'account.title': { vi: 'Tài khoản của tôi', en: 'My account' },
   'account.username': { vi: 'Tên đăng nhập', en: 'Username' },
