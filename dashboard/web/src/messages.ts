@@ -50,11 +50,11 @@ export const messages = {
   'totp.submit': { vi: 'Xác nhận', en: 'Confirm' },
   'totp.wrong': { vi: 'Mã không đúng hoặc đã dùng; chờ mã mới rồi thử lại', en: 'Wrong or already used code; wait for the next one and try again' },
   'totp.enrolTitle': { vi: 'Bật xác thực hai lớp', en: 'Set up two-step sign-in' },
-  'totp.enrolExplain': { vi: 'Tài khoản của bạn cần ứng dụng xác thực (Google Authenticator, FreeOTP, Aegis…). Tạo khóa, thêm vào ứng dụng, rồi nhập mã đầu tiên.', en: 'Your account needs an authenticator app (Google Authenticator, FreeOTP, Aegis…). Create a key, add it to the app, then enter its first code.' },
+  'totp.enrolExplain': { vi: 'Tài khoản của bạn cần ứng dụng xác thực (Google Authenticator, FreeOTP, Aegis…). Tạo khóa, quét mã QR bằng ứng dụng (hoặc nhập khóa bí mật), rồi nhập mã đầu tiên.', en: 'Your account needs an authenticator app (Google Authenticator, FreeOTP, Aegis…). Create a key, scan the QR code with the app (or type the secret key), then enter its first code.' },
   'totp.enrolStart': { vi: 'Tạo khóa', en: 'Create a key' },
   'totp.secret': { vi: 'Khóa bí mật (chỉ hiển thị một lần)', en: 'Secret key (shown once)' },
   'totp.openInApp': { vi: 'Mở trong ứng dụng xác thực', en: 'Open in the authenticator app' },
-  'totp.enrolExplainOptional': { vi: 'Thêm một lớp bảo vệ: sau mật khẩu, mỗi lần đăng nhập sẽ hỏi mã 6 chữ số từ ứng dụng xác thực trên điện thoại (Google Authenticator, FreeOTP, Aegis…). Tạo khóa, quét mã QR bằng ứng dụng, rồi nhập mã đầu tiên.', en: 'An extra lock: after your password, every sign-in asks the 6-digit code of an authenticator app on your phone (Google Authenticator, FreeOTP, Aegis…). Create a key, scan the QR code with the app, then enter its first code.' },
+  'totp.enrolExplainOptional': { vi: 'Thêm một lớp bảo vệ: sau mật khẩu, mỗi lần đăng nhập sẽ hỏi mã 6 chữ số từ ứng dụng xác thực trên điện thoại (Google Authenticator, FreeOTP, Aegis…). Tạo khóa, quét mã QR bằng ứng dụng (hoặc nhập khóa bí mật), rồi nhập mã đầu tiên.', en: 'An extra lock: after your password, every sign-in asks the 6-digit code of an authenticator app on your phone (Google Authenticator, FreeOTP, Aegis…). Create a key, scan the QR code with the app (or type the secret key), then enter its first code.' },
   'totp.qrAlt': { vi: 'Mã QR để thêm khóa vào ứng dụng xác thực', en: 'QR code that adds the key to an authenticator app' },
   'password.currentWrong': { vi: 'Mật khẩu hiện tại không đúng', en: 'The current password is wrong' },
 
