@@ -15,3 +15,5 @@ export const CAN_ENGINEER: readonly UserRole[] = ['admin', 'engineer'];
 export const ADMIN_ONLY: readonly UserRole[] = ['admin'];
 /** Field teams and the operators who dispatch them. */
 export const FIELD_WORK: readonly UserRole[] = ['admin', 'operator', 'field'];
+/** May (and with REQUIRE_2FA must) use a TOTP second factor; the web offers the enrolment to these only. */
+export const SECOND_FACTOR_ROLES: readonly UserRole[] = ['admin', 'engineer'];

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '@cityops/core/errors';
 import type { Actor } from '@cityops/core/audit';
-import type { UserRole } from '@cityops/core/auth/roles';
+import { SECOND_FACTOR_ROLES, type UserRole } from '@cityops/core/auth/roles';
 import { resolveSession, SESSION_COOKIE, sessionPolicy, type Session } from '@cityops/core/auth/sessions';
 import type { User } from '@cityops/core/auth/users';
 import type { ApiContext } from './context.ts';
@@ -27,9 +27,6 @@ declare module 'fastify' {
     actor: Actor;
   }
 }
-
-/** Roles that may (and with REQUIRE_2FA must) use a TOTP second factor. */
-export const SECOND_FACTOR_ROLES: readonly UserRole[] = ['admin', 'engineer'];
 
 /** REQUIRE_2FA is on, and this admin or engineer has no confirmed authenticator yet. */
 export const mustEnrolSecondFactor = (context: ApiContext, user: User) =>

@@ -14,7 +14,7 @@ import { AppError, notFound } from '@cityops/core/errors';
 import type { ApiContext } from './context.ts';
 import { userSchema } from './auth-routes.ts';
 
-const adminUserSchema = userSchema.extend({ disabled: z.boolean(), createdAt: z.date(), lastLoginAt: z.date().nullable() });
+const adminUserSchema = userSchema.extend({ disabled: z.boolean(), totpEnabled: z.boolean(), createdAt: z.date(), lastLoginAt: z.date().nullable() });
 const userParams = z.object({ id: z.coerce.number().int().positive() });
 /** Shown to the admin once, in the answer that created it; only its hash is stored. */
 const oneTimePasswordSchema = z.string().describe('One-time password, shown once; the user must change it at first login');

@@ -2,7 +2,8 @@
 // an admin creates a field user and a team with that member, the new user signs in with the one-time
 // password and must change it; an operator neither sees nor may open the administration; an engineer
 // discovers a simulated ONVIF camera over real WS-Discovery and registers it from a profile; an
-// operator pins a camera with a note. Screenshots of each screen in both languages.
+// operator pins a camera with a note; an engineer sets up an authenticator app on the account page of their
+// own accord and an admin resets it. Screenshots of each screen in both languages.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -13,7 +14,7 @@ import { base32Decode, totp } from '../../core/auth/totp.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ONVIF_TEST_CREDENTIALS, startOnvifTestDevice } from '../support/onvif.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext, recordExternalRequests } from './harness.ts';
 
 const LANGUAGES = ['vi', 'en'] as const;
 /** Generous: other test files may share the two cores, and every page load renders a map in software. */
@@ -50,6 +51,14 @@ async function closePages() {
 async function shot(page: Page, name: string) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** The enrolment's QR code is there and the browser could draw it (a local SVG, nothing fetched). */
+async function expectQrCodeDrawn(page: Page) {
+  const qr = page.locator('[data-testid=totp-qr]');
+  await qr.waitFor({ timeout: WAIT_MS });
+  expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;/);
+  expect(await qr.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)).toBe(true);
 }
 
 /** Runs a step and keeps a screenshot of the page when it fails, to see why. */
@@ -178,6 +187,7 @@ describe('two-step sign-in', () => {
           await page.click('[data-testid=enrol-form] button[type=submit]');
           await page.waitForSelector('input[name=secret]', { timeout: WAIT_MS });
           expect(await page.getAttribute('[data-testid=otpauth-link]', 'href')).toMatch(/^otpauth:\/\/totp\/CityOps:/);
+          await expectQrCodeDrawn(page);
           await shot(page, `totp-enrol-${language}`);
           return (await page.inputValue('input[name=secret]')).replaceAll(' ', '');
         });
@@ -208,6 +218,101 @@ describe('two-step sign-in', () => {
       await strict.stop();
     }
   }, 240_000);
+});
+
+describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
+  const STATE = { vi: { off: 'Xác thực hai lớp: tắt', on: 'Xác thực hai lớp: bật' }, en: { off: 'Two-factor: off', on: 'Two-factor: on' } };
+
+  it('lets an engineer set up an authenticator on the account page; the next login asks its code; an admin resets it', async () => {
+    for (const language of LANGUAGES) {
+      const username = `voluntary-${language}`;
+      const created = await createUser(test.db, { username, password: TEST_PASSWORD, role: 'engineer', displayName: language === 'vi' ? 'Lê Thị Kỹ Sư' : 'Volunteer Engineer' });
+      const engineer = await loggedIn(username, language);
+      const external = recordExternalRequests(engineer);
+      const state = engineer.locator('[data-testid=totp-state]');
+      await step(engineer, `account-${language}`, async () => {
+        await engineer.click('[data-testid=nav-account]');
+        await engineer.waitForSelector('[data-testid=account-page]', { timeout: WAIT_MS });
+        expect(await state.getAttribute('data-enabled')).toBe('false');
+        expect(await state.textContent()).toBe(STATE[language].off);
+      });
+      await shot(engineer, `account-two-factor-off-${language}`);
+
+      const secret = await step(engineer, `account-enrol-${language}`, async () => {
+        await engineer.click('[data-testid=enrol-form] button[type=submit]');
+        await engineer.waitForSelector('input[name=secret]', { timeout: WAIT_MS });
+        const uri = (await engineer.getAttribute('[data-testid=otpauth-link]', 'href'))!;
+        expect(uri).toMatch(new RegExp(`^otpauth://totp/CityOps:${username}\\?secret=[A-Z2-7]+&`));
+        await expectQrCodeDrawn(engineer);
+        const shown = await engineer.inputValue('input[name=secret]');
+        // Grouped by four for reading aloud or typing into a phone; the link carries the same secret.
+        expect(shown).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
+        expect(new URL(uri).searchParams.get('secret')).toBe(shown.replaceAll(' ', ''));
+        return base32Decode(shown);
+      });
+      await shot(engineer, `account-enrol-${language}`);
+      expect(external).toEqual([]);
+      await step(engineer, `account-confirm-${language}`, async () => {
+        await engineer.fill('input[name=code]', totp(secret, Date.now()));
+        await engineer.click('[data-testid=enrol-form] button[type=submit]');
+        await engineer.waitForSelector('[data-testid=totp-state][data-enabled=true]', { timeout: WAIT_MS });
+      });
+      expect(await state.textContent()).toBe(STATE[language].on);
+      expect(await engineer.locator('[data-testid=enrol-form]').count()).toBe(0);
+      await shot(engineer, `account-two-factor-on-${language}`);
+
+      // Signed out and in again: the password alone no longer opens the dashboard.
+      await step(engineer, `account-relogin-${language}`, async () => {
+        await engineer.click('[data-testid=logout]');
+        await engineer.waitForSelector('[data-testid=login-form]', { timeout: WAIT_MS });
+        await logIn(engineer, api.baseUrl, username, TEST_PASSWORD);
+        await engineer.waitForSelector('[data-testid=code-form]', { timeout: WAIT_MS });
+        expect(await engineer.locator('.shell').count()).toBe(0);
+        // The code that confirmed the enrolment is spent; the next step's code signs in.
+        await engineer.fill('input[name=code]', totp(secret, Date.now() + 30_000));
+        await engineer.click('[data-testid=code-form] button[type=submit]');
+        await engineer.waitForSelector('.shell', { timeout: WAIT_MS });
+      });
+      await closePages();
+
+      const admin = await loggedIn('admin-user', language);
+      const badge = admin.locator(`[data-testid=totp-${username}]`);
+      await step(admin, `admin-two-factor-${language}`, async () => {
+        await admin.click('[data-testid=nav-admin]');
+        await badge.waitFor({ timeout: WAIT_MS });
+        expect(await badge.getAttribute('data-enabled')).toBe('true');
+      });
+      await shot(admin, `admin-users-two-factor-on-${language}`);
+      await step(admin, `admin-two-factor-reset-${language}`, async () => {
+        admin.once('dialog', (dialog) => void dialog.accept());
+        await admin.click(`[data-testid=reset-totp-${username}]`);
+        await admin.waitForSelector(`[data-testid=totp-${username}][data-enabled=false]`, { timeout: WAIT_MS });
+      });
+      expect(await admin.locator(`[data-testid=reset-totp-${username}]`).count()).toBe(0);
+      await shot(admin, `admin-users-two-factor-off-${language}`);
+      expect((await test.db.query('SELECT totp_enabled, totp_secret_encrypted FROM users WHERE id = $1', [created.id])).rows[0]).toEqual({ totp_enabled: false, totp_secret_encrypted: null });
+      const reset = await test.db.query(`SELECT username FROM audit_log WHERE action = 'totp_reset' AND entity_type = 'user' AND entity_id = $1`, [String(created.id)]);
+      expect(reset.rows).toEqual([{ username: 'admin-user' }]);
+      // Without a second factor again, the password alone signs in.
+      expect((await (await api.login(username, TEST_PASSWORD)).json()).user.secondFactorPending).toBe(false);
+      await closePages();
+    }
+  }, 240_000);
+
+  it('shows no authenticator section to a role that cannot use one', async () => {
+    for (const language of LANGUAGES) {
+      const operator = await loggedIn('operator-user', language);
+      await step(operator, `account-operator-${language}`, async () => {
+        await operator.click('[data-testid=nav-account]');
+        await operator.waitForSelector('[data-testid=account-page]', { timeout: WAIT_MS });
+      });
+      expect(await operator.locator('[data-testid=account-page]').textContent()).toContain('operator-user');
+      expect(await operator.locator('[data-testid=account-two-factor]').count()).toBe(0);
+      expect(await operator.locator('[data-testid=enrol-form]').count()).toBe(0);
+      await shot(operator, `account-operator-${language}`);
+      await closePages();
+    }
+  }, 120_000);
 });
 
 describe('engineer tools', () => {

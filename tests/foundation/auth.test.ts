@@ -168,9 +168,15 @@ describe('TOTP second factor (admins and engineers)', () => {
       'login', 'totp_enrolment_started', 'second_factor_failed', 'totp_enabled', 'login_password_ok', 'second_factor_failed', 'login',
     ]);
 
-    // A lost phone: an admin removes the authenticator; the user's sessions end and the password suffices again.
+    // The administration's user list says who has a second factor (its 2FA badge and reset button).
     const user = (await test.db.query(`SELECT id FROM users WHERE username = 'totp-engineer'`)).rows[0];
+    const listedTotp = async () =>
+      (await (await api.request('GET', '/api/users', { role: 'admin' })).json()).users.find((entry: { id: number }) => entry.id === user.id).totpEnabled;
+    expect(await listedTotp()).toBe(true);
+
+    // A lost phone: an admin removes the authenticator; the user's sessions end and the password suffices again.
     expect((await api.request('POST', `/api/users/${user.id}/totp-reset`, { role: 'admin' })).status).toBe(200);
+    expect(await listedTotp()).toBe(false);
     expect((await api.request('GET', '/api/auth/me', { cookie: full })).status).toBe(401);
     expect((await (await api.login('totp-engineer', TEST_PASSWORD)).json()).user.secondFactorPending).toBe(false);
   });

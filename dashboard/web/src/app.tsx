@@ -17,6 +17,7 @@ const EngineerPage = lazy(() => import('./engineer/engineer-page.tsx'));
 const AdminPage = lazy(() => import('./admin/admin-page.tsx'));
 const WallPage = lazy(() => import('./wall/wall-page.tsx'));
 const FieldPage = lazy(() => import('./field/field-page.tsx'));
+const AccountPage = lazy(() => import('./pages/account.tsx'));
 
 export function App() {
   return (
@@ -76,6 +77,7 @@ function page(path: string, user: User): ReactNode {
   else if (path.startsWith('/sensors')) content = <SensorsPage />;
   else if (path.startsWith('/traffic')) content = <TrafficPage />;
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
+  else if (path === '/account') content = <AccountPage />;
   else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;
   // Non-admins get the page too: it tells them plainly they may not manage users.
   else if (path === '/admin' || path.startsWith('/admin/')) content = <AdminPage />;

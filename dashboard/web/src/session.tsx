@@ -1,6 +1,7 @@
 // Who is logged in. An expired session does not throw the operator out of the page: the login form
 // opens over it, so a note being typed or a selected alert is still there after logging in again.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { SECOND_FACTOR_ROLES } from '@cityops/core/auth/roles';
 import { api, ApiError, UNAUTHENTICATED_EVENT } from './api.ts';
 
 export type UserRole = 'admin' | 'engineer' | 'operator' | 'field' | 'viewer';
@@ -13,6 +14,8 @@ export interface User {
   mustChangePassword: boolean;
   language: 'vi' | 'en';
   teamIds?: number[];
+  /** An authenticator app (TOTP) is set up and confirmed: every login asks its code. */
+  totpEnabled?: boolean;
   /** The password was right; the authenticator code is still to come. */
   secondFactorPending?: boolean;
   /** REQUIRE_2FA is set and this admin or engineer has no authenticator yet: enrol before anything else. */
@@ -27,6 +30,8 @@ export interface TotpEnrolment {
 
 export const canOperate = (user: User | undefined) => user?.role === 'admin' || user?.role === 'operator';
 export const canEngineer = (user: User | undefined) => user?.role === 'admin' || user?.role === 'engineer';
+/** Admins and engineers may set up an authenticator app (the server decides the same from the same list). */
+export const canUseSecondFactor = (user: User | undefined) => Boolean(user) && SECOND_FACTOR_ROLES.includes(user!.role);
 export const canView = (user: User | undefined) => Boolean(user) && user!.role !== 'field';
 
 interface SessionState {

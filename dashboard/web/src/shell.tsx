@@ -87,11 +87,12 @@ export function Shell({ children }: { children: ReactNode }) {
           <ConnectionPill />
           <Clock />
           <LanguageSwitch />
-          <div className="user-chip" title={user.username}>
+          {/* The user's own name opens their account page: who they are, and their authenticator app. */}
+          <Link to="/account" className={`user-chip${path === '/account' ? ' active' : ''}`} title={`${t('nav.account')} — ${user.username}`} data-testid="nav-account">
             <Icon name="user" />
             <span className="user-name">{user.displayName || user.username}</span>
             <span className="role-tag">{t(`role.${user.role}` as MessageKey)}</span>
-          </div>
+          </Link>
           <button className="icon-button" onClick={() => void logout()} title={t('nav.logout')} aria-label={t('nav.logout')} data-testid="logout">
             <Icon name="logout" />
           </button>

@@ -4,13 +4,14 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
-import { useUser, type User, type UserRole } from '../session.tsx';
+import { canUseSecondFactor, useUser, type User, type UserRole } from '../session.tsx';
 import { ErrorNote, Spinner } from '../ui.tsx';
 
 export const ROLES: UserRole[] = ['admin', 'engineer', 'operator', 'field', 'viewer'];
 
 export interface AdminUser extends User {
   disabled: boolean;
+  totpEnabled: boolean;
   createdAt: string;
   lastLoginAt: string | null;
 }
@@ -100,6 +101,14 @@ export function UsersPanel() {
     });
   };
 
+  /** A lost phone: the authenticator goes, the user's sessions end (the server does both, and audits it). */
+  const resetTwoFactor = (user: AdminUser) => {
+    if (!window.confirm(t('admin.confirmTwoFactorReset', { user: user.username }))) return;
+    void run(async () => {
+      await api(`/api/users/${user.id}/totp-reset`, { method: 'POST' });
+    });
+  };
+
   return (
     <>
       <form className="panel admin-create" onSubmit={create} data-testid="user-create">
@@ -150,6 +159,7 @@ export function UsersPanel() {
                   <th>{t('admin.role')}</th>
                   <th>{t('admin.lastLogin')}</th>
                   <th>{t('admin.state')}</th>
+                  <th>{t('admin.twoFactor')}</th>
                   <th />
                 </tr>
               </thead>
@@ -177,6 +187,16 @@ export function UsersPanel() {
                         <span className={`state-chip ${user.disabled ? 'offline' : 'ok'}`}>{t(user.disabled ? 'admin.disabledState' : 'admin.active')}</span>
                         {user.mustChangePassword && <span className="muted small"> · {t('admin.mustChange')}</span>}
                       </td>
+                      <td>
+                        {/* On is shown for any role (a demoted engineer may still have one, and needs the reset); off only where it could be on. */}
+                        {user.totpEnabled || canUseSecondFactor(user) ? (
+                          <span className={`state-chip ${user.totpEnabled ? 'ok' : 'offline'}`} data-testid={`totp-${user.username}`} data-enabled={user.totpEnabled}>
+                            {t(user.totpEnabled ? 'admin.twoFactorOn' : 'admin.twoFactorOff')}
+                          </span>
+                        ) : (
+                          <span className="muted">—</span>
+                        )}
+                      </td>
                       <td className="action-cell">
                         {!self && (
                           <button className={`button small ${user.disabled ? '' : 'danger'}`} disabled={busy} onClick={() => change(user, { disabled: !user.disabled })} data-testid={`${user.disabled ? 'enable' : 'disable'}-${user.username}`}>
@@ -186,6 +206,11 @@ export function UsersPanel() {
                         <button className="button small ghost" disabled={busy} onClick={() => reset(user)} data-testid={`reset-${user.username}`}>
                           {t('admin.resetPassword')}
                         </button>
+                        {user.totpEnabled && (
+                          <button className="button small ghost" disabled={busy} onClick={() => resetTwoFactor(user)} data-testid={`reset-totp-${user.username}`}>
+                            {t('admin.resetTwoFactor')}
+                          </button>
+                        )}
                       </td>
                     </tr>
                   );

@@ -5,6 +5,7 @@ import { ApiError } from '../api.ts';
 import { LanguageSwitch, useI18n } from '../i18n.tsx';
 import { useSession, type TotpEnrolment } from '../session.tsx';
 import { Logo } from '../ui.tsx';
+import { TotpQrCode } from './totp-qr-code.tsx';
 
 function errorText(error: unknown, t: ReturnType<typeof useI18n>['t']): string {
   if (error instanceof ApiError) {
@@ -169,8 +170,12 @@ export function SecondFactorForm() {
   );
 }
 
-/** Enrolment of an authenticator: the secret is shown once (text and otpauth:// link), then a first code confirms it. */
-export function TotpEnrolmentForm() {
+/**
+ * Enrolment of an authenticator: the secret is shown once (QR code, grouped text and otpauth:// link),
+ * then a first code confirms it. The same form serves the enrolment REQUIRE_2FA forces at login and the
+ * one an admin or engineer chooses on the account page (`embedded`: no sign-out, a smaller heading).
+ */
+export function TotpEnrolmentForm({ embedded = false }: { embedded?: boolean }) {
   const { t } = useI18n();
   const { startTotpEnrolment, confirmTotpEnrolment, logout } = useSession();
   const [enrolment, setEnrolment] = useState<TotpEnrolment>();
@@ -192,15 +197,17 @@ export function TotpEnrolmentForm() {
     event.preventDefault();
     void run(async () => (enrolment ? confirmTotpEnrolment(code) : setEnrolment(await startTotpEnrolment())));
   };
+  const Heading = embedded ? 'h2' : 'h1';
   return (
-    <form className="login-form" onSubmit={submit} data-testid="enrol-form">
-      <h1>{t('totp.enrolTitle')}</h1>
-      <p className="muted">{t('totp.enrolExplain')}</p>
+    <form className={`login-form${embedded ? ' embedded' : ''}`} onSubmit={submit} data-testid="enrol-form">
+      <Heading>{t('totp.enrolTitle')}</Heading>
+      <p className="muted">{t(embedded ? 'totp.enrolExplainOptional' : 'totp.enrolExplain')}</p>
       {enrolment && (
         <>
+          <TotpQrCode uri={enrolment.otpauthUri} />
           <label>
             <span>{t('totp.secret')}</span>
-            <input readOnly name="secret" value={enrolment.secret.replace(/(.{4})/g, '$1 ').trim()} onFocus={(e) => e.target.select()} />
+            <input readOnly name="secret" className="mono" value={enrolment.secret.replace(/(.{4})/g, '$1 ').trim()} onFocus={(e) => e.target.select()} />
           </label>
           <a href={enrolment.otpauthUri} data-testid="otpauth-link">
             {t('totp.openInApp')}
@@ -216,9 +223,11 @@ export function TotpEnrolmentForm() {
       <button className="button primary wide" disabled={busy} type="submit">
         {busy ? t('common.working') : enrolment ? t('totp.submit') : t('totp.enrolStart')}
       </button>
-      <button className="button ghost wide" type="button" onClick={() => void logout()}>
-        {t('nav.logout')}
-      </button>
+      {!embedded && (
+        <button className="button ghost wide" type="button" onClick={() => void logout()}>
+          {t('nav.logout')}
+        </button>
+      )}
     </form>
   );
 }
