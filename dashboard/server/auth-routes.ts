@@ -175,7 +175,8 @@ export const authRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
   app.post(
     '/api/auth/totp/verify',
     {
-      config: { roles: CAN_ENGINEER, allowSecondFactorPending: true, allowPasswordChangePending: true, allowEnrolmentPending: true },
+      // Any role: whoever has an authenticator is asked for its code, an engineer since made operator too.
+      config: { roles: ANY_ROLE, allowSecondFactorPending: true, allowPasswordChangePending: true, allowEnrolmentPending: true },
       schema: { tags: ['auth'], summary: 'Second step of a login: the code of the authenticator app', body: codeBody, response: { 200: z.object({ user: userSchema }) } },
     },
     async (request, reply) => {

@@ -195,6 +195,19 @@ describe('TOTP second factor (admins and engineers)', () => {
     expect((await api.request('POST', '/api/auth/totp/verify', { cookie: pending, body: { code: right } })).status).toBe(429);
   });
 
+  it('still lets a user whose role lost the second factor sign in with the authenticator they have', async () => {
+    await createUser(test.db, { username: 'totp-demoted', password: TEST_PASSWORD, role: 'engineer' });
+    const { cookie, secret } = await enrolStarted(api, 'totp-demoted');
+    expect((await api.request('POST', '/api/auth/totp/confirm', { cookie, body: { code: totp(secret, Date.now()) } })).status).toBe(200);
+    const user = (await test.db.query(`SELECT id FROM users WHERE username = 'totp-demoted'`)).rows[0];
+    expect((await api.request('PATCH', `/api/users/${user.id}`, { role: 'admin', body: { role: 'operator' } })).status).toBe(200);
+    const pending = await api.login('totp-demoted', TEST_PASSWORD);
+    expect((await pending.json()).user.secondFactorPending).toBe(true);
+    const verified = await api.request('POST', '/api/auth/totp/verify', { cookie: cookieOf(pending), body: { code: totp(secret, Date.now() + 30_000) } });
+    expect(verified.status).toBe(200);
+    expect((await verified.json()).user.role).toBe('operator');
+  });
+
   it('with REQUIRE_2FA, makes an admin without an authenticator enrol before anything else; other roles are not asked', async () => {
     const strict = await startTestApi(test, { REQUIRE_2FA: 'true' }, { skipLogins: true });
     try {
