@@ -1,5 +1,5 @@
 // The api role: REST API, OpenAPI docs, dashboard files and live updates over socket.io.
-import type { Component } from '@cityops/core/lifecycle';
+import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import type { RoleContext } from '@cityops/core/role-context';
 import type { MqttClient } from 'mqtt';
 import type { Server as SocketServer } from 'socket.io';
@@ -15,6 +15,8 @@ export class ApiRole implements Component {
   private app?: FastifyInstance;
   private io?: SocketServer;
   private mqtt?: MqttClient;
+  private credentialsRetry?: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(private readonly context: RoleContext) {}
 
@@ -34,15 +36,29 @@ export class ApiRole implements Component {
 
   async start(): Promise<void> {
     const { config, db, caps, logger, secretBox } = this.context;
-    // Before anything is served: no answer may carry a credential an older version left in a URL.
-    await moveStoredCameraCredentials(db, secretBox, logger);
+    // Before anything is served: no answer may carry a credential an older version left in a URL. With
+    // the database away at start the api starts anyway (it serves no camera then) and tries again.
+    await this.moveStoredCredentials();
     this.mqtt = config.MQTT_URL ? await this.context.connectMqtt(`cityops-api-${process.pid}-${Date.now()}`) : undefined;
     this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt });
     this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });
     await this.app.listen({ host: config.HOST, port: config.PORT });
   }
 
+  private async moveStoredCredentials(attempt = 0): Promise<void> {
+    const { db, secretBox, logger } = this.context;
+    try {
+      await moveStoredCameraCredentials(db, secretBox, logger);
+    } catch (error) {
+      if (this.stopping) return;
+      if (attempt === 0) logger.warn({ err: error }, 'cannot check camera URLs for stored credentials yet; trying again');
+      this.credentialsRetry = setTimeout(() => void this.moveStoredCredentials(attempt + 1), backoffMs(attempt, 1000, 30_000));
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.credentialsRetry);
     // Requests in flight get a few seconds to finish; then their connections are cut, so that a stalled
     // upload from a phone on a bad link cannot hold a shutdown (or a restart) forever.
     const cutOff = setTimeout(() => this.app?.server.closeAllConnections(), STOP_GRACE_MS);
