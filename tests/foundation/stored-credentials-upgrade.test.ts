@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cameraStreamUrl } from '../../devices/camera-repository.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
+import { startPrivateDatabase } from '../support/private-database.ts';
+import { waitFor } from '../support/wait.ts';
+import { createLogger } from '../../core/logger.ts';
 
 const SECRET_KEY = randomBytes(32).toString('hex');
 const QUERY_PASSWORD = 'Qu3ry S3cret&';
@@ -66,6 +69,23 @@ describe('credentials left in stored camera URLs', () => {
       { entity_id: 'cam-userinfo', username: 'system:devices', details: { queryParameters: ['pwd'], userInfo: true } },
     ]);
   });
+
+  it('are moved as soon as the database answers when the api started while it was away', async () => {
+    const database = await startPrivateDatabase('cityops-credentials-outage', createLogger('silent', 'test'));
+    let late: TestApi | undefined;
+    try {
+      await database.db.query(`INSERT INTO cameras (id, name, rtsp_url) VALUES ('cam-late', 'cam-late', $1)`, [legacyUrls['cam-token']]);
+      await database.server.stop();
+      late = await startTestApi(database.test, { SECRET_KEY }, { skipLogins: true });
+      await database.server.start();
+      const storedUrl = async () => (await database.db.query(`SELECT rtsp_url FROM cameras WHERE id = 'cam-late'`)).rows[0].rtsp_url as string;
+      await waitFor('the credentials moved after the outage', async () => (await storedUrl().catch(() => undefined)) === 'rtsp://10.1.2.6/live', 90_000);
+      expect(await cameraStreamUrl(database.db, late.secretBox, 'cam-late')).toBe(legacyUrls['cam-token']);
+    } finally {
+      await late?.stop();
+      await database.remove();
+    }
+  }, 180_000);
 
   it('changes nothing at the next start', async () => {
     const before = await storedCameras();
