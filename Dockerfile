@@ -9,9 +9,10 @@ COPY ingest/package.json ingest/
 COPY analytics/package.json analytics/
 COPY models/package.json models/
 COPY dashboard/package.json dashboard/
+COPY apps/package.json apps/
 RUN npm ci
 COPY . .
 RUN npm run build:dashboard
 USER node
 ENV NODE_ENV=production
-CMD ["npx", "tsx", "core/main.ts"]
+CMD ["npx", "tsx", "apps/main.ts"]

@@ -86,5 +86,5 @@ export class ChildWatchdog implements Component {
   }
 }
 
-/** The process's watchdog: started by core/main.ts; anything that spawns a long-lived child registers it. */
+/** The process's watchdog: started by apps/main.ts; anything that spawns a long-lived child registers it. */
 export const childWatchdog = new ChildWatchdog();

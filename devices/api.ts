@@ -7,7 +7,7 @@ import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
 import { withTransaction } from '@cityops/core/database/pool';
 import { AppError } from '@cityops/core/errors';
-import type { ApiContext } from '@cityops/dashboard/server/context';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import {
   cameraInput,
   cameraPatch,
@@ -29,7 +29,7 @@ import { announceDeviceChange } from './change-notices.ts';
 const idParams = z.object({ id: deviceId });
 const ok = z.object({ ok: z.boolean() });
 
-export const deviceRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db, secretBox } = context;
 

@@ -7,7 +7,7 @@ import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/core/auth/roles';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
-import type { ApiContext } from '@cityops/dashboard/server/context';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { SLOTS_WAKE_CHANNEL } from './notifications.ts';
 import { SLOT_REASONS } from './scheduler.ts';
 import { listSlots, readSchedulerState } from './slot-repository.ts';
@@ -66,7 +66,7 @@ async function assertCamera(db: Queryable, cameraId: string): Promise<string> {
   return result.rows[0].name;
 }
 
-export const slotRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db } = context;
 

@@ -208,6 +208,7 @@ async function serve(url: string): Promise<void> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url, SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SIMULATE: 'false' }, []);
   const db: Database = createDatabase(url, 10);
   const { ApiRole } = await import('../server/role.ts');
+  const { featureRoutes } = await import('../../apps/routes.ts');
   const role = new ApiRole({
     config,
     db,
@@ -215,7 +216,7 @@ async function serve(url: string): Promise<void> {
     logger: createLogger(config.LOG_LEVEL),
     secretBox: SecretBox.fromConfig(config.SECRET_KEY, config.dataDir),
     connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
-  });
+  }, featureRoutes);
   await role.start();
   process.stdout.write(`listening on port ${role.port}\n`);
   process.once('SIGTERM', () => void role.stop().then(() => db.end()).then(() => process.exit(0)));

@@ -9,7 +9,7 @@ import { teamsOfUser } from '@cityops/core/alerts/teams';
 import { alertScopeOf } from '@cityops/core/alerts/visibility';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import type { CityOpsSocket } from './realtime.ts';
 import { refuseSocketMessage } from './realtime.ts';
 
@@ -17,7 +17,7 @@ const syncs = counter('cityops_alert_syncs_total', 'alert syncs sent to live cli
 const cursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const syncRequestSchema = z.object({ after: cursorSchema.optional() }).strict();
 
-export function attachAlertRealtime(io: Server, context: ApiContext): void {
+export function attachAlertRealtime(io: Server, context: RouteContext): void {
   const { db } = context;
 
   // After the session check (realtime.ts): the rooms of the user's field teams and their districts.

@@ -17,7 +17,7 @@ import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
 import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import {
   alertDetailSchema,
   alertEventSchema,
@@ -34,7 +34,7 @@ const rejectedPhotos = counter('cityops_alert_photos_rejected_total', 'field pho
 /** Image formats a phone sends and every browser shows. */
 const PHOTO_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
-export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db, config } = context;
   const actionDeps = { db, mqtt: context.mqtt, noteMaxChars: config.ALERT_NOTE_MAX_CHARS };

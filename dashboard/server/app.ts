@@ -20,15 +20,15 @@ import { AppError } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { authPlugin } from './auth-plugin.ts';
 import { trustedProxyFromConfig } from './client-address.ts';
-import type { ApiContext } from './context.ts';
-import { featureRoutes } from './routes.ts';
+import type { FeatureRoutes, RouteContext } from '@cityops/core/http/route-context';
 import { databaseErrorResponse } from './database-errors.ts';
 
 const rejectedRequests = counter('cityops_http_rejected_total', 'HTTP requests rejected, by reason', ['code']);
 
 export const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 
-export async function buildApiServer(context: ApiContext): Promise<FastifyInstance> {
+/** The server with the given features' routes (the api role passes every feature's: apps/routes.ts). */
+export async function buildApiServer(context: RouteContext, featureRoutes: FeatureRoutes[]): Promise<FastifyInstance> {
   const { TLS_CERT_FILE, TLS_KEY_FILE } = context.config;
   const app = Fastify({
     loggerInstance: context.logger.child({ role: 'api' }) as FastifyBaseLogger,
@@ -77,7 +77,7 @@ export async function buildApiServer(context: ApiContext): Promise<FastifyInstan
 
 type ErrorReply = { code: (n: number) => { send: (body: unknown) => unknown } };
 
-async function errorHandler(context: ApiContext, error: FastifyError, request: { log: { error: (...args: unknown[]) => void } }, reply: ErrorReply) {
+async function errorHandler(context: RouteContext, error: FastifyError, request: { log: { error: (...args: unknown[]) => void } }, reply: ErrorReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
     const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(first.params?.issue ?? '');

@@ -8,7 +8,7 @@ import type { Actor } from '@cityops/core/audit';
 import { SECOND_FACTOR_ROLES, type UserRole } from '@cityops/core/auth/roles';
 import { resolveSession, SESSION_COOKIE, sessionPolicy, type Session } from '@cityops/core/auth/sessions';
 import type { User } from '@cityops/core/auth/users';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,7 +29,7 @@ declare module 'fastify' {
 }
 
 /** REQUIRE_2FA is on, and this admin or engineer has no confirmed authenticator yet. */
-export const mustEnrolSecondFactor = (context: ApiContext, user: User) =>
+export const mustEnrolSecondFactor = (context: RouteContext, user: User) =>
   context.config.REQUIRE_2FA && SECOND_FACTOR_ROLES.includes(user.role) && !user.totpEnabled;
 
 export function actorOf(request: FastifyRequest): Actor {
@@ -37,7 +37,7 @@ export function actorOf(request: FastifyRequest): Actor {
 }
 
 /** Resolves the session cookie of a raw request (also used by the socket.io handshake). */
-export async function sessionFromCookieHeader(context: ApiContext, cookieHeader: string | undefined): Promise<Session | undefined> {
+export async function sessionFromCookieHeader(context: RouteContext, cookieHeader: string | undefined): Promise<Session | undefined> {
   const token = cookieHeader
     ?.split(';')
     .map((part) => part.trim())
@@ -57,7 +57,7 @@ export interface RouteAccess {
 /** Every route with who may call it, filled as routes register; the role matrix test walks it. */
 export const routeAccessTable = new WeakMap<FastifyInstance, RouteAccess[]>();
 
-export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) => {
+export const authPlugin = fp(async (app: FastifyInstance, context: RouteContext) => {
   const table: RouteAccess[] = [];
   routeAccessTable.set(app, table);
   app.decorateRequest('user', undefined);

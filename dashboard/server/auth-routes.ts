@@ -14,7 +14,7 @@ import { recordFailure, releaseLoginAttempt, reserveLoginAttempt } from '@cityop
 import { withTransaction } from '@cityops/core/database/pool';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { FastifyRequest } from 'fastify';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { mustEnrolSecondFactor } from './auth-plugin.ts';
 
 const TOO_MANY = () => new AppError(429, 'too_many_attempts', 'too many failed attempts; wait a minute and try again');
@@ -41,7 +41,7 @@ export const userSchema = z.object({
   teamIds: z.array(z.number()).optional(),
 });
 
-export const authRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const authRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const live = createLivePublisher(context.db);
   /** The user as the web needs it: with the steps of the login still to do. */

@@ -7,7 +7,7 @@ import { metricsRegistry } from '@cityops/core/metrics';
 import { AppError } from '@cityops/core/errors';
 import { resolveSession, SESSION_COOKIE, sessionPolicy } from '@cityops/core/auth/sessions';
 import { componentHealth } from '@cityops/core/health';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { mustEnrolSecondFactor } from './auth-plugin.ts';
 
 /** A database that does not answer within this time counts as down (a stopped server hangs, it does not refuse). */
@@ -29,7 +29,7 @@ async function answersWithin(query: Promise<unknown>, timeoutMs: number): Promis
   }
 }
 
-export const operationsRoutes: FastifyPluginAsync<ApiContext> = async (app, context) => {
+export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (app, context) => {
   // /readyz is public: it says which dependency is down, never why (the reason, which can name hosts,
   // users or databases, goes to the log once per outage).
   let databaseDown = false;

@@ -4,7 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { User } from '@cityops/core/auth/users';
 import { counter } from '@cityops/core/metrics';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { mustEnrolSecondFactor, sessionFromCookieHeader } from './auth-plugin.ts';
 import { liveSessionIds, sessionPolicy, sessionRoom } from '@cityops/core/auth/sessions';
 import { createLiveAdapter } from '@cityops/core/live/socket-adapter';
@@ -36,7 +36,7 @@ export interface SocketData {
 
 export type CityOpsSocket = Socket<Record<string, (...args: unknown[]) => void>, Record<string, (...args: unknown[]) => void>, Record<string, never>, SocketData>;
 
-export function createRealtimeServer(httpServer: HttpServer, context: ApiContext): Server {
+export function createRealtimeServer(httpServer: HttpServer, context: RouteContext): Server {
   const trustedProxy = trustedProxyFromConfig(context.config.TRUST_PROXY);
   const RECOVERY_WINDOW_MS = context.config.LIVE_RECOVERY_WINDOW_SECONDS * 1000;
   const io = new Server(httpServer, {
@@ -106,7 +106,7 @@ export function createRealtimeServer(httpServer: HttpServer, context: ApiContext
  * client's reconnection is then refused and it shows the login). A failed check (database down) keeps
  * the sockets and tries again: closing every socket would only cause a storm of refused reconnections.
  */
-function closeSocketsOfEndedSessions(io: Server, httpServer: HttpServer, context: ApiContext) {
+function closeSocketsOfEndedSessions(io: Server, httpServer: HttpServer, context: RouteContext) {
   let running = false;
   let failing = false;
   const check = async () => {

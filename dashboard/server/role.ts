@@ -1,5 +1,7 @@
-// The api role: REST API, OpenAPI docs, dashboard files and live updates over socket.io.
+// The api role's server: REST API (the routes it is given), OpenAPI docs, dashboard files and live
+// updates over socket.io. apps/roles/api.ts gives it every feature's routes.
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
+import type { FeatureRoutes } from '@cityops/core/http/route-context';
 import type { RoleContext } from '@cityops/core/role-context';
 import type { MqttClient } from 'mqtt';
 import type { Server as SocketServer } from 'socket.io';
@@ -18,7 +20,10 @@ export class ApiRole implements Component {
   private credentialsRetry?: NodeJS.Timeout;
   private stopping = false;
 
-  constructor(private readonly context: RoleContext) {}
+  constructor(
+    private readonly context: RoleContext,
+    private readonly routes: FeatureRoutes[],
+  ) {}
 
   get server(): FastifyInstance | undefined {
     return this.app;
@@ -40,7 +45,7 @@ export class ApiRole implements Component {
     // the database away at start the api starts anyway (it serves no camera then) and tries again.
     await this.moveStoredCredentials();
     this.mqtt = config.MQTT_URL ? await this.context.connectMqtt(`cityops-api-${process.pid}-${Date.now()}`) : undefined;
-    this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt });
+    this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt }, this.routes);
     this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });
     await this.app.listen({ host: config.HOST, port: config.PORT });
   }
@@ -72,6 +77,3 @@ export class ApiRole implements Component {
   }
 }
 
-export async function createRole(context: RoleContext): Promise<Component> {
-  return new ApiRole(context);
-}

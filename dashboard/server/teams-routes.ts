@@ -11,7 +11,7 @@ import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { badRequest, notFound } from '@cityops/core/errors';
 import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 
 const teamSchema = z.object({
   id: z.number().int(),
@@ -45,7 +45,7 @@ export async function refreshMemberRooms(tx: Queryable, live: LivePublisher, use
 
 const roomsOfTeam = (team: { id: number; districtId: string | null }) => [liveRooms.team(team.id), ...(team.districtId ? [liveRooms.district(team.districtId)] : [])];
 
-export const teamRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const teamRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db } = context;
   const live = createLivePublisher(db);

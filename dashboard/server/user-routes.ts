@@ -11,7 +11,7 @@ import { withTransaction } from '@cityops/core/database/pool';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { AppError, notFound } from '@cityops/core/errors';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { userSchema } from './auth-routes.ts';
 
 const adminUserSchema = userSchema.extend({ disabled: z.boolean(), totpEnabled: z.boolean(), createdAt: z.date(), lastLoginAt: z.date().nullable() });
@@ -19,7 +19,7 @@ const userParams = z.object({ id: z.coerce.number().int().positive() });
 /** Shown to the admin once, in the answer that created it; only its hash is stored. */
 const oneTimePasswordSchema = z.string().describe('One-time password, shown once; the user must change it at first login');
 
-export const userRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const userRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const live = createLivePublisher(context.db);
   /** Ends a user's access now: their sessions, and their open sockets (which reconnect only if still allowed). */

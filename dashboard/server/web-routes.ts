@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { bytesToHeader, TileType } from 'pmtiles';
 import { ANY_ROLE } from '@cityops/core/auth/roles';
 import { AppError } from '@cityops/core/errors';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { webTrafficRoutes } from './web-traffic-routes.ts';
 
 export const BASEMAP_PATH = '/api/web/basemap.pmtiles';
@@ -51,7 +51,7 @@ async function readBasemapHeader(file: string): Promise<z.infer<typeof basemapVi
   }
 }
 
-export const webRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { config, db } = context;
   const basemapFile = config.MAP_PMTILES_FILE ? path.resolve(config.MAP_PMTILES_FILE) : undefined;

@@ -4,12 +4,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CAN_VIEW } from '@cityops/core/auth/roles';
-import type { ApiContext } from './context.ts';
+import type { RouteContext } from '@cityops/core/http/route-context';
 
 /** COCO classes that are vehicles; persons crossing a line are not traffic. */
 export const VEHICLE_CLASSES = ['car', 'motorcycle', 'motorbike', 'bus', 'truck', 'bicycle'];
 
-export const webTrafficRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const webTrafficRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db } = context;
 

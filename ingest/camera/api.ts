@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
 import { AppError, notFound } from '@cityops/core/errors';
-import type { ApiContext } from '@cityops/dashboard/server/context';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { deviceId } from '@cityops/devices/schemas';
 import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
 import { OnvifTargets } from '../onvif/onvif-targets.ts';
@@ -54,12 +54,12 @@ const clipView = z.object({
   deleteAfter: z.date().nullable(),
 });
 
-async function assertCameraExists(context: ApiContext, id: string): Promise<void> {
+async function assertCameraExists(context: RouteContext, id: string): Promise<void> {
   const result = await context.db.query('SELECT 1 FROM cameras WHERE id = $1', [id]);
   if (!result.rowCount) throw notFound(`camera ${id}`);
 }
 
-export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   let signingKey: Buffer | undefined;
   const key = async () => (signingKey ??= await loadLiveSigningKey(context.db, context.secretBox));

@@ -1,12 +1,12 @@
 // REST routes for sensor data: chart series (downsampled), latest state of every sensor, CSV export, and
-// the dead letters for engineers. Registered in dashboard/server/routes.ts. Registry CRUD lives in
+// the dead letters for engineers. Registered in apps/routes.ts. Registry CRUD lives in
 // devices/api.ts; these routes only read what ingest wrote.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
 import { AppError, badRequest, notFound } from '@cityops/core/errors';
-import type { ApiContext } from '@cityops/dashboard/server/context';
+import type { RouteContext } from '@cityops/core/http/route-context';
 import { deviceId } from '@cityops/devices/schemas';
 import { DEAD_LETTER_REASONS } from './payload.ts';
 import { bucketSecondsFor, latestSensorStates, listDeadLetters, readingSeries, readingsCsv } from './reading-queries.ts';
@@ -53,7 +53,7 @@ const deadLetterView = z.object({
   payloadBytes: z.number(),
 });
 
-export const sensorDataRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {
+export const sensorDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db, caps } = context;
 

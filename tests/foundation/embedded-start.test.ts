@@ -26,7 +26,7 @@ afterAll(async () => {
 describe('npm start with no configuration', () => {
   it('serves the dashboard URL with /healthz 200, prints the one-time admin password, and stops cleanly', async () => {
     const [port, databasePort, mqttPort, rtspPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
       cwd: root,
       env: {
         ...process.env,

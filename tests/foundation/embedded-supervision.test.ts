@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('embedded supervision', () => {
   it('restarts a killed PostgreSQL (readings are stored again), and leaves no PostgreSQL or ffmpeg behind after kill -9 of node', async () => {
     const [port, databasePort, mqttPort, rtspPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
       cwd: root,
       env: {
         ...process.env,

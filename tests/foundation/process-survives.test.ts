@@ -46,7 +46,7 @@ describe('a process whose database goes away', () => {
     const [port, databasePort, mqttPort] = await Promise.all([freePort(), freePort(), freePort()]);
     database = new EmbeddedDatabase(path.join(dataDir, 'database'), databasePort, createLogger('silent'));
     await database.start();
-    child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
       cwd: root,
       env: {
         ...process.env,

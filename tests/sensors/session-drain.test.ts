@@ -79,7 +79,7 @@ const environment = (dataDir: string, extra: Record<string, string> = {}) => {
 
 /** The role entry as its own process; output collected for the test to wait on. */
 function startRole(dataDir: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts', '--role', 'sensor-ingest'], { cwd: root, env: environment(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts', '--role', 'sensor-ingest'], { cwd: root, env: environment(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

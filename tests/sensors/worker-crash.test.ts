@@ -32,7 +32,7 @@ function startWorkerProcess(clientId: string): Promise<ChildProcess> {
     dataDirOf.set(clientId, dataDir);
     dataDirs.push(dataDir);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts', '--role', 'sensor-ingest'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts', '--role', 'sensor-ingest'], {
     cwd: root,
     env: {
       ...process.env,

@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('analysis slots in the running system', () => {
   it('simulated cameras → camera ingest → slots → analytics with the real model: a crowd alert on the people scene', async () => {
     const [port, mqttPort, rtspPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
       cwd: root,
       env: {
         ...process.env,

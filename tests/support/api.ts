@@ -8,6 +8,7 @@ import { createUser } from '../../core/auth/users.ts';
 import { USER_ROLES, type UserRole } from '../../core/auth/roles.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { ApiRole } from '../../dashboard/server/role.ts';
+import { featureRoutes } from '../../apps/routes.ts';
 import type { TestDatabase } from './database.ts';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
@@ -50,7 +51,7 @@ export async function startTestApi(
     logger,
     secretBox,
     connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
-  });
+  }, featureRoutes);
   await role.start();
   const baseUrl = `http://127.0.0.1:${role.port}`;
 

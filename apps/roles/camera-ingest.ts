@@ -1,4 +1,4 @@
-// The camera-ingest role: one worker process pulling its share of the cameras (see worker.ts).
+// The camera-ingest role: one worker process pulling its share of the cameras (ingest/camera/worker.ts).
 // Run several (`npm start -- --role camera-ingest` on several machines): cameras are shared by leases.
 // Every sampled frame goes to analysis slots (analytics/slots/ingest-hook.ts): a motion score for every
 // camera (the cheap tier), and, for cameras holding a slot, the frame to the analytics workers over MQTT.
@@ -6,8 +6,8 @@ import os from 'node:os';
 import { SlotFrameHook } from '@cityops/analytics/slots/ingest-hook';
 import { ComponentGroup, type Component } from '@cityops/core/lifecycle';
 import type { RoleContext } from '@cityops/core/role-context';
-import type { FrameConsumer } from './frame-reader.ts';
-import { CameraIngestWorker } from './worker.ts';
+import type { FrameConsumer } from '@cityops/ingest/camera/frame-reader';
+import { CameraIngestWorker } from '@cityops/ingest/camera/worker';
 
 export async function createRole(context: RoleContext, options: { consumer?: FrameConsumer } = {}): Promise<Component> {
   if (options.consumer) return new CameraIngestWorker(context, { consumer: options.consumer });

@@ -1,0 +1,14 @@
+// Every feature's REST routes, registered by the api role in this order. One line per feature plugin.
+import type { FeatureRoutes } from '@cityops/core/http/route-context';
+import { operationsRoutes } from '@cityops/dashboard/server/operations-routes';
+import { authRoutes } from '@cityops/dashboard/server/auth-routes';
+import { userRoutes } from '@cityops/dashboard/server/user-routes';
+import { webRoutes } from '@cityops/dashboard/server/web-routes';
+import { alertRoutes } from '@cityops/dashboard/server/alerts-routes';
+import { teamRoutes } from '@cityops/dashboard/server/teams-routes';
+import { deviceRoutes } from '@cityops/devices/api';
+import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
+import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
+import { slotRoutes } from '@cityops/analytics/slots/api';
+
+export const featureRoutes: FeatureRoutes[] = [operationsRoutes, authRoutes, userRoutes, deviceRoutes, sensorDataRoutes, alertRoutes, teamRoutes, slotRoutes, cameraIngestRoutes, webRoutes];
