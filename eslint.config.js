@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import house from './ops/lint/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '**/dist/**', 'data/**', 'tests/artifacts/**'] },
@@ -11,6 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'warn',
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
+  },
+  {
+    // Folder import directions and declared dependencies (ops/lint/boundaries.js, ARCHITECTURE.md).
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
+    plugins: { house },
+    rules: { 'house/boundaries': 'error' },
   },
   {
     files: ['**/*.mjs', '**/*.cjs'],

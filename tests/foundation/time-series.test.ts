@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../tests/support/database.ts';
-import { migrate } from './migrate.ts';
-import { maintainPartitions } from './time-series.ts';
-import { createDatabase, withTransaction, type Database } from './pool.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { migrate } from '../../core/database/migrate.ts';
+import { maintainPartitions } from '../../core/database/time-series.ts';
+import { createDatabase, withTransaction, type Database } from '../../core/database/pool.ts';
 
 let test: TestDatabase;
 let owner: Database; // partition maintenance is the owner's (core/database/roles.ts)

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetMirrorDir } from '../tests/support/urls.ts';
-import { ModelFileError, resolveModel } from './fetch.ts';
-import { loadManifest, listModelIds, parseManifest } from './manifest.ts';
+import { assetMirrorDir } from '../support/urls.ts';
+import { ModelFileError, resolveModel } from '../../models/fetch.ts';
+import { loadManifest, listModelIds, parseManifest } from '../../models/manifest.ts';
 
 const manifest = loadManifest('yolox-nano');
 const mirrorModel = path.join(assetMirrorDir(), 'models', manifest.file);
