@@ -6,18 +6,18 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { activeAlertsAtom } from '@cityops/core/alerts/atom';
-import { alertToCap } from '@cityops/core/alerts/cap';
-import { alertCsvHeader, alertCsvLine } from '@cityops/core/alerts/csv';
-import { actOnAlert, type AlertActionResult, type AlertPhoto } from '@cityops/core/alerts/lifecycle';
 import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
-import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from '@cityops/core/alerts/repository';
-import type { AlertAction } from '@cityops/core/alerts/transitions';
-import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
 import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
-import type { ApiContext } from './context.ts';
+import type { ApiContext } from '../context.ts';
+import { activeAlertsAtom } from './atom.ts';
+import { alertToCap } from './cap.ts';
+import { alertCsvHeader, alertCsvLine } from './csv.ts';
+import { actOnAlert, type AlertActionResult, type AlertPhoto } from './lifecycle.ts';
+import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from './repository.ts';
+import type { AlertAction } from './transitions.ts';
+import { alertScopeOf, assertCanSee } from './visibility.ts';
 import {
   alertDetailSchema,
   alertEventSchema,
@@ -28,7 +28,7 @@ import {
   idempotencyHeaders,
   manualAlertBody,
   noteBody,
-} from './alerts-schemas.ts';
+} from './schemas.ts';
 
 const rejectedPhotos = counter('cityops_alert_photos_rejected_total', 'field photos refused, by reason', ['reason']);
 /** Image formats a phone sends and every browser shows. */
@@ -134,7 +134,7 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
   );
 
   // ---- lifecycle actions ----
-  // Every action takes an optional Idempotency-Key (core/alerts/lifecycle.ts): a resend after a lost
+  // Every action takes an optional Idempotency-Key (lifecycle.ts): a resend after a lost
   // answer gets the first answer again, marked by the idempotent-replayed header.
   const answer = (reply: FastifyReply, result: AlertActionResult) => {
     const { replayed, ...event } = result;

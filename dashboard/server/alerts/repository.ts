@@ -1,10 +1,10 @@
 // Reading alerts: lists with filters and keyset pagination, detail with history, images, and the
-// live snapshot and replay. Writes live in raise.ts (producers) and lifecycle.ts (people).
-import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
-import { notFound } from '../errors.ts';
-import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage } from './changes.ts';
-import type { AlertKind, AlertSeverity, AlertState } from './types.ts';
-import { ALERT_VIEW, alertViewOf, type AlertView } from './view.ts';
+// live snapshot and replay. Writes live in core/alerts/raise.ts (producers) and lifecycle.ts (people).
+import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
+import { notFound } from '@cityops/core/errors';
+import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync } from '@cityops/core/alerts/changes';
+import type { AlertKind, AlertSeverity, AlertState } from '@cityops/core/alerts/types';
+import { ALERT_VIEW, alertViewOf, type AlertView } from '@cityops/core/alerts/view';
 import type { AlertScope } from './visibility.ts';
 
 export interface AlertFilter {
@@ -132,10 +132,6 @@ export async function getAlertImage(db: Queryable, alertId: number, kind: 'snaps
 /** More changes than this behind: a snapshot is cheaper than a replay. */
 export const REPLAY_LIMIT = 5000;
 export const SNAPSHOT_LIMIT = 5000;
-
-export type AlertsSync =
-  | { mode: 'snapshot'; cursor: number; alerts: AlertView[]; truncated: boolean }
-  | { mode: 'replay'; cursor: number; events: (AlertEventMessage | AlertRemovedMessage)[] };
 
 /** Runs reads in one REPEATABLE READ snapshot, so a cursor and the rows read with it agree. */
 const inOneSnapshot = <T>(db: Database, work: (client: Queryable) => Promise<T>): Promise<T> =>

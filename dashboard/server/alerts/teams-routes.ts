@@ -5,13 +5,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
-import { addTeamMember, deleteTeam, getTeam, insertTeam, listTeams, removeTeamMember, teamsOfUser, updateTeam } from '@cityops/core/alerts/teams';
 import { ADMIN_ONLY, ANY_ROLE } from '@cityops/core/auth/roles';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { badRequest, notFound } from '@cityops/core/errors';
 import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
-import type { ApiContext } from './context.ts';
+import type { ApiContext } from '../context.ts';
+import { addTeamMember, deleteTeam, getTeam, insertTeam, listTeams, removeTeamMember, teamsOfUser, updateTeam } from './teams.ts';
 
 const teamSchema = z.object({
   id: z.number().int(),
