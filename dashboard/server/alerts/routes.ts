@@ -15,7 +15,7 @@ import { activeAlertsAtom } from './atom.ts';
 import { alertToCap } from './cap.ts';
 import { alertCsvHeader, alertCsvLine } from './csv.ts';
 import { actOnAlert, type AlertActionResult, type AlertPhoto } from './lifecycle.ts';
-import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from './repository.ts';
+import { allAlerts, getAlert, getAlertDetail, getAlertImage, getCapFacts, listAlerts } from './repository.ts';
 import type { AlertAction } from './transitions.ts';
 import { alertScopeOf, assertCanSee } from './visibility.ts';
 import {
@@ -259,21 +259,9 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
     { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'The alert as an OASIS CAP 1.2 message', params: alertIdParams } },
     async (request, reply) => {
       const alert = await visibleAlert(request, request.params.id);
-      const [events, district] = await Promise.all([
-        db.query(
-          `SELECT position AS id, at FROM alert_events
-           WHERE alert_id = $1 AND position IN ((SELECT min(position) FROM alert_events WHERE alert_id = $1), $2) ORDER BY position`,
-          [alert.id, alert.lastEventId],
-        ),
-        alert.districtId ? db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [alert.districtId]) : undefined,
-      ]);
-      const first = events.rows[0];
-      const latest = events.rows[events.rows.length - 1];
       const xml = alertToCap(alert, {
         sender: config.CAP_SENDER,
-        sentAt: latest.at,
-        firstMessage: { eventId: Number(first.id), sentAt: first.at },
-        district: district?.rows[0] ?? null,
+        ...(await getCapFacts(db, alert)),
         web: config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/$/, '')}/alerts/${alert.id}` : undefined,
       });
       return reply.type('application/cap+xml; charset=utf-8').send(xml);
