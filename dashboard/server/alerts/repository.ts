@@ -5,9 +5,18 @@ import { withTransaction, type Database, type Queryable } from '@cityops/core/da
 import { notFound } from '@cityops/core/errors';
 import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync } from '@cityops/core/alerts/changes';
 import type { AlertKind, AlertSeverity, AlertState } from '@cityops/core/alerts/types';
-import { ALERT_VIEW, alertViewOf, type AlertView } from '@cityops/core/alerts/view';
+import type { AlertView } from '@cityops/core/alerts/view';
 import type { CapContext } from './cap.ts';
 import type { AlertScope } from './visibility.ts';
+
+/**
+ * SELECT expression giving the view as JSON (column `view`); `a` is the alerts alias. The view is
+ * built by the SQL function alert_view (migration 0012), the one definition used by REST, live
+ * events, replays and MQTT copies alike.
+ */
+const ALERT_VIEW = 'alert_view(a) AS view';
+
+const alertViewOf = (row: Record<string, unknown>) => row.view as AlertView;
 
 export interface AlertFilter {
   states?: AlertState[];

@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
+import { alertViewSchema } from '@cityops/core/alerts/view';
 import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
@@ -24,7 +25,6 @@ import {
   alertFilterQuery,
   alertIdParams,
   alertListQuery,
-  alertViewSchema,
   idempotencyHeaders,
   manualAlertBody,
   noteBody,
