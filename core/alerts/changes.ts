@@ -27,6 +27,11 @@ export interface AlertRemovedMessage {
   alertId: number;
 }
 
+/** What a live client gets to catch up (REALTIME.md): every visible open alert, or the changes after its cursor. */
+export type AlertsSync =
+  | { mode: 'snapshot'; cursor: number; alerts: AlertView[]; truncated: boolean }
+  | { mode: 'replay'; cursor: number; events: (AlertEventMessage | AlertRemovedMessage)[] };
+
 export interface AlertChange {
   alertId: number;
   type: string;

@@ -175,7 +175,7 @@ async function earlierDelivery(deps: AlertRaiserDeps, deliveryId: string): Promi
  * between the commit and the deletion, or the answer was lost: at the next delivery attempt, which
  * comes with the next start or within the retry backoff (30 s at most). Its files survive restarts and
  * outages without an age limit, so the window is a stopped machine's: a week, like the field outbox's
- * idempotency keys (lifecycle.ts). A resend after that counts as a new occurrence.
+ * idempotency keys (core/database/housekeeping.ts). A resend after that counts as a new occurrence.
  */
 export const ALERT_DELIVERY_RETENTION_DAYS = 7;
 

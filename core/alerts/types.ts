@@ -21,7 +21,8 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export const ALERT_STATES = ['new', 'acknowledged', 'assigned', 'resolved', 'closed'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
-export type AlertSourceType = 'camera' | 'sensor' | 'system';
+export const ALERT_SOURCE_TYPES = ['camera', 'sensor', 'system'] as const;
+export type AlertSourceType = (typeof ALERT_SOURCE_TYPES)[number];
 
 /** One situation: while an alert with this key is open, new triggers update it instead of creating another. */
 export interface AlertKey {

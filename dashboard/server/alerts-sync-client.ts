@@ -7,8 +7,7 @@
 //   const socket = io(url, { auth: feed.auth });
 //   feed.attach(socket);
 //   feed.onChange((change) => render(feed.alerts));
-import type { AlertEventMessage, AlertRemovedMessage } from '@cityops/core/alerts/changes';
-import type { AlertsSync } from '@cityops/core/alerts/repository';
+import type { AlertEventMessage, AlertRemovedMessage, AlertsSync } from '@cityops/core/alerts/changes';
 import type { AlertView } from '@cityops/core/alerts/view';
 
 /** The part of a socket.io-client Socket the feed uses. */

@@ -9,7 +9,7 @@ import { mustEnrolSecondFactor, sessionFromCookieHeader } from './auth-plugin.ts
 import { liveSessionIds, sessionPolicy, sessionRoom } from '@cityops/core/auth/sessions';
 import { createLiveAdapter } from '@cityops/core/live/socket-adapter';
 import { liveRooms } from '@cityops/core/live/rooms';
-import { attachAlertRealtime } from './alerts-realtime.ts';
+import { attachAlertRealtime } from './alerts/realtime.ts';
 import { clientAddress, trustedProxyFromConfig } from './client-address.ts';
 
 const refusedSockets = counter('cityops_socket_refused_total', 'socket.io handshakes refused', ['reason']);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
-import { actOnAlert } from '../../core/alerts/lifecycle.ts';
+import { actOnAlert } from '../../dashboard/server/alerts/lifecycle.ts';
 import { recordAlertChange } from '../../core/alerts/changes.ts';
 import type { AlertTrigger } from '../../core/alerts/types.ts';
 import { systemActor } from '../../core/audit.ts';

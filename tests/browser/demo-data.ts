@@ -3,7 +3,7 @@
 // the real alerts API (so they also go out live).
 import type { Database } from '../../core/database/pool.ts';
 import { raiseAlert } from '../../core/alerts/raise.ts';
-import { addTeamMember, insertTeam } from '../../core/alerts/teams.ts';
+import { addTeamMember, insertTeam } from '../../dashboard/server/alerts/teams.ts';
 import { systemActor } from '../../core/audit.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
 import type { AlertTrigger } from '../../core/alerts/types.ts';

@@ -1,6 +1,6 @@
 // Field teams and their members. A field user sees and acts on the alerts assigned to their teams.
-import type { Queryable } from '../database/pool.ts';
-import { notFound } from '../errors.ts';
+import type { Queryable } from '@cityops/core/database/pool';
+import { notFound } from '@cityops/core/errors';
 
 export interface Team {
   id: number;

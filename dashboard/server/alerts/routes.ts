@@ -6,29 +6,29 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { activeAlertsAtom } from '@cityops/core/alerts/atom';
-import { alertToCap } from '@cityops/core/alerts/cap';
-import { alertCsvHeader, alertCsvLine } from '@cityops/core/alerts/csv';
-import { actOnAlert, type AlertActionResult, type AlertPhoto } from '@cityops/core/alerts/lifecycle';
 import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
-import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from '@cityops/core/alerts/repository';
-import type { AlertAction } from '@cityops/core/alerts/transitions';
-import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
+import { alertViewSchema } from '@cityops/core/alerts/view';
 import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import type { RouteContext } from '@cityops/core/http/route-context';
+import { activeAlertsAtom } from './atom.ts';
+import { alertToCap } from './cap.ts';
+import { alertCsvHeader, alertCsvLine } from './csv.ts';
+import { actOnAlert, type AlertActionResult, type AlertPhoto } from './lifecycle.ts';
+import { allAlerts, getAlert, getAlertDetail, getAlertImage, getCapFacts, listAlerts } from './repository.ts';
+import type { AlertAction } from './transitions.ts';
+import { alertScopeOf, assertCanSee } from './visibility.ts';
 import {
   alertDetailSchema,
   alertEventSchema,
   alertFilterQuery,
   alertIdParams,
   alertListQuery,
-  alertViewSchema,
   idempotencyHeaders,
   manualAlertBody,
   noteBody,
-} from './alerts-schemas.ts';
+} from './schemas.ts';
 
 const rejectedPhotos = counter('cityops_alert_photos_rejected_total', 'field photos refused, by reason', ['reason']);
 /** Image formats a phone sends and every browser shows. */
@@ -134,7 +134,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
   );
 
   // ---- lifecycle actions ----
-  // Every action takes an optional Idempotency-Key (core/alerts/lifecycle.ts): a resend after a lost
+  // Every action takes an optional Idempotency-Key (lifecycle.ts): a resend after a lost
   // answer gets the first answer again, marked by the idempotent-replayed header.
   const answer = (reply: FastifyReply, result: AlertActionResult) => {
     const { replayed, ...event } = result;
@@ -259,21 +259,9 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
     { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'The alert as an OASIS CAP 1.2 message', params: alertIdParams } },
     async (request, reply) => {
       const alert = await visibleAlert(request, request.params.id);
-      const [events, district] = await Promise.all([
-        db.query(
-          `SELECT position AS id, at FROM alert_events
-           WHERE alert_id = $1 AND position IN ((SELECT min(position) FROM alert_events WHERE alert_id = $1), $2) ORDER BY position`,
-          [alert.id, alert.lastEventId],
-        ),
-        alert.districtId ? db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [alert.districtId]) : undefined,
-      ]);
-      const first = events.rows[0];
-      const latest = events.rows[events.rows.length - 1];
       const xml = alertToCap(alert, {
         sender: config.CAP_SENDER,
-        sentAt: latest.at,
-        firstMessage: { eventId: Number(first.id), sentAt: first.at },
-        district: district?.rows[0] ?? null,
+        ...(await getCapFacts(db, alert)),
         web: config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/$/, '')}/alerts/${alert.id}` : undefined,
       });
       return reply.type('application/cap+xml; charset=utf-8').send(xml);

@@ -2,14 +2,14 @@
 // photo. Each action is checked against the lifecycle rules (transitions.ts) and the user's teams,
 // then applied, audited and numbered as an alert event in one transaction.
 import type { MqttClient } from 'mqtt';
-import { recordAudit, type Actor } from '../audit.ts';
-import type { UserRole } from '../auth/roles.ts';
-import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
-import { AppError, badRequest, forbidden, notFound } from '../errors.ts';
-import { counter } from '../metrics.ts';
-import { committedAlertEvent, copyToMqtt, recordAlertChange, type AlertEventMessage } from './changes.ts';
+import { recordAudit, type Actor } from '@cityops/core/audit';
+import type { UserRole } from '@cityops/core/auth/roles';
+import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
+import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors';
+import { counter } from '@cityops/core/metrics';
+import { committedAlertEvent, copyToMqtt, recordAlertChange, type AlertEventMessage } from '@cityops/core/alerts/changes';
+import type { AlertState } from '@cityops/core/alerts/types';
 import { decideTransition, type AlertAction } from './transitions.ts';
-import type { AlertState } from './types.ts';
 import { teamsOfUser } from './teams.ts';
 
 export interface AlertActionDeps {
@@ -165,17 +165,6 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
 }
 
 const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for another action; send a new key for a new action', 'idempotency-key');
-
-/** How long a resend is recognised. A phone's outbox (dashboard/web/src/field/outbox.ts) retries at least
- *  every 5 minutes while online, so only a phone away for over a week could resend after this; a state
- *  change would then be refused as a conflict, a note stored twice. */
-export const IDEMPOTENCY_KEY_RETENTION_DAYS = 7;
-
-/** Forgets idempotency keys older than the retention (run by core/database/housekeeping.ts). */
-export async function deleteExpiredActionRequests(db: Queryable, retentionDays = IDEMPOTENCY_KEY_RETENTION_DAYS): Promise<number> {
-  const result = await db.query(`DELETE FROM alert_action_requests WHERE at < now() - make_interval(days => $1)`, [retentionDays]);
-  return result.rowCount ?? 0;
-}
 
 /** The event row of an earlier request with the same key by the same user, if any. */
 async function earlierRequest(tx: Queryable, input: AlertActionInput): Promise<number | undefined> {

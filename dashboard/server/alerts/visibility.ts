@@ -1,8 +1,8 @@
 // Who may see which alert. Command-room staff see every alert; a field user sees the alerts assigned
 // to one of their teams. Used by REST routes, live snapshots and replays alike.
-import { CAN_VIEW, type UserRole } from '../auth/roles.ts';
-import type { Queryable } from '../database/pool.ts';
-import { forbidden } from '../errors.ts';
+import { CAN_VIEW, type UserRole } from '@cityops/core/auth/roles';
+import type { Queryable } from '@cityops/core/database/pool';
+import { forbidden } from '@cityops/core/errors';
 import { teamsOfUser } from './teams.ts';
 
 /** null = sees everything; otherwise the team ids whose alerts the user sees. */

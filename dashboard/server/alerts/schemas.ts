@@ -1,35 +1,11 @@
-// zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs.
+// zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs. The alert
+// view itself is core/alerts/view.ts (what PostgreSQL builds and every channel carries).
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/core/alerts/types';
 import { localisedText, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '@cityops/core/alerts/trigger-schema';
+import { alertViewSchema } from '@cityops/core/alerts/view';
 
-const localised = z.object({ vi: z.string(), en: z.string() });
 const time = z.string().describe('ISO 8601');
-
-export const alertViewSchema = z.object({
-  id: z.number().int(),
-  kind: z.enum(ALERT_KINDS),
-  severity: z.enum(ALERT_SEVERITIES),
-  state: z.enum(ALERT_STATES),
-  source: z.object({ type: z.enum(['camera', 'sensor', 'system']), id: z.string(), zoneId: z.string() }),
-  title: localised,
-  description: localised,
-  lat: z.number().nullable(),
-  lon: z.number().nullable(),
-  districtId: z.string().nullable(),
-  firstSeenAt: time,
-  lastSeenAt: time,
-  occurrences: z.number().int(),
-  assignedTeamId: z.number().int().nullable(),
-  acknowledgedAt: time.nullable(),
-  teamAcknowledgedAt: time.nullable(),
-  assignedAt: time.nullable(),
-  resolvedAt: time.nullable(),
-  closedAt: time.nullable(),
-  autoCleared: z.object({ at: time, reason: localised.nullable() }).nullable(),
-  hasSnapshot: z.boolean(),
-  lastEventId: z.number().int(),
-});
 
 export const alertDetailSchema = alertViewSchema.extend({
   evidence: z.record(z.string(), z.unknown()),

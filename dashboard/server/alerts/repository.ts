@@ -1,11 +1,22 @@
-// Reading alerts: lists with filters and keyset pagination, detail with history, images, and the
-// live snapshot and replay. Writes live in raise.ts (producers) and lifecycle.ts (people).
-import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
-import { notFound } from '../errors.ts';
-import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage } from './changes.ts';
-import type { AlertKind, AlertSeverity, AlertState } from './types.ts';
-import { ALERT_VIEW, alertViewOf, type AlertView } from './view.ts';
+// Reading alerts: lists with filters and keyset pagination, detail with history, images, what a CAP
+// message needs, and the live snapshot and replay. Writes live in core/alerts/raise.ts (producers)
+// and lifecycle.ts (people).
+import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
+import { notFound } from '@cityops/core/errors';
+import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync } from '@cityops/core/alerts/changes';
+import type { AlertKind, AlertSeverity, AlertState } from '@cityops/core/alerts/types';
+import type { AlertView } from '@cityops/core/alerts/view';
+import type { CapContext } from './cap.ts';
 import type { AlertScope } from './visibility.ts';
+
+/**
+ * SELECT expression giving the view as JSON (column `view`); `a` is the alerts alias. The view is
+ * built by the SQL function alert_view (migration 0012), the one definition used by REST, live
+ * events, replays and MQTT copies alike.
+ */
+const ALERT_VIEW = 'alert_view(a) AS view';
+
+const alertViewOf = (row: Record<string, unknown>) => row.view as AlertView;
 
 export interface AlertFilter {
   states?: AlertState[];
@@ -127,15 +138,27 @@ export async function getAlertImage(db: Queryable, alertId: number, kind: 'snaps
   return { contentType: result.rows[0].content_type, bytes: result.rows[0].bytes };
 }
 
+/** What a CAP message needs beside the view: when its first and latest versions were sent (the
+ *  alert's first and latest changes) and its district's outline. */
+export async function getCapFacts(db: Queryable, alert: Pick<AlertView, 'id' | 'lastEventId' | 'districtId'>): Promise<Pick<CapContext, 'sentAt' | 'firstMessage' | 'district'>> {
+  const [events, district] = await Promise.all([
+    db.query(
+      `SELECT position AS id, at FROM alert_events
+       WHERE alert_id = $1 AND position IN ((SELECT min(position) FROM alert_events WHERE alert_id = $1), $2) ORDER BY position`,
+      [alert.id, alert.lastEventId],
+    ),
+    alert.districtId ? db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [alert.districtId]) : undefined,
+  ]);
+  const first = events.rows[0];
+  const latest = events.rows[events.rows.length - 1];
+  return { sentAt: latest.at, firstMessage: { eventId: Number(first.id), sentAt: first.at }, district: district?.rows[0] ?? null };
+}
+
 // ---- live: snapshot and replay ----
 
 /** More changes than this behind: a snapshot is cheaper than a replay. */
 export const REPLAY_LIMIT = 5000;
 export const SNAPSHOT_LIMIT = 5000;
-
-export type AlertsSync =
-  | { mode: 'snapshot'; cursor: number; alerts: AlertView[]; truncated: boolean }
-  | { mode: 'replay'; cursor: number; events: (AlertEventMessage | AlertRemovedMessage)[] };
 
 /** Runs reads in one REPEATABLE READ snapshot, so a cursor and the rows read with it agree. */
 const inOneSnapshot = <T>(db: Database, work: (client: Queryable) => Promise<T>): Promise<T> =>

@@ -5,13 +5,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
-import { addTeamMember, deleteTeam, getTeam, insertTeam, listTeams, removeTeamMember, teamsOfUser, updateTeam } from '@cityops/core/alerts/teams';
 import { ADMIN_ONLY, ANY_ROLE } from '@cityops/core/auth/roles';
+import { findUserById } from '@cityops/core/auth/users';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { badRequest, notFound } from '@cityops/core/errors';
 import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 import type { RouteContext } from '@cityops/core/http/route-context';
+import { addTeamMember, deleteTeam, getTeam, insertTeam, listTeams, removeTeamMember, teamsOfUser, updateTeam } from './teams.ts';
 
 const teamSchema = z.object({
   id: z.number().int(),
@@ -109,9 +110,9 @@ export const teamRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     async (request) =>
       withTransaction(db, async (tx) => {
         const team = await getTeam(tx, request.params.id);
-        const user = await tx.query(`SELECT id, disabled FROM users WHERE id = $1`, [request.params.userId]);
-        if (!user.rowCount) throw notFound(`user ${request.params.userId}`);
-        if (user.rows[0].disabled) throw badRequest(`user ${request.params.userId} is disabled`, 'userId');
+        const user = await findUserById(tx, request.params.userId);
+        if (!user) throw notFound(`user ${request.params.userId}`);
+        if (user.disabled) throw badRequest(`user ${request.params.userId} is disabled`, 'userId');
         if (await addTeamMember(tx, team.id, request.params.userId)) {
           await recordAudit(tx, request.actor, { action: 'add_member', entityType: 'team', entityId: String(team.id), details: { userId: request.params.userId } });
           await refreshMemberRooms(tx, live, request.params.userId, []);

@@ -4,14 +4,15 @@
 // Alert changes themselves arrive from any process through core/live (see core/alerts/changes.ts).
 import type { Server } from 'socket.io';
 import { z } from 'zod';
-import { alertsSince, alertsSnapshot, type AlertsSync } from '@cityops/core/alerts/repository';
-import { teamsOfUser } from '@cityops/core/alerts/teams';
-import { alertScopeOf } from '@cityops/core/alerts/visibility';
+import type { AlertsSync } from '@cityops/core/alerts/changes';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
 import type { RouteContext } from '@cityops/core/http/route-context';
-import type { CityOpsSocket } from './realtime.ts';
-import { refuseSocketMessage } from './realtime.ts';
+import type { CityOpsSocket } from '../realtime.ts';
+import { refuseSocketMessage } from '../realtime.ts';
+import { teamsOfUser } from './teams.ts';
+import { alertScopeOf } from './visibility.ts';
+import { alertsSince, alertsSnapshot } from './repository.ts';
 
 const syncs = counter('cityops_alert_syncs_total', 'alert syncs sent to live clients, by mode', ['mode']);
 const cursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
