@@ -2,6 +2,7 @@
 // instead of each camera owning one (sessions cost memory and threads; cameras are many).
 // Each slot owns its input buffer and tensor, reused for every frame that runs on it.
 import ort from 'onnxruntime-node';
+import { AppError } from '@cityops/core/errors';
 import type { ModelManifest } from '@cityops/models/manifest';
 import { Preprocessor } from './preprocess.ts';
 
@@ -18,13 +19,12 @@ export interface SessionSlot {
   readonly tensor: ort.Tensor;
 }
 
-export class ModelLoadError extends Error {
-  readonly code = 'model_corrupt';
+export class ModelLoadError extends AppError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(message);
+    super('model_corrupt', message);
     this.name = 'ModelLoadError';
   }
 }

@@ -110,7 +110,7 @@ export const webRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, contex
       schema: { tags: ['dashboard'], summary: 'The configured local PMTiles basemap (HTTP range requests)' },
     },
     async (request, reply) => {
-      if (!basemapFile || !existsSync(basemapFile)) throw new AppError(404, 'no_basemap', 'MAP_PMTILES_FILE is not configured or missing');
+      if (!basemapFile || !existsSync(basemapFile)) throw new AppError('no_basemap', 'MAP_PMTILES_FILE is not configured or missing');
       const size = (await stat(basemapFile)).size;
       reply.header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=3600').type('application/octet-stream');
       const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
