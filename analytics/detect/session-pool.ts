@@ -81,6 +81,7 @@ export class SessionPool {
 
   /** Runs `work` on a free slot, waiting for one if all are busy. */
   async use<T>(work: (slot: SessionSlot) => Promise<T>): Promise<T> {
+    // A programming error (use after close): a plain Error.
     if (this.closed) throw new Error('detector is closed');
     const slot = this.free.pop() ?? (await new Promise<SessionSlot>((resolve) => this.waiting.push(resolve)));
     try {

@@ -70,6 +70,7 @@ export const authPlugin = fp(async (app: FastifyInstance, context: ApiContext) =
     // @fastify/static's routes for the built dashboard (config.file/rootPath) are public: the bundle holds no data.
     const staticFile = route.config as { file?: string; rootPath?: string; public?: boolean } | undefined;
     if (staticFile?.file && staticFile.rootPath) staticFile.public = true;
+    // A programming error in a route declaration, found at start-up: a plain Error.
     if (!config?.public && !config?.roles?.length) {
       throw new Error(`route ${route.method} ${route.url} declares neither config.roles nor config.public`);
     }

@@ -36,7 +36,7 @@ async function readBasemapHeader(file: string): Promise<z.infer<typeof basemapVi
   try {
     const bytes = Buffer.alloc(127);
     await handle.read(bytes, 0, 127, 0);
-    if (bytes.subarray(0, 7).toString('latin1') !== 'PMTiles') throw new Error('not a PMTiles v3 file');
+    if (bytes.subarray(0, 7).toString('latin1') !== 'PMTiles') throw new AppError('invalid_pmtiles', 'not a PMTiles v3 file', 'MAP_PMTILES_FILE');
     const header = bytesToHeader(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 127));
     const vector = header.tileType === TileType.Mvt || header.tileType === TileType.Mlt;
     return {
