@@ -34,6 +34,7 @@ export class CameraAnalysis {
 
   /** Detects, tracks and applies the rules to one frame. `timestampMs` must not go back. */
   async process(frame: RawFrame, timestampMs: number): Promise<FrameAnalysis> {
+    // A programming error (process() on an analysis built without a detector): a plain Error.
     if (!this.options.detector) throw new Error('CameraAnalysis.process needs a detector');
     const detections = await this.options.detector.detect(frame);
     return this.analyse(detections, timestampMs);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { AppError } from './errors.ts';
 
 export const ROLES = ['api', 'camera-ingest', 'sensor-ingest', 'analytics'] as const;
 export type Role = (typeof ROLES)[number];
@@ -234,12 +235,13 @@ export type Config = z.infer<typeof configSchema> & {
   dataDir: string;
 };
 
-export class ConfigError extends Error {
+/** A setting (or several, comma-separated in `key`) is missing or wrong; `expected` says what it must be. */
+export class ConfigError extends AppError {
   constructor(
     readonly key: string,
     readonly expected: string,
   ) {
-    super(`Invalid configuration ${key}: expected ${expected}`);
+    super('config_invalid', `Invalid configuration ${key}: expected ${expected}`, key);
     this.name = 'ConfigError';
   }
 }

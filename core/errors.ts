@@ -1,18 +1,136 @@
-// Errors that cross a boundary carry a stable code, a message a person can act on, the HTTP status
-// and, for validation errors, the offending field.
+// The one error type of CityOps. An error that crosses a boundary (a worker to its caller, a module to a
+// route, a CLI to its operator) carries a stable code from the closed list below, a message a person can
+// act on and, when one value is to blame, the offending field. It knows nothing of HTTP: the API edge
+// (dashboard/server/http-errors.ts) maps the code to a status. Worker code branches on the code.
+
+/** Codes a request can be answered with (the API edge gives each its HTTP status). */
+export const REQUEST_ERROR_CODES = [
+  // the request itself
+  'invalid',
+  'invalid_file',
+  'import_rejected',
+  'invalid_trigger',
+  'unknown_device',
+  'not_an_image',
+  'too_large',
+  'idempotency_key_reused',
+  'onvif_no_media',
+  'onvif_auth_failed',
+  // what it names
+  'not_found',
+  'no_basemap',
+  // the state it meets
+  'conflict',
+  'invalid_transition',
+  'self_lockout',
+  'not_pending',
+  'totp_already_enabled',
+  'totp_not_started',
+  'live_unavailable',
+  'clip_pending',
+  'clip_saved',
+  'clip_failed',
+  'clip_deleted',
+  // who asks
+  'unauthenticated',
+  'invalid_credentials',
+  'invalid_code',
+  'second_factor_required',
+  'forbidden',
+  'role_forbidden',
+  'password_change_required',
+  'second_factor_enrolment_required',
+  'onvif_target_not_allowed',
+  'too_many_attempts',
+  // not now: the same request may succeed later (TRANSIENT_CODES)
+  'unavailable',
+  'onvif_failed',
+  'camera_unassigned',
+  'camera_offline',
+  'worker_unreachable',
+  // a camera-ingest worker's refusal of a snapshot, passed on by the api role
+  'no_picture',
+  'not_here',
+  'unsigned',
+  'expired',
+  'bad_signature',
+] as const;
+
+/** Codes of workers, CLIs and start-up: never an answer to a request (the API edge answers them as internal errors). */
+export const WORKER_ERROR_CODES = [
+  // configuration and start-up
+  'config_invalid',
+  'invalid_analysis_config',
+  'unknown_model',
+  'invalid_model_manifest',
+  'unknown_decoder',
+  'secret_key_invalid',
+  'secret_unreadable',
+  'embedded_database_unavailable',
+  'database_unreachable',
+  'migration_failed',
+  'backup_failed',
+  // model files and inference
+  'model_missing',
+  'model_corrupt',
+  'model_checksum_mismatch',
+  'model_download_failed',
+  'model_output_mismatch',
+  'frame_invalid',
+  // frames and video
+  'bad_magic',
+  'bad_header',
+  'not_jpeg',
+  'video_undecodable',
+  'ffmpeg_failed',
+  'invalid_camera_url',
+  'invalid_geojson',
+  'invalid_pmtiles',
+  // MQTT sessions
+  'session_in_use',
+  'session_not_quiet',
+  'session_drain_stopped',
+  // the camera simulator (development and tests)
+  'rtsp_protocol',
+  'simulator_refused',
+] as const;
+
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+export type ErrorCode = RequestErrorCode | (typeof WORKER_ERROR_CODES)[number];
+
+/** "Not now": retrying the same action later may succeed. Every other request code refuses the action itself. */
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'unavailable',
+  'onvif_failed',
+  'camera_unassigned',
+  'camera_offline',
+  'worker_unreachable',
+  'no_picture',
+  'not_here',
+  'unsigned',
+  'expired',
+  'bad_signature',
+]);
+
 export class AppError extends Error {
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AppError';
   }
 }
 
-export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
-export const conflict = (message: string, field?: string) => new AppError(409, 'conflict', message, field);
-export const badRequest = (message: string, field?: string) => new AppError(400, 'invalid', message, field);
-export const forbidden = (message = 'your role does not allow this') => new AppError(403, 'forbidden', message);
+/** True when the error refuses the action itself (invalid, not found, not allowed): retrying it cannot help. */
+export const isRefusal = (error: unknown): error is AppError =>
+  error instanceof AppError && (REQUEST_ERROR_CODES as readonly string[]).includes(error.code) && !TRANSIENT_CODES.has(error.code);
+
+export const isRequestErrorCode = (code: unknown): code is RequestErrorCode => (REQUEST_ERROR_CODES as readonly unknown[]).includes(code);
+
+export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
+export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
+export const badRequest = (message: string, field?: string) => new AppError('invalid', message, field);
+export const forbidden = (message = 'your role does not allow this') => new AppError('forbidden', message);

@@ -3,11 +3,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { AppError } from './errors.ts';
 
 export class SecretBox {
   private readonly key: Buffer;
   constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error('SECRET_KEY must be 32 bytes');
+    if (key.length !== 32) throw new AppError('secret_key_invalid', 'SECRET_KEY must be 32 bytes', 'SECRET_KEY');
     this.key = key;
   }
 
@@ -30,7 +31,7 @@ export class SecretBox {
   }
 
   decrypt(stored: string): string {
-    if (!stored.startsWith('v1:')) throw new Error('unknown secret format');
+    if (!stored.startsWith('v1:')) throw new AppError('secret_unreadable', 'unknown secret format: the stored value was not encrypted by this CityOps (expected v1:…); enter the secret again');
     const raw = Buffer.from(stored.slice(3), 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));

@@ -222,7 +222,7 @@ export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, c
           : rowsFromGeoJson(typeof body === 'string' ? JSON.parse(body) : body);
       } catch (error) {
         if (error instanceof ImportRejected) throw error;
-        throw new AppError(400, 'invalid_file', `could not read the file: ${(error as Error).message}`);
+        throw new AppError('invalid_file', `could not read the file: ${(error as Error).message}`);
       }
       const result = await importDevices(db, secretBox, request.actor, rows, request.query.onExisting);
       await db.query(`SELECT pg_notify('cityops_devices', '{"type":"bulk","id":"*","change":"updated"}')`);
@@ -234,11 +234,4 @@ export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, c
   app.addContentTypeParser(['text/csv', 'application/geo+json'], { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_request, body, done) =>
     done(null, body),
   );
-
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ImportRejected) {
-      return reply.code(400).send({ error: { code: 'import_rejected', message: error.message, rows: error.errors } });
-    }
-    throw error;
-  });
 };

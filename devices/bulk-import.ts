@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import type { Database } from '@cityops/core/database/pool';
 import { withTransaction } from '@cityops/core/database/pool';
 import { recordAudit, type Actor } from '@cityops/core/audit';
+import { AppError } from '@cityops/core/errors';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { cameraInput, sensorInput, type CameraInput, type SensorInput } from './schemas.ts';
 import { insertCamera, updateCamera } from './camera-repository.ts';
@@ -23,9 +24,10 @@ export interface ImportResult {
   updated: number;
 }
 
-export class ImportRejected extends Error {
+/** Every bad row of a file at once (the answer lists them all), so the file can be fixed in one go. */
+export class ImportRejected extends AppError {
   constructor(readonly errors: ImportRowError[]) {
-    super(`import rejected: ${errors.length} row error(s); nothing was imported`);
+    super('import_rejected', `import rejected: ${errors.length} row error(s); nothing was imported`);
   }
 }
 

@@ -234,3 +234,10 @@ export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: str
   if (row.rtsp_query_credentials_encrypted) attachQueryCredentials(url, JSON.parse(secrets.decrypt(row.rtsp_query_credentials_encrypted)));
   return url.toString();
 }
+
+/** The name of a camera; throws not_found when no camera has that id (routes check the camera first). */
+export async function cameraName(db: Queryable, id: string): Promise<string> {
+  const result = await db.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [id]);
+  if (!result.rowCount) throw notFound(`camera ${id}`);
+  return result.rows[0].name;
+}

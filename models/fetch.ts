@@ -8,11 +8,12 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { AppError } from '@cityops/core/errors';
 import type { ModelManifest } from './manifest.ts';
 
 export type ModelFileProblem = 'missing' | 'corrupt' | 'checksum_mismatch' | 'download_failed';
 
-export class ModelFileError extends Error {
+export class ModelFileError extends AppError {
   constructor(
     readonly problem: ModelFileProblem,
     readonly file: string,
@@ -20,11 +21,8 @@ export class ModelFileError extends Error {
     readonly expectedSha256?: string,
     readonly actualSha256?: string,
   ) {
-    super(message);
+    super(`model_${problem}`, message);
     this.name = 'ModelFileError';
-  }
-  get code(): string {
-    return `model_${this.problem}`;
   }
 }
 

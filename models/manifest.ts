@@ -3,6 +3,7 @@
 // Adding a model = a `<id>.json` manifest beside this file + a decoder in analytics/detect/.
 import { readFileSync, readdirSync } from 'node:fs';
 import { z } from 'zod';
+import { AppError } from '@cityops/core/errors';
 
 /** The classes the city cares about; every model maps its own labels onto these. */
 export const CITY_CLASSES = ['person', 'bicycle', 'motorbike', 'car', 'bus', 'truck'] as const;
@@ -56,7 +57,7 @@ export function listModelIds(): string[] {
 
 export function loadManifest(id: string): ModelManifest {
   if (!listModelIds().includes(id)) {
-    throw new Error(`Unknown model "${id}": expected one of ${listModelIds().join(', ')} (a manifest models/<id>.json)`);
+    throw new AppError('unknown_model', `Unknown model "${id}": expected one of ${listModelIds().join(', ')} (a manifest models/<id>.json)`);
   }
   return parseManifest(JSON.parse(readFileSync(new URL(`./${id}.json`, manifestsDir), 'utf8')), `models/${id}.json`);
 }
@@ -65,7 +66,7 @@ export function parseManifest(value: unknown, source = 'manifest'): ModelManifes
   const parsed = modelManifestSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid model manifest ${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new AppError('invalid_model_manifest', `Invalid model manifest ${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
 }

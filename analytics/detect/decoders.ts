@@ -2,6 +2,7 @@
 // decoder file and one line here.
 import type { DecoderFactory } from './decoder.ts';
 import { createYoloxDecoder } from './yolox.ts';
+import { AppError } from '@cityops/core/errors';
 
 const decoders: Record<string, DecoderFactory> = {
   yolox: createYoloxDecoder,
@@ -9,6 +10,6 @@ const decoders: Record<string, DecoderFactory> = {
 
 export function decoderFor(name: string): DecoderFactory {
   const factory = decoders[name];
-  if (!factory) throw new Error(`No decoder "${name}": known decoders are ${Object.keys(decoders).join(', ')}`);
+  if (!factory) throw new AppError('unknown_decoder', `No decoder "${name}": known decoders are ${Object.keys(decoders).join(', ')}`, 'decoder');
   return factory;
 }

@@ -2,6 +2,7 @@
 // instead of each camera owning one (sessions cost memory and threads; cameras are many).
 // Each slot owns its input buffer and tensor, reused for every frame that runs on it.
 import ort from 'onnxruntime-node';
+import { AppError } from '@cityops/core/errors';
 import type { ModelManifest } from '@cityops/models/manifest';
 import { Preprocessor } from './preprocess.ts';
 
@@ -18,13 +19,12 @@ export interface SessionSlot {
   readonly tensor: ort.Tensor;
 }
 
-export class ModelLoadError extends Error {
-  readonly code = 'model_corrupt';
+export class ModelLoadError extends AppError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(message);
+    super('model_corrupt', message);
     this.name = 'ModelLoadError';
   }
 }
@@ -81,6 +81,7 @@ export class SessionPool {
 
   /** Runs `work` on a free slot, waiting for one if all are busy. */
   async use<T>(work: (slot: SessionSlot) => Promise<T>): Promise<T> {
+    // A programming error (use after close): a plain Error.
     if (this.closed) throw new Error('detector is closed');
     const slot = this.free.pop() ?? (await new Promise<SessionSlot>((resolve) => this.waiting.push(resolve)));
     try {

@@ -1,3 +1,4 @@
+import { AppError } from '@cityops/core/errors';
 import type { CityClass } from '@cityops/models/manifest';
 
 export type { CityClass };
@@ -30,10 +31,9 @@ export interface RawFrame {
   letterboxedFrom?: { width: number; height: number };
 }
 
-export class FrameError extends Error {
-  readonly code = 'frame_invalid';
+export class FrameError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('frame_invalid', message);
     this.name = 'FrameError';
   }
 }

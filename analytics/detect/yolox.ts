@@ -4,6 +4,7 @@
 // sigmoid-activated. Centre = (d + grid cell) × stride, size = exp(log size) × stride.
 import type { ModelManifest } from '@cityops/models/manifest';
 import type { Candidates, Decoder } from './decoder.ts';
+import { AppError } from '@cityops/core/errors';
 
 export function createYoloxDecoder(manifest: ModelManifest): Decoder {
   const [, , height, width] = manifest.input.shape;
@@ -31,7 +32,7 @@ export function createYoloxDecoder(manifest: ModelManifest): Decoder {
   return {
     decode(output: Float32Array, dims: readonly number[], wantedLabels: Uint8Array, minScore: number, into: Candidates): void {
       if (dims.length !== 3 || dims[1] !== anchors || dims[2] !== rowLength) {
-        throw new Error(`YOLOX output has shape [${dims.join(', ')}], expected [1, ${anchors}, ${rowLength}] for ${manifest.id}`);
+        throw new AppError('model_output_mismatch', `YOLOX output has shape [${dims.join(', ')}], expected [1, ${anchors}, ${rowLength}] for ${manifest.id}`);
       }
       const capacity = into.score.length;
       let count = 0;

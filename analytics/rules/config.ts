@@ -2,18 +2,18 @@
 // registry (devices/analysis-config.ts, the foundation issue's "zone and rule format"); this module
 // turns a parse failure into one clear error naming the field, for the analyser and the rule engine.
 import { readFile } from 'node:fs/promises';
+import { AppError } from '@cityops/core/errors';
 import { analysisConfigSchema, type AnalysisConfig } from '@cityops/devices/analysis-config';
 
 export type { AnalysisConfig };
 
-export class AnalysisConfigError extends Error {
-  readonly code = 'invalid_analysis_config';
+export class AnalysisConfigError extends AppError {
   constructor(
-    readonly field: string,
+    override readonly field: string,
     readonly reason: string,
     readonly source: string,
   ) {
-    super(`Invalid analysis config ${source}: ${field}: ${reason}`);
+    super('invalid_analysis_config', `Invalid analysis config ${source}: ${field}: ${reason}`, field);
     this.name = 'AnalysisConfigError';
   }
 }

@@ -5,12 +5,22 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/core/auth/roles';
-import { withTransaction, type Queryable } from '@cityops/core/database/pool';
-import { notFound } from '@cityops/core/errors';
+import { withTransaction } from '@cityops/core/database/pool';
 import type { RouteContext } from '@cityops/core/http/route-context';
-import { SLOTS_WAKE_CHANNEL } from './notifications.ts';
+import { cameraName } from '@cityops/devices/camera-repository';
 import { SLOT_REASONS } from './scheduler.ts';
-import { listSlots, readSchedulerState } from './slot-repository.ts';
+import {
+  countPins,
+  listCameraAnalysis,
+  listPins,
+  listSlots,
+  listSlotWorkers,
+  pinCamera,
+  readSchedulerState,
+  saveTimeOfDayWindows,
+  unpinCamera,
+  wakeScheduler,
+} from './slot-repository.ts';
 import { timeOfDayWindowsSchema } from './time-of-day.ts';
 
 const cameraParams = z.object({ cameraId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a camera id') });
@@ -60,12 +70,6 @@ const iso = (value: Date | null | undefined) => {
   return Number.isFinite(time) ? new Date(time).toISOString() : null;
 };
 
-async function assertCamera(db: Queryable, cameraId: string): Promise<string> {
-  const result = await db.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [cameraId]);
-  if (!result.rowCount) throw notFound(`camera ${cameraId}`);
-  return result.rows[0].name;
-}
-
 export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db } = context;
@@ -80,15 +84,8 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       const [state, slots, workers, pins] = await Promise.all([
         readSchedulerState(db),
         listSlots(db),
-        db.query(
-          `SELECT w.worker_id, w.hostname, w.capacity, w.ms_per_frame, w.heartbeat_at,
-                  (SELECT count(*)::int FROM analysis_slots s WHERE s.worker_id = w.worker_id AND s.lease_expires_at > now()) AS slots
-             FROM analysis_workers w ORDER BY w.worker_id`,
-        ),
-        db.query(
-          `SELECT p.camera_id, p.pinned_at, p.pinned_by, p.note, EXISTS (SELECT 1 FROM analysis_slots s WHERE s.camera_id = p.camera_id) AS analysed
-             FROM analysis_pins p ORDER BY p.pinned_at DESC`,
-        ),
+        listSlotWorkers(db),
+        listPins(db),
       ]);
       return {
         slotCount: state?.slotCount ?? null,
@@ -98,7 +95,7 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
         roundRobinReserve: state?.roundRobinReserve ?? 0,
         notices: state?.notices ?? [],
         slots,
-        workers: workers.rows.map((row) => ({
+        workers: workers.map((row) => ({
           workerId: row.worker_id,
           hostname: row.hostname,
           capacity: row.capacity,
@@ -106,7 +103,7 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
           heartbeatAt: iso(row.heartbeat_at)!,
           slots: row.slots,
         })),
-        pins: pins.rows.map((row) => ({ cameraId: row.camera_id, pinnedAt: iso(row.pinned_at)!, pinnedBy: row.pinned_by, note: row.note, analysed: row.analysed })),
+        pins: pins.map((row) => ({ cameraId: row.camera_id, pinnedAt: iso(row.pinned_at)!, pinnedBy: row.pinned_by, note: row.note, analysed: row.analysed })),
       };
     },
   );
@@ -122,20 +119,9 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       },
     },
     async () => {
-      const result = await db.query(
-        `SELECT c.id, c.name, s.camera_id IS NOT NULL AS analysed, s.reason, a.stream_online, a.motion_score, a.last_frame_at,
-                st.last_served_at, ap.last_analysed_at, p.camera_id IS NOT NULL AS pinned, coalesce(pr.windows, '[]') AS windows
-           FROM cameras c
-           LEFT JOIN analysis_slots s ON s.camera_id = c.id
-           LEFT JOIN camera_activity a ON a.camera_id = c.id
-           LEFT JOIN analysis_camera_state st ON st.camera_id = c.id
-           LEFT JOIN analysis_progress ap ON ap.camera_id = c.id
-           LEFT JOIN analysis_pins p ON p.camera_id = c.id
-           LEFT JOIN analysis_priorities pr ON pr.camera_id = c.id
-          WHERE c.enabled ORDER BY c.id`,
-      );
+      const rows = await listCameraAnalysis(db);
       return {
-        cameras: result.rows.map((row) => ({
+        cameras: rows.map((row) => ({
           cameraId: row.id,
           name: row.name,
           analysed: row.analysed,
@@ -173,19 +159,12 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) =>
       withTransaction(db, async (tx) => {
-        await assertCamera(tx, request.params.cameraId);
+        await cameraName(tx, request.params.cameraId);
         const note = request.body.note ?? '';
         // Pinning again refreshes the time: the most recent pins win when there are more pins than slots.
-        const pinned = await tx.query(
-          `INSERT INTO analysis_pins (camera_id, pinned_at, pinned_by_user_id, pinned_by, note) VALUES ($1, now(), $2, $3, $4)
-           ON CONFLICT (camera_id) DO UPDATE SET pinned_at = now(), pinned_by_user_id = EXCLUDED.pinned_by_user_id,
-             pinned_by = EXCLUDED.pinned_by, note = EXCLUDED.note
-           RETURNING pinned_at`,
-          [request.params.cameraId, request.user?.id ?? null, request.actor.username, note],
-        );
-        const count = await tx.query<{ pins: number }>('SELECT count(*)::int AS pins FROM analysis_pins');
+        const pinnedAt = await pinCamera(tx, { cameraId: request.params.cameraId, userId: request.user?.id ?? null, pinnedBy: request.actor.username, note });
+        const pinnedCount = await countPins(tx);
         const state = await readSchedulerState(tx);
-        const pinnedCount = count.rows[0].pins;
         const slotCount = state?.slotCount ?? null;
         const warning =
           slotCount !== null && pinnedCount > slotCount
@@ -197,9 +176,9 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
           entityId: request.params.cameraId,
           details: { note, pinnedCount, slotCount, ...(warning ? { warning } : {}) },
         });
-        await tx.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, `pin:${request.params.cameraId}`]);
+        await wakeScheduler(tx, `pin:${request.params.cameraId}`);
         return {
-          pin: { cameraId: request.params.cameraId, pinnedAt: iso(pinned.rows[0].pinned_at)!, pinnedBy: request.actor.username, note },
+          pin: { cameraId: request.params.cameraId, pinnedAt: iso(pinnedAt)!, pinnedBy: request.actor.username, note },
           pinnedCount,
           slotCount,
           ...(warning ? { warning } : {}),
@@ -215,12 +194,11 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) =>
       withTransaction(db, async (tx) => {
-        await assertCamera(tx, request.params.cameraId);
-        const removed = await tx.query('DELETE FROM analysis_pins WHERE camera_id = $1', [request.params.cameraId]);
-        const wasPinned = (removed.rowCount ?? 0) > 0;
+        await cameraName(tx, request.params.cameraId);
+        const wasPinned = await unpinCamera(tx, request.params.cameraId);
         if (wasPinned) {
           await recordAudit(tx, request.actor, { action: 'unpin', entityType: 'camera_analysis', entityId: request.params.cameraId });
-          await tx.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, `unpin:${request.params.cameraId}`]);
+          await wakeScheduler(tx, `unpin:${request.params.cameraId}`);
         }
         return { wasPinned };
       }),
@@ -240,12 +218,8 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) =>
       withTransaction(db, async (tx) => {
-        await assertCamera(tx, request.params.cameraId);
-        await tx.query(
-          `INSERT INTO analysis_priorities (camera_id, windows, updated_at) VALUES ($1, $2, now())
-           ON CONFLICT (camera_id) DO UPDATE SET windows = EXCLUDED.windows, updated_at = now()`,
-          [request.params.cameraId, JSON.stringify(request.body.windows)],
-        );
+        await cameraName(tx, request.params.cameraId);
+        await saveTimeOfDayWindows(tx, request.params.cameraId, request.body.windows);
         await recordAudit(tx, request.actor, {
           action: 'set_time_of_day',
           entityType: 'camera_analysis',

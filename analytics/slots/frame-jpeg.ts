@@ -3,6 +3,7 @@
 // the caller owns and reuses frame after frame.
 import sharp from 'sharp';
 import type { RawFrame } from '../detect/types.ts';
+import { AppError } from '@cityops/core/errors';
 
 /** Copies `source` into `target` swapping the first and third byte of every pixel (BGR ⇄ RGB). */
 export function swapRedBlue(source: Uint8Array, target: Uint8Array): void {
@@ -46,7 +47,7 @@ export class FrameJpegDecoder {
       .resize(width, height, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded JPEG has ${info.channels} channels, expected 3`);
+    if (info.channels !== 3) throw new AppError('frame_invalid', `decoded JPEG has ${info.channels} channels, expected 3`);
     const bytes = width * height * 3;
     if (this.bgr.length !== bytes) this.bgr = new Uint8Array(bytes);
     swapRedBlue(rgb, this.bgr);

@@ -7,6 +7,7 @@
 //             letterboxed to the model input, so detections map back to the camera's picture)
 // The header is in the payload, not in MQTT 5 user properties, because the embedded broker speaks 3.1.1.
 import { z } from 'zod';
+import { AppError } from '@cityops/core/errors';
 
 export const FRAME_TOPIC_PREFIX = 'cityops/frames';
 const MAGIC = Buffer.from('CFR1', 'ascii');
@@ -30,12 +31,12 @@ const headerSchema = z.object({
 });
 export type FrameHeader = z.infer<typeof headerSchema>;
 
-export class FrameMessageError extends Error {
+export class FrameMessageError extends AppError {
   constructor(
-    readonly code: 'bad_magic' | 'bad_header' | 'not_jpeg',
+    override readonly code: 'bad_magic' | 'bad_header' | 'not_jpeg',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'FrameMessageError';
   }
 }

@@ -1,8 +1,9 @@
 // The slot table and what surrounds it in PostgreSQL: current holders, writing a plan, the leader's
 // last decision, live workers' capacity. The SQL of analysis slots lives here and in slot-leases.ts.
 import type { Queryable } from '@cityops/core/database/pool';
-import { SLOTS_CHANGED_CHANNEL } from './notifications.ts';
+import { SLOTS_CHANGED_CHANNEL, SLOTS_WAKE_CHANNEL } from './notifications.ts';
 import type { SchedulerNotice, SlotAssignment, SlotHolder, SlotPlan, SlotReason } from './scheduler.ts';
+import type { TimeOfDayWindow } from './time-of-day.ts';
 
 export async function readHolders(db: Queryable): Promise<SlotHolder[]> {
   const result = await db.query<{ camera_id: string; since_ms: number; reason: SlotReason }>(
@@ -143,3 +144,109 @@ export async function listSlots(db: Queryable): Promise<SlotView[]> {
 }
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+
+// ---- what the api shows and changes: workers, pins, per-camera analysis state, time-of-day windows ----
+
+export interface SlotWorkerRow {
+  worker_id: string;
+  hostname: string;
+  capacity: number;
+  ms_per_frame: number | null;
+  heartbeat_at: Date;
+  /** Slots whose lease this worker holds now. */
+  slots: number;
+}
+
+export async function listSlotWorkers(db: Queryable): Promise<SlotWorkerRow[]> {
+  const result = await db.query<SlotWorkerRow>(
+    `SELECT w.worker_id, w.hostname, w.capacity, w.ms_per_frame, w.heartbeat_at,
+            (SELECT count(*)::int FROM analysis_slots s WHERE s.worker_id = w.worker_id AND s.lease_expires_at > now()) AS slots
+       FROM analysis_workers w ORDER BY w.worker_id`,
+  );
+  return result.rows;
+}
+
+export interface PinRow {
+  camera_id: string;
+  pinned_at: Date;
+  pinned_by: string;
+  note: string;
+  analysed: boolean;
+}
+
+/** Pins, most recent first, each with whether its camera holds a slot now. */
+export async function listPins(db: Queryable): Promise<PinRow[]> {
+  const result = await db.query<PinRow>(
+    `SELECT p.camera_id, p.pinned_at, p.pinned_by, p.note, EXISTS (SELECT 1 FROM analysis_slots s WHERE s.camera_id = p.camera_id) AS analysed
+       FROM analysis_pins p ORDER BY p.pinned_at DESC`,
+  );
+  return result.rows;
+}
+
+export interface CameraAnalysisRow {
+  id: string;
+  name: string;
+  analysed: boolean;
+  reason: SlotReason | null;
+  stream_online: boolean | null;
+  motion_score: number | null;
+  last_frame_at: Date | null;
+  last_served_at: Date | null;
+  last_analysed_at: Date | null;
+  pinned: boolean;
+  /** As stored (JSON); the caller validates it. */
+  windows: unknown;
+}
+
+/** Every enabled camera with its cheap-tier activity, slot, pin and time-of-day windows. */
+export async function listCameraAnalysis(db: Queryable): Promise<CameraAnalysisRow[]> {
+  const result = await db.query<CameraAnalysisRow>(
+    `SELECT c.id, c.name, s.camera_id IS NOT NULL AS analysed, s.reason, a.stream_online, a.motion_score, a.last_frame_at,
+            st.last_served_at, ap.last_analysed_at, p.camera_id IS NOT NULL AS pinned, coalesce(pr.windows, '[]') AS windows
+       FROM cameras c
+       LEFT JOIN analysis_slots s ON s.camera_id = c.id
+       LEFT JOIN camera_activity a ON a.camera_id = c.id
+       LEFT JOIN analysis_camera_state st ON st.camera_id = c.id
+       LEFT JOIN analysis_progress ap ON ap.camera_id = c.id
+       LEFT JOIN analysis_pins p ON p.camera_id = c.id
+       LEFT JOIN analysis_priorities pr ON pr.camera_id = c.id
+      WHERE c.enabled ORDER BY c.id`,
+  );
+  return result.rows;
+}
+
+/** Pins a camera, or refreshes its pin's time (the most recent pins win when there are more pins than slots). Returns the pin time. */
+export async function pinCamera(tx: Queryable, pin: { cameraId: string; userId: number | null; pinnedBy: string; note: string }): Promise<Date> {
+  const result = await tx.query<{ pinned_at: Date }>(
+    `INSERT INTO analysis_pins (camera_id, pinned_at, pinned_by_user_id, pinned_by, note) VALUES ($1, now(), $2, $3, $4)
+     ON CONFLICT (camera_id) DO UPDATE SET pinned_at = now(), pinned_by_user_id = EXCLUDED.pinned_by_user_id,
+       pinned_by = EXCLUDED.pinned_by, note = EXCLUDED.note
+     RETURNING pinned_at`,
+    [pin.cameraId, pin.userId, pin.pinnedBy, pin.note],
+  );
+  return result.rows[0].pinned_at;
+}
+
+export async function countPins(db: Queryable): Promise<number> {
+  const result = await db.query<{ pins: number }>('SELECT count(*)::int AS pins FROM analysis_pins');
+  return result.rows[0].pins;
+}
+
+/** Removes a camera's pin; false when it had none. */
+export async function unpinCamera(tx: Queryable, cameraId: string): Promise<boolean> {
+  const removed = await tx.query('DELETE FROM analysis_pins WHERE camera_id = $1', [cameraId]);
+  return (removed.rowCount ?? 0) > 0;
+}
+
+export async function saveTimeOfDayWindows(tx: Queryable, cameraId: string, windows: TimeOfDayWindow[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO analysis_priorities (camera_id, windows, updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (camera_id) DO UPDATE SET windows = EXCLUDED.windows, updated_at = now()`,
+    [cameraId, JSON.stringify(windows)],
+  );
+}
+
+/** Asks the leader to plan now (sent when the caller's transaction commits); `why` is e.g. `pin:cam-1`. */
+export async function wakeScheduler(db: Queryable, why: string): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, why]);
+}

@@ -2,16 +2,16 @@
 // analyser, tests and the bench. Live cameras are ingest/camera's job; this only reads files.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { AppError } from '@cityops/core/errors';
 import { letterboxFilter } from '../detect/letterbox.ts';
 import type { RawFrame } from '../detect/types.ts';
 
-export class VideoDecodeError extends Error {
-  readonly code = 'video_undecodable';
+export class VideoDecodeError extends AppError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(message);
+    super('video_undecodable', message);
     this.name = 'VideoDecodeError';
   }
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../errors.ts';
+import { isRefusal } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { counter, gauge } from '../metrics.ts';
 import type { AlertKey, AlertRaiser, AlertTrigger, LocalisedText } from './types.ts';
@@ -29,7 +29,7 @@ export async function sendAlertAction(alerts: AlertRaiser, action: AlertOutboxAc
     else await alerts.clear(action.key, action.reason);
     return 'sent';
   } catch (error) {
-    if (error instanceof AppError && error.statusCode < 500) return 'refused';
+    if (isRefusal(error)) return 'refused';
     throw error;
   }
 }

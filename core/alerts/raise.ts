@@ -42,7 +42,7 @@ function validTrigger(trigger: AlertTrigger): ValidTrigger {
     const issue = parsed.error.issues[0];
     const field = issue.path.join('.');
     rejectedTriggers.inc({ reason: 'invalid' });
-    throw new AppError(400, 'invalid_trigger', `alert trigger ${field || ''}: ${issue.message}`.replace(' : ', ': '), field);
+    throw new AppError('invalid_trigger', `alert trigger ${field || ''}: ${issue.message}`.replace(' : ', ': '), field);
   }
   return parsed.data;
 }
@@ -145,7 +145,7 @@ export async function raiseAlert(
   }
   if (!result.rowCount) {
     rejectedTriggers.inc({ reason: 'unknown_device' });
-    throw new AppError(400, 'unknown_device', `no ${trigger.sourceType} "${trigger.sourceId}" is registered; register it before raising alerts for it`, 'sourceId');
+    throw new AppError('unknown_device', `no ${trigger.sourceType} "${trigger.sourceId}" is registered; register it before raising alerts for it`, 'sourceId');
   }
   const row = result.rows[0] as { id: string; created: boolean; severity: AlertSeverity; occurrences: number; event_row_id: string };
   countAlertEvent(row.created ? createdType : 'updated');
@@ -260,7 +260,7 @@ export async function clearAlert(deps: AlertRaiserDeps, input: AlertKey, reason?
   if (!keyCheck.success || (reasonCheck && !reasonCheck.success)) {
     rejectedTriggers.inc({ reason: 'invalid' });
     const issue = (keyCheck.error ?? reasonCheck?.error)!.issues[0];
-    throw new AppError(400, 'invalid_trigger', `alert clear ${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'));
+    throw new AppError('invalid_trigger', `alert clear ${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'));
   }
   const key = keyCheck.data;
   const actor = actorForSource(key);

@@ -32,6 +32,7 @@ export function base32Decode(text: string): Buffer {
   const out: number[] = [];
   for (const char of clean) {
     const index = BASE32_ALPHABET.indexOf(char);
+    // Secrets are ones this server generated: a bad character is a programming error, a plain Error.
     if (index < 0) throw new Error('not base32');
     value = (value << 5) | index;
     bits += 5;

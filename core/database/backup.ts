@@ -22,6 +22,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
 import { redactUrl, type Logger } from '../logger.ts';
 import { EmbeddedDatabase } from './embedded.ts';
 import { migrate } from './migrate.ts';
@@ -46,9 +47,9 @@ const EMBEDDED_SECRETS = ['postgres.password', 'postgres-owner.password', 'postg
 
 export const clipsDirOf = (config: Config) => config.CAMERA_CLIPS_DIR ?? path.join(config.dataDir, 'clips');
 
-export class BackupError extends Error {
+export class BackupError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('backup_failed', message);
     this.name = 'BackupError';
   }
 }

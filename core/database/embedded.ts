@@ -17,6 +17,7 @@ import { componentHealth, embeddedRestarts } from '../health.ts';
 import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from './roles.ts';
+import { AppError } from '../errors.ts';
 
 interface Binaries {
   initdb: string;
@@ -28,7 +29,7 @@ async function platformBinaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch {
-    throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (package ${name}); set DATABASE_URL instead`);
+    throw new AppError('embedded_database_unavailable', `no embedded PostgreSQL for ${process.platform}-${process.arch} (package ${name}); set DATABASE_URL instead`, 'DATABASE_URL');
   }
 }
 
@@ -41,7 +42,7 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
       gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
     };
   } catch {
-    throw new Error('running as root needs a `postgres` system user for the embedded PostgreSQL (or set DATABASE_URL)');
+    throw new AppError('embedded_database_unavailable', 'running as root needs a `postgres` system user for the embedded PostgreSQL (or set DATABASE_URL)');
   }
 }
 
@@ -251,7 +252,7 @@ function runToCompletion(command: string, args: string[], ids?: { uid: number; g
 function assertTraversable(dir: string) {
   for (let current = path.resolve(dir); current !== path.dirname(current); current = path.dirname(current)) {
     if ((statSync(current).mode & 0o001) === 0) {
-      throw new Error(`${current} is not traversable by the postgres user (mode ${(statSync(current).mode & 0o777).toString(8)}); chmod o+x it or set DATA_DIR elsewhere`);
+      throw new AppError('embedded_database_unavailable', `${current} is not traversable by the postgres user (mode ${(statSync(current).mode & 0o777).toString(8)}); chmod o+x it or set DATA_DIR elsewhere`, 'DATA_DIR');
     }
   }
 }

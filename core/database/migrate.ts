@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { detectCapabilities, type DatabaseCapabilities } from './capabilities.ts';
 import type { Database } from './pool.ts';
 import { grantApplicationPrivileges } from './roles.ts';
+import { AppError } from '../errors.ts';
 
 export interface MigrationContext {
   db: pg.PoolClient;
@@ -34,6 +35,7 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     migrations.push({ version: Number(file.slice(0, 4)), name: file.slice(5, -3), up: module.up });
   }
   const versions = migrations.map((migration) => migration.version);
+  // A programming error in the shipped migrations, not something an operator can fix: a plain Error.
   if (new Set(versions).size !== versions.length) throw new Error('two migrations share a version number');
   return migrations;
 }
@@ -78,7 +80,7 @@ export async function migrate(db: Database, { logger, grantTo }: MigrateOptions 
         await client.query('ROLLBACK');
         const denied = (error as { code?: string }).code === '42501';
         const hint = denied ? ' (the connection lacks rights: run migrations as the owner role, DATABASE_OWNER_URL)' : '';
-        throw new Error(`migration ${migration.version}_${migration.name} failed: ${(error as Error).message}${hint}`);
+        throw new AppError('migration_failed', `migration ${migration.version}_${migration.name} failed: ${(error as Error).message}${hint}`, undefined, { cause: error });
       }
     }
     const self = (await client.query<{ name: string }>('SELECT current_user AS name')).rows[0].name;

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { redactUrl, type Logger } from '../logger.ts';
 import { backoffMs, sleep } from '../lifecycle.ts';
+import { AppError } from '../errors.ts';
 
 export type Database = pg.Pool;
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -89,7 +90,7 @@ export async function waitForDatabase(
     } catch (error) {
       const reason = (error as Error).message;
       if (attempt + 1 >= attempts) {
-        throw new Error(`database unreachable at ${redactUrl(url)} after ${attempts} attempts: ${reason}`);
+        throw new AppError('database_unreachable', `database unreachable at ${redactUrl(url)} after ${attempts} attempts: ${reason}`, 'DATABASE_URL');
       }
       const delay = backoffMs(attempt, 500, maxDelayMs);
       logger.warn({ attempt: attempt + 1, delayMs: delay, reason }, 'database not reachable yet, retrying');

@@ -46,6 +46,7 @@ export interface LivePublisher {
 const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
 function broadcastMessage(rooms: string[], event: string, payload: unknown) {
+  // The checks of this module guard publishers' code (event names and rooms are constants there): plain Errors.
   if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved socket.io event name`);
   // No rooms would mean "everyone": never what a publisher wants, so refuse it.
   if (rooms.length === 0) throw new Error(`live event ${event}: name at least one room`);

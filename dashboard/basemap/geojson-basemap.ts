@@ -15,6 +15,7 @@ import type { Feature, FeatureCollection, Geometry, Polygon, Position } from 'ge
 import { GeoJSONVT, type GeoJSONVTTile } from '@maplibre/geojson-vt';
 import { fromGeojsonVt } from '@maplibre/vt-pbf';
 import { TileType, writePmtilesArchive, type ArchiveTile } from './pmtiles-writer.ts';
+import { AppError } from '@cityops/core/errors';
 
 export const BASEMAP_LAYERS = ['areas', 'area_labels', 'lines', 'points'] as const;
 export type BasemapLayer = (typeof BASEMAP_LAYERS)[number];
@@ -155,14 +156,14 @@ export function basemapFeatures(inputs: BasemapInput[]): { layers: Record<Basema
     // City GIS exports are often in a projected system (VN-2000, UTM) in metres; GeoJSON is degrees.
     const [west, south, east, north] = inputBounds;
     if (west < -180 || east > 180 || south < -90 || north > 90) {
-      throw new Error(`${kind}: coordinates out of longitude/latitude range (${west}, ${south} .. ${east}, ${north}); export the file in WGS 84 (EPSG:4326)`);
+      throw new AppError('invalid_geojson', `${kind}: coordinates out of longitude/latitude range (${west}, ${south} .. ${east}, ${north}); export the file in WGS 84 (EPSG:4326)`);
     }
     bounds[0] = Math.min(bounds[0], west);
     bounds[1] = Math.min(bounds[1], south);
     bounds[2] = Math.max(bounds[2], east);
     bounds[3] = Math.max(bounds[3], north);
   }
-  if (!Number.isFinite(bounds[0])) throw new Error('the GeoJSON inputs hold no point, line or polygon');
+  if (!Number.isFinite(bounds[0])) throw new AppError('invalid_geojson', 'the GeoJSON inputs hold no point, line or polygon');
   return { layers, bounds };
 }
 

@@ -130,6 +130,7 @@ function writeHeader(options: ArchiveOptions, sections: { root: Buffer; metadata
  *  consecutive identical tiles becomes one entry with a run length. */
 export function writePmtilesArchive(tiles: Iterable<ArchiveTile>, options: ArchiveOptions): Buffer {
   const byId = [...tiles].map((tile) => ({ tileId: zxyToTileId(tile.z, tile.x, tile.y), data: tile.data })).sort((a, b) => a.tileId - b.tileId);
+  // Both checks guard the caller (basemapFeatures always yields tiles, ids are unique per z/x/y): plain Errors.
   if (byId.length === 0) throw new Error('a PMTiles archive needs at least one tile (spec: directories must be non-empty)');
   const entries: Entry[] = [];
   const stored = new Map<string, { offset: number; length: number }>();

@@ -17,11 +17,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError } from '@cityops/core/errors';
+import { ImportRejected } from '@cityops/devices/bulk-import';
 import { counter } from '@cityops/core/metrics';
 import { authPlugin } from './auth-plugin.ts';
 import { trustedProxyFromConfig } from './client-address.ts';
 import type { FeatureRoutes, RouteContext } from '@cityops/core/http/route-context';
 import { databaseErrorResponse } from './database-errors.ts';
+import { httpStatusOf } from './http-errors.ts';
 
 const rejectedRequests = counter('cityops_http_rejected_total', 'HTTP requests rejected, by reason', ['code']);
 
@@ -84,9 +86,12 @@ async function errorHandler(context: RouteContext, error: FastifyError, request:
     rejectedRequests.inc({ code: 'invalid' });
     return reply.code(400).send({ error: { code: 'invalid', message: `${field || 'request'}: ${first.message}`, field } });
   }
-  if (error instanceof AppError) {
+  const status = error instanceof AppError ? httpStatusOf(error) : undefined;
+  if (error instanceof AppError && status !== undefined) {
     rejectedRequests.inc({ code: error.code });
-    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, field: error.field } });
+    // A rejected import lists every bad row, not one field.
+    const rows = error instanceof ImportRejected ? { rows: error.errors } : {};
+    return reply.code(status).send({ error: { code: error.code, message: error.message, field: error.field, ...rows } });
   }
   // A database rule the request broke: answered with the field and the rule, never the database's own
   // detail text, which quotes the whole row (an encrypted device password included).

@@ -70,6 +70,7 @@ export const authPlugin = fp(async (app: FastifyInstance, context: RouteContext)
     // @fastify/static's routes for the built dashboard (config.file/rootPath) are public: the bundle holds no data.
     const staticFile = route.config as { file?: string; rootPath?: string; public?: boolean } | undefined;
     if (staticFile?.file && staticFile.rootPath) staticFile.public = true;
+    // A programming error in a route declaration, found at start-up: a plain Error.
     if (!config?.public && !config?.roles?.length) {
       throw new Error(`route ${route.method} ${route.url} declares neither config.roles nor config.public`);
     }
@@ -83,22 +84,22 @@ export const authPlugin = fp(async (app: FastifyInstance, context: RouteContext)
     if (config?.public || !config?.roles) return;
     const token = request.cookies[SESSION_COOKIE];
     const session = token ? await resolveSession(context.db, token, sessionPolicy(context.config)) : undefined;
-    if (!session) throw new AppError(401, 'unauthenticated', 'log in first (session missing or expired)');
+    if (!session) throw new AppError('unauthenticated', 'log in first (session missing or expired)');
     const user = session.user;
     request.session = session;
     request.user = user;
     if (!config.roles.includes(user.role)) {
-      throw new AppError(403, 'role_forbidden', `role ${user.role} may not ${request.method} ${request.routeOptions.url}`);
+      throw new AppError('role_forbidden', `role ${user.role} may not ${request.method} ${request.routeOptions.url}`);
     }
     // A password alone is not a login for a user with a second factor: only the code may follow.
     if (session.secondFactorPending && !config.allowSecondFactorPending) {
-      throw new AppError(401, 'second_factor_required', 'send the code of your authenticator app first');
+      throw new AppError('second_factor_required', 'send the code of your authenticator app first');
     }
     if (user.mustChangePassword && !config.allowPasswordChangePending) {
-      throw new AppError(403, 'password_change_required', 'change the one-time password first');
+      throw new AppError('password_change_required', 'change the one-time password first');
     }
     if (mustEnrolSecondFactor(context, user) && !config.allowEnrolmentPending) {
-      throw new AppError(403, 'second_factor_enrolment_required', 'set up an authenticator app first (required for admins and engineers)');
+      throw new AppError('second_factor_enrolment_required', 'set up an authenticator app first (required for admins and engineers)');
     }
   });
 });

@@ -17,7 +17,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { mustEnrolSecondFactor } from './auth-plugin.ts';
 
-const TOO_MANY = () => new AppError(429, 'too_many_attempts', 'too many failed attempts; wait a minute and try again');
+const TOO_MANY = () => new AppError('too_many_attempts', 'too many failed attempts; wait a minute and try again');
 
 /**
  * Session cookies are Secure when the browser reached us over HTTPS: TLS here, or a proxy that TRUST_PROXY
@@ -75,7 +75,7 @@ export const authRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       if (!user || !valid) {
         await recordFailure(context.db, user ? 'wrong_password' : 'unknown_user');
         await recordAudit(context.db, { username, sourceAddress: request.ip }, { action: 'login_failed', entityType: 'session' });
-        throw new AppError(401, 'invalid_credentials', 'wrong username or password');
+        throw new AppError('invalid_credentials', 'wrong username or password');
       }
       await releaseLoginAttempt(context.db, attempt.id);
       const actor = { userId: user.id, username: user.username, sourceAddress: request.ip };
@@ -135,7 +135,7 @@ export const authRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       if (!user || !(await verifyPassword(request.body.currentPassword, user.passwordHash))) {
         await recordFailure(context.db, 'wrong_password');
         await recordAudit(context.db, request.actor, { action: 'password_change_failed', entityType: 'user', entityId: String(request.user!.id) });
-        throw new AppError(401, 'invalid_credentials', 'current password is wrong', 'currentPassword');
+        throw new AppError('invalid_credentials', 'current password is wrong', 'currentPassword');
       }
       await releaseLoginAttempt(context.db, attempt.id);
       await withTransaction(context.db, async (tx) => {
@@ -180,8 +180,8 @@ export const authRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       schema: { tags: ['auth'], summary: 'Second step of a login: the code of the authenticator app', body: codeBody, response: { 200: z.object({ user: userSchema }) } },
     },
     async (request, reply) => {
-      if (!request.session!.secondFactorPending) throw new AppError(409, 'not_pending', 'this session needs no code');
-      if (!(await acceptCode(request, request.body.code, false))) throw new AppError(401, 'invalid_code', 'wrong or already used code', 'code');
+      if (!request.session!.secondFactorPending) throw new AppError('not_pending', 'this session needs no code');
+      if (!(await acceptCode(request, request.body.code, false))) throw new AppError('invalid_code', 'wrong or already used code', 'code');
       // A new session token once fully authenticated (ASVS 3.2.1): the pending one is gone.
       const session = await withTransaction(context.db, async (tx) => {
         await deleteSession(tx, request.cookies[SESSION_COOKIE]!);
@@ -212,7 +212,7 @@ export const authRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
         await recordAudit(tx, request.actor, { action: 'totp_enrolment_started', entityType: 'user', entityId: String(user.id) });
         return true;
       });
-      if (!stored) throw new AppError(409, 'totp_already_enabled', 'an authenticator is already set up; an admin can reset it');
+      if (!stored) throw new AppError('totp_already_enabled', 'an authenticator is already set up; an admin can reset it');
       return { secret: base32Encode(secret), otpauthUri: otpauthUri(secret, user.username) };
     },
   );
@@ -225,9 +225,9 @@ export const authRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) => {
       const state = await getTotpState(context.db, request.user!.id);
-      if (state.enabled) throw new AppError(409, 'totp_already_enabled', 'an authenticator is already set up');
-      if (!state.secretEncrypted) throw new AppError(409, 'totp_not_started', 'start the enrolment first');
-      if (!(await acceptCode(request, request.body.code, true))) throw new AppError(401, 'invalid_code', 'wrong or already used code', 'code');
+      if (state.enabled) throw new AppError('totp_already_enabled', 'an authenticator is already set up');
+      if (!state.secretEncrypted) throw new AppError('totp_not_started', 'start the enrolment first');
+      if (!(await acceptCode(request, request.body.code, true))) throw new AppError('invalid_code', 'wrong or already used code', 'code');
       await recordAudit(context.db, request.actor, { action: 'totp_enabled', entityType: 'user', entityId: String(request.user!.id) });
       return { user: userView((await findUserById(context.db, request.user!.id))!) };
     },

@@ -72,9 +72,9 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (app, co
       const resolved = session ? await resolveSession(context.db, session, sessionPolicy(context.config)) : undefined;
       // A session still waiting for its second factor (or its enrolment, with REQUIRE_2FA) is not a login yet.
       const user = resolved && !resolved.secondFactorPending && !mustEnrolSecondFactor(context, resolved.user) ? resolved.user : undefined;
-      if (!user) throw new AppError(401, 'unauthenticated', 'log in or send the METRICS_TOKEN bearer');
+      if (!user) throw new AppError('unauthenticated', 'log in or send the METRICS_TOKEN bearer');
       allowed = user.role === 'admin' || user.role === 'engineer';
-      if (!allowed) throw new AppError(403, 'forbidden', `role ${user.role} may not read metrics`);
+      if (!allowed) throw new AppError('forbidden', `role ${user.role} may not read metrics`);
     }
     return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });

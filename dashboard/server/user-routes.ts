@@ -86,7 +86,7 @@ export const userRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       const changes = request.body;
       // An admin who demotes or disables themselves could leave nobody able to undo it.
       if (id === request.user!.id && ((changes.role && changes.role !== 'admin') || changes.disabled)) {
-        throw new AppError(409, 'self_lockout', 'you cannot remove your own admin role or disable yourself; ask another admin', changes.disabled ? 'disabled' : 'role');
+        throw new AppError('self_lockout', 'you cannot remove your own admin role or disable yourself; ask another admin', changes.disabled ? 'disabled' : 'role');
       }
       return withTransaction(context.db, async (tx) => {
         const before = await findUserById(tx, id);

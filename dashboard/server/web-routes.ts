@@ -36,7 +36,7 @@ async function readBasemapHeader(file: string): Promise<z.infer<typeof basemapVi
   try {
     const bytes = Buffer.alloc(127);
     await handle.read(bytes, 0, 127, 0);
-    if (bytes.subarray(0, 7).toString('latin1') !== 'PMTiles') throw new Error('not a PMTiles v3 file');
+    if (bytes.subarray(0, 7).toString('latin1') !== 'PMTiles') throw new AppError('invalid_pmtiles', 'not a PMTiles v3 file', 'MAP_PMTILES_FILE');
     const header = bytesToHeader(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 127));
     const vector = header.tileType === TileType.Mvt || header.tileType === TileType.Mlt;
     return {
@@ -110,7 +110,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
       schema: { tags: ['dashboard'], summary: 'The configured local PMTiles basemap (HTTP range requests)' },
     },
     async (request, reply) => {
-      if (!basemapFile || !existsSync(basemapFile)) throw new AppError(404, 'no_basemap', 'MAP_PMTILES_FILE is not configured or missing');
+      if (!basemapFile || !existsSync(basemapFile)) throw new AppError('no_basemap', 'MAP_PMTILES_FILE is not configured or missing');
       const size = (await stat(basemapFile)).size;
       reply.header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=3600').type('application/octet-stream');
       const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');

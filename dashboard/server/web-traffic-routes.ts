@@ -1,13 +1,11 @@
 // Vehicle counts for the dashboard: the last hour's total for the KPI strip and counts per class per
-// hour for the traffic view, read from traffic_counts / traffic_hourly (written by vision analytics).
+// hour for the traffic view (web-traffic-repository.ts reads them).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CAN_VIEW } from '@cityops/core/auth/roles';
 import type { RouteContext } from '@cityops/core/http/route-context';
-
-/** COCO classes that are vehicles; persons crossing a line are not traffic. */
-export const VEHICLE_CLASSES = ['car', 'motorcycle', 'motorbike', 'bus', 'truck', 'bicycle'];
+import { vehiclesLastHour, vehiclesPerHour } from './web-traffic-repository.ts';
 
 export const webTrafficRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -19,13 +17,7 @@ export const webTrafficRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
       config: { roles: CAN_VIEW },
       schema: { tags: ['dashboard'], summary: 'Vehicles counted on all counting lines in the last 60 minutes', response: { 200: z.object({ vehicles: z.number() }) } },
     },
-    async () => {
-      const result = await db.query(
-        `SELECT coalesce(sum(count), 0)::bigint AS vehicles FROM traffic_counts WHERE minute >= now() - interval '60 minutes' AND class = ANY($1)`,
-        [VEHICLE_CLASSES],
-      );
-      return { vehicles: Number(result.rows[0].vehicles) };
-    },
+    async () => ({ vehicles: await vehiclesLastHour(db) }),
   );
 
   app.get(
@@ -39,15 +31,6 @@ export const webTrafficRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
         response: { 200: z.object({ hours: z.array(z.object({ hour: z.string(), class: z.string(), count: z.number() })) }) },
       },
     },
-    async (request) => {
-      const { hours, cameraId } = request.query;
-      const result = await db.query(
-        `SELECT hour, class, sum(count)::bigint AS count FROM traffic_hourly
-          WHERE hour >= date_trunc('hour', now()) - make_interval(hours => $1 - 1) AND class = ANY($2) AND ($3::text IS NULL OR camera_id = $3)
-          GROUP BY hour, class ORDER BY hour, class`,
-        [hours, VEHICLE_CLASSES, cameraId ?? null],
-      );
-      return { hours: result.rows.map((row) => ({ hour: (row.hour as Date).toISOString(), class: String(row.class), count: Number(row.count) })) };
-    },
+    async (request) => ({ hours: await vehiclesPerHour(db, request.query.hours, request.query.cameraId) }),
   );
 };

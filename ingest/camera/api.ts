@@ -8,11 +8,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
-import { AppError, notFound } from '@cityops/core/errors';
+import { AppError, notFound, type ErrorCode } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
+import { cameraName } from '@cityops/devices/camera-repository';
 import { deviceId } from '@cityops/devices/schemas';
 import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
 import { OnvifTargets } from '../onvif/onvif-targets.ts';
+import { findClipFile, listClips } from './clip-repository.ts';
 import { cameraHolder } from './lease-repository.ts';
 import { loadLiveSigningKey, signedLiveUrl, signedSnapshotUrl } from './live-signing.ts';
 import { getCameraStatus, listCameraStatuses } from './status-repository.ts';
@@ -54,10 +56,9 @@ const clipView = z.object({
   deleteAfter: z.date().nullable(),
 });
 
-async function assertCameraExists(context: RouteContext, id: string): Promise<void> {
-  const result = await context.db.query('SELECT 1 FROM cameras WHERE id = $1', [id]);
-  if (!result.rowCount) throw notFound(`camera ${id}`);
-}
+/** The refusals of a camera-ingest worker's snapshot URL (live-server.ts) that the api role passes on as they are. */
+const WORKER_SNAPSHOT_REFUSALS: readonly ErrorCode[] = ['no_picture', 'not_here', 'unsigned', 'expired', 'bad_signature'];
+const snapshotRefusal = (code: unknown): ErrorCode => WORKER_SNAPSHOT_REFUSALS.find((known) => known === code) ?? 'no_picture';
 
 export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -99,16 +100,16 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request) => {
       const cameraId = request.params.id;
-      await assertCameraExists(context, cameraId);
+      await cameraName(context.db, cameraId);
       const holder = await cameraHolder(context.db, cameraId);
-      if (!holder?.liveUrl) throw new AppError(503, 'camera_unassigned', 'no camera-ingest worker pulls this camera right now; try again shortly');
+      if (!holder?.liveUrl) throw new AppError('camera_unassigned', 'no camera-ingest worker pulls this camera right now; try again shortly');
       const status = await getCameraStatus(context.db, cameraId);
       if (status && !status.liveView && status.codec === 'hevc') {
-        throw new AppError(409, 'live_unavailable', 'this camera sends H.265, which the live relay (FLV) cannot carry; set the camera to H.264 for live view');
+        throw new AppError('live_unavailable', 'this camera sends H.265, which the live relay (FLV) cannot carry; set the camera to H.264 for live view');
       }
       // The relay would accept the viewer and send nothing (it waits for the camera): say so instead.
       if (status?.state === 'offline') {
-        throw new AppError(503, 'camera_offline', `the camera sends no picture right now${status.message ? ` (${status.message})` : ''}; try again when it is back online`);
+        throw new AppError('camera_offline', `the camera sends no picture right now${status.message ? ` (${status.message})` : ''}; try again when it is back online`);
       }
       const ttl = context.config.CAMERA_LIVE_URL_TTL_SECONDS;
       const { url, expiresAt } = signedLiveUrl(holder.liveUrl, await key(), cameraId, ttl, String(request.user!.id));
@@ -130,18 +131,18 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request, reply) => {
       const cameraId = request.params.id;
-      await assertCameraExists(context, cameraId);
+      await cameraName(context.db, cameraId);
       const holder = await cameraHolder(context.db, cameraId);
-      if (!holder?.liveUrl) throw new AppError(503, 'camera_unassigned', 'no camera-ingest worker pulls this camera right now');
+      if (!holder?.liveUrl) throw new AppError('camera_unassigned', 'no camera-ingest worker pulls this camera right now');
       let response: Response;
       try {
         response = await fetch(signedSnapshotUrl(holder.liveUrl, await key(), cameraId, 'api'), { signal: AbortSignal.timeout(10_000) });
       } catch (error) {
-        throw new AppError(503, 'worker_unreachable', `the camera-ingest worker did not answer: ${(error as Error).message}`);
+        throw new AppError('worker_unreachable', `the camera-ingest worker did not answer: ${(error as Error).message}`);
       }
       if (response.status !== 200) {
         const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-        throw new AppError(503, body?.error?.code ?? 'no_picture', body?.error?.message ?? `the worker answered ${response.status}`);
+        throw new AppError(snapshotRefusal(body?.error?.code), body?.error?.message ?? `the worker answered ${response.status}`);
       }
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(Buffer.from(await response.arrayBuffer()));
     },
@@ -154,14 +155,8 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
       schema: { tags: ['cameras'], summary: 'Evidence clips of a camera, newest first', params: idParams, response: { 200: z.object({ clips: z.array(clipView) }) } },
     },
     async (request) => {
-      await assertCameraExists(context, request.params.id);
-      const result = await context.db.query(
-        `SELECT alert_id AS "alertId", state, trigger_at AS "triggerAt", clip_start_at AS "clipStartAt",
-                duration_seconds AS "durationSeconds", bytes, error, delete_after AS "deleteAfter"
-         FROM alert_clips WHERE camera_id = $1 ORDER BY trigger_at DESC LIMIT 200`,
-        [request.params.id],
-      );
-      return { clips: result.rows };
+      await cameraName(context.db, request.params.id);
+      return { clips: await listClips(context.db, request.params.id) };
     },
   );
 
@@ -176,17 +171,13 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
       },
     },
     async (request, reply) => {
-      const result = await context.db.query(`SELECT state, file_path, bytes FROM alert_clips WHERE camera_id = $1 AND alert_id = $2`, [
-        request.params.id,
-        request.params.alertId,
-      ]);
-      const clip = result.rows[0];
+      const clip = await findClipFile(context.db, request.params.id, request.params.alertId);
       if (!clip) throw notFound(`clip of alert ${request.params.alertId}`);
-      if (clip.state !== 'saved' || !existsSync(clip.file_path)) {
-        throw new AppError(409, `clip_${clip.state}`, clip.state === 'pending' ? 'the clip is not saved yet (20 s after the alert)' : `the clip is ${clip.state}`);
+      if (clip.state !== 'saved' || !clip.filePath || !existsSync(clip.filePath)) {
+        throw new AppError(`clip_${clip.state}`, clip.state === 'pending' ? 'the clip is not saved yet (20 s after the alert)' : `the clip is ${clip.state}`);
       }
       await recordAudit(context.db, request.actor, { action: 'clip_viewed', entityType: 'alert', entityId: String(request.params.alertId) });
-      return reply.type('video/mp4').header('content-length', clip.bytes).send(createReadStream(clip.file_path));
+      return reply.type('video/mp4').header('content-length', clip.bytes).send(createReadStream(clip.filePath));
     },
   );
 

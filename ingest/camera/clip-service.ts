@@ -14,6 +14,7 @@ import { DatabaseListener } from './database-listener.ts';
 import { FailureStreak } from './failures.ts';
 import { clipArgs, runFfmpeg } from './ffmpeg.ts';
 import type { EvidenceBuffer, Segment } from './evidence-buffer.ts';
+import { AppError } from '@cityops/core/errors';
 
 export const CLIP_REQUEST_CHANNEL = 'cityops_clip_requests';
 export const CLIP_BEFORE_SECONDS = 10;
@@ -222,6 +223,6 @@ export async function probeDuration(ffmpegPath: string, file: string): Promise<n
   const ffprobe = ffmpegPath.replace(/ffmpeg(\.exe)?$/, 'ffprobe$1');
   const { stdout } = await promisify(execFile)(ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
   const seconds = Number(stdout.trim());
-  if (!Number.isFinite(seconds)) throw new Error(`ffprobe found no duration in ${file}`);
+  if (!Number.isFinite(seconds)) throw new AppError('video_undecodable', `ffprobe found no duration in ${file}`);
   return seconds;
 }

@@ -10,6 +10,7 @@ import type { Writable } from 'node:stream';
 import { letterboxFilter } from '@cityops/analytics/detect/letterbox';
 import { childWatchdog } from '@cityops/core/child-watchdog';
 import { redactUrl } from '@cityops/core/logger';
+import { AppError } from '@cityops/core/errors';
 
 export const MODEL_INPUT_SIZE = 416;
 /** YOLOX pads with grey 114; the ingest letterbox uses the same value so frames need no re-padding. */
@@ -118,7 +119,7 @@ export async function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs = 
   const timer = setTimeout(() => void ffmpeg.stop(0), timeoutMs);
   const { code, signal } = await ffmpeg.exited;
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`ffmpeg failed (${signal ?? `exit ${code}`}): ${tail.slice(-4).join(' | ')}`);
+  if (code !== 0) throw new AppError('ffmpeg_failed', `ffmpeg failed (${signal ?? `exit ${code}`}): ${tail.slice(-4).join(' | ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -182,7 +183,7 @@ const RTSP_PROBE_AND_TIMING: Array<[string, string]> = [
 export /** Options of the RTSP input, set on the RTSP demuxer inside the concat script. */
 function rtspInputScript(options: Pick<IngestArgsOptions, 'rtspUrl' | 'socketTimeoutSeconds'>): string {
   // A line break would end the `file` line and let the rest of the URL add directives.
-  if (/[\r\n\0]/.test(options.rtspUrl)) throw new Error('the camera URL contains a line break');
+  if (/[\r\n\0]/.test(options.rtspUrl)) throw new AppError('invalid_camera_url', 'the camera URL contains a line break', 'rtspUrl');
   return [
     'ffconcat version 1.0',
     `file ${concatQuote(options.rtspUrl)}`,

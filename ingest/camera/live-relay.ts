@@ -52,6 +52,7 @@ export class LiveRelay implements Component {
   constructor(private readonly options: LiveRelayOptions) {}
 
   async start(): Promise<void> {
+    // A programming error (node-media-server keeps global state): a plain Error.
     if (instanceInProcess) throw new Error('only one live relay (node-media-server) can run in a process');
     instanceInProcess = true;
     try {

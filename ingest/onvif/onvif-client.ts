@@ -169,7 +169,7 @@ export async function readOnvifStreams(target: {
   try {
     await call<Date>((callback) => cam.getSystemDateAndTime(callback));
     await call((callback) => cam.getCapabilities(callback));
-    if (!cam.uri?.media) throw new AppError(422, 'onvif_no_media', 'the device has no ONVIF media service (not a camera or encoder)');
+    if (!cam.uri?.media) throw new AppError('onvif_no_media', 'the device has no ONVIF media service (not a camera or encoder)');
     const information = await call<Record<string, string>>((callback) => cam.getDeviceInformation(callback)).catch(() => ({}) as Record<string, string>);
     const profiles = await call<RawProfile[]>((callback) => cam.getProfiles(callback));
     const streams: OnvifStreamProfile[] = [];
@@ -199,11 +199,11 @@ export async function readOnvifStreams(target: {
     const message = (error as Error).message ?? String(error);
     if (/not ?authori[sz]ed|401/i.test(message)) {
       // 422, not 401: a 401 would tell the dashboard its own session had ended.
-      throw new AppError(422, 'onvif_auth_failed', 'the device refused the user name or password', 'password');
+      throw new AppError('onvif_auth_failed', 'the device refused the user name or password', 'password');
     }
     // The socket or SOAP error stays in the log: reflected to the caller it would tell open ports from closed.
     target.logger?.warn({ device: url.host, err: message.slice(0, 500) }, 'ONVIF stream lookup failed');
-    throw new AppError(502, 'onvif_failed', 'the ONVIF device did not answer as expected (see the server log)');
+    throw new AppError('onvif_failed', 'the ONVIF device did not answer as expected (see the server log)');
   }
 }
 

@@ -42,15 +42,13 @@ export class OnvifTargets {
     }
     if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.pathname.startsWith('/onvif/') || url.username || url.password) {
       refusedTargets.inc({ reason: 'not_onvif_url' });
-      throw new AppError(400, 'invalid', 'deviceUrl must be the http(s) ONVIF device service URL from discovery (e.g. http://10.0.0.5/onvif/device_service)', 'deviceUrl');
+      throw new AppError('invalid', 'deviceUrl must be the http(s) ONVIF device service URL from discovery (e.g. http://10.0.0.5/onvif/device_service)', 'deviceUrl');
     }
     if ((this.discovered.get(url.origin) ?? 0) > nowMs) return url;
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     if (COMMON_ONVIF_PORTS.has(port) && (await isRegisteredCameraHost(db, url.hostname))) return url;
     refusedTargets.inc({ reason: 'not_discovered' });
-    throw new AppError(
-      403,
-      'onvif_target_not_allowed',
+    throw new AppError('onvif_target_not_allowed',
       `run a discovery first: only devices it found in the last ${Math.round(this.ttlMs / 60_000)} minutes, or registered cameras on a usual ONVIF port, can be read`,
       'deviceUrl',
     );

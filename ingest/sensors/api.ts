@@ -146,7 +146,7 @@ export const sensorDataRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
       await requireSensor(request.params.id);
       const { fromMs, toMs } = resolveRange(request.query);
       const stream = await readingsCsv(db, caps, request.params.id, fromMs, toMs, request.query.bucketSeconds).catch((error: Error) => {
-        throw new AppError(503, 'unavailable', `export could not start: ${error.message}`);
+        throw new AppError('unavailable', `export could not start: ${error.message}`);
       });
       const name = `${request.params.id}_${new Date(fromMs).toISOString().slice(0, 10)}_${new Date(toMs).toISOString().slice(0, 10)}.csv`;
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);

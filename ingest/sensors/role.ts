@@ -19,6 +19,7 @@ import { SensorDirectory } from './sensor-directory.ts';
 import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
 import { LegacySessionDrain, legacyClientId, moveLegacySpool } from './legacy-session.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
+import { AppError } from '@cityops/core/errors';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -60,7 +61,7 @@ export function createSensorIngestParts(
   overrides: { alerts?: AlertRaiser; live?: LivePublisher; alertCopyMqtt?: () => MqttClient | undefined } = {},
 ): SensorIngestParts {
   const { config, db, logger } = context;
-  if (!config.MQTT_URL) throw new Error('sensor-ingest needs MQTT_URL (or the embedded broker)');
+  if (!config.MQTT_URL) throw new AppError('config_invalid', 'sensor-ingest needs MQTT_URL (or the embedded broker)', 'MQTT_URL');
   const log = logger.child({ role: 'sensor-ingest' });
   const clientId = sensorIngestClientId(config);
   const shared = config.SENSOR_INGEST_SHARED_SUBSCRIPTION ?? !config.embeddedBroker;

@@ -11,6 +11,7 @@
 // already stored: the next drain continues.
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import { AppError } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
 import { SENSOR_TOPIC_FILTER } from './payload.ts';
@@ -19,13 +20,17 @@ import { ReadingSpool } from './spool.ts';
 const drainedReadings = counter('cityops_sensor_drained_readings_total', 'Readings stored from drained sessions (former client ids, removed workers)');
 
 /** Another connection took the session while we drained it: its owner is alive, so the drain stops. */
-export class SessionInUseError extends Error {
-  readonly code = 'session_in_use';
+export class SessionInUseError extends AppError {
+  constructor(message: string) {
+    super('session_in_use', message);
+  }
 }
 
 /** Still receiving when the drain's time ran out: the session has subscriptions the drain did not remove. */
-export class SessionNotQuietError extends Error {
-  readonly code = 'session_not_quiet';
+export class SessionNotQuietError extends AppError {
+  constructor(message: string) {
+    super('session_not_quiet', message);
+  }
 }
 
 /**
@@ -95,7 +100,7 @@ export async function drainSession(options: SessionDrainOptions): Promise<Sessio
   try {
     for (;;) {
       if (worker.drainConnectionLost) throw await connectionLostError(options.broker);
-      if (signal?.aborted) throw new Error('session drain stopped before the session was empty; it is kept for the next drain');
+      if (signal?.aborted) throw new AppError('session_drain_stopped', 'session drain stopped before the session was empty; it is kept for the next drain');
       if (worker.isQuietFor(quietMs)) break;
       if (Date.now() > deadline) {
         throw new SessionNotQuietError(

@@ -77,7 +77,7 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
         if (assignedTeamId === null || !teams.includes(assignedTeamId)) throw forbidden(`alert ${input.alertId} is not assigned to your team`);
       }
       const outcome = decideTransition({ action: input.action, state, asFieldTeam });
-      if (!outcome.allowed) throw new AppError(409, 'invalid_transition', outcome.reason, 'state');
+      if (!outcome.allowed) throw new AppError('invalid_transition', outcome.reason, 'state');
 
       let newTeamId = assignedTeamId;
       if (input.action === 'assign') {
@@ -164,7 +164,7 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
   }
 }
 
-const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used for another action; send a new key for a new action', 'idempotency-key');
+const keyReused = () => new AppError('idempotency_key_reused', 'this Idempotency-Key was already used for another action; send a new key for a new action', 'idempotency-key');
 
 /** The event row of an earlier request with the same key by the same user, if any. */
 async function earlierRequest(tx: Queryable, input: AlertActionInput): Promise<number | undefined> {

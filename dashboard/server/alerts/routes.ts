@@ -220,7 +220,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
             photoBytes = await part.toBuffer();
           } catch (error) {
             rejectedPhotos.inc({ reason: 'too_large' });
-            throw new AppError(413, 'too_large', `the photo is larger than ${config.ALERT_PHOTO_MAX_BYTES} bytes (${(error as Error).message})`, 'photo');
+            throw new AppError('too_large', `the photo is larger than ${config.ALERT_PHOTO_MAX_BYTES} bytes (${(error as Error).message})`, 'photo');
           }
         } else if (part.fieldname === 'note') {
           note = String(part.value);
@@ -276,12 +276,12 @@ async function checkedPhoto(bytes: Buffer): Promise<AlertPhoto> {
     metadata = await sharp(bytes).metadata();
   } catch {
     rejectedPhotos.inc({ reason: 'not_an_image' });
-    throw new AppError(400, 'not_an_image', 'the photo is not an image (expected JPEG, PNG or WebP)', 'photo');
+    throw new AppError('not_an_image', 'the photo is not an image (expected JPEG, PNG or WebP)', 'photo');
   }
   const contentType = metadata.format ? PHOTO_FORMATS[metadata.format] : undefined;
   if (!contentType || !metadata.width || !metadata.height) {
     rejectedPhotos.inc({ reason: 'unsupported_format' });
-    throw new AppError(400, 'not_an_image', `images of format ${metadata.format ?? 'unknown'} are not accepted; send JPEG, PNG or WebP`, 'photo');
+    throw new AppError('not_an_image', `images of format ${metadata.format ?? 'unknown'} are not accepted; send JPEG, PNG or WebP`, 'photo');
   }
   return { bytes, contentType, width: metadata.width, height: metadata.height };
 }

@@ -1,6 +1,7 @@
 // Fault injection into a running camera simulator from another process (the CLI, a bench, a test):
 // one RTSP SET_PARAMETER request on loopback, answered 200 or 400 with the reason.
 import net from 'node:net';
+import { AppError } from '@cityops/core/errors';
 
 export async function sendSimulatorFault(port: number, cameraId: string, fault: string, host = '127.0.0.1'): Promise<void> {
   const body = `fault: ${fault}\r\n`;
@@ -24,6 +25,6 @@ export async function sendSimulatorFault(port: number, cameraId: string, fault: 
   const status = Number(/^RTSP\/1\.0 (\d{3})/.exec(response)?.[1]);
   if (status !== 200) {
     const reason = /X-Error: (.*)\r\n/.exec(response)?.[1] ?? response.split('\r\n')[0];
-    throw new Error(`simulator refused fault ${fault} for ${cameraId}: ${reason}`);
+    throw new AppError('simulator_refused', `simulator refused fault ${fault} for ${cameraId}: ${reason}`);
   }
 }

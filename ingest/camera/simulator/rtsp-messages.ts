@@ -1,5 +1,6 @@
 // RTSP 1.0 framing (RFC 2326) on one TCP connection: text requests and responses, with RTP/RTCP
 // packets interleaved between them as `$`, channel, 16-bit length, packet (§10.12).
+import { AppError } from '@cityops/core/errors';
 
 export interface RtspRequest {
   method: string;
@@ -14,9 +15,9 @@ export type RtspChunk = { kind: 'request'; request: RtspRequest } | { kind: 'int
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_BODY_BYTES = 64 * 1024;
 
-export class RtspProtocolError extends Error {
+export class RtspProtocolError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('rtsp_protocol', message);
     this.name = 'RtspProtocolError';
   }
 }
