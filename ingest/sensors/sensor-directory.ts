@@ -6,7 +6,7 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { Database, Queryable } from '@cityops/core/database/pool';
 import type { Logger } from '@cityops/core/logger';
 import { DEVICE_CHANNEL } from '@cityops/devices/change-notices';
-import { readRuleSettings, type SensorProfile } from '@cityops/analytics/sensor-rules/settings';
+import { readRuleSettings, type SensorProfile } from '@cityops/devices/sensor-profile';
 
 export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise<SensorProfile[]> {
   const result = await db.query(

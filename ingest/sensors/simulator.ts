@@ -13,7 +13,7 @@ import type { SecretBox } from '@cityops/core/secret-box';
 import { recordAudit, systemActor } from '@cityops/core/audit';
 import { withTransaction } from '@cityops/core/database/pool';
 import { updateSensor } from '@cityops/devices/sensor-repository';
-import type { SensorKind } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorKind } from '@cityops/devices/schemas';
 import { PLAUSIBLE_RANGES } from './plausible-ranges.ts';
 import { SimulatedClock, seededRandom, hashSeed, simulatedValue, type SensorModelState } from './simulated-series.ts';
 
