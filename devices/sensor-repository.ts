@@ -4,6 +4,7 @@ import type { Queryable } from '@cityops/core/database/pool';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { notFound } from '@cityops/core/errors';
 import { DEFAULT_UNITS, type SensorInput, type SensorView } from './schemas.ts';
+import { readRuleSettings, type SensorProfile } from './sensor-profile.ts';
 
 const viewColumns = `id, name, kind, unit, lat, lon, district_id AS "districtId", mqtt_username AS "mqttUsername",
   mqtt_password_encrypted IS NOT NULL AS "hasMqttPassword", level1, level2, level3, hysteresis,
@@ -124,4 +125,30 @@ export async function authenticateSensorDevice(
   const given = Buffer.from(password);
   const { timingSafeEqual } = await import('node:crypto');
   return expected.length === given.length && timingSafeEqual(expected, given) ? row.id : undefined;
+}
+
+/** Sensors as the ingest worker and the rules see them (all, or the given ids). */
+export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise<SensorProfile[]> {
+  const result = await db.query(
+    `SELECT id, name, kind, unit, enabled, lat, lon, district_id, level1, level2, level3, hysteresis,
+            expected_interval_seconds, rules
+       FROM sensors WHERE $1::text[] IS NULL OR id = ANY($1)`,
+    [ids ?? null],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    unit: row.unit,
+    enabled: row.enabled,
+    lat: row.lat,
+    lon: row.lon,
+    districtId: row.district_id,
+    level1: row.level1,
+    level2: row.level2,
+    level3: row.level3,
+    hysteresis: row.hysteresis,
+    expectedIntervalSeconds: row.expected_interval_seconds,
+    settings: readRuleSettings(row.rules).settings,
+  }));
 }

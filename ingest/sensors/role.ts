@@ -15,7 +15,7 @@ import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publ
 import type { RoleContext } from '@cityops/core/role-context';
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
-import { SensorDirectory } from './sensor-directory.ts';
+import { SensorDirectory } from '@cityops/devices/sensor-directory';
 import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
 import { LegacySessionDrain, legacyClientId, moveLegacySpool } from './legacy-session.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';

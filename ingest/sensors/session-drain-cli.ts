@@ -19,7 +19,7 @@ import { createLogger } from '@cityops/core/logger';
 import { createDatabase } from '@cityops/core/database/pool';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
 import { sensorIngestClientId } from './role.ts';
-import { SensorDirectory } from './sensor-directory.ts';
+import { SensorDirectory } from '@cityops/devices/sensor-directory';
 import { SessionInUseError, drainSession } from './session-drain.ts';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -3,35 +3,11 @@
 // commit) and a periodic full reload in case a notice was missed while the connection was down.
 // While the database is unreachable the last loaded copy keeps serving.
 import type { Component } from '@cityops/core/lifecycle';
-import type { Database, Queryable } from '@cityops/core/database/pool';
+import type { Database } from '@cityops/core/database/pool';
 import type { Logger } from '@cityops/core/logger';
-import { DEVICE_CHANNEL } from '@cityops/devices/change-notices';
-import { readRuleSettings, type SensorProfile } from '@cityops/devices/sensor-profile';
-
-export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise<SensorProfile[]> {
-  const result = await db.query(
-    `SELECT id, name, kind, unit, enabled, lat, lon, district_id, level1, level2, level3, hysteresis,
-            expected_interval_seconds, rules
-       FROM sensors WHERE $1::text[] IS NULL OR id = ANY($1)`,
-    [ids ?? null],
-  );
-  return result.rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    unit: row.unit,
-    enabled: row.enabled,
-    lat: row.lat,
-    lon: row.lon,
-    districtId: row.district_id,
-    level1: row.level1,
-    level2: row.level2,
-    level3: row.level3,
-    hysteresis: row.hysteresis,
-    expectedIntervalSeconds: row.expected_interval_seconds,
-    settings: readRuleSettings(row.rules).settings,
-  }));
-}
+import { DEVICE_CHANNEL } from './change-notices.ts';
+import type { SensorProfile } from './sensor-profile.ts';
+import { loadSensorProfiles } from './sensor-repository.ts';
 
 export class SensorDirectory implements Component {
   readonly name = 'sensor-directory';
