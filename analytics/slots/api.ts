@@ -5,10 +5,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/core/auth/roles';
+import { notify } from '@cityops/core/database/notification-bus';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
 import type { ApiContext } from '@cityops/dashboard/server/context';
-import { SLOTS_WAKE_CHANNEL } from './notifications.ts';
+import { slotsWake } from './notifications.ts';
 import { SLOT_REASONS } from './scheduler.ts';
 import { listSlots, readSchedulerState } from './slot-repository.ts';
 import { timeOfDayWindowsSchema } from './time-of-day.ts';
@@ -197,7 +198,7 @@ export const slotRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
           entityId: request.params.cameraId,
           details: { note, pinnedCount, slotCount, ...(warning ? { warning } : {}) },
         });
-        await tx.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, `pin:${request.params.cameraId}`]);
+        await notify(tx, slotsWake, `pin:${request.params.cameraId}`);
         return {
           pin: { cameraId: request.params.cameraId, pinnedAt: iso(pinned.rows[0].pinned_at)!, pinnedBy: request.actor.username, note },
           pinnedCount,
@@ -220,7 +221,7 @@ export const slotRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, conte
         const wasPinned = (removed.rowCount ?? 0) > 0;
         if (wasPinned) {
           await recordAudit(tx, request.actor, { action: 'unpin', entityType: 'camera_analysis', entityId: request.params.cameraId });
-          await tx.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, `unpin:${request.params.cameraId}`]);
+          await notify(tx, slotsWake, `unpin:${request.params.cameraId}`);
         }
         return { wasPinned };
       }),
