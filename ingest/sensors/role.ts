@@ -16,6 +16,7 @@ import type { RoleContext } from '@cityops/core/role-context';
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
 import { SensorDirectory } from '@cityops/devices/sensor-directory';
+import { brokerOptions } from './broker-options.ts';
 import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
 import { LegacySessionDrain, legacyClientId, moveLegacySpool } from './legacy-session.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
@@ -77,14 +78,7 @@ export function createSensorIngestParts(
     db,
     logger: log,
     sensors: directory,
-    broker: {
-      url: config.MQTT_URL,
-      clientId,
-      username: config.MQTT_USERNAME,
-      password: config.MQTT_PASSWORD,
-      sessionExpirySeconds: config.SENSOR_INGEST_SESSION_EXPIRY_SECONDS,
-      receiveMaximum: config.SENSOR_INGEST_RECEIVE_MAXIMUM,
-    },
+    broker: brokerOptions(config, clientId),
     shareGroup: shared ? config.SENSOR_INGEST_SHARE_GROUP : undefined,
     spoolDirectory: path.join(config.dataDir, 'spool', 'sensors', clientId),
     batchSize: config.SENSOR_INGEST_BATCH_SIZE,
