@@ -70,8 +70,13 @@ export class LegacySessionDrain implements Component {
     this.running = drainSession({ ...drain, signal }).then(
       (result) => {
         const marker = markerFile(config.dataDir);
-        mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
-        writeFileSync(marker, `${new Date().toISOString()} ${JSON.stringify(result)}\n`, { mode: 0o600 });
+        try {
+          mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
+          writeFileSync(marker, `${new Date().toISOString()} ${JSON.stringify(result)}\n`, { mode: 0o600 });
+        } catch (error) {
+          // Not fatal: without the marker the next start drains the (now empty) session once more.
+          logger.error({ err: error, marker }, 'could not record that the former default client id was drained');
+        }
         logger.info({ ...result }, 'session of the former default client id drained and ended');
       },
       (error: unknown) => {
