@@ -3,7 +3,7 @@
 import type { Queryable } from '@cityops/core/database/pool';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { notFound } from '@cityops/core/errors';
-import { DEFAULT_UNITS, type SensorInput, type SensorView } from './schemas.ts';
+import { DEFAULT_UNITS, type SensorInput, type SensorKind, type SensorView } from './schemas.ts';
 import { readRuleSettings, type SensorProfile } from './sensor-profile.ts';
 
 const viewColumns = `id, name, kind, unit, lat, lon, district_id AS "districtId", mqtt_username AS "mqttUsername",
@@ -151,4 +151,20 @@ export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise
     expectedIntervalSeconds: row.expected_interval_seconds,
     settings: readRuleSettings(row.rules).settings,
   }));
+}
+
+/** The sensor's unit, or undefined when there is no such sensor. */
+export async function sensorUnit(db: Queryable, id: string): Promise<string | undefined> {
+  const result = await db.query('SELECT unit FROM sensors WHERE id = $1', [id]);
+  return result.rows[0]?.unit;
+}
+
+export async function sensorExists(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM sensors WHERE id = $1', [id]);
+  return Boolean(result.rowCount);
+}
+
+export async function listEnabledSensorKinds(db: Queryable): Promise<{ id: string; kind: SensorKind }[]> {
+  const result = await db.query(`SELECT id, kind FROM sensors WHERE enabled ORDER BY id`);
+  return result.rows;
 }

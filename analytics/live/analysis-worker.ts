@@ -9,6 +9,7 @@ import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
+import { cameraAnalysisRows } from '@cityops/devices/camera-repository';
 import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
 import type { Detector } from '../detect/detector.ts';
 import { parseAnalysisConfig, type AnalysisConfig } from '../rules/config.ts';
@@ -139,8 +140,7 @@ export class AnalysisWorker implements Component {
   }
 
   private async open(cameraIds: string[]): Promise<void> {
-    const result = await this.deps.db.query<{ id: string; name: string; analysis: unknown }>(`SELECT id, name, analysis FROM cameras WHERE id = ANY($1::text[])`, [cameraIds]);
-    for (const row of result.rows) {
+    for (const row of await cameraAnalysisRows(this.deps.db, cameraIds)) {
       let config: AnalysisConfig;
       try {
         config = parseAnalysisConfig(row.analysis, `camera ${row.id}`);

@@ -9,6 +9,7 @@ import { notify } from '@cityops/core/database/notification-bus';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
 import type { ApiContext } from '@cityops/dashboard/server/context';
+import { cameraName } from '@cityops/devices/camera-repository';
 import { slotsWake } from './notifications.ts';
 import { SLOT_REASONS } from './scheduler.ts';
 import { listSlots, readSchedulerState } from './slot-repository.ts';
@@ -62,9 +63,9 @@ const iso = (value: Date | null | undefined) => {
 };
 
 async function assertCamera(db: Queryable, cameraId: string): Promise<string> {
-  const result = await db.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [cameraId]);
-  if (!result.rowCount) throw notFound(`camera ${cameraId}`);
-  return result.rows[0].name;
+  const name = await cameraName(db, cameraId);
+  if (name === undefined) throw notFound(`camera ${cameraId}`);
+  return name;
 }
 
 export const slotRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {

@@ -17,6 +17,7 @@ import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
 import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
+import { getDistrict } from '@cityops/devices/district-repository';
 import type { ApiContext } from './context.ts';
 import {
   alertDetailSchema,
@@ -265,7 +266,7 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
            WHERE alert_id = $1 AND position IN ((SELECT min(position) FROM alert_events WHERE alert_id = $1), $2) ORDER BY position`,
           [alert.id, alert.lastEventId],
         ),
-        alert.districtId ? db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [alert.districtId]) : undefined,
+        alert.districtId ? getDistrict(db, alert.districtId) : undefined,
       ]);
       const first = events.rows[0];
       const latest = events.rows[events.rows.length - 1];
@@ -273,7 +274,7 @@ export const alertRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, cont
         sender: config.CAP_SENDER,
         sentAt: latest.at,
         firstMessage: { eventId: Number(first.id), sentAt: first.at },
-        district: district?.rows[0] ?? null,
+        district: district ?? null,
         web: config.PUBLIC_URL ? `${config.PUBLIC_URL.replace(/\/$/, '')}/alerts/${alert.id}` : undefined,
       });
       return reply.type('application/cap+xml; charset=utf-8').send(xml);

@@ -10,6 +10,7 @@ import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
 import { AppError, notFound } from '@cityops/core/errors';
 import type { ApiContext } from '@cityops/dashboard/server/context';
+import { cameraExists } from '@cityops/devices/camera-repository';
 import { deviceId } from '@cityops/devices/schemas';
 import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
 import { OnvifTargets } from '../onvif/onvif-targets.ts';
@@ -55,8 +56,7 @@ const clipView = z.object({
 });
 
 async function assertCameraExists(context: ApiContext, id: string): Promise<void> {
-  const result = await context.db.query('SELECT 1 FROM cameras WHERE id = $1', [id]);
-  if (!result.rowCount) throw notFound(`camera ${id}`);
+  if (!(await cameraExists(context.db, id))) throw notFound(`camera ${id}`);
 }
 
 export const cameraIngestRoutes: FastifyPluginAsync<ApiContext> = async (plainApp, context) => {

@@ -18,7 +18,7 @@ import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publ
 import { liveRooms } from '@cityops/core/live/rooms';
 import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
-import { cameraStreamUrl } from '@cityops/devices/camera-repository';
+import { cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
 import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
@@ -248,14 +248,14 @@ export class CameraIngestWorker implements Component {
 
   private async startPipeline(cameraId: string): Promise<void> {
     const { config, db, secretBox, logger } = this.context;
-    const row = await db.query('SELECT detect_fps, updated_at FROM cameras WHERE id = $1', [cameraId]);
-    if (!row.rowCount) return;
-    this.startedVersions.set(cameraId, new Date(row.rows[0].updated_at).getTime());
+    const settings = await cameraPipelineSettings(db, cameraId);
+    if (!settings) return;
+    this.startedVersions.set(cameraId, settings.version);
     const isAnalysed = this.options.consumer?.isAnalysed?.bind(this.options.consumer);
     const pipeline = new CameraPipeline({
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
-      detectFps: Number(row.rows[0].detect_fps),
+      detectFps: settings.detectFps,
       // Only with analysis slots running (a consumer that knows who holds one): the others are the
       // cheap tier, which needs a picture per GOP, not the detect rate.
       decodeMode:
@@ -361,8 +361,7 @@ export class CameraIngestWorker implements Component {
   private async catchUp(): Promise<void> {
     try {
       const held = this.cameras;
-      const result = await this.context.db.query('SELECT id, updated_at FROM cameras WHERE id = ANY($1)', [held]);
-      const versions = new Map(result.rows.map((row) => [row.id as string, new Date(row.updated_at).getTime()]));
+      const versions = await cameraVersions(this.context.db, held);
       const edited = held.filter((cameraId) => versions.has(cameraId) && versions.get(cameraId) !== this.startedVersions.get(cameraId));
       if (edited.length) this.context.logger.info({ cameras: edited }, 'cameras edited while the database connection was away: restarting them');
       for (const cameraId of edited) void this.restartPipeline(cameraId);
