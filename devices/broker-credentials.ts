@@ -1,6 +1,7 @@
 // Exports device credentials for a production Mosquitto: a password file in Mosquitto 2's own format
 // (`$7$` = PBKDF2-SHA512, as written by mosquitto_passwd) and an ACL file that lets each sensor
 // publish only to its own reading topic. The embedded broker enforces the same rules in code.
+// And, for the simulators only, gives sensors a device password when they have none.
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { recordAudit, systemActor } from '@cityops/core/audit';
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
