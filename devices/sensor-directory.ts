@@ -25,6 +25,7 @@ export class SensorDirectory implements Component {
       db,
       logger,
       name: 'sensor-directory:listen',
+      retryMaxMs: 2000, // it retried every 2 s before the bus: never slower to come back than that
       // Notices sent while nobody listened are gone: catch up from the table.
       onReconnected: () => void this.reload().catch(() => {}),
     }).on(deviceChanges, (change) => this.onDeviceChange(change));
