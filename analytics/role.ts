@@ -9,6 +9,7 @@ import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import type { Component } from '@cityops/core/lifecycle';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { RoleContext } from '@cityops/core/role-context';
+import { averageEnabledDetectFps } from '@cityops/devices/camera-repository';
 import type { MqttClient } from 'mqtt';
 import { createDetector, detectorOptionsFromConfig, type Detector } from './detect/detector.ts';
 import { AnalysisWorker } from './live/analysis-worker.ts';
@@ -97,8 +98,7 @@ export class AnalyticsRole implements Component {
 }
 
 async function averageDetectFps(context: RoleContext): Promise<number> {
-  const result = await context.db.query<{ fps: number | null }>('SELECT avg(detect_fps)::float8 AS fps FROM cameras WHERE enabled');
-  return result.rows[0].fps ?? DEFAULT_DETECT_FPS;
+  return (await averageEnabledDetectFps(context.db)) ?? DEFAULT_DETECT_FPS;
 }
 
 export async function createRole(context: RoleContext): Promise<Component> {

@@ -24,7 +24,7 @@ import { deleteCamera, getCamera, insertCamera, listCameras, updateCamera } from
 import { deleteSensor, getSensor, insertSensor, listSensors, updateSensor } from './sensor-repository.ts';
 import { deleteDistrict, listDistricts, upsertDistrict } from './district-repository.ts';
 import { ImportRejected, importDevices, rowsFromCsv, rowsFromGeoJson } from './bulk-import.ts';
-import { announceDeviceChange } from './change-notices.ts';
+import { announceBulkDeviceChange, announceDeviceChange } from './change-notices.ts';
 
 const idParams = z.object({ id: deviceId });
 const ok = z.object({ ok: z.boolean() });
@@ -225,7 +225,7 @@ export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, c
         throw new AppError('invalid_file', `could not read the file: ${(error as Error).message}`);
       }
       const result = await importDevices(db, secretBox, request.actor, rows, request.query.onExisting);
-      await db.query(`SELECT pg_notify('cityops_devices', '{"type":"bulk","id":"*","change":"updated"}')`);
+      await announceBulkDeviceChange(db);
       return { imported: result };
     },
   );

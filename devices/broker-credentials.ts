@@ -1,9 +1,12 @@
 // Exports device credentials for a production Mosquitto: a password file in Mosquitto 2's own format
 // (`$7$` = PBKDF2-SHA512, as written by mosquitto_passwd) and an ACL file that lets each sensor
 // publish only to its own reading topic. The embedded broker enforces the same rules in code.
+// And, for the simulators only, gives sensors a device password when they have none.
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import type { Queryable } from '@cityops/core/database/pool';
+import { recordAudit, systemActor } from '@cityops/core/audit';
+import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import type { SecretBox } from '@cityops/core/secret-box';
+import { updateSensor } from './sensor-repository.ts';
 
 const MOSQUITTO_PBKDF2_ITERATIONS = 101; // mosquitto_passwd's default for $7$
 
@@ -42,4 +45,31 @@ export async function buildBrokerFiles(
     acl.push(`user ${row.mqtt_username}`, `topic write cityops/sensors/${row.id}/reading`, '');
   }
   return { passwd: passwd.join('\n') + '\n', acl: acl.join('\n'), devices: rows.length };
+}
+
+/**
+ * Gives each sensor a device password if it has none (stored encrypted, audited), and returns every
+ * sensor's broker credentials, decrypted for the simulator's own use. Only the embedded demo does this.
+ */
+export async function ensureDeviceCredentials(
+  db: Database,
+  secretBox: SecretBox,
+  sensorIds: string[],
+): Promise<Map<string, { username: string; password: string }>> {
+  const credentials = new Map<string, { username: string; password: string }>();
+  await withTransaction(db, async (tx) => {
+    const rows = await tx.query(`SELECT id, mqtt_username, mqtt_password_encrypted FROM sensors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [sensorIds]);
+    for (const row of rows.rows) {
+      if (row.mqtt_username && row.mqtt_password_encrypted) {
+        credentials.set(row.id, { username: row.mqtt_username, password: secretBox.decrypt(row.mqtt_password_encrypted) });
+        continue;
+      }
+      const password = randomBytes(18).toString('base64url');
+      const username = row.mqtt_username ?? row.id;
+      await updateSensor(tx, secretBox, row.id, { mqttUsername: username, mqttPassword: password });
+      await recordAudit(tx, systemActor('sensor-simulator'), { action: 'set_device_password', entityType: 'sensor', entityId: row.id });
+      credentials.set(row.id, { username, password });
+    }
+  });
+  return credentials;
 }

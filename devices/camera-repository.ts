@@ -235,9 +235,48 @@ export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: str
   return url.toString();
 }
 
-/** The name of a camera; throws not_found when no camera has that id (routes check the camera first). */
-export async function cameraName(db: Queryable, id: string): Promise<string> {
+export async function cameraExists(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM cameras WHERE id = $1', [id]);
+  return Boolean(result.rowCount);
+}
+
+/** The camera's name, or undefined when there is no such camera. */
+export async function cameraName(db: Queryable, id: string): Promise<string | undefined> {
   const result = await db.query<{ name: string }>('SELECT name FROM cameras WHERE id = $1', [id]);
-  if (!result.rowCount) throw notFound(`camera ${id}`);
-  return result.rows[0].name;
+  return result.rows[0]?.name;
+}
+
+/** What a camera pipeline starts with; `version` (updated_at in ms) tells later whether the row was edited since. */
+export async function cameraPipelineSettings(db: Queryable, id: string): Promise<{ detectFps: number; version: number } | undefined> {
+  const result = await db.query('SELECT detect_fps, updated_at FROM cameras WHERE id = $1', [id]);
+  if (!result.rowCount) return undefined;
+  return { detectFps: Number(result.rows[0].detect_fps), version: new Date(result.rows[0].updated_at).getTime() };
+}
+
+/** The current version (updated_at in ms) of each of these cameras that still exists. */
+export async function cameraVersions(db: Queryable, ids: string[]): Promise<Map<string, number>> {
+  const result = await db.query('SELECT id, updated_at FROM cameras WHERE id = ANY($1)', [ids]);
+  return new Map(result.rows.map((row) => [row.id as string, new Date(row.updated_at).getTime()]));
+}
+
+/** Name and raw analysis configuration (zones, lines; parsed by the caller) of these cameras. */
+export async function cameraAnalysisRows(db: Queryable, ids: string[]): Promise<{ id: string; name: string; analysis: unknown }[]> {
+  const result = await db.query<{ id: string; name: string; analysis: unknown }>(`SELECT id, name, analysis FROM cameras WHERE id = ANY($1::text[])`, [ids]);
+  return result.rows;
+}
+
+/** The mean detect rate of the enabled cameras; null when there are none. */
+export async function averageEnabledDetectFps(db: Queryable): Promise<number | null> {
+  const result = await db.query<{ fps: number | null }>('SELECT avg(detect_fps)::float8 AS fps FROM cameras WHERE enabled');
+  return result.rows[0].fps;
+}
+
+/** Whether a registered camera's stream URL names this host. */
+export async function isRegisteredCameraHost(db: Queryable, hostname: string): Promise<boolean> {
+  // rtsp_url is stored without credentials; the host is what follows the scheme, up to a port or path.
+  const result = await db.query(
+    `SELECT EXISTS (SELECT 1 FROM cameras WHERE lower(substring(rtsp_url from '^rtsps?://(\\[[^]]+\\]|[^:/?#]+)')) = lower($1)) AS registered`,
+    [hostname],
+  );
+  return result.rows[0].registered === true;
 }

@@ -2,21 +2,31 @@
 // workers on other machines reload what changed without polling; and live to the command room's
 // dashboards (`devices:changed`), so a device added, moved or deleted shows at once, not at the next
 // minute's refresh.
+import { z } from 'zod';
+import { jsonChannel, notify } from '@cityops/core/database/notification-bus';
 import type { Queryable } from '@cityops/core/database/pool';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 
-export const DEVICE_CHANNEL = 'cityops_devices';
+const deviceChangeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.enum(['camera', 'sensor', 'district']), id: z.string(), change: z.enum(['created', 'updated', 'deleted']) }),
+  /** A bulk import touched many devices at once: listeners that care reload everything. */
+  z.object({ type: z.literal('bulk'), id: z.literal('*'), change: z.literal('updated') }),
+]);
 
-export interface DeviceChange {
-  type: 'camera' | 'sensor' | 'district';
-  id: string;
-  change: 'created' | 'updated' | 'deleted';
-}
+export type DeviceChange = z.infer<typeof deviceChangeSchema>;
+
+export const deviceChanges = jsonChannel<DeviceChange>('cityops_devices', deviceChangeSchema);
 
 export const DEVICES_CHANGED_EVENT = 'devices:changed';
 
+/** Tells the workers (the channel) and the dashboards (live) about one device's change. */
 export async function announceDeviceChange(db: Queryable, change: DeviceChange): Promise<void> {
-  await db.query('SELECT pg_notify($1, $2)', [DEVICE_CHANNEL, JSON.stringify(change)]);
+  await notify(db, deviceChanges, change);
   await createLivePublisher(db).publishIn(db, liveRooms.staff(), DEVICES_CHANGED_EVENT, change);
+}
+
+/** After a bulk import: the workers only (the dashboards are not told today). */
+export async function announceBulkDeviceChange(db: Queryable): Promise<void> {
+  await notify(db, deviceChanges, { type: 'bulk', id: '*', change: 'updated' });
 }

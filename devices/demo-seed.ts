@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RoleContext } from '@cityops/core/role-context';
-import { withTransaction } from '@cityops/core/database/pool';
+import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { recordAudit, systemActor } from '@cityops/core/audit';
 import { slugify, upsertDistrict } from './district-repository.ts';
 import { insertCamera } from './camera-repository.ts';
@@ -162,4 +162,15 @@ export async function seedDemoDevices(context: Pick<RoleContext, 'db' | 'secretB
 /** Which shared video a simulated camera plays (by its index), for the camera simulator. */
 export function demoCameraScene(index: number): 'traffic' | 'people' {
   return CAMERA_SITES[index % CAMERA_SITES.length].scene;
+}
+
+/** The enabled sensors the demo seed registered (its audit entries say so): an engineer's own sensors are left out. */
+export async function listDemoSeedSensors(db: Queryable): Promise<{ id: string; kind: SensorKind; expectedIntervalSeconds: number }[]> {
+  const result = await db.query(
+    `SELECT s.id, s.kind, s.expected_interval_seconds AS "expectedIntervalSeconds" FROM sensors s
+      WHERE s.enabled AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity_type = 'sensor' AND a.entity_id = s.id
+                                    AND a.action = 'create' AND a.details->>'via' = 'demo_seed')
+      ORDER BY s.id`,
+  );
+  return result.rows;
 }

@@ -41,3 +41,14 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 64);
 }
+
+export async function getDistrict(db: Queryable, id: string): Promise<District | undefined> {
+  const result = await db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [id]);
+  return result.rows[0];
+}
+
+/** The districts that have a boundary, by id (the map overlay). */
+export async function listDistrictBoundaries(db: Queryable): Promise<District[]> {
+  const result = await db.query(`SELECT id, name, geometry FROM districts WHERE geometry IS NOT NULL ORDER BY id`);
+  return result.rows;
+}

@@ -94,7 +94,7 @@ export const cameraView = z.object({
 });
 export type CameraView = z.infer<typeof cameraView>;
 
-// Flat settings (analytics/sensor-rules/settings.ts reads them): a bounded number of scalar values.
+// Flat settings (devices/sensor-profile.ts reads them): a bounded number of scalar values.
 export const MAX_SENSOR_RULE_KEYS = 50;
 const sensorRuleSettings = z
   .record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean(), z.null()]))

@@ -3,7 +3,8 @@
 import type { Queryable } from '@cityops/core/database/pool';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { notFound } from '@cityops/core/errors';
-import { DEFAULT_UNITS, type SensorInput, type SensorView } from './schemas.ts';
+import { DEFAULT_UNITS, type SensorInput, type SensorKind, type SensorView } from './schemas.ts';
+import { readRuleSettings, type SensorProfile } from './sensor-profile.ts';
 
 const viewColumns = `id, name, kind, unit, lat, lon, district_id AS "districtId", mqtt_username AS "mqttUsername",
   mqtt_password_encrypted IS NOT NULL AS "hasMqttPassword", level1, level2, level3, hysteresis,
@@ -124,4 +125,46 @@ export async function authenticateSensorDevice(
   const given = Buffer.from(password);
   const { timingSafeEqual } = await import('node:crypto');
   return expected.length === given.length && timingSafeEqual(expected, given) ? row.id : undefined;
+}
+
+/** Sensors as the ingest worker and the rules see them (all, or the given ids). */
+export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise<SensorProfile[]> {
+  const result = await db.query(
+    `SELECT id, name, kind, unit, enabled, lat, lon, district_id, level1, level2, level3, hysteresis,
+            expected_interval_seconds, rules
+       FROM sensors WHERE $1::text[] IS NULL OR id = ANY($1)`,
+    [ids ?? null],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    unit: row.unit,
+    enabled: row.enabled,
+    lat: row.lat,
+    lon: row.lon,
+    districtId: row.district_id,
+    level1: row.level1,
+    level2: row.level2,
+    level3: row.level3,
+    hysteresis: row.hysteresis,
+    expectedIntervalSeconds: row.expected_interval_seconds,
+    settings: readRuleSettings(row.rules).settings,
+  }));
+}
+
+/** The sensor's unit, or undefined when there is no such sensor. */
+export async function sensorUnit(db: Queryable, id: string): Promise<string | undefined> {
+  const result = await db.query('SELECT unit FROM sensors WHERE id = $1', [id]);
+  return result.rows[0]?.unit;
+}
+
+export async function sensorExists(db: Queryable, id: string): Promise<boolean> {
+  const result = await db.query('SELECT 1 FROM sensors WHERE id = $1', [id]);
+  return Boolean(result.rowCount);
+}
+
+export async function listEnabledSensorKinds(db: Queryable): Promise<{ id: string; kind: SensorKind }[]> {
+  const result = await db.query(`SELECT id, kind FROM sensors WHERE enabled ORDER BY id`);
+  return result.rows;
 }

@@ -4,15 +4,17 @@
 // when one dies its leases expire and the others take its cameras.
 import type { MqttClient } from 'mqtt';
 import type { AlertSink } from '@cityops/core/alerts/outbox';
+import { NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
-import { DEVICE_CHANNEL } from '@cityops/devices/change-notices';
+import { cameraAnalysisRows } from '@cityops/devices/camera-repository';
+import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
 import type { Detector } from '../detect/detector.ts';
 import { parseAnalysisConfig, type AnalysisConfig } from '../rules/config.ts';
 import { cameraIdOfTopic, decodeFrameMessage, FRAME_TOPIC_PREFIX, FrameMessageError, frameTopic } from '../slots/frame-message.ts';
-import { NotificationListener, SLOTS_CHANGED_CHANNEL } from '../slots/notifications.ts';
+import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from '../slots/notifications.ts';
 import { SlotLeaseRepository } from '../slots/slot-leases.ts';
 import { CameraSession } from './camera-session.ts';
 import { TrafficCountBuffer } from './traffic-counts.ts';
@@ -48,7 +50,7 @@ export class AnalysisWorker implements Component {
   private readonly sessions = new Map<string, CameraSession>();
   private readonly counts = new TrafficCountBuffer();
   private readonly progress = new Map<string, number>();
-  private readonly listener: NotificationListener;
+  private readonly listener: NotificationBus;
   private balanceTimer?: NodeJS.Timeout;
   private countsTimer?: NodeJS.Timeout;
   private progressTimer?: NodeJS.Timeout;
@@ -63,7 +65,10 @@ export class AnalysisWorker implements Component {
 
   constructor(private readonly deps: AnalysisWorkerDeps) {
     this.leases = new SlotLeaseRepository(deps.db, deps.workerId, deps.leaseMs);
-    this.listener = new NotificationListener(deps.db, [SLOTS_CHANGED_CHANNEL, DEVICE_CHANNEL], (channel, payload) => this.onNotification(channel, payload), deps.logger);
+    this.listener = new NotificationBus({ db: deps.db, logger: deps.logger, name: 'analysis-worker:listen', retryMaxMs: SLOT_LISTEN_RETRY_MAX_MS })
+      // Claim at once; the heartbeat waits for the timer (a new slot should not wait for it).
+      .on(slotsChanged, () => void this.rebalance({ heartbeat: false }))
+      .on(deviceChanges, (change) => this.onDeviceChange(change));
   }
 
   /** Cameras whose slot this worker leases now. */
@@ -97,20 +102,10 @@ export class AnalysisWorker implements Component {
     await this.leases.releaseAll().catch((error) => this.deps.logger.warn({ err: error }, 'could not give back analysis slots; they expire with their lease'));
   }
 
-  private onNotification(channel: string, payload: string): void {
-    if (channel === SLOTS_CHANGED_CHANNEL) {
-      // Claim at once; the heartbeat waits for the timer (a new slot should not wait for it).
-      void this.rebalance({ heartbeat: false });
-      return;
-    }
-    // A held camera's zones or rules changed: restart its analysis with the new configuration.
-    try {
-      const change = JSON.parse(payload) as { type?: string; id?: string };
-      if (change.type === 'camera' && change.id && this.sessions.has(change.id)) {
-        void this.drop(change.id).then(() => this.rebalance());
-      }
-    } catch {
-      // not ours to judge
+  /** A held camera's zones or rules changed: restart its analysis with the new configuration. */
+  private onDeviceChange(change: DeviceChange): void {
+    if (change.type === 'camera' && change.id && this.sessions.has(change.id)) {
+      void this.drop(change.id).then(() => this.rebalance());
     }
   }
 
@@ -145,8 +140,7 @@ export class AnalysisWorker implements Component {
   }
 
   private async open(cameraIds: string[]): Promise<void> {
-    const result = await this.deps.db.query<{ id: string; name: string; analysis: unknown }>(`SELECT id, name, analysis FROM cameras WHERE id = ANY($1::text[])`, [cameraIds]);
-    for (const row of result.rows) {
+    for (const row of await cameraAnalysisRows(this.deps.db, cameraIds)) {
       let config: AnalysisConfig;
       try {
         config = parseAnalysisConfig(row.analysis, `camera ${row.id}`);

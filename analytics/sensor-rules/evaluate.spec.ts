@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateReadings, INITIAL_RULE_STATE, NO_ALERTS, type RuleState } from './evaluate.ts';
 import { planAlertActions, type AlertAction } from './sensor-alerts.ts';
-import type { SensorProfile } from './settings.ts';
+import type { SensorProfile } from '@cityops/devices/sensor-profile';
 
 const phuAn: SensorProfile = {
   id: 'tide-001',

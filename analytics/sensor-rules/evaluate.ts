@@ -7,7 +7,7 @@ import { nextAlarmLevel, LEVEL_NAMES, type AlarmLevel } from './levels.ts';
 import { nextRiseState, type RiseState } from './rate-of-rise.ts';
 import { nextSalinityAlarm } from './salinity.ts';
 import { planAlertActions, type AlertAction } from './sensor-alerts.ts';
-import { DEFAULT_RATE_OF_RISE_WINDOW_MINUTES, type SensorProfile } from './settings.ts';
+import { DEFAULT_RATE_OF_RISE_WINDOW_MINUTES, type SensorProfile } from '@cityops/devices/sensor-profile';
 
 export type SensorStatus = (typeof LEVEL_NAMES)[number] | 'offline';
 

@@ -10,7 +10,7 @@ import type { Logger } from '@cityops/core/logger';
 import { NO_ALERTS } from './evaluate.ts';
 import { SENSOR_STATUS_EVENT, type ProfileSource, type SensorLiveStatus, type SensorRuleEngine } from './rule-engine.ts';
 import { planAlertActions, type AlertAction } from './sensor-alerts.ts';
-import { DEFAULT_OFFLINE_AFTER_INTERVALS } from './settings.ts';
+import { DEFAULT_OFFLINE_AFTER_INTERVALS } from '@cityops/devices/sensor-profile';
 import { addToAlertOutbox, markSilentSensors, releaseDisabledSensors } from './state-repository.ts';
 
 export class OfflineWatch implements Component {

@@ -18,7 +18,7 @@ import { liveRooms } from '@cityops/core/live/rooms';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { evaluateReadings, statusOf, type Reading, type SensorStatus } from './evaluate.ts';
-import type { SensorProfile } from './settings.ts';
+import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import type { AlertAction } from './sensor-alerts.ts';
 import {
   addToAlertOutbox,

@@ -6,7 +6,7 @@ import type { AlertOutboxAction } from '@cityops/core/alerts/outbox';
 import type { AlertKey, AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
 import { ROMAN, type AlarmLevel } from './levels.ts';
 import type { WantedAlerts } from './evaluate.ts';
-import type { SensorProfile } from './settings.ts';
+import type { SensorProfile } from '@cityops/devices/sensor-profile';
 
 /** `field` is the entry of WantedAlerts the action settles once it succeeds. */
 export type AlertAction = { field: keyof WantedAlerts } & AlertOutboxAction;

@@ -1,8 +1,9 @@
 // The cheap tier's rows (camera_activity): motion and stream liveness per camera, written by
 // camera-ingest, read by the slot scheduler. Times are stored in the database clock (ages are sent,
 // not the ingest machine's timestamps), so clock skew between machines cannot make a stream look dead.
+import { notify } from '@cityops/core/database/notification-bus';
 import type { Queryable } from '@cityops/core/database/pool';
-import { SLOTS_WAKE_CHANNEL } from './notifications.ts';
+import { slotsWake } from './notifications.ts';
 
 export interface ActivityReport {
   cameraId: string;
@@ -45,5 +46,5 @@ export async function markStreamDown(db: Queryable, cameraId: string, reporter: 
      ON CONFLICT (camera_id) DO UPDATE SET stream_online = false, reported_at = now(), reported_by = EXCLUDED.reported_by`,
     [cameraId, reporter],
   );
-  await db.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, `stream_down:${cameraId}`]);
+  await notify(db, slotsWake, `stream_down:${cameraId}`);
 }

@@ -5,9 +5,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/core/auth/roles';
-import { withTransaction } from '@cityops/core/database/pool';
+import { notify } from '@cityops/core/database/notification-bus';
+import { withTransaction, type Queryable } from '@cityops/core/database/pool';
+import { notFound } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { cameraName } from '@cityops/devices/camera-repository';
+import { slotsWake } from './notifications.ts';
 import { SLOT_REASONS } from './scheduler.ts';
 import {
   countPins,
@@ -19,7 +22,6 @@ import {
   readSchedulerState,
   saveTimeOfDayWindows,
   unpinCamera,
-  wakeScheduler,
 } from './slot-repository.ts';
 import { timeOfDayWindowsSchema } from './time-of-day.ts';
 
@@ -69,6 +71,12 @@ const iso = (value: Date | null | undefined) => {
   const time = value ? new Date(value).getTime() : Number.NaN;
   return Number.isFinite(time) ? new Date(time).toISOString() : null;
 };
+
+async function assertCamera(db: Queryable, cameraId: string): Promise<string> {
+  const name = await cameraName(db, cameraId);
+  if (name === undefined) throw notFound(`camera ${cameraId}`);
+  return name;
+}
 
 export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -159,7 +167,7 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) =>
       withTransaction(db, async (tx) => {
-        await cameraName(tx, request.params.cameraId);
+        await assertCamera(tx, request.params.cameraId);
         const note = request.body.note ?? '';
         // Pinning again refreshes the time: the most recent pins win when there are more pins than slots.
         const pinnedAt = await pinCamera(tx, { cameraId: request.params.cameraId, userId: request.user?.id ?? null, pinnedBy: request.actor.username, note });
@@ -176,7 +184,7 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
           entityId: request.params.cameraId,
           details: { note, pinnedCount, slotCount, ...(warning ? { warning } : {}) },
         });
-        await wakeScheduler(tx, `pin:${request.params.cameraId}`);
+        await notify(tx, slotsWake, `pin:${request.params.cameraId}`);
         return {
           pin: { cameraId: request.params.cameraId, pinnedAt: iso(pinnedAt)!, pinnedBy: request.actor.username, note },
           pinnedCount,
@@ -194,11 +202,11 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) =>
       withTransaction(db, async (tx) => {
-        await cameraName(tx, request.params.cameraId);
+        await assertCamera(tx, request.params.cameraId);
         const wasPinned = await unpinCamera(tx, request.params.cameraId);
         if (wasPinned) {
           await recordAudit(tx, request.actor, { action: 'unpin', entityType: 'camera_analysis', entityId: request.params.cameraId });
-          await wakeScheduler(tx, `unpin:${request.params.cameraId}`);
+          await notify(tx, slotsWake, `unpin:${request.params.cameraId}`);
         }
         return { wasPinned };
       }),
@@ -218,7 +226,7 @@ export const slotRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     },
     async (request) =>
       withTransaction(db, async (tx) => {
-        await cameraName(tx, request.params.cameraId);
+        await assertCamera(tx, request.params.cameraId);
         await saveTimeOfDayWindows(tx, request.params.cameraId, request.body.windows);
         await recordAudit(tx, request.actor, {
           action: 'set_time_of_day',

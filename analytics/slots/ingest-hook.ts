@@ -7,6 +7,7 @@
 // `onStreamDown` when a camera goes offline; the slot set is cached here, refreshed every few seconds
 // and at once on NOTIFY.
 import type { MqttClient } from 'mqtt';
+import { NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
@@ -16,7 +17,7 @@ import { markStreamDown, recordActivity, type ActivityReport } from './activity-
 import { encodeFrameMessage, frameTopic, FRAME_TOPIC_PREFIX } from './frame-message.ts';
 import { FrameJpegEncoder } from './frame-jpeg.ts';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
-import { NotificationListener, SLOTS_CHANGED_CHANNEL } from './notifications.ts';
+import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from './notifications.ts';
 
 const cheapFrames = counter('cityops_cheap_tier_frames_total', 'sampled frames measured for motion (cheap tier)');
 const framesPublished = counter('cityops_slot_frames_published_total', 'frames published to analytics for cameras holding a slot');
@@ -49,7 +50,7 @@ export class SlotFrameHook implements Component {
   readonly name = 'slot-frame-hook';
   private readonly cameras = new Map<string, CameraState>();
   private analysed = new Set<string>();
-  private readonly listener: NotificationListener;
+  private readonly listener: NotificationBus;
   private reportTimer?: NodeJS.Timeout;
   private refreshTimer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
@@ -61,7 +62,10 @@ export class SlotFrameHook implements Component {
 
   constructor(private readonly options: SlotFrameHookOptions) {
     this.mqtt = options.mqtt;
-    this.listener = new NotificationListener(options.db, [SLOTS_CHANGED_CHANNEL], () => void this.refreshSlots(), options.logger);
+    this.listener = new NotificationBus({ db: options.db, logger: options.logger, name: 'slot-hook:listen', retryMaxMs: SLOT_LISTEN_RETRY_MAX_MS }).on(
+      slotsChanged,
+      () => void this.refreshSlots(),
+    );
   }
 
   async start(): Promise<void> {

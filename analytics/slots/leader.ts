@@ -6,13 +6,14 @@
 // (NOTIFY at commit) and the dashboard (`slots:changed`).
 import type pg from 'pg';
 import { recordAudit, systemActor } from '@cityops/core/audit';
+import { NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
-import { NotificationListener, SLOTS_WAKE_CHANNEL } from './notifications.ts';
+import { SLOT_LISTEN_RETRY_MAX_MS, slotsWake } from './notifications.ts';
 import { planSlots, type SchedulerNotice, type SchedulerOptions, type SlotPlan } from './scheduler.ts';
 import { loadCameraSignals, type SignalOptions } from './signals.ts';
 import { applyPlan, liveWorkerCapacity, readHolders, readSchedulerState, writeSchedulerState, type AppliedPlan } from './slot-repository.ts';
@@ -61,10 +62,10 @@ export class SlotLeader implements Component {
   private running = false;
   private round?: Promise<RoundResult>;
   private again = false;
-  private readonly listener: NotificationListener;
+  private readonly listener: NotificationBus;
 
   constructor(private readonly deps: SlotLeaderDeps) {
-    this.listener = new NotificationListener(deps.db, [SLOTS_WAKE_CHANNEL], () => this.wake(), deps.logger);
+    this.listener = new NotificationBus({ db: deps.db, logger: deps.logger, name: 'slot-leader:listen', retryMaxMs: SLOT_LISTEN_RETRY_MAX_MS }).on(slotsWake, () => this.wake());
   }
 
   get isLeader(): boolean {

@@ -1,7 +1,8 @@
 // The slot table and what surrounds it in PostgreSQL: current holders, writing a plan, the leader's
 // last decision, live workers' capacity. The SQL of analysis slots lives here and in slot-leases.ts.
+import { notify } from '@cityops/core/database/notification-bus';
 import type { Queryable } from '@cityops/core/database/pool';
-import { SLOTS_CHANGED_CHANNEL, SLOTS_WAKE_CHANNEL } from './notifications.ts';
+import { slotsChanged } from './notifications.ts';
 import type { SchedulerNotice, SlotAssignment, SlotHolder, SlotPlan, SlotReason } from './scheduler.ts';
 import type { TimeOfDayWindow } from './time-of-day.ts';
 
@@ -70,7 +71,7 @@ export async function applyPlan(tx: Queryable, plan: SlotPlan, nowMs: number, ho
   const applied: AppliedPlan = { added, removed, reasonChanged: relabelled.map((a) => a.cameraId) };
   if (applied.added.length || applied.removed.length) {
     // Delivered at commit: camera-ingest refreshes its slot set, workers claim the new rows.
-    await tx.query('SELECT pg_notify($1, $2)', [SLOTS_CHANGED_CHANNEL, JSON.stringify({ added: applied.added.length, removed: applied.removed.length })]);
+    await notify(tx, slotsChanged, JSON.stringify({ added: applied.added.length, removed: applied.removed.length }));
   }
   return applied;
 }
@@ -246,7 +247,3 @@ export async function saveTimeOfDayWindows(tx: Queryable, cameraId: string, wind
   );
 }
 
-/** Asks the leader to plan now (sent when the caller's transaction commits); `why` is e.g. `pin:cam-1`. */
-export async function wakeScheduler(db: Queryable, why: string): Promise<void> {
-  await db.query('SELECT pg_notify($1, $2)', [SLOTS_WAKE_CHANNEL, why]);
-}

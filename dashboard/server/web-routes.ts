@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { bytesToHeader, TileType } from 'pmtiles';
 import { ANY_ROLE } from '@cityops/core/auth/roles';
 import { AppError } from '@cityops/core/errors';
+import { listDistrictBoundaries } from '@cityops/devices/district-repository';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { webTrafficRoutes } from './web-traffic-routes.ts';
 
@@ -84,11 +85,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
       schema: { tags: ['dashboard'], summary: 'District boundaries as one GeoJSON FeatureCollection (registry first, asset mirror otherwise)' },
     },
     async (_request, reply) => {
-      const rows = (await db.query(`SELECT id, name, geometry FROM districts WHERE geometry IS NOT NULL ORDER BY id`)).rows as {
-        id: string;
-        name: string;
-        geometry: unknown;
-      }[];
+      const rows = await listDistrictBoundaries(db);
       let collection: { type: 'FeatureCollection'; features: unknown[] };
       if (rows.length) {
         collection = {

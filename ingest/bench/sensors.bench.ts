@@ -26,7 +26,7 @@ import type { AlertRaiser } from '@cityops/core/alerts/types';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
-import { SensorDirectory } from '../sensors/sensor-directory.ts';
+import { SensorDirectory } from '@cityops/devices/sensor-directory';
 import { SensorIngestWorker } from '../sensors/ingest-worker.ts';
 
 const THIS_FILE = fileURLToPath(import.meta.url);

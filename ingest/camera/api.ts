@@ -10,7 +10,7 @@ import { recordAudit } from '@cityops/core/audit';
 import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
 import { AppError, notFound, type ErrorCode } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
-import { cameraName } from '@cityops/devices/camera-repository';
+import { cameraExists } from '@cityops/devices/camera-repository';
 import { deviceId } from '@cityops/devices/schemas';
 import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
 import { OnvifTargets } from '../onvif/onvif-targets.ts';
@@ -59,6 +59,9 @@ const clipView = z.object({
 /** The refusals of a camera-ingest worker's snapshot URL (live-server.ts) that the api role passes on as they are. */
 const WORKER_SNAPSHOT_REFUSALS: readonly ErrorCode[] = ['no_picture', 'not_here', 'unsigned', 'expired', 'bad_signature'];
 const snapshotRefusal = (code: unknown): ErrorCode => WORKER_SNAPSHOT_REFUSALS.find((known) => known === code) ?? 'no_picture';
+async function assertCameraExists(context: RouteContext, id: string): Promise<void> {
+  if (!(await cameraExists(context.db, id))) throw notFound(`camera ${id}`);
+}
 
 export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -100,7 +103,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request) => {
       const cameraId = request.params.id;
-      await cameraName(context.db, cameraId);
+      await assertCameraExists(context, cameraId);
       const holder = await cameraHolder(context.db, cameraId);
       if (!holder?.liveUrl) throw new AppError('camera_unassigned', 'no camera-ingest worker pulls this camera right now; try again shortly');
       const status = await getCameraStatus(context.db, cameraId);
@@ -131,7 +134,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request, reply) => {
       const cameraId = request.params.id;
-      await cameraName(context.db, cameraId);
+      await assertCameraExists(context, cameraId);
       const holder = await cameraHolder(context.db, cameraId);
       if (!holder?.liveUrl) throw new AppError('camera_unassigned', 'no camera-ingest worker pulls this camera right now');
       let response: Response;
@@ -155,7 +158,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
       schema: { tags: ['cameras'], summary: 'Evidence clips of a camera, newest first', params: idParams, response: { 200: z.object({ clips: z.array(clipView) }) } },
     },
     async (request) => {
-      await cameraName(context.db, request.params.id);
+      await assertCameraExists(context, request.params.id);
       return { clips: await listClips(context.db, request.params.id) };
     },
   );

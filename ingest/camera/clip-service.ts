@@ -6,17 +6,18 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { textChannel, NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
-import { DatabaseListener } from './database-listener.ts';
-import { FailureStreak } from './failures.ts';
+import { FailureStreak, listenFailureHooks } from './failures.ts';
 import { clipArgs, runFfmpeg } from './ffmpeg.ts';
 import type { EvidenceBuffer, Segment } from './evidence-buffer.ts';
 import { AppError } from '@cityops/core/errors';
 
-export const CLIP_REQUEST_CHANNEL = 'cityops_clip_requests';
+/** A clip was queued (the alert_clips trigger); the payload is not read: the table is. */
+export const clipRequests = textChannel('cityops_clip_requests');
 export const CLIP_BEFORE_SECONDS = 10;
 export const CLIP_AFTER_SECONDS = 20;
 
@@ -42,7 +43,7 @@ interface PendingClip {
 
 export class ClipService implements Component {
   readonly name = 'camera-clips';
-  private readonly listener: DatabaseListener;
+  private readonly listener: NotificationBus;
   private readonly saveFailures: FailureStreak;
   private readonly retentionFailures: FailureStreak;
   private timer?: NodeJS.Timeout;
@@ -52,14 +53,14 @@ export class ClipService implements Component {
   private readonly clipBytesByCamera = new Map<string, number>();
 
   constructor(private readonly options: ClipServiceOptions) {
-    this.listener = new DatabaseListener({
+    this.listener = new NotificationBus({
       db: options.db,
-      channels: [CLIP_REQUEST_CHANNEL],
       logger: options.logger,
-      onNotification: () => void this.saveDue(),
+      name: `listen:${clipRequests.name}`,
+      ...listenFailureHooks([clipRequests.name], options.logger),
       // Requests queued meanwhile are rows in alert_clips: the next look at the table finds them.
       onReconnected: () => void this.saveDue(),
-    });
+    }).on(clipRequests, () => void this.saveDue());
     this.saveFailures = new FailureStreak('clip_save', 'saving evidence clips', options.logger);
     this.retentionFailures = new FailureStreak('clip_retention', 'deleting expired evidence clips', options.logger);
   }

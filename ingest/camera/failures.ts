@@ -56,3 +56,9 @@ export class FailureStreak {
     this.failures = 0;
   }
 }
+
+/** Notification-bus hooks that count its lost or unopenable connections as `listen` failures. */
+export function listenFailureHooks(channels: string[], logger: Logger): { onFailure: (error: unknown) => void; onListening: () => void } {
+  const streak = new FailureStreak('listen', `LISTEN ${channels.join(', ')}`, logger);
+  return { onFailure: (error) => streak.failed(error, { channels }), onListening: () => streak.succeeded() };
+}

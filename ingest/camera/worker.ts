@@ -12,18 +12,18 @@ import path from 'node:path';
 import { DurableAlertOutbox } from '@cityops/core/alerts/outbox';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import type { AlertRaiser } from '@cityops/core/alerts/types';
+import { NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Component } from '@cityops/core/lifecycle';
 import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
-import { cameraStreamUrl } from '@cityops/devices/camera-repository';
-import { DEVICE_CHANNEL, type DeviceChange } from '@cityops/devices/change-notices';
+import { cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
+import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
 import { ClipService } from './clip-service.ts';
-import { DatabaseListener } from './database-listener.ts';
-import { FailureStreak, reportCameraFailure } from './failures.ts';
+import { FailureStreak, listenFailureHooks, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
 import type { FrameConsumer } from './frame-reader.ts';
 import { LiveRelay, PUBLISH_SIGN_SECONDS } from './live-relay.ts';
@@ -63,7 +63,7 @@ export class CameraIngestWorker implements Component {
   private alertOutbox?: DurableAlertOutbox;
   private live!: LivePublisher;
   private signingKey?: Buffer;
-  private readonly deviceListener: DatabaseListener;
+  private readonly deviceListener: NotificationBus;
   private flushTimer?: NodeJS.Timeout;
   /** Syncs and restarts run one after the other on this chain; it never rejects. */
   private syncing: Promise<void> = Promise.resolve();
@@ -122,13 +122,13 @@ export class CameraIngestWorker implements Component {
       logger: logger.child({ worker: this.workerId }),
       onAssigned: (cameraIds) => this.sync(cameraIds),
     });
-    this.deviceListener = new DatabaseListener({
+    this.deviceListener = new NotificationBus({
       db,
-      channels: [DEVICE_CHANNEL],
       logger,
-      onNotification: (_channel, payload) => this.onDeviceChange(payload),
+      name: `listen:${deviceChanges.name}`,
+      ...listenFailureHooks([deviceChanges.name], logger),
       onReconnected: () => void this.catchUp(),
-    });
+    }).on(deviceChanges, (change) => this.onDeviceChange(change));
     this.syncFailures = new FailureStreak('camera_sync', 'starting and stopping cameras', logger);
     this.statusFailures = new FailureStreak('status_flush', 'storing camera status', logger);
   }
@@ -248,14 +248,14 @@ export class CameraIngestWorker implements Component {
 
   private async startPipeline(cameraId: string): Promise<void> {
     const { config, db, secretBox, logger } = this.context;
-    const row = await db.query('SELECT detect_fps, updated_at FROM cameras WHERE id = $1', [cameraId]);
-    if (!row.rowCount) return;
-    this.startedVersions.set(cameraId, new Date(row.rows[0].updated_at).getTime());
+    const settings = await cameraPipelineSettings(db, cameraId);
+    if (!settings) return;
+    this.startedVersions.set(cameraId, settings.version);
     const isAnalysed = this.options.consumer?.isAnalysed?.bind(this.options.consumer);
     const pipeline = new CameraPipeline({
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
-      detectFps: Number(row.rows[0].detect_fps),
+      detectFps: settings.detectFps,
       // Only with analysis slots running (a consumer that knows who holds one): the others are the
       // cheap tier, which needs a picture per GOP, not the detect rate.
       decodeMode:
@@ -342,13 +342,7 @@ export class CameraIngestWorker implements Component {
   }
 
   /** A camera edited (URL, password, fps) restarts its pipeline; created or deleted ones rebalance. */
-  private onDeviceChange(payload: string): void {
-    let change: DeviceChange;
-    try {
-      change = JSON.parse(payload);
-    } catch {
-      return;
-    }
+  private onDeviceChange(change: DeviceChange): void {
     if (change.type !== 'camera') return;
     if (change.change === 'updated' && this.pipelines.has(change.id)) {
       const held = this.cameras;
@@ -367,8 +361,7 @@ export class CameraIngestWorker implements Component {
   private async catchUp(): Promise<void> {
     try {
       const held = this.cameras;
-      const result = await this.context.db.query('SELECT id, updated_at FROM cameras WHERE id = ANY($1)', [held]);
-      const versions = new Map(result.rows.map((row) => [row.id as string, new Date(row.updated_at).getTime()]));
+      const versions = await cameraVersions(this.context.db, held);
       const edited = held.filter((cameraId) => versions.has(cameraId) && versions.get(cameraId) !== this.startedVersions.get(cameraId));
       if (edited.length) this.context.logger.info({ cameras: edited }, 'cameras edited while the database connection was away: restarting them');
       for (const cameraId of edited) void this.restartPipeline(cameraId);

@@ -5,6 +5,7 @@
 // of a registered camera at a port ONVIF devices commonly use.
 import { AppError } from '@cityops/core/errors';
 import type { Queryable } from '@cityops/core/database/pool';
+import { isRegisteredCameraHost } from '@cityops/devices/camera-repository';
 import { counter } from '@cityops/core/metrics';
 import type { DiscoveredDevice } from './onvif-client.ts';
 
@@ -53,13 +54,4 @@ export class OnvifTargets {
       'deviceUrl',
     );
   }
-}
-
-async function isRegisteredCameraHost(db: Queryable, hostname: string): Promise<boolean> {
-  // rtsp_url is stored without credentials; the host is what follows the scheme, up to a port or path.
-  const result = await db.query(
-    `SELECT EXISTS (SELECT 1 FROM cameras WHERE lower(substring(rtsp_url from '^rtsps?://(\\[[^]]+\\]|[^:/?#]+)')) = lower($1)) AS registered`,
-    [hostname],
-  );
-  return result.rows[0].registered === true;
 }

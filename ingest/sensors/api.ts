@@ -8,6 +8,7 @@ import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
 import { AppError, badRequest, notFound } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { deviceId } from '@cityops/devices/schemas';
+import { sensorUnit } from '@cityops/devices/sensor-repository';
 import { DEAD_LETTER_REASONS } from './payload.ts';
 import { bucketSecondsFor, latestSensorStates, listDeadLetters, readingSeries, readingsCsv } from './reading-queries.ts';
 
@@ -58,9 +59,9 @@ export const sensorDataRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
   const { db, caps } = context;
 
   async function requireSensor(id: string): Promise<{ unit: string }> {
-    const result = await db.query('SELECT unit FROM sensors WHERE id = $1', [id]);
-    if (!result.rowCount) throw notFound(`sensor ${id}`);
-    return result.rows[0];
+    const unit = await sensorUnit(db, id);
+    if (unit === undefined) throw notFound(`sensor ${id}`);
+    return { unit };
   }
 
   app.get(

@@ -5,7 +5,9 @@
 // 1.60 / 1.70 m) within about a minute and a half of the start and is back to normal a few minutes later.
 import type { Component } from '@cityops/core/lifecycle';
 import type { RoleContext } from '@cityops/core/role-context';
-import { ensureDeviceCredentials, SensorSimulator } from './simulator.ts';
+import { ensureDeviceCredentials } from '@cityops/devices/broker-credentials';
+import { listDemoSeedSensors } from '@cityops/devices/demo-seed';
+import { SensorSimulator } from './simulator.ts';
 
 export const DEMO_START_HOURS = -2;
 
@@ -15,18 +17,13 @@ export function createSensorSimulation(context: RoleContext): Component {
     name: 'sensor-simulation',
     async start() {
       const { db, secretBox, config, logger } = context;
-      // The sensors the demo seed registered (its audit entries say so): an engineer's own sensors are left alone.
-      const demo = await db.query(
-        `SELECT s.id, s.kind, s.expected_interval_seconds FROM sensors s
-          WHERE s.enabled AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity_type = 'sensor' AND a.entity_id = s.id
-                                        AND a.action = 'create' AND a.details->>'via' = 'demo_seed')
-          ORDER BY s.id`,
-      );
-      if (!demo.rowCount || !config.MQTT_URL) return;
-      const credentials = await ensureDeviceCredentials(db, secretBox, demo.rows.map((row) => row.id));
+      // The sensors the demo seed registered: an engineer's own sensors are left alone.
+      const demo = await listDemoSeedSensors(db);
+      if (!demo.length || !config.MQTT_URL) return;
+      const credentials = await ensureDeviceCredentials(db, secretBox, demo.map((row) => row.id));
       simulator = new SensorSimulator({
         url: config.MQTT_URL,
-        devices: demo.rows.map((row) => ({ id: row.id, kind: row.kind, intervalMs: row.expected_interval_seconds * 1000, credentials: credentials.get(row.id) })),
+        devices: demo.map((row) => ({ id: row.id, kind: row.kind, intervalMs: row.expectedIntervalSeconds * 1000, credentials: credentials.get(row.id) })),
         timeFactor: config.SENSOR_SIM_TIME_FACTOR,
         startHours: DEMO_START_HOURS,
         logger: logger.child({ component: 'sensor-simulator' }),

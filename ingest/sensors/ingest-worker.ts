@@ -17,7 +17,7 @@ import { backoffMs, sleep, type Component } from '@cityops/core/lifecycle';
 import type { Database } from '@cityops/core/database/pool';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge, histogram } from '@cityops/core/metrics';
-import type { SensorProfile } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import { AcknowledgingSubscriber, type DeliveredMessage, type SubscriberOptions } from './acknowledging-subscriber.ts';
 import { DeadLetterQuota, countOverflow, type DeadLetterOverflow } from './dead-letter-quota.ts';
 import { DEAD_LETTER_REASONS, DEFAULT_DECODE_LIMITS, SENSOR_TOPIC_FILTER, decodeReadingMessage, type DecodeLimits } from './payload.ts';

@@ -4,15 +4,15 @@
 // while the worker was down for the upgrade. Nobody connects with the old id any more, so the session is
 // drained once (session-drain.ts) and ended; a marker in DATA_DIR records that it is done.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '@cityops/core/config';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
+import { hostTag } from './host-tag.ts';
 import { SessionInUseError, drainSession, type SessionDrainOptions } from './session-drain.ts';
 
 /** The default client id before the random suffix (host cut to 40 characters, as it was). */
-export const legacyClientId = () => `cityops-sensor-ingest-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}`;
+export const legacyClientId = () => `cityops-sensor-ingest-${hostTag(40)}`;
 
 /** Moves the former default id's spool to the new id's, so nothing it holds is stranded. */
 export function moveLegacySpool(dataDir: string, clientId: string) {
@@ -21,7 +21,7 @@ export function moveLegacySpool(dataDir: string, clientId: string) {
   if (existsSync(legacySpool) && !existsSync(spool)) renameSync(legacySpool, spool);
 }
 
-const markerFile = (dataDir: string) => path.join(dataDir, 'sensor-ingest', `legacy-session-ended-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 24)}`);
+const markerFile = (dataDir: string) => path.join(dataDir, 'sensor-ingest', `legacy-session-ended-${hostTag(24)}`);
 
 /**
  * Whether this start should drain the former default id's session: the default id is in use (an operator
@@ -70,8 +70,13 @@ export class LegacySessionDrain implements Component {
     this.running = drainSession({ ...drain, signal }).then(
       (result) => {
         const marker = markerFile(config.dataDir);
-        mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
-        writeFileSync(marker, `${new Date().toISOString()} ${JSON.stringify(result)}\n`, { mode: 0o600 });
+        try {
+          mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
+          writeFileSync(marker, `${new Date().toISOString()} ${JSON.stringify(result)}\n`, { mode: 0o600 });
+        } catch (error) {
+          // Not fatal: without the marker the next start drains the (now empty) session once more.
+          logger.error({ err: error, marker }, 'could not record that the former default client id was drained');
+        }
         logger.info({ ...result }, 'session of the former default client id drained and ended');
       },
       (error: unknown) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SensorProfile } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import { decodeReadingMessage, parseTimestamp, sensorIdFromTopic } from './payload.ts';
 
 const now = Date.UTC(2025, 9, 1, 0, 30);

@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { SensorProfile } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import { findJsonShapeProblem } from './json-shape.ts';
 import { validRange } from './plausible-ranges.ts';
 

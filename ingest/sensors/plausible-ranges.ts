@@ -1,7 +1,7 @@
 // Values no sensor of a kind can physically report: a reading outside is a fault (a wiring error, a
 // unit mix-up, a spike), not an event, so it is dead-lettered as `out_of_range` instead of raising alarms.
 // A sensor's `rules.validMin` / `rules.validMax` replace these bounds (narrower for a known site, or wider).
-import type { SensorKind } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorKind } from '@cityops/devices/schemas';
 
 export const PLAUSIBLE_RANGES: Record<SensorKind, { min: number; max: number; why: string }> = {
   // Largest tidal ranges on Earth are about 16 m (Bay of Fundy); Saigon River gauges see −3 … +2 m.

@@ -15,7 +15,9 @@ import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publ
 import type { RoleContext } from '@cityops/core/role-context';
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
-import { SensorDirectory } from './sensor-directory.ts';
+import { SensorDirectory } from '@cityops/devices/sensor-directory';
+import { brokerOptions } from './broker-options.ts';
+import { hostTag } from './host-tag.ts';
 import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
 import { LegacySessionDrain, legacyClientId, moveLegacySpool } from './legacy-session.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
@@ -32,7 +34,7 @@ const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function sensorIngestClientId(config: Config): string {
   if (config.SENSOR_INGEST_CLIENT_ID) return config.SENSOR_INGEST_CLIENT_ID;
-  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 24);
+  const host = hostTag(24);
   const file = path.join(config.dataDir, 'sensor-ingest', `client-id-${host}`);
   if (existsSync(file)) {
     const saved = readFileSync(file, 'utf8').trim();
@@ -78,14 +80,7 @@ export function createSensorIngestParts(
     db,
     logger: log,
     sensors: directory,
-    broker: {
-      url: config.MQTT_URL,
-      clientId,
-      username: config.MQTT_USERNAME,
-      password: config.MQTT_PASSWORD,
-      sessionExpirySeconds: config.SENSOR_INGEST_SESSION_EXPIRY_SECONDS,
-      receiveMaximum: config.SENSOR_INGEST_RECEIVE_MAXIMUM,
-    },
+    broker: brokerOptions(config, clientId),
     shareGroup: shared ? config.SENSOR_INGEST_SHARE_GROUP : undefined,
     spoolDirectory: path.join(config.dataDir, 'spool', 'sensors', clientId),
     batchSize: config.SENSOR_INGEST_BATCH_SIZE,

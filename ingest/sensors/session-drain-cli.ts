@@ -17,9 +17,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@cityops/core/config';
 import { createLogger } from '@cityops/core/logger';
 import { createDatabase } from '@cityops/core/database/pool';
+import { brokerOptions } from './broker-options.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
 import { sensorIngestClientId } from './role.ts';
-import { SensorDirectory } from './sensor-directory.ts';
+import { SensorDirectory } from '@cityops/devices/sensor-directory';
 import { SessionInUseError, drainSession } from './session-drain.ts';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -64,14 +65,7 @@ async function main() {
       db,
       logger,
       sensors: directory,
-      broker: {
-        url: config.MQTT_URL,
-        clientId,
-        username: config.MQTT_USERNAME,
-        password: config.MQTT_PASSWORD,
-        sessionExpirySeconds: config.SENSOR_INGEST_SESSION_EXPIRY_SECONDS,
-        receiveMaximum: config.SENSOR_INGEST_RECEIVE_MAXIMUM,
-      },
+      broker: brokerOptions(config, clientId),
       shareGroup,
       filters: values.filter.length ? values.filter : undefined,
       // Spooled batches (PostgreSQL away) land where this machine's worker replays them at its next start.

@@ -7,7 +7,7 @@
 // - Rain comes in convective bursts, mostly in the afternoon (the rainy season pattern).
 // - Salinity rises with the flood tide (sea water pushing up the Soài Rạp and Lòng Tàu), lagging it.
 // - Soil moisture dries during the day and jumps with rain; a drainage pump starts on a high canal.
-import type { SensorKind } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorKind } from '@cityops/devices/schemas';
 
 const HOUR_MS = 3_600_000;
 const M2_HOURS = 12.42;

@@ -20,9 +20,10 @@ import { loadConfig } from '@cityops/core/config';
 import { createLogger } from '@cityops/core/logger';
 import { createDatabase, withTransaction } from '@cityops/core/database/pool';
 import { SecretBox } from '@cityops/core/secret-box';
-import { insertSensor } from '@cityops/devices/sensor-repository';
+import { ensureDeviceCredentials } from '@cityops/devices/broker-credentials';
+import { insertSensor, listEnabledSensorKinds, sensorExists } from '@cityops/devices/sensor-repository';
 import { SENSOR_KINDS, sensorInput, type SensorKind } from '@cityops/devices/schemas';
-import { ensureDeviceCredentials, SensorSimulator, type SimulatedDevice, type SimulatorFaults } from './simulator.ts';
+import { SensorSimulator, type SimulatedDevice, type SimulatorFaults } from './simulator.ts';
 
 const DEMO_THRESHOLDS: Partial<Record<SensorKind, Record<string, unknown>>> = {
   tide_level: { level1: 1.5, level2: 1.6, level3: 1.7, hysteresis: 0.03, rules: { rateOfRiseCmPerHour: 30, validMin: -3, validMax: 5 } },
@@ -89,7 +90,7 @@ async function main() {
   const db = values['from-registry'] || values.register ? createDatabase(config.DATABASE_URL ?? usage('DATABASE_URL is needed for --from-registry / --register'), 2) : undefined;
   try {
     if (values['from-registry']) {
-      const rows = (await db!.query(`SELECT id, kind FROM sensors WHERE enabled ORDER BY id`)).rows;
+      const rows = await listEnabledSensorKinds(db!);
       devices = rows.map((row) => ({ id: row.id, kind: row.kind, intervalMs }));
       if (values['device-credentials']) {
         if (!config.SECRET_KEY) usage('--device-credentials needs SECRET_KEY to read the device passwords');
@@ -106,8 +107,7 @@ async function main() {
         const secretBox = new SecretBox(randomBytes(32)); // no device passwords are set here
         await withTransaction(db!, async (tx) => {
           for (const device of devices) {
-            const exists = await tx.query('SELECT 1 FROM sensors WHERE id = $1', [device.id]);
-            if (exists.rowCount) continue;
+            if (await sensorExists(tx, device.id)) continue;
             await insertSensor(
               tx,
               secretBox,

@@ -8,12 +8,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
-import type { Database } from '@cityops/core/database/pool';
-import type { SecretBox } from '@cityops/core/secret-box';
-import { recordAudit, systemActor } from '@cityops/core/audit';
-import { withTransaction } from '@cityops/core/database/pool';
-import { updateSensor } from '@cityops/devices/sensor-repository';
-import type { SensorKind } from '@cityops/analytics/sensor-rules/settings';
+import type { SensorKind } from '@cityops/devices/schemas';
 import { PLAUSIBLE_RANGES } from './plausible-ranges.ts';
 import { SimulatedClock, seededRandom, hashSeed, simulatedValue, type SensorModelState } from './simulated-series.ts';
 
@@ -165,29 +160,3 @@ function siteIndexOf(device: SimulatedDevice): number {
   return match ? Math.max(0, Number(match[1]) - 1) % 7 : hashSeed(device.id) % 7;
 }
 
-/**
- * Gives each sensor a device password if it has none (stored encrypted, audited), and returns every
- * sensor's broker credentials, decrypted for the simulator's own use. Only the embedded demo does this.
- */
-export async function ensureDeviceCredentials(
-  db: Database,
-  secretBox: SecretBox,
-  sensorIds: string[],
-): Promise<Map<string, { username: string; password: string }>> {
-  const credentials = new Map<string, { username: string; password: string }>();
-  await withTransaction(db, async (tx) => {
-    const rows = await tx.query(`SELECT id, mqtt_username, mqtt_password_encrypted FROM sensors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [sensorIds]);
-    for (const row of rows.rows) {
-      if (row.mqtt_username && row.mqtt_password_encrypted) {
-        credentials.set(row.id, { username: row.mqtt_username, password: secretBox.decrypt(row.mqtt_password_encrypted) });
-        continue;
-      }
-      const password = randomBytes(18).toString('base64url');
-      const username = row.mqtt_username ?? row.id;
-      await updateSensor(tx, secretBox, row.id, { mqttUsername: username, mqttPassword: password });
-      await recordAudit(tx, systemActor('sensor-simulator'), { action: 'set_device_password', entityType: 'sensor', entityId: row.id });
-      credentials.set(row.id, { username, password });
-    }
-  });
-  return credentials;
-}

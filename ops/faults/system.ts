@@ -14,11 +14,10 @@ import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase, type Database } from '@cityops/core/database/pool';
 import { createLogger } from '@cityops/core/logger';
 import { SecretBox } from '@cityops/core/secret-box';
-import { buildBrokerFiles } from '@cityops/devices/broker-credentials';
+import { buildBrokerFiles, ensureDeviceCredentials } from '@cityops/devices/broker-credentials';
 import { insertCamera } from '@cityops/devices/camera-repository';
 import { seedDemoDevices } from '@cityops/devices/demo-seed';
 import { cameraInput } from '@cityops/devices/schemas';
-import { ensureDeviceCredentials } from '@cityops/ingest/sensors/simulator';
 import { MosquittoBroker } from './mosquitto.ts';
 import { descendants, freePort, ManagedProcess, survivors } from './processes.ts';
 

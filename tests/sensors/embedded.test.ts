@@ -5,7 +5,8 @@ import mqtt from 'mqtt';
 import { EmbeddedBroker } from '../../core/mqtt/embedded-broker.ts';
 import { metricsRegistry } from '../../core/metrics.ts';
 import { authenticateSensorDevice } from '../../devices/sensor-repository.ts';
-import { ensureDeviceCredentials, SensorSimulator } from '../../ingest/sensors/simulator.ts';
+import { ensureDeviceCredentials } from '../../devices/broker-credentials.ts';
+import { SensorSimulator } from '../../ingest/sensors/simulator.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { registerSensor, runTag, secretBox, startTestWorker, testLogger, topicOf, waitFor, type TestWorker } from './helpers.ts';
 

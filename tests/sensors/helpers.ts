@@ -11,7 +11,7 @@ import type { Database, Queryable } from '../../core/database/pool.ts';
 import { SecretBox } from '../../core/secret-box.ts';
 import { insertSensor } from '../../devices/sensor-repository.ts';
 import { sensorInput } from '../../devices/schemas.ts';
-import { SensorDirectory } from '../../ingest/sensors/sensor-directory.ts';
+import { SensorDirectory } from '../../devices/sensor-directory.ts';
 import { SensorIngestWorker, type IngestWorkerOptions } from '../../ingest/sensors/ingest-worker.ts';
 import { testMqttUrl } from '../support/urls.ts';
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import { loadConfig } from '../../core/config.ts';
 import { LegacySessionDrain, legacyClientId, legacySessionNeedsDrain } from '../../ingest/sensors/legacy-session.ts';
-import { SensorDirectory } from '../../ingest/sensors/sensor-directory.ts';
+import { SensorDirectory } from '../../devices/sensor-directory.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort } from '../support/free-port.ts';
 import { reconcile, registerSensor, runTag, startTestWorker, testLogger, topicOf, waitFor, type SentReading } from './helpers.ts';

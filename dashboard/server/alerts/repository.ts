@@ -6,6 +6,7 @@ import { notFound } from '@cityops/core/errors';
 import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync } from '@cityops/core/alerts/changes';
 import type { AlertKind, AlertSeverity, AlertState } from '@cityops/core/alerts/types';
 import type { AlertView } from '@cityops/core/alerts/view';
+import { getDistrict } from '@cityops/devices/district-repository';
 import type { CapContext } from './cap.ts';
 import type { AlertScope } from './visibility.ts';
 
@@ -147,11 +148,11 @@ export async function getCapFacts(db: Queryable, alert: Pick<AlertView, 'id' | '
        WHERE alert_id = $1 AND position IN ((SELECT min(position) FROM alert_events WHERE alert_id = $1), $2) ORDER BY position`,
       [alert.id, alert.lastEventId],
     ),
-    alert.districtId ? db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [alert.districtId]) : undefined,
+    alert.districtId ? getDistrict(db, alert.districtId) : undefined,
   ]);
   const first = events.rows[0];
   const latest = events.rows[events.rows.length - 1];
-  return { sentAt: latest.at, firstMessage: { eventId: Number(first.id), sentAt: first.at }, district: district?.rows[0] ?? null };
+  return { sentAt: latest.at, firstMessage: { eventId: Number(first.id), sentAt: first.at }, district: district ?? null };
 }
 
 // ---- live: snapshot and replay ----

@@ -2,9 +2,7 @@
 // The registry accepts any jsonb there, so each key is read leniently: a malformed key is ignored (and
 // named in `ignoredKeys`), never fatal, so one typo cannot stop a worker or silence the other rules.
 import { z } from 'zod';
-import type { SensorKind } from '@cityops/devices/schemas';
-
-export type { SensorKind };
+import type { SensorKind } from './schemas.ts';
 
 const positive = z.number().positive().finite();
 const finite = z.number().finite();
