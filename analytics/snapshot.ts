@@ -2,8 +2,8 @@
 // Letterboxed frames are cropped back to the picture the camera sent, so the evidence shows no grey
 // bands and the boxes (normalised frame coordinates) land where the objects are.
 import sharp from 'sharp';
-import { letterboxGeometry } from './detect/letterbox.ts';
-import type { Box, RawFrame } from './detect/types.ts';
+import { letterboxGeometry, type Box } from '@cityops/models/letterbox';
+import type { RawFrame } from './detect/types.ts';
 
 export interface SnapshotBox {
   box: Box;

@@ -3,11 +3,11 @@
 // NMS and the class mapping.
 import { performance } from 'node:perf_hooks';
 import type { Config } from '@cityops/core/config';
-import { loadManifest, type CityClass } from '@cityops/models/manifest';
 import { resolveModel, type ResolvedModel } from '@cityops/models/fetch';
+import { toFrameBox } from '@cityops/models/letterbox';
+import { loadManifest, type CityClass } from '@cityops/models/manifest';
 import { createCandidates, type Candidates } from './decoder.ts';
 import { decoderFor } from './decoders.ts';
-import { toFrameBox } from './letterbox.ts';
 import { classAwareNms, suppressSameObjectDuplicates } from './nms.ts';
 import { SessionPool } from './session-pool.ts';
 import type { Detection, RawFrame } from './types.ts';

@@ -1,14 +1,7 @@
+import type { Box } from '@cityops/models/letterbox';
 import type { CityClass } from '@cityops/models/manifest';
 
 export type { CityClass };
-
-/** Box corners in normalised frame coordinates: 0..1, x right, y down, letterbox already undone. */
-export interface Box {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
 
 export interface Detection extends Box {
   class: CityClass;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { letterboxGeometry } from '../detect/letterbox.ts';
+import { letterboxGeometry } from '@cityops/models/letterbox';
 import type { RawFrame } from '../detect/types.ts';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 

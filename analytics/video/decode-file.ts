@@ -2,7 +2,7 @@
 // analyser, tests and the bench. Live cameras are ingest/camera's job; this only reads files.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { letterboxFilter } from '../detect/letterbox.ts';
+import { letterboxFilter } from '@cityops/models/letterbox';
 import type { RawFrame } from '../detect/types.ts';
 
 export class VideoDecodeError extends Error {

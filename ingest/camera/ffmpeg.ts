@@ -7,7 +7,7 @@
 // Its stdout pipe closing is a last line of defence.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { letterboxFilter } from '@cityops/analytics/detect/letterbox';
+import { letterboxFilter } from '@cityops/models/letterbox';
 import { childWatchdog } from '@cityops/core/child-watchdog';
 import { redactUrl } from '@cityops/core/logger';
 

@@ -10,7 +10,7 @@ import type { Queryable } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
-import { letterboxGeometry } from '@cityops/analytics/detect/letterbox';
+import { letterboxGeometry } from '@cityops/models/letterbox';
 import { checkCameraAccess, type SignedPurpose } from './live-signing.ts';
 import type { LiveRelay } from './live-relay.ts';
 import type { CameraPipeline } from './pipeline.ts';
