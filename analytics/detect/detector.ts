@@ -3,6 +3,7 @@
 // NMS and the class mapping.
 import { performance } from 'node:perf_hooks';
 import type { Config } from '@cityops/core/config';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { resolveModel, type ResolvedModel } from '@cityops/models/fetch';
 import { toFrameBox } from '@cityops/models/letterbox';
 import { loadManifest, type CityClass } from '@cityops/models/manifest';
@@ -10,7 +11,7 @@ import { createCandidates, type Candidates } from './decoder.ts';
 import { decoderFor } from './decoders.ts';
 import { classAwareNms, suppressSameObjectDuplicates } from './nms.ts';
 import { SessionPool } from './session-pool.ts';
-import type { Detection, RawFrame } from './types.ts';
+import type { Detection } from './types.ts';
 
 /**
  * YOLOX often reports one pickup as both `car` and `truck` with the same box. Class-aware NMS keeps

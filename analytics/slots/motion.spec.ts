@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { letterboxGeometry } from '@cityops/models/letterbox';
-import type { RawFrame } from '../detect/types.ts';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 
 const SIZE = 416;

@@ -6,8 +6,8 @@
 //
 // Score: mean absolute difference of block luma, 0-255. A still street at night scores well under 1;
 // moving traffic a few units and more (calibrated on the shared videos, see tests/slots).
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { letterboxGeometry } from '@cityops/models/letterbox';
-import type { RawFrame } from '../detect/types.ts';
 
 export const MOTION_CELL_PIXELS = 8;
 

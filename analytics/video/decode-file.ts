@@ -2,8 +2,8 @@
 // analyser, tests and the bench. Live cameras are ingest/camera's job; this only reads files.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { letterboxFilter } from '@cityops/models/letterbox';
-import type { RawFrame } from '../detect/types.ts';
 
 export class VideoDecodeError extends Error {
   readonly code = 'video_undecodable';

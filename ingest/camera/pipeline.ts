@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import { redactUrl, type Logger } from '@cityops/core/logger';
 import { FfmpegProcess, IngestLogParser, ingestCommand, MODEL_INPUT_SIZE, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
+import type { RawFrame } from '../frame/bgr24-frame.ts';
 import { reportCameraFailure } from './failures.ts';
 import { FrameReader, type FrameConsumer, type FrameReaderStats } from './frame-reader.ts';
 import { PictureHealth, type PictureCondition, type PictureConditionChange } from './picture-health.ts';
@@ -183,7 +184,7 @@ export class CameraPipeline implements Component {
   }
 
   /** A copy of the next frame (within `timeoutMs`, or a GOP in keyframe mode), for snapshots. */
-  nextFrame(timeoutMs = 3000): Promise<{ data: Buffer; width: number; height: number; source?: { width: number; height: number } } | undefined> {
+  nextFrame(timeoutMs = 3000): Promise<RawFrame | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     // Keyframe mode: the next frame may be a whole GOP away; the stall limit bounds a GOP.
     const waitMs = this.decode === 'keyframes' ? Math.max(timeoutMs, this.stallSeconds() * 1000) : timeoutMs;
@@ -194,7 +195,8 @@ export class CameraPipeline implements Component {
       }, waitMs);
       const deliver = (frame: Buffer | undefined) => {
         clearTimeout(timer);
-        resolve(frame ? { data: frame, width: MODEL_INPUT_SIZE, height: MODEL_INPUT_SIZE, source: this.sourceSize } : undefined);
+        const letterboxedFrom = this.sourceSize;
+        resolve(frame ? { data: frame, width: MODEL_INPUT_SIZE, height: MODEL_INPUT_SIZE, ...(letterboxedFrom ? { letterboxedFrom } : {}) } : undefined);
       };
       this.snapshotWaiters.push(deliver);
     });

@@ -19,6 +19,7 @@ import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
 import { cameraStreamUrl } from '@cityops/devices/camera-repository';
 import { DEVICE_CHANNEL, type DeviceChange } from '@cityops/devices/change-notices';
+import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
 import { ClipService } from './clip-service.ts';
@@ -27,7 +28,7 @@ import { FailureStreak, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
 import type { FrameConsumer } from './frame-reader.ts';
 import { LiveRelay, PUBLISH_SIGN_SECONDS } from './live-relay.ts';
-import { frameToJpeg, LiveServer } from './live-server.ts';
+import { CAMERA_PICTURE_JPEG, LiveServer } from './live-server.ts';
 import { loadLiveSigningKey } from './live-signing.ts';
 import { CameraPipeline, type CameraStatus } from './pipeline.ts';
 import { saveCameraStatuses } from './status-repository.ts';
@@ -275,7 +276,7 @@ export class CameraIngestWorker implements Component {
         // The alert carries the picture that triggered it.
         void pipeline
           .nextFrame(2000)
-          .then((frame) => (frame ? frameToJpeg(frame) : undefined))
+          .then((frame) => (frame ? encodeJpeg(frame, CAMERA_PICTURE_JPEG) : undefined))
           .catch(() => undefined)
           .then((jpeg) => this.alerts.onPicture(cameraId, change, jpeg));
       },
