@@ -6,7 +6,7 @@ import type { Config } from '@cityops/core/config';
 import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { resolveModel, type ResolvedModel } from '@cityops/models/fetch';
 import { toFrameBox } from '@cityops/models/letterbox';
-import { loadManifest, type CityClass } from '@cityops/models/manifest';
+import { inputGeometry, loadManifest, type CityClass } from '@cityops/models/manifest';
 import { createCandidates, type Candidates } from './decoder.ts';
 import { decoderFor } from './decoders.ts';
 import { classAwareNms, suppressSameObjectDuplicates } from './nms.ts';
@@ -126,8 +126,8 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
 
   return {
     model,
-    inputWidth: manifest.input.shape[3],
-    inputHeight: manifest.input.shape[2],
+    inputWidth: inputGeometry(manifest).width,
+    inputHeight: inputGeometry(manifest).height,
     detectTimed,
     detect: async (frame) => (await detectTimed(frame)).detections,
     close: () => pool.close(),

@@ -19,6 +19,7 @@ import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
 import { cameraStreamUrl } from '@cityops/devices/camera-repository';
 import { DEVICE_CHANNEL, type DeviceChange } from '@cityops/devices/change-notices';
+import { inputGeometry, loadManifest, type InputGeometry } from '@cityops/models/manifest';
 import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
@@ -74,6 +75,8 @@ export class CameraIngestWorker implements Component {
   private readonly syncFailures: FailureStreak;
   private readonly statusFailures: FailureStreak;
   private readonly bufferRoot: string;
+  /** The frames analytics wants: the detection model's input (DETECT_MODEL), letterboxed by ffmpeg. */
+  private readonly frame: InputGeometry;
 
   constructor(
     private readonly context: RoleContext,
@@ -81,6 +84,7 @@ export class CameraIngestWorker implements Component {
   ) {
     const { config, db, logger } = context;
     this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.frame = inputGeometry(loadManifest(config.DETECT_MODEL));
     this.relay = new LiveRelay({
       logger,
       storeDir: path.join(config.dataDir, 'live-relay'),
@@ -257,6 +261,7 @@ export class CameraIngestWorker implements Component {
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
       detectFps: Number(row.rows[0].detect_fps),
+      frame: this.frame,
       // Only with analysis slots running (a consumer that knows who holds one): the others are the
       // cheap tier, which needs a picture per GOP, not the detect rate.
       decodeMode:

@@ -11,6 +11,7 @@ import type { RoleContext } from '../../core/role-context.ts';
 import { SecretBox } from '../../core/secret-box.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { insertCamera } from '../../devices/camera-repository.ts';
+import { inputGeometry, loadManifest } from '../../models/manifest.ts';
 import { cameraInput } from '../../devices/schemas.ts';
 import { CameraPipeline, type CameraPipelineOptions } from '../../ingest/camera/pipeline.ts';
 import { CameraSimulator, type SimulatedCameraSpec } from '../../ingest/camera/simulator/camera-simulator.ts';
@@ -37,6 +38,7 @@ export function testPipeline(
     cameraId,
     streamUrl: async () => streamUrl,
     detectFps: 2,
+    frame: inputGeometry(loadManifest('yolox-nano')),
     ffmpegPath: FFMPEG,
     stallSeconds: 4,
     tamperHoldMs: 5000,
