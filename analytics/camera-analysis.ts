@@ -1,8 +1,9 @@
 // The per-camera analysis the live system and the offline analyser share: detections → tracks →
 // rules. One CameraAnalysis per camera holds its tracker and rule state; the detector (and its pool
 // of ONNX sessions) is shared by every camera.
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import type { Detector } from './detect/detector.ts';
-import type { Detection, RawFrame } from './detect/types.ts';
+import type { Detection } from './detect/types.ts';
 import type { AnalysisConfig } from './rules/config.ts';
 import { RulesEngine } from './rules/engine.ts';
 import type { LineCrossing, SituationEvent, ZoneOccupancy } from './rules/events.ts';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { letterboxGeometry } from './detect/letterbox.ts';
+import { letterboxGeometry } from '@cityops/models/letterbox';
 import { renderSnapshot } from './snapshot.ts';
 
 /** A letterboxed 416x416 bgr24 frame from a 640x360 picture: blue picture, grey bands. */

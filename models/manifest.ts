@@ -45,6 +45,21 @@ export const modelManifestSchema = z
   });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
+/**
+ * The frames a model is fed: bgr24, letterboxed to `width`x`height` with grey `padValue`. Camera ingest
+ * asks for this instead of fixing a size, so another model or input size is a manifest change only.
+ */
+export interface InputGeometry {
+  width: number;
+  height: number;
+  padValue: number;
+}
+
+export function inputGeometry(manifest: ModelManifest): InputGeometry {
+  const [, , height, width] = manifest.input.shape;
+  return { width, height, padValue: manifest.input.padValue };
+}
+
 const manifestsDir = new URL('./', import.meta.url);
 
 /** Ids of every manifest shipped in models/. */

@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '@cityops/core/config';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import { createDetector, detectorOptionsFromConfig, type Detector } from '../detect/detector.ts';
-import type { RawFrame } from '../detect/types.ts';
 import { parseAnalysisConfig } from '../rules/config.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
 

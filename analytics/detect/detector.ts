@@ -3,14 +3,15 @@
 // NMS and the class mapping.
 import { performance } from 'node:perf_hooks';
 import type { Config } from '@cityops/core/config';
-import { loadManifest, type CityClass } from '@cityops/models/manifest';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { resolveModel, type ResolvedModel } from '@cityops/models/fetch';
+import { toFrameBox } from '@cityops/models/letterbox';
+import { inputGeometry, loadManifest, type CityClass } from '@cityops/models/manifest';
 import { createCandidates, type Candidates } from './decoder.ts';
 import { decoderFor } from './decoders.ts';
-import { toFrameBox } from './letterbox.ts';
 import { classAwareNms, suppressSameObjectDuplicates } from './nms.ts';
 import { SessionPool } from './session-pool.ts';
-import type { Detection, RawFrame } from './types.ts';
+import type { Detection } from './types.ts';
 
 /**
  * YOLOX often reports one pickup as both `car` and `truck` with the same box. Class-aware NMS keeps
@@ -125,8 +126,8 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
 
   return {
     model,
-    inputWidth: manifest.input.shape[3],
-    inputHeight: manifest.input.shape[2],
+    inputWidth: inputGeometry(manifest).width,
+    inputHeight: inputGeometry(manifest).height,
     detectTimed,
     detect: async (frame) => (await detectTimed(frame)).detections,
     close: () => pool.close(),

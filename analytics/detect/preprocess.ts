@@ -1,8 +1,9 @@
 // Raw bgr24 frame → the model's NCHW float input, written into one Float32Array owned by the caller
 // (one per session slot) so the frame loop allocates nothing per frame or per pixel.
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import { letterboxGeometry, type LetterboxGeometry } from '@cityops/models/letterbox';
 import type { ModelManifest } from '@cityops/models/manifest';
-import { letterboxGeometry, type LetterboxGeometry } from './letterbox.ts';
-import { FrameError, type RawFrame } from './types.ts';
+import { FrameError } from './types.ts';
 
 export class Preprocessor {
   readonly width: number;

@@ -7,15 +7,14 @@ import type { AlertSink } from '@cityops/core/alerts/outbox';
 import type { AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
+import { FrameJpegDecoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import type { FrameHeader } from '@cityops/ingest/frame/frame-message';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import type { Detector } from '../detect/detector.ts';
-import type { RawFrame } from '../detect/types.ts';
 import type { AnalysisConfig } from '../rules/config.ts';
 import type { SituationEvent, SituationKind } from '../rules/events.ts';
 import { renderSnapshot, type SnapshotBox } from '../snapshot.ts';
 import type { TrackSnapshot } from '../track/tracker.ts';
-import type { FrameHeader } from '../slots/frame-message.ts';
-import { FrameJpegDecoder } from '../slots/frame-jpeg.ts';
 import type { TrafficCountBuffer } from './traffic-counts.ts';
 
 const framesAnalysed = counter('cityops_analysis_frames_total', 'frames analysed by this analytics worker');

@@ -3,8 +3,8 @@
 // its sessions can do, divided by a camera's detect rate, with headroom for tracking, rules and bursts.
 // (Measured once: timing real frames under load would count queueing and make capacity oscillate.)
 import { performance } from 'node:perf_hooks';
+import { FrameJpegDecoder, FrameJpegEncoder } from '@cityops/ingest/frame/bgr24-frame';
 import type { Detector } from '../detect/detector.ts';
-import { FrameJpegDecoder, FrameJpegEncoder } from '../slots/frame-jpeg.ts';
 
 /** Share of the measured throughput offered as slots; the rest absorbs bursts and everything else. */
 export const CAPACITY_UTILISATION = 0.7;
@@ -21,7 +21,7 @@ export async function measureMsPerFrame(detector: Detector, runs = 5): Promise<n
   // A textured frame (not flat grey), so JPEG and NMS do realistic work.
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-  const jpeg = await new FrameJpegEncoder(80).encode({ data, width, height });
+  const jpeg = await new FrameJpegEncoder().encode({ data, width, height }, { quality: 80 });
   const decoder = new FrameJpegDecoder();
   const times: number[] = [];
   for (let run = 0; run <= runs; run++) {

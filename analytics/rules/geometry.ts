@@ -1,5 +1,5 @@
 // Plane geometry in normalised frame coordinates (x right, y down, 0..1).
-import type { Box } from '../detect/types.ts';
+import type { Box } from '@cityops/models/letterbox';
 
 export type Point = readonly [number, number];
 

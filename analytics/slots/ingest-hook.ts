@@ -12,10 +12,9 @@ import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
-import type { RawFrame } from '../detect/types.ts';
+import { FrameJpegEncoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import { encodeFrameMessage, frameTopic, FRAME_TOPIC_PREFIX } from '@cityops/ingest/frame/frame-message';
 import { markStreamDown, recordActivity, type ActivityReport } from './activity-repository.ts';
-import { encodeFrameMessage, frameTopic, FRAME_TOPIC_PREFIX } from './frame-message.ts';
-import { FrameJpegEncoder } from './frame-jpeg.ts';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from './notifications.ts';
 
@@ -148,7 +147,7 @@ export class SlotFrameHook implements Component {
       return;
     }
     state.encoding = true;
-    state.encoder ??= new FrameJpegEncoder(this.options.jpegQuality ?? 80);
+    state.encoder ??= new FrameJpegEncoder();
     const header = {
       ts: timestampMs,
       width: frame.width,
@@ -156,7 +155,7 @@ export class SlotFrameHook implements Component {
       ...(frame.letterboxedFrom ? { sourceWidth: frame.letterboxedFrom.width, sourceHeight: frame.letterboxedFrom.height } : {}),
     };
     state.encoder
-      .encode(frame)
+      .encode(frame, { quality: this.options.jpegQuality ?? 80 })
       .then((jpeg) => {
         mqtt.publish(frameTopic(cameraId, this.options.topicPrefix ?? FRAME_TOPIC_PREFIX), encodeFrameMessage(header, jpeg), { qos: 0, retain: false });
         framesPublished.inc();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { letterboxGeometry } from '../detect/letterbox.ts';
-import type { RawFrame } from '../detect/types.ts';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import { letterboxGeometry } from '@cityops/models/letterbox';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 
 const SIZE = 416;

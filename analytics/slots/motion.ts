@@ -6,8 +6,8 @@
 //
 // Score: mean absolute difference of block luma, 0-255. A still street at night scores well under 1;
 // moving traffic a few units and more (calibrated on the shared videos, see tests/slots).
-import { letterboxGeometry } from '../detect/letterbox.ts';
-import type { RawFrame } from '../detect/types.ts';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import { letterboxGeometry } from '@cityops/models/letterbox';
 
 export const MOTION_CELL_PIXELS = 8;
 

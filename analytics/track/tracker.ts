@@ -4,7 +4,8 @@
 // length between frames: a last stage matches what is left with *buffered* IoU (boxes enlarged in
 // proportion to the time since the track was last seen, after C-BIoU, Yang et al., 2023), which
 // catches fast objects before their velocity is known.
-import type { Box, CityClass, Detection } from '../detect/types.ts';
+import type { Box } from '@cityops/models/letterbox';
+import type { CityClass, Detection } from '../detect/types.ts';
 import { sameObjectGroup } from '../detect/class-groups.ts';
 import { KalmanAxis } from './kalman.ts';
 

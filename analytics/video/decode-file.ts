@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { AppError } from '@cityops/core/errors';
-import { letterboxFilter } from '../detect/letterbox.ts';
-import type { RawFrame } from '../detect/types.ts';
+import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import { letterboxFilter } from '@cityops/models/letterbox';
 
 export class VideoDecodeError extends AppError {
   constructor(

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@cityops/core/logger';
+import { inputGeometry, loadManifest } from '@cityops/models/manifest';
 import { EvidenceBuffer } from '../camera/evidence-buffer.ts';
 import { LiveRelay } from '../camera/live-relay.ts';
 import { CameraPipeline } from '../camera/pipeline.ts';
@@ -82,6 +83,7 @@ export async function run(args: string[]): Promise<void> {
         cameraId: id,
         streamUrl: async () => `rtsp://127.0.0.1:${port}/${id}`,
         detectFps,
+        frame: inputGeometry(loadManifest('yolox-nano')),
         ffmpegPath: process.env.FFMPEG_PATH ?? 'ffmpeg',
         stallSeconds: 5,
         tamperHoldMs: 10_000,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { inputGeometry, loadManifest } from '@cityops/models/manifest';
 import { IngestLogParser, ingestCommand, parseIngestLine, type IngestArgsOptions } from './ffmpeg.ts';
+
+/** The default model's input: 416x416, grey 114. */
+const frame = inputGeometry(loadManifest('yolox-nano'));
 
 const ingestArgs = (options: IngestArgsOptions) => ingestCommand(options).args;
 
@@ -8,6 +12,7 @@ describe('ingest ffmpeg arguments', () => {
     const args = ingestArgs({
       rtspUrl: 'rtsp://u:p@10.0.0.5/ch1',
       detectFps: 2,
+      frame,
       socketTimeoutSeconds: 5,
       relayUrl: 'rtmp://127.0.0.1:1935/live/abc?sign=1-x',
       segmentPattern: '/data/buf/run-%s.ts',
@@ -27,7 +32,7 @@ describe('ingest ffmpeg arguments', () => {
 });
 
 describe('ingest input', () => {
-  const options = { rtspUrl: "rtsp://u:p%27w@10.0.0.5/ch1?channel=1&password=q'x", detectFps: 2, socketTimeoutSeconds: 5, segmentSeconds: 2 };
+  const options = { rtspUrl: "rtsp://u:p%27w@10.0.0.5/ch1?channel=1&password=q'x", detectFps: 2, frame, socketTimeoutSeconds: 5, segmentSeconds: 2 };
 
   it('keeps the camera URL out of the command line: ffmpeg reads it from a script on fd 3', () => {
     const { args, pipe3Text } = ingestCommand(options);
@@ -54,7 +59,7 @@ describe('ingest input', () => {
 });
 
 describe('ingest decode modes', () => {
-  const base = { rtspUrl: 'rtsp://10.0.0.5/ch1', detectFps: 4, socketTimeoutSeconds: 5, relayUrl: 'rtmp://127.0.0.1:1935/live/abc', segmentSeconds: 2 };
+  const base = { rtspUrl: 'rtsp://10.0.0.5/ch1', detectFps: 4, frame, socketTimeoutSeconds: 5, relayUrl: 'rtmp://127.0.0.1:1935/live/abc', segmentSeconds: 2 };
   const beforeInput = (args: string[]) => args.slice(0, args.indexOf('-i'));
 
   it('decodes every frame, sampled at the detect rate, by default and in mode "all"', () => {

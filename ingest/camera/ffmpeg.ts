@@ -7,14 +7,11 @@
 // Its stdout pipe closing is a last line of defence.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { letterboxFilter } from '@cityops/analytics/detect/letterbox';
 import { childWatchdog } from '@cityops/core/child-watchdog';
 import { redactUrl } from '@cityops/core/logger';
 import { AppError } from '@cityops/core/errors';
-
-export const MODEL_INPUT_SIZE = 416;
-/** YOLOX pads with grey 114; the ingest letterbox uses the same value so frames need no re-padding. */
-export const LETTERBOX_PAD_VALUE = 114;
+import { letterboxFilter } from '@cityops/models/letterbox';
+import type { InputGeometry } from '@cityops/models/manifest';
 
 let setprivAvailable: boolean | undefined;
 function hasSetpriv(): boolean {
@@ -136,6 +133,11 @@ export interface IngestArgsOptions {
   /** With credentials; never in a command line or a log (see ingestCommand and redactUrl). */
   rtspUrl: string;
   detectFps: number;
+  /**
+   * The model input the analytics frames are letterboxed to, from the model manifest (same size and
+   * padding grey as the model's, so the detector needs no re-scaling or re-padding).
+   */
+  frame: InputGeometry;
   /** Default 'all'. */
   decode?: DecodeMode;
   /** Seconds without any data before ffmpeg gives up on the socket (the watchdog is the backstop). */
@@ -231,8 +233,8 @@ function ingestArgs(options: IngestArgsOptions): string[] {
     // camera's constant frame rate, repeating each keyframe until the next one (decoding saved,
     // scaling and piping not).
     ...(keyframesOnly
-      ? ['-vf', letterboxFilter(MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, LETTERBOX_PAD_VALUE), '-fps_mode', 'passthrough']
-      : ['-vf', `fps=${options.detectFps},${letterboxFilter(MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, LETTERBOX_PAD_VALUE)}`]),
+      ? ['-vf', letterboxFilter(options.frame.width, options.frame.height, options.frame.padValue), '-fps_mode', 'passthrough']
+      : ['-vf', `fps=${options.detectFps},${letterboxFilter(options.frame.width, options.frame.height, options.frame.padValue)}`]),
     '-f', 'rawvideo',
     '-flush_packets', '1',
     // Which camera this process pulls, for whoever reads `ps` (and the tests): the URL without its

@@ -4,19 +4,21 @@
 // Video comes from the worker's loopback node-media-server; every viewing start is audited.
 import http from 'node:http';
 import type net from 'node:net';
-import sharp from 'sharp';
 import { recordAudit } from '@cityops/core/audit';
 import type { Queryable } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
-import { letterboxGeometry } from '@cityops/analytics/detect/letterbox';
+import { encodeJpeg, type JpegOptions } from '../frame/bgr24-frame.ts';
 import { checkCameraAccess, type SignedPurpose } from './live-signing.ts';
 import type { LiveRelay } from './live-relay.ts';
 import type { CameraPipeline } from './pipeline.ts';
 
 const refused = counter('cityops_camera_live_refused_total', 'live-view and snapshot requests refused, by reason', ['reason']);
 const viewers = gauge('cityops_camera_live_viewers', 'HTTP-FLV viewers connected to this worker');
+
+/** Snapshots and camera-alert pictures: the camera's picture, letterbox bars cropped away. */
+export const CAMERA_PICTURE_JPEG: JpegOptions = { quality: 82, cropLetterbox: true };
 
 export interface LiveServerOptions {
   host: string;
@@ -144,20 +146,6 @@ export class LiveServer implements Component {
   private async serveSnapshot(response: http.ServerResponse, pipeline: CameraPipeline): Promise<void> {
     const frame = await pipeline.nextFrame(5000);
     if (!frame) return this.refuse(response, 503, 'no_picture', 'the camera delivers no picture right now');
-    response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(await frameToJpeg(frame));
+    response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(await encodeJpeg(frame, CAMERA_PICTURE_JPEG));
   }
-}
-
-/** The camera picture inside a letterboxed bgr24 frame, as JPEG (letterbox bars cropped away). */
-export async function frameToJpeg(frame: { data: Buffer; width: number; height: number; source?: { width: number; height: number } }): Promise<Buffer> {
-  const rgb = frame.data;
-  for (let i = 0; i < rgb.length; i += 3) {
-    const blue = rgb[i];
-    rgb[i] = rgb[i + 2];
-    rgb[i + 2] = blue;
-  }
-  const area = frame.source ? letterboxGeometry(frame.source.width, frame.source.height, frame.width, frame.height) : undefined;
-  let image = sharp(rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } });
-  if (area) image = image.extract({ left: area.padX, top: area.padY, width: area.scaledWidth, height: area.scaledHeight });
-  return image.jpeg({ quality: 82 }).toBuffer();
 }

@@ -12,7 +12,7 @@
 //                 clouds) and the large-scale light falloff every outdoor scene shares.
 // A condition must last `holdMs` before it is reported; it ends when the picture is normal again (a
 // changed scene ends when the original scene is back, or when an operator accepts the new view).
-import { letterboxGeometry } from '@cityops/analytics/detect/letterbox';
+import { letterboxGeometry } from '@cityops/models/letterbox';
 
 export const PICTURE_CONDITIONS = ['frozen', 'black', 'scene_change'] as const;
 export type PictureCondition = (typeof PICTURE_CONDITIONS)[number];

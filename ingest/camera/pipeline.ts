@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import { redactUrl, type Logger } from '@cityops/core/logger';
-import { FfmpegProcess, IngestLogParser, ingestCommand, MODEL_INPUT_SIZE, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
+import type { InputGeometry } from '@cityops/models/manifest';
+import type { RawFrame } from '../frame/bgr24-frame.ts';
+import { FfmpegProcess, IngestLogParser, ingestCommand, type DecodeMode, type IngestFailureCode } from './ffmpeg.ts';
 import { reportCameraFailure } from './failures.ts';
 import { FrameReader, type FrameConsumer, type FrameReaderStats } from './frame-reader.ts';
 import { PictureHealth, type PictureCondition, type PictureConditionChange } from './picture-health.ts';
@@ -53,6 +55,8 @@ export interface CameraPipelineOptions {
   /** The stream URL with credentials (decrypted on each start); never logged. */
   streamUrl: () => Promise<string>;
   detectFps: number;
+  /** The frames analytics wants: the model input from the manifest (inputGeometry). */
+  frame: InputGeometry;
   /**
    * Asked every second: what to decode now (default: every frame). A change restarts ffmpeg in the
    * other mode; the live relay and the segment buffer are stream copies and pick up again with it.
@@ -183,7 +187,7 @@ export class CameraPipeline implements Component {
   }
 
   /** A copy of the next frame (within `timeoutMs`, or a GOP in keyframe mode), for snapshots. */
-  nextFrame(timeoutMs = 3000): Promise<{ data: Buffer; width: number; height: number; source?: { width: number; height: number } } | undefined> {
+  nextFrame(timeoutMs = 3000): Promise<RawFrame | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
     // Keyframe mode: the next frame may be a whole GOP away; the stall limit bounds a GOP.
     const waitMs = this.decode === 'keyframes' ? Math.max(timeoutMs, this.stallSeconds() * 1000) : timeoutMs;
@@ -194,7 +198,9 @@ export class CameraPipeline implements Component {
       }, waitMs);
       const deliver = (frame: Buffer | undefined) => {
         clearTimeout(timer);
-        resolve(frame ? { data: frame, width: MODEL_INPUT_SIZE, height: MODEL_INPUT_SIZE, source: this.sourceSize } : undefined);
+        const letterboxedFrom = this.sourceSize;
+        const { width, height } = this.options.frame;
+        resolve(frame ? { data: frame, width, height, ...(letterboxedFrom ? { letterboxedFrom } : {}) } : undefined);
       };
       this.snapshotWaiters.push(deliver);
     });
@@ -253,8 +259,8 @@ export class CameraPipeline implements Component {
     this.keepStats();
     this.reader = new FrameReader(
       this.options.cameraId,
-      MODEL_INPUT_SIZE,
-      MODEL_INPUT_SIZE,
+      this.options.frame.width,
+      this.options.frame.height,
       this.options.consumer,
       (frame) => this.onFrame(frame.data, frame.timestampMs),
       () => this.sourceSize,
@@ -271,6 +277,7 @@ export class CameraPipeline implements Component {
     const command = ingestCommand({
       rtspUrl: url,
       detectFps: this.options.detectFps,
+      frame: this.options.frame,
       decode: this.decode,
       // The socket sees RTP packets between keyframes too: a camera that goes silent is noticed within the
       // plain stall limit in keyframe mode as well, not after the longer GOP allowance of the frame watchdog.
@@ -363,7 +370,7 @@ export class CameraPipeline implements Component {
     this.frameTimes.push(timestampMs);
     while (this.frameTimes.length && this.frameTimes[0] < timestampMs - FPS_WINDOW_MS) this.frameTimes.shift();
 
-    for (const change of this.health.update(frame, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, timestampMs, this.sourceSize)) {
+    for (const change of this.health.update(frame, this.options.frame.width, this.options.frame.height, timestampMs, this.sourceSize)) {
       this.options.onPicture?.(change);
     }
     if (this.snapshotWaiters.length) {

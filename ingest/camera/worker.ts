@@ -20,6 +20,8 @@ import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
 import { cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
 import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
+import { inputGeometry, loadManifest, type InputGeometry } from '@cityops/models/manifest';
+import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
 import { ClipService } from './clip-service.ts';
@@ -27,7 +29,7 @@ import { FailureStreak, listenFailureHooks, reportCameraFailure } from './failur
 import { EvidenceBuffer } from './evidence-buffer.ts';
 import type { FrameConsumer } from './frame-reader.ts';
 import { LiveRelay, PUBLISH_SIGN_SECONDS } from './live-relay.ts';
-import { frameToJpeg, LiveServer } from './live-server.ts';
+import { CAMERA_PICTURE_JPEG, LiveServer } from './live-server.ts';
 import { loadLiveSigningKey } from './live-signing.ts';
 import { CameraPipeline, type CameraStatus } from './pipeline.ts';
 import { saveCameraStatuses } from './status-repository.ts';
@@ -73,6 +75,8 @@ export class CameraIngestWorker implements Component {
   private readonly syncFailures: FailureStreak;
   private readonly statusFailures: FailureStreak;
   private readonly bufferRoot: string;
+  /** The frames analytics wants: the detection model's input (DETECT_MODEL), letterboxed by ffmpeg. */
+  private readonly frame: InputGeometry;
 
   constructor(
     private readonly context: RoleContext,
@@ -80,6 +84,7 @@ export class CameraIngestWorker implements Component {
   ) {
     const { config, db, logger } = context;
     this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.frame = inputGeometry(loadManifest(config.DETECT_MODEL));
     this.relay = new LiveRelay({
       logger,
       storeDir: path.join(config.dataDir, 'live-relay'),
@@ -256,6 +261,7 @@ export class CameraIngestWorker implements Component {
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
       detectFps: settings.detectFps,
+      frame: this.frame,
       // Only with analysis slots running (a consumer that knows who holds one): the others are the
       // cheap tier, which needs a picture per GOP, not the detect rate.
       decodeMode:
@@ -275,7 +281,7 @@ export class CameraIngestWorker implements Component {
         // The alert carries the picture that triggered it.
         void pipeline
           .nextFrame(2000)
-          .then((frame) => (frame ? frameToJpeg(frame) : undefined))
+          .then((frame) => (frame ? encodeJpeg(frame, CAMERA_PICTURE_JPEG) : undefined))
           .catch(() => undefined)
           .then((jpeg) => this.alerts.onPicture(cameraId, change, jpeg));
       },

@@ -1,18 +1,12 @@
 // The live relay's publish URL is in ffmpeg's arguments, readable by anyone on the machine (`ps`): it must
 // be good only for the push's start, and a camera's ffmpeg started again later must get a new one.
 // Real node-media-server, real ffmpeg publishers and pipeline, real HTTP-FLV viewers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FfmpegProcess } from '../../ingest/camera/ffmpeg.ts';
-import { LiveRelay } from '../../ingest/camera/live-relay.ts';
-import type { CameraPipeline } from '../../ingest/camera/pipeline.ts';
-import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
-import { FFMPEG, ffmpegProcesses, startSimulator, temporaryDir, removeTemporaryDirs, testLogger, testPipeline, waitFor } from './support.ts';
+import { FFMPEG, ffmpegProcesses, startSimulator, testPipeline, useRelayTestBed, waitFor } from './support.ts';
 
-let relay: LiveRelay;
-let simulator: CameraSimulator | undefined;
-const publishers: FfmpegProcess[] = [];
-const viewers: AbortController[] = [];
-const pipelines: CameraPipeline[] = [];
+const bed = useRelayTestBed();
+const { publishers, viewers, pipelines } = bed;
 
 /** A test-pattern camera pushing to the given URL. */
 function publish(url: string): FfmpegProcess {
@@ -33,7 +27,7 @@ function publish(url: string): FfmpegProcess {
 async function watch(cameraId: string): Promise<() => number> {
   const controller = new AbortController();
   viewers.push(controller);
-  const response = await fetch(relay.playUrl(cameraId), { signal: controller.signal });
+  const response = await fetch(bed.relay.playUrl(cameraId), { signal: controller.signal });
   expect(response.status).toBe(200);
   let received = 0;
   const reader = response.body!.getReader();
@@ -45,24 +39,10 @@ async function watch(cameraId: string): Promise<() => number> {
 
 const expiryOf = (url: string) => Number(new URL(url).searchParams.get('sign')!.split('-')[0]);
 
-beforeAll(async () => {
-  relay = new LiveRelay({ logger: testLogger(), storeDir: temporaryDir() });
-  await relay.start();
-});
-
-afterAll(async () => {
-  for (const controller of viewers) controller.abort();
-  await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
-  await Promise.all(publishers.map((publisher) => publisher.stop(500)));
-  await relay?.stop();
-  await simulator?.stop();
-  removeTemporaryDirs();
-});
-
 describe('live relay publish signature', () => {
   it('is valid for a minute at most', () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const expiry = expiryOf(relay.publishUrl('cam-any'));
+    const expiry = expiryOf(bed.relay.publishUrl('cam-any'));
     expect(expiry).toBeGreaterThanOrEqual(nowSeconds + 30);
     expect(expiry).toBeLessThanOrEqual(nowSeconds + 61);
   });
@@ -70,23 +50,23 @@ describe('live relay publish signature', () => {
   it('refuses a push whose signature has expired and takes one with a fresh signature', { timeout: 60_000 }, async () => {
     const received = await watch('cam-sign');
     // As someone who copied the URL from `ps` a while ago would try it.
-    const stale = publish(relay.publishUrl('cam-sign', -5));
+    const stale = publish(bed.relay.publishUrl('cam-sign', -5));
     const { code } = await stale.exited;
     expect(code).not.toBe(0);
     // The FLV file header (13 bytes) the viewer gets at once, and not one media tag of the refused push.
     expect(received()).toBeLessThanOrEqual(13);
 
-    publish(relay.publishUrl('cam-sign'));
+    publish(bed.relay.publishUrl('cam-sign'));
     await waitFor('the fresh push relayed', () => received() > 20_000, 20_000);
   });
 
   it('gives a camera ffmpeg started again a new URL; the one read from `ps` is refused once expired', { timeout: 180_000 }, async () => {
-    simulator = await startSimulator([{ id: 'cam-restart', scene: 'traffic' }]);
+    const simulator = (bed.simulator = await startSimulator([{ id: 'cam-restart', scene: 'traffic' }]));
     const marker = simulator.url('cam-restart');
     const pipeline = testPipeline(pipelines, 'cam-restart', marker, {
       // Valid for 15 s only (enough for a start on a loaded machine): a URL built once and reused would
       // be refused at the restart.
-      relayUrl: () => relay.publishUrl('cam-restart', 15),
+      relayUrl: () => bed.relay.publishUrl('cam-restart', 15),
     });
     await pipeline.start();
     const received = await watch('cam-restart');

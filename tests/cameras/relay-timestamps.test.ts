@@ -2,21 +2,15 @@
 // a resumed publish's timestamps past the previous publish's last one and wrote them unwrapped, so a
 // camera near the 32-bit millisecond range that reconnected threw a RangeError in a socket handler and
 // ended every role. Real ffmpeg publishers, the real node-media-server, real HTTP-FLV viewers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FfmpegProcess } from '../../ingest/camera/ffmpeg.ts';
-import { LiveRelay } from '../../ingest/camera/live-relay.ts';
-import type { CameraPipeline } from '../../ingest/camera/pipeline.ts';
-import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
-import { FFMPEG, startSimulator, temporaryDir, removeTemporaryDirs, testLogger, testPipeline, waitFor } from './support.ts';
+import { FFMPEG, startSimulator, testPipeline, useRelayTestBed, waitFor } from './support.ts';
 
 /** FLV carries 31 bits of milliseconds: start 10 s before that, as a camera up for 24.8 days would. */
 const NEAR_FLV_LIMIT_SECONDS = (2 ** 31 - 10_000) / 1000;
 
-let relay: LiveRelay;
-const publishers: FfmpegProcess[] = [];
-const viewers: AbortController[] = [];
-const pipelines: CameraPipeline[] = [];
-let simulator: CameraSimulator | undefined;
+const bed = useRelayTestBed();
+const { publishers, viewers, pipelines } = bed;
 
 function publish(cameraId: string, tsOffsetSeconds = 0): FfmpegProcess {
   const publisher = new FfmpegProcess({
@@ -26,7 +20,7 @@ function publish(cameraId: string, tsOffsetSeconds = 0): FfmpegProcess {
       '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=10',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-bf', '0', '-pix_fmt', 'yuv420p',
       '-output_ts_offset', String(tsOffsetSeconds),
-      '-f', 'flv', relay.publishUrl(cameraId),
+      '-f', 'flv', bed.relay.publishUrl(cameraId),
     ],
   });
   publishers.push(publisher);
@@ -43,7 +37,7 @@ interface Viewer {
 async function watch(cameraId: string): Promise<Viewer> {
   const controller = new AbortController();
   viewers.push(controller);
-  const response = await fetch(relay.playUrl(cameraId), { signal: controller.signal });
+  const response = await fetch(bed.relay.playUrl(cameraId), { signal: controller.signal });
   expect(response.status).toBe(200);
   let received = 0;
   let pending = Buffer.alloc(0);
@@ -73,20 +67,6 @@ async function receivesMore(viewer: Viewer, what: string): Promise<void> {
   await waitFor(what, () => viewer.bytes() > before + 20_000, 20_000);
 }
 
-beforeAll(async () => {
-  relay = new LiveRelay({ logger: testLogger(), storeDir: temporaryDir() });
-  await relay.start();
-});
-
-afterAll(async () => {
-  for (const controller of viewers) controller.abort();
-  await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
-  await Promise.all(publishers.map((publisher) => publisher.stop(500)));
-  await relay?.stop();
-  await simulator?.stop();
-  removeTemporaryDirs();
-});
-
 describe('live relay and jumping camera timestamps', () => {
   it('keeps relaying a camera whose timeline runs past 2^32 ms across reconnects, and the other cameras', { timeout: 120_000 }, async () => {
     publish('cam-steady');
@@ -113,8 +93,8 @@ describe('live relay and jumping camera timestamps', () => {
   });
 
   it('keeps a camera whose RTP timestamps loop, wrap and leap online with live view', { timeout: 120_000 }, async () => {
-    simulator = await startSimulator([{ id: 'cam-clock', scene: 'traffic' }]);
-    const pipeline = testPipeline(pipelines, 'cam-clock', simulator.url('cam-clock'), { relayUrl: () => relay.publishUrl('cam-clock') });
+    const simulator = (bed.simulator = await startSimulator([{ id: 'cam-clock', scene: 'traffic' }]));
+    const pipeline = testPipeline(pipelines, 'cam-clock', simulator.url('cam-clock'), { relayUrl: () => bed.relay.publishUrl('cam-clock') });
     await pipeline.start();
     await waitFor('cam-clock online', () => pipeline.status().state === 'online', 30_000);
     const viewer = await watch('cam-clock');

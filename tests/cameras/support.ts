@@ -5,13 +5,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import type { RoleContext } from '../../core/role-context.ts';
 import { SecretBox } from '../../core/secret-box.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { insertCamera } from '../../devices/camera-repository.ts';
+import { inputGeometry, loadManifest } from '../../models/manifest.ts';
 import { cameraInput } from '../../devices/schemas.ts';
+import type { FfmpegProcess } from '../../ingest/camera/ffmpeg.ts';
+import { LiveRelay } from '../../ingest/camera/live-relay.ts';
 import { CameraPipeline, type CameraPipelineOptions } from '../../ingest/camera/pipeline.ts';
 import { CameraSimulator, type SimulatedCameraSpec } from '../../ingest/camera/simulator/camera-simulator.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -37,6 +41,7 @@ export function testPipeline(
     cameraId,
     streamUrl: async () => streamUrl,
     detectFps: 2,
+    frame: inputGeometry(loadManifest('yolox-nano')),
     ffmpegPath: FFMPEG,
     stallSeconds: 4,
     tamperHoldMs: 5000,
@@ -73,6 +78,37 @@ export function temporaryDir(): string {
 /** Call in afterAll: removes the data directories workerConfig made. */
 export function removeTemporaryDirs(): void {
   for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** What the live-relay tests share: a relay, and what the tests start around it. */
+export interface RelayTestBed {
+  /** Started before the file's first test. */
+  relay: LiveRelay;
+  publishers: FfmpegProcess[];
+  viewers: AbortController[];
+  pipelines: CameraPipeline[];
+  simulator?: CameraSimulator;
+}
+
+/**
+ * Call at the top of a test file: starts the relay before its tests, and after them stops the viewers,
+ * pipelines, publishers, the relay and the simulator (in that order) and removes the temporary dirs.
+ */
+export function useRelayTestBed(): RelayTestBed {
+  const bed: Omit<RelayTestBed, 'relay'> & { relay?: LiveRelay } = { publishers: [], viewers: [], pipelines: [] };
+  beforeAll(async () => {
+    bed.relay = new LiveRelay({ logger: testLogger(), storeDir: temporaryDir() });
+    await bed.relay.start();
+  });
+  afterAll(async () => {
+    for (const controller of bed.viewers) controller.abort();
+    await Promise.all(bed.pipelines.map((pipeline) => pipeline.stop()));
+    await Promise.all(bed.publishers.map((publisher) => publisher.stop(500)));
+    await bed.relay?.stop();
+    await bed.simulator?.stop();
+    removeTemporaryDirs();
+  });
+  return bed as RelayTestBed;
 }
 
 export function workerConfig(test: TestDatabase, overrides: Record<string, string> = {}): Config {

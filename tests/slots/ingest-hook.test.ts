@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { createLogger } from '../../core/logger.ts';
 import { decodeVideoFile, type DecodedFrame } from '../../analytics/video/decode-file.ts';
-import { decodeFrameMessage } from '../../analytics/slots/frame-message.ts';
+import { decodeFrameMessage } from '../../ingest/frame/frame-message.ts';
 import { SlotFrameHook } from '../../analytics/slots/ingest-hook.ts';
 import { SLOTS_CHANGED_CHANNEL } from '../../analytics/slots/notifications.ts';
 import type { FrameConsumer } from '../../ingest/camera/frame-reader.ts';

@@ -2,7 +2,7 @@
 //   topic   cityops/frames/{cameraId}   QoS 0, not retained (a worker that is behind drops frames:
 //           the newest frame is what matters)
 //   payload "CFR1" | uint16 BE header length | header (UTF-8 JSON) | JPEG bytes
-//   header  { "ts": epoch ms when ingest sampled the frame, "width": 416, "height": 416,
+//   header  { "ts": epoch ms when ingest sampled the frame, "width": 416, "height": 416 (the model input),
 //             "sourceWidth"?: n, "sourceHeight"?: n }   (source size given when the picture is
 //             letterboxed to the model input, so detections map back to the camera's picture)
 // The header is in the payload, not in MQTT 5 user properties, because the embedded broker speaks 3.1.1.

@@ -1,7 +1,15 @@
 // Letterboxing: scale the picture to fit the model input keeping its aspect ratio, centre it, pad the
 // rest with grey. One module owns the geometry so that ffmpeg (which letterboxes camera and file frames)
-// and the detector (which undoes it on the boxes) cannot disagree.
-import type { Box } from './types.ts';
+// and the detector (which undoes it on the boxes) cannot disagree. It lives beside the model manifest,
+// which says the input size and the padding grey.
+
+/** Box corners in normalised frame coordinates: 0..1, x right, y down, letterbox already undone. */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
 
 export interface LetterboxGeometry {
   sourceWidth: number;
