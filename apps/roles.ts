@@ -5,6 +5,6 @@ import type { RoleModule } from '@cityops/core/role-context';
 export const roleModules: Record<Role, () => Promise<RoleModule>> = {
   api: () => import('./roles/api.ts'),
   'camera-ingest': () => import('./roles/camera-ingest.ts'),
-  'sensor-ingest': () => import('@cityops/ingest/sensors/role'),
+  'sensor-ingest': () => import('./roles/sensor-ingest.ts'),
   analytics: () => import('@cityops/analytics/role'),
 };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '@cityops/core/config';
-import { sensorIngestClientId } from './role.ts';
+import { sensorIngestClientId } from './client-id.ts';
 
 const dirs: string[] = [];
 const configIn = (dataDir: string, env: Record<string, string> = {}) => loadConfig({ DATA_DIR: dataDir, ...env }, []);

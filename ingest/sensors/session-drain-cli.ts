@@ -19,7 +19,7 @@ import { createLogger } from '@cityops/core/logger';
 import { createDatabase } from '@cityops/core/database/pool';
 import { brokerOptions } from './broker-options.ts';
 import { DEFAULT_DECODE_LIMITS } from './payload.ts';
-import { sensorIngestClientId } from './role.ts';
+import { sensorIngestClientId } from './client-id.ts';
 import { SensorDirectory } from '@cityops/devices/sensor-directory';
 import { SessionInUseError, drainSession } from './session-drain.ts';
 

@@ -14,7 +14,7 @@ import mqtt from 'mqtt';
 import { loadConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
-import { createRole as createSensorIngestRole } from '../../ingest/sensors/role.ts';
+import { createRole as createSensorIngestRole } from '../../apps/roles/sensor-ingest.ts';
 import { TEST_PASSWORD } from '../../tests/support/api.ts';
 import { testMqttUrl } from '../../tests/support/urls.ts';
 import { createStandaloneDatabase, ensureDashboardBuilt, launchChromium, logIn, startDashboardServer } from '../../tests/browser/harness.ts';

@@ -14,7 +14,7 @@ import { loadConfig } from '../../core/config.ts';
 import type { Component } from '../../core/lifecycle.ts';
 import { createLogger } from '../../core/logger.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
-import { createRole as createSensorIngestRole } from '../../ingest/sensors/role.ts';
+import { createRole as createSensorIngestRole } from '../../apps/roles/sensor-ingest.ts';
 import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testMqttUrl } from '../support/urls.ts';
