@@ -77,6 +77,11 @@ export async function withTransaction<T>(
 }
 
 /** Waits for the database at start with exponential backoff, logging a clear reason each time. */
+/** One round trip to the server: answers when the database does (readiness probes, start-up waits). */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 export async function waitForDatabase(
   db: Database,
   url: string,
@@ -85,7 +90,7 @@ export async function waitForDatabase(
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await db.query('SELECT 1');
+      await pingDatabase(db);
       return;
     } catch (error) {
       const reason = (error as Error).message;

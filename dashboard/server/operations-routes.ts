@@ -7,6 +7,7 @@ import { metricsRegistry } from '@cityops/core/metrics';
 import { AppError } from '@cityops/core/errors';
 import { resolveSession, SESSION_COOKIE, sessionPolicy } from '@cityops/core/auth/sessions';
 import { componentHealth } from '@cityops/core/health';
+import { pingDatabase } from '@cityops/core/database/pool';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { mustEnrolSecondFactor } from './auth-plugin.ts';
 
@@ -43,7 +44,7 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (app, co
     { config: { public: true }, schema: { hide: true, response: { 200: readinessSchema, 503: readinessSchema } } },
     async (_request, reply) => {
       let failure: unknown = new Error(`no answer within ${READY_QUERY_TIMEOUT_MS} ms`);
-      const query = context.db.query('SELECT 1').catch((error: unknown) => {
+      const query = pingDatabase(context.db).catch((error: unknown) => {
         failure = error;
         throw error;
       });
