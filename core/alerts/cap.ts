@@ -3,8 +3,7 @@
 // per language (Vietnamese first), one <area> with a circle around the location or the district's
 // polygon.
 import { CAP_CATEGORY, KIND_NAMES } from './kinds.ts';
-import type { AlertSeverity } from './types.ts';
-import type { AlertView } from './view.ts';
+import type { AlertSeverity, AlertView } from '@cityops/contract/alerts';
 import { element, parent } from './xml.ts';
 
 export const CAP_NAMESPACE = 'urn:oasis:names:tc:emergency:cap:1.2';

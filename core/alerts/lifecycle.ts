@@ -3,13 +3,13 @@
 // then applied, audited and numbered as an alert event in one transaction.
 import type { MqttClient } from 'mqtt';
 import { recordAudit, type Actor } from '../audit.ts';
-import type { UserRole } from '../auth/roles.ts';
+import type { UserRole } from '@cityops/contract/roles';
 import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
 import { AppError, badRequest, forbidden, notFound } from '../errors.ts';
 import { counter } from '../metrics.ts';
-import { committedAlertEvent, copyToMqtt, recordAlertChange, type AlertEventMessage } from './changes.ts';
+import { committedAlertEvent, copyToMqtt, recordAlertChange } from './changes.ts';
+import type { AlertEventMessage, AlertState } from '@cityops/contract/alerts';
 import { decideTransition, type AlertAction } from './transitions.ts';
-import type { AlertState } from './types.ts';
 import { teamsOfUser } from './teams.ts';
 
 export interface AlertActionDeps {

@@ -2,9 +2,9 @@
 // live snapshot and replay. Writes live in raise.ts (producers) and lifecycle.ts (people).
 import { withTransaction, type Database, type Queryable } from '../database/pool.ts';
 import { notFound } from '../errors.ts';
-import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage } from './changes.ts';
-import type { AlertKind, AlertSeverity, AlertState } from './types.ts';
-import { ALERT_VIEW, alertViewOf, type AlertView } from './view.ts';
+import type { AlertEventMessage, AlertKind, AlertRemovedMessage, AlertSeverity, AlertState, AlertsSync, AlertView } from '@cityops/contract/alerts';
+import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow } from './changes.ts';
+import { ALERT_VIEW, alertViewOf } from './view.ts';
 import type { AlertScope } from './visibility.ts';
 
 export interface AlertFilter {
@@ -132,10 +132,6 @@ export async function getAlertImage(db: Queryable, alertId: number, kind: 'snaps
 /** More changes than this behind: a snapshot is cheaper than a replay. */
 export const REPLAY_LIMIT = 5000;
 export const SNAPSHOT_LIMIT = 5000;
-
-export type AlertsSync =
-  | { mode: 'snapshot'; cursor: number; alerts: AlertView[]; truncated: boolean }
-  | { mode: 'replay'; cursor: number; events: (AlertEventMessage | AlertRemovedMessage)[] };
 
 /** Runs reads in one REPEATABLE READ snapshot, so a cursor and the rows read with it agree. */
 const inOneSnapshot = <T>(db: Database, work: (client: Queryable) => Promise<T>): Promise<T> =>

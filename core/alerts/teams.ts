@@ -1,14 +1,7 @@
 // Field teams and their members. A field user sees and acts on the alerts assigned to their teams.
 import type { Queryable } from '../database/pool.ts';
+import type { Team } from '@cityops/contract/people';
 import { notFound } from '../errors.ts';
-
-export interface Team {
-  id: number;
-  name: string;
-  districtId: string | null;
-  phone: string | null;
-  members: { userId: number; username: string; displayName: string; role: string }[];
-}
 
 export interface TeamInput {
   name: string;

@@ -14,7 +14,7 @@ import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, listAlerts } from '@cityops/core/alerts/repository';
 import type { AlertAction } from '@cityops/core/alerts/transitions';
 import { alertScopeOf, assertCanSee } from '@cityops/core/alerts/visibility';
-import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/core/auth/roles';
+import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import type { ApiContext } from './context.ts';

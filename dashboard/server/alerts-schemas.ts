@@ -1,6 +1,6 @@
 // zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs.
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/core/alerts/types';
+import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/contract/alerts';
 import { localisedText, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '@cityops/core/alerts/trigger-schema';
 
 const localised = z.object({ vi: z.string(), en: z.string() });

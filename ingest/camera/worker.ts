@@ -18,7 +18,8 @@ import { liveRooms } from '@cityops/core/live/rooms';
 import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
 import { cameraStreamUrl } from '@cityops/devices/camera-repository';
-import { DEVICE_CHANNEL, type DeviceChange } from '@cityops/devices/change-notices';
+import type { CameraLiveStatus, DeviceChange, ServerEventName } from '@cityops/contract/socket-events';
+import { DEVICE_CHANNEL } from '@cityops/devices/change-notices';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
 import { ClipService } from './clip-service.ts';
@@ -32,7 +33,7 @@ import { loadLiveSigningKey } from './live-signing.ts';
 import { CameraPipeline, type CameraStatus } from './pipeline.ts';
 import { saveCameraStatuses } from './status-repository.ts';
 
-export const CAMERA_STATUS_EVENT = 'camera:status';
+export const CAMERA_STATUS_EVENT = 'camera:status' satisfies ServerEventName;
 const STATUS_FLUSH_MS = 5000;
 /** A rolling-buffer folder of a worker gone from the database and untouched this long is removed. */
 const STALE_BUFFER_MS = 2 * 60_000;
@@ -301,7 +302,7 @@ export class CameraIngestWorker implements Component {
         picture: status.picture,
         liveView: status.liveView,
         since: status.since.toISOString(),
-      });
+      } satisfies CameraLiveStatus);
       this.statusFailures.succeeded();
     } catch (error) {
       // The periodic flush stores it again; the live push is for the next change.
