@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
-import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
+import { CAN_ENGINEER, CAN_VIEW } from '@cityops/contract/roles';
 import { withTransaction } from '@cityops/core/database/pool';
 import { AppError } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';

@@ -3,22 +3,30 @@
 // dashboards (`devices:changed`), so a device added, moved or deleted shows at once, not at the next
 // minute's refresh.
 import { z } from 'zod';
+import type { DeviceChange, ServerEventName } from '@cityops/contract/socket-events';
 import { jsonChannel, notify } from '@cityops/core/database/notification-bus';
 import type { Queryable } from '@cityops/core/database/pool';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 
-const deviceChangeSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.enum(['camera', 'sensor', 'district']), id: z.string(), change: z.enum(['created', 'updated', 'deleted']) }),
+const deviceChangeSchema = z.object({
+  type: z.enum(['camera', 'sensor', 'district']),
+  id: z.string(),
+  change: z.enum(['created', 'updated', 'deleted']),
+}) satisfies z.ZodType<DeviceChange>;
+
+const deviceNoticeSchema = z.union([
+  deviceChangeSchema,
   /** A bulk import touched many devices at once: listeners that care reload everything. */
   z.object({ type: z.literal('bulk'), id: z.literal('*'), change: z.literal('updated') }),
 ]);
 
-export type DeviceChange = z.infer<typeof deviceChangeSchema>;
+/** What the workers' channel carries: one device's change (also sent live), or a bulk import's. */
+export type DeviceNotice = z.infer<typeof deviceNoticeSchema>;
 
-export const deviceChanges = jsonChannel<DeviceChange>('cityops_devices', deviceChangeSchema);
+export const deviceChanges = jsonChannel<DeviceNotice>('cityops_devices', deviceNoticeSchema);
 
-export const DEVICES_CHANGED_EVENT = 'devices:changed';
+export const DEVICES_CHANGED_EVENT = 'devices:changed' satisfies ServerEventName;
 
 /** Tells the workers (the channel) and the dashboards (live) about one device's change. */
 export async function announceDeviceChange(db: Queryable, change: DeviceChange): Promise<void> {

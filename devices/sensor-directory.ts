@@ -6,7 +6,7 @@ import { NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Database } from '@cityops/core/database/pool';
 import type { Logger } from '@cityops/core/logger';
-import { deviceChanges, type DeviceChange } from './change-notices.ts';
+import { deviceChanges, type DeviceNotice } from './change-notices.ts';
 import type { SensorProfile } from './sensor-profile.ts';
 import { loadSensorProfiles } from './sensor-repository.ts';
 
@@ -52,7 +52,7 @@ export class SensorDirectory implements Component {
     this.profiles = next;
   }
 
-  private onDeviceChange(change: DeviceChange): void {
+  private onDeviceChange(change: DeviceNotice): void {
     if (change.type !== 'sensor' || !change.id) return;
     if (change.change === 'deleted') this.profiles.delete(change.id);
     else void this.refreshOne(change.id);

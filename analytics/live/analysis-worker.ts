@@ -10,10 +10,11 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
 import { cameraAnalysisRows } from '@cityops/devices/camera-repository';
-import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
-import { cameraIdOfTopic, decodeFrameMessage, FRAME_TOPIC_PREFIX, FrameMessageError, frameTopic } from '@cityops/ingest/frame/frame-message';
+import { deviceChanges, type DeviceNotice } from '@cityops/devices/change-notices';
+import { decodeFrameMessage, FrameMessageError } from '@cityops/ingest/frame/frame-message';
 import type { Detector } from '../detect/detector.ts';
 import { parseAnalysisConfig, type AnalysisConfig } from '../rules/config.ts';
+import { cameraIdOfTopic, FRAME_TOPIC_PREFIX, frameTopic } from '@cityops/contract/mqtt-topics';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from '../slots/notifications.ts';
 import { SlotLeaseRepository } from '../slots/slot-leases.ts';
 import { CameraSession } from './camera-session.ts';
@@ -103,7 +104,7 @@ export class AnalysisWorker implements Component {
   }
 
   /** A held camera's zones or rules changed: restart its analysis with the new configuration. */
-  private onDeviceChange(change: DeviceChange): void {
+  private onDeviceChange(change: DeviceNotice): void {
     if (change.type === 'camera' && change.id && this.sessions.has(change.id)) {
       void this.drop(change.id).then(() => this.rebalance());
     }

@@ -4,7 +4,7 @@
 // waiting to be analysed is replaced by a newer one (the older is dropped, counted). When to analyse
 // is the worker's choice (it shares the detector between cameras): the session says it is ready.
 import type { AlertSink } from '@cityops/core/alerts/outbox';
-import type { AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertSeverity, LocalisedText } from '@cityops/contract/alerts';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { FrameJpegDecoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';

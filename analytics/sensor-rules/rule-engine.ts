@@ -11,6 +11,7 @@
 // and deleted. If the alerts service fails, or the process dies in between, the actions wait and are sent
 // by the next pass (OfflineWatch runs one every few seconds) — no alert transition is lost or reordered.
 import { sendAlertAction } from '@cityops/core/alerts/outbox';
+import type { SensorLiveStatus as LiveStatusPayload, ServerEventName } from '@cityops/contract/socket-events';
 import type { AlertRaiser } from '@cityops/core/alerts/types';
 import { withTransaction, type Database } from '@cityops/core/database/pool';
 import type { LivePublisher } from '@cityops/core/live/publisher';
@@ -36,18 +37,12 @@ import {
  * value-only updates at most every LIVE_VALUE_MIN_INTERVAL_MS per sensor, so a fast sensor cannot flood
  * the wall.
  */
-export const SENSOR_STATUS_EVENT = 'sensor:status';
+export const SENSOR_STATUS_EVENT = 'sensor:status' satisfies ServerEventName;
 export const LIVE_VALUE_MIN_INTERVAL_MS = 5000;
 
-export interface SensorLiveStatus {
-  id: string;
-  sensorId: string;
+/** The `sensor:status` payload, with the states the rules give. */
+export interface SensorLiveStatus extends LiveStatusPayload {
   state: SensorStatus;
-  lastValue?: number | null;
-  /** Device time of lastValue, ISO-8601. */
-  ts?: string | null;
-  lastSeenAt?: string | null;
-  rateCmPerHour?: number | null;
 }
 
 const alertActions = counter('cityops_sensor_alert_actions_total', 'Sensor rule alert raises and clears sent, by outcome', ['action', 'outcome']);

@@ -3,7 +3,8 @@
 // II major, III critical) and clear it once the value is back below level I − hysteresis; salinity uses
 // its own zone of `sensor_level`; rate of rise and silence have their own kinds.
 import type { AlertOutboxAction } from '@cityops/core/alerts/outbox';
-import type { AlertKey, AlertSeverity, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertKey } from '@cityops/core/alerts/types';
+import type { AlertSeverity, LocalisedText } from '@cityops/contract/alerts';
 import { ROMAN, type AlarmLevel } from './levels.ts';
 import type { WantedAlerts } from './evaluate.ts';
 import type { SensorProfile } from '@cityops/devices/sensor-profile';

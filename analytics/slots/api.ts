@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
-import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/core/auth/roles';
+import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/contract/roles';
 import { notify } from '@cityops/core/database/notification-bus';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';

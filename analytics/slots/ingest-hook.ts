@@ -13,8 +13,9 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { FrameJpegEncoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';
-import { encodeFrameMessage, frameTopic, FRAME_TOPIC_PREFIX } from '@cityops/ingest/frame/frame-message';
+import { encodeFrameMessage } from '@cityops/ingest/frame/frame-message';
 import { markStreamDown, recordActivity, type ActivityReport } from './activity-repository.ts';
+import { FRAME_TOPIC_PREFIX, frameTopic } from '@cityops/contract/mqtt-topics';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from './notifications.ts';
 

@@ -5,6 +5,7 @@
 // signals, plan (scheduler.ts), write the slot table in one transaction, tell workers and ingest
 // (NOTIFY at commit) and the dashboard (`slots:changed`).
 import type pg from 'pg';
+import type { ServerEventName, SlotsChanged } from '@cityops/contract/socket-events';
 import { recordAudit, systemActor } from '@cityops/core/audit';
 import { NotificationBus } from '@cityops/core/database/notification-bus';
 import type { Database } from '@cityops/core/database/pool';
@@ -193,7 +194,7 @@ export class SlotLeader implements Component {
       await this.auditPinOverflow(client, previous?.notices ?? [], plan.notices);
       const noticesChanged = canonicalJson(previous?.notices ?? []) !== canonicalJson(plan.notices) || previous?.slotCount !== slotCount;
       if (this.deps.live && (applied.added.length || applied.removed.length || applied.reasonChanged.length || noticesChanged)) {
-        await this.deps.live.publishIn(client, liveRooms.staff(), 'slots:changed', {
+        await this.deps.live.publishIn(client, liveRooms.staff(), 'slots:changed' satisfies ServerEventName, {
           slotCount,
           slotSource,
           roundRobinReserve: plan.roundRobinReserve,
@@ -201,7 +202,7 @@ export class SlotLeader implements Component {
           added: applied.added,
           released: plan.released.map((r) => ({ cameraId: r.cameraId, reason: r.reason })),
           notices: plan.notices,
-        });
+        } satisfies SlotsChanged);
       }
       await client.query('COMMIT');
     } catch (error) {

@@ -10,27 +10,8 @@ import type { Actor } from '../audit.ts';
 import type { Queryable } from '../database/pool.ts';
 import { liveRooms } from '../live/rooms.ts';
 import { counter } from '../metrics.ts';
-import type { AlertState } from './types.ts';
-import type { AlertView } from './view.ts';
-
-export interface AlertEventMessage {
-  eventId: number;
-  type: string;
-  at: string;
-  actor: { username: string };
-  note?: string;
-  alert: AlertView;
-}
-
-export interface AlertRemovedMessage {
-  eventId: number;
-  alertId: number;
-}
-
-/** What a live client gets to catch up (REALTIME.md): every visible open alert, or the changes after its cursor. */
-export type AlertsSync =
-  | { mode: 'snapshot'; cursor: number; alerts: AlertView[]; truncated: boolean }
-  | { mode: 'replay'; cursor: number; events: (AlertEventMessage | AlertRemovedMessage)[] };
+import type { AlertEventMessage, AlertState, AlertView } from '@cityops/contract/alerts';
+import { alertCopyTopic } from '@cityops/contract/mqtt-topics';
 
 export interface AlertChange {
   alertId: number;
@@ -102,8 +83,6 @@ export async function committedAlertEvent(db: Queryable, eventRowId: number): Pr
   return eventMessageFromRow(result.rows[0]);
 }
 
-export const mqttTopicOf = (alert: Pick<AlertView, 'districtId' | 'kind'>) => `cityops/alerts/${alert.districtId ?? 'none'}/${alert.kind}`;
-
 /**
  * The copy other city systems read: `cityops/alerts/{district}/{kind}` ('none' without a district),
  * QoS 1, JSON `{ eventId, type, at, alert }`. Sent after the commit and not awaited: the alert is
@@ -113,7 +92,7 @@ export const mqttTopicOf = (alert: Pick<AlertView, 'districtId' | 'kind'>) => `c
 export function copyToMqtt(mqtt: MqttClient | undefined, message: AlertEventMessage): void {
   if (!mqtt) return;
   const payload = JSON.stringify({ eventId: message.eventId, type: message.type, at: message.at, alert: message.alert });
-  mqtt.publishAsync(mqttTopicOf(message.alert), payload, { qos: 1 }).then(
+  mqtt.publishAsync(alertCopyTopic(message.alert), payload, { qos: 1 }).then(
     () => mqttCopies.inc({ outcome: 'sent' }),
     () => mqttCopies.inc({ outcome: 'failed' }),
   );

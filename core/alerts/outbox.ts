@@ -15,7 +15,8 @@ import path from 'node:path';
 import { isRefusal } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { counter, gauge } from '../metrics.ts';
-import type { AlertKey, AlertRaiser, AlertTrigger, LocalisedText } from './types.ts';
+import type { AlertKey, AlertRaiser, AlertTrigger } from './types.ts';
+import type { LocalisedText } from '@cityops/contract/alerts';
 
 export type AlertOutboxAction = { type: 'raise'; trigger: AlertTrigger } | { type: 'clear'; key: AlertKey; reason?: LocalisedText };
 

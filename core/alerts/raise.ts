@@ -12,9 +12,10 @@ import { AppError } from '../errors.ts';
 import type { LivePublisher } from '../live/publisher.ts';
 import { counter } from '../metrics.ts';
 import { liveRooms } from '../live/rooms.ts';
-import { committedAlertEvent, copyToMqtt, countAlertEvent, recordAlertChange, type AlertEventMessage } from './changes.ts';
+import { committedAlertEvent, copyToMqtt, countAlertEvent, recordAlertChange } from './changes.ts';
+import type { AlertEventMessage, AlertSeverity, AlertState, LocalisedText } from '@cityops/contract/alerts';
 import { alertKeySchema, alertTriggerSchema, localisedText, type ValidTrigger } from './trigger-schema.ts';
-import type { AlertKey, AlertRaiser, AlertSeverity, AlertState, AlertTrigger, LocalisedText, RaisedAlert } from './types.ts';
+import type { AlertKey, AlertRaiser, AlertTrigger, RaisedAlert } from './types.ts';
 
 export interface AlertRaiserDeps {
   db: Database;

@@ -1,7 +1,7 @@
 // What a producer may send: checked at the edge of raise(), so a bad trigger is refused with the
 // offending field named and nothing is stored.
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_SEVERITIES } from './types.ts';
+import { ALERT_KINDS, ALERT_SEVERITIES } from '@cityops/contract/alerts';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_DESCRIPTION_CHARS = 4000;

@@ -1,28 +1,7 @@
 // The contract every alert producer codes against (camera ingest, vision analytics, sensor rules).
-// Implemented in core/alerts/raise.ts. Keep it small and stable.
-
-export const ALERT_KINDS = [
-  'crowd',
-  'stalled_vehicle',
-  'wrong_way',
-  'congestion',
-  'camera_offline',
-  'camera_tamper',
-  'sensor_level',
-  'sensor_rate_of_rise',
-  'sensor_offline',
-  'manual',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-
-export const ALERT_SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
-export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
-
-export const ALERT_STATES = ['new', 'acknowledged', 'assigned', 'resolved', 'closed'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
-
-export const ALERT_SOURCE_TYPES = ['camera', 'sensor', 'system'] as const;
-export type AlertSourceType = (typeof ALERT_SOURCE_TYPES)[number];
+// Implemented in core/alerts/raise.ts. Keep it small and stable. The vocabulary (kinds, severities,
+// states, bilingual text) is shared with the web: @cityops/contract/alerts.
+import type { AlertKind, AlertSeverity, AlertSourceType, LocalisedText } from '@cityops/contract/alerts';
 
 /** One situation: while an alert with this key is open, new triggers update it instead of creating another. */
 export interface AlertKey {
@@ -31,11 +10,6 @@ export interface AlertKey {
   kind: AlertKind;
   /** Zone, line or rule inside the source; '' when the whole device is concerned. */
   zoneId?: string;
-}
-
-export interface LocalisedText {
-  vi: string;
-  en: string;
 }
 
 export interface AlertTrigger extends AlertKey {

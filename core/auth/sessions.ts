@@ -3,7 +3,7 @@
 // in any case a fixed number of hours after login (ASVS 3.3: an absolute lifetime).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../database/pool.ts';
-import type { User } from './users.ts';
+import type { User } from '@cityops/contract/people';
 
 export const SESSION_COOKIE = 'cityops_session';
 

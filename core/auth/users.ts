@@ -1,19 +1,8 @@
 // Users repository and the first-admin bootstrap.
 import type { Queryable } from '../database/pool.ts';
 import { generateOneTimePassword, hashPassword } from './passwords.ts';
-import type { UserRole } from './roles.ts';
-
-export interface User {
-  id: number;
-  username: string;
-  displayName: string;
-  role: UserRole;
-  mustChangePassword: boolean;
-  disabled: boolean;
-  language: 'vi' | 'en';
-  /** A TOTP second factor is enrolled and confirmed. */
-  totpEnabled: boolean;
-}
+import type { User } from '@cityops/contract/people';
+import type { UserRole } from '@cityops/contract/roles';
 
 export interface UserWithHash extends User {
   passwordHash: string;

@@ -1,7 +1,7 @@
 // Room names shared by publishers (any process) and the api role's socket.io server. A socket joins
 // `role:<role>` and `user:<id>` at connect, `team:<id>` for each field team it belongs to and
 // `district:<id>` for those teams' districts. Publishers name the rooms that may see an event.
-import { CAN_VIEW, type UserRole } from '../auth/roles.ts';
+import { CAN_VIEW, type UserRole } from '@cityops/contract/roles';
 
 export const liveRooms = {
   role: (role: UserRole) => `role:${role}`,

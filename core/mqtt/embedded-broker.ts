@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Aedes } from 'aedes';
+import { sensorReadingTopic } from '@cityops/contract/mqtt-topics';
 import { componentHealth, embeddedRestarts } from '../health.ts';
 import { backoffMs, type Component } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
@@ -22,8 +23,6 @@ export interface DeviceAuthenticator {
   /** Returns the sensor id these credentials belong to, or undefined. */
   authenticate(username: string, password: string): Promise<string | undefined>;
 }
-
-export const sensorReadingTopic = (sensorId: string) => `cityops/sensors/${sensorId}/reading`;
 
 /** Client ids a device account may use. ':' cannot appear in a username, so no device owns another's. */
 export const deviceOwnsClientId = (username: string, clientId: string) => clientId === username || clientId.startsWith(`${username}:`);

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { WebSocket } from 'ws';
 import { io, type Socket } from 'socket.io-client';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
-import type { AlertEventMessage } from '@cityops/core/alerts/changes';
+import type { AlertEventMessage } from '@cityops/contract/alerts';
 import { createUser } from '@cityops/core/auth/users';
 import { loadConfig } from '@cityops/core/config';
 import { detectCapabilities } from '@cityops/core/database/capabilities';

@@ -5,9 +5,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '@cityops/core/errors';
 import type { Actor } from '@cityops/core/audit';
-import { SECOND_FACTOR_ROLES, type UserRole } from '@cityops/core/auth/roles';
+import { SECOND_FACTOR_ROLES, type UserRole } from '@cityops/contract/roles';
 import { resolveSession, SESSION_COOKIE, sessionPolicy, type Session } from '@cityops/core/auth/sessions';
-import type { User } from '@cityops/core/auth/users';
+import type { User } from '@cityops/contract/people';
 import type { RouteContext } from '@cityops/core/http/route-context';
 
 declare module 'fastify' {

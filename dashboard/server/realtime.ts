@@ -2,7 +2,8 @@
 // handshake is refused otherwise. Features add their handlers through `onConnection` listeners.
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { User } from '@cityops/core/auth/users';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketError } from '@cityops/contract/socket-events';
+import type { User } from '@cityops/contract/people';
 import { counter } from '@cityops/core/metrics';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { mustEnrolSecondFactor, sessionFromCookieHeader } from './auth-plugin.ts';
@@ -21,8 +22,8 @@ const refusedMessages = counter('cityops_socket_messages_refused_total', 'socket
  * Tells one client that a message it sent was refused (`app:error`), counts it, and returns the
  * error for an ack. Nothing else happens: other clients and the server carry on.
  */
-export function refuseSocketMessage(socket: { emit(event: string, payload: unknown): unknown }, event: string, code: string, message: string, field?: string) {
-  const error = { code, message, event, ...(field ? { field } : {}) };
+export function refuseSocketMessage(socket: CityOpsSocket, event: string, code: string, message: string, field?: string): SocketError {
+  const error: SocketError = { code, message, event, ...(field ? { field } : {}) };
   refusedMessages.inc({ code });
   socket.emit('app:error', error);
   return error;
@@ -34,12 +35,13 @@ export interface SocketData {
   sourceAddress: string;
 }
 
-export type CityOpsSocket = Socket<Record<string, (...args: unknown[]) => void>, Record<string, (...args: unknown[]) => void>, Record<string, never>, SocketData>;
+export type CityOpsServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type CityOpsSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-export function createRealtimeServer(httpServer: HttpServer, context: RouteContext): Server {
+export function createRealtimeServer(httpServer: HttpServer, context: RouteContext): CityOpsServer {
   const trustedProxy = trustedProxyFromConfig(context.config.TRUST_PROXY);
   const RECOVERY_WINDOW_MS = context.config.LIVE_RECOVERY_WINDOW_SECONDS * 1000;
-  const io = new Server(httpServer, {
+  const io: CityOpsServer = new Server(httpServer, {
     serveClient: false,
     // Short drops (a wall display's Wi-Fi blip) are recovered by socket.io itself, with missed
     // packets replayed; longer absences are covered by each feature's resync-by-cursor.
@@ -92,7 +94,8 @@ export function createRealtimeServer(httpServer: HttpServer, context: RouteConte
   // handles is answered with an error to that client only.
   io.on('connection', (socket) => {
     socket.onAny((event: string) => {
-      if (socket.listeners(event).length === 0) refuseSocketMessage(socket, String(event).slice(0, 64), 'unknown_event', `unknown event "${String(event).slice(0, 64)}"; see REALTIME.md`);
+      // Whatever name the client sent: looked up as-is, most are not in the contract.
+      if (socket.listeners(event as keyof ClientToServerEvents).length === 0) refuseSocketMessage(socket, String(event).slice(0, 64), 'unknown_event', `unknown event "${String(event).slice(0, 64)}"; see REALTIME.md`);
     });
   });
   closeSocketsOfEndedSessions(io, httpServer, context);
@@ -106,11 +109,11 @@ export function createRealtimeServer(httpServer: HttpServer, context: RouteConte
  * client's reconnection is then refused and it shows the login). A failed check (database down) keeps
  * the sockets and tries again: closing every socket would only cause a storm of refused reconnections.
  */
-function closeSocketsOfEndedSessions(io: Server, httpServer: HttpServer, context: RouteContext) {
+function closeSocketsOfEndedSessions(io: CityOpsServer, httpServer: HttpServer, context: RouteContext) {
   let running = false;
   let failing = false;
   const check = async () => {
-    const sockets = [...io.of('/').sockets.values()] as unknown as CityOpsSocket[];
+    const sockets = [...io.of('/').sockets.values()];
     const sessionIds = [...new Set(sockets.map((socket) => socket.data.sessionId).filter((id) => id !== undefined))];
     if (sessionIds.length === 0) return;
     const live = await liveSessionIds(context.db, sessionIds, sessionPolicy(context.config));

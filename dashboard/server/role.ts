@@ -4,10 +4,9 @@ import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import type { FeatureRoutes } from '@cityops/core/http/route-context';
 import type { RoleContext } from '@cityops/core/role-context';
 import type { MqttClient } from 'mqtt';
-import type { Server as SocketServer } from 'socket.io';
 import { moveStoredCameraCredentials } from '@cityops/devices/stored-credentials-upgrade';
 import { buildApiServer } from './app.ts';
-import { createRealtimeServer } from './realtime.ts';
+import { createRealtimeServer, type CityOpsServer } from './realtime.ts';
 import type { FastifyInstance } from 'fastify';
 
 const STOP_GRACE_MS = 5000;
@@ -15,7 +14,7 @@ const STOP_GRACE_MS = 5000;
 export class ApiRole implements Component {
   readonly name = 'api';
   private app?: FastifyInstance;
-  private io?: SocketServer;
+  private io?: CityOpsServer;
   private mqtt?: MqttClient;
   private credentialsRetry?: NodeJS.Timeout;
   private stopping = false;
@@ -30,7 +29,7 @@ export class ApiRole implements Component {
   }
 
   /** The live sockets' server (features and tests look at connected sockets through it). */
-  get realtime(): SocketServer | undefined {
+  get realtime(): CityOpsServer | undefined {
     return this.io;
   }
 

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { queryAudit, recordAudit } from '@cityops/core/audit';
 import { generateOneTimePassword } from '@cityops/core/auth/passwords';
-import { ADMIN_ONLY, USER_ROLES } from '@cityops/core/auth/roles';
+import { ADMIN_ONLY, USER_ROLES } from '@cityops/contract/roles';
 import { deleteSessionsOfUser } from '@cityops/core/auth/sessions';
 import { clearTotp, createUser, findUserById, listUsersForAdmin, setOneTimePassword, updateUser } from '@cityops/core/auth/users';
 import { withTransaction } from '@cityops/core/database/pool';

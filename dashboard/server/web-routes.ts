@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bytesToHeader, TileType } from 'pmtiles';
-import { ANY_ROLE } from '@cityops/core/auth/roles';
+import { ANY_ROLE } from '@cityops/contract/roles';
 import { AppError } from '@cityops/core/errors';
 import { listDistrictBoundaries } from '@cityops/devices/district-repository';
 import type { RouteContext } from '@cityops/core/http/route-context';

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CAN_VIEW } from '@cityops/core/auth/roles';
+import { CAN_VIEW } from '@cityops/contract/roles';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { vehiclesLastHour, vehiclesPerHour } from './web-traffic-repository.ts';
 

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { UniqueMessageIdProvider } from 'mqtt';
 import pg from 'pg';
+import { sensorReadingTopic } from '@cityops/contract/mqtt-topics';
 import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase, type Database } from '@cityops/core/database/pool';
 import { createLogger } from '@cityops/core/logger';
@@ -218,7 +219,7 @@ async function publish(url: string, rate: number, seconds: number, sensors: numb
     [0, 1].map((i) => mqtt.connectAsync(url, { clientId: `bench-pub-${process.pid}-${i}`, protocolVersion: 4, messageIdProvider: new UniqueMessageIdProvider() })),
   );
   const total = Math.round(rate * seconds);
-  const topics = Array.from({ length: sensors }, (_, i) => `cityops/sensors/bench-${i + 1}/reading`);
+  const topics = Array.from({ length: sensors }, (_, i) => sensorReadingTopic(`bench-${i + 1}`));
   // (sensor, ts) is the readings' key: a sensor's readings get distinct milliseconds even in a burst.
   const lastTs = new Float64Array(sensors);
   let sent = 0;

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit } from '@cityops/core/audit';
-import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
+import { CAN_ENGINEER, CAN_VIEW } from '@cityops/contract/roles';
 import { AppError, notFound, type ErrorCode } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { cameraExists } from '@cityops/devices/camera-repository';

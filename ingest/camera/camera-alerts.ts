@@ -6,7 +6,8 @@
 // a camera that has not connected yet gets a grace period, so a worker start or a camera reboot does
 // not page anyone.
 import type { AlertSink } from '@cityops/core/alerts/outbox';
-import type { AlertKey, AlertTrigger, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertKey, AlertTrigger } from '@cityops/core/alerts/types';
+import type { LocalisedText } from '@cityops/contract/alerts';
 import type { Logger } from '@cityops/core/logger';
 import type { CameraReason, CameraStatus } from './pipeline.ts';
 import type { PictureCondition, PictureConditionChange } from './picture-health.ts';

@@ -19,7 +19,8 @@ import { liveRooms } from '@cityops/core/live/rooms';
 import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
 import { cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
-import { deviceChanges, type DeviceChange } from '@cityops/devices/change-notices';
+import { deviceChanges, type DeviceNotice } from '@cityops/devices/change-notices';
+import type { CameraLiveStatus, ServerEventName } from '@cityops/contract/socket-events';
 import { inputGeometry, loadManifest, type InputGeometry } from '@cityops/models/manifest';
 import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
@@ -34,7 +35,7 @@ import { loadLiveSigningKey } from './live-signing.ts';
 import { CameraPipeline, type CameraStatus } from './pipeline.ts';
 import { saveCameraStatuses } from './status-repository.ts';
 
-export const CAMERA_STATUS_EVENT = 'camera:status';
+export const CAMERA_STATUS_EVENT = 'camera:status' satisfies ServerEventName;
 const STATUS_FLUSH_MS = 5000;
 /** A rolling-buffer folder of a worker gone from the database and untouched this long is removed. */
 const STALE_BUFFER_MS = 2 * 60_000;
@@ -307,7 +308,7 @@ export class CameraIngestWorker implements Component {
         picture: status.picture,
         liveView: status.liveView,
         since: status.since.toISOString(),
-      });
+      } satisfies CameraLiveStatus);
       this.statusFailures.succeeded();
     } catch (error) {
       // The periodic flush stores it again; the live push is for the next change.
@@ -348,7 +349,7 @@ export class CameraIngestWorker implements Component {
   }
 
   /** A camera edited (URL, password, fps) restarts its pipeline; created or deleted ones rebalance. */
-  private onDeviceChange(change: DeviceChange): void {
+  private onDeviceChange(change: DeviceNotice): void {
     if (change.type !== 'camera') return;
     if (change.change === 'updated' && this.pipelines.has(change.id)) {
       const held = this.cameras;

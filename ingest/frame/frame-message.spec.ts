@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cameraIdOfTopic, decodeFrameMessage, encodeFrameMessage, frameTopic, FrameMessageError } from './frame-message.ts';
+import { cameraIdOfTopic, frameTopic } from '@cityops/contract/mqtt-topics';
+import { decodeFrameMessage, encodeFrameMessage, FrameMessageError } from './frame-message.ts';
 
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
 

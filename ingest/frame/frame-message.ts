@@ -9,18 +9,8 @@
 import { z } from 'zod';
 import { AppError } from '@cityops/core/errors';
 
-export const FRAME_TOPIC_PREFIX = 'cityops/frames';
 const MAGIC = Buffer.from('CFR1', 'ascii');
 const MAX_HEADER_BYTES = 1024;
-
-export const frameTopic = (cameraId: string, prefix = FRAME_TOPIC_PREFIX) => `${prefix}/${cameraId}`;
-
-/** The camera id of a frame topic, or undefined when the topic is not one. */
-export function cameraIdOfTopic(topic: string, prefix = FRAME_TOPIC_PREFIX): string | undefined {
-  if (!topic.startsWith(`${prefix}/`)) return undefined;
-  const id = topic.slice(prefix.length + 1);
-  return /^[A-Za-z0-9._-]{1,64}$/.test(id) ? id : undefined;
-}
 
 const headerSchema = z.object({
   ts: z.number().finite().positive(),

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CAN_ENGINEER, CAN_VIEW } from '@cityops/core/auth/roles';
+import { CAN_ENGINEER, CAN_VIEW } from '@cityops/contract/roles';
 import { AppError, badRequest, notFound } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { deviceId } from '@cityops/devices/schemas';

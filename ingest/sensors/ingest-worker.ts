@@ -13,6 +13,7 @@
 // The same worker drains another client id's persistent session (`drainFilters`, see session-drain.ts), so
 // drained readings take exactly this path to PostgreSQL and are acknowledged only once durable.
 import path from 'node:path';
+import { SENSOR_TOPIC_FILTER, sharedSubscription } from '@cityops/contract/mqtt-topics';
 import { backoffMs, sleep, type Component } from '@cityops/core/lifecycle';
 import type { Database } from '@cityops/core/database/pool';
 import type { Logger } from '@cityops/core/logger';
@@ -20,7 +21,7 @@ import { counter, gauge, histogram } from '@cityops/core/metrics';
 import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import { AcknowledgingSubscriber, type DeliveredMessage, type SubscriberOptions } from './acknowledging-subscriber.ts';
 import { DeadLetterQuota, countOverflow, type DeadLetterOverflow } from './dead-letter-quota.ts';
-import { DEAD_LETTER_REASONS, DEFAULT_DECODE_LIMITS, SENSOR_TOPIC_FILTER, decodeReadingMessage, type DecodeLimits } from './payload.ts';
+import { DEAD_LETTER_REASONS, DEFAULT_DECODE_LIMITS, decodeReadingMessage, type DecodeLimits } from './payload.ts';
 import { commitReadingBatch, type CommitResult, type ReadingBatch, type StoredReading } from './reading-store.ts';
 import { ReadingSpool } from './spool.ts';
 
@@ -120,7 +121,7 @@ export class SensorIngestWorker implements Component {
   drainConnectionLost = false;
 
   constructor(private readonly options: IngestWorkerOptions) {
-    const topicFilter = options.shareGroup ? `$share/${options.shareGroup}/${SENSOR_TOPIC_FILTER}` : SENSOR_TOPIC_FILTER;
+    const topicFilter = options.shareGroup ? sharedSubscription(options.shareGroup, SENSOR_TOPIC_FILTER) : SENSOR_TOPIC_FILTER;
     this.subscriber = new AcknowledgingSubscriber({
       ...options.broker,
       protocolVersion: options.shareGroup ? 5 : 4,

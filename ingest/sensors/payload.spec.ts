@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SensorProfile } from '@cityops/devices/sensor-profile';
-import { decodeReadingMessage, parseTimestamp, sensorIdFromTopic } from './payload.ts';
+import { sensorIdFromTopic } from '@cityops/contract/mqtt-topics';
+import { decodeReadingMessage, parseTimestamp } from './payload.ts';
 
 const now = Date.UTC(2025, 9, 1, 0, 30);
 const gauge: SensorProfile = {

@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { sensorIdFromTopic } from '@cityops/contract/mqtt-topics';
 import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import { findJsonShapeProblem } from './json-shape.ts';
 import { validRange } from './plausible-ranges.ts';
@@ -31,8 +32,6 @@ export const DEAD_LETTER_REASONS = [
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
-export const SENSOR_TOPIC_FILTER = 'cityops/sensors/+/reading';
-const SENSOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** One reading as a device sends it. Unknown extra keys (rssi, firmware …) are allowed and ignored. */
 export const sensorReadingSchema = z.object({
@@ -97,13 +96,6 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 export interface DecodedMessage {
   readings: AcceptedReading[];
   deadLetters: DeadLetter[];
-}
-
-/** `cityops/sensors/{id}/reading` → id, or undefined when the topic is not of that shape. */
-export function sensorIdFromTopic(topic: string): string | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 4 || parts[0] !== 'cityops' || parts[1] !== 'sensors' || parts[3] !== 'reading') return undefined;
-  return SENSOR_ID.test(parts[2]) ? parts[2] : undefined;
 }
 
 // Firmware printf("%f") of a NaN produces these bare words, which JSON cannot carry: report them as what

@@ -11,10 +11,10 @@
 // already stored: the next drain continues.
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import { SENSOR_TOPIC_FILTER, sharedSubscription } from '@cityops/contract/mqtt-topics';
 import { AppError } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { SensorIngestWorker, type IngestWorkerOptions } from './ingest-worker.ts';
-import { SENSOR_TOPIC_FILTER } from './payload.ts';
 import { ReadingSpool } from './spool.ts';
 
 const drainedReadings = counter('cityops_sensor_drained_readings_total', 'Readings stored from drained sessions (former client ids, removed workers)');
@@ -50,7 +50,7 @@ async function connectionLostError(broker: SessionDrainOptions['broker']): Promi
 
 /** The filters a sensor-ingest session can hold: the shared subscription of its group, or the plain one. */
 export function sensorIngestFilters(shareGroup: string | undefined): string[] {
-  return shareGroup ? [`$share/${shareGroup}/${SENSOR_TOPIC_FILTER}`, SENSOR_TOPIC_FILTER] : [SENSOR_TOPIC_FILTER];
+  return shareGroup ? [sharedSubscription(shareGroup, SENSOR_TOPIC_FILTER), SENSOR_TOPIC_FILTER] : [SENSOR_TOPIC_FILTER];
 }
 
 export interface SessionDrainOptions extends Omit<IngestWorkerOptions, 'drainFilters' | 'spillAfterUnacknowledged'> {

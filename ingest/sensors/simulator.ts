@@ -6,6 +6,7 @@
 // (plus any injected skew), because that is what a device with a good clock sends.
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { sensorReadingTopic } from '@cityops/contract/mqtt-topics';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import type { SensorKind } from '@cityops/devices/schemas';
@@ -140,7 +141,7 @@ export class SensorSimulator implements Component {
     }
     const client = this.clients.get(device.id) ?? this.clients.get('');
     if (!client) return;
-    client.publish(`cityops/sensors/${device.id}/reading`, payload, { qos: 1 }, (error) => {
+    client.publish(sensorReadingTopic(device.id), payload, { qos: 1 }, (error) => {
       if (error) this.stats.failed++;
       else this.stats.published++;
     });

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
+import { sensorReadingTopic } from '../../contract/mqtt-topics.ts';
 import { loadConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
@@ -113,14 +114,14 @@ export async function run(args: string[]): Promise<void> {
     const liveAlertsMs = (await alertsListed.jsonValue()) as number;
 
     // A reading above alarm level II published on MQTT until its alert is listed on this screen.
-    await publisher.publishAsync('cityops/sensors/bench-sen-4999/reading', JSON.stringify({ value: 0.5 }), { qos: 1 });
+    await publisher.publishAsync(sensorReadingTopic('bench-sen-4999'), JSON.stringify({ value: 0.5 }), { qos: 1 });
     for (let attempt = 0; attempt < 100 && !(await test.db.query(`SELECT 1 FROM sensor_readings WHERE sensor_id = 'bench-sen-4999'`)).rowCount; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const readingToScreen: number[] = [];
     for (let i = 4001; i <= 4005; i++) {
       const published = Date.now();
-      await publisher.publishAsync(`cityops/sensors/bench-sen-${i}/reading`, JSON.stringify({ value: 1.6 }), { qos: 1 });
+      await publisher.publishAsync(sensorReadingTopic(`bench-sen-${i}`), JSON.stringify({ value: 1.6 }), { qos: 1 });
       await page.waitForFunction(
         (name) => [...document.querySelectorAll('[data-testid=alert-row]')].some((row) => row.textContent?.includes(name)),
         `Sensor ${i} `,

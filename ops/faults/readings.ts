@@ -2,6 +2,7 @@
 // run, and the reconciliation that makes a scenario's `lost` figure: every reading the broker
 // acknowledged (PUBACK) must be in sensor_readings once, found by (sensor, seq).
 import mqtt, { UniqueMessageIdProvider, type MqttClient } from 'mqtt';
+import { sensorReadingTopic } from '@cityops/contract/mqtt-topics';
 import type { Database } from '@cityops/core/database/pool';
 import { waitUntil } from './processes.ts';
 
@@ -45,7 +46,7 @@ export class ReadingPublisher {
     const ts = (this.lastTs[index] = Math.max(Date.now() - 60_000, this.lastTs[index] + 1));
     const value = 1 + (seq % 40) / 100;
     this.sent++;
-    this.client!.publish(`cityops/sensors/${sensorId}/reading`, `{"ts":${ts},"value":${value},"seq":${seq}}`, { qos: 1 }, (error) => {
+    this.client!.publish(sensorReadingTopic(sensorId), `{"ts":${ts},"value":${value},"seq":${seq}}`, { qos: 1 }, (error) => {
       if (error) this.failed++;
       else this.accepted.set(seq, sensorId);
     });

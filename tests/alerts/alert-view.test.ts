@@ -1,11 +1,11 @@
-// The alert view has one TypeScript definition (the zod schema in core/alerts/view.ts, the type is
-// inferred from it) and is built by PostgreSQL (the SQL function alert_view, migration 0012). This
+// The alert view has one TypeScript definition (the zod schema in contract/socket-schemas.ts, tied to the
+// AlertView type by `satisfies`) and is built by PostgreSQL (the SQL function alert_view, migration 0012). This
 // checks, on real PostgreSQL, that every view it builds, stored on an alert or carried by an event,
 // is exactly the schema: no key missing, none extra, every value of the declared type.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser, manualTrigger, raiseManualAlert } from '../../core/alerts/raise.ts';
-import { alertViewSchema } from '../../core/alerts/view.ts';
+import { alertViewSchema } from '../../contract/socket-schemas.ts';
 import { createUser } from '../../core/auth/users.ts';
 import { addTeamMember, insertTeam } from '../../dashboard/server/alerts/teams.ts';
 import { actOnAlert } from '../../dashboard/server/alerts/lifecycle.ts';
@@ -63,7 +63,7 @@ async function alertsOfEveryShape(): Promise<void> {
 }
 
 describe('the alert view built by PostgreSQL', () => {
-  it('is exactly the zod schema of core/alerts/view.ts, on alerts and on the events that carry it', async () => {
+  it('is exactly the zod schema of contract/socket-schemas.ts, on alerts and on the events that carry it', async () => {
     await alertsOfEveryShape();
     const views = [
       ...(await test.db.query(`SELECT alert_view(a) AS view FROM alerts a ORDER BY a.id`)).rows.map((row) => row.view),

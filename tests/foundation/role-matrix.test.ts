@@ -1,7 +1,7 @@
 // Walks every registered REST route (including routes added by later features) and proves the
 // declared roles are enforced: no session → 401, a role not listed → 403, a listed role → neither.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { USER_ROLES } from '../../core/auth/roles.ts';
+import { USER_ROLES } from '../../contract/roles.ts';
 import { routeAccessTable } from '../../dashboard/server/auth-plugin.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { SecretBox } from '../../core/secret-box.ts';
 import { createUser } from '../../core/auth/users.ts';
-import { USER_ROLES, type UserRole } from '../../core/auth/roles.ts';
+import { USER_ROLES, type UserRole } from '../../contract/roles.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { ApiRole } from '../../dashboard/server/role.ts';
 import { featureRoutes } from '../../apps/routes.ts';

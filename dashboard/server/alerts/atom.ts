@@ -1,7 +1,7 @@
 // The active alerts as an Atom feed (RFC 4287): the simplest way for another system or a feed
 // reader to follow them. Each entry links to its CAP document, as CAP feeds customarily do.
-import type { AlertView } from '@cityops/core/alerts/view';
 import { KIND_NAMES } from './kinds.ts';
+import type { AlertView } from '@cityops/contract/alerts';
 import { element, emptyElement, parent } from './xml.ts';
 
 export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string; language: 'vi' | 'en'; generatedAt: Date }): string {

@@ -2,9 +2,8 @@
 // so other city and national systems can take our alerts without knowing CityOps. One <info> block
 // per language (Vietnamese first), one <area> with a circle around the location or the district's
 // polygon.
-import type { AlertSeverity } from '@cityops/core/alerts/types';
-import type { AlertView } from '@cityops/core/alerts/view';
 import { CAP_CATEGORY, KIND_NAMES } from './kinds.ts';
+import type { AlertSeverity, AlertView } from '@cityops/contract/alerts';
 import { element, parent } from './xml.ts';
 
 export const CAP_NAMESPACE = 'urn:oasis:names:tc:emergency:cap:1.2';

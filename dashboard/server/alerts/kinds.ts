@@ -1,6 +1,6 @@
 // Words for each alert kind: the event name people read (CAP <event>, Atom titles, CSV), and the
 // CAP 1.2 category it belongs to.
-import type { AlertKind, LocalisedText } from '@cityops/core/alerts/types';
+import type { AlertKind, LocalisedText } from '@cityops/contract/alerts';
 
 export const KIND_NAMES: Record<AlertKind, LocalisedText> = {
   crowd: { vi: 'Tụ tập đông người', en: 'Crowd' },

@@ -3,12 +3,12 @@
 // then applied, audited and numbered as an alert event in one transaction.
 import type { MqttClient } from 'mqtt';
 import { recordAudit, type Actor } from '@cityops/core/audit';
-import type { UserRole } from '@cityops/core/auth/roles';
+import type { UserRole } from '@cityops/contract/roles';
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
-import { committedAlertEvent, copyToMqtt, recordAlertChange, type AlertEventMessage } from '@cityops/core/alerts/changes';
-import type { AlertState } from '@cityops/core/alerts/types';
+import { committedAlertEvent, copyToMqtt, recordAlertChange } from '@cityops/core/alerts/changes';
+import type { AlertEventMessage, AlertState } from '@cityops/contract/alerts';
 import { decideTransition, type AlertAction } from './transitions.ts';
 import { teamsOfUser } from './teams.ts';
 

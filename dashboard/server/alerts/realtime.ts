@@ -2,29 +2,26 @@
 // rooms at connect; each connection that socket.io did not recover gets an `alerts:sync` (a replay
 // after the handshake's cursor, or a snapshot); clients may ask for one again with `alerts:sync`.
 // Alert changes themselves arrive from any process through core/live (see core/alerts/changes.ts).
-import type { Server } from 'socket.io';
-import { z } from 'zod';
-import type { AlertsSync } from '@cityops/core/alerts/changes';
+import type { AlertsSync } from '@cityops/contract/alerts';
+import type { AlertsSyncAnswer } from '@cityops/contract/socket-events';
+import { alertsCursorSchema, alertsSyncRequestSchema } from '@cityops/contract/socket-schemas';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
 import type { RouteContext } from '@cityops/core/http/route-context';
-import type { CityOpsSocket } from '../realtime.ts';
-import { refuseSocketMessage } from '../realtime.ts';
+import { refuseSocketMessage, type CityOpsServer, type CityOpsSocket } from '../realtime.ts';
 import { teamsOfUser } from './teams.ts';
 import { alertScopeOf } from './visibility.ts';
 import { alertsSince, alertsSnapshot } from './repository.ts';
 
 const syncs = counter('cityops_alert_syncs_total', 'alert syncs sent to live clients, by mode', ['mode']);
-const cursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const syncRequestSchema = z.object({ after: cursorSchema.optional() }).strict();
 
-export function attachAlertRealtime(io: Server, context: RouteContext): void {
+export function attachAlertRealtime(io: CityOpsServer, context: RouteContext): void {
   const { db } = context;
 
   // After the session check (realtime.ts): the rooms of the user's field teams and their districts.
   io.use(async (socket, next) => {
     try {
-      const user = (socket as unknown as CityOpsSocket).data.user;
+      const user = socket.data.user;
       const teams = await teamsOfUser(db, user.id);
       const rooms = teams.flatMap((team) => [liveRooms.team(team.teamId), ...(team.districtId ? [liveRooms.district(team.districtId)] : [])]);
       if (rooms.length) await socket.join(rooms);
@@ -41,8 +38,7 @@ export function attachAlertRealtime(io: Server, context: RouteContext): void {
     return sync;
   };
 
-  io.on('connection', (plainSocket) => {
-    const socket = plainSocket as unknown as CityOpsSocket;
+  io.on('connection', (socket) => {
     // Syncs of one socket run one after another, at most two waiting: a client cannot pile up
     // snapshot queries on the database.
     let queue: Promise<unknown> = Promise.resolve();
@@ -55,9 +51,10 @@ export function attachAlertRealtime(io: Server, context: RouteContext): void {
       return turn;
     };
 
+    // Typed by the contract, but the client is not trusted: the arguments are checked here.
     socket.on('alerts:sync', async (...args: unknown[]) => {
-      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: unknown) => void) : undefined;
-      const parsed = syncRequestSchema.safeParse(args[0] ?? {});
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (answer: AlertsSyncAnswer) => void) : undefined;
+      const parsed = alertsSyncRequestSchema.safeParse(args[0] ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const error = refuseSocketMessage(socket, 'alerts:sync', 'invalid', `${issue.path.join('.') || 'payload'}: ${issue.message}`, issue.path.join('.'));
@@ -84,7 +81,7 @@ export function attachAlertRealtime(io: Server, context: RouteContext): void {
     const requested = (socket.handshake.auth as { alertsCursor?: unknown }).alertsCursor;
     let after: number | undefined;
     if (requested !== undefined) {
-      const cursor = cursorSchema.safeParse(requested);
+      const cursor = alertsCursorSchema.safeParse(requested);
       if (cursor.success) after = cursor.data;
       else refuseSocketMessage(socket, 'handshake', 'invalid', 'alertsCursor: expected a whole number ≥ 0; sending a snapshot instead', 'alertsCursor');
     }

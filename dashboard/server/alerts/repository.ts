@@ -3,9 +3,8 @@
 // and lifecycle.ts (people).
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
-import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync } from '@cityops/core/alerts/changes';
-import type { AlertKind, AlertSeverity, AlertState } from '@cityops/core/alerts/types';
-import type { AlertView } from '@cityops/core/alerts/view';
+import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow } from '@cityops/core/alerts/changes';
+import type { AlertEventMessage, AlertKind, AlertRemovedMessage, AlertSeverity, AlertState, AlertsSync, AlertView } from '@cityops/contract/alerts';
 import { getDistrict } from '@cityops/devices/district-repository';
 import type { CapContext } from './cap.ts';
 import type { AlertScope } from './visibility.ts';

@@ -1,9 +1,9 @@
 // zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs. The alert
-// view itself is core/alerts/view.ts (what PostgreSQL builds and every channel carries).
+// view itself is contract/socket-schemas.ts (what PostgreSQL builds and every channel carries).
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/core/alerts/types';
+import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/contract/alerts';
 import { localisedText, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '@cityops/core/alerts/trigger-schema';
-import { alertViewSchema } from '@cityops/core/alerts/view';
+import { alertViewSchema } from '@cityops/contract/socket-schemas';
 
 const time = z.string().describe('ISO 8601');
 

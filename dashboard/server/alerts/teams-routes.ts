@@ -4,8 +4,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AlertsStale, ServerEventName } from '@cityops/contract/socket-events';
 import { recordAudit } from '@cityops/core/audit';
-import { ADMIN_ONLY, ANY_ROLE } from '@cityops/core/auth/roles';
+import { ADMIN_ONLY, ANY_ROLE } from '@cityops/contract/roles';
 import { findUserById } from '@cityops/core/auth/users';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { badRequest, notFound } from '@cityops/core/errors';
@@ -41,7 +42,7 @@ export async function refreshMemberRooms(tx: Queryable, live: LivePublisher, use
   const userRoom = [liveRooms.user(userId)];
   if (stale.length) await live.leaveRooms(userRoom, stale, tx);
   if (current.length) await live.joinRooms(userRoom, current, tx);
-  await live.publishIn(tx, userRoom, 'alerts:stale', { reason: 'team membership changed' });
+  await live.publishIn(tx, userRoom, 'alerts:stale' satisfies ServerEventName, { reason: 'team membership changed' } satisfies AlertsStale);
 }
 
 const roomsOfTeam = (team: { id: number; districtId: string | null }) => [liveRooms.team(team.id), ...(team.districtId ? [liveRooms.district(team.districtId)] : [])];

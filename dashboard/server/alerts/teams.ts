@@ -1,14 +1,7 @@
 // Field teams and their members. A field user sees and acts on the alerts assigned to their teams.
 import type { Queryable } from '@cityops/core/database/pool';
+import type { Team } from '@cityops/contract/people';
 import { notFound } from '@cityops/core/errors';
-
-export interface Team {
-  id: number;
-  name: string;
-  districtId: string | null;
-  phone: string | null;
-  members: { userId: number; username: string; displayName: string; role: string }[];
-}
 
 export interface TeamInput {
   name: string;

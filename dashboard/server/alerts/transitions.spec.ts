@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertState } from '@cityops/core/alerts/types';
 import { decideTransition, type AlertAction } from './transitions.ts';
+import type { AlertState } from '@cityops/contract/alerts';
 
 const staff = (action: AlertAction, state: AlertState) => decideTransition({ action, state, asFieldTeam: false });
 const field = (action: AlertAction, state: AlertState) => decideTransition({ action, state, asFieldTeam: true });

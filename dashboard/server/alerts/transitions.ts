@@ -1,6 +1,6 @@
 // The alert lifecycle: new → acknowledged → assigned (to a field team) → resolved → closed.
 // Pure rules, no I/O: which action is allowed in which state, and by whom.
-import type { AlertState } from '@cityops/core/alerts/types';
+import type { AlertState } from '@cityops/contract/alerts';
 
 export const ALERT_ACTIONS = ['acknowledge', 'assign', 'resolve', 'close', 'note', 'photo'] as const;
 export type AlertAction = (typeof ALERT_ACTIONS)[number];

@@ -1,6 +1,6 @@
 // Who may see which alert. Command-room staff see every alert; a field user sees the alerts assigned
 // to one of their teams. Used by REST routes, live snapshots and replays alike.
-import { CAN_VIEW, type UserRole } from '@cityops/core/auth/roles';
+import { CAN_VIEW, type UserRole } from '@cityops/contract/roles';
 import type { Queryable } from '@cityops/core/database/pool';
 import { forbidden } from '@cityops/core/errors';
 import { teamsOfUser } from './teams.ts';

@@ -4,7 +4,8 @@ import { I18nProvider, useI18n } from './i18n.tsx';
 import { LiveProvider } from './live/live-context.tsx';
 import { LoginPage, SessionExpiredDialog } from './pages/login.tsx';
 import { matchPath, navigate, useLocation } from './router.tsx';
-import { canEngineer, SessionProvider, useSession, type User } from './session.tsx';
+import type { SessionUser } from '@cityops/contract/people';
+import { canEngineer, SessionProvider, useSession } from './session.tsx';
 import { Shell } from './shell.tsx';
 import { Logo, Spinner } from './ui.tsx';
 
@@ -40,7 +41,7 @@ function Loading({ offline = false }: { offline?: boolean }) {
 }
 
 /** Where a user lands after logging in, by role. */
-function homeFor(user: User): string {
+function homeFor(user: SessionUser): string {
   return user.role === 'field' ? '/field' : '/';
 }
 
@@ -68,7 +69,7 @@ function Root() {
   );
 }
 
-function page(path: string, user: User): ReactNode {
+function page(path: string, user: SessionUser): ReactNode {
   if (path === '/wall' || path.startsWith('/wall/')) return <WallPage />;
   if (path === '/field' || path.startsWith('/field/')) return <FieldPage />;
   if (user.role === 'field') return <Loading />;

@@ -1,26 +1,9 @@
 // Who is logged in. An expired session does not throw the operator out of the page: the login form
 // opens over it, so a note being typed or a selected alert is still there after logging in again.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { SECOND_FACTOR_ROLES } from '@cityops/core/auth/roles';
+import type { SessionUser } from '@cityops/contract/people';
+import { SECOND_FACTOR_ROLES } from '@cityops/contract/roles';
 import { api, ApiError, UNAUTHENTICATED_EVENT } from './api.ts';
-
-export type UserRole = 'admin' | 'engineer' | 'operator' | 'field' | 'viewer';
-
-export interface User {
-  id: number;
-  username: string;
-  displayName: string;
-  role: UserRole;
-  mustChangePassword: boolean;
-  language: 'vi' | 'en';
-  teamIds?: number[];
-  /** An authenticator app (TOTP) is set up and confirmed: every login asks its code. */
-  totpEnabled?: boolean;
-  /** The password was right; the authenticator code is still to come. */
-  secondFactorPending?: boolean;
-  /** REQUIRE_2FA is set and this admin or engineer has no authenticator yet: enrol before anything else. */
-  totpEnrolmentRequired?: boolean;
-}
 
 /** A new authenticator secret, shown once. */
 export interface TotpEnrolment {
@@ -28,20 +11,20 @@ export interface TotpEnrolment {
   otpauthUri: string;
 }
 
-export const canOperate = (user: User | undefined) => user?.role === 'admin' || user?.role === 'operator';
-export const canEngineer = (user: User | undefined) => user?.role === 'admin' || user?.role === 'engineer';
+export const canOperate = (user: SessionUser | undefined) => user?.role === 'admin' || user?.role === 'operator';
+export const canEngineer = (user: SessionUser | undefined) => user?.role === 'admin' || user?.role === 'engineer';
 /** Admins and engineers may set up an authenticator app (the server decides the same from the same list). */
-export const canUseSecondFactor = (user: User | undefined) => Boolean(user) && SECOND_FACTOR_ROLES.includes(user!.role);
-export const canView = (user: User | undefined) => Boolean(user) && user!.role !== 'field';
+export const canUseSecondFactor = (user: SessionUser | undefined) => Boolean(user) && SECOND_FACTOR_ROLES.includes(user!.role);
+export const canView = (user: SessionUser | undefined) => Boolean(user) && user!.role !== 'field';
 
 interface SessionState {
   /** undefined while the first /api/auth/me is in flight. */
-  user: User | null | undefined;
+  user: SessionUser | null | undefined;
   /** The session ended while a page was open (idle timeout, server restart without the session). */
   expired: boolean;
   /** The server could not be reached while finding out who is logged in; retrying. */
   offline: boolean;
-  login(username: string, password: string): Promise<User>;
+  login(username: string, password: string): Promise<SessionUser>;
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
   verifyCode(code: string): Promise<void>;
   startTotpEnrolment(): Promise<TotpEnrolment>;
@@ -56,24 +39,24 @@ const SessionContext = createContext<SessionState | undefined>(undefined);
 // session cookie on every request, and a 401 brings the login back.
 const REMEMBERED_FIELD_USER = 'cityops.fieldUser';
 
-function rememberFieldUser(user: User | null) {
+function rememberFieldUser(user: SessionUser | null) {
   try {
     if (user?.role === 'field') localStorage.setItem(REMEMBERED_FIELD_USER, JSON.stringify(user));
     else localStorage.removeItem(REMEMBERED_FIELD_USER);
   } catch {}
 }
 
-function rememberedFieldUser(): User | undefined {
+function rememberedFieldUser(): SessionUser | undefined {
   try {
     const text = localStorage.getItem(REMEMBERED_FIELD_USER);
-    return text ? (JSON.parse(text) as User) : undefined;
+    return text ? (JSON.parse(text) as SessionUser) : undefined;
   } catch {
     return undefined;
   }
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
   const [offline, setOffline] = useState(false);
 
@@ -81,7 +64,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     let cancelled = false;
     const load = async () => {
       try {
-        const { user } = await api<{ user: User }>('/api/auth/me');
+        const { user } = await api<{ user: SessionUser }>('/api/auth/me');
         if (!cancelled) {
           setUser(user);
           rememberFieldUser(user);
@@ -115,7 +98,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const login = useCallback(async (username: string, password: string) => {
-    const { user } = await api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } });
+    const { user } = await api<{ user: SessionUser }>('/api/auth/login', { method: 'POST', body: { username, password } });
     setUser(user);
     rememberFieldUser(user);
     setExpired(false);
@@ -124,12 +107,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const changePassword = useCallback(async (currentPassword: string, newPassword: string) => {
     await api('/api/auth/password', { method: 'POST', body: { currentPassword, newPassword } });
-    const { user } = await api<{ user: User }>('/api/auth/me');
+    const { user } = await api<{ user: SessionUser }>('/api/auth/me');
     setUser(user);
   }, []);
 
   const verifyCode = useCallback(async (code: string) => {
-    const { user } = await api<{ user: User }>('/api/auth/totp/verify', { method: 'POST', body: { code } });
+    const { user } = await api<{ user: SessionUser }>('/api/auth/totp/verify', { method: 'POST', body: { code } });
     setUser(user);
     rememberFieldUser(user);
   }, []);
@@ -137,7 +120,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const startTotpEnrolment = useCallback(() => api<TotpEnrolment>('/api/auth/totp/enrol', { method: 'POST' }), []);
 
   const confirmTotpEnrolment = useCallback(async (code: string) => {
-    const { user } = await api<{ user: User }>('/api/auth/totp/confirm', { method: 'POST', body: { code } });
+    const { user } = await api<{ user: SessionUser }>('/api/auth/totp/confirm', { method: 'POST', body: { code } });
     setUser(user);
   }, []);
 
@@ -162,7 +145,7 @@ export function useSession(): SessionState {
 }
 
 /** The logged-in user; only for components rendered behind the login. */
-export function useUser(): User {
+export function useUser(): SessionUser {
   const { user } = useSession();
   if (!user) throw new Error('useUser without a logged-in user');
   return user;

@@ -3,6 +3,7 @@
 // broker), no role may exit, and the valid readings other sensors send around them must all be stored.
 // The named cases of issue 11 plus a few neighbours. `lost` = valid readings not stored.
 import mqtt from 'mqtt';
+import { sensorReadingTopic } from '@cityops/contract/mqtt-topics';
 import type { Scenario } from '../scenario.ts';
 import { FaultSystem } from '../system.ts';
 import { drain, ReadingPublisher } from '../readings.ts';
@@ -42,7 +43,7 @@ async function publishOnce(url: string, credentials: { username: string; passwor
     const closed = new Promise<string>((resolve) => device.once('close', () => resolve('refused by the broker (connection closed)')));
     const timedOut = sleep(PUBLISH_ACK_WITHIN_MS).then(() => `refused by the broker (no acknowledgement within ${PUBLISH_ACK_WITHIN_MS / 1000} s)`);
     const acknowledged = device
-      .publishAsync(`cityops/sensors/${DEVICE}/reading`, payload, { qos: 1 })
+      .publishAsync(sensorReadingTopic(DEVICE), payload, { qos: 1 })
       .then((packet) => (packet && 'reasonCode' in packet && (packet.reasonCode ?? 0) >= 0x80 ? `refused by the broker (0x${packet.reasonCode!.toString(16)})` : undefined))
       .catch((error: Error) => `refused by the broker (${error.message})`);
     return await Promise.race([acknowledged, closed, timedOut]);

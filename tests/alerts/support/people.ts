@@ -1,6 +1,6 @@
 // Field teams and extra users for the alert tests, logged in through the real API.
 import { createUser } from '../../../core/auth/users.ts';
-import type { UserRole } from '../../../core/auth/roles.ts';
+import type { UserRole } from '../../../contract/roles.ts';
 import type { Queryable } from '../../../core/database/pool.ts';
 import { TEST_PASSWORD, type TestApi } from '../../support/api.ts';
 

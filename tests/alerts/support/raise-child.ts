@@ -3,7 +3,7 @@
 // argv: <databaseUrl> <count> <startAtMs> <cameraId> [kind]
 import { createDatabase } from '../../../core/database/pool.ts';
 import { createAlertRaiser } from '../../../core/alerts/raise.ts';
-import type { AlertKind } from '../../../core/alerts/types.ts';
+import type { AlertKind } from '../../../contract/alerts.ts';
 
 const [url, countText, startAtText, cameraId, kind = 'stalled_vehicle'] = process.argv.slice(2);
 const count = Number(countText);

@@ -1,19 +1,13 @@
 // Field teams: create, rename, and choose their members among the field users. Membership changes
 // reach the members' open field views at once (the server moves their live sockets between rooms).
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { Team } from '@cityops/contract/people';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { DistrictSelect } from '../district-select.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner } from '../ui.tsx';
 import { useAdminUsers, type AdminUser } from './users-panel.tsx';
 
-interface Team {
-  id: number;
-  name: string;
-  districtId: string | null;
-  phone: string | null;
-  members: { userId: number; username: string; displayName: string; role: string }[];
-}
 
 function TeamCard({ team, fieldUsers, onChange }: { team: Team; fieldUsers: AdminUser[]; onChange: (action: () => Promise<unknown>) => Promise<void> }) {
   const { t } = useI18n();

@@ -4,14 +4,12 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
-import { canUseSecondFactor, useUser, type User, type UserRole } from '../session.tsx';
+import type { User } from '@cityops/contract/people';
+import { USER_ROLES, type UserRole } from '@cityops/contract/roles';
+import { canUseSecondFactor, useUser } from '../session.tsx';
 import { ErrorNote, Spinner } from '../ui.tsx';
 
-export const ROLES: UserRole[] = ['admin', 'engineer', 'operator', 'field', 'viewer'];
-
 export interface AdminUser extends User {
-  disabled: boolean;
-  totpEnabled: boolean;
   createdAt: string;
   lastLoginAt: string | null;
 }
@@ -125,7 +123,7 @@ export function UsersPanel() {
           <label className="form-field">
             <span>{t('admin.role')}</span>
             <select name="new-role" value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value as UserRole })}>
-              {ROLES.map((role) => (
+              {USER_ROLES.map((role) => (
                 <option key={role} value={role}>
                   {t(`role.${role}` as MessageKey)}
                 </option>
@@ -175,7 +173,7 @@ export function UsersPanel() {
                       <td>
                         {/* An admin cannot demote themselves: the server refuses it too. */}
                         <select value={user.role} disabled={busy || self} onChange={(e) => change(user, { role: e.target.value as UserRole })} aria-label={t('admin.role')} data-testid={`role-${user.username}`}>
-                          {ROLES.map((role) => (
+                          {USER_ROLES.map((role) => (
                             <option key={role} value={role}>
                               {t(`role.${role}` as MessageKey)}
                             </option>

@@ -1,7 +1,9 @@
 // Operator and field actions on an alert, through the alerts API. Each returns the updated alert,
 // which is applied to the live store at once (the socket echo arrives later and is a no-op).
 import { api } from '../api.ts';
-import type { Alert, AlertEventMessage, Team } from '../live/types.ts';
+import type { AlertEventMessage } from '@cityops/contract/alerts';
+import type { Team } from '@cityops/contract/people';
+import type { Alert } from '../live/types.ts';
 
 export type AlertAction = 'acknowledge' | 'assign' | 'resolve' | 'close';
 

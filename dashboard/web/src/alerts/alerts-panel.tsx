@@ -3,7 +3,8 @@
 import { memo, useMemo } from 'react';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
-import { ALERT_KINDS, SEVERITIES, type Alert, type AlertState, type Severity } from '../live/types.ts';
+import { ALERT_KINDS, type AlertState } from '@cityops/contract/alerts';
+import { SEVERITIES, type Alert, type Severity } from '../live/types.ts';
 import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, Unavailable } from '../ui.tsx';

@@ -1,6 +1,6 @@
 // A sensor's chart with its alarm levels, and a clear message when there is nothing to draw.
 import { useI18n } from '../i18n.tsx';
-import type { Sensor } from '../live/types.ts';
+import type { Sensor } from '@cityops/contract/devices';
 import { EmptyState, Spinner, Unavailable } from '../ui.tsx';
 import { useSensorSeries } from './sensor-series.ts';
 import { sensorLevels, TimeChart } from './time-chart.tsx';

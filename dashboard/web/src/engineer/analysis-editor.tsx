@@ -4,7 +4,7 @@ import { useRef, useState, type MouseEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
-import type { Camera } from '../live/types.ts';
+import type { Camera } from '@cityops/contract/devices';
 import type { MessageKey } from '../messages.ts';
 import { Icon } from '../ui.tsx';
 

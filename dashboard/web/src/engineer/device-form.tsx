@@ -5,7 +5,7 @@ import { api, ApiError } from '../api.ts';
 import { DistrictSelect } from '../district-select.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
-import { SENSOR_KINDS, type Camera, type Sensor } from '../live/types.ts';
+import { type Camera, type Sensor, SENSOR_KINDS } from '@cityops/contract/devices';
 import { CityMap } from '../map/city-map.tsx';
 import type { MessageKey } from '../messages.ts';
 import { navigate } from '../router.tsx';

@@ -7,7 +7,8 @@
 // meanwhile; 403: it was given to another team) is taken out of the queue and kept to be shown,
 // never retried forever.
 import { api, ApiError } from '../api.ts';
-import type { Alert, AlertEventMessage } from '../live/types.ts';
+import type { AlertEventMessage } from '@cityops/contract/alerts';
+import type { Alert } from '../live/types.ts';
 import {
   appendEntries,
   dismissRefused,

@@ -1,11 +1,11 @@
 // Hooks over the one LiveStore of the logged-in session.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
-import type { User } from '../session.tsx';
+import type { SessionUser } from '@cityops/contract/people';
 import { LiveStore, type LiveStatus } from './live-store.ts';
 
 const LiveContext = createContext<LiveStore | undefined>(undefined);
 
-export function LiveProvider({ user, children }: { user: User; children: ReactNode }) {
+export function LiveProvider({ user, children }: { user: SessionUser; children: ReactNode }) {
   const [store] = useState(() => new LiveStore({ loadRegistry: user.role !== 'field' }));
   useEffect(() => {
     store.start();

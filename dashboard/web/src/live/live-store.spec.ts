@@ -3,7 +3,8 @@
 // and the wall alarm hears each new or escalated alert once.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveStore } from './live-store.ts';
-import type { Alert, AlertEventMessage, AlertRemovedMessage, AlertsSync, DeviceHealth } from './types.ts';
+import type { AlertEventMessage, AlertRemovedMessage, AlertsSync } from '@cityops/contract/alerts';
+import type { Alert, DeviceHealth } from './types.ts';
 
 function alert(id: number, lastEventId: number, patch: Partial<Alert> = {}): Alert {
   return {
@@ -20,9 +21,13 @@ type Internals = {
   receive(message: AlertEventMessage | AlertRemovedMessage): void;
   applySync(sync: AlertsSync): void;
   applyHealth(kind: 'cameraHealth' | 'sensorHealth', id: string, health: DeviceHealth): void;
-  synced: boolean;
 };
-const internals = (store: LiveStore) => store as unknown as Internals;
+// Alert messages go in where the socket hands them: the store's AlertSyncClient.
+const internals = (store: LiveStore): Internals => ({
+  receive: (message) => store.alertFeed.receive(message),
+  applySync: (sync) => store.alertFeed.applySync(sync),
+  applyHealth: (kind, id, health) => (store as unknown as Internals).applyHealth(kind, id, health),
+});
 
 describe('live alert list', () => {
   it('holds events that arrive before the sync and applies only the newer ones after it', () => {

@@ -1,9 +1,13 @@
 // Everything live on screen, in one place: the socket connection and its state, the open alerts, the
 // device registry and each device's health. Pages read it through hooks (live-context.tsx); nothing
 // else opens a socket. Changes are coalesced so a burst of 100 alerts costs one render, not 100.
+// The alerts themselves are kept by the protocol's one client, AlertSyncClient (@cityops/contract).
 import { io, type Socket } from 'socket.io-client';
+import { AlertSyncClient, type AlertFeedChange } from '@cityops/contract/alert-sync-client';
+import type { Camera, District, Sensor } from '@cityops/contract/devices';
+import type { ClientToServerEvents, ServerToClientEvents } from '@cityops/contract/socket-events';
 import { api, apiOptional } from '../api.ts';
-import { isOpen, sortAlerts, type Alert, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync, type Camera, type DeviceHealth, type District, type Sensor } from './types.ts';
+import { isOpen, sortAlerts, type Alert, type DeviceHealth } from './types.ts';
 
 /** What the camera feature reports (ingest/camera/api.ts, camera:status). */
 interface CameraStatus {
@@ -62,7 +66,8 @@ export class LiveStore {
   status: LiveStatus = 'connecting';
   /** false when the alerts feature is not deployed on this server. */
   alertsAvailable = true;
-  alerts = new Map<number, Alert>();
+  /** The alerts, the cursor and the sync state (REALTIME.md "Never missing an alert"). */
+  readonly alertFeed = new AlertSyncClient();
   cameras: Camera[] = [];
   sensors: Sensor[] = [];
   districts: District[] = [];
@@ -74,24 +79,26 @@ export class LiveStore {
   /** When the last full resync finished (ms), shown by the wall display. */
   syncedAt = 0;
 
-  private socket?: Socket;
+  private socket?: Socket<ServerToClientEvents, ClientToServerEvents>;
   private listeners = new Set<() => void>();
   private raisedListeners = new Set<(alert: Alert, previous: Alert | undefined) => void>();
   private notifyTimer?: ReturnType<typeof setTimeout>;
   private timers: ReturnType<typeof setInterval>[] = [];
   private sortedCache?: { version: number; list: Alert[] };
   private stopped = false;
-  /** Highest alert eventId applied (REALTIME.md "Never missing an alert"). */
-  private cursor = 0;
-  private synced = false;
-  private buffer: (AlertEventMessage | AlertRemovedMessage)[] = [];
   private syncFallbackTimer?: ReturnType<typeof setTimeout>;
   /** Pages' own listeners for events this store does not keep (e.g. `slots:changed`). */
   private eventHandlers = new Map<string, Set<(payload: unknown) => void>>();
   /** Health maps already replaced since the last notification. */
   private healthCopied = new Set<'cameraHealth' | 'sensorHealth'>();
 
-  constructor(private readonly options: LiveStoreOptions) {}
+  constructor(private readonly options: LiveStoreOptions) {
+    this.alertFeed.onChange((change) => this.onAlertChange(change));
+  }
+
+  get alerts(): ReadonlyMap<number, Alert> {
+    return this.alertFeed.alerts;
+  }
 
   start(): void {
     // Started again after stop() (React StrictMode mounts effects twice in development builds):
@@ -103,16 +110,17 @@ export class LiveStore {
       transports: ['websocket', 'polling'],
       reconnectionDelayMax: 5000,
       withCredentials: true,
-      auth: (callback) => callback(this.cursor ? { alertsCursor: this.cursor } : {}),
+      auth: this.alertFeed.auth,
     });
+    // Registered before the store's own `connect` listener: the feed marks the connection unsynced first.
+    this.alertFeed.attach(this.socket);
     this.socket.on('connect', () => {
       // A recovered connection had its missed packets replayed by socket.io; otherwise the server
-      // sends alerts:sync, and live events are held until it has been applied.
+      // sends alerts:sync, and the feed holds live events until it has been applied.
       if (!this.socket?.recovered) {
-        this.synced = false;
         // A server without the socket sync (older or partial deployment) still gets a full list.
         clearTimeout(this.syncFallbackTimer);
-        this.syncFallbackTimer = setTimeout(() => void (this.synced || this.snapshotOverRest()), SYNC_FALLBACK_MS);
+        this.syncFallbackTimer = setTimeout(() => void (this.alertFeed.synced || this.snapshotOverRest()), SYNC_FALLBACK_MS);
       }
       this.setStatus('live');
       if (this.options.loadRegistry) {
@@ -136,14 +144,10 @@ export class LiveStore {
     });
     this.socket.io.on('reconnect_attempt', () => this.setStatus('reconnecting'));
     this.socket.onAny((event: string, payload: unknown) => this.eventHandlers.get(event)?.forEach((handler) => handler(payload)));
-    this.socket.on('alerts:sync', (sync: AlertsSync) => this.applySync(sync));
-    this.socket.on('alert:event', (message: AlertEventMessage) => this.receive(message));
-    this.socket.on('alert:removed', (message: AlertRemovedMessage) => this.receive(message));
-    this.socket.on('alerts:stale', () => this.requestSnapshot());
-    this.socket.on('camera:status', (status: CameraStatus) => this.applyHealth('cameraHealth', status.cameraId, cameraHealth(status)));
+    this.socket.on('camera:status', (status) => this.applyHealth('cameraHealth', status.cameraId, cameraHealth(status)));
     // A device added, changed or deleted anywhere: reload the registry, once for a burst (bulk import).
     this.socket.on('devices:changed', () => this.reloadRegistrySoon());
-    this.socket.on('sensor:status', (status: SensorLatest & { sensorId?: string }) => this.applyHealth('sensorHealth', status.sensorId ?? status.id, sensorHealth(status)));
+    this.socket.on('sensor:status', (status) => this.applyHealth('sensorHealth', status.sensorId ?? status.id, sensorHealth(status)));
 
     if (this.options.loadRegistry) {
       this.timers.push(setInterval(() => void this.loadRegistry(), REGISTRY_REFRESH_MS));
@@ -161,6 +165,7 @@ export class LiveStore {
 
   stop(): void {
     this.stopped = true;
+    this.alertFeed.stop();
     this.socket?.close();
     this.timers.forEach(clearInterval);
     clearTimeout(this.notifyTimer);
@@ -204,20 +209,7 @@ export class LiveStore {
   /** Applies an alert an action answered with. The cursor is not moved: events of other alerts
    *  before this one may still be on their way. A copy older than the one held is ignored. */
   upsertAlert(alert: Alert): void {
-    const previous = this.alerts.get(alert.id);
-    if (previous && previous.lastEventId > alert.lastEventId) return;
-    if (alert.state === 'closed') this.alerts.delete(alert.id);
-    else this.alerts.set(alert.id, alert);
-    this.changed();
-  }
-
-  /** Asks for a full snapshot (after alerts:stale). */
-  requestSnapshot(): void {
-    this.synced = false;
-    this.socket?.emit('alerts:sync', {}, (answer: AlertsSync | { error: { message: string } }) => {
-      if ('error' in answer) return;
-      this.applySync(answer);
-    });
+    if (this.alertFeed.upsert(alert)) this.changed();
   }
 
   /** The open alerts over REST, applied as a snapshot; used when no alerts:sync came over the socket. */
@@ -237,47 +229,22 @@ export class LiveStore {
         alerts.push(...page.alerts);
         before = page.nextBefore;
       } while (before && alerts.length < 5000);
-      if (this.synced) return;
-      const cursor = alerts.reduce((highest, alert) => Math.max(highest, alert.lastEventId), this.cursor);
-      this.applySync({ mode: 'snapshot', cursor, alerts, truncated: false });
+      if (this.alertFeed.synced) return;
+      const cursor = alerts.reduce((highest, alert) => Math.max(highest, alert.lastEventId), this.alertFeed.cursor);
+      this.alertFeed.applySync({ mode: 'snapshot', cursor, alerts, truncated: false });
     } catch {}
   }
 
-  private receive(message: AlertEventMessage | AlertRemovedMessage) {
-    if (!this.synced) this.buffer.push(message);
-    else this.applyEvent(message, true);
-  }
-
-  private applySync(sync: AlertsSync) {
-    if (sync.mode === 'snapshot') {
-      const fresh = new Map<number, Alert>();
-      for (const alert of sync.alerts) if (alert.state !== 'closed') fresh.set(alert.id, alert);
+  private onAlertChange(change: AlertFeedChange) {
+    if (change.type === 'sync') {
       // Alerts raised while this screen was away still sound the wall alarm once.
-      if (this.syncedAt) for (const alert of fresh.values()) if (!this.alerts.has(alert.id)) this.announce(alert, undefined);
-      this.alerts = fresh;
-      this.cursor = sync.cursor;
-    } else {
-      for (const event of sync.events) this.applyEvent(event, true);
-      this.cursor = Math.max(this.cursor, sync.cursor);
-    }
-    for (const event of this.buffer) if (event.eventId > this.cursor) this.applyEvent(event, true);
-    this.buffer = [];
-    this.synced = true;
-    this.alertsAvailable = true;
-    this.syncedAt = Date.now();
-    this.changed();
-  }
-
-  private applyEvent(message: AlertEventMessage | AlertRemovedMessage, live: boolean) {
-    if (message.eventId <= this.cursor) return;
-    this.cursor = message.eventId;
-    if ('alertId' in message) {
-      this.alerts.delete(message.alertId);
-    } else {
-      const previous = this.alerts.get(message.alert.id);
-      if (message.alert.state === 'closed') this.alerts.delete(message.alert.id);
-      else if (!previous || previous.lastEventId <= message.alert.lastEventId) this.alerts.set(message.alert.id, message.alert);
-      if (live && isOpen(message.alert)) this.announce(message.alert, previous);
+      if (change.sync.mode === 'snapshot' && this.syncedAt) {
+        for (const alert of this.alerts.values()) if (!change.previous.has(alert.id)) this.announce(alert, undefined);
+      }
+      this.alertsAvailable = true;
+      this.syncedAt = Date.now();
+    } else if (change.type === 'event' && isOpen(change.event.alert)) {
+      this.announce(change.event.alert, change.previous);
     }
     this.changed();
   }

@@ -4,7 +4,7 @@ import { useMemo } from 'react';
 import { SensorChart } from '../charts/sensor-chart.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
-import { SENSOR_KINDS, type Sensor } from '../live/types.ts';
+import { type Sensor, SENSOR_KINDS } from '@cityops/contract/devices';
 import { deviceState } from '../map/city-map.tsx';
 import type { MessageKey } from '../messages.ts';
 import { PeriodSelect, usePeriodHours } from '../period-select.tsx';
