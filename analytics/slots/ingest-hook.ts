@@ -17,6 +17,7 @@ import { encodeFrameMessage, frameTopic, FRAME_TOPIC_PREFIX } from '@cityops/ing
 import { markStreamDown, recordActivity, type ActivityReport } from './activity-repository.ts';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from './notifications.ts';
+import { slotCameraIds } from './slot-repository.ts';
 
 const cheapFrames = counter('cityops_cheap_tier_frames_total', 'sampled frames measured for motion (cheap tier)');
 const framesPublished = counter('cityops_slot_frames_published_total', 'frames published to analytics for cameras holding a slot');
@@ -178,8 +179,7 @@ export class SlotFrameHook implements Component {
       do {
         this.refreshAgain = false;
         try {
-          const result = await this.options.db.query<{ camera_id: string }>('SELECT camera_id FROM analysis_slots');
-          this.analysed = new Set(result.rows.map((row) => row.camera_id));
+          this.analysed = await slotCameraIds(this.options.db);
         } catch (error) {
           if (this.running) this.options.logger.warn({ err: error }, 'could not read the slot table; keeping the last slot set');
         }
