@@ -11,7 +11,7 @@ import { migrate } from '@cityops/core/database/migrate';
 import { EmbeddedDatabase } from '@cityops/core/database/embedded';
 import { partitionMaintainer } from '@cityops/core/database/partition-maintainer';
 import { housekeeping } from '@cityops/core/database/housekeeping';
-import { warnIfSuperuser } from '@cityops/core/database/roles';
+import { currentRole, warnIfSuperuser } from '@cityops/core/database/roles';
 import { EmbeddedBroker } from '@cityops/core/mqtt/embedded-broker';
 import { connectMqtt } from '@cityops/core/mqtt/connect';
 import { SecretBox } from '@cityops/core/secret-box';
@@ -88,7 +88,7 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
     // The owner connection: migrations and partition maintenance only (see database/roles.ts).
     const ownerDb = ownerUrl ? createDatabase(ownerUrl, 2) : undefined;
     if (ownerDb) started.push({ name: 'database-owner-pool', start: async () => {}, stop: () => ownerDb.end() });
-    const appRole = (await db.query<{ name: string }>('SELECT current_user AS name')).rows[0].name;
+    const appRole = await currentRole(db);
     const caps = await migrate(ownerDb ?? db, { logger, grantTo: ownerDb ? appRole : undefined });
     await warnIfSuperuser(db, logger);
     logger.info({ timescale: caps.timescale }, caps.timescale ? 'TimescaleDB found: hypertables in use' : 'plain PostgreSQL: daily range partitions in use');

@@ -3,6 +3,7 @@
 // the next attempt, so a database hiccup loses nothing.
 import type { Queryable } from '@cityops/core/database/pool';
 import type { LineCrossing } from '../rules/events.ts';
+import { addTrafficCounts } from './traffic-count-repository.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -40,12 +41,7 @@ export class TrafficCountBuffer {
       values.push(count);
     }
     try {
-      await db.query(
-        `INSERT INTO traffic_counts AS t (camera_id, line_id, minute, class, direction, count)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::int[])
-         ON CONFLICT (camera_id, line_id, minute, class, direction) DO UPDATE SET count = t.count + EXCLUDED.count`,
-        [cameras, lines, minutes, classes, directions, values],
-      );
+      await addTrafficCounts(db, { cameras, lines, minutes, classes, directions, values });
     } catch (error) {
       for (const [key, count] of batch) this.counts.set(key, (this.counts.get(key) ?? 0) + count);
       throw error;

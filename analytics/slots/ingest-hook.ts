@@ -18,6 +18,7 @@ import { markStreamDown, recordActivity, type ActivityReport } from './activity-
 import { FRAME_TOPIC_PREFIX, frameTopic } from '@cityops/contract/mqtt-topics';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from './notifications.ts';
+import { slotCameraIds } from './slot-repository.ts';
 
 const cheapFrames = counter('cityops_cheap_tier_frames_total', 'sampled frames measured for motion (cheap tier)');
 const framesPublished = counter('cityops_slot_frames_published_total', 'frames published to analytics for cameras holding a slot');
@@ -179,8 +180,7 @@ export class SlotFrameHook implements Component {
       do {
         this.refreshAgain = false;
         try {
-          const result = await this.options.db.query<{ camera_id: string }>('SELECT camera_id FROM analysis_slots');
-          this.analysed = new Set(result.rows.map((row) => row.camera_id));
+          this.analysed = await slotCameraIds(this.options.db);
         } catch (error) {
           if (this.running) this.options.logger.warn({ err: error }, 'could not read the slot table; keeping the last slot set');
         }

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { ServerEventName, SlotsChanged } from '@cityops/contract/socket-events';
 import { recordAudit, systemActor } from '@cityops/core/audit';
 import { NotificationBus } from '@cityops/core/database/notification-bus';
-import type { Database } from '@cityops/core/database/pool';
+import { transactionOn, type Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
@@ -16,6 +16,7 @@ import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsWake } from './notifications.ts';
 import { planSlots, type SchedulerNotice, type SchedulerOptions, type SlotPlan } from './scheduler.ts';
+import { databaseNowMs, releaseAdvisoryLock, tryAdvisoryLock } from './leader-repository.ts';
 import { loadCameraSignals, type SignalOptions } from './signals.ts';
 import { applyPlan, liveWorkerCapacity, readHolders, readSchedulerState, writeSchedulerState, type AppliedPlan } from './slot-repository.ts';
 
@@ -124,8 +125,7 @@ export class SlotLeader implements Component {
     if (this.lockClient) return true;
     const client = await this.deps.db.connect();
     try {
-      const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SLOT_LEADER_LOCK_KEY]);
-      if (!result.rows[0].locked) {
+      if (!(await tryAdvisoryLock(client, SLOT_LEADER_LOCK_KEY))) {
         client.release();
         return false;
       }
@@ -145,7 +145,7 @@ export class SlotLeader implements Component {
     if (!client) return;
     client.off('error', this.onLockClientError);
     try {
-      await client.query('SELECT pg_advisory_unlock($1)', [SLOT_LEADER_LOCK_KEY]);
+      await releaseAdvisoryLock(client, SLOT_LEADER_LOCK_KEY);
       client.release();
     } catch (error) {
       // A broken connection takes the lock with it.
@@ -158,7 +158,7 @@ export class SlotLeader implements Component {
     const client = this.lockClient!;
     const { settings, logger } = this.deps;
     // All rounds run on the lock connection: if it breaks mid-round the transaction dies with the lock.
-    const nowMs = this.deps.clock ? this.deps.clock() : Number((await client.query<{ ms: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms')).rows[0].ms);
+    const nowMs = this.deps.clock ? this.deps.clock() : await databaseNowMs(client);
     let slotCount: number;
     let slotSource: 'config' | 'measured';
     if (settings.slotCount !== undefined) {
@@ -179,10 +179,8 @@ export class SlotLeader implements Component {
       if (noSlots) noSlots.message = 'no analytics worker is alive (measured capacity 0): no camera is analysed (only the cheap tier runs)';
     }
 
-    await client.query('BEGIN');
-    let applied: AppliedPlan;
-    try {
-      applied = await applyPlan(client, plan, nowMs, holders);
+    const applied = await transactionOn(client, async () => {
+      const written = await applyPlan(client, plan, nowMs, holders);
       await writeSchedulerState(client, {
         leader: this.deps.id,
         ranAtMs: nowMs,
@@ -193,22 +191,19 @@ export class SlotLeader implements Component {
       });
       await this.auditPinOverflow(client, previous?.notices ?? [], plan.notices);
       const noticesChanged = canonicalJson(previous?.notices ?? []) !== canonicalJson(plan.notices) || previous?.slotCount !== slotCount;
-      if (this.deps.live && (applied.added.length || applied.removed.length || applied.reasonChanged.length || noticesChanged)) {
+      if (this.deps.live && (written.added.length || written.removed.length || written.reasonChanged.length || noticesChanged)) {
         await this.deps.live.publishIn(client, liveRooms.staff(), 'slots:changed' satisfies ServerEventName, {
           slotCount,
           slotSource,
           roundRobinReserve: plan.roundRobinReserve,
           assignments: plan.assignments.map((a) => ({ cameraId: a.cameraId, reason: a.reason, since: new Date(a.sinceMs).toISOString() })),
-          added: applied.added,
+          added: written.added,
           released: plan.released.map((r) => ({ cameraId: r.cameraId, reason: r.reason })),
           notices: plan.notices,
         } satisfies SlotsChanged);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    }
+      return written;
+    });
     rounds.inc();
     changes.inc({ direction: 'given' }, applied.added.length);
     changes.inc({ direction: 'taken_back' }, applied.removed.length);

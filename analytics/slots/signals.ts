@@ -3,6 +3,7 @@
 // when each camera last held a slot. Four queries per round, whatever the number of cameras.
 import type { Queryable } from '@cityops/core/database/pool';
 import type { CameraSignals } from './scheduler.ts';
+import { readCameraEvents, readCameraRows, readSensorsInAlarm } from './signal-repository.ts';
 import { localClock, priorityAt, timeOfDayWindowsSchema, type TimeOfDayWindow } from './time-of-day.ts';
 
 export interface SignalOptions {
@@ -17,18 +18,6 @@ export interface SignalOptions {
   timeZone: string;
 }
 
-interface CameraRow {
-  id: string;
-  lat: number | null;
-  lon: number | null;
-  motion_score: number | null;
-  online: boolean;
-  pinned_at_ms: number | null;
-  pinned_by: string | null;
-  windows: unknown;
-  last_served_ms: number | null;
-}
-
 // Alerts about the camera's own health say nothing about the scene.
 const SCENE_BLIND_KINDS = ['camera_offline', 'camera_tamper'];
 
@@ -39,50 +28,20 @@ const SCENE_BLIND_KINDS = ['camera_offline', 'camera_tamper'];
 export async function loadCameraSignals(db: Queryable, nowMs: number, options: SignalOptions): Promise<CameraSignals[]> {
   const now = new Date(nowMs);
   // One after the other: `db` may be a single connection (the leader's), which runs one query at a time.
-  const cameras = await db.query<CameraRow>(
-    `SELECT c.id, c.lat, c.lon, a.motion_score,
-            coalesce(a.stream_online AND a.last_frame_at > $1::timestamptz - $2 * INTERVAL '1 millisecond', false)
-              AND coalesce(cs.state <> 'offline', true) AS online,
-            (extract(epoch FROM p.pinned_at) * 1000)::float8 AS pinned_at_ms, p.pinned_by,
-            pr.windows,
-            (extract(epoch FROM s.last_served_at) * 1000)::float8 AS last_served_ms
-       FROM cameras c
-       LEFT JOIN camera_activity a ON a.camera_id = c.id
-       LEFT JOIN camera_status cs ON cs.camera_id = c.id
-       LEFT JOIN analysis_pins p ON p.camera_id = c.id
-       LEFT JOIN analysis_priorities pr ON pr.camera_id = c.id
-       LEFT JOIN analysis_camera_state s ON s.camera_id = c.id
-      WHERE c.enabled`,
-    [now, options.streamStaleMs],
-  );
-  const events = await db.query<{ source_id: string; id: number; kind: string; at_ms: number; open: boolean }>(
-    `SELECT DISTINCT ON (source_id) source_id, id, kind, (extract(epoch FROM last_seen_at) * 1000)::float8 AS at_ms,
-            (state IN ('new', 'acknowledged', 'assigned') AND auto_cleared_at IS NULL) AS open
-       FROM alerts
-      WHERE source_type = 'camera' AND kind <> ALL($3::text[])
-        AND ((state IN ('new', 'acknowledged', 'assigned') AND auto_cleared_at IS NULL)
-             OR last_seen_at > $1::timestamptz - $2 * INTERVAL '1 millisecond')
-      ORDER BY source_id, last_seen_at DESC`,
-    [now, options.recentEventMs, SCENE_BLIND_KINDS],
-  );
-  // sensor_state (sensor ingest) holds each sensor's live alarm level; an offline sensor's level is stale.
-  const sensors = await db.query<{ id: string; lat: number; lon: number; level: number }>(
-    `SELECT se.id, se.lat, se.lon, st.level
-       FROM sensor_state st JOIN sensors se ON se.id = st.sensor_id
-      WHERE st.level >= $1 AND NOT st.offline AND se.enabled AND se.lat IS NOT NULL AND se.lon IS NOT NULL`,
-    [options.sensorMinLevel],
-  );
+  const cameras = await readCameraRows(db, now, options.streamStaleMs);
+  const events = await readCameraEvents(db, now, options.recentEventMs, SCENE_BLIND_KINDS);
+  const sensors = await readSensorsInAlarm(db, options.sensorMinLevel);
 
-  const eventByCamera = new Map(events.rows.map((row) => [row.source_id, row]));
+  const eventByCamera = new Map(events.map((row) => [row.source_id, row]));
   const local = localClock(nowMs, options.timeZone);
-  return cameras.rows.map((row): CameraSignals => {
+  return cameras.map((row): CameraSignals => {
     const event = eventByCamera.get(row.id);
     return {
       cameraId: row.id,
       streamOnline: row.online,
       pin: row.pinned_at_ms !== null ? { atMs: row.pinned_at_ms, by: row.pinned_by ?? undefined } : undefined,
       event: event ? { atMs: event.at_ms, alertId: Number(event.id), kind: event.kind, open: event.open } : undefined,
-      sensorAlarm: row.lat !== null && row.lon !== null ? nearestAlarm(row.lat, row.lon, sensors.rows, options.sensorRadiusM) : undefined,
+      sensorAlarm: row.lat !== null && row.lon !== null ? nearestAlarm(row.lat, row.lon, sensors, options.sensorRadiusM) : undefined,
       motionScore: row.motion_score ?? 0,
       timeOfDayPriority: row.windows ? priorityAt(parseWindows(row.windows), local) : 0,
       lastServedAtMs: row.last_served_ms ?? undefined,

@@ -13,6 +13,12 @@ export async function readHolders(db: Queryable): Promise<SlotHolder[]> {
   return result.rows.map((row) => ({ cameraId: row.camera_id, sinceMs: row.since_ms, reason: row.reason }));
 }
 
+/** The cameras holding a slot now. */
+export async function slotCameraIds(db: Queryable): Promise<Set<string>> {
+  const result = await db.query<{ camera_id: string }>('SELECT camera_id FROM analysis_slots');
+  return new Set(result.rows.map((row) => row.camera_id));
+}
+
 export interface AppliedPlan {
   added: string[];
   removed: string[];

@@ -64,15 +64,25 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const client = await db.connect();
   try {
+    return await transactionOn(client, () => work(client), mode);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a connection the caller holds (and keeps: it is not released),
+ * e.g. a connection that also holds a session advisory lock.
+ */
+export async function transactionOn<T>(client: Queryable, work: () => Promise<T>, mode = ''): Promise<T> {
+  try {
     await client.query(mode ? `BEGIN ${mode}` : 'BEGIN');
-    const result = await work(client);
+    const result = await work();
     await client.query('COMMIT');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
-  } finally {
-    client.release();
   }
 }
 

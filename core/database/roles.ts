@@ -147,6 +147,11 @@ export async function grantApplicationPrivileges(owner: Queryable, appRole: stri
   }
 }
 
+/** The role this connection logs in as (the application role, granted privileges after migrations). */
+export async function currentRole(db: Queryable): Promise<string> {
+  return (await db.query<{ name: string }>('SELECT current_user AS name')).rows[0].name;
+}
+
 /** Logs once, at start, when the application connection could do anything to the database. */
 export async function warnIfSuperuser(db: Queryable, logger: Logger): Promise<void> {
   const { rows } = await db.query<{ name: string; superuser: boolean }>(

@@ -11,6 +11,7 @@ import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
+import { claimDueClip, expireSavedClips, markClipFailed, markClipSaved, savedClipBytes, type PendingClip } from './clip-repository.ts';
 import { FailureStreak, listenFailureHooks } from './failures.ts';
 import { clipArgs, runFfmpeg } from './ffmpeg.ts';
 import type { EvidenceBuffer, Segment } from './evidence-buffer.ts';
@@ -33,12 +34,6 @@ export interface ClipServiceOptions {
   /** Cameras this worker pulls now: it saves clips for these only. */
   heldCameras: () => string[];
   logger: Logger;
-}
-
-interface PendingClip {
-  alertId: number;
-  cameraId: string;
-  triggerAt: Date;
 }
 
 export class ClipService implements Component {
@@ -113,16 +108,7 @@ export class ClipService implements Component {
   private async claimDue(cameras: string[]): Promise<PendingClip | undefined> {
     // The segment holding trigger+20 s must be closed first: one segment length later, plus a second.
     const waitSeconds = CLIP_AFTER_SECONDS + this.options.buffer.options.segmentSeconds + 1;
-    const result = await this.options.db.query(
-      `UPDATE alert_clips SET worker_id = $1 WHERE alert_id = (
-         SELECT alert_id FROM alert_clips
-         WHERE state = 'pending' AND camera_id = ANY($2) AND trigger_at + make_interval(secs => $3) <= now()
-           AND (worker_id IS NULL OR worker_id = $1 OR created_at < now() - interval '2 minutes')
-         ORDER BY trigger_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING alert_id AS "alertId", camera_id AS "cameraId", trigger_at AS "triggerAt"`,
-      [this.options.workerId, cameras, waitSeconds],
-    );
-    return result.rows[0];
+    return claimDueClip(this.options.db, this.options.workerId, cameras, waitSeconds);
   }
 
   private async save(clip: PendingClip): Promise<void> {
@@ -160,18 +146,19 @@ export class ClipService implements Component {
     }
     const bytes = statSync(outputFile).size;
     const durationSeconds = await probeDuration(this.options.ffmpegPath, outputFile).catch(() => coveredSeconds(segments, fromMs, toMs));
-    await db.query(
-      `UPDATE alert_clips SET state = 'saved', file_path = $2, bytes = $3, clip_start_at = $4, duration_seconds = $5,
-         saved_at = now(), delete_after = now() + make_interval(secs => $6), error = NULL
-       WHERE alert_id = $1`,
-      [clip.alertId, outputFile, bytes, new Date(clipStartMs), durationSeconds, Math.round(this.options.retentionDays * 86_400)],
-    );
+    await markClipSaved(db, clip.alertId, {
+      filePath: outputFile,
+      bytes,
+      clipStart: new Date(clipStartMs),
+      durationSeconds,
+      retentionSeconds: Math.round(this.options.retentionDays * 86_400),
+    });
     clipsSaved.inc({ outcome: 'saved' });
     logger.info({ alertId: clip.alertId, camera: clip.cameraId, bytes, durationSeconds }, 'evidence clip saved');
   }
 
   private async fail(clip: PendingClip, error: string): Promise<void> {
-    await this.options.db.query(`UPDATE alert_clips SET state = 'failed', error = $2 WHERE alert_id = $1`, [clip.alertId, error]);
+    await markClipFailed(this.options.db, clip.alertId, error);
     clipsSaved.inc({ outcome: 'failed' });
     this.options.logger.warn({ alertId: clip.alertId, camera: clip.cameraId, error }, 'evidence clip not saved');
   }
@@ -189,29 +176,22 @@ export class ClipService implements Component {
   /** Deletes clips past their retention, whichever worker saved them (clips live on shared storage). */
   async deleteExpired(): Promise<number> {
     if (this.stopped) return 0;
-    const expired = await this.options.db.query(
-      `UPDATE alert_clips SET state = 'deleted' WHERE alert_id IN (
-         SELECT alert_id FROM alert_clips WHERE state = 'saved' AND delete_after < now() LIMIT 500 FOR UPDATE SKIP LOCKED)
-       RETURNING file_path`,
-    );
-    for (const row of expired.rows) {
+    const files = await expireSavedClips(this.options.db);
+    for (const file of files) {
       try {
-        unlinkSync(row.file_path);
+        unlinkSync(file);
       } catch {
         // already gone
       }
     }
-    if (expired.rowCount) clipsSaved.inc({ outcome: 'deleted' }, expired.rowCount);
-    return expired.rowCount ?? 0;
+    if (files.length) clipsSaved.inc({ outcome: 'deleted' }, files.length);
+    return files.length;
   }
 
   private async refreshClipBytes(cameras: string[]): Promise<void> {
-    const result = await this.options.db.query(
-      `SELECT camera_id, sum(bytes)::bigint AS bytes FROM alert_clips WHERE state = 'saved' AND camera_id = ANY($1) GROUP BY camera_id`,
-      [cameras],
-    );
+    const bytesByCamera = await savedClipBytes(this.options.db, cameras);
     this.clipBytesByCamera.clear();
-    for (const row of result.rows) this.clipBytesByCamera.set(row.camera_id, Number(row.bytes));
+    for (const [cameraId, bytes] of bytesByCamera) this.clipBytesByCamera.set(cameraId, bytes);
   }
 }
 

@@ -100,3 +100,9 @@ export async function cameraHolder(db: Queryable, cameraId: string): Promise<Cam
 export async function pruneWorkers(db: Queryable): Promise<void> {
   await db.query(`DELETE FROM camera_workers WHERE expires_at < now() - interval '1 hour'`);
 }
+
+/** Ids of the workers whose registration has not expired. */
+export async function liveWorkerIds(db: Queryable): Promise<Set<string>> {
+  const live = await db.query('SELECT worker_id FROM camera_workers WHERE expires_at > now()');
+  return new Set(live.rows.map((row) => row.worker_id as string));
+}

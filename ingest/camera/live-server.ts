@@ -10,6 +10,7 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter, gauge } from '@cityops/core/metrics';
 import { encodeJpeg, type JpegOptions } from '../frame/bgr24-frame.ts';
+import { viewerUsername } from './live-repository.ts';
 import { checkCameraAccess, type SignedPurpose } from './live-signing.ts';
 import type { LiveRelay } from './live-relay.ts';
 import type { CameraPipeline } from './pipeline.ts';
@@ -138,8 +139,8 @@ export class LiveServer implements Component {
 
   /** The signature names the user by id; the audit log shows people their name, as for every other action. */
   private async auditViewing(cameraId: string, userId: number | undefined, subject: string, sourceAddress: string | undefined): Promise<void> {
-    const user = userId ? await this.options.db.query('SELECT username FROM users WHERE id = $1', [userId]) : undefined;
-    const username = user?.rows[0]?.username ?? (userId ? `user:${userId}` : subject);
+    const name = userId ? await viewerUsername(this.options.db, userId) : undefined;
+    const username = name ?? (userId ? `user:${userId}` : subject);
     await recordAudit(this.options.db, { userId, username, sourceAddress }, { action: 'live_view_started', entityType: 'camera', entityId: cameraId });
   }
 

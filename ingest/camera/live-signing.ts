@@ -5,16 +5,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '@cityops/core/database/pool';
 import type { SecretBox } from '@cityops/core/secret-box';
+import { offerLiveSigningKey, readLiveSigningKey } from './live-repository.ts';
 
 export type SignedPurpose = 'live' | 'snapshot';
 
 export async function loadLiveSigningKey(db: Queryable, secretBox: SecretBox): Promise<Buffer> {
-  await db.query(
-    'INSERT INTO camera_live_signing_key (key_encrypted) VALUES ($1) ON CONFLICT (singleton) DO NOTHING',
-    [secretBox.encrypt(randomBytes(32).toString('base64'))],
-  );
-  const result = await db.query('SELECT key_encrypted FROM camera_live_signing_key');
-  return Buffer.from(secretBox.decrypt(result.rows[0].key_encrypted), 'base64');
+  await offerLiveSigningKey(db, secretBox.encrypt(randomBytes(32).toString('base64')));
+  return Buffer.from(secretBox.decrypt(await readLiveSigningKey(db)), 'base64');
 }
 
 function signature(key: Buffer, purpose: SignedPurpose, cameraId: string, expiresAt: number, subject: string): string {

@@ -29,6 +29,7 @@ import { ClipService } from './clip-service.ts';
 import { FailureStreak, listenFailureHooks, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
 import type { FrameConsumer } from './frame-reader.ts';
+import { liveWorkerIds } from './lease-repository.ts';
 import { LiveRelay, PUBLISH_SIGN_SECONDS } from './live-relay.ts';
 import { CAMERA_PICTURE_JPEG, LiveServer } from './live-server.ts';
 import { loadLiveSigningKey } from './live-signing.ts';
@@ -393,8 +394,7 @@ export class CameraIngestWorker implements Component {
       return; // no buffer yet
     }
     try {
-      const live = await this.context.db.query('SELECT worker_id FROM camera_workers WHERE expires_at > now()');
-      const liveIds = new Set(live.rows.map((row) => row.worker_id as string));
+      const liveIds = await liveWorkerIds(this.context.db);
       for (const folder of folders) {
         if (folder === this.workerId || liveIds.has(folder)) continue;
         const dir = path.join(this.bufferRoot, folder);

@@ -8,7 +8,9 @@ import { withTransaction, type Database, type Queryable } from '@cityops/core/da
 import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { committedAlertEvent, copyToMqtt, recordAlertChange } from '@cityops/core/alerts/changes';
-import type { AlertEventMessage, AlertState } from '@cityops/contract/alerts';
+import { addAlertNote } from '@cityops/core/alerts/alert-repository';
+import type { AlertEventMessage } from '@cityops/contract/alerts';
+import { addAlertPhoto, findActionRequest, lockAlertForAction, recordActionRequest, stampsAlert, teamExists, writeAlertState } from './action-repository.ts';
 import { decideTransition, type AlertAction } from './transitions.ts';
 import { teamsOfUser } from './teams.ts';
 
@@ -44,15 +46,6 @@ export type AlertActionResult = AlertEventMessage & { replayed?: true };
 
 const actions = counter('cityops_alert_actions_total', 'actions people took on alerts, by action and outcome', ['action', 'outcome']);
 
-// Timestamp column set by each event type (the first time only for acknowledged).
-const STAMPS: Record<string, string> = {
-  acknowledged: 'acknowledged_at = now()',
-  team_acknowledged: 'team_acknowledged_at = now()',
-  assigned: 'assigned_at = now(), acknowledged_at = COALESCE(acknowledged_at, now()), team_acknowledged_at = NULL',
-  resolved: 'resolved_at = now()',
-  closed: 'closed_at = now()',
-};
-
 export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput): Promise<AlertActionResult> {
   const note = input.note?.trim() || undefined;
   if (note && note.length > deps.noteMaxChars) throw badRequest(`note is ${note.length} characters; at most ${deps.noteMaxChars}`, 'note');
@@ -62,14 +55,13 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
 
   try {
     const { eventRowId, replayed } = await withTransaction(deps.db, async (tx) => {
-      const current = await tx.query(`SELECT state, assigned_team_id FROM alerts WHERE id = $1 FOR UPDATE`, [input.alertId]);
-      if (!current.rowCount) throw notFound(`alert ${input.alertId}`);
+      const current = await lockAlertForAction(tx, input.alertId);
+      if (!current) throw notFound(`alert ${input.alertId}`);
       // Before the rules: a resend of an applied "resolve" must get its answer, not "already resolved".
       // The alert's row lock above serialises a resend racing its original on the same alert.
       const earlier = input.idempotencyKey ? await earlierRequest(tx, input) : undefined;
       if (earlier !== undefined) return { eventRowId: earlier, replayed: true };
-      const state = current.rows[0].state as AlertState;
-      const assignedTeamId = current.rows[0].assigned_team_id === null ? null : Number(current.rows[0].assigned_team_id);
+      const { state, assignedTeamId } = current;
 
       const asFieldTeam = input.user.role === 'field';
       if (asFieldTeam) {
@@ -81,17 +73,11 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
 
       let newTeamId = assignedTeamId;
       if (input.action === 'assign') {
-        const team = await tx.query(`SELECT id FROM teams WHERE id = $1`, [input.teamId]);
-        if (!team.rowCount) throw badRequest(`team ${input.teamId} does not exist`, 'teamId');
+        if (!(await teamExists(tx, input.teamId))) throw badRequest(`team ${input.teamId} does not exist`, 'teamId');
         newTeamId = input.teamId!;
       }
-      const stamp = STAMPS[outcome.eventType];
-      if (outcome.toState !== state || stamp || newTeamId !== assignedTeamId) {
-        await tx.query(`UPDATE alerts SET state = $2, assigned_team_id = $3${stamp ? `, ${stamp}` : ''} WHERE id = $1`, [
-          input.alertId,
-          outcome.toState,
-          newTeamId,
-        ]);
+      if (outcome.toState !== state || stampsAlert(outcome.eventType) || newTeamId !== assignedTeamId) {
+        await writeAlertState(tx, input.alertId, outcome.eventType, outcome.toState, newTeamId);
       }
 
       const eventRowId = await recordAlertChange(tx, {
@@ -106,21 +92,10 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
       });
       let photoId: number | undefined;
       if (input.photo) {
-        const photo = await tx.query(
-          `INSERT INTO alert_media (alert_id, kind, content_type, width, height, bytes, user_id, username)
-           VALUES ($1, 'photo', $2, $3, $4, $5, $6, $7) RETURNING id`,
-          [input.alertId, input.photo.contentType, input.photo.width, input.photo.height, input.photo.bytes, input.actor.userId ?? null, input.actor.username],
-        );
-        photoId = Number(photo.rows[0].id);
+        photoId = await addAlertPhoto(tx, input.alertId, input.photo, input.actor);
       }
       if (note) {
-        await tx.query(`INSERT INTO alert_notes (alert_id, event_id, user_id, username, text) VALUES ($1, $2, $3, $4, $5)`, [
-          input.alertId,
-          eventRowId,
-          input.actor.userId ?? null,
-          input.actor.username,
-          note,
-        ]);
+        await addAlertNote(tx, input.alertId, eventRowId, input.actor, note);
       }
       await recordAudit(tx, input.actor, {
         action: input.action === 'acknowledge' && asFieldTeam ? 'team_acknowledge' : input.action,
@@ -137,13 +112,13 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
         },
       });
       if (input.idempotencyKey) {
-        await tx.query(`INSERT INTO alert_action_requests (user_id, idempotency_key, alert_id, action, event_id) VALUES ($1, $2, $3, $4, $5)`, [
-          input.user.id,
-          input.idempotencyKey,
-          input.alertId,
-          input.action,
+        await recordActionRequest(tx, {
+          userId: input.user.id,
+          idempotencyKey: input.idempotencyKey,
+          alertId: input.alertId,
+          action: input.action,
           eventRowId,
-        ]);
+        });
       }
       return { eventRowId, replayed: false };
     });
@@ -168,12 +143,8 @@ const keyReused = () => new AppError('idempotency_key_reused', 'this Idempotency
 
 /** The event row of an earlier request with the same key by the same user, if any. */
 async function earlierRequest(tx: Queryable, input: AlertActionInput): Promise<number | undefined> {
-  const earlier = await tx.query(`SELECT alert_id, action, event_id FROM alert_action_requests WHERE user_id = $1 AND idempotency_key = $2`, [
-    input.user.id,
-    input.idempotencyKey,
-  ]);
-  if (!earlier.rowCount) return undefined;
-  const row = earlier.rows[0];
-  if (Number(row.alert_id) !== input.alertId || row.action !== input.action) throw keyReused();
-  return Number(row.event_id);
+  const earlier = await findActionRequest(tx, input.user.id, input.idempotencyKey);
+  if (!earlier) return undefined;
+  if (earlier.alertId !== input.alertId || earlier.action !== input.action) throw keyReused();
+  return earlier.eventRowId;
 }
