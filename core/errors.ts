@@ -3,6 +3,21 @@
 // act on and, when one value is to blame, the offending field. It knows nothing of HTTP: the API edge
 // (dashboard/server/http-errors.ts) maps the code to a status. Worker code branches on the code.
 
+/** "Not now": retrying the same request later may succeed. Every other request code refuses the action itself. */
+const TRANSIENT_REQUEST_CODES = [
+  'unavailable',
+  'onvif_failed',
+  'camera_unassigned',
+  'camera_offline',
+  'worker_unreachable',
+  // a camera-ingest worker's refusal of a snapshot, passed on by the api role
+  'no_picture',
+  'not_here',
+  'unsigned',
+  'expired',
+  'bad_signature',
+] as const;
+
 /** Codes a request can be answered with (the API edge gives each its HTTP status). */
 export const REQUEST_ERROR_CODES = [
   // the request itself
@@ -42,18 +57,7 @@ export const REQUEST_ERROR_CODES = [
   'second_factor_enrolment_required',
   'onvif_target_not_allowed',
   'too_many_attempts',
-  // not now: the same request may succeed later (TRANSIENT_CODES)
-  'unavailable',
-  'onvif_failed',
-  'camera_unassigned',
-  'camera_offline',
-  'worker_unreachable',
-  // a camera-ingest worker's refusal of a snapshot, passed on by the api role
-  'no_picture',
-  'not_here',
-  'unsigned',
-  'expired',
-  'bad_signature',
+  ...TRANSIENT_REQUEST_CODES,
 ] as const;
 
 /** Codes of workers, CLIs and start-up: never an answer to a request (the API edge answers them as internal errors). */
@@ -98,19 +102,7 @@ export const WORKER_ERROR_CODES = [
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 export type ErrorCode = RequestErrorCode | (typeof WORKER_ERROR_CODES)[number];
 
-/** "Not now": retrying the same action later may succeed. Every other request code refuses the action itself. */
-const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'unavailable',
-  'onvif_failed',
-  'camera_unassigned',
-  'camera_offline',
-  'worker_unreachable',
-  'no_picture',
-  'not_here',
-  'unsigned',
-  'expired',
-  'bad_signature',
-]);
+const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(TRANSIENT_REQUEST_CODES);
 
 export class AppError extends Error {
   constructor(
