@@ -1,5 +1,5 @@
 // The alert view (what REST lists, live events, replays and MQTT copies carry; AlertView in
-// core/alerts/view.ts) built by one SQL function, alert_view(alerts), used everywhere. With it the
+// contract/socket-schemas.ts) built by one SQL function, alert_view(alerts), used everywhere. With it the
 // commit trigger of 0011 builds the view itself, so writers need neither read the alert back nor
 // hold a transaction open across round trips: raising an alert is a single statement.
 import type { MigrationContext } from '../migrate.ts';

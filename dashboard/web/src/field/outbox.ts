@@ -3,7 +3,7 @@
 // waits and is sent when the connection returns: the browser's online event, the live socket
 // reconnecting (the provider calls flush), and a retry timer with exponential backoff. Each action
 // carries its own Idempotency-Key, so a resend after an answer lost on the way is applied once by the
-// server (core/alerts/lifecycle.ts). An action the server refuses (409: someone else resolved the alert
+// server (dashboard/server/alerts/lifecycle.ts). An action the server refuses (409: someone else resolved the alert
 // meanwhile; 403: it was given to another team) is taken out of the queue and kept to be shown,
 // never retried forever.
 import { api, ApiError } from '../api.ts';
