@@ -120,7 +120,7 @@ describe('live alerts', () => {
       nextEvent<AlertEventMessage>(onFirst, 'alert:event', isWorkerAlert, 30_000),
       nextEvent<AlertEventMessage>(onSecond, 'alert:event', isWorkerAlert, 30_000),
     ]);
-    const output = await run('npx', ['tsx', 'tests/alerts/support/raise-child.ts', test.url, '1', '0', workerCamera, 'wrong_way']);
+    const output = await run('npx', ['tsx', 'tests/alerts/support/raise-child.ts', test.url, '1', 'none', workerCamera, 'wrong_way']);
     const [alertId] = JSON.parse(output.stdout.trim().split('\n').pop()!).alertIds;
     const [a, b] = await both;
     expect(a).toMatchObject({ type: 'raised', alert: { id: alertId, kind: 'wrong_way' } });
