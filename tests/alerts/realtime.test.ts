@@ -1,6 +1,7 @@
 // Live alerts with real socket.io clients: snapshot on connect, every change in order, two API
 // processes sharing delivery, recovery of short drops, resync by cursor after long ones, field-team
-// visibility and garbage on the socket.
+// visibility and garbage on the socket. The two API processes are real OS processes (`apps/main.ts
+// --role api`) on this file's database; this process raises alerts as a worker would.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Socket } from 'socket.io-client';
@@ -10,7 +11,7 @@ import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import type { AlertTrigger } from '../../core/alerts/types.ts';
 import { AlertSyncClient } from '../../contract/alert-sync-client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
+import { ApiProcessGroup, type ApiProcess } from '../support/api-process.ts';
 import { addCamera, addDistrict } from './support/fixtures.ts';
 import { addTeam, addUser, userId } from './support/people.ts';
 import { collect, connectSocket, nextEvent } from './support/sockets.ts';
@@ -18,8 +19,9 @@ import { collect, connectSocket, nextEvent } from './support/sockets.ts';
 const run = promisify(execFile);
 const RECOVERY_WINDOW_SECONDS = 2;
 let test: TestDatabase;
-let api: TestApi;
-let api2: TestApi;
+let apis: ApiProcessGroup | undefined;
+let api: ApiProcess;
+let api2: ApiProcess;
 let raiser: ReturnType<typeof createAlertRaiser>;
 let cameraId: string;
 let teamA: number;
@@ -69,21 +71,21 @@ const post = (path: string, role: 'operator' | 'admin', body: unknown = {}) => a
 
 beforeAll(async () => {
   test = await createTestDatabase();
-  const overrides = { LIVE_RECOVERY_WINDOW_SECONDS: String(RECOVERY_WINDOW_SECONDS) };
-  api = await startTestApi(test, overrides);
-  api2 = await startTestApi(test, overrides); // a second API process on the same database
+  apis = new ApiProcessGroup(test, { LIVE_RECOVERY_WINDOW_SECONDS: String(RECOVERY_WINDOW_SECONDS) });
+  [api, api2] = await Promise.all([apis.start('api-1'), apis.start('api-2')]);
+  expect(api.process.pid).not.toBe(api2.process.pid);
   raiser = createAlertRaiser({ db: test.db });
   cameraId = await addCamera(test.db, await addDistrict(test.db));
   fieldB = await addUser(test.db, api, 'field-b', 'field');
   teamA = await addTeam(api, 'Team A', [await userId(test.db, 'field-user')]);
   teamB = await addTeam(api, 'Team B', [fieldB.id]);
-});
+}, 240_000);
 afterAll(async () => {
   for (const socket of sockets) socket.close();
-  await api2?.stop();
-  await api?.stop();
+  // Runs when a test or beforeAll failed too: every api process started is stopped (SIGKILL after a grace).
+  await apis?.stopAll();
   await test?.drop();
-});
+}, 60_000);
 
 describe('live alerts', () => {
   it('gives a connecting client the open alerts it may see, then every change in order', async () => {
@@ -118,11 +120,30 @@ describe('live alerts', () => {
       nextEvent<AlertEventMessage>(onFirst, 'alert:event', isWorkerAlert, 30_000),
       nextEvent<AlertEventMessage>(onSecond, 'alert:event', isWorkerAlert, 30_000),
     ]);
-    const output = await run('npx', ['tsx', 'tests/alerts/support/raise-child.ts', test.url, '1', '0', workerCamera, 'wrong_way']);
+    const output = await run('npx', ['tsx', 'tests/alerts/support/raise-child.ts', test.url, '1', 'none', workerCamera, 'wrong_way']);
     const [alertId] = JSON.parse(output.stdout.trim().split('\n').pop()!).alertIds;
     const [a, b] = await both;
     expect(a).toMatchObject({ type: 'raised', alert: { id: alertId, kind: 'wrong_way' } });
     expect(b.eventId).toBe(a.eventId);
+  });
+
+  it('relays a change made through either API process to sync clients on both, which converge', async () => {
+    const onFirst = await connectFeed(api.cookieFor('operator'));
+    const onSecond = await connectFeed(api2.cookieFor('operator'), api2.baseUrl);
+    const raised = await api2.request('POST', '/api/alerts', {
+      role: 'operator',
+      body: { severity: 'major', title: { vi: 'Cây đổ chắn đường', en: 'Fallen tree blocks the road' }, lat: 10.78, lon: 106.7 },
+    });
+    expect(raised.status).toBe(201);
+    const alertId: number = (await raised.json()).alert.id;
+    await waitFor(() => onFirst.feed.alerts.has(alertId), 'the alert raised through the second process on a client of the first');
+
+    const acknowledged = await api.request('POST', `/api/alerts/${alertId}/acknowledge`, { role: 'operator', body: {} });
+    expect(acknowledged.status).toBe(200);
+    const lastEventId: number = (await acknowledged.json()).event.eventId;
+    await waitFor(() => onSecond.feed.alerts.get(alertId)?.state === 'acknowledged', 'the acknowledgement through the first process on a client of the second');
+    await waitFor(() => onFirst.feed.cursor === lastEventId && onSecond.feed.cursor === lastEventId, 'both clients at the last change');
+    expect(onFirst.feed.alerts).toEqual(onSecond.feed.alerts);
   });
 
   it('recovers a short drop with socket.io connection state recovery, missed alerts included', async () => {
@@ -264,18 +285,26 @@ describe('live alerts', () => {
   });
 
   it('survives the database dropping its live connection, and makes clients resync what they missed', async () => {
-    const { feed } = await connectFeed(api.cookieFor('operator'));
-    const syncs: AlertsSync[] = [];
-    feed.onChange((change) => change.type === 'sync' && syncs.push(change.sync));
+    // One client on each API process: each process must notice its own lost LISTEN and resync its clients.
+    const clients = [await connectFeed(api.cookieFor('operator')), await connectFeed(api2.cookieFor('operator'), api2.baseUrl)].map(({ feed }) => {
+      const syncs: AlertsSync[] = [];
+      feed.onChange((change) => change.type === 'sync' && syncs.push(change.sync));
+      return { feed, syncs };
+    });
     const terminated = await test.db.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
     );
-    expect(terminated.rowCount).toBeGreaterThanOrEqual(2); // one per API process
+    expect(terminated.rowCount).toBe(2); // one per API process
     const missed = await raise(); // published while nobody listens
-    await waitFor(() => syncs.length >= 1 && feed.alerts.has(missed.alertId), 'the resync after the live connection came back', 15_000);
+    await waitFor(
+      () => clients.every(({ feed, syncs }) => syncs.length >= 1 && feed.alerts.has(missed.alertId)),
+      'the resync on both processes after the live connection came back',
+      15_000,
+    );
     expect((await api.request('GET', '/healthz')).status).toBe(200);
+    expect((await api2.request('GET', '/healthz')).status).toBe(200);
     const after = await raise();
-    await waitFor(() => feed.alerts.has(after.alertId), 'live delivery to resume');
+    await waitFor(() => clients.every(({ feed }) => feed.alerts.has(after.alertId)), 'live delivery to resume on both processes');
   });
 
   it('sends a change too large for a live message as alerts:stale, and the client resyncs it', async () => {

@@ -9,19 +9,24 @@ import { USER_ROLES, type UserRole } from '../../contract/roles.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { ApiRole } from '../../dashboard/server/role.ts';
 import { featureRoutes } from '../../apps/routes.ts';
+import type { Queryable } from '../../core/database/pool.ts';
 import type { TestDatabase } from './database.ts';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
-export interface TestApi {
+/** HTTP access to a running api role, with a logged-in session for every user role. */
+export interface ApiClient {
   baseUrl: string;
-  role: ApiRole;
-  config: Config;
-  secretBox: SecretBox;
   /** Session cookie header for a user of that role (user `<role>-user`). */
   cookieFor(role: UserRole): string;
   login(username: string, password: string): Promise<Response>;
   request(method: string, path: string, options?: { role?: UserRole; cookie?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+}
+
+export interface TestApi extends ApiClient {
+  role: ApiRole;
+  config: Config;
+  secretBox: SecretBox;
   stop(): Promise<void>;
 }
 
@@ -53,8 +58,15 @@ export async function startTestApi(
     connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
   }, featureRoutes);
   await role.start();
-  const baseUrl = `http://127.0.0.1:${role.port}`;
+  const client = await connectApiClient(test.db, `http://127.0.0.1:${role.port}`, options);
+  return { ...client, role, config, secretBox, stop: () => role.stop() };
+}
 
+/**
+ * Logs in a user of every role (created on first use) at the api role listening on `baseUrl`, whether
+ * it runs in this process or in another one on the same database.
+ */
+export async function connectApiClient(db: Queryable, baseUrl: string, options: { skipLogins?: boolean } = {}): Promise<ApiClient> {
   const login = (username: string, password: string) =>
     fetch(`${baseUrl}/api/auth/login`, {
       method: 'POST',
@@ -65,8 +77,8 @@ export async function startTestApi(
   const cookies = new Map<UserRole, string>();
   for (const userRole of options.skipLogins ? [] : USER_ROLES) {
     const username = `${userRole}-user`;
-    const existing = await test.db.query('SELECT 1 FROM users WHERE username = $1', [username]);
-    if (!existing.rowCount) await createUser(test.db, { username, password: TEST_PASSWORD, role: userRole });
+    const existing = await db.query('SELECT 1 FROM users WHERE username = $1', [username]);
+    if (!existing.rowCount) await createUser(db, { username, password: TEST_PASSWORD, role: userRole });
     const response = await login(username, TEST_PASSWORD);
     if (response.status !== 200) throw new Error(`test login as ${username} failed: ${response.status} ${await response.text()}`);
     cookies.set(userRole, response.headers.getSetCookie()[0].split(';')[0]);
@@ -74,9 +86,6 @@ export async function startTestApi(
 
   return {
     baseUrl,
-    role,
-    config,
-    secretBox,
     cookieFor: (userRole) => cookies.get(userRole)!,
     login,
     request(method, path, options = {}) {
@@ -90,6 +99,5 @@ export async function startTestApi(
       }
       return fetch(`${baseUrl}${path}`, { method, headers, body });
     },
-    stop: () => role.stop(),
   };
 }

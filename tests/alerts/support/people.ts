@@ -2,9 +2,9 @@
 import { createUser } from '../../../core/auth/users.ts';
 import type { UserRole } from '../../../contract/roles.ts';
 import type { Queryable } from '../../../core/database/pool.ts';
-import { TEST_PASSWORD, type TestApi } from '../../support/api.ts';
+import { TEST_PASSWORD, type ApiClient } from '../../support/api.ts';
 
-export async function addUser(db: Queryable, api: TestApi, username: string, role: UserRole): Promise<{ id: number; cookie: string }> {
+export async function addUser(db: Queryable, api: ApiClient, username: string, role: UserRole): Promise<{ id: number; cookie: string }> {
   const user = await createUser(db, { username, password: TEST_PASSWORD, role });
   const response = await api.login(username, TEST_PASSWORD);
   if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status}`);
@@ -16,7 +16,7 @@ export async function userId(db: Queryable, username: string): Promise<number> {
 }
 
 /** Creates a team through the admin API and adds the members; returns its id. */
-export async function addTeam(api: TestApi, name: string, memberIds: number[], districtId: string | null = null): Promise<number> {
+export async function addTeam(api: ApiClient, name: string, memberIds: number[], districtId: string | null = null): Promise<number> {
   const created = await api.request('POST', '/api/teams', { role: 'admin', body: { name, districtId } });
   if (created.status !== 201) throw new Error(`team ${name}: ${created.status} ${await created.text()}`);
   const { team } = await created.json();
