@@ -163,7 +163,7 @@ export class CameraPipeline implements Component {
   }
 
   status(): CameraStatus {
-    const stats = this.totals();
+    const stats = this.frameCounters();
     return {
       cameraId: this.options.cameraId,
       state: this.current.state,
@@ -225,7 +225,8 @@ export class CameraPipeline implements Component {
     this.health.acceptScene();
   }
 
-  private totals(): FrameReaderStats {
+  /** Frame counters over every ffmpeg run, with the consumer's failures (thrown or rejected onFrame). */
+  frameCounters(): FrameReaderStats {
     const live = this.reader?.stats;
     return {
       framesReceived: this.statsBefore.framesReceived + (live?.framesReceived ?? 0),

@@ -2,6 +2,9 @@
 // declared roles are enforced: no session → 401, a role not listed → 403, a listed role → neither.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER_ROLES } from '../../contract/roles.ts';
+import type { FeatureRoutes } from '../../core/http/route-context.ts';
+import { createLogger } from '../../core/logger.ts';
+import { buildApiServer } from '../../dashboard/server/app.ts';
 import { routeAccessTable } from '../../dashboard/server/auth-plugin.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
@@ -22,10 +25,43 @@ const SESSION_ENDING = new Set(['POST /api/auth/logout', 'POST /api/auth/passwor
 const concrete = (url: string) => url.replace(/:(\w+)/g, 'matrix-$1').replace(/\*$/, 'x');
 
 describe('role matrix', () => {
-  it('has a declared access rule for every route', () => {
-    const table = routeAccessTable.get(api.role.server!)!;
-    expect(table.length).toBeGreaterThan(15);
-    for (const route of table) expect(route.public || (route.roles?.length ?? 0) > 0).toBe(true);
+  it('refuses to start a server with a route that declares no access rule', async () => {
+    const context = { config: api.config, db: test.db, caps: test.caps, logger: createLogger('silent'), secretBox: api.secretBox };
+    const declared: FeatureRoutes = async (app) => {
+      app.get('/api/matrix-declared', { config: { roles: ['admin'] } }, async () => ({}));
+    };
+    const undeclared: FeatureRoutes = async (app) => {
+      app.get('/api/matrix-undeclared', async () => ({}));
+    };
+    // The same server with a declared route starts (so the refusal below is about the missing rule).
+    const server = await buildApiServer(context, [declared]);
+    try {
+      expect(routeAccessTable.get(server)).toContainEqual({ method: 'GET', url: '/api/matrix-declared', roles: ['admin'], public: false });
+    } finally {
+      await server.close();
+    }
+    const refusal = await buildApiServer(context, [undeclared]).then(
+      async (started) => {
+        await started.close();
+        return 'the server started';
+      },
+      (error: Error) => error.message,
+    );
+    expect(refusal).toBe('route GET /api/matrix-undeclared declares neither config.roles nor config.public');
+  });
+
+  it('covers every route the server documents, so the walk below misses none', async () => {
+    // The OpenAPI document is written by @fastify/swagger from the server's own routes, independently
+    // of the access table: a route the auth plugin did not see (registered before it, say) shows here.
+    const response = await api.request('GET', '/api/docs/json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(document.paths).flatMap(([url, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${url.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(documented.length).toBeGreaterThan(15);
+    const table = new Set(routeAccessTable.get(api.role.server!)!.map((route) => `${route.method} ${route.url}`));
+    expect(documented.filter((route) => !table.has(route))).toEqual([]);
   });
 
   it('enforces it on every route for every role', async () => {
