@@ -58,11 +58,11 @@ export type ConsumerMessage =
   | { type: 'ready' }
   /** `lastAt`: when the last message was acknowledged (ack-only) or the last reading committed (ingest). */
   | { type: 'progress'; acknowledged: number; stored: number; duplicates: number; lastAt: number }
-  | { type: 'report'; lagSamples: number[]; duplicates: number };
+  | { type: 'report'; lagSamples: number[]; duplicates: number; commits: number; commitSeconds: number };
 /** Bench → consumer. */
 export type ConsumerCommand = { type: 'die-after-next-commit' } | { type: 'stop' };
 /** Publisher → bench. */
-export type PublisherMessage = { type: 'done'; sent: number; accepted: number; failed: number; startedAt: number; endedAt: number };
+export type PublisherMessage = { type: 'done'; sent: number; accepted: number; failed: number; startedAt: number; endedAt: number; cpuMs: number };
 /** Bench → publisher. */
 export type PublisherCommand = { type: 'consumed'; count: number };
 
@@ -84,6 +84,7 @@ async function publisher(settings: PublisherSettings) {
       messageIdProvider: new UniqueMessageIdProvider(),
     });
   const clients = await Promise.all([0, 1].map(connect));
+  const cpuBefore = process.cpuUsage();
   let consumed = 0;
   process.on('message', (command: PublisherCommand) => {
     if (command.type === 'consumed') consumed = command.count;
@@ -138,7 +139,8 @@ async function publisher(settings: PublisherSettings) {
   const endedAt = Date.now();
   writeFileSync(settings.ackedFile, acked.subarray(0, sent));
   await Promise.all(clients.map((client) => client.endAsync()));
-  finish({ type: 'done', sent, accepted, failed, startedAt, endedAt });
+  const cpu = process.cpuUsage(cpuBefore);
+  finish({ type: 'done', sent, accepted, failed, startedAt, endedAt, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 /** Sends progress every PROGRESS_MS until the returned function is called. */
@@ -174,7 +176,7 @@ async function ackOnly(settings: ConsumerSettings) {
     stopReporting();
     void subscriber.stop({ endSession: true }).then(() => {
       send({ type: 'progress', acknowledged, stored: 0, duplicates: 0, lastAt });
-      finish({ type: 'report', lagSamples: [], duplicates: 0 });
+      finish({ type: 'report', lagSamples: [], duplicates: 0, commits: 0, commitSeconds: 0 });
     });
   });
 }
@@ -235,7 +237,10 @@ async function ingest(settings: ConsumerSettings) {
       await db.end();
       duplicateCount = await duplicates();
       send({ type: 'progress', acknowledged: acknowledged + duplicateCount, stored, duplicates: duplicateCount, lastAt });
-      finish({ type: 'report', lagSamples, duplicates: duplicateCount });
+      const commitValues = ((await metricsRegistry.getSingleMetric('cityops_sensor_commit_seconds')?.get())?.values ?? []) as { metricName?: string; value: number }[];
+      const commits = commitValues.find((value) => value.metricName?.endsWith('_count'))?.value ?? 0;
+      const commitSeconds = commitValues.find((value) => value.metricName?.endsWith('_sum'))?.value ?? 0;
+      finish({ type: 'report', lagSamples, duplicates: duplicateCount, commits, commitSeconds });
     })();
   });
 }

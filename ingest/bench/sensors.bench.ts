@@ -1,5 +1,5 @@
-// `npm run bench -- sensors [--workers 2] [--seconds 20] [--sensor-counts 1000,10000] [--rate 0] [--window 20000]
-//                           [--no-rules] [--no-redelivery] [--cpu-prof]`
+// `npm run bench -- sensors [--workers 2] [--seconds 20] [--sensor-counts 1000,10000] [--rate 0] [--window N]
+//                           [--no-rules] [--no-redelivery] [--cpu-prof | --cpu-prof-dir DIR]`   (window: 20,000 a worker)
 // Sensor ingest end to end beside its own transport, in one run, on a private Mosquitto (the production
 // configuration on a free loopback port) and the real PostgreSQL. Every part is its own OS process
 // (sensor-bench-processes.ts): one publisher (QoS 1, two connections), and N consumers on one MQTT 5 shared
@@ -21,10 +21,13 @@
 //                                leave, and starts it again with its client id: readings delivered to the store
 //                                more than once (a delivery log filled by a trigger in the same transactions,
 //                                by reading id) and stored once; sensors.redelivery_lost is its loss by id
+//                                (that run: 5,000/s, at least 2 workers, so the absent worker's queue fits the broker's)
 //   sensors.worker_rss_mb        the workers' peak VmRSS (/proc/<pid>/status, summed) at each sensor count
 //   sensors.rss_mb_per_1000_sensors   the slope between the first two sensor counts
+// Comment lines (#) say where the CPU went in each run: CPU ms per 1,000 readings of the publisher, the broker,
+// the consumers and this run's PostgreSQL backends (/proc/<pid>/stat), and the workers' commits.
 // --cpu-prof writes a V8 profile of each ingest worker (node --cpu-prof) and prints the functions with the most
-// self time. Quick try: --seconds 5 --sensor-counts 1000,5000.
+// self time (--cpu-prof-dir DIR keeps the profiles there, for Chrome DevTools). Quick try: --seconds 5 --sensor-counts 1000,5000.
 // Needs PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
 // a scratch database is created and dropped) and the mosquitto binary.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -59,6 +62,8 @@ const databaseUrl = (name: string) => Object.assign(new URL(adminUrl()), { pathn
 const BATCH_SIZE = 5000;
 const BATCH_MS = 100;
 const WARMUP_MS = 3000;
+/** USER_HZ of /proc/<pid>/stat: 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 /** The drain after publishing ends gives up when nothing more was stored for this long. */
 const DRAIN_IDLE_MS = 15_000;
 
@@ -99,13 +104,19 @@ interface PhaseResult {
   /** Which seqs the broker acknowledged to the publisher (1 byte per seq). */
   acked: Uint8Array;
   restartMs?: number;
+  /** CPU used while publishing and draining, ms, by part (PostgreSQL: the backends of this run's database). */
+  cpuMs: { publisher: number; broker: number; consumers: number; database: number };
+  commits: number;
+  commitSeconds: number;
 }
 
 export async function run(args: string[]): Promise<void> {
   const seconds = option(args, 'seconds', 20);
   const workers = option(args, 'workers', 2);
   const rate = option(args, 'rate', 0, true);
-  const window = option(args, 'window', 20_000);
+  // Per worker, under the worker's spill threshold (half its receive maximum, 32,767): a paced run measures
+  // the database path, not the spool.
+  const window = option(args, 'window', 20_000 * workers);
   const countsArgument = args.indexOf('--sensor-counts') >= 0 ? args[args.indexOf('--sensor-counts') + 1] : '1000,10000';
   const sensorCounts = countsArgument.split(',').map(Number);
   if (sensorCounts.length < 1 || sensorCounts.some((count) => !Number.isInteger(count) || count <= 0)) throw new Error('--sensor-counts expects counts like 1000,10000');
@@ -133,7 +144,7 @@ export async function run(args: string[]): Promise<void> {
     mosquitto = new MosquittoBroker({ directory: path.join(scratch, 'mosquitto'), port: await freePort(), passwd: files.passwd, acl: files.acl, service });
     await mosquitto.start();
     const broker: Broker = { url: mosquitto.url, ...service };
-    const runPhase = (phase: Phase) => runOnce(db, databaseUrl(name), broker, scratch, phase);
+    const runPhase = (phase: Phase) => runOnce(db, { url: databaseUrl(name), name }, broker, mosquitto!.pid, scratch, phase);
 
     await setSensorCount(db, sensorCounts[0]);
     const brokerOnlyPhase: Phase = { ...base, consumer: 'ack-only', sensors: sensorCounts[0] };
@@ -142,10 +153,16 @@ export async function run(args: string[]): Promise<void> {
       ...base,
       consumer: 'ingest',
       sensors: sensorCounts[0],
-      cpuProfileDirectory: args.includes('--cpu-prof') ? path.join(scratch, 'profiles') : undefined,
+      cpuProfileDirectory: args.includes('--cpu-prof-dir')
+        ? path.resolve(args[args.indexOf('--cpu-prof-dir') + 1])
+        : args.includes('--cpu-prof')
+          ? path.join(scratch, 'profiles')
+          : undefined,
     };
     const stored = await runPhase(storedPhase);
     const check = await compareById(db, stored.acked);
+    printCpu('broker only', brokerOnly);
+    printCpu('stored', stored);
     console.log(`sensors.broker_only_per_s: ${Math.round(brokerOnly.perSecond)} (${conditions(brokerOnlyPhase, brokerOnly)}, consumers only acknowledge)`);
     console.log(`sensors.stored_per_s: ${Math.round(stored.perSecond)} (${conditions(storedPhase, stored)})`);
     console.log(`sensors.efficiency: ${(stored.perSecond / brokerOnly.perSecond).toFixed(2)} (stored_per_s ÷ broker_only_per_s, same run)`);
@@ -227,6 +244,17 @@ async function compareById(db: Database, acked: Uint8Array): Promise<{ acked: nu
   return { acked: ackedCount, lost, storedTwice };
 }
 
+/** CPU time (user + system) of a process so far, ms; 0 once it has ended. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 function rssMb(pid: number | undefined): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -261,7 +289,14 @@ class Consumer {
   }
 }
 
-async function runOnce(db: Database, url: string, broker: Broker, scratch: string, phase: Phase): Promise<PhaseResult> {
+async function runOnce(
+  db: Database,
+  database: { url: string; name: string },
+  broker: Broker,
+  brokerPid: number | undefined,
+  scratch: string,
+  phase: Phase,
+): Promise<PhaseResult> {
   const tag = randomBytes(3).toString('hex');
   if (phase.consumer === 'ingest') await db.query('TRUNCATE sensor_readings, sensor_state, sensor_alert_outbox');
   const lagFromMs = Date.now() + WARMUP_MS;
@@ -271,7 +306,7 @@ async function runOnce(db: Database, url: string, broker: Broker, scratch: strin
       broker,
       clientId,
       shareGroup: `bench-${tag}`,
-      databaseUrl: phase.consumer === 'ingest' ? url : undefined,
+      databaseUrl: phase.consumer === 'ingest' ? database.url : undefined,
       rules: phase.rules,
       // Kept across a restart, as on the worker's machine: what it spooled is replayed by the next start.
       spoolDirectory: path.join(scratch, 'spool', clientId),
@@ -298,6 +333,14 @@ async function runOnce(db: Database, url: string, broker: Broker, scratch: strin
       window: phase.window,
       ackedFile: path.join(scratch, `acked-${tag}`),
     };
+    const backends = async () =>
+      (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database.name])).rows.map((row) => row.pid);
+    const cpuOf = async () => ({
+      broker: cpuMs(brokerPid),
+      consumers: consumers.reduce((sum, consumer) => sum + cpuMs(consumer.child.pid), 0),
+      database: (await backends()).reduce((sum, pid) => sum + cpuMs(pid), 0),
+    });
+    const cpuBefore = await cpuOf();
     publisher = fork(PROCESSES_FILE, ['publisher', JSON.stringify(publisherSettings)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const done = new Promise<PublisherMessage>((resolve, reject) => {
       publisher!.on('message', (message: PublisherMessage) => resolve(message));
@@ -335,6 +378,8 @@ async function runOnce(db: Database, url: string, broker: Broker, scratch: strin
       await sleep(phase.killOneWorker ? 1000 : 200);
     }
     clearInterval(pacing);
+    // Before the consumers stop (their connections close). A killed worker's CPU is not counted.
+    const cpuAfter = await cpuOf();
     for (const consumer of consumers) consumer.send({ type: 'stop' });
     await Promise.all(consumers.map((consumer) => consumer.exited));
     const lags = everyConsumer()
@@ -356,11 +401,29 @@ async function runOnce(db: Database, url: string, broker: Broker, scratch: strin
       duplicates: total('duplicates'),
       acked: new Uint8Array(readFileSync(publisherSettings.ackedFile)),
       restartMs,
+      cpuMs: {
+        publisher: sent.cpuMs,
+        broker: cpuAfter.broker - cpuBefore.broker,
+        consumers: cpuAfter.consumers - cpuBefore.consumers,
+        database: cpuAfter.database - cpuBefore.database,
+      },
+      commits: everyConsumer().reduce((sum, consumer) => sum + (consumer.report?.commits ?? 0), 0),
+      commitSeconds: everyConsumer().reduce((sum, consumer) => sum + (consumer.report?.commitSeconds ?? 0), 0),
     };
   } finally {
     if (publisher && publisher.exitCode === null && publisher.signalCode === null) publisher.kill('SIGKILL');
     for (const consumer of everyConsumer()) if (consumer.child.exitCode === null && consumer.child.signalCode === null) consumer.child.kill('SIGKILL');
   }
+}
+
+/** Where the CPU went in a run: each part's CPU time per 1,000 readings, and the commits' mean time. */
+function printCpu(label: string, result: PhaseResult) {
+  const per1000 = (ms: number) => ((ms / Math.max(1, result.consumed)) * 1000).toFixed(1);
+  const { publisher, broker, consumers, database } = result.cpuMs;
+  const commits = result.commits ? `; ${result.commits} commits, mean ${((result.commitSeconds / result.commits) * 1000).toFixed(1)} ms, ${Math.round(result.consumed / result.commits)} readings each` : '';
+  console.log(
+    `# ${label}: CPU ms per 1,000 readings — publisher ${per1000(publisher)}, broker ${per1000(broker)}, consumers ${per1000(consumers)}, PostgreSQL backends ${per1000(database)}${commits}`,
+  );
 }
 
 /** The functions with the most self time over the workers' V8 profiles. */
@@ -383,8 +446,11 @@ function printProfile(directory: string) {
       totalMs += ms;
     });
   }
-  console.log(`# ingest workers' CPU profile (${(totalMs / 1000).toFixed(1)} s sampled), most self time:`);
+  const idleMs = selfMs.get('(idle)') ?? 0;
+  selfMs.delete('(idle)');
+  const busyMs = totalMs - idleMs;
+  console.log(`# ingest workers' CPU profile: ${(totalMs / 1000).toFixed(1)} s sampled (start to exit), idle ${((idleMs / totalMs) * 100).toFixed(0)} %; most self time, % of busy:`);
   for (const [key, ms] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
-    console.log(`#   ${((ms / totalMs) * 100).toFixed(1).padStart(5)} %  ${key}`);
+    console.log(`#   ${((ms / busyMs) * 100).toFixed(1).padStart(5)} %  ${key}`);
   }
 }
