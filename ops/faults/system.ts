@@ -43,6 +43,8 @@ export interface SystemOptions {
   roleEnv?: Record<string, string>;
   /** A fixed port for the camera simulator (when something must point at it before start). */
   rtspPort?: number;
+  /** Detect rate of the simulated cameras (the demo seed registers 2 fps). */
+  cameraDetectFps?: number;
 }
 
 export interface RoleExit {
@@ -131,6 +133,7 @@ export class FaultSystem {
        SELECT id, 'Fault suite gauge ' || id, 'water_level', 'm', 1.5, 1.6, 1.7, 0.03, 3600 FROM unnest($1::text[]) AS id`,
       [this.loadSensorIds],
     );
+    if (this.options.cameraDetectFps !== undefined) await this.db.query(`UPDATE cameras SET detect_fps = $1`, [this.options.cameraDetectFps]);
     for (const camera of this.options.extraCameras ?? []) {
       await insertCamera(this.db, secretBox, cameraInput.parse({ id: camera.id, name: `Fault suite ${camera.id}`, rtspUrl: camera.rtspUrl, detectFps: 2 }));
     }
