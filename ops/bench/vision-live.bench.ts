@@ -1,4 +1,5 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--quick]`
+// (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
 // role (ffmpeg per camera, slot hook, JPEG over MQTT) → the analytics role (real YOLOX model, tracking,
@@ -49,7 +50,7 @@ interface StepResult {
   cpuByPart: Map<string, number>;
   databaseFrames: number;
   noticeFrames: number;
-  rolesRssMb: number;
+  rolesMemoryMb: number;
   load: string;
   why: string;
 }
@@ -65,9 +66,10 @@ function parseSettings(args: string[]): Settings {
     steps: (value('cameras') ?? (quick ? '4,8' : DEFAULT_STEPS.join(','))).split(',').map(Number).filter((n) => n > 0),
     seconds: Number(value('seconds') ?? (quick ? 20 : 60)),
     bareSeconds: Number(value('bare-seconds') ?? (quick ? 5 : 15)),
-    // The role's own settings (DETECT_SESSIONS, DETECT_INTRA_OP_THREADS), passed to it unchanged.
-    sessions: config.DETECT_SESSIONS,
-    intraOpThreads: config.DETECT_INTRA_OP_THREADS,
+    // The role's settings (DETECT_SESSIONS, DETECT_INTRA_OP_THREADS unless --sessions / --threads),
+    // given to the role and to the bare measurement alike.
+    sessions: Number(value('sessions') ?? config.DETECT_SESSIONS),
+    intraOpThreads: Number(value('threads') ?? config.DETECT_INTRA_OP_THREADS),
     modelId: config.DETECT_MODEL,
   };
 }
@@ -148,13 +150,26 @@ function cpuSnapshot(system: FaultSystem): Map<number, { ticks: number; part: st
   return snapshot;
 }
 
-function rolesRssMb(system: FaultSystem): number {
+/**
+ * Memory of the roles and their ffmpeg children: the proportional set size (PSS), so the libraries and
+ * the ffmpeg binary shared by many processes count once; plain RSS where smaps_rollup cannot be read.
+ */
+function rolesMemoryMb(system: FaultSystem): number {
   let kb = 0;
   for (const child of system.roles.values()) {
     if (!child.pid) continue;
-    for (const pid of [child.pid, ...descendants(child.pid).map((info) => info.pid)]) kb += residentKb(pid) ?? 0;
+    for (const pid of [child.pid, ...descendants(child.pid).map((info) => info.pid)]) kb += proportionalKb(pid) ?? residentKb(pid) ?? 0;
   }
   return kb / 1024;
+}
+
+function proportionalKb(pid: number): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function databaseFrameCount(system: FaultSystem): Promise<number> {
@@ -175,7 +190,6 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       ANALYTICS_CAPACITY: String(cameras),
       DETECT_SESSIONS: String(settings.sessions),
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
-      LOG_LEVEL: 'warn',
     },
   });
   const notices = new Map<string, Array<{ capturedAt: number; analysedAt: number }>>();
@@ -209,7 +223,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     await sleep(settings.seconds * 1000);
     const endedAt = Date.now();
     const cpuAfter = cpuSnapshot(system);
-    const rssMb = rolesRssMb(system);
+    const rssMb = rolesMemoryMb(system);
     const loadAfter = loadAverage();
     // The slot table is written every 2 s: wait for one more write before reading it.
     await sleep(2500);
@@ -259,7 +273,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       cpuByPart: new Map([...cpuByPart].map(([part, ticks]) => [part, (ticks * 1000) / CLOCK_TICKS_PER_S / windowS / 10])),
       databaseFrames,
       noticeFrames,
-      rolesRssMb: rssMb,
+      rolesMemoryMb: rssMb,
       load: `${loadBefore} → ${loadAfter}`,
       why: reasons.join('; ') || 'every camera at ≥ 0.95 frames/s, age p95 ≤ 2 s',
     };
@@ -276,7 +290,7 @@ function describe(step: StepResult): string {
     `${step.cameras} cameras: ${step.passed ? 'pass' : 'FAIL'} (${step.why}); ${step.analysedPerS.toFixed(1)} analysed frames/s, ` +
     `slowest camera ${step.slowestCameraFps.toFixed(2)}/s, age p95 ${Math.round(step.frameAgeP95Ms)} ms (worst camera ${Math.round(step.worstCameraAgeP95Ms)} ms), ` +
     `${step.cpuMsPerFrame.toFixed(0)} CPU ms/frame, CPU of a core: ${parts.join(', ')}; ` +
-    `frames counted ${step.noticeFrames} by notice, ${step.databaseFrames} in the slot table (±2 s flush); roles RSS ${step.rolesRssMb.toFixed(0)} MB; load ${step.load}`
+    `frames counted ${step.noticeFrames} by notice, ${step.databaseFrames} in the slot table (±2 s flush); roles PSS ${step.rolesMemoryMb.toFixed(0)} MB; load ${step.load}`
   );
 }
 
@@ -313,9 +327,9 @@ export async function run(args: string[]): Promise<void> {
   console.log(`vision.efficiency: ${(atN.analysedPerS / bare).toFixed(2)} (${atN.analysedPerS.toFixed(1)} analysed frames/s at ${atN.cameras} cameras ÷ ${bare.toFixed(1)} bare inferences/s, same run)`);
   const [first, last] = [steps[0], steps.at(-1)];
   if (first && last && last.cameras > first.cameras) {
-    const slope = (last.rolesRssMb - first.rolesRssMb) / (last.cameras - first.cameras);
-    console.log(`vision.rss_mb_per_camera: ${slope.toFixed(1)} (RSS of camera-ingest + its ffmpeg + analytics: ${first.rolesRssMb.toFixed(0)} MB at ${first.cameras} cameras, ${last.rolesRssMb.toFixed(0)} MB at ${last.cameras})`);
+    const slope = (last.rolesMemoryMb - first.rolesMemoryMb) / (last.cameras - first.cameras);
+    console.log(`vision.rss_mb_per_camera: ${slope.toFixed(1)} (PSS of camera-ingest + its ffmpeg children + analytics, shared pages counted once: ${first.rolesMemoryMb.toFixed(0)} MB at ${first.cameras} cameras, ${last.rolesMemoryMb.toFixed(0)} MB at ${last.cameras})`);
   } else {
-    console.log(`vision.rss_mb_per_camera: n/a (needs two steps; ${first?.rolesRssMb.toFixed(0)} MB at ${first?.cameras} cameras)`);
+    console.log(`vision.rss_mb_per_camera: n/a (needs two steps; ${first?.rolesMemoryMb.toFixed(0)} MB at ${first?.cameras} cameras)`);
   }
 }
