@@ -36,6 +36,8 @@ export interface AnalysisWorkerDeps {
   msPerFrame?: number;
   leaseMs: number;
   topicPrefix?: string;
+  /** Where the analysed-frame notices go (default `cityops/analysed`). */
+  analysedTopicPrefix?: string;
   /** How often traffic counts go to the database. */
   countsFlushMs?: number;
   /**
@@ -226,7 +228,7 @@ export class AnalysisWorker implements Component {
     this.noteProgress(cameraId);
     const notice: AnalysedFrameNotice = { capturedAt: frame.capturedAt, analysedAt: Date.now(), objects: frame.objects };
     // QoS 0 and fire-and-forget: a lost notice costs a figure on a dashboard, never a frame.
-    if (this.deps.mqtt.connected) this.deps.mqtt.publish(analysedFrameTopic(cameraId), JSON.stringify(notice), { qos: 0, retain: false });
+    if (this.deps.mqtt.connected) this.deps.mqtt.publish(analysedFrameTopic(cameraId, this.deps.analysedTopicPrefix), JSON.stringify(notice), { qos: 0, retain: false });
   }
 
   private noteProgress(cameraId: string): void {

@@ -1,4 +1,4 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--no-refine] [--quick]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import ort from 'onnxruntime-node';
 import { loadConfig } from '@cityops/core/config';
-import { ANALYSED_FRAME_TOPIC_PREFIX, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
+import { ANALYSED_FRAME_TOPIC_PREFIX, FRAME_TOPIC_PREFIX, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
 import { resolveModel } from '@cityops/models/fetch';
 import { loadManifest } from '@cityops/models/manifest';
 import { descendants, residentKb, sleep, waitUntil } from '../faults/processes.ts';
@@ -31,6 +31,8 @@ const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString()
 
 interface Settings {
   steps: number[];
+  /** Bisect between the last passing and the first failing step. */
+  refine: boolean;
   seconds: number;
   bareSeconds: number;
   sessions: number;
@@ -50,6 +52,7 @@ interface StepResult {
   cpuByPart: Map<string, number>;
   databaseFrames: number;
   noticeFrames: number;
+  publishedPerS: number;
   rolesMemoryMb: number;
   load: string;
   why: string;
@@ -64,6 +67,7 @@ function parseSettings(args: string[]): Settings {
   const config = loadConfig(process.env, []);
   return {
     steps: (value('cameras') ?? (quick ? '4,8' : DEFAULT_STEPS.join(','))).split(',').map(Number).filter((n) => n > 0),
+    refine: !args.includes('--no-refine'),
     seconds: Number(value('seconds') ?? (quick ? 20 : 60)),
     bareSeconds: Number(value('bare-seconds') ?? (quick ? 5 : 15)),
     // The role's settings (DETECT_SESSIONS, DETECT_INTRA_OP_THREADS unless --sessions / --threads),
@@ -193,18 +197,24 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     },
   });
   const notices = new Map<string, Array<{ capturedAt: number; analysedAt: number }>>();
+  // Arrival times of the frames camera-ingest publishes (to tell a slow ingest from a slow analysis).
+  const published: number[] = [];
   let subscriber: mqtt.MqttClient | undefined;
   try {
     await system.start();
     subscriber = await mqtt.connectAsync(system.broker.url, { ...system.service, clientId: `vision-live-bench-${system.tag}`, clean: true });
     subscriber.on('message', (topic, payload) => {
+      if (topic.startsWith(`${FRAME_TOPIC_PREFIX}/`)) {
+        published.push(Date.now());
+        return;
+      }
       const cameraId = topic.slice(ANALYSED_FRAME_TOPIC_PREFIX.length + 1);
       const notice = JSON.parse(payload.toString()) as AnalysedFrameNotice;
       let list = notices.get(cameraId);
       if (!list) notices.set(cameraId, (list = []));
       list.push({ capturedAt: notice.capturedAt, analysedAt: notice.analysedAt });
     });
-    await subscriber.subscribeAsync(`${ANALYSED_FRAME_TOPIC_PREFIX}/+`, { qos: 0 });
+    await subscriber.subscribeAsync([`${ANALYSED_FRAME_TOPIC_PREFIX}/+`, `${FRAME_TOPIC_PREFIX}/+`], { qos: 0 });
 
     // Warm-up: every camera analysed at least twice (its ffmpeg has switched to full decoding for its
     // slot), then a few seconds more for the queues to settle.
@@ -273,6 +283,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       cpuByPart: new Map([...cpuByPart].map(([part, ticks]) => [part, (ticks * 1000) / CLOCK_TICKS_PER_S / windowS / 10])),
       databaseFrames,
       noticeFrames,
+      publishedPerS: published.filter((at) => at >= startedAt && at < endedAt).length / windowS,
       rolesMemoryMb: rssMb,
       load: `${loadBefore} → ${loadAfter}`,
       why: reasons.join('; ') || 'every camera at ≥ 0.95 frames/s, age p95 ≤ 2 s',
@@ -287,7 +298,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
 function describe(step: StepResult): string {
   const parts = [...step.cpuByPart].sort((a, b) => b[1] - a[1]).map(([part, pct]) => `${part} ${pct.toFixed(0)} %`);
   return (
-    `${step.cameras} cameras: ${step.passed ? 'pass' : 'FAIL'} (${step.why}); ${step.analysedPerS.toFixed(1)} analysed frames/s, ` +
+    `${step.cameras} cameras: ${step.passed ? 'pass' : 'FAIL'} (${step.why}); ${step.publishedPerS.toFixed(1)} frames/s published by camera-ingest, ${step.analysedPerS.toFixed(1)} analysed, ` +
     `slowest camera ${step.slowestCameraFps.toFixed(2)}/s, age p95 ${Math.round(step.frameAgeP95Ms)} ms (worst camera ${Math.round(step.worstCameraAgeP95Ms)} ms), ` +
     `${step.cpuMsPerFrame.toFixed(0)} CPU ms/frame, CPU of a core: ${parts.join(', ')}; ` +
     `frames counted ${step.noticeFrames} by notice, ${step.databaseFrames} in the slot table (±2 s flush); roles PSS ${step.rolesMemoryMb.toFixed(0)} MB; load ${step.load}`
@@ -305,19 +316,34 @@ export async function run(args: string[]): Promise<void> {
   console.log(`vision.bare_inferences_per_s: ${bare.toFixed(1)} (${settings.modelId}, bare onnxruntime-node on a constant tensor, ${threads} as the analytics role, ${settings.bareSeconds} s, ${machine}, load ${loadBare})`);
 
   const steps: StepResult[] = [];
-  for (const cameras of settings.steps) {
+  const measure = async (cameras: number) => {
     const step = await runStep(cameras, settings);
     steps.push(step);
     console.log(`# vision-live step: ${describe(step)}`);
-    if (!step.passed) break;
+    return step;
+  };
+  let highestPass = 0;
+  let lowestFail: number | undefined;
+  for (const cameras of settings.steps) {
+    if ((await measure(cameras)).passed) highestPass = cameras;
+    else {
+      lowestFail = cameras;
+      break;
+    }
   }
+  // Then bisect between the last pass and the first failure, to within a tenth (at least 2 cameras).
+  while (settings.refine && lowestFail !== undefined && lowestFail - highestPass > Math.max(2, Math.ceil(highestPass / 10))) {
+    const cameras = Math.floor((highestPass + lowestFail) / 2);
+    if ((await measure(cameras)).passed) highestPass = cameras;
+    else lowestFail = cameras;
+  }
+  steps.sort((a, b) => a.cameras - b.cameras);
 
-  const passed = steps.filter((step) => step.passed);
-  const atN = passed.at(-1) ?? steps[0];
+  const atN = steps.find((step) => step.cameras === highestPass) ?? steps[0];
   const conditions = `${DETECT_FPS} fps detect, simulated RTSP 640x360 H.264 (traffic and people videos), camera-ingest and analytics as separate processes, frames as JPEG over MQTT, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
-  const highest = passed.length ? `${atN.cameras}` : `0 (first step ${steps[0]?.cameras} failed)`;
-  const next = steps.find((step) => !step.passed);
-  console.log(`vision.live_cameras_at_1fps: ${highest} (${conditions}; steps ${settings.steps.join(',')}${next ? `; ${next.cameras} failed: ${next.why}` : '; every step passed'}; load ${atN.load})`);
+  const highest = highestPass ? `${highestPass}` : `0 (every step failed, the smallest was ${steps[0]?.cameras} cameras; figures below are from it)`;
+  const next = steps.find((step) => step.cameras === lowestFail);
+  console.log(`vision.live_cameras_at_1fps: ${highest} (${conditions}; steps ${steps.map((step) => `${step.cameras}${step.passed ? '' : '✗'}`).join(',')}${next ? `; ${next.cameras} failed: ${next.why}` : '; every step passed'}; load ${atN.load})`);
   console.log(`vision.frame_age_p95_ms: ${Math.round(atN.frameAgeP95Ms)} (camera-ingest reads the frame from ffmpeg → analytics finished its analysis, all cameras pooled, at ${atN.cameras} cameras)`);
   const parts = [...atN.cpuByPart].sort((a, b) => b[1] - a[1]).map(([part, pct]) => `${part} ${pct.toFixed(0)} %`);
   console.log(
