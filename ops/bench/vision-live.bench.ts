@@ -1,4 +1,4 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--no-refine] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--no-refine] [--profile DIR] [--quick]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
@@ -33,6 +33,8 @@ interface Settings {
   steps: number[];
   /** Bisect between the last passing and the first failing step. */
   refine: boolean;
+  /** Where the roles write V8 CPU profiles (node --cpu-prof), one per role and step; none when unset. */
+  profileDir?: string;
   seconds: number;
   bareSeconds: number;
   sessions: number;
@@ -68,6 +70,7 @@ function parseSettings(args: string[]): Settings {
   return {
     steps: (value('cameras') ?? (quick ? '4,8' : DEFAULT_STEPS.join(','))).split(',').map(Number).filter((n) => n > 0),
     refine: !args.includes('--no-refine'),
+    profileDir: value('profile'),
     seconds: Number(value('seconds') ?? (quick ? 20 : 60)),
     bareSeconds: Number(value('bare-seconds') ?? (quick ? 5 : 15)),
     // The role's settings (DETECT_SESSIONS, DETECT_INTRA_OP_THREADS unless --sessions / --threads),
@@ -129,19 +132,19 @@ function cpuTicks(pid: number): { ticks: number; command: string } | undefined {
 
 /**
  * Every process of the system under test with its part: the roles and their ffmpeg children, Mosquitto,
- * PostgreSQL (all children of this process). The camera simulator (the "cameras" of the street) and this
- * bench process (the notice subscriber) are left out.
+ * PostgreSQL. Left out: the camera simulator (the "cameras" of the street) and this bench process with
+ * its own helpers (the notice subscriber, tsx's esbuild).
  */
 function systemProcesses(system: FaultSystem): Map<number, string> {
   const parts = new Map<number, string>();
-  const simulatorPid = system.simulator?.pid;
-  const excluded = new Set(simulatorPid ? [simulatorPid, ...descendants(simulatorPid).map((info) => info.pid)] : []);
-  const roles = new Map([...system.roles].map(([role, child]) => [child.pid, role]));
-  for (const info of descendants(process.pid)) {
-    if (excluded.has(info.pid)) continue;
-    const role = roles.get(info.pid) ?? roles.get(info.ppid);
-    parts.set(info.pid, role && roles.has(info.pid) ? `${role} node` : role ? `${role} ${info.command}` : info.command);
+  for (const [role, child] of system.roles) {
+    if (!child.pid) continue;
+    parts.set(child.pid, `${role} node`);
+    for (const info of descendants(child.pid)) parts.set(info.pid, `${role} ${info.command}`);
   }
+  if (system.broker.pid) parts.set(system.broker.pid, 'mosquitto');
+  // The embedded PostgreSQL (postmaster and its backends), started by this process.
+  for (const info of descendants(process.pid)) if (info.command === 'postgres') parts.set(info.pid, 'postgres');
   return parts;
 }
 
@@ -149,7 +152,7 @@ function cpuSnapshot(system: FaultSystem): Map<number, { ticks: number; part: st
   const snapshot = new Map<number, { ticks: number; part: string }>();
   for (const [pid, part] of systemProcesses(system)) {
     const sample = cpuTicks(pid);
-    if (sample) snapshot.set(pid, { ticks: sample.ticks, part: part.startsWith('postgres') ? 'postgres' : part });
+    if (sample) snapshot.set(pid, { ticks: sample.ticks, part });
   }
   return snapshot;
 }
@@ -194,6 +197,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       ANALYTICS_CAPACITY: String(cameras),
       DETECT_SESSIONS: String(settings.sessions),
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
+      ...(settings.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${settings.profileDir}/${cameras}-cameras` } : {}),
     },
   });
   const notices = new Map<string, Array<{ capturedAt: number; analysedAt: number }>>();
@@ -312,8 +316,7 @@ export async function run(args: string[]): Promise<void> {
 
   // The machine's limit first, with nothing of the system running.
   const loadBare = loadAverage();
-  const bare = await bareInferencesPerSecond(settings);
-  console.log(`vision.bare_inferences_per_s: ${bare.toFixed(1)} (${settings.modelId}, bare onnxruntime-node on a constant tensor, ${threads} as the analytics role, ${settings.bareSeconds} s, ${machine}, load ${loadBare})`);
+  const bareBefore = await bareInferencesPerSecond(settings);
 
   const steps: StepResult[] = [];
   const measure = async (cameras: number) => {
@@ -339,6 +342,14 @@ export async function run(args: string[]): Promise<void> {
   }
   steps.sort((a, b) => a.cameras - b.cameras);
 
+  // And once more after the steps: on a shared machine the limit moves, the mean of both is the figure.
+  const loadBareAfter = loadAverage();
+  const bareAfter = await bareInferencesPerSecond(settings);
+  const bare = (bareBefore + bareAfter) / 2;
+  console.log(
+    `vision.bare_inferences_per_s: ${bare.toFixed(1)} (${settings.modelId}, bare onnxruntime-node on a constant tensor, ${threads} as the analytics role, ` +
+      `${settings.bareSeconds} s before the steps (${bareBefore.toFixed(1)}, load ${loadBare}) and after (${bareAfter.toFixed(1)}, load ${loadBareAfter}), ${machine})`,
+  );
   const atN = steps.find((step) => step.cameras === highestPass) ?? steps[0];
   const conditions = `${DETECT_FPS} fps detect, simulated RTSP 640x360 H.264 (traffic and people videos), camera-ingest and analytics as separate processes, frames as JPEG over MQTT, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
   const highest = highestPass ? `${highestPass}` : `0 (every step failed, the smallest was ${steps[0]?.cameras} cameras; figures below are from it)`;
