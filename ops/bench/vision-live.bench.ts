@@ -197,8 +197,8 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       ANALYTICS_CAPACITY: String(cameras),
       DETECT_SESSIONS: String(settings.sessions),
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
-      ...(settings.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${settings.profileDir}/${cameras}-cameras` } : {}),
     },
+    ...(settings.profileDir ? { roleNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}/${cameras}-cameras`] } : {}),
   });
   const notices = new Map<string, Array<{ capturedAt: number; analysedAt: number }>>();
   // Arrival times of the frames camera-ingest publishes (to tell a slow ingest from a slow analysis).
