@@ -27,6 +27,20 @@ export const sharedSubscription = (group: string, filter: string) => `$share/${g
 export const FRAME_TOPIC_PREFIX = `${ROOT}/frames`;
 export const frameTopic = (cameraId: string, prefix = FRAME_TOPIC_PREFIX) => `${prefix}/${cameraId}`;
 
+/**
+ * One notice per analysed frame, from the analytics worker that analysed it (QoS 0, not retained):
+ * `{ "capturedAt": ms, "analysedAt": ms, "objects": tracks in the frame }`, capturedAt being when camera-ingest read the
+ * frame from ffmpeg. How far behind live analysis runs, per camera (the vision-live bench reads it).
+ */
+export const ANALYSED_FRAME_TOPIC_PREFIX = `${ROOT}/analysed`;
+export const analysedFrameTopic = (cameraId: string, prefix = ANALYSED_FRAME_TOPIC_PREFIX) => `${prefix}/${cameraId}`;
+
+export interface AnalysedFrameNotice {
+  capturedAt: number;
+  analysedAt: number;
+  objects: number;
+}
+
 /** The camera id of a frame topic, or undefined when the topic is not one. */
 export function cameraIdOfTopic(topic: string, prefix = FRAME_TOPIC_PREFIX): string | undefined {
   if (!topic.startsWith(`${prefix}/`)) return undefined;

@@ -14,7 +14,7 @@ import { deviceChanges, type DeviceNotice } from '@cityops/devices/change-notice
 import { decodeFrameMessage, FrameMessageError } from '@cityops/ingest/frame/frame-message';
 import type { Detector } from '../detect/detector.ts';
 import { parseAnalysisConfig, type AnalysisConfig } from '../rules/config.ts';
-import { cameraIdOfTopic, FRAME_TOPIC_PREFIX, frameTopic } from '@cityops/contract/mqtt-topics';
+import { analysedFrameTopic, cameraIdOfTopic, FRAME_TOPIC_PREFIX, frameTopic, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from '../slots/notifications.ts';
 import { SlotLeaseRepository } from '../slots/slot-leases.ts';
 import { CameraSession } from './camera-session.ts';
@@ -36,6 +36,8 @@ export interface AnalysisWorkerDeps {
   msPerFrame?: number;
   leaseMs: number;
   topicPrefix?: string;
+  /** Where the analysed-frame notices go (default `cityops/analysed`). */
+  analysedTopicPrefix?: string;
   /** How often traffic counts go to the database. */
   countsFlushMs?: number;
   /**
@@ -158,7 +160,7 @@ export class AnalysisWorker implements Component {
         alerts: this.deps.alerts,
         counts: this.counts,
         logger: this.deps.logger,
-        onAnalysed: (cameraId) => this.noteProgress(cameraId),
+        onAnalysed: (cameraId, frame) => this.noteAnalysed(cameraId, frame),
         onReady: (ready) => this.schedule(ready),
       });
       this.sessions.set(row.id, session);
@@ -220,6 +222,13 @@ export class AnalysisWorker implements Component {
     } catch (error) {
       rejectedFrames.inc({ reason: error instanceof FrameMessageError ? error.code : 'invalid' });
     }
+  }
+
+  private noteAnalysed(cameraId: string, frame: { capturedAt: number; objects: number }): void {
+    this.noteProgress(cameraId);
+    const notice: AnalysedFrameNotice = { capturedAt: frame.capturedAt, analysedAt: Date.now(), objects: frame.objects };
+    // QoS 0 and fire-and-forget: a lost notice costs a figure on a dashboard, never a frame.
+    if (this.deps.mqtt.connected) this.deps.mqtt.publish(analysedFrameTopic(cameraId, this.deps.analysedTopicPrefix), JSON.stringify(notice), { qos: 0, retain: false });
   }
 
   private noteProgress(cameraId: string): void {

@@ -39,8 +39,8 @@ export interface CameraSessionDeps {
   alerts: AlertSink;
   counts: TrafficCountBuffer;
   logger: Logger;
-  /** Called after each analysed frame (progress for the slot table). */
-  onAnalysed: (cameraId: string) => void;
+  /** Called after each analysed frame (progress for the slot table, the analysed-frame notice). */
+  onAnalysed: (cameraId: string, frame: { capturedAt: number; objects: number }) => void;
   /** A frame waits: the worker calls analysePending() when the detector has room. */
   onReady: (session: CameraSession) => void;
 }
@@ -125,7 +125,7 @@ export class CameraSession {
     framesAnalysed.inc();
     for (const crossing of result.crossings) this.deps.counts.add(this.deps.cameraId, crossing);
     for (const event of result.events) this.report(event, frame, result.tracks);
-    this.deps.onAnalysed(this.deps.cameraId);
+    this.deps.onAnalysed(this.deps.cameraId, { capturedAt: header.ts, objects: result.tracks.length });
   }
 
   /** Situations become alerts in order, one call at a time per camera; the snapshot is taken now. */

@@ -43,6 +43,10 @@ export interface SystemOptions {
   roleEnv?: Record<string, string>;
   /** A fixed port for the camera simulator (when something must point at it before start). */
   rtspPort?: number;
+  /** Node options of the role processes (`--cpu-prof` is refused in NODE_OPTIONS). */
+  roleNodeArgs?: string[];
+  /** Detect rate of the simulated cameras (the demo seed registers 2 fps). */
+  cameraDetectFps?: number;
 }
 
 export interface RoleExit {
@@ -131,6 +135,7 @@ export class FaultSystem {
        SELECT id, 'Fault suite gauge ' || id, 'water_level', 'm', 1.5, 1.6, 1.7, 0.03, 3600 FROM unnest($1::text[]) AS id`,
       [this.loadSensorIds],
     );
+    if (this.options.cameraDetectFps !== undefined) await this.db.query(`UPDATE cameras SET detect_fps = $1`, [this.options.cameraDetectFps]);
     for (const camera of this.options.extraCameras ?? []) {
       await insertCamera(this.db, secretBox, cameraInput.parse({ id: camera.id, name: `Fault suite ${camera.id}`, rtspUrl: camera.rtspUrl, detectFps: 2 }));
     }
@@ -185,7 +190,7 @@ export class FaultSystem {
     mkdirSync(path.join(this.directory, `role-${role}`), { recursive: true });
     // Later restarts of the role keep what a scenario set for it (a fresh MQTT session, say).
     if (extraEnv) this.roleOverrides.set(role, extraEnv);
-    const child = new ManagedProcess(role, process.execPath, ['--import', 'tsx', 'apps/main.ts', '--role', role], {
+    const child = new ManagedProcess(role, process.execPath, [...(this.options.roleNodeArgs ?? []), '--import', 'tsx', 'apps/main.ts', '--role', role], {
       cwd: ROOT,
       env: { ...this.roleEnv(role), ...this.roleOverrides.get(role) },
       logFile: path.join(this.directory, `${role}.log`),

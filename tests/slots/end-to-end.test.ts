@@ -21,9 +21,15 @@ import { decodeVideoFile, type DecodedFrame } from '../../analytics/video/decode
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { assetMirrorDir, testMqttUrl } from '../support/urls.ts';
 import { insertCameras, waitFor } from './support/fixtures.ts';
+import type { AnalysedFrameNotice } from '../../contract/mqtt-topics.ts';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const prefix = `test-${randomBytes(4).toString('hex')}/frames`;
+const analysedPrefix = `${prefix.replace(/frames$/, 'analysed')}`;
+/** Analysed-frame notices the worker published, per camera, in arrival order. */
+const notices = new Map<string, AnalysedFrameNotice[]>();
+/** Every capture timestamp fed to the hook, per camera. */
+const fedTimestamps = new Map<string, Set<number>>();
 let test: TestDatabase;
 let ingestMqtt: MqttClient;
 let workerMqtt: MqttClient;
@@ -78,8 +84,15 @@ beforeAll(async () => {
     capacity: 2,
     leaseMs: 5000,
     topicPrefix: prefix,
+    analysedTopicPrefix: analysedPrefix,
     countsFlushMs: 500,
   });
+  ingestMqtt.on('message', (topic, payload) => {
+    if (!topic.startsWith(`${analysedPrefix}/`)) return;
+    const cameraId = topic.slice(analysedPrefix.length + 1);
+    notices.set(cameraId, [...(notices.get(cameraId) ?? []), JSON.parse(payload.toString()) as AnalysedFrameNotice]);
+  });
+  await ingestMqtt.subscribeAsync(`${analysedPrefix}/+`, { qos: 0 });
   await hook.start();
   await leader.start();
   await worker.start();
@@ -104,6 +117,7 @@ describe('analysis slots end to end', () => {
     // leases them; the hook starts publishing their frames.
     const feed = (frames: DecodedFrame[], cameraId: string, index: number) => {
       const frame = frames[index % frames.length];
+      fedTimestamps.set(cameraId, (fedTimestamps.get(cameraId) ?? new Set()).add(base + clockMs));
       hook.onFrame(cameraId, frame.data, frame.width, frame.height, base + clockMs, frame.letterboxedFrom);
     };
     let primed = 0;
@@ -156,5 +170,25 @@ describe('analysis slots end to end', () => {
       const result = await test.db.query(`SELECT reason FROM analysis_slots WHERE camera_id = $1`, [people.id]);
       return result.rows[0]?.reason === 'alert';
     }, 10_000);
+  });
+
+  it('publishes one notice per analysed frame, with the capture time of the frame it analysed', async () => {
+    // After the first test: feeding has stopped, so the slot table's counts and the notices settle.
+    for (const cameraId of [people.id, traffic.id]) {
+      const counted = await waitFor(`as many notices as analysed frames for ${cameraId}`, async () => {
+        const result = await test.db.query(`SELECT frames_analysed::int AS n FROM analysis_progress WHERE camera_id = $1`, [cameraId]);
+        const analysed = result.rows[0]?.n ?? 0;
+        return analysed > 10 && notices.get(cameraId)?.length === analysed ? analysed : undefined;
+      }, 15_000, 250);
+      const received = notices.get(cameraId)!;
+      expect(received).toHaveLength(counted);
+      for (const notice of received) {
+        expect(fedTimestamps.get(cameraId)!.has(notice.capturedAt)).toBe(true);
+        expect(notice.objects).toBeGreaterThanOrEqual(0);
+      }
+      // Frames are analysed in capture order (a late frame is skipped, never analysed after a newer one).
+      const captured = received.map((notice) => notice.capturedAt);
+      expect(captured).toEqual([...captured].sort((a, b) => a - b));
+    }
   });
 });
