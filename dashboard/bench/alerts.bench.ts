@@ -16,12 +16,12 @@
 //   and `alerts.fanout_efficiency` the ratio of the two;
 // - `alerts.per_s`: how fast 8 concurrent producers raise alerts (the raise path's own limit, which
 //   bounds the fan-out at `clients` deliveries per alert).
-// `--profile` runs the API with `node --cpu-prof` and prints its top functions by self time.
+// `--profile` runs the API and the bare server with `node --cpu-prof` and prints their top functions by self time.
 // Needs PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres);
 // creates and drops a scratch database.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -94,7 +94,10 @@ interface StepResult {
   expected: number;
   duplicates: number;
   clientsMissing: number;
+  disconnects: number;
   deliveriesPerSecond: number;
+  /** How long the producer's raise() took (call to commit and read-back), when a producer raised. */
+  raiseP99Ms?: number;
   p50Ms: number;
   p99Ms: number;
   serverCpuMsPer1000: number;
@@ -127,12 +130,12 @@ async function measureStep(
   server: ChildProcess,
   step: string,
   rate: number,
-  emit: () => Promise<{ count: number; startedAt: number }>,
+  emit: () => Promise<{ count: number; startedAt: number; raiseP99Ms?: number }>,
 ): Promise<StepResult> {
   const cpuOf = (children: ChildProcess[]) => children.reduce((sum, child) => sum + processCpuMs(child.pid!), 0);
   const serverCpuBefore = processCpuMs(server.pid!);
   const clientsCpuBefore = cpuOf(clients);
-  const { count, startedAt } = await emit();
+  const { count, startedAt, raiseP99Ms } = await emit();
   const expected = count * clientCount;
   const deadline = Date.now() + DRAIN_MS;
   let reports: FanoutReport[];
@@ -157,6 +160,8 @@ async function measureStep(
     expected,
     duplicates: reports.reduce((sum, report) => sum + report.duplicates, 0),
     clientsMissing,
+    disconnects: reports.reduce((sum, report) => sum + report.disconnects, 0),
+    raiseP99Ms,
     deliveriesPerSecond: delivered / ((lastReceiptAt - startedAt) / 1000),
     p50Ms: percentileMs(reports, 50),
     p99Ms,
@@ -179,7 +184,8 @@ async function stepUp(label: string, startRate: number, measure: (step: string, 
       results.push(result);
       process.stderr.write(
         `[alerts] ${label} ${rate} alerts/s: ${Math.round(result.deliveriesPerSecond)} deliveries/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-          `delivered ${result.delivered}/${result.expected}, duplicates ${result.duplicates}, server ${result.serverCpuMsPer1000.toFixed(0)} / clients ${result.clientsCpuMsPer1000.toFixed(0)} cpu ms per 1000, load ${loadavg()[0].toFixed(1)} → ${result.passed ? 'pass' : 'FAIL'}\n`,
+          `${result.raiseP99Ms === undefined ? '' : `raise() p99 ${result.raiseP99Ms.toFixed(1)} ms, `}delivered ${result.delivered}/${result.expected}, ` +
+          `duplicates ${result.duplicates}, disconnected ${result.disconnects}, server ${result.serverCpuMsPer1000.toFixed(0)} / clients ${result.clientsCpuMsPer1000.toFixed(0)} cpu ms per 1000, load ${loadavg()[0].toFixed(1)} → ${result.passed ? 'pass' : 'FAIL'}\n`,
       );
       if (result.passed) break;
       if (attempt === 2) return results;
@@ -203,6 +209,7 @@ export async function run(args: string[]): Promise<void> {
   const db = createDatabase(databaseUrl(name), 4);
   const children: ChildProcess[] = [];
   const profileDir = profile ? mkdtempSync(path.join(tmpdir(), 'cityops-alerts-profile-')) : undefined;
+  const profileOptions = (server: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, server)}`] : []);
   try {
     await migrate(db);
     // Command-room users of every staff role; each client gets its own session, the row a login
@@ -215,7 +222,7 @@ export async function run(args: string[]): Promise<void> {
     }
     await db.query(`INSERT INTO cameras (id, name, rtsp_url, lat, lon) VALUES ('bench-cam', 'Bench camera', 'rtsp://127.0.0.1/bench', 10.77, 106.7)`);
 
-    const api = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', THIS_FILE, '--serve', databaseUrl(name)], {
+    const api = spawn(process.execPath, [...profileOptions('api'), '--import', 'tsx', THIS_FILE, '--serve', databaseUrl(name)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(api);
@@ -249,7 +256,7 @@ export async function run(args: string[]): Promise<void> {
     await Promise.all(clients.map((child) => ask(child, { type: 'close' } satisfies FanoutCommand)));
     api.kill('SIGTERM');
     await once(api, 'exit');
-    const bare = spawnChild(path.join(HERE, 'bare-socketio-server.ts'));
+    const bare = spawn(process.execPath, [...profileOptions('bare'), '--import', 'tsx', path.join(HERE, 'bare-socketio-server.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(bare);
     const { port } = await ask<{ port: number }>(bare, undefined);
     await Promise.all(clients.map((child, index) => ask(child, { type: 'connect', url: `http://127.0.0.1:${port}`, cookies: share(index) } satisfies FanoutCommand)));
@@ -287,7 +294,14 @@ export async function run(args: string[]): Promise<void> {
       `alerts.per_s: ${Math.round(burst.alerts / burstSeconds)} (8 concurrent producers in one worker process, each a new alert committed; ` +
         `${burst.delivered}/${burst.expected} delivered to ${clientCount} clients, p99 ${burst.p99Ms.toFixed(0)} ms, ${machine})`,
     );
-    if (profileDir) printProfile(profileDir);
+    if (profileDir) {
+      // The bare server writes its profile at exit; the API's is already written.
+      await Promise.all(clients.map((child) => ask(child, { type: 'close' } satisfies FanoutCommand)));
+      bare.kill('SIGTERM');
+      await once(bare, 'exit');
+      printProfile(path.join(profileDir, 'api'), 'API process');
+      printProfile(path.join(profileDir, 'bare'), 'bare socket.io server process');
+    }
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
@@ -304,24 +318,33 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** The API process's top functions by self time, from the profile `node --cpu-prof` wrote at exit. */
-function printProfile(directory: string) {
-  const file = readdirSync(directory).find((entry) => entry.endsWith('.cpuprofile'));
-  if (!file) return console.log('# no CPU profile was written');
-  const profile = JSON.parse(readFileSync(path.join(directory, file), 'utf8')) as CpuProfile;
+/**
+ * A server's top functions by self time, from the profiles `node --cpu-prof` wrote at its exit: one
+ * per thread (tsx loads modules in a worker thread); the main thread's is the largest.
+ */
+function printProfile(directory: string, server: string) {
+  const files = existsSync(directory) ? readdirSync(directory).map((file) => path.join(directory, file)) : [];
+  const file = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!file) return console.log(`# no CPU profile was written for the ${server}`);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const selfMs = new Map<string, number>();
-  let totalMs = 0;
+  let busyMs = 0;
+  let idleMs = 0;
   profile.samples.forEach((id, index) => {
     const frame = nodes.get(id)!;
+    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+    if (frame.functionName === '(idle)') {
+      idleMs += ms;
+      return;
+    }
     const where = frame.url ? `${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(?=[a-z]+\/)/, '')}:${frame.lineNumber + 1}` : '';
     const key = `${frame.functionName || '(anonymous)'} ${where}`.trim();
-    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
-    totalMs += ms;
+    busyMs += ms;
     selfMs.set(key, (selfMs.get(key) ?? 0) + ms);
   });
-  console.log(`# API process CPU profile (${(totalMs / 1000).toFixed(1)} s sampled, whole run), top functions by self time:`);
-  for (const [key, ms] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`#   ${((ms / totalMs) * 100).toFixed(1).padStart(5)} %  ${key}`);
+  console.log(`# ${server} CPU profile, whole run: ${(busyMs / 1000).toFixed(1)} s busy, ${(idleMs / 1000).toFixed(1)} s idle; top functions by self time (% of busy):`);
+  for (const [key, ms] of [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`#   ${((ms / busyMs) * 100).toFixed(1).padStart(5)} %  ${key}`);
 }
 
 type ProducerCommand = { type: 'steady' | 'burst'; step: string; rate: number; seconds: number };
@@ -340,9 +363,14 @@ function produce(url: string): void {
     void (async () => {
       if (command.type === 'steady') {
         const pending: Promise<unknown>[] = [];
-        const result = await paced(command.rate, command.seconds, (n) => pending.push(trigger(command.step, n)));
+        const durationsMs: number[] = [];
+        const result = await paced(command.rate, command.seconds, (n) => {
+          const calledAt = now();
+          pending.push(trigger(command.step, n).then(() => durationsMs.push(now() - calledAt)));
+        });
         await Promise.all(pending);
-        process.send!({ type: 'done', ...result });
+        durationsMs.sort((a, b) => a - b);
+        process.send!({ type: 'done', ...result, raiseP99Ms: durationsMs[Math.min(durationsMs.length - 1, Math.floor(durationsMs.length * 0.99))] });
       } else {
         const startedAt = now();
         let count = 0;

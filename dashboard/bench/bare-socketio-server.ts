@@ -27,8 +27,11 @@ process.on('message', (command: BareServerCommand) => {
     io.emit('alert:event', { ...message, alert: { ...message.alert, source: { ...message.alert.source, zoneId: `${step}-${n}-${now()}` } } });
   }).then((result) => process.send!({ type: 'done', ...result }));
 });
-// Ends with its parent's IPC channel, so a bench stopped midway leaves no server behind.
-process.on('disconnect', () => {
+// Ends with its parent's IPC channel, so a bench stopped midway leaves no server behind; and on
+// SIGTERM by exiting normally, so that `node --cpu-prof` writes its profile.
+const stop = () => {
   void io.close();
   process.exit(0);
-});
+};
+process.on('disconnect', stop);
+process.once('SIGTERM', stop);

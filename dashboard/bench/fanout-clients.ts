@@ -2,7 +2,8 @@
 // as the dashboard runs it). Driven by its parent over IPC:
 //   { type: 'connect', url, cookies }  one client per cookie (each its own session)  → { type: 'connected' }
 //   { type: 'report', step, expected, final } what each client received of step `step` → { type: 'report', … }
-//                                      (asked again until complete; `final` forgets the step)
+//                                      (asked again until complete; only the `final` report carries the
+//                                      latencies, and forgets the step)
 //   { type: 'close' }                  closes every client                             → { type: 'closed' }
 // Each benchmark alert's zone is `<step>-<n>-<ms since epoch at raise>`: the client keeps a Set of the
 // n it received per step (so a copy is counted as a duplicate, not as a delivery) and the latency of
@@ -26,6 +27,8 @@ export interface FanoutReport {
   duplicates: number;
   /** Clients that missed at least one of the step's `expected` alerts. */
   clientsMissing: number;
+  /** Clients of this process that lost their connection since it connected. */
+  disconnects: number;
   histogram: number[];
   slowLatenciesMs: number[];
   lastReceiptAt: number;
@@ -46,6 +49,7 @@ interface StepRecord {
 
 const steps = new Map<string, StepRecord>();
 let sockets: Socket[] = [];
+let disconnects = 0;
 
 function recordFor(step: string): StepRecord {
   let record = steps.get(step);
@@ -87,8 +91,9 @@ async function connect(url: string, cookies: string[]) {
         }),
     ),
   );
-  // A disconnect during a step would show as missing deliveries; say so rather than leave a riddle.
-  for (const socket of sockets) socket.on('disconnect', (reason) => process.stderr.write(`fanout client disconnected: ${reason}\n`));
+  // A disconnect during a step shows as missing deliveries; counted, so the report says why.
+  disconnects = 0;
+  for (const socket of sockets) socket.on('disconnect', () => disconnects++);
 }
 
 function report(step: string, expected: number, final: boolean): FanoutReport {
@@ -96,7 +101,8 @@ function report(step: string, expected: number, final: boolean): FanoutReport {
   if (final) steps.delete(step);
   const delivered = record.receivedPerClient.reduce((sum, seen) => sum + seen.size, 0);
   const clientsMissing = record.receivedPerClient.filter((seen) => seen.size < expected).length;
-  return { type: 'report', delivered, duplicates: record.duplicates, clientsMissing, histogram: record.histogram, slowLatenciesMs: record.slowLatenciesMs, lastReceiptAt: record.lastReceiptAt };
+  const latencies = final ? { histogram: record.histogram, slowLatenciesMs: record.slowLatenciesMs } : { histogram: [], slowLatenciesMs: [] };
+  return { type: 'report', delivered, duplicates: record.duplicates, clientsMissing, disconnects, ...latencies, lastReceiptAt: record.lastReceiptAt };
 }
 
 function serveParent() {
