@@ -29,6 +29,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createAlertRaiser } from '@cityops/core/alerts/raise';
 import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow } from '@cityops/core/alerts/changes';
+import { LIVE_CHANNEL } from '@cityops/core/live/publisher';
 import type { AlertEventMessage } from '@cityops/contract/alerts';
 import { CAN_VIEW } from '@cityops/contract/roles';
 import { openSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
@@ -98,6 +99,8 @@ interface StepResult {
   deliveriesPerSecond: number;
   /** How long the producer's raise() took (call to commit and read-back), when a producer raised. */
   raiseP99Ms?: number;
+  /** Raise call → its NOTIFY at a plain LISTEN beside the API's: the database's share of the latency. */
+  notifyP99Ms?: number;
   p50Ms: number;
   p99Ms: number;
   serverCpuMsPer1000: number;
@@ -131,6 +134,7 @@ async function measureStep(
   step: string,
   rate: number,
   emit: () => Promise<{ count: number; startedAt: number; raiseP99Ms?: number }>,
+  notifications?: NotificationWatch,
 ): Promise<StepResult> {
   const cpuOf = (children: ChildProcess[]) => children.reduce((sum, child) => sum + processCpuMs(child.pid!), 0);
   const serverCpuBefore = processCpuMs(server.pid!);
@@ -162,6 +166,7 @@ async function measureStep(
     clientsMissing,
     disconnects: reports.reduce((sum, report) => sum + report.disconnects, 0),
     raiseP99Ms,
+    notifyP99Ms: notifications?.p99Ms(step),
     deliveriesPerSecond: delivered / ((lastReceiptAt - startedAt) / 1000),
     p50Ms: percentileMs(reports, 50),
     p99Ms,
@@ -184,13 +189,46 @@ async function stepUp(label: string, startRate: number, measure: (step: string, 
       results.push(result);
       process.stderr.write(
         `[alerts] ${label} ${rate} alerts/s: ${Math.round(result.deliveriesPerSecond)} deliveries/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-          `${result.raiseP99Ms === undefined ? '' : `raise() p99 ${result.raiseP99Ms.toFixed(1)} ms, `}delivered ${result.delivered}/${result.expected}, ` +
+          `${result.raiseP99Ms === undefined ? '' : `raise() p99 ${result.raiseP99Ms.toFixed(1)} ms, NOTIFY p99 ${result.notifyP99Ms?.toFixed(1)} ms, `}delivered ${result.delivered}/${result.expected}, ` +
           `duplicates ${result.duplicates}, disconnected ${result.disconnects}, server ${result.serverCpuMsPer1000.toFixed(0)} / clients ${result.clientsCpuMsPer1000.toFixed(0)} cpu ms per 1000, load ${loadavg()[0].toFixed(1)} → ${result.passed ? 'pass' : 'FAIL'}\n`,
       );
       if (result.passed) break;
       if (attempt === 2) return results;
     }
   }
+}
+
+interface NotificationWatch {
+  /** p99 of raise call → NOTIFY received, for the alerts of `step` (forgotten once asked). */
+  p99Ms(step: string): number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Tells the database's share of the latency from the API's: a plain LISTEN on the live channel, in
+ * this process, receives each alert's NOTIFY when the API's adapter does.
+ */
+async function watchNotifications(url: string): Promise<NotificationWatch> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const latencies = new Map<string, number[]>();
+  const zone = /"zoneId"\s*:\s*"([^"-]+)-\d+-([\d.]+)"/;
+  client.on('notification', (notification) => {
+    const at = now();
+    const match = zone.exec(notification.payload ?? '');
+    if (!match) return;
+    if (!latencies.has(match[1])) latencies.set(match[1], []);
+    latencies.get(match[1])!.push(at - Number(match[2]));
+  });
+  await client.query(`LISTEN "${LIVE_CHANNEL}"`);
+  return {
+    p99Ms(step) {
+      const sorted = (latencies.get(step) ?? []).sort((a, b) => a - b);
+      latencies.delete(step);
+      return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] : undefined;
+    },
+    close: () => client.end(),
+  };
 }
 
 const best = (results: StepResult[]) => results.filter((result) => result.passed).pop();
@@ -208,6 +246,7 @@ export async function run(args: string[]): Promise<void> {
   await admin.query(`CREATE DATABASE "${name}"`);
   const db = createDatabase(databaseUrl(name), 4);
   const children: ChildProcess[] = [];
+  let notifications: NotificationWatch | undefined;
   const profileDir = profile ? mkdtempSync(path.join(tmpdir(), 'cityops-alerts-profile-')) : undefined;
   const profileOptions = (server: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, server)}`] : []);
   try {
@@ -236,11 +275,12 @@ export async function run(args: string[]): Promise<void> {
     const share = (index: number) => cookies.filter((_, i) => i % processCount === index);
     await Promise.all(clients.map((child, index) => ask(child, { type: 'connect', url: apiUrl, cookies: share(index) } satisfies FanoutCommand)));
 
+    notifications = await watchNotifications(databaseUrl(name));
     const producer = spawnChild(THIS_FILE, ['--produce', databaseUrl(name)]);
     children.push(producer);
     const conditions = `${clientCount} socket.io clients in ${processCount} processes, ${seconds} s steps`;
     const fanout = await stepUp('alerts', startRate, (step, rate) =>
-      measureStep(clients, clientCount, api, step, rate, () => ask(producer, { type: 'steady', step, rate, seconds } satisfies ProducerCommand)),
+      measureStep(clients, clientCount, api, step, rate, () => ask(producer, { type: 'steady', step, rate, seconds } satisfies ProducerCommand), notifications),
     );
     let burstSeconds = 0;
     const burst = await measureStep(clients, clientCount, api, 'burst', 0, async () => {
@@ -278,10 +318,11 @@ export async function run(args: string[]): Promise<void> {
     if (fanoutBest) {
       console.log(`alerts.fanout_latency_p50_ms: ${fanoutBest.p50Ms.toFixed(1)} (raise call to receipt, ${fanoutBest.rate} alerts/s, ${conditions})`);
       console.log(`alerts.fanout_latency_p99_ms: ${fanoutBest.p99Ms.toFixed(1)} (raise call to receipt, ${fanoutBest.rate} alerts/s, ${conditions})`);
+      console.log(`alerts.notify_latency_p99_ms: ${fanoutBest.notifyP99Ms?.toFixed(1)} (raise call to its NOTIFY at a plain LISTEN: the database's share, ${fanoutBest.rate} alerts/s)`);
       console.log(`alerts.api_cpu_ms_per_1000_deliveries: ${fanoutBest.serverCpuMsPer1000.toFixed(1)} (API process, ${fanoutBest.rate} alerts/s; clients ${fanoutBest.clientsCpuMsPer1000.toFixed(1)})`);
     }
     console.log(
-      `alerts.fanout_first_failed_step: ${fanoutFailed.rate} alerts/s (${Math.round(fanoutFailed.deliveriesPerSecond)} deliveries/s, p99 ${fanoutFailed.p99Ms.toFixed(1)} ms, ` +
+      `alerts.fanout_first_failed_step: ${fanoutFailed.rate} alerts/s (${Math.round(fanoutFailed.deliveriesPerSecond)} deliveries/s, p99 ${fanoutFailed.p99Ms.toFixed(1)} ms, NOTIFY p99 ${fanoutFailed.notifyP99Ms?.toFixed(1)} ms, ` +
         `${fanoutFailed.delivered}/${fanoutFailed.expected} delivered, ${fanoutFailed.clientsMissing} clients missing some)`,
     );
     const duplicates = [...fanout, burst, ...bareSteps].reduce((sum, result) => sum + result.duplicates, 0);
@@ -306,6 +347,7 @@ export async function run(args: string[]): Promise<void> {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await notifications?.close();
     await db.end();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
     await admin.end();
