@@ -74,7 +74,7 @@ function ask<T>(child: ChildProcess, command: unknown): Promise<T> {
       if (message.type === 'error') reject(new Error(message.message));
       else resolve(message as T);
     });
-    if (command !== undefined) child.send(command as object);
+    if (command !== undefined) child.send(command as object, (error) => error && reject(error));
   });
 }
 
@@ -262,7 +262,7 @@ export async function run(args: string[]): Promise<void> {
     await db.query(`INSERT INTO cameras (id, name, rtsp_url, lat, lon) VALUES ('bench-cam', 'Bench camera', 'rtsp://127.0.0.1/bench', 10.77, 106.7)`);
 
     const api = spawn(process.execPath, [...profileOptions('api'), '--import', 'tsx', THIS_FILE, '--serve', databaseUrl(name)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     children.push(api);
     const [line] = (await once(api.stdout!, 'data')) as [Buffer];
@@ -444,7 +444,10 @@ async function serve(url: string): Promise<void> {
   }, featureRoutes);
   await role.start();
   process.stdout.write(`listening on port ${role.port}\n`);
-  process.once('SIGTERM', () => void role.stop().then(() => db.end()).then(() => process.exit(0)));
+  const stop = () => void role.stop().then(() => db.end()).then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  // Ends with the bench's IPC channel too, so a bench stopped midway leaves no API behind.
+  process.once('disconnect', stop);
 }
 
 const runDirectly = process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url;
