@@ -5,8 +5,8 @@
 // time until the 500 live alerts are listed; the frame times while new alerts stream in over socket.io,
 // and the time from each streamed alert's commit to its marker.
 // `--quick`: 100 cameras, 500 sensors, 50 alerts, one render each, 3 s of stream. `--runs N`: first
-// renders per page (median; 3 by default). `--profile`: a CPU profile of the dashboard's last first
-// render (Chromium's Profiler), its top costs printed as comments. `--keep`: keep the database.
+// renders per page (median; 3 by default). `--profile`: a Chromium trace of the dashboard's last first
+// render, its busiest threads and their top events printed as comments, and its requests' waterfall. `--keep`: keep the database.
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { raiseAlert } from '../../core/alerts/raise.ts';
@@ -29,8 +29,8 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { Queryable } from '../../core/database/pool.ts';
 import { BARE_DEVICE_LAYER, startBareMapPage, type BareDevice } from './bare-maplibre-page.ts';
 import { waitForEveryDeviceDrawn } from './devices-drawn.ts';
-import { kilobytes, shippedBefore } from './shipped-bytes.ts';
-import { summariseProfile, type CpuProfile } from './cpu-profile.ts';
+import { kilobytes, loadWaterfall, shippedBefore } from './shipped-bytes.ts';
+import { summariseTrace, TRACE_CATEGORIES } from './chromium-trace.ts';
 
 const STREAM_RATE_PER_S = 20;
 const VIEWPORT = { width: 1600, height: 900 };
@@ -71,12 +71,14 @@ async function devicesWithLocation(db: Queryable): Promise<BareDevice[]> {
 }
 
 /** The bare page in a fresh context (an empty cache): navigation start → every device drawn. */
-async function bareFirstRender(browser: Browser, url: string, expected: number): Promise<number> {
+async function bareFirstRender(browser: Browser, url: string, expected: number, options: { trace: boolean }): Promise<{ renderedMs: number; trace?: Buffer }> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   try {
     const page = await context.newPage();
+    if (options.trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
     await page.goto(url);
-    return await waitForEveryDeviceDrawn(page, { mapGlobal: 'bareMap', layers: [BARE_DEVICE_LAYER], expected, timeoutMs: RENDER_TIMEOUT_MS });
+    const renderedMs = await waitForEveryDeviceDrawn(page, { mapGlobal: 'bareMap', layers: [BARE_DEVICE_LAYER], expected, timeoutMs: RENDER_TIMEOUT_MS });
+    return { renderedMs, trace: options.trace ? await browser.stopTracing() : undefined };
   } finally {
     await context.close();
   }
@@ -84,19 +86,12 @@ async function bareFirstRender(browser: Browser, url: string, expected: number):
 
 /** The logged-in dashboard with its HTTP cache emptied (a first visit, session kept): navigation start
  *  → every device drawn. The page stays on the dashboard for the figures that follow. */
-async function dashboardFirstRender(page: Page, cdp: CDPSession, baseUrl: string, expected: number, options: { profile: boolean }): Promise<{ renderedMs: number; profile?: CpuProfile }> {
+async function dashboardFirstRender(browser: Browser, page: Page, cdp: CDPSession, baseUrl: string, expected: number, options: { trace: boolean }): Promise<{ renderedMs: number; trace?: Buffer }> {
   await cdp.send('Network.clearBrowserCache');
-  if (options.profile) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
-    await cdp.send('Profiler.start');
-  }
+  if (options.trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   await page.goto(`${baseUrl}/`);
   const renderedMs = await waitForEveryDeviceDrawn(page, { mapGlobal: 'cityopsMap', layers: DASHBOARD_DEVICE_LAYERS, expected, timeoutMs: RENDER_TIMEOUT_MS });
-  if (!options.profile) return { renderedMs };
-  const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
-  await cdp.send('Profiler.disable');
-  return { renderedMs, profile };
+  return { renderedMs, trace: options.trace ? await browser.stopTracing() : undefined };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -168,19 +163,23 @@ export async function run(args: string[]): Promise<void> {
     // start (performance.now() is relative to it). The dashboard goes last: the figures below use it.
     const bareMs: number[] = [];
     const dashboardMs: number[] = [];
-    let cpuProfile: CpuProfile | undefined;
+    let trace: Buffer | undefined;
+    let bareTrace: Buffer | undefined;
     try {
       for (let attempt = 1; attempt <= runs; attempt++) {
-        bareMs.push(await bareFirstRender(browser, bare.url, devices.length));
-        const rendered = await dashboardFirstRender(page, cdp, api.baseUrl, devices.length, { profile: profile && attempt === runs });
+        const bareRendered = await bareFirstRender(browser, bare.url, devices.length, { trace: profile && attempt === runs });
+        bareMs.push(bareRendered.renderedMs);
+        bareTrace = bareRendered.trace ?? bareTrace;
+        const rendered = await dashboardFirstRender(browser, page, cdp, api.baseUrl, devices.length, { trace: profile && attempt === runs });
         dashboardMs.push(rendered.renderedMs);
-        cpuProfile = rendered.profile ?? cpuProfile;
+        trace = rendered.trace ?? trace;
       }
     } finally {
       await bare.stop();
     }
     const firstMapMs = dashboardMs[dashboardMs.length - 1];
     const shipped = await shippedBefore(page, firstMapMs);
+    const waterfall = profile ? await loadWaterfall(page) : [];
     const alertsListed = await page.waitForFunction(
       (expected) => (document.querySelector('[data-testid=open-alert-count]')?.textContent === String(expected) ? performance.now() : false),
       OPEN_ALERTS,
@@ -288,7 +287,10 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `dashboard.stream_main_thread_ms: ${spent('TaskDuration')} (script ${spent('ScriptDuration')}, style ${spent('RecalcStyleDuration')}, layout ${spent('LayoutDuration')}; ${stream})`,
     );
-    if (cpuProfile) for (const line of summariseProfile(cpuProfile, 15)) console.log(`# profile ${line}`);
+    if (trace) for (const line of summariseTrace(trace, 5, 8)) console.log(`# trace dashboard ${line}`);
+    if (bareTrace) for (const line of summariseTrace(bareTrace, 5, 8)) console.log(`# trace bare ${line}`);
+    for (const line of waterfall) console.log(`# waterfall ${line}`);
+    if (profile) console.log(`# waterfall ${Math.round(firstMapMs)} ms every device drawn`);
     await context.close();
   } finally {
     await browser.close();

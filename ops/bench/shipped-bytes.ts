@@ -40,3 +40,17 @@ export async function shippedBefore(page: Page, untilMs: number): Promise<Shippe
 }
 
 export const kilobytes = (bytes: number) => Math.round(bytes / 1024);
+
+/** Every request of the page with when it started and ended (ms since navigation), oldest first, and
+ *  the page's own performance marks: the critical path of a first render, read at a glance. */
+export async function loadWaterfall(page: Page): Promise<string[]> {
+  return (await page.evaluate(() => [
+    ...performance.getEntriesByType('resource').map((entry) => {
+      const url = new URL(entry.name);
+      return [entry.startTime, `${Math.round(entry.startTime)}–${Math.round((entry as PerformanceResourceTiming).responseEnd)} ms ${url.pathname}${url.search}`] as const;
+    }),
+    ...performance.getEntriesByType('mark').map((entry) => [entry.startTime, `${Math.round(entry.startTime)} ms mark ${entry.name}`] as const),
+  ]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, line]) => line))) as string[];
+}

@@ -23,6 +23,10 @@ export { SEVERITY_COLORS };
  *  per second at most, which on a software-rendered wall costs hundreds of milliseconds. */
 const DEVICE_UPDATE_MIN_INTERVAL_MS = 1000;
 
+// The map cannot be created before its settings arrive: ask for them as soon as this code is loaded,
+// beside the page's other first requests, not once React has mounted the map.
+loadWebConfig().catch(() => {});
+
 let pmtilesInstalled = false;
 function installPmtiles() {
   if (pmtilesInstalled) return;
@@ -211,7 +215,7 @@ export function CityMap(props: CityMapProps) {
       () => {
         const map = mapRef.current;
         const source = map?.getSource('devices') as GeoJSONSource | undefined;
-        if (!map || !source) return;
+        if (!map || !source) return false;
         const current = propsRef.current;
         const features = (current.showDevices ?? true) ? deviceFeatures(current) : [];
         const { diff, index } = diffFeatures(devicesShown.current, features);
@@ -219,6 +223,8 @@ export function CityMap(props: CityMapProps) {
         if (diff && devicesShown.current.size === 0) source.setData({ type: 'FeatureCollection', features });
         else if (diff) source.updateData(diff);
         devicesShown.current = index;
+        // Nothing changed, nothing redrawn: the next change need not wait out the interval.
+        if (!diff) return false;
         // First time devices arrive: frame them all (not in placement mode, where the pin decides).
         if (!fitted.current && features.length && !current.pick && !current.focus) {
           fitted.current = true;
