@@ -5,7 +5,7 @@
 // time until the 500 live alerts are listed; the frame times while new alerts stream in over socket.io,
 // and the time from each streamed alert's commit to its marker.
 // `--quick`: 100 cameras, 500 sensors, 50 alerts, one render each, 3 s of stream. `--runs N`: first
-// renders per page (median; 3 by default). `--profile`: a Chromium trace of the dashboard's last first
+// renders per page (median; 3 by default). `--alerts N`: open alerts (500). `--profile`: a Chromium trace of the dashboard's last first
 // render, its busiest threads and their top events printed as comments, and its requests' waterfall. `--keep`: keep the database.
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import { systemActor } from '../../core/audit.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
 import type { AlertTrigger } from '../../core/alerts/types.ts';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { sensorReadingTopic } from '../../contract/mqtt-topics.ts';
@@ -102,7 +102,8 @@ export async function run(args: string[]): Promise<void> {
   const runs = runsArgument >= 0 ? Math.max(1, Number(args[runsArgument + 1]) || 1) : quick ? 1 : 3;
   const CAMERAS = quick ? 100 : 1000;
   const SENSORS = quick ? 500 : 5000;
-  const OPEN_ALERTS = quick ? 50 : 500;
+  const alertsArgument = args.indexOf('--alerts');
+  const OPEN_ALERTS = alertsArgument >= 0 ? Math.max(0, Number(args[alertsArgument + 1]) || 0) : quick ? 50 : 500;
   const STREAM_SECONDS = quick ? 3 : 10;
   ensureDashboardBuilt();
   const test = await createStandaloneDatabase();
@@ -167,6 +168,8 @@ export async function run(args: string[]): Promise<void> {
     let bareTrace: Buffer | undefined;
     try {
       for (let attempt = 1; attempt <= runs; attempt++) {
+        // The dashboard (its pulsing alerts draw every frame) must not share the cores with the bare page.
+        await page.goto('about:blank');
         const bareRendered = await bareFirstRender(browser, bare.url, devices.length, { trace: profile && attempt === runs });
         bareMs.push(bareRendered.renderedMs);
         bareTrace = bareRendered.trace ?? bareTrace;
@@ -287,8 +290,14 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `dashboard.stream_main_thread_ms: ${spent('TaskDuration')} (script ${spent('ScriptDuration')}, style ${spent('RecalcStyleDuration')}, layout ${spent('LayoutDuration')}; ${stream})`,
     );
-    if (trace) for (const line of summariseTrace(trace, 5, 8)) console.log(`# trace dashboard ${line}`);
-    if (bareTrace) for (const line of summariseTrace(bareTrace, 5, 8)) console.log(`# trace bare ${line}`);
+    // The whole traces too, to open in Chromium's DevTools (Performance panel, "Load profile").
+    for (const [name, data] of [['dashboard', trace], ['bare', bareTrace]] as const) {
+      if (!data) continue;
+      const file = path.join(os.tmpdir(), `cityops-bench-${name}-trace-${tag}.json`);
+      writeFileSync(file, data);
+      for (const line of summariseTrace(data, 5, 8)) console.log(`# trace ${name} ${line}`);
+      console.log(`# trace ${name} written to ${file}`);
+    }
     for (const line of waterfall) console.log(`# waterfall ${line}`);
     if (profile) console.log(`# waterfall ${Math.round(firstMapMs)} ms every device drawn`);
     await context.close();

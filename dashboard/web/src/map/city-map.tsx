@@ -172,7 +172,9 @@ export function CityMap(props: CityMapProps) {
         map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
         installImageFactory(map);
         map.on('error', (event) => console.warn('map:', event.error?.message));
-        map.on('load', () => {
+        // At style.load, not load: load waits for the first complete render of the style's own sources
+        // (districts, basemap), and the devices would only start loading after it.
+        map.once('style.load', () => {
           if (!map) return;
           addOverlay(map);
           const overlay = new AlertOverlay(map);
