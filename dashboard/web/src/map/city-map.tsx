@@ -82,6 +82,21 @@ function deviceFeatures(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'camer
   return features;
 }
 
+/** How the map frames its devices the first time it has them. */
+const FIT_DEVICES = { padding: 60, maxZoom: 13 };
+
+/** The devices to frame, or none in placement mode or with a focus (the pin or the place decides). */
+function framedDevices(props: CityMapProps): PointFeature[] {
+  if (props.pick || props.focus || !(props.showDevices ?? true)) return [];
+  return deviceFeatures(props);
+}
+
+function boundsOf(features: readonly PointFeature[]): maplibregl.LngLatBounds {
+  const bounds = new maplibregl.LngLatBounds();
+  for (const feature of features) bounds.extend(feature.geometry.coordinates as [number, number]);
+  return bounds;
+}
+
 const RANK_TO_STATE: unknown[] = ['match', ['get', 'worst']];
 for (const [state, rank] of Object.entries(STATE_RANK)) RANK_TO_STATE.push(rank, state);
 RANK_TO_STATE.push('unknown');
@@ -146,12 +161,17 @@ export function CityMap(props: CityMapProps) {
       .then((config: WebConfig) => {
         if (disposed || !container.current) return;
         installPmtiles();
+        // Devices already here (the registry often arrives before the map's settings): the map starts
+        // framed on them, instead of loading tiles at the default view and jumping to them after.
+        const framed = framedDevices(propsRef.current);
+        if (framed.length) fitted.current = true;
         try {
           map = new maplibregl.Map({
             container: container.current,
             style: config.mapStyleUrl ?? offlineStyle(config),
             center: config.center,
             zoom: 11.2,
+            ...(framed.length ? { bounds: boundsOf(framed), fitBoundsOptions: FIT_DEVICES } : {}),
             minZoom: 8,
             maxZoom: 19,
             attributionControl: false,
@@ -228,11 +248,10 @@ export function CityMap(props: CityMapProps) {
         // Nothing changed, nothing redrawn: the next change need not wait out the interval.
         if (!diff) return false;
         // First time devices arrive: frame them all (not in placement mode, where the pin decides).
-        if (!fitted.current && features.length && !current.pick && !current.focus) {
+        const framed = fitted.current ? [] : framedDevices(current);
+        if (framed.length) {
           fitted.current = true;
-          const bounds = new maplibregl.LngLatBounds();
-          for (const feature of features) bounds.extend(feature.geometry.coordinates as [number, number]);
-          map.fitBounds(bounds, { padding: 60, maxZoom: 13, duration: 0 });
+          map.fitBounds(boundsOf(framed), { ...FIT_DEVICES, duration: 0 });
         }
       },
       { minIntervalMs: DEVICE_UPDATE_MIN_INTERVAL_MS },
