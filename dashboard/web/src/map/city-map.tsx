@@ -15,7 +15,8 @@ import { AlertOverlay, SEVERITY_COLORS, type AlertMarker } from './alert-overlay
 import { diffFeatures, type FeatureIndex, type PointFeature } from './feature-diff.ts';
 import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
-import { districtLayers, loadWebConfig, offlineStyle, type WebConfig } from './map-style.ts';
+import { districtLayers, offlineStyle } from './map-style.ts';
+import { loadWebConfig, type WebConfig } from './web-config.ts';
 
 export { SEVERITY_COLORS };
 
