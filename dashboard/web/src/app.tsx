@@ -8,6 +8,7 @@ import type { SessionUser } from '@cityops/contract/people';
 import { canEngineer, SessionProvider, useSession } from './session.tsx';
 import { Shell } from './shell.tsx';
 import { Logo, Spinner } from './ui.tsx';
+import { loadWebConfig } from './map/web-config.ts';
 
 // Each page is its own chunk: /field on a phone never downloads MapLibre or the engineer tools.
 const OperationsPage = lazy(() => import('./pages/operations.tsx'));
@@ -54,6 +55,13 @@ function Root() {
     // A field user has the field view only; command-room pages would answer 403.
     if (user?.role === 'field' && !path.startsWith('/field')) navigate('/field', { replace: true });
   }, [user, path]);
+
+  // Command-room pages open on the map, which is created once its settings arrive: ask for them with
+  // the first requests, while the map's code still loads, not behind the registry's large replies.
+  const signedIn = Boolean(user && !user.secondFactorPending && !user.mustChangePassword && !user.totpEnrolmentRequired);
+  useEffect(() => {
+    if (signedIn && user?.role !== 'field') loadWebConfig().catch(() => {});
+  }, [signedIn, user?.role]);
 
   if (user === undefined) return <Loading offline={offline} />;
   if (user === null) return <LoginPage />;

@@ -104,6 +104,7 @@ export class LiveStore {
     // Started again after stop() (React StrictMode mounts effects twice in development builds):
     // without this, every registry and health load would be dropped as if the store were gone.
     this.stopped = false;
+    this.connectedBefore = false;
     // The cursor goes with every (re)connect, so the server replays exactly what this screen missed.
     this.socket = io({
       path: '/socket.io',
@@ -123,10 +124,12 @@ export class LiveStore {
         this.syncFallbackTimer = setTimeout(() => void (this.alertFeed.synced || this.snapshotOverRest()), SYNC_FALLBACK_MS);
       }
       this.setStatus('live');
-      if (this.options.loadRegistry) {
+      // The first connection's registry was asked for at start; a reconnection reloads it.
+      if (this.options.loadRegistry && this.connectedBefore) {
         void this.loadRegistry();
         void this.loadHealth();
       }
+      this.connectedBefore = true;
     });
     this.socket.on('disconnect', (reason) => {
       this.setStatus('reconnecting');
@@ -150,6 +153,9 @@ export class LiveStore {
     this.socket.on('sensor:status', (status) => this.applyHealth('sensorHealth', status.sensorId ?? status.id, sensorHealth(status)));
 
     if (this.options.loadRegistry) {
+      // Over REST, without waiting for the socket's handshake: the map draws nothing before it.
+      void this.loadRegistry();
+      void this.loadHealth();
       this.timers.push(setInterval(() => void this.loadRegistry(), REGISTRY_REFRESH_MS));
       this.timers.push(setInterval(() => void this.loadHealth(), HEALTH_REFRESH_MS));
     }
@@ -272,6 +278,7 @@ export class LiveStore {
   }
 
   private registryReload?: ReturnType<typeof setTimeout>;
+  private connectedBefore = false;
 
   private reloadRegistrySoon() {
     if (!this.options.loadRegistry || this.registryReload) return;
@@ -292,7 +299,8 @@ export class LiveStore {
       this.cameras = cameras.cameras;
       this.sensors = sensors.sensors;
       this.districts = districts.districts;
-      this.changed();
+      // Now, not after the coalescing delay: a registry load is rare, and the first map render waits on it.
+      this.changed(true);
     } catch {}
   }
 

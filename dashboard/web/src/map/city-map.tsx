@@ -15,13 +15,18 @@ import { AlertOverlay, SEVERITY_COLORS, type AlertMarker } from './alert-overlay
 import { diffFeatures, type FeatureIndex, type PointFeature } from './feature-diff.ts';
 import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
-import { districtLayers, loadWebConfig, offlineStyle, type WebConfig } from './map-style.ts';
+import { districtLayers, offlineStyle } from './map-style.ts';
+import { loadWebConfig, type WebConfig } from './web-config.ts';
 
 export { SEVERITY_COLORS };
 
 /** Device states change seconds apart; a burst of them (a health reload, a flood) is one WebGL redraw
  *  per second at most, which on a software-rendered wall costs hundreds of milliseconds. */
 const DEVICE_UPDATE_MIN_INTERVAL_MS = 1000;
+
+// The map cannot be created before its settings arrive: ask for them as soon as this code is loaded,
+// beside the page's other first requests, not once React has mounted the map.
+loadWebConfig().catch(() => {});
 
 let pmtilesInstalled = false;
 function installPmtiles() {
@@ -76,6 +81,21 @@ function deviceFeatures(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'camer
     features.push({ type: 'Feature', id: `sensor:${sensor.id}`, geometry: { type: 'Point', coordinates: [sensor.lon, sensor.lat] }, properties: { id: sensor.id, type: 'sensor', name: sensor.name, kind: sensor.kind, state, rank: STATE_RANK[state] } });
   }
   return features;
+}
+
+/** How the map frames its devices the first time it has them. */
+const FIT_DEVICES = { padding: 60, maxZoom: 13 };
+
+/** The devices to frame, or none in placement mode or with a focus (the pin or the place decides). */
+function framedDevices(props: CityMapProps): PointFeature[] {
+  if (props.pick || props.focus || !(props.showDevices ?? true)) return [];
+  return deviceFeatures(props);
+}
+
+function boundsOf(features: readonly PointFeature[]): maplibregl.LngLatBounds {
+  const bounds = new maplibregl.LngLatBounds();
+  for (const feature of features) bounds.extend(feature.geometry.coordinates as [number, number]);
+  return bounds;
 }
 
 const RANK_TO_STATE: unknown[] = ['match', ['get', 'worst']];
@@ -142,12 +162,17 @@ export function CityMap(props: CityMapProps) {
       .then((config: WebConfig) => {
         if (disposed || !container.current) return;
         installPmtiles();
+        // Devices already here (the registry often arrives before the map's settings): the map starts
+        // framed on them, instead of loading tiles at the default view and jumping to them after.
+        const framed = framedDevices(propsRef.current);
+        if (framed.length) fitted.current = true;
         try {
           map = new maplibregl.Map({
             container: container.current,
             style: config.mapStyleUrl ?? offlineStyle(config),
             center: config.center,
             zoom: 11.2,
+            ...(framed.length ? { bounds: boundsOf(framed), fitBoundsOptions: FIT_DEVICES } : {}),
             minZoom: 8,
             maxZoom: 19,
             attributionControl: false,
@@ -168,7 +193,9 @@ export function CityMap(props: CityMapProps) {
         map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
         installImageFactory(map);
         map.on('error', (event) => console.warn('map:', event.error?.message));
-        map.on('load', () => {
+        // At style.load, not load: load waits for the first complete render of the style's own sources
+        // (districts, basemap), and the devices would only start loading after it.
+        map.once('style.load', () => {
           if (!map) return;
           addOverlay(map);
           const overlay = new AlertOverlay(map);
@@ -211,7 +238,7 @@ export function CityMap(props: CityMapProps) {
       () => {
         const map = mapRef.current;
         const source = map?.getSource('devices') as GeoJSONSource | undefined;
-        if (!map || !source) return;
+        if (!map || !source) return false;
         const current = propsRef.current;
         const features = (current.showDevices ?? true) ? deviceFeatures(current) : [];
         const { diff, index } = diffFeatures(devicesShown.current, features);
@@ -219,12 +246,13 @@ export function CityMap(props: CityMapProps) {
         if (diff && devicesShown.current.size === 0) source.setData({ type: 'FeatureCollection', features });
         else if (diff) source.updateData(diff);
         devicesShown.current = index;
+        // Nothing changed, nothing redrawn: the next change need not wait out the interval.
+        if (!diff) return false;
         // First time devices arrive: frame them all (not in placement mode, where the pin decides).
-        if (!fitted.current && features.length && !current.pick && !current.focus) {
+        const framed = fitted.current ? [] : framedDevices(current);
+        if (framed.length) {
           fitted.current = true;
-          const bounds = new maplibregl.LngLatBounds();
-          for (const feature of features) bounds.extend(feature.geometry.coordinates as [number, number]);
-          map.fitBounds(bounds, { padding: 60, maxZoom: 13, duration: 0 });
+          map.fitBounds(boundsOf(framed), { ...FIT_DEVICES, duration: 0 });
         }
       },
       { minIntervalMs: DEVICE_UPDATE_MIN_INTERVAL_MS },

@@ -79,6 +79,26 @@ describe('map updates coalesced per animation frame', () => {
     expect(runs).toBe(2);
   });
 
+  it('does not wait after a run that found nothing to do', () => {
+    const time = manualClock();
+    const results = [false, true, true];
+    let runs = 0;
+    const task = createFrameTask(() => results[runs++], { clock: time.clock, minIntervalMs: 1000 });
+    task.schedule();
+    time.frame();
+    // The idle run did not start the interval: the next request gets the next frame.
+    task.schedule();
+    expect(time.pendingFrames()).toBe(1);
+    time.frame();
+    expect(runs).toBe(2);
+    // This run did something: the one after it waits out the interval.
+    task.schedule();
+    expect(time.pendingFrames()).toBe(0);
+    time.advance(1000);
+    time.frame();
+    expect(runs).toBe(3);
+  });
+
   it('runs nothing once cancelled', () => {
     const time = manualClock();
     let runs = 0;

@@ -24,7 +24,10 @@ export interface FrameTask {
   cancel(): void;
 }
 
-export function createFrameTask(task: () => void, options: { minIntervalMs?: number; clock?: FrameClock } = {}): FrameTask {
+/** `task` returns false when it found nothing to do (no redraw asked): such a run does not start the
+ *  minimum interval, so the first real change after it (the device registry arriving after the map is
+ *  ready) is drawn at the next frame, not a second later. */
+export function createFrameTask(task: () => unknown, options: { minIntervalMs?: number; clock?: FrameClock } = {}): FrameTask {
   const clock = options.clock ?? browserClock;
   const minIntervalMs = options.minIntervalMs ?? 0;
   let lastRun = -Infinity;
@@ -33,8 +36,8 @@ export function createFrameTask(task: () => void, options: { minIntervalMs?: num
 
   const run = () => {
     frame = undefined;
-    lastRun = clock.now();
-    task();
+    const startedAt = clock.now();
+    if (task() !== false) lastRun = startedAt;
   };
   const requestFrame = () => {
     timer = undefined;

@@ -3,23 +3,9 @@
 // boundaries from /api/web/districts.geojson. The style has no `glyphs` URL: MapLibre then draws label
 // text with the browser's own fonts (TinySDF), so labels need no remote glyph server either.
 import type { StyleSpecification, LayerSpecification, SymbolLayerSpecification } from 'maplibre-gl';
-import { api } from '../api.ts';
+import type { WebConfig } from './web-config.ts';
 
-export interface WebConfig {
-  timeZone: string;
-  mapStyleUrl: string | null;
-  basemap: { url: string; tileType: 'vector' | 'raster'; minZoom: number; maxZoom: number; bounds: [number, number, number, number] } | null;
-  center: [number, number];
-}
-
-let configPromise: Promise<WebConfig> | undefined;
-export function loadWebConfig(): Promise<WebConfig> {
-  configPromise ??= api<WebConfig>('/api/web/config').catch((error) => {
-    configPromise = undefined;
-    throw error;
-  });
-  return configPromise;
-}
+export type { WebConfig };
 
 export const COLORS = {
   background: '#0a1222',
