@@ -19,6 +19,10 @@ import { commandLine, descendants, machineCpuTicks, residentKb, sleep, treeCpuSe
 /** Camera counts always measured when stepping (the figures the README table quotes). */
 const REQUIRED_STEPS = [100, 200];
 const ONLINE_TIMEOUT_MS = 180_000;
+/** Machine busy from here on (all cores): processes wait for a core, and CPU used is no longer CPU needed. */
+const SATURATED_PCT = 95;
+
+const fpsText = (fps: number | undefined) => (fps === undefined ? '-' : fps.toFixed(2));
 
 function option(args: string[], name: string, fallback: number): number {
   const index = args.indexOf(`--${name}`);
@@ -37,6 +41,9 @@ interface StepResult {
   allFramesMean: number;
   keyframesMean: number;
   online: number;
+  /** Mean delivered frames/s (camera-ingest's own 10 s rate) of cameras holding a slot, and of the others. */
+  slottedFps: number | undefined;
+  keyframeFps: number | undefined;
   rssMb: number;
   loadAverage: string;
 }
@@ -49,6 +56,16 @@ async function enableCameras(system: FaultSystem, count: number): Promise<void> 
       WHERE r.id = c.id AND c.enabled IS DISTINCT FROM (r.n <= $1)`,
     [count],
   );
+}
+
+/** Delivered frame rates as camera-ingest stores them, split by whether the camera holds an analysis slot. */
+async function deliveredFps(system: FaultSystem): Promise<{ slotted?: number; keyframes?: number }> {
+  const result = await system.db.query<{ slotted: boolean; fps: number }>(
+    `SELECT (a.camera_id IS NOT NULL) AS slotted, avg(s.fps)::float8 AS fps
+       FROM camera_status s JOIN cameras c ON c.id = s.camera_id LEFT JOIN analysis_slots a ON a.camera_id = s.camera_id
+      WHERE c.enabled GROUP BY 1`,
+  );
+  return { slotted: result.rows.find((row) => row.slotted)?.fps, keyframes: result.rows.find((row) => !row.slotted)?.fps };
 }
 
 async function camerasOnline(system: FaultSystem): Promise<number> {
@@ -103,6 +120,7 @@ async function measureStep(system: FaultSystem, cameras: number, seconds: number
   const machine = machineCpuTicks();
   const pct = (cpuSeconds: number) => (cpuSeconds / elapsedSeconds) * 100;
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const fps = await deliveredFps(system);
   const treeRssKb = [ingestPid, ...descendants(ingestPid).map((child) => child.pid)].reduce((sum, pid) => sum + (residentKb(pid) ?? 0), 0);
   return {
     cameras,
@@ -113,6 +131,8 @@ async function measureStep(system: FaultSystem, cameras: number, seconds: number
     allFramesMean: mean(samples.map((sample) => sample.all)),
     keyframesMean: mean(samples.map((sample) => sample.keyframes)),
     online: await camerasOnline(system),
+    slottedFps: fps.slotted,
+    keyframeFps: fps.keyframes,
     rssMb: treeRssKb / 1024,
     loadAverage: os.loadavg().map((value) => value.toFixed(2)).join(' '),
   };
@@ -141,6 +161,8 @@ export async function run(args: string[]): Promise<void> {
   const cores = os.availableParallelism();
   // Half the machine left free: half of all cores, in % of one core (100 on 2 cores).
   const halfMachinePct = (cores * 100) / 2;
+  // A camera count fits when ingest stays within half the machine and keeps every camera online.
+  const withinHalf = (result: StepResult) => result.ingestCpuPct <= halfMachinePct && result.online >= result.cameras;
   const steps = quickCameras
     ? [quickCameras]
     : [...new Set([...Array.from({ length: Math.floor(maxCameras / step) }, (_, index) => (index + 1) * step), ...REQUIRED_STEPS.filter((n) => n <= maxCameras)])].sort((a, b) => a - b);
@@ -148,6 +170,13 @@ export async function run(args: string[]): Promise<void> {
 
   const system = new FaultSystem({ scenario: 'bench-cameras', cameras: maxCameras, loadSensors: 0, roles: [] });
   const results: StepResult[] = [];
+  // Ctrl-C must not leave PostgreSQL, Mosquitto, the roles and their ffmpegs running.
+  const interrupt = () => {
+    console.log('# interrupted: stopping the private CityOps');
+    void system.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     await system.start();
     await enableCameras(system, 0);
@@ -161,11 +190,12 @@ export async function run(args: string[]): Promise<void> {
       const result = await measureStep(system, cameras, seconds, settleSeconds);
       results.push(result);
       const state = await scheduler();
-      const over = result.ingestCpuPct > halfMachinePct;
+      const over = !withinHalf(result);
       console.log(
-        `cameras.cpu_pct_at_${cameras}: ${result.ingestCpuPct.toFixed(1)} (% of one core, camera-ingest process + its ffmpeg children from /proc over ${seconds} s; ` +
+        `cameras.cpu_pct_at_${cameras}: ${result.ingestCpuPct.toFixed(1)} (% of one core = ${((result.ingestCpuPct / (cores * 100)) * 100).toFixed(1)} % of the machine's ${cores} cores; camera-ingest process + its ffmpeg children from /proc over ${seconds} s; ` +
           `default decode mode: ${result.allFramesMean.toFixed(1)} cameras decoding every frame (slots by the real scheduler: ${state?.slot_count ?? '?'} ${state?.slot_source ?? ''}), ${result.keyframesMean.toFixed(1)} keyframes only; ` +
-          `${result.online}/${cameras} online; 640x360 H.264 15 fps 1 s GOP, detect 2 fps, live relay and evidence buffer on; RSS ${result.rssMb.toFixed(0)} MB; ` +
+          `${result.online}/${cameras} online, delivering ${fpsText(result.slottedFps)} frames/s per slot camera (detect 2) and ${fpsText(result.keyframeFps)} per keyframe camera (1 s GOP); ` +
+          `${result.machineBusyPct >= SATURATED_PCT ? 'MACHINE SATURATED: this is the CPU ingest got, not what it needs; ' : ''}640x360 H.264 15 fps 1 s GOP, detect 2 fps, live relay and evidence buffer on; RSS ${result.rssMb.toFixed(0)} MB summed over the processes (shared libraries counted in each); ` +
           `not counted but sharing the machine: simulator ${result.simulatorCpuPct.toFixed(0)} %, analytics ${result.analyticsCpuPct.toFixed(0)} %; ` +
           `machine busy ${result.machineBusyPct.toFixed(0)} % of ${cores} cores; load average ${result.loadAverage})`,
       );
@@ -179,20 +209,22 @@ export async function run(args: string[]): Promise<void> {
       if (over && REQUIRED_STEPS.every((required) => required > maxCameras || results.some((done) => done.cameras >= required))) break;
     }
   } finally {
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
     const orphans = await system.stop();
     if (orphans.length) console.log(`# processes left after stop, killed: ${orphans.map((orphan) => `${orphan.command} ${orphan.pid}`).join(', ')}`);
   }
 
   if (quickCameras) return;
   // Largest measured count whose ingest CPU, and every smaller count's, stays within half the machine.
-  const firstOver = results.findIndex((result) => result.ingestCpuPct > halfMachinePct);
+  const firstOver = results.findIndex((result) => !withinHalf(result));
   const within = firstOver < 0 ? results : results.slice(0, firstOver);
   const best = within.at(-1);
   const next = firstOver >= 0 ? results[firstOver] : undefined;
   console.log(
-    `cameras.max_cameras_half_cpu_free: ${best?.cameras ?? 0} (largest camera count measured whose ingest CPU stays ≤ ${halfMachinePct} % of one core = 50 % of ${cores} cores: ` +
+    `cameras.max_cameras_half_cpu_free: ${best?.cameras ?? 0} (largest camera count measured whose ingest CPU stays ≤ ${halfMachinePct} % of one core = 50 % of ${cores} cores, every camera online, and every smaller step too: ` +
       `${best ? `${best.ingestCpuPct.toFixed(1)} % at ${best.cameras}` : `none of the steps`}; ` +
-      `${next ? `${next.cameras} cameras took ${next.ingestCpuPct.toFixed(1)} %` : `still within at the largest step (${maxCameras}); raise --max-cameras`}; ` +
+      `${next ? `${next.cameras} cameras took ${next.ingestCpuPct.toFixed(1)} % with ${next.online} online` : `still within at the largest step (${maxCameras}); raise --max-cameras`}; ` +
       `stepped by ${step}; default decode mode, slots by the real scheduler; simulator and analytics not counted but sharing the machine)`,
   );
 }
