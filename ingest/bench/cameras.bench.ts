@@ -14,7 +14,7 @@
 import os from 'node:os';
 import { sendSimulatorFault } from '../camera/simulator/rtsp-control.ts';
 import { FaultSystem } from '../../ops/faults/system.ts';
-import { commandLine, descendants, machineCpuTicks, residentKb, sleep, treeCpuSeconds, waitUntil } from '../../ops/faults/processes.ts';
+import { commandLine, descendants, machineCpuTicks, processCpuSeconds, residentKb, sleep, treeCpuSeconds, waitUntil } from '../../ops/faults/processes.ts';
 
 /** Camera counts always measured when stepping (the figures the README table quotes). */
 const REQUIRED_STEPS = [100, 200];
@@ -33,6 +33,8 @@ interface StepResult {
   cameras: number;
   /** camera-ingest process + its ffmpeg children, % of one core. */
   ingestCpuPct: number;
+  /** Of which the camera-ingest Node process itself (frame reading, motion, JPEG for slots, live relay). */
+  workerCpuPct: number;
   simulatorCpuPct: number;
   analyticsCpuPct: number;
   /** Whole machine busy, % of all cores. */
@@ -105,6 +107,7 @@ async function measureStep(system: FaultSystem, cameras: number, seconds: number
   const analyticsPid = pidOf(system, 'analytics');
   const before = {
     ingest: treeCpuSeconds(ingestPid),
+    worker: processCpuSeconds(ingestPid),
     simulator: simulatorPid ? treeCpuSeconds(simulatorPid) : 0,
     analytics: treeCpuSeconds(analyticsPid),
     machine: machineCpuTicks(),
@@ -125,6 +128,7 @@ async function measureStep(system: FaultSystem, cameras: number, seconds: number
   return {
     cameras,
     ingestCpuPct: pct(treeCpuSeconds(ingestPid) - before.ingest),
+    workerCpuPct: pct(processCpuSeconds(ingestPid) - before.worker),
     simulatorCpuPct: simulatorPid ? pct(treeCpuSeconds(simulatorPid) - before.simulator) : 0,
     analyticsCpuPct: pct(treeCpuSeconds(analyticsPid) - before.analytics),
     machineBusyPct: ((machine.busy - before.machine.busy) / (machine.total - before.machine.total)) * 100,
@@ -192,7 +196,7 @@ export async function run(args: string[]): Promise<void> {
       const state = await scheduler();
       const over = !withinHalf(result);
       console.log(
-        `cameras.cpu_pct_at_${cameras}: ${result.ingestCpuPct.toFixed(1)} (% of one core = ${((result.ingestCpuPct / (cores * 100)) * 100).toFixed(1)} % of the machine's ${cores} cores; camera-ingest process + its ffmpeg children from /proc over ${seconds} s; ` +
+        `cameras.cpu_pct_at_${cameras}: ${result.ingestCpuPct.toFixed(1)} (% of one core = ${((result.ingestCpuPct / (cores * 100)) * 100).toFixed(1)} % of the machine's ${cores} cores; camera-ingest process + its ffmpeg children from /proc over ${seconds} s, of which the Node process ${result.workerCpuPct.toFixed(1)}; ` +
           `default decode mode: ${result.allFramesMean.toFixed(1)} cameras decoding every frame (slots by the real scheduler: ${state?.slot_count ?? '?'} ${state?.slot_source ?? ''}), ${result.keyframesMean.toFixed(1)} keyframes only; ` +
           `${result.online}/${cameras} online, delivering ${fpsText(result.slottedFps)} frames/s per slot camera (detect 2) and ${fpsText(result.keyframeFps)} per keyframe camera (1 s GOP); ` +
           `${result.machineBusyPct >= SATURATED_PCT ? 'MACHINE SATURATED: this is the CPU ingest got, not what it needs; ' : ''}640x360 H.264 15 fps 1 s GOP, detect 2 fps, live relay and evidence buffer on; RSS ${result.rssMb.toFixed(0)} MB summed over the processes (shared libraries counted in each); ` +

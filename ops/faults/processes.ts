@@ -195,16 +195,21 @@ export function survivors(seen: Iterable<number>): ProcessInfo[] {
 /** USER_HZ: the unit of the CPU times in /proc/<pid>/stat (100 on every Linux CityOps runs on). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** utime + stime + cutime + cstime of one process, in clock ticks (undefined once it is gone). */
-function ownAndReapedTicks(pid: number): number | undefined {
+/** utime + stime of one process, and cutime + cstime (its reaped children's), in clock ticks (undefined once it is gone). */
+function cpuTicks(pid: number): { own: number; reaped: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (fields[0] === 'Z') return undefined;
-    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return { own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) };
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds used so far by one process itself (not its children). */
+export function processCpuSeconds(pid: number): number {
+  return (cpuTicks(pid)?.own ?? 0) / CLOCK_TICKS_PER_SECOND;
 }
 
 /**
@@ -213,8 +218,11 @@ function ownAndReapedTicks(pid: number): number | undefined {
  * counts the children that started, ran or exited in between (an ffmpeg restarted mid-window too).
  */
 export function treeCpuSeconds(pid: number): number {
-  let ticks = ownAndReapedTicks(pid) ?? 0;
-  for (const child of descendants(pid)) ticks += ownAndReapedTicks(child.pid) ?? 0;
+  let ticks = 0;
+  for (const each of [pid, ...descendants(pid).map((child) => child.pid)]) {
+    const times = cpuTicks(each);
+    ticks += times ? times.own + times.reaped : 0;
+  }
   return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
