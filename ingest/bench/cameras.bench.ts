@@ -1,172 +1,234 @@
-// npm run bench -- cameras [--cameras 20] [--seconds 30] [--fps 2]
-// N simulated cameras (640x360 H.264, 15 fps, 1 s GOP) pulled by N pipelines exactly as the worker
-// runs them (RTSP over TCP, frames at the detect rate, stream copy to the live relay and the segment
-// buffer), with a consumer that does nothing, so the figures are ingest alone. The simulator runs in a
-// child process and is not counted. CPU is read from /proc for every ingest ffmpeg plus this process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// npm run bench -- cameras [--step 25] [--max-cameras 300] [--seconds 30] [--settle-seconds 15]
+// npm run bench -- cameras --cameras 20 --seconds 10      (quick: one step of 20 cameras)
+//
+// Camera ingest as a city runs it, measured at each camera count rather than extrapolated from one.
+// A private CityOps (ops/faults/system.ts: its own PostgreSQL and Mosquitto, the camera simulator and each
+// role as its own OS process) runs the camera-ingest and analytics roles with their defaults: analysis
+// slots as the real scheduler gives them (SLOT_COUNT unset = the capacity the analytics role measured at
+// its start), so cameras holding a slot decode every frame at their detect rate and the others keyframes
+// only (CAMERA_CHEAP_TIER_DECODE=keyframes). Cameras are enabled step by step; at each step, once all are
+// online and settled, the CPU of the camera-ingest process and all its children (ffmpeg, those that exited
+// meanwhile included) is read from /proc over a window. The simulator (one Node RTSP server fanning one
+// publisher per scene out to every camera path) and analytics share the machine: their CPU is not counted,
+// and is printed beside the figure with the load average.
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createLogger } from '@cityops/core/logger';
-import { inputGeometry, loadManifest } from '@cityops/models/manifest';
-import { EvidenceBuffer } from '../camera/evidence-buffer.ts';
-import { LiveRelay } from '../camera/live-relay.ts';
-import { CameraPipeline } from '../camera/pipeline.ts';
 import { sendSimulatorFault } from '../camera/simulator/rtsp-control.ts';
+import { FaultSystem } from '../../ops/faults/system.ts';
+import { commandLine, descendants, machineCpuTicks, processCpuSeconds, residentKb, sleep, treeCpuSeconds, waitUntil } from '../../ops/faults/processes.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLOCK_TICKS = 100; // USER_HZ on Linux
+/** Camera counts always measured when stepping (the figures the README table quotes). */
+const REQUIRED_STEPS = [100, 200];
+const ONLINE_TIMEOUT_MS = 180_000;
+/** Machine busy from here on (all cores): processes wait for a core, and CPU used is no longer CPU needed. */
+const SATURATED_PCT = 95;
 
-function rssMegabytes(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+const fpsText = (fps: number | undefined) => (fps === undefined ? '-' : fps.toFixed(2));
 
 function option(args: string[], name: string, fallback: number): number {
   const index = args.indexOf(`--${name}`);
   return index >= 0 ? Number(args[index + 1]) : fallback;
 }
 
-/** utime + stime of a process, in seconds (0 when it is gone). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
+interface StepResult {
+  cameras: number;
+  /** camera-ingest process + its ffmpeg children, % of one core. */
+  ingestCpuPct: number;
+  /** Of which the camera-ingest Node process itself (frame reading, motion, JPEG for slots, live relay). */
+  workerCpuPct: number;
+  simulatorCpuPct: number;
+  analyticsCpuPct: number;
+  /** Whole machine busy, % of all cores. */
+  machineBusyPct: number;
+  /** ffmpeg processes decoding every frame (a slot) / keyframes only, mean over the window's samples. */
+  allFramesMean: number;
+  keyframesMean: number;
+  online: number;
+  /** Mean delivered frames/s (camera-ingest's own 10 s rate) of cameras holding a slot, and of the others. */
+  slottedFps: number | undefined;
+  keyframeFps: number | undefined;
+  rssMb: number;
+  loadAverage: string;
 }
 
-async function startSimulator(cameras: number, port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(cameras), '--port', String(port)], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SIMULATED_CAMERAS: String(cameras) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Ctrl-C stops')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
-  });
-  return child;
+/** Enables cam-001 … cam-N (in id order) and disables the rest; the worker picks them up at its next lease heartbeat. */
+async function enableCameras(system: FaultSystem, count: number): Promise<void> {
+  await system.db.query(
+    `UPDATE cameras c SET enabled = r.n <= $1
+       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM cameras) r
+      WHERE r.id = c.id AND c.enabled IS DISTINCT FROM (r.n <= $1)`,
+    [count],
+  );
+}
+
+/** Delivered frame rates as camera-ingest stores them, split by whether the camera holds an analysis slot. */
+async function deliveredFps(system: FaultSystem): Promise<{ slotted?: number; keyframes?: number }> {
+  const result = await system.db.query<{ slotted: boolean; fps: number }>(
+    `SELECT (a.camera_id IS NOT NULL) AS slotted, avg(s.fps)::float8 AS fps
+       FROM camera_status s JOIN cameras c ON c.id = s.camera_id LEFT JOIN analysis_slots a ON a.camera_id = s.camera_id
+      WHERE c.enabled GROUP BY 1`,
+  );
+  return { slotted: result.rows.find((row) => row.slotted)?.fps, keyframes: result.rows.find((row) => !row.slotted)?.fps };
+}
+
+async function camerasOnline(system: FaultSystem): Promise<number> {
+  const result = await system.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM camera_status s JOIN cameras c ON c.id = s.camera_id WHERE c.enabled AND s.state = 'online'`,
+  );
+  return result.rows[0].n;
+}
+
+/** How many ingest ffmpegs decode every frame, and how many keyframes only (`-skip_frame nokey`). */
+function decodeModes(ingestPid: number): { all: number; keyframes: number } {
+  const modes = { all: 0, keyframes: 0 };
+  for (const child of descendants(ingestPid)) {
+    if (child.command !== 'ffmpeg') continue;
+    if (commandLine(child.pid).includes('-skip_frame')) modes.keyframes++;
+    else modes.all++;
+  }
+  return modes;
+}
+
+function pidOf(system: FaultSystem, role: 'camera-ingest' | 'analytics'): number {
+  const pid = system.roles.get(role)?.pid;
+  if (!pid) throw new Error(`the ${role} role is not running`);
+  return pid;
+}
+
+async function measureStep(system: FaultSystem, cameras: number, seconds: number, settleSeconds: number): Promise<StepResult> {
+  await enableCameras(system, cameras);
+  const ingestPid = pidOf(system, 'camera-ingest');
+  const online = await waitUntil(() => camerasOnline(system), (count) => count >= cameras, ONLINE_TIMEOUT_MS, 1000);
+  const ffmpegs = await waitUntil(async () => decodeModes(ingestPid), (modes) => modes.all + modes.keyframes === cameras, 30_000, 500);
+  if (!online.ok || !ffmpegs.ok) console.log(`# ${cameras} cameras: only ${online.value} online, ${ffmpegs.value.all + ffmpegs.value.keyframes} ffmpeg running; measuring anyway`);
+  // Startup (RTSP setup, probing) and the first slot changes (a slot restarts ffmpeg in the other mode) pass first.
+  await sleep(settleSeconds * 1000);
+
+  const simulatorPid = system.simulator?.pid;
+  const analyticsPid = pidOf(system, 'analytics');
+  const before = {
+    ingest: treeCpuSeconds(ingestPid),
+    worker: processCpuSeconds(ingestPid),
+    simulator: simulatorPid ? treeCpuSeconds(simulatorPid) : 0,
+    analytics: treeCpuSeconds(analyticsPid),
+    machine: machineCpuTicks(),
+    at: performance.now(),
+  };
+  const samples: Array<{ all: number; keyframes: number }> = [];
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    samples.push(decodeModes(ingestPid));
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+  }
+  const elapsedSeconds = (performance.now() - before.at) / 1000;
+  const machine = machineCpuTicks();
+  const pct = (cpuSeconds: number) => (cpuSeconds / elapsedSeconds) * 100;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const fps = await deliveredFps(system);
+  const treeRssKb = [ingestPid, ...descendants(ingestPid).map((child) => child.pid)].reduce((sum, pid) => sum + (residentKb(pid) ?? 0), 0);
+  return {
+    cameras,
+    ingestCpuPct: pct(treeCpuSeconds(ingestPid) - before.ingest),
+    workerCpuPct: pct(processCpuSeconds(ingestPid) - before.worker),
+    simulatorCpuPct: simulatorPid ? pct(treeCpuSeconds(simulatorPid) - before.simulator) : 0,
+    analyticsCpuPct: pct(treeCpuSeconds(analyticsPid) - before.analytics),
+    machineBusyPct: ((machine.busy - before.machine.busy) / (machine.total - before.machine.total)) * 100,
+    allFramesMean: mean(samples.map((sample) => sample.all)),
+    keyframesMean: mean(samples.map((sample) => sample.keyframes)),
+    online: await camerasOnline(system),
+    slottedFps: fps.slotted,
+    keyframeFps: fps.keyframes,
+    rssMb: treeRssKb / 1024,
+    loadAverage: os.loadavg().map((value) => value.toFixed(2)).join(' '),
+  };
+}
+
+/** Time from the camera closing its TCP session to the camera online again, from the state ingest stores. */
+async function restartAfterCut(system: FaultSystem, cameraId: string): Promise<{ ms: number; cameras: number }> {
+  const cutAt = new Date();
+  await sendSimulatorFault(system.ports.rtsp, cameraId, 'disconnect');
+  const back = await waitUntil(
+    async () => (await system.db.query<{ since: Date }>(`SELECT since FROM camera_status WHERE camera_id = $1 AND state = 'online' AND since > $2`, [cameraId, cutAt])).rows[0],
+    (row) => row !== undefined,
+    60_000,
+    100,
+  );
+  if (!back.ok) throw new Error(`${cameraId} not online again within 60 s after the cut`);
+  return { ms: back.value.since.getTime() - cutAt.getTime(), cameras: await camerasOnline(system) };
 }
 
 export async function run(args: string[]): Promise<void> {
-  const cameraCount = option(args, 'cameras', 20);
+  const quickCameras = option(args, 'cameras', 0);
+  const step = option(args, 'step', 25);
+  const maxCameras = quickCameras || option(args, 'max-cameras', 300);
   const seconds = option(args, 'seconds', 30);
-  const detectFps = option(args, 'fps', 2);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const logger = createLogger('warn');
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-bench-cameras-'));
-  const load = os.loadavg()[0].toFixed(2);
-  console.log(`# ${cameraCount} cameras, detect ${detectFps} fps, ${seconds} s; load average before start ${load} on ${os.cpus().length} cores shared with other work`);
+  const settleSeconds = option(args, 'settle-seconds', quickCameras ? 5 : 15);
+  const cores = os.availableParallelism();
+  // Half the machine left free: half of all cores, in % of one core (100 on 2 cores).
+  const halfMachinePct = (cores * 100) / 2;
+  // A camera count fits when ingest stays within half the machine and keeps every camera online.
+  const withinHalf = (result: StepResult) => result.ingestCpuPct <= halfMachinePct && result.online >= result.cameras;
+  const steps = quickCameras
+    ? [quickCameras]
+    : [...new Set([...Array.from({ length: Math.floor(maxCameras / step) }, (_, index) => (index + 1) * step), ...REQUIRED_STEPS.filter((n) => n <= maxCameras)])].sort((a, b) => a - b);
+  console.log(`# camera ingest at ${steps.join(', ')} cameras (stops once past half the machine and ${REQUIRED_STEPS.join(' and ')} measured), ${seconds} s windows; load average before start ${os.loadavg()[0].toFixed(2)} on ${cores} cores shared with other work`);
 
-  // Prepared videos are cached across runs beside the test cache.
-  const simulator = await startSimulator(cameraCount, port, path.join(os.tmpdir(), 'cityops-bench-simulator'));
-  const relay = new LiveRelay({ logger, storeDir: path.join(workDir, 'relay') });
-  await relay.start();
-  const buffer = new EvidenceBuffer({ rootDir: path.join(workDir, 'buffer'), keepSeconds: 60, maxBytesPerCamera: 64 * 1024 * 1024, segmentSeconds: 2 });
-  const frames = new Map<string, number[]>();
-  const ids = Array.from({ length: cameraCount }, (_, index) => `cam-${String(index + 1).padStart(3, '0')}`);
-  const pipelines = ids.map(
-    (id) =>
-      new CameraPipeline({
-        cameraId: id,
-        streamUrl: async () => `rtsp://127.0.0.1:${port}/${id}`,
-        detectFps,
-        frame: inputGeometry(loadManifest('yolox-nano')),
-        ffmpegPath: process.env.FFMPEG_PATH ?? 'ffmpeg',
-        stallSeconds: 5,
-        tamperHoldMs: 10_000,
-        logger,
-        relayUrl: () => relay.publishUrl(id),
-        segments: { patternFor: (runId) => buffer.patternFor(id, runId), seconds: 2 },
-        consumer: { onFrame: (cameraId, _frame, _w, _h, timestampMs) => void frames.get(cameraId)!.push(timestampMs) },
-      }),
-  );
-  for (const id of ids) frames.set(id, []);
+  const system = new FaultSystem({ scenario: 'bench-cameras', cameras: maxCameras, loadSensors: 0, roles: [] });
+  const results: StepResult[] = [];
+  // Ctrl-C must not leave PostgreSQL, Mosquitto, the roles and their ffmpegs running.
+  const interrupt = () => {
+    console.log('# interrupted: stopping the private CityOps');
+    void system.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
-    for (const pipeline of pipelines) await pipeline.start();
-    const deadline = Date.now() + 60_000;
-    while (pipelines.some((pipeline) => pipeline.status().state !== 'online')) {
-      if (Date.now() > deadline) throw new Error('not every camera came online within 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    await system.start();
+    await enableCameras(system, 0);
+    // Analytics first, on a machine without the ingest load: it measures its capacity (the slot count) at start.
+    await system.startRole('analytics', { SLOT_COUNT: '' });
+    await system.startRole('camera-ingest');
+    const scheduler = async () =>
+      (await system.db.query<{ slot_count: number; slot_source: string }>('SELECT slot_count, slot_source FROM analysis_scheduler_state')).rows[0];
+
+    for (const cameras of steps) {
+      const result = await measureStep(system, cameras, seconds, settleSeconds);
+      results.push(result);
+      const state = await scheduler();
+      const over = !withinHalf(result);
+      console.log(
+        `cameras.cpu_pct_at_${cameras}: ${result.ingestCpuPct.toFixed(1)} (% of one core = ${((result.ingestCpuPct / (cores * 100)) * 100).toFixed(1)} % of the machine's ${cores} cores; camera-ingest process + its ffmpeg children from /proc over ${seconds} s, of which the Node process ${result.workerCpuPct.toFixed(1)}; ` +
+          `default decode mode: ${result.allFramesMean.toFixed(1)} cameras decoding every frame (slots by the real scheduler: ${state?.slot_count ?? '?'} ${state?.slot_source ?? ''}), ${result.keyframesMean.toFixed(1)} keyframes only; ` +
+          `${result.online}/${cameras} online, delivering ${fpsText(result.slottedFps)} frames/s per slot camera (detect 2) and ${fpsText(result.keyframeFps)} per keyframe camera (1 s GOP); ` +
+          `${result.machineBusyPct >= SATURATED_PCT ? 'MACHINE SATURATED: this is the CPU ingest got, not what it needs; ' : ''}640x360 H.264 15 fps 1 s GOP, detect 2 fps, live relay and evidence buffer on; RSS ${result.rssMb.toFixed(0)} MB summed over the processes (shared libraries counted in each); ` +
+          `not counted but sharing the machine: simulator ${result.simulatorCpuPct.toFixed(0)} %, analytics ${result.analyticsCpuPct.toFixed(0)} %; ` +
+          `machine busy ${result.machineBusyPct.toFixed(0)} % of ${cores} cores; load average ${result.loadAverage})`,
+      );
+      if (cameras === steps[0] && !quickCameras) {
+        const cut = await restartAfterCut(system, 'cam-001');
+        console.log(
+          `cameras.restart_after_cut_ms: ${cut.ms} (TCP session closed by the simulated camera → camera online again, as camera-ingest stores it: ` +
+            `exit noticed, 1 s backoff, RTSP setup, first keyframe (1 s GOP); 1 camera of ${cut.cameras})`,
+        );
+      }
+      if (over && REQUIRED_STEPS.every((required) => required > maxCameras || results.some((done) => done.cameras >= required))) break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // settle
-
-    // Measure: CPU of every ingest ffmpeg (followed across restarts) and of this process.
-    const cpuByPid = new Map<number, { start: number; last: number }>();
-    const sample = () => {
-      for (const pipeline of pipelines) {
-        const pid = pipeline.ffmpegPid;
-        if (!pid) continue;
-        const now = cpuSeconds(pid);
-        const entry = cpuByPid.get(pid);
-        if (entry) entry.last = now || entry.last;
-        else cpuByPid.set(pid, { start: now, last: now });
-      }
-    };
-    const startedAt = Date.now();
-    const ownStart = process.cpuUsage();
-    const framesBefore = [...frames.values()].reduce((sum, list) => sum + list.length, 0);
-    const droppedBefore = pipelines.reduce((sum, pipeline) => sum + pipeline.status().framesDropped, 0);
-    sample();
-    const sampler = setInterval(sample, 1000);
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    clearInterval(sampler);
-    sample();
-    const elapsed = (Date.now() - startedAt) / 1000;
-    const own = process.cpuUsage(ownStart);
-    const ffmpegCpu = [...cpuByPid.values()].reduce((sum, entry) => sum + (entry.last - entry.start), 0);
-    const totalCpu = ffmpegCpu + (own.user + own.system) / 1e6;
-    const delivered = [...frames.values()].reduce((sum, list) => sum + list.length, 0) - framesBefore;
-    const dropped = pipelines.reduce((sum, pipeline) => sum + pipeline.status().framesDropped, 0) - droppedBefore;
-    const cpuPerCameraPct = (totalCpu / elapsed / cameraCount) * 100;
-    const conditions = `640x360 H.264 15 fps in, ${detectFps} fps out, ${cameraCount} cameras`;
-    console.log(`cameras.frames_delivered_per_s: ${(delivered / elapsed).toFixed(1)} (${conditions}; ${(delivered / elapsed / cameraCount).toFixed(2)} per camera)`);
-    console.log(`cameras.cpu_per_camera_pct: ${cpuPerCameraPct.toFixed(1)} (${conditions}; % of one core: ffmpeg decode+scale+copy ${((ffmpegCpu / elapsed / cameraCount) * 100).toFixed(1)}, worker process ${(((totalCpu - ffmpegCpu) / elapsed / cameraCount) * 100).toFixed(1)})`);
-    console.log(`cameras.frames_dropped: ${dropped} (${conditions}; consumer keeps up, ${seconds} s)`);
-    const rss = pipelines.map((pipeline) => (pipeline.ffmpegPid ? rssMegabytes(pipeline.ffmpegPid) : 0)).filter((value) => value > 0);
-    console.log(
-      `cameras.ffmpeg_rss_mb: ${(rss.reduce((sum, value) => sum + value, 0) / rss.length).toFixed(0)} (per camera ffmpeg, ${conditions}; worker process ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB in all)`,
-    );
-    // 2 cores = 200 % of one core; keep half for analytics.
-    console.log(`cameras.capacity_2_cores_half_free: ${Math.floor(100 / cpuPerCameraPct)} (cameras at ${detectFps} fps one 2-core machine ingests with 50% CPU left; from cpu_per_camera_pct, machine shared with other work while measured)`);
-
-    // Restart after a stream cut: the camera's TCP connection is closed; time to the next frame.
-    const cut = pipelines[0];
-    const cutList = frames.get(ids[0])!;
-    const restartsBefore = cut.status().restarts;
-    const cutAt = Date.now();
-    await sendSimulatorFault(port, ids[0], 'disconnect');
-    const waitUntil = async (what: string, done: () => boolean) => {
-      while (!done()) {
-        if (Date.now() - cutAt > 30_000) throw new Error(`${what} not within 30 s after the cut`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return Date.now();
-    };
-    const exitSeenAt = await waitUntil('ffmpeg exit', () => cut.status().restarts > restartsBefore);
-    await waitUntil('a frame from the new ffmpeg', () => cutList.length > 0 && cutList[cutList.length - 1] > exitSeenAt);
-    const firstFrameAt = cutList[cutList.length - 1];
-    console.log(
-      `cameras.restart_after_cut_ms: ${firstFrameAt - cutAt} (TCP session closed by the camera: exit noticed after ${exitSeenAt - cutAt} ms, ` +
-        `then 1 s backoff, RTSP setup, first keyframe (1 s GOP), first frame; 1 camera of ${cameraCount})`,
-    );
   } finally {
-    await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
-    await relay.stop();
-    simulator.kill('SIGTERM');
-    await new Promise((resolve) => simulator.once('exit', resolve));
-    rmSync(workDir, { recursive: true, force: true });
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
+    const orphans = await system.stop();
+    if (orphans.length) console.log(`# processes left after stop, killed: ${orphans.map((orphan) => `${orphan.command} ${orphan.pid}`).join(', ')}`);
   }
+
+  if (quickCameras) return;
+  // Largest measured count whose ingest CPU, and every smaller count's, stays within half the machine.
+  const firstOver = results.findIndex((result) => !withinHalf(result));
+  const within = firstOver < 0 ? results : results.slice(0, firstOver);
+  const best = within.at(-1);
+  const next = firstOver >= 0 ? results[firstOver] : undefined;
+  console.log(
+    `cameras.max_cameras_half_cpu_free: ${best?.cameras ?? 0} (largest camera count measured whose ingest CPU stays ≤ ${halfMachinePct} % of one core = 50 % of ${cores} cores, every camera online, and every smaller step too: ` +
+      `${best ? `${best.ingestCpuPct.toFixed(1)} % at ${best.cameras}` : `none of the steps`}; ` +
+      `${next ? `${next.cameras} cameras took ${next.ingestCpuPct.toFixed(1)} % with ${next.online} online` : `still within at the largest step (${maxCameras}); raise --max-cameras`}; ` +
+      `stepped by ${step}; default decode mode, slots by the real scheduler; simulator and analytics not counted but sharing the machine)`,
+  );
 }

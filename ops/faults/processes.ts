@@ -191,3 +191,54 @@ export function openFileDescriptors(pid: number): number | undefined {
 export function survivors(seen: Iterable<number>): ProcessInfo[] {
   return [...new Set(seen)].map((pid) => readProcess(pid)).filter((info): info is ProcessInfo => info !== undefined);
 }
+
+/** USER_HZ: the unit of the CPU times in /proc/<pid>/stat (100 on every Linux CityOps runs on). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of one process, and cutime + cstime (its reaped children's), in clock ticks (undefined once it is gone). */
+function cpuTicks(pid: number): { own: number; reaped: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z') return undefined;
+    return { own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds used so far by one process itself (not its children). */
+export function processCpuSeconds(pid: number): number {
+  return (cpuTicks(pid)?.own ?? 0) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds used so far by a process and every descendant, those already exited included: a child's
+ * time moves into its parent's cutime/cstime when the parent reaps it, so the difference of two readings
+ * counts the children that started, ran or exited in between (an ffmpeg restarted mid-window too).
+ */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const each of [pid, ...descendants(pid).map((child) => child.pid)]) {
+    const times = cpuTicks(each);
+    ticks += times ? times.own + times.reaped : 0;
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Busy and total time of the whole machine (all cores), in clock ticks, from /proc/stat. */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+/** The command line of a process, as its arguments (empty once it is gone). */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
