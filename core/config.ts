@@ -220,6 +220,9 @@ export const configSchema = z.object({
   CAMERA_CHEAP_TIER_DECODE: z.enum(['keyframes', 'all']).default('keyframes').describe(
     'what cameras without an analysis slot decode: keyframes only (about a third of the CPU) or every frame at their detect rate',
   ),
+  CAMERA_SLOT_DECODE: z.enum(['all', 'keyframes']).default('all').describe(
+    'what cameras holding an analysis slot decode: every frame, sampled to their detect rate, or keyframes only when their detect rate is at most 1 fps (one analysed frame per GOP: exact on a 1 s GOP, fewer on a longer one; about a third of the decode CPU)',
+  ),
   ANALYTICS_FRAME_JPEG_QUALITY: z.coerce.number().int().min(30).max(100).default(80).describe('JPEG quality of frames sent from camera-ingest to analytics'),
   ANALYTICS_CAPACITY: z.coerce.number().int().min(0).max(10_000).optional().describe(
     'cameras this analytics worker offers to analyse; unset = measured from its inference speed at start',

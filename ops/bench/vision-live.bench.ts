@@ -1,4 +1,4 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--no-refine] [--profile DIR] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--no-refine] [--profile DIR] [--quick]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
@@ -16,7 +16,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import ort from 'onnxruntime-node';
-import { loadConfig } from '@cityops/core/config';
+import { configSchema, loadConfig } from '@cityops/core/config';
 import { ANALYSED_FRAME_TOPIC_PREFIX, FRAME_TOPIC_PREFIX, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
 import { resolveModel } from '@cityops/models/fetch';
 import { loadManifest } from '@cityops/models/manifest';
@@ -39,6 +39,8 @@ interface Settings {
   bareSeconds: number;
   sessions: number;
   intraOpThreads: number;
+  /** CAMERA_SLOT_DECODE of camera-ingest: every frame sampled to 1 fps, or keyframes only (1 s GOP). */
+  slotDecode: 'all' | 'keyframes';
   modelId: string;
 }
 
@@ -77,6 +79,7 @@ function parseSettings(args: string[]): Settings {
     // given to the role and to the bare measurement alike.
     sessions: Number(value('sessions') ?? config.DETECT_SESSIONS),
     intraOpThreads: Number(value('threads') ?? config.DETECT_INTRA_OP_THREADS),
+    slotDecode: configSchema.shape.CAMERA_SLOT_DECODE.parse(value('slot-decode') ?? config.CAMERA_SLOT_DECODE),
     modelId: config.DETECT_MODEL,
   };
 }
@@ -197,6 +200,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       ANALYTICS_CAPACITY: String(cameras),
       DETECT_SESSIONS: String(settings.sessions),
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
+      CAMERA_SLOT_DECODE: settings.slotDecode,
     },
     ...(settings.profileDir ? { roleNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}/${cameras}-cameras`] } : {}),
   });
@@ -312,7 +316,7 @@ function describe(step: StepResult): string {
 export async function run(args: string[]): Promise<void> {
   const settings = parseSettings(args);
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), shared with other jobs`;
-  const threads = `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s)`;
+  const threads = `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}`;
 
   // The machine's limit first, with nothing of the system running.
   const loadBare = loadAverage();

@@ -14,6 +14,7 @@ import { ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, star
 
 let simulator: CameraSimulator;
 let test: TestDatabase | undefined;
+let slotKeyframesTest: TestDatabase | undefined;
 const pipelines: CameraPipeline[] = [];
 const stopLater: Array<{ stop(): Promise<void> }> = [];
 /** The first test's live relay (one per process): stopped before the worker starts its own. */
@@ -25,6 +26,8 @@ beforeAll(async () => {
     { id: 'cam-frozen', scene: 'people' },
     { id: 'cam-slot', scene: 'traffic' },
     { id: 'cam-plain', scene: 'people' },
+    { id: 'cam-slot-1fps', scene: 'traffic' },
+    { id: 'cam-slot-2fps', scene: 'people' },
   ]);
 }, 120_000);
 
@@ -33,6 +36,7 @@ afterAll(async () => {
   for (const component of stopLater.reverse()) await component.stop();
   await simulator?.stop();
   await test?.drop();
+  await slotKeyframesTest?.drop();
   removeTemporaryDirs();
 });
 
@@ -170,5 +174,35 @@ describe('the camera-ingest worker with analysis slots', () => {
     await giveSlot('DELETE FROM analysis_slots WHERE camera_id = $1');
     await waitFor('back to keyframes when the slot is gone', () => decodeOf('cam-slot') === 'keyframes', 45_000);
     await waitFor('online again', () => worker.pipeline('cam-slot')?.status().state === 'online', 45_000);
+  }, 180_000);
+
+  it('with CAMERA_SLOT_DECODE=keyframes, a slot camera at 1 fps decodes keyframes only and still gets a frame a second; one at 2 fps decodes every frame', async () => {
+    // The live relay is one per process: the previous worker stops first. Its own database too.
+    for (const component of stopLater.splice(0).reverse()) await component.stop();
+    slotKeyframesTest = await createTestDatabase();
+    const config = workerConfig(slotKeyframesTest, { CAMERA_STALL_SECONDS: '4', CAMERA_LEASE_SECONDS: '6', CAMERA_SLOT_DECODE: 'keyframes' });
+    const context = roleContext(slotKeyframesTest, config);
+    await registerCamera(slotKeyframesTest, context.secretBox, { id: 'cam-slot-1fps', rtspUrl: simulator.url('cam-slot-1fps'), detectFps: 1 });
+    await registerCamera(slotKeyframesTest, context.secretBox, { id: 'cam-slot-2fps', rtspUrl: simulator.url('cam-slot-2fps'), detectFps: 2 });
+    for (const id of ['cam-slot-1fps', 'cam-slot-2fps']) {
+      await slotKeyframesTest.db.query(`INSERT INTO analysis_slots (camera_id, reason, assigned_at) VALUES ($1, 'motion', now())`, [id]);
+    }
+    const hook = new SlotFrameHook({ db: slotKeyframesTest.db, logger: testLogger(), reporter: 'slot-decode-test', slotRefreshMs: 60_000 });
+    await hook.start();
+    stopLater.push(hook);
+    const worker = new CameraIngestWorker(context, { consumer: hook });
+    await worker.start();
+    stopLater.push(worker);
+    const status = (id: string) => worker.pipeline(id)?.status();
+    await waitFor('both slot cameras online', () => ['cam-slot-1fps', 'cam-slot-2fps'].every((id) => status(id)?.state === 'online' && hook.isAnalysed(id)), 45_000);
+    await waitFor('the 1 fps camera on keyframes and the 2 fps one on every frame', () => status('cam-slot-1fps')?.decode === 'keyframes' && status('cam-slot-2fps')?.decode === 'all', 45_000);
+    expect(ffmpegProcesses(simulator.url('cam-slot-1fps')).map((row) => row.args).join(' ')).toContain('-skip_frame nokey');
+    expect(ffmpegProcesses(simulator.url('cam-slot-2fps')).map((row) => row.args).join(' ')).not.toContain('-skip_frame');
+    // The simulator's 1 s GOP: one frame a second reaches the hook, the camera's detect rate.
+    await waitFor('frames at about 1 per second from the keyframe-only slot camera', () => {
+      const fps = status('cam-slot-1fps')?.fps ?? 0;
+      return fps > 0.6 && fps < 1.6;
+    }, 45_000);
+    expect(status('cam-slot-1fps')).toMatchObject({ state: 'online', decode: 'keyframes' });
   }, 180_000);
 });
