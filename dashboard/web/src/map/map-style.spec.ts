@@ -3,7 +3,8 @@
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BASEMAP_LAYERS } from '../../../basemap/geojson-basemap.ts';
-import { offlineStyle, type WebConfig } from './map-style.ts';
+import { offlineStyle } from './map-style.ts';
+import type { WebConfig } from './web-config.ts';
 
 const ORIGIN = 'http://127.0.0.1:8080';
 const vectorConfig: WebConfig = {

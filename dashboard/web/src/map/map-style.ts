@@ -5,8 +5,6 @@
 import type { StyleSpecification, LayerSpecification, SymbolLayerSpecification } from 'maplibre-gl';
 import type { WebConfig } from './web-config.ts';
 
-export type { WebConfig };
-
 export const COLORS = {
   background: '#0a1222',
   land: '#0f1a2e',
