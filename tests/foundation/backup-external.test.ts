@@ -1,6 +1,7 @@
 // npm run backup / restore with an external DATABASE_URL (core/database/backup.ts): pg_dump as the owner,
 // pg_restore into an empty database prepared for the roles, the application role's grants given back;
 // a non-empty database is refused without --force; a pg_dump older than the server is named clearly.
+// The external server is one this machine's pg_dump can dump (see useServerPgDumpCanDump).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -13,25 +14,65 @@ import { backup, findPgTool, restore } from '../../core/database/backup.ts';
 import { createDatabase } from '../../core/database/pool.ts';
 import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from '../../core/database/roles.ts';
 import { createLogger } from '../../core/logger.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { migrate } from '../../core/database/migrate.ts';
+import { openTestDatabase, type TestDatabase } from '../support/open-database.ts';
+import { startRunPostgres, systemPostgresBinaries, type RunPostgres } from '../support/run-postgres.ts';
 import { adminUrl, databaseUrl, databaseUrlAs } from '../support/urls.ts';
 
 let source: TestDatabase;
+let systemServer: RunPostgres | undefined;
+const sourceName = `cityops_t_${process.pid}_${randomBytes(4).toString('hex')}`;
 const targetName = `cityops_t_${process.pid}_${randomBytes(4).toString('hex')}`;
 const workDir = mkdtempSync(path.join(tmpdir(), 'cityops-backup-external-'));
 const logger = createLogger('silent');
 
-beforeAll(async () => {
-  source = await createTestDatabase();
+async function serverVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * An external PostgreSQL that a pg_dump on this machine can dump: the run's own server when one can
+ * (a given TEST_DATABASE_URL of the machine's version), else a throwaway server from the machine's own
+ * PostgreSQL programs (the run's embedded server is newer than Debian's pg_dump). Set for this file only.
+ */
+async function useServerPgDumpCanDump(): Promise<void> {
+  const usable = await findPgTool('pg_dump', await serverVersion(adminUrl())).then(() => true, () => false);
+  if (usable) return;
+  const system = systemPostgresBinaries();
+  if (!system) throw new Error(`no pg_dump for the test PostgreSQL ${await serverVersion(adminUrl())} and no PostgreSQL server programs under /usr/lib/postgresql: apt-get install -y postgresql`);
+  systemServer = await startRunPostgres(system);
+  process.env.TEST_DATABASE_URL = systemServer.adminUrl;
+}
+
+/** What `npm run db:setup` does on a new server: the roles and the owner's right to create. */
+async function createPreparedDatabase(name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${targetName}"`);
+  await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  // What `npm run db:setup` does first on a new server: the roles and the owner's right to create.
-  const target = new pg.Client({ connectionString: databaseUrl(targetName) });
+  const target = new pg.Client({ connectionString: databaseUrl(name) });
   await target.connect();
   await setupDatabaseRoles(target, { owner: OWNER_ROLE, app: APP_ROLE });
   await target.end();
+}
+
+beforeAll(async () => {
+  await useServerPgDumpCanDump();
+  await createPreparedDatabase(sourceName);
+  const owner = createDatabase(databaseUrlAs(sourceName, OWNER_ROLE), 2);
+  try {
+    await migrate(owner, { grantTo: APP_ROLE });
+  } finally {
+    await owner.end();
+  }
+  source = await openTestDatabase(sourceName);
+  await createPreparedDatabase(targetName);
 });
 afterAll(async () => {
   await source?.drop();
@@ -39,6 +80,7 @@ afterAll(async () => {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${targetName}" WITH (FORCE)`).catch(() => {});
   await admin.end();
+  await systemServer?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 

@@ -1,4 +1,6 @@
-// Where the real services for tests live. Defaults match this machine and CI (.ci/run starts them).
+// Where the real services for tests live. In a test run, file-services.ts sets both variables for every
+// file (the run's own PostgreSQL and the file's own broker, or the ones given); the defaults are the
+// standard local ports, for benches and scripts run outside vitest.
 export const adminUrl = () => process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function databaseUrl(name: string): string {
