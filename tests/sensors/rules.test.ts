@@ -124,8 +124,13 @@ describe('sensor rules', () => {
   });
 
   it('pushes the sensor state live to the command room', async () => {
-    const mine = liveEvents.filter((entry) => entry.event === SENSOR_STATUS_EVENT && entry.payload.sensorId === gauge);
-    expect(mine.length).toBeGreaterThan(0);
+    // Delivered after each commit (LISTEN/NOTIFY): wait until the last one, back to ok, has arrived.
+    const mine = await waitFor(
+      async () => liveEvents.filter((entry) => entry.event === SENSOR_STATUS_EVENT && entry.payload.sensorId === gauge),
+      (events) => events.at(-1)?.payload.state === 'ok',
+      10_000,
+      'the last live status',
+    );
     expect(mine.at(-1)!.payload).toMatchObject({ id: gauge, state: 'ok' });
     expect(typeof mine.at(-1)!.payload.lastValue).toBe('number');
   });
@@ -147,7 +152,13 @@ describe('sensor rules', () => {
     );
     const [offline] = await waitFor(() => alertsOf(quiet), (rows) => rows.length > 0, 10_000, 'offline alert');
     expect(offline).toMatchObject({ kind: 'sensor_offline', severity: 'minor', auto_cleared_at: null });
-    expect(liveEvents.some((entry) => entry.event === SENSOR_STATUS_EVENT && entry.payload.sensorId === quiet && entry.payload.state === 'offline')).toBe(true);
+    // The live event is published in the same transaction but delivered after commit (LISTEN/NOTIFY): wait for it.
+    await waitFor(
+      async () => liveEvents.some((entry) => entry.event === SENSOR_STATUS_EVENT && entry.payload.sensorId === quiet && entry.payload.state === 'offline'),
+      (seen) => seen,
+      10_000,
+      'offline live event',
+    );
 
     await publisher.publishAsync(topicOf(quiet), JSON.stringify({ value: 0.7 }), { qos: 1 });
     await waitFor(() => alertsOf(quiet), (rows) => Boolean(rows[0]?.auto_cleared_at), 10_000, 'offline alert cleared');
