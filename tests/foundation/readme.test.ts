@@ -17,4 +17,17 @@ describe('README', () => {
     const commands = [...quickStart.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1].trim());
     expect(commands).toEqual(['npm start', 'npm test']);
   });
+
+  it('says what CI does: the packages the quick start names, npm ci, then the same npm test', () => {
+    const quickStart = readme.split('## Quick start')[1].split('\n## ')[0];
+    const named = /`apt-get install -y ([a-z0-9 -]+)`/.exec(quickStart)?.[1].split(' ');
+    const ci = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
+    const installed = [...ci.matchAll(/need_apt\+=\(([a-z0-9-]+)\)/g)].map((match) => match[1]);
+    expect(named).toEqual(['ffmpeg', 'chromium', 'mosquitto']);
+    for (const pkg of named!) expect(installed).toContain(pkg);
+    const commands = ci.split('\n').filter((line) => /^\s*(exec |npm |.*unshare)/.test(line) && !line.trim().startsWith('#'));
+    expect(commands.some((line) => /npm ci\b/.test(line))).toBe(true);
+    // Whatever else it runs, the tests are the README's command and nothing in front of it.
+    expect(commands.filter((line) => /npm (run|test)|vitest/.test(line)).every((line) => /npm test'?$/.test(line.trim()))).toBe(true);
+  });
 });
