@@ -4,12 +4,14 @@
 // the frame topics, so a broker shared between files would let one file's traffic reach another's
 // workers; with a broker per file no file sees another's messages.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { ChildWatchdog } from '../../core/child-watchdog.ts';
+import { ownedDirName, removeAbandonedDirs } from './abandoned-dirs.ts';
 import { freePort } from './free-port.ts';
+
+const BROKER_DIR_PREFIX = 'cityops-test-broker-';
 
 export interface FileBroker {
   url: string;
@@ -50,7 +52,9 @@ async function startMosquitto(dir: string, port: number): Promise<ChildProcess> 
 }
 
 export async function startFileBroker(): Promise<FileBroker> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cityops-test-broker-'));
+  removeAbandonedDirs(BROKER_DIR_PREFIX);
+  const dir = ownedDirName(BROKER_DIR_PREFIX);
+  mkdirSync(dir);
   // As root, mosquitto drops to its own user, which must write its store here.
   chmodSync(dir, 0o777);
   const watchdog = new ChildWatchdog(2_000);

@@ -6,7 +6,7 @@
 // the tests that stop and crash a database start their own (private-database.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { isAlive, ownedDirName, removeAbandonedDirs } from './abandoned-dirs.ts';
 import path from 'node:path';
 import { ChildWatchdog } from '../../core/child-watchdog.ts';
 import { embeddedPostgresBinaries, postgresUserIds, runToCompletion, type Binaries } from '../../core/database/embedded.ts';
@@ -20,29 +20,16 @@ export interface RunPostgres {
   stop(): Promise<void>;
 }
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Clusters of runs whose vitest process is gone (killed before its teardown): stop them, remove their files. */
+/** Clusters of runs whose vitest process is gone (killed before its teardown): stop any server left, remove the files. */
 function removeAbandonedRuns(): void {
-  for (const entry of readdirSync(os.tmpdir())) {
-    const owner = Number(new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(entry)?.[1]);
-    if (!owner || isAlive(owner)) continue;
-    const dir = path.join(os.tmpdir(), entry);
+  removeAbandonedDirs(RUN_DIR_PREFIX, (dir) => {
     try {
       const server = Number(readFileSync(path.join(dir, 'pgdata', 'postmaster.pid'), 'utf8').split('\n')[0]);
       if (server && isAlive(server)) process.kill(server, 'SIGQUIT');
     } catch {
       // no server file: nothing runs there
     }
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function startServer(postgres: string, dataDir: string, port: number, ids?: { uid: number; gid: number }): Promise<ChildProcess> {
@@ -95,7 +82,7 @@ export async function startRunPostgres(binaries?: Binaries): Promise<RunPostgres
   removeAbandonedRuns();
   const { initdb, postgres } = binaries ?? (await embeddedPostgresBinaries());
   const ids = postgresUserIds();
-  const runDir = path.join(os.tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-${Date.now().toString(36)}`);
+  const runDir = ownedDirName(RUN_DIR_PREFIX);
   const dataDir = path.join(runDir, 'pgdata');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(runDir, 0o755); // as root, the server runs as the postgres user, which must reach its directory
