@@ -80,6 +80,7 @@ export const WORKER_ERROR_CODES = [
   'model_checksum_mismatch',
   'model_download_failed',
   'model_output_mismatch',
+  'model_not_batchable',
   'frame_invalid',
   // frames and video
   'bad_magic',

@@ -2,13 +2,19 @@
 // the model gives with more threads or sessions, and how many cameras at 1 fps the end-to-end frame rate
 // (ffmpeg decode → preprocess → inference → decode → tracking and rules) would allow, by formula.
 // Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models).
+// `--batch-only` runs only section 4 (batched inference across cameras, issue #13).
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import ort from 'onnxruntime-node';
 import { loadConfig } from '@cityops/core/config';
 import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
+import { batchVariant } from '@cityops/models/batch-variant';
+import type { ModelManifest } from '@cityops/models/manifest';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import { createDetector, detectorOptionsFromConfig, type Detector } from '../detect/detector.ts';
+import { Preprocessor } from '../detect/preprocess.ts';
 import { parseAnalysisConfig } from '../rules/config.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
 
@@ -42,12 +48,68 @@ async function inferencesPerSecond(detector: Detector, frames: RawFrame[], concu
   return (total * 1000) / (performance.now() - started);
 }
 
+const BATCH_SIZES = [1, 2, 4, 8];
+
+/**
+ * Batched inference across cameras: images/s and CPU ms per image of one session (the role's intra-op
+ * threads) running N real frames as one inference, with the batch-N copy of the model. Sizes take turns
+ * for `rounds` rounds so the load of other jobs falls on all of them alike; CPU time per image is the
+ * figure least moved by that load (it counts this process's work, not the time others hold the cores).
+ */
+async function batchedInference(modelPath: string, manifest: ModelManifest, frames: RawFrame[], intraOpThreads: number, rounds = 5, msPerTurn = 2000) {
+  const preprocessor = new Preprocessor(manifest.input);
+  const [, channels, height, width] = manifest.input.shape;
+  const imageLength = channels * height * width;
+  const model = readFileSync(modelPath);
+  const runs = await Promise.all(
+    BATCH_SIZES.map(async (batch) => {
+      const session = await ort.InferenceSession.create(batchVariant(model, batch), {
+        intraOpNumThreads: intraOpThreads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      const input = new Float32Array(imageLength * batch);
+      for (let i = 0; i < batch; i++) {
+        preprocessor.prepare(frames[i % frames.length]);
+        input.set(preprocessor.input, i * imageLength);
+      }
+      const feeds = { [manifest.input.name]: new ort.Tensor('float32', input, [batch, channels, height, width]) };
+      for (const tensor of Object.values(await session.run(feeds))) tensor.dispose(); // warm-up
+      return { batch, session, feeds, images: 0, ms: 0, cpuMs: 0 };
+    }),
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const run of runs) {
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      while (performance.now() - started < msPerTurn) {
+        for (const tensor of Object.values(await run.session.run(run.feeds))) tensor.dispose();
+        run.images += run.batch;
+      }
+      const used = process.cpuUsage(cpu);
+      run.ms += performance.now() - started;
+      run.cpuMs += (used.user + used.system) / 1000;
+    }
+  }
+  await Promise.all(runs.map((run) => run.session.release()));
+  return runs.map(({ batch, images, ms, cpuMs }) => ({ batch, perSecond: (images * 1000) / ms, cpuMsPerImage: cpuMs / images }));
+}
+
 export async function run(args: string[]): Promise<void> {
   const appConfig = loadConfig(process.env, []);
   const base = detectorOptionsFromConfig(appConfig);
   const mirror = appConfig.ASSET_MIRROR_DIR ?? new URL('../../../shared/assets', import.meta.url).pathname;
   const video = args.find((arg) => arg.endsWith('.mp4')) ?? path.join(mirror, 'video', 'traffic.mp4');
   const options = { ...base, assetMirrorDir: base.assetMirrorDir ?? mirror };
+
+  if (args.includes('--batch-only')) {
+    const probe = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
+    const { frames } = await decodeAll(video, 1, probe);
+    await probe.close();
+    await reportBatches(probe.model.modelPath, probe.model.manifest, frames, options.intraOpThreads ?? 1);
+    return;
+  }
 
   // 1. Per-frame split, one session with one thread.
   const single = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
@@ -108,4 +170,24 @@ export async function run(args: string[]): Promise<void> {
     `detect.cameras_at_1fps_formula: ${Math.floor(framesPerSecond)} (floor of ${framesPerSecond.toFixed(1)} frames/s end to end, ${MODEL}, ${cores}; ` +
       `${cameras} files of 640x360 24 fps video decoded as fast as possible, ffmpeg decode included, 2 sessions x 1 thread; no RTSP, no real time, no MQTT)`,
   );
+
+  // 4. Batched inference across cameras.
+  await reportBatches(single.model.modelPath, single.model.manifest, frames, options.intraOpThreads ?? 1);
+}
+
+/** Section 4: batch 1, 2, 4, 8 side by side, measured in one sitting. */
+async function reportBatches(modelPath: string, manifest: ModelManifest, frames: RawFrame[], intraOpThreads: number): Promise<void> {
+  const loadBefore = os.loadavg()[0].toFixed(1);
+  const results = await batchedInference(modelPath, manifest, frames, intraOpThreads);
+  const load = `load average ${loadBefore} → ${os.loadavg()[0].toFixed(1)}`;
+  const single = results[0];
+  for (const { batch, perSecond, cpuMsPerImage } of results) {
+    figure(
+      `batch_${batch}_per_s`,
+      perSecond,
+      `${MODEL} images/s, ${batch} real frames per inference (batch-${batch} copy of the model), 1 session x ${intraOpThreads} intra-op thread(s) as the role; ` +
+        `${(perSecond / single.perSecond).toFixed(2)}x batch 1; ${cpuMsPerImage.toFixed(2)} CPU ms per image (${(cpuMsPerImage / single.cpuMsPerImage).toFixed(2)}x batch 1); ` +
+        `sizes interleaved, 5 rounds of 2 s; ${cores}, ${load}`,
+    );
+  }
 }
