@@ -1,7 +1,8 @@
 // The analytics role: the slot scheduler (one leader among all analytics processes, by advisory lock)
 // and an analysis worker that leases slots, receives the frames of its cameras from camera-ingest over
-// MQTT and runs detection, tracking and rules on them. Start several on several machines to add
-// capacity: each measures what it can take, and SLOT_COUNT (unset) follows the sum.
+// MQTT (or in memory when camera-ingest runs in this process: FRAME_TRANSPORT=auto) and runs detection,
+// tracking and rules on them. Start several on several machines to add capacity: each measures what it
+// can take, and SLOT_COUNT (unset) follows the sum.
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { DurableAlertOutbox } from '@cityops/core/alerts/outbox';
@@ -10,6 +11,7 @@ import type { Component } from '@cityops/core/lifecycle';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { RoleContext } from '@cityops/core/role-context';
 import { averageEnabledDetectFps } from '@cityops/devices/camera-repository';
+import type { InProcessFrameChannel } from '@cityops/ingest/frame/in-process-frame-channel';
 import type { MqttClient } from 'mqtt';
 import { createDetector, detectorOptionsFromConfig, type Detector } from './detect/detector.ts';
 import { AnalysisWorker } from './live/analysis-worker.ts';
@@ -28,7 +30,10 @@ export class AnalyticsRole implements Component {
   private mqtt?: MqttClient;
   private alertOutbox?: DurableAlertOutbox;
 
-  constructor(private readonly context: RoleContext) {}
+  constructor(
+    private readonly context: RoleContext,
+    private readonly options: { localFrames?: InProcessFrameChannel } = {},
+  ) {}
 
   async start(): Promise<void> {
     const { config, db, logger } = this.context;
@@ -75,6 +80,7 @@ export class AnalyticsRole implements Component {
         msPerFrame,
         leaseMs: config.SLOT_LEASE_SECONDS * 1000,
         concurrency: config.DETECT_SESSIONS + 1,
+        localFrames: this.options.localFrames,
       });
       await this.worker.start();
     } catch (error) {
@@ -101,6 +107,6 @@ async function averageDetectFps(context: RoleContext): Promise<number> {
   return (await averageEnabledDetectFps(context.db)) ?? DEFAULT_DETECT_FPS;
 }
 
-export async function createRole(context: RoleContext): Promise<Component> {
-  return new AnalyticsRole(context);
+export async function createRole(context: RoleContext, options: { localFrames?: InProcessFrameChannel } = {}): Promise<Component> {
+  return new AnalyticsRole(context, options);
 }

@@ -16,7 +16,8 @@ import { EmbeddedBroker } from '@cityops/core/mqtt/embedded-broker';
 import { connectMqtt } from '@cityops/core/mqtt/connect';
 import { SecretBox } from '@cityops/core/secret-box';
 import { ensureFirstAdmin } from '@cityops/core/auth/users';
-import { roleModules } from './roles.ts';
+import { InProcessFrameChannel } from '@cityops/ingest/frame/in-process-frame-channel';
+import { roleModules, type SameProcess } from './roles.ts';
 import type { RoleContext } from '@cityops/core/role-context';
 import { Supervisor } from '@cityops/core/supervisor';
 import { childWatchdog } from '@cityops/core/child-watchdog';
@@ -132,9 +133,16 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
       const { createSimulation } = await import('@cityops/ingest/simulation');
       await startNow(supervisor.superviseFactory('simulation', () => createSimulation(context)));
     }
+    // camera-ingest and analytics side by side: frames of the cameras analysed here skip the JPEG round
+    // trip through the broker (FRAME_TRANSPORT=auto); frames for workers elsewhere still go over MQTT.
+    const sameProcess: SameProcess = {
+      localFrames:
+        config.FRAME_TRANSPORT === 'auto' && config.roles.includes('camera-ingest') && config.roles.includes('analytics') ? new InProcessFrameChannel() : undefined,
+    };
+    if (sameProcess.localFrames) logger.info('camera-ingest and analytics in one process: frames of cameras analysed here are handed over in memory (FRAME_TRANSPORT=auto)');
     for (const role of config.roles) {
       const module = await roleModules[role]();
-      await startNow(supervisor.superviseFactory(role, () => module.createRole(context)));
+      await startNow(supervisor.superviseFactory(role, () => module.createRole(context, sameProcess)));
       logger.info({ role }, 'role started');
     }
     const dashboardUrl = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}/`;

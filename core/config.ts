@@ -223,6 +223,9 @@ export const configSchema = z.object({
   CAMERA_SLOT_DECODE: z.enum(['all', 'keyframes']).default('all').describe(
     'what cameras holding an analysis slot decode: every frame, sampled to their detect rate, or keyframes only when their detect rate is at most 1 fps (one analysed frame per GOP: exact on a 1 s GOP, fewer on a longer one; about a third of the decode CPU)',
   ),
+  FRAME_TRANSPORT: z.enum(['auto', 'mqtt']).default('auto').describe(
+    'how frames of cameras holding an analysis slot reach analytics: auto = the raw frame in memory when the analytics worker analysing the camera runs in the same process as camera-ingest (`npm start`, or `--role camera-ingest,analytics`: no JPEG encode, broker hop or decode), JPEG over MQTT to a worker elsewhere; mqtt = always JPEG over MQTT (every frame visible on cityops/frames/#)',
+  ),
   ANALYTICS_FRAME_JPEG_QUALITY: z.coerce.number().int().min(30).max(100).default(80).describe('JPEG quality of frames sent from camera-ingest to analytics'),
   ANALYTICS_CAPACITY: z.coerce.number().int().min(0).max(10_000).optional().describe(
     'cameras this analytics worker offers to analyse; unset = measured from its inference speed at start',

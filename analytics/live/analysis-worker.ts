@@ -1,5 +1,6 @@
 // An analytics worker: leases analysis slots (slot-leases.ts), subscribes to the frames of exactly the
-// cameras it leases (`cityops/frames/{cameraId}`), runs a CameraSession per camera on one shared
+// cameras it leases (`cityops/frames/{cameraId}`; and, when camera-ingest runs in this process, takes
+// their raw frames from the in-process frame channel without the JPEG round trip), runs a CameraSession per camera on one shared
 // detector, and reports progress to the slot table. Workers on several machines share the slots;
 // when one dies its leases expire and the others take its cameras.
 import type { MqttClient } from 'mqtt';
@@ -12,6 +13,7 @@ import { counter, gauge } from '@cityops/core/metrics';
 import { cameraAnalysisRows } from '@cityops/devices/camera-repository';
 import { deviceChanges, type DeviceNotice } from '@cityops/devices/change-notices';
 import { decodeFrameMessage, FrameMessageError } from '@cityops/ingest/frame/frame-message';
+import type { InProcessFrameChannel } from '@cityops/ingest/frame/in-process-frame-channel';
 import type { Detector } from '../detect/detector.ts';
 import { parseAnalysisConfig, type AnalysisConfig } from '../rules/config.ts';
 import { analysedFrameTopic, cameraIdOfTopic, FRAME_TOPIC_PREFIX, frameTopic, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
@@ -40,6 +42,11 @@ export interface AnalysisWorkerDeps {
   analysedTopicPrefix?: string;
   /** How often traffic counts go to the database. */
   countsFlushMs?: number;
+  /**
+   * Set when camera-ingest runs in this process (FRAME_TRANSPORT=auto): the sessions receive its raw
+   * frames here. The MQTT subscription stays, for a camera pulled by camera-ingest on another machine.
+   */
+  localFrames?: InProcessFrameChannel;
   /**
    * Frames analysed at once: the detector's sessions plus one, so a JPEG decode overlaps inference.
    * Default 2.
@@ -164,6 +171,7 @@ export class AnalysisWorker implements Component {
         onReady: (ready) => this.schedule(ready),
       });
       this.sessions.set(row.id, session);
+      this.deps.localFrames?.attach(row.id, session);
       await this.deps.mqtt.subscribeAsync(frameTopic(row.id, this.deps.topicPrefix ?? FRAME_TOPIC_PREFIX), { qos: 0 });
     }
   }
@@ -202,6 +210,7 @@ export class AnalysisWorker implements Component {
     const session = this.sessions.get(cameraId);
     if (!session) return;
     this.sessions.delete(cameraId);
+    this.deps.localFrames?.detach(cameraId, session);
     this.ready.delete(session);
     this.progress.delete(cameraId);
     await this.deps.mqtt.unsubscribeAsync(frameTopic(cameraId, this.deps.topicPrefix ?? FRAME_TOPIC_PREFIX)).catch(() => undefined);

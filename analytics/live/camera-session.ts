@@ -1,5 +1,6 @@
 // One camera under full analysis in an analytics worker, for as long as the worker leases its slot:
-// frames in (JPEG from camera-ingest over MQTT), detections → tracks → rules (CameraAnalysis), line
+// frames in (JPEG from camera-ingest over MQTT, or the raw frame in memory when camera-ingest runs in the
+// same process: ingest/frame/in-process-frame-channel.ts), detections → tracks → rules (CameraAnalysis), line
 // crossings to traffic_counts, situations to alerts with a snapshot. The newest frame wins: a frame
 // waiting to be analysed is replaced by a newer one (the older is dropped, counted). When to analyse
 // is the worker's choice (it shares the detector between cameras): the session says it is ready.
@@ -9,6 +10,7 @@ import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { FrameJpegDecoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import type { FrameHeader } from '@cityops/ingest/frame/frame-message';
+import type { InProcessFrameReceiver } from '@cityops/ingest/frame/in-process-frame-channel';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import type { Detector } from '../detect/detector.ts';
 import type { AnalysisConfig } from '../rules/config.ts';
@@ -45,10 +47,19 @@ export interface CameraSessionDeps {
   onReady: (session: CameraSession) => void;
 }
 
-export class CameraSession {
+/** A frame waiting for the detector: as it came over MQTT, or raw from camera-ingest in this process. */
+type WaitingFrame = { kind: 'jpeg'; ts: number; header: FrameHeader; jpeg: Buffer } | { kind: 'raw'; ts: number; frame: RawFrame };
+
+export class CameraSession implements InProcessFrameReceiver {
   private readonly analysis: CameraAnalysis;
   private readonly decoder = new FrameJpegDecoder();
-  private pending?: { header: FrameHeader; jpeg: Buffer };
+  private pending?: WaitingFrame;
+  /**
+   * Raw frames are copied into two buffers used in turn: one holds the waiting frame (overwritten by a
+   * newer one), the other the frame being analysed. No allocation per frame.
+   */
+  private rawWaiting = new Uint8Array(0);
+  private rawAnalysed = new Uint8Array(0);
   private working?: Promise<void>;
   private alertChain: Promise<void> = Promise.resolve();
   private lastTimestampMs = Number.NEGATIVE_INFINITY;
@@ -71,15 +82,33 @@ export class CameraSession {
 
   /** A frame arrived: it waits (replacing an older waiting one) until the worker runs analysePending. */
   offer(header: FrameHeader, jpeg: Buffer): void {
-    if (this.closed) return;
-    if (header.ts <= this.lastTimestampMs) {
+    // The MQTT payload buffer is not reused by the client: keeping a reference is safe.
+    if (this.accepts(header.ts)) this.wait({ kind: 'jpeg', ts: header.ts, header, jpeg });
+  }
+
+  /** A raw frame from camera-ingest in this process: copied now (the caller reuses its buffer). */
+  offerRaw(frame: RawFrame, timestampMs: number): void {
+    if (!this.accepts(timestampMs)) return;
+    if (this.rawWaiting.length !== frame.data.length) this.rawWaiting = new Uint8Array(frame.data.length);
+    this.rawWaiting.set(frame.data);
+    const copy: RawFrame = { data: this.rawWaiting, width: frame.width, height: frame.height };
+    if (frame.letterboxedFrom) copy.letterboxedFrom = { width: frame.letterboxedFrom.width, height: frame.letterboxedFrom.height };
+    this.wait({ kind: 'raw', ts: timestampMs, frame: copy });
+  }
+
+  private accepts(timestampMs: number): boolean {
+    if (this.closed) return false;
+    if (timestampMs <= this.lastTimestampMs) {
       framesSkipped.inc({ reason: 'out_of_order' });
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private wait(frame: WaitingFrame): void {
     if (this.pending) framesSkipped.inc({ reason: 'superseded' });
     else this.waitingSinceMs = Date.now();
-    // The MQTT payload buffer is not reused by the client: keeping a reference is safe.
-    this.pending = { header, jpeg };
+    this.pending = frame;
     if (!this.working) this.deps.onReady(this);
   }
 
@@ -89,9 +118,11 @@ export class CameraSession {
     this.working = (async () => {
       const next = this.pending;
       this.pending = undefined;
-      if (!next || this.closed || next.header.ts <= this.lastTimestampMs) return;
+      // The waiting raw buffer becomes the analysed one; the next raw frame is copied into the other.
+      if (next?.kind === 'raw') [this.rawWaiting, this.rawAnalysed] = [this.rawAnalysed, this.rawWaiting];
+      if (!next || this.closed || next.ts <= this.lastTimestampMs) return;
       try {
-        await this.analyse(next.header, next.jpeg);
+        await this.analyse(next);
       } catch (error) {
         framesSkipped.inc({ reason: 'failed' });
         this.deps.logger.warn({ err: error, cameraId: this.deps.cameraId }, 'a frame could not be analysed');
@@ -111,21 +142,25 @@ export class CameraSession {
     await this.alertChain;
   }
 
-  private async analyse(header: FrameHeader, jpeg: Buffer): Promise<void> {
-    const { detector } = this.deps;
-    const decoded = await this.decoder.decode(jpeg, detector.inputWidth, detector.inputHeight);
-    const frame: RawFrame = {
-      ...decoded,
-      ...(header.sourceWidth && header.sourceHeight ? { letterboxedFrom: { width: header.sourceWidth, height: header.sourceHeight } } : {}),
-    };
+  private async analyse(next: WaitingFrame): Promise<void> {
+    const frame = next.kind === 'raw' ? next.frame : await this.decodeJpeg(next.header, next.jpeg);
     if (this.closed) return;
-    const result = await this.analysis.process(frame, header.ts);
-    this.lastTimestampMs = header.ts;
+    const result = await this.analysis.process(frame, next.ts);
+    this.lastTimestampMs = next.ts;
     this.frames++;
     framesAnalysed.inc();
     for (const crossing of result.crossings) this.deps.counts.add(this.deps.cameraId, crossing);
     for (const event of result.events) this.report(event, frame, result.tracks);
-    this.deps.onAnalysed(this.deps.cameraId, { capturedAt: header.ts, objects: result.tracks.length });
+    this.deps.onAnalysed(this.deps.cameraId, { capturedAt: next.ts, objects: result.tracks.length });
+  }
+
+  private async decodeJpeg(header: FrameHeader, jpeg: Buffer): Promise<RawFrame> {
+    const { detector } = this.deps;
+    const decoded = await this.decoder.decode(jpeg, detector.inputWidth, detector.inputHeight);
+    return {
+      ...decoded,
+      ...(header.sourceWidth && header.sourceHeight ? { letterboxedFrom: { width: header.sourceWidth, height: header.sourceHeight } } : {}),
+    };
   }
 
   /** Situations become alerts in order, one call at a time per camera; the snapshot is taken now. */

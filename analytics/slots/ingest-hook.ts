@@ -2,7 +2,8 @@
 //   1. the cheap tier: a motion score for every camera, reported to PostgreSQL every few seconds
 //      (one statement for all of this worker's cameras);
 //   2. for cameras holding a slot: the frame as JPEG on MQTT `cityops/frames/{cameraId}` (QoS 0) for
-//      the analytics worker that leased the slot.
+//      the analytics worker that leased the slot; or, when that worker runs in this process
+//      (FRAME_TRANSPORT=auto with both roles here), the raw frame handed to it in memory, no JPEG.
 // camera-ingest passes this hook as the CameraPipeline `consumer` (onFrame per sampled frame) and calls
 // `onStreamDown` when a camera goes offline; the slot set is cached here, refreshed every few seconds
 // and at once on NOTIFY.
@@ -14,6 +15,7 @@ import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { FrameJpegEncoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { encodeFrameMessage } from '@cityops/ingest/frame/frame-message';
+import type { InProcessFrameChannel } from '@cityops/ingest/frame/in-process-frame-channel';
 import { markStreamDown, recordActivity, type ActivityReport } from './activity-repository.ts';
 import { FRAME_TOPIC_PREFIX, frameTopic } from '@cityops/contract/mqtt-topics';
 import { MotionAccumulator, MotionMeter } from './motion.ts';
@@ -22,6 +24,7 @@ import { slotCameraIds } from './slot-repository.ts';
 
 const cheapFrames = counter('cityops_cheap_tier_frames_total', 'sampled frames measured for motion (cheap tier)');
 const framesPublished = counter('cityops_slot_frames_published_total', 'frames published to analytics for cameras holding a slot');
+const framesHandedOver = counter('cityops_slot_frames_in_process_total', 'raw frames handed to an analytics worker in this process (no JPEG, no broker)');
 const framesDropped = counter('cityops_slot_frames_dropped_total', 'frames of slot-holding cameras not published, by reason', ['reason']);
 const reportFailures = counter('cityops_cheap_tier_report_failures_total', 'motion reports that could not be written');
 
@@ -38,6 +41,8 @@ export interface SlotFrameHookOptions {
   slotRefreshMs?: number;
   jpegQuality?: number;
   topicPrefix?: string;
+  /** The analytics role in this process, when there is one (FRAME_TRANSPORT=auto): raw frames go there. */
+  localFrames?: InProcessFrameChannel;
 }
 
 interface CameraState {
@@ -95,7 +100,7 @@ export class SlotFrameHook implements Component {
 
   /** Whether frames of this camera currently go to analytics. */
   isAnalysed(cameraId: string): boolean {
-    return this.analysed.has(cameraId);
+    return this.analysed.has(cameraId) || (this.options.localFrames?.has(cameraId) ?? false);
   }
 
   /**
@@ -117,7 +122,11 @@ export class SlotFrameHook implements Component {
     } catch (error) {
       this.options.logger.warn({ err: error, cameraId }, 'motion score failed for a frame');
     }
-    if (this.analysed.has(cameraId)) this.publish(cameraId, state, frame, timestampMs);
+    // A local worker analyses the camera: its session copies the frame and keeps only the newest one
+    // while busy (counted as superseded), as it does with frames from MQTT. No slot-set check needed:
+    // a worker only attaches for a slot it leases.
+    if (this.options.localFrames?.deliver(cameraId, frame, timestampMs)) framesHandedOver.inc();
+    else if (this.analysed.has(cameraId)) this.publish(cameraId, state, frame, timestampMs);
   }
 
   /** camera-ingest's watchdog found the stream dead: its slot goes to another camera at once. */

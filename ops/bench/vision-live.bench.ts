@@ -1,4 +1,4 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--no-refine] [--profile DIR] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--no-refine] [--profile DIR] [--quick]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
@@ -6,7 +6,9 @@
 // zone and line rules, alerts), each role its own OS process on a private PostgreSQL and Mosquitto
 // (ops/faults/system.ts). N rises step by step; a step passes when every camera holds an analysis slot,
 // is analysed at ≥ 0.95 frames/s, and its frame age p95 (camera-ingest read the frame → analysed) is
-// ≤ 2 s. Analysed frames and their age come from the analytics role's own notices on
+// ≤ 2 s. With --one-process both roles run in one OS process (as `npm start` does), where
+// FRAME_TRANSPORT=auto (the default) hands the raw frames over in memory and --frame-transport mqtt keeps
+// the JPEG round trip through the broker: the A/B of that lever. Analysed frames and their age come from the analytics role's own notices on
 // `cityops/analysed/{cameraId}`; the slot table's frame counts are printed beside them as a check.
 // In the same run: bare onnxruntime-node on a constant tensor with the role's thread settings (the
 // machine's limit for this model), and CPU of every process of the system from /proc.
@@ -41,6 +43,10 @@ interface Settings {
   intraOpThreads: number;
   /** CAMERA_SLOT_DECODE of camera-ingest: every frame sampled to 1 fps, or keyframes only (1 s GOP). */
   slotDecode: 'all' | 'keyframes';
+  /** Both roles in one OS process (`--role camera-ingest,analytics`) instead of one process each. */
+  oneProcess: boolean;
+  /** FRAME_TRANSPORT of the roles: `auto` is in memory only when they share a process. */
+  frameTransport: 'auto' | 'mqtt';
   modelId: string;
 }
 
@@ -80,8 +86,18 @@ function parseSettings(args: string[]): Settings {
     sessions: Number(value('sessions') ?? config.DETECT_SESSIONS),
     intraOpThreads: Number(value('threads') ?? config.DETECT_INTRA_OP_THREADS),
     slotDecode: configSchema.shape.CAMERA_SLOT_DECODE.parse(value('slot-decode') ?? config.CAMERA_SLOT_DECODE),
+    oneProcess: args.includes('--one-process'),
+    frameTransport: configSchema.shape.FRAME_TRANSPORT.parse(value('frame-transport') ?? config.FRAME_TRANSPORT),
     modelId: config.DETECT_MODEL,
   };
+}
+
+/** How the frames travel from camera-ingest to analytics in this run, for the printed conditions. */
+function transportDescription(settings: Settings): string {
+  if (!settings.oneProcess) return 'camera-ingest and analytics as separate processes, frames as JPEG over MQTT';
+  return settings.frameTransport === 'auto'
+    ? 'camera-ingest and analytics in one process, raw frames in memory (FRAME_TRANSPORT=auto)'
+    : 'camera-ingest and analytics in one process, frames as JPEG over MQTT (FRAME_TRANSPORT=mqtt)';
 }
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN);
@@ -142,8 +158,9 @@ function systemProcesses(system: FaultSystem): Map<number, string> {
   const parts = new Map<number, string>();
   for (const [role, child] of system.roles) {
     if (!child.pid) continue;
-    parts.set(child.pid, `${role} node`);
-    for (const info of descendants(child.pid)) parts.set(info.pid, `${role} ${info.command}`);
+    const name = system.options.oneProcess ? 'roles' : role;
+    parts.set(child.pid, `${name} node`);
+    for (const info of descendants(child.pid)) parts.set(info.pid, `${name} ${info.command}`);
   }
   if (system.broker.pid) parts.set(system.broker.pid, 'mosquitto');
   // The embedded PostgreSQL (postmaster and its backends), started by this process.
@@ -201,7 +218,9 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       DETECT_SESSIONS: String(settings.sessions),
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
       CAMERA_SLOT_DECODE: settings.slotDecode,
+      FRAME_TRANSPORT: settings.frameTransport,
     },
+    oneProcess: settings.oneProcess,
     ...(settings.profileDir ? { roleNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}/${cameras}-cameras`] } : {}),
   });
   const notices = new Map<string, Array<{ capturedAt: number; analysedAt: number }>>();
@@ -355,14 +374,14 @@ export async function run(args: string[]): Promise<void> {
       `${settings.bareSeconds} s before the steps (${bareBefore.toFixed(1)}, load ${loadBare}) and after (${bareAfter.toFixed(1)}, load ${loadBareAfter}), ${machine})`,
   );
   const atN = steps.find((step) => step.cameras === highestPass) ?? steps[0];
-  const conditions = `${DETECT_FPS} fps detect, simulated RTSP 640x360 H.264 (traffic and people videos), camera-ingest and analytics as separate processes, frames as JPEG over MQTT, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
+  const conditions = `${DETECT_FPS} fps detect, simulated RTSP 640x360 H.264 (traffic and people videos), ${transportDescription(settings)}, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
   const highest = highestPass ? `${highestPass}` : `0 (every step failed, the smallest was ${steps[0]?.cameras} cameras; figures below are from it)`;
   const next = steps.find((step) => step.cameras === lowestFail);
   console.log(`vision.live_cameras_at_1fps: ${highest} (${conditions}; steps ${steps.map((step) => `${step.cameras}${step.passed ? '' : '✗'}`).join(',')}${next ? `; ${next.cameras} failed: ${next.why}` : '; every step passed'}; load ${atN.load})`);
   console.log(`vision.frame_age_p95_ms: ${Math.round(atN.frameAgeP95Ms)} (camera-ingest reads the frame from ffmpeg → analytics finished its analysis, all cameras pooled, at ${atN.cameras} cameras)`);
   const parts = [...atN.cpuByPart].sort((a, b) => b[1] - a[1]).map(([part, pct]) => `${part} ${pct.toFixed(0)} %`);
   console.log(
-    `vision.cpu_ms_per_analysed_frame: ${atN.cpuMsPerFrame.toFixed(0)} (at ${atN.cameras} cameras, /proc of camera-ingest + its ffmpeg, analytics, Mosquitto, PostgreSQL; ` +
+    `vision.cpu_ms_per_analysed_frame: ${atN.cpuMsPerFrame.toFixed(0)} (at ${atN.cameras} cameras, /proc of camera-ingest + its ffmpeg, analytics (${settings.oneProcess ? 'one process' : 'two processes'}), Mosquitto, PostgreSQL; ` +
       `simulator and this bench excluded; CPU in % of one core: ${parts.join(', ')})`,
   );
   console.log(`vision.efficiency: ${(atN.analysedPerS / bare).toFixed(2)} (${atN.analysedPerS.toFixed(1)} analysed frames/s at ${atN.cameras} cameras ÷ ${bare.toFixed(1)} bare inferences/s, same run)`);

