@@ -299,7 +299,7 @@ async function withOwnerDatabase<T>(config: Config, logger: Logger, work: (db: p
 
 // ---------------------------------------------------------------------------------------------- tools
 
-async function serverVersionOf(url: string): Promise<string> {
+export async function serverVersionOf(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit, systemActor } from '../../core/audit.ts';
 import { loadConfig } from '../../core/config.ts';
-import { backup, findPgTool, restore } from '../../core/database/backup.ts';
+import { backup, findPgTool, restore, serverVersionOf } from '../../core/database/backup.ts';
 import { createDatabase } from '../../core/database/pool.ts';
 import { APP_ROLE, OWNER_ROLE, setupDatabaseRoles } from '../../core/database/roles.ts';
 import { createLogger } from '../../core/logger.ts';
@@ -26,23 +26,13 @@ const targetName = `cityops_t_${process.pid}_${randomBytes(4).toString('hex')}`;
 const workDir = mkdtempSync(path.join(tmpdir(), 'cityops-backup-external-'));
 const logger = createLogger('silent');
 
-async function serverVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * An external PostgreSQL that a pg_dump on this machine can dump: the run's own server when one can
  * (a given TEST_DATABASE_URL of the machine's version), else a throwaway server from the machine's own
  * PostgreSQL programs (the run's embedded server is newer than Debian's pg_dump). A machine with
  * neither (no PostgreSQL package at all) cannot run this file: it is skipped, saying why.
  */
-const runServerVersion = await serverVersion(adminUrl());
+const runServerVersion = await serverVersionOf(adminUrl());
 const runServerDumpable = await findPgTool('pg_dump', runServerVersion).then(() => true, () => false);
 const systemServerPrograms = runServerDumpable ? undefined : systemPostgresBinaries();
 const skipReason = runServerDumpable || systemServerPrograms ? undefined : `no pg_dump for PostgreSQL ${runServerVersion} and no PostgreSQL server under /usr/lib/postgresql (apt-get install -y postgresql)`;
