@@ -80,6 +80,7 @@ export const WORKER_ERROR_CODES = [
   'model_checksum_mismatch',
   'model_download_failed',
   'model_output_mismatch',
+  'unsupported_input_size',
   'frame_invalid',
   // frames and video
   'bad_magic',

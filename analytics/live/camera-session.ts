@@ -113,7 +113,9 @@ export class CameraSession {
 
   private async analyse(header: FrameHeader, jpeg: Buffer): Promise<void> {
     const { detector } = this.deps;
-    const decoded = await this.decoder.decode(jpeg, detector.inputWidth, detector.inputHeight);
+    // camera-ingest letterboxed the frame to the camera's input size (detectInputSize or the model's).
+    const input = detector.inputFor(header.width, header.height);
+    const decoded = await this.decoder.decode(jpeg, input.width, input.height);
     const frame: RawFrame = {
       ...decoded,
       ...(header.sourceWidth && header.sourceHeight ? { letterboxedFrom: { width: header.sourceWidth, height: header.sourceHeight } } : {}),

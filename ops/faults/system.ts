@@ -47,6 +47,8 @@ export interface SystemOptions {
   roleNodeArgs?: string[];
   /** Detect rate of the simulated cameras (the demo seed registers 2 fps). */
   cameraDetectFps?: number;
+  /** detectInputSize of the simulated cameras (their analysis settings); the model's own size when unset. */
+  cameraDetectInputSize?: number;
 }
 
 export interface RoleExit {
@@ -136,6 +138,9 @@ export class FaultSystem {
       [this.loadSensorIds],
     );
     if (this.options.cameraDetectFps !== undefined) await this.db.query(`UPDATE cameras SET detect_fps = $1`, [this.options.cameraDetectFps]);
+    if (this.options.cameraDetectInputSize !== undefined) {
+      await this.db.query(`UPDATE cameras SET analysis = jsonb_set(analysis, '{detectInputSize}', to_jsonb($1::int))`, [this.options.cameraDetectInputSize]);
+    }
     for (const camera of this.options.extraCameras ?? []) {
       await insertCamera(this.db, secretBox, cameraInput.parse({ id: camera.id, name: `Fault suite ${camera.id}`, rtspUrl: camera.rtspUrl, detectFps: 2 }));
     }
