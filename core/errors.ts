@@ -81,6 +81,7 @@ export const WORKER_ERROR_CODES = [
   'model_download_failed',
   'model_output_mismatch',
   'model_not_batchable',
+  'unsupported_input_size',
   'frame_invalid',
   // frames and video
   'bad_magic',

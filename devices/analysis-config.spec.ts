@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { polygonSelfIntersects, type Point } from './analysis-config.ts';
+import { analysisConfigSchema, polygonSelfIntersects, type Point } from './analysis-config.ts';
 
 /** The plain all-pairs check the sweep must agree with. */
 function bruteForceSelfIntersects(polygon: Point[]): boolean {
@@ -32,5 +32,15 @@ describe('polygon self-intersection', () => {
       expect(polygonSelfIntersects(polygon), JSON.stringify(polygon)).toBe(expected);
     }
     expect(crossing).toBeGreaterThan(100); // both outcomes were exercised
+  });
+});
+
+describe('detectInputSize', () => {
+  it('takes multiples of 32 from 128 to 640 and refuses other sizes with the reason', () => {
+    expect(analysisConfigSchema.parse({ detectInputSize: 320 }).detectInputSize).toBe(320);
+    expect(analysisConfigSchema.parse({}).detectInputSize).toBeUndefined();
+    expect(analysisConfigSchema.safeParse({ detectInputSize: 300 }).error?.issues[0].message).toMatch(/multiple of 32/);
+    expect(analysisConfigSchema.safeParse({ detectInputSize: 96 }).success).toBe(false);
+    expect(analysisConfigSchema.safeParse({ detectInputSize: 672 }).success).toBe(false);
   });
 });

@@ -67,6 +67,13 @@ export type CountingLine = z.infer<typeof lineSchema>;
 export const analysisConfigSchema = z
   .object({
     detectFps: z.number().positive().max(30).optional(),
+    /**
+     * Side in pixels of the square picture the model looks at for this camera (default: the model's
+     * own, 416 for YOLOX-Nano). Smaller is cheaper and fits cameras whose objects are large (close
+     * views); small far objects are lost first. Multiples of 32 (the model's largest stride), within
+     * the bounds models/manifest.ts accepts (MIN_INPUT_SIZE, MAX_INPUT_SIZE).
+     */
+    detectInputSize: z.number().int().min(128).max(640).multipleOf(32, 'a multiple of 32 (the model\'s largest stride)').optional(),
     zones: z.array(zoneSchema).max(MAX_ZONES, `a camera has at most ${MAX_ZONES} zones`).default([]),
     lines: z.array(lineSchema).max(MAX_LINES, `a camera has at most ${MAX_LINES} counting lines`).default([]),
   })

@@ -247,10 +247,18 @@ export async function cameraName(db: Queryable, id: string): Promise<string | un
 }
 
 /** What a camera pipeline starts with; `version` (updated_at in ms) tells later whether the row was edited since. */
-export async function cameraPipelineSettings(db: Queryable, id: string): Promise<{ detectFps: number; version: number } | undefined> {
-  const result = await db.query('SELECT detect_fps, updated_at FROM cameras WHERE id = $1', [id]);
+export async function cameraPipelineSettings(
+  db: Queryable,
+  id: string,
+): Promise<{ detectFps: number; detectInputSize?: number; version: number } | undefined> {
+  const result = await db.query(`SELECT detect_fps, (analysis->>'detectInputSize')::int AS detect_input_size, updated_at FROM cameras WHERE id = $1`, [id]);
   if (!result.rowCount) return undefined;
-  return { detectFps: Number(result.rows[0].detect_fps), version: new Date(result.rows[0].updated_at).getTime() };
+  const row = result.rows[0];
+  return {
+    detectFps: Number(row.detect_fps),
+    ...(row.detect_input_size !== null ? { detectInputSize: Number(row.detect_input_size) } : {}),
+    version: new Date(row.updated_at).getTime(),
+  };
 }
 
 /** The current version (updated_at in ms) of each of these cameras that still exists. */

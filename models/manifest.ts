@@ -26,6 +26,9 @@ export const modelManifestSchema = z
       normalisation: z.enum(['none', 'unit']),
       // Letterbox padding grey, in 0-255 pixel units (YOLOX and Ultralytics both train with 114).
       padValue: z.number().min(0).max(255).default(114),
+      // A fully convolutional export runs at other square sizes too, multiples of its largest stride:
+      // its input shape is rewritten when loaded (onnx-input-size.ts). Absent: the shape above only.
+      sizeStep: z.number().int().positive().optional(),
     }),
     output: z.object({
       name: z.string(),
@@ -55,9 +58,35 @@ export interface InputGeometry {
   padValue: number;
 }
 
-export function inputGeometry(manifest: ModelManifest): InputGeometry {
+/** Smallest and largest side accepted for a resizable model: below, objects vanish; above, it is slower than the export. */
+export const MIN_INPUT_SIZE = 128;
+export const MAX_INPUT_SIZE = 640;
+
+/**
+ * The model's input geometry, at its exported size or at `size` (a square side in pixels, e.g. 320 for
+ * cameras whose objects are large). Throws when the model cannot run at that size.
+ */
+export function inputGeometry(manifest: ModelManifest, size?: number): InputGeometry {
   const [, , height, width] = manifest.input.shape;
-  return { width, height, padValue: manifest.input.padValue };
+  if (size === undefined || (size === width && size === height)) return { width, height, padValue: manifest.input.padValue };
+  if (!supportsInputSize(manifest, size)) {
+    const step = manifest.input.sizeStep;
+    throw new AppError(
+      'unsupported_input_size',
+      step
+        ? `Model ${manifest.id} runs at square sizes that are multiples of ${step} from ${MIN_INPUT_SIZE} to ${MAX_INPUT_SIZE}, not ${size}`
+        : `Model ${manifest.id} runs at ${width}x${height} only, not ${size}`,
+      'detectInputSize',
+    );
+  }
+  return { width: size, height: size, padValue: manifest.input.padValue };
+}
+
+export function supportsInputSize(manifest: ModelManifest, size: number): boolean {
+  const [, , height, width] = manifest.input.shape;
+  if (size === width && size === height) return true;
+  const step = manifest.input.sizeStep;
+  return step !== undefined && Number.isInteger(size) && size % step === 0 && size >= MIN_INPUT_SIZE && size <= MAX_INPUT_SIZE;
 }
 
 const manifestsDir = new URL('./', import.meta.url);

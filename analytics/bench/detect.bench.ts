@@ -1,8 +1,10 @@
 // npm run bench -- detect: where the time of one analysed frame goes, how many inferences per second
 // the model gives with more threads or sessions, and how many cameras at 1 fps the end-to-end frame rate
-// (ffmpeg decode → preprocess → inference → decode → tracking and rules) would allow, by formula.
+// (ffmpeg decode → preprocess → inference → decode → tracking and rules) would allow, by formula; and
+// the same model at smaller input sizes (a camera's detectInputSize): speed and detections beside 416.
 // Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models).
-// `--batch-only` runs only section 4 (batched inference across cameras, issue #13).
+// `--batch-only` runs only section 4 (batched inference across cameras, issue #13);
+// `--input-sizes` only the input-size part.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { batchVariant } from '@cityops/models/batch-variant';
 import type { ModelManifest } from '@cityops/models/manifest';
 import { CameraAnalysis } from '../camera-analysis.ts';
-import { createDetector, detectorOptionsFromConfig, type Detector } from '../detect/detector.ts';
+import { createDetector, detectorOptionsFromConfig, type Detector, type DetectorOptions } from '../detect/detector.ts';
 import { Preprocessor } from '../detect/preprocess.ts';
 import { parseAnalysisConfig } from '../rules/config.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
@@ -102,7 +104,6 @@ export async function run(args: string[]): Promise<void> {
   const mirror = appConfig.ASSET_MIRROR_DIR ?? new URL('../../../shared/assets', import.meta.url).pathname;
   const video = args.find((arg) => arg.endsWith('.mp4')) ?? path.join(mirror, 'video', 'traffic.mp4');
   const options = { ...base, assetMirrorDir: base.assetMirrorDir ?? mirror };
-
   if (args.includes('--batch-only')) {
     const probe = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
     const { frames } = await decodeAll(video, 1, probe);
@@ -110,6 +111,11 @@ export async function run(args: string[]): Promise<void> {
     await reportBatches(probe.model.modelPath, probe.model.manifest, frames, options.intraOpThreads ?? 1);
     return;
   }
+  if (!args.includes('--input-sizes')) await wholeModel(options, video);
+  await inputSizes(options, mirror);
+}
+
+async function wholeModel(options: DetectorOptions, video: string): Promise<void> {
 
   // 1. Per-frame split, one session with one thread.
   const single = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
@@ -190,4 +196,84 @@ async function reportBatches(modelPath: string, manifest: ModelManifest, frames:
         `sizes interleaved, 5 rounds of 2 s; ${cores}, ${load}`,
     );
   }
+}
+
+const INPUT_SIZES = [416, 384, 320, 256];
+/** Detections at or above this score are counted: the score at which the tracker may start a track (analytics/track/tracker.ts). */
+const COUNTED_SCORE = 0.3;
+/** Classes seen fewer times at 416 are too rare to give a ratio. */
+const MIN_CLASS_DETECTIONS = 5;
+
+/**
+ * The same weights at smaller inputs, through one detector (sessions at each size in one lane, as a
+ * camera set to detectInputSize uses them): inferences per second measured in interleaved rounds so
+ * the other jobs of the machine weigh on every size alike; then the detections per class, summed over
+ * every frame of the shared clips, beside 416.
+ */
+async function inputSizes(options: DetectorOptions, mirror: string): Promise<void> {
+  const detector = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
+  const clips = ['traffic.mp4', 'people.mp4', 'one-by-one-person-detection.mp4'];
+  const framesBySize = new Map<number, Map<string, RawFrame[]>>();
+  for (const size of INPUT_SIZES) {
+    const byClip = new Map<string, RawFrame[]>();
+    for (const clip of clips) {
+      const frames: RawFrame[] = [];
+      for await (const frame of decodeVideoFile(path.join(mirror, 'video', clip), { fps: 1, width: size, height: size })) frames.push({ ...frame, data: Buffer.from(frame.data) });
+      byClip.set(clip, frames);
+    }
+    framesBySize.set(size, byClip);
+  }
+  const traffic = (size: number) => framesBySize.get(size)!.get('traffic.mp4')!;
+  for (const size of INPUT_SIZES) for (const frame of traffic(size).slice(0, 3)) await detector.detect(frame); // warm-up, creates each session
+
+  const rounds = 6;
+  const perRound = 20;
+  const busyMs = new Map(INPUT_SIZES.map((size) => [size, 0]));
+  for (let round = 0; round < rounds; round++) {
+    for (const size of round % 2 === 0 ? INPUT_SIZES : [...INPUT_SIZES].reverse()) {
+      const frames = traffic(size);
+      const started = performance.now();
+      for (let i = 0; i < perRound; i++) await detector.detect(frames[i % frames.length]);
+      busyMs.set(size, busyMs.get(size)! + performance.now() - started);
+    }
+  }
+  const perSecond = (size: number) => (rounds * perRound * 1000) / busyMs.get(size)!;
+  const speedConditions = `yolox-nano, 1 session, 1 thread, ${rounds} interleaved rounds of ${perRound} frames of traffic.mp4, preprocess + inference + decode + NMS, ${cores}`;
+  for (const size of INPUT_SIZES) figure(`input_${size}_per_s`, perSecond(size), `${size}x${size}, ${speedConditions}`);
+  for (const size of INPUT_SIZES.filter((size) => size !== 416)) {
+    figure(`input_${size}_speed_vs_416`, perSecond(size) / perSecond(416), `ratio of the two figures above, same run`, 2);
+  }
+
+  for (const clip of clips) {
+    const counts = new Map<number, Record<string, number>>();
+    for (const size of INPUT_SIZES) {
+      const byClass: Record<string, number> = {};
+      for (const frame of framesBySize.get(size)!.get(clip)!) {
+        for (const detection of await detector.detect(frame)) {
+          if (detection.score >= COUNTED_SCORE) byClass[detection.class] = (byClass[detection.class] ?? 0) + 1;
+        }
+      }
+      counts.set(size, byClass);
+    }
+    const reference = counts.get(416)!;
+    const total = (byClass: Record<string, number>) => Object.values(byClass).reduce((a, b) => a + b, 0);
+    const frames = framesBySize.get(416)!.get(clip)!.length;
+    for (const size of INPUT_SIZES.filter((size) => size !== 416)) {
+      const byClass = counts.get(size)!;
+      const classes = [...new Set([...Object.keys(reference), ...Object.keys(byClass)])].sort();
+      // The class furthest from its 416 count (in either direction): a total can hide cars turned trucks.
+      const compared = classes.filter((name) => (reference[name] ?? 0) >= MIN_CLASS_DETECTIONS);
+      const ratios = compared.map((name) => (byClass[name] ?? 0) / reference[name]);
+      const worst = ratios.reduce((far, ratio) => (Math.abs(Math.log(ratio || 1e-3)) > Math.abs(Math.log(far || 1e-3)) ? ratio : far), 1);
+      figure(
+        `input_${size}_worst_class_vs_416.${clip.replace(/\.mp4$/, '').replace(/[^a-z0-9]+/g, '_')}`,
+        worst,
+        `detections with score ≥ ${COUNTED_SCORE} summed over ${frames} frames at 1 fps, ${size} / 416 by class: ` +
+          classes.map((name) => `${name} ${byClass[name] ?? 0}/${reference[name] ?? 0}`).join(', ') +
+          `; all classes ${total(byClass)}/${total(reference)}; classes with ≥ ${MIN_CLASS_DETECTIONS} at 416 compared`,
+        2,
+      );
+    }
+  }
+  await detector.close();
 }

@@ -4,6 +4,7 @@
 // parse this output.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@cityops/core/config';
+import { inputGeometry } from '@cityops/models/manifest';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import { createDetector, detectorOptionsFromConfig } from '../detect/detector.ts';
 import { loadAnalysisConfigFile } from '../rules/config.ts';
@@ -51,7 +52,9 @@ async function main(): Promise<number> {
     const print = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
     const seconds = (ms: number) => Math.round(ms) / 1000;
 
-    for await (const frame of decodeVideoFile(values.video, { fps, width: detector.inputWidth, height: detector.inputHeight, padValue: detector.model.manifest.input.padValue })) {
+    // the camera's detectInputSize (CAMERA.json), as camera-ingest would letterbox its frames
+    const input = inputGeometry(detector.model.manifest, analysisConfig.detectInputSize);
+    for await (const frame of decodeVideoFile(values.video, { fps, width: input.width, height: input.height, padValue: input.padValue })) {
       const result = await analysis.process(frame, frame.timestampMs);
       summary.frames++;
       for (const crossing of result.crossings) {

@@ -1,6 +1,6 @@
 // What every model decoder produces: candidate boxes in model-input pixels, before NMS. A decoder reads
 // one model family's output layout; the detector does the rest (NMS, class mapping, letterbox undo).
-import type { ModelManifest } from '@cityops/models/manifest';
+import type { InputGeometry, ModelManifest } from '@cityops/models/manifest';
 
 export interface Candidates {
   /** Number of valid entries in the arrays below. */
@@ -21,7 +21,8 @@ export interface Decoder {
   decode(output: Float32Array, dims: readonly number[], wantedLabels: Uint8Array, minScore: number, into: Candidates): void;
 }
 
-export type DecoderFactory = (manifest: ModelManifest) => Decoder;
+/** A decoder for the model run at `input` (its grid follows the input size). */
+export type DecoderFactory = (manifest: ModelManifest, input: InputGeometry) => Decoder;
 
 export function createCandidates(capacity: number): Candidates {
   return {

@@ -6,8 +6,8 @@ import type { Config } from '@cityops/core/config';
 import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { resolveModel, type ResolvedModel } from '@cityops/models/fetch';
 import { toFrameBox } from '@cityops/models/letterbox';
-import { inputGeometry, loadManifest, type CityClass } from '@cityops/models/manifest';
-import { createCandidates, type Candidates } from './decoder.ts';
+import { inputGeometry, loadManifest, supportsInputSize, type CityClass, type InputGeometry } from '@cityops/models/manifest';
+import { createCandidates, type Candidates, type Decoder } from './decoder.ts';
 import { decoderFor } from './decoders.ts';
 import { classAwareNms, suppressSameObjectDuplicates } from './nms.ts';
 import { SessionPool } from './session-pool.ts';
@@ -46,11 +46,18 @@ export interface DetectionTimings {
 
 export interface Detector {
   readonly model: ResolvedModel;
+  /** The model's exported input size: frames of any other size are letterboxed to it, except below. */
   readonly inputWidth: number;
   readonly inputHeight: number;
+  /**
+   * The input a frame of this size runs at: a square size the model supports (a camera set to a
+   * smaller detectInputSize, letterboxed by ffmpeg to it) runs at that size, anything else at the
+   * exported size.
+   */
+  inputFor(width: number, height: number): InputGeometry;
   detect(frame: RawFrame): Promise<Detection[]>;
-  /** Same as detect, with the time spent in each step (for the bench and metrics). */
-  detectTimed(frame: RawFrame): Promise<{ detections: Detection[]; timings: DetectionTimings }>;
+  /** Same as detect, with the time spent in each step and the input size the model ran at (bench, metrics, tests). */
+  detectTimed(frame: RawFrame): Promise<{ detections: Detection[]; timings: DetectionTimings; input: InputGeometry }>;
   close(): Promise<void>;
 }
 
@@ -72,7 +79,11 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
     dataDir: options.dataDir,
     allowDownload: options.allowDownload,
   });
-  const decoder = decoderFor(manifest.output.decoder)(manifest);
+  const decoderFactory = decoderFor(manifest.output.decoder);
+  const exported = inputGeometry(manifest);
+  const decoders = new Map<number, Decoder>([[exported.width, decoderFactory(manifest, exported)]]);
+  const inputFor = (width: number, height: number): InputGeometry =>
+    width === height && width !== exported.width && supportsInputSize(manifest, width) ? inputGeometry(manifest, width) : exported;
   const minScore = options.minScore ?? 0.1;
   const nmsIou = options.nmsIou ?? 0.45;
 
@@ -92,7 +103,11 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
   const capacity = 8192;
 
   async function detectTimed(frame: RawFrame) {
-    return pool.use(async (slot) => {
+    // Only a letterboxed frame says which size it was made for; others are letterboxed here to the export.
+    const input = frame.letterboxedFrom ? inputFor(frame.width, frame.height) : exported;
+    let decoder = decoders.get(input.width);
+    if (!decoder) decoders.set(input.width, (decoder = decoderFactory(manifest, input)));
+    return pool.use(input, async (slot) => {
       const started = performance.now();
       const geometry = slot.preprocessor.prepare(frame);
       const prepared = performance.now();
@@ -117,6 +132,7 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
         return {
           detections: suppressSameObjectDuplicates(detections, SAME_OBJECT_IOU),
           timings: { preprocessMs: prepared - started, inferenceMs: inferred - prepared, postprocessMs: done - inferred },
+          input,
         };
       } finally {
         scratch.push(buffers);
@@ -126,8 +142,9 @@ export async function createDetector(options: DetectorOptions): Promise<Detector
 
   return {
     model,
-    inputWidth: inputGeometry(manifest).width,
-    inputHeight: inputGeometry(manifest).height,
+    inputWidth: exported.width,
+    inputHeight: exported.height,
+    inputFor,
     detectTimed,
     detect: async (frame) => (await detectTimed(frame)).detections,
     close: () => pool.close(),

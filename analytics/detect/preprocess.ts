@@ -2,7 +2,7 @@
 // (one per session slot) so the frame loop allocates nothing per frame or per pixel.
 import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { letterboxGeometry, type LetterboxGeometry } from '@cityops/models/letterbox';
-import type { ModelManifest } from '@cityops/models/manifest';
+import type { InputGeometry, ModelManifest } from '@cityops/models/manifest';
 import { FrameError } from './types.ts';
 
 export class Preprocessor {
@@ -23,8 +23,9 @@ export class Preprocessor {
   private rowWeight = new Float32Array(0);
   private paddedFor = '';
 
-  constructor(input: ModelManifest['input']) {
-    const [, , height, width] = input.shape;
+  /** `size`: the geometry the model runs at (its exported shape unless a camera asks for another size). */
+  constructor(input: ModelManifest['input'], size: InputGeometry = { width: input.shape[3], height: input.shape[2], padValue: input.padValue }) {
+    const { width, height } = size;
     this.width = width;
     this.height = height;
     this.input = new Float32Array(3 * width * height);

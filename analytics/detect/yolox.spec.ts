@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadManifest } from '@cityops/models/manifest';
+import { inputGeometry, loadManifest } from '@cityops/models/manifest';
 import { createCandidates } from './decoder.ts';
 import { createYoloxDecoder } from './yolox.ts';
 import { classAwareNms, suppressSameObjectDuplicates } from './nms.ts';
@@ -35,7 +35,7 @@ describe('YOLOX decoder', () => {
     const anchor = 52 * 52 + 5 * 26 + 3;
     setAnchor(out, anchor, { dx: 0.5, dy: 0.25, logW: Math.log(4), logH: Math.log(2), objectness: 0.9, scores: { [CAR]: 0.8 } });
     const candidates = createCandidates(100);
-    createYoloxDecoder(manifest).decode(out, [1, ANCHORS, ROW], wanted(), 0.3, candidates);
+    createYoloxDecoder(manifest, inputGeometry(manifest)).decode(out, [1, ANCHORS, ROW], wanted(), 0.3, candidates);
     expect(candidates.count).toBe(1);
     const cx = (0.5 + 3) * 16;
     const cy = (0.25 + 5) * 16;
@@ -51,15 +51,30 @@ describe('YOLOX decoder', () => {
     setAnchor(out, 10, { dx: 0, dy: 0, logW: 0, logH: 0, objectness: 0.5, scores: { [CAR]: 0.5, [TRAIN]: 0.99 } });
     setAnchor(out, 20, { dx: 0, dy: 0, logW: 0, logH: 0, objectness: 0.2, scores: { [CAR]: 0.99 } });
     const candidates = createCandidates(100);
-    createYoloxDecoder(manifest).decode(out, [1, ANCHORS, ROW], wanted(), 0.1, candidates);
+    createYoloxDecoder(manifest, inputGeometry(manifest)).decode(out, [1, ANCHORS, ROW], wanted(), 0.1, candidates);
     expect(candidates.count).toBe(2);
     expect([...candidates.labelIndex.subarray(0, 2)]).toEqual([CAR, CAR]);
     expect(candidates.score[0]).toBeCloseTo(0.25, 5);
     expect(candidates.score[1]).toBeCloseTo(0.198, 5);
   });
 
+  it('lays the grids out for the size the model runs at: 40², 20², 10² = 2100 points at 320x320', () => {
+    const anchors = 40 * 40 + 20 * 20 + 10 * 10;
+    const out = new Float32Array(anchors * ROW);
+    // cell (x=3, y=5) of the stride-16 grid, which starts after the 40x40 stride-8 grid at 320
+    setAnchor(out, 40 * 40 + 5 * 20 + 3, { dx: 0.5, dy: 0.25, logW: Math.log(4), logH: Math.log(2), objectness: 0.9, scores: { [CAR]: 0.8 } });
+    const candidates = createCandidates(100);
+    createYoloxDecoder(manifest, inputGeometry(manifest, 320)).decode(out, [1, anchors, ROW], wanted(), 0.3, candidates);
+    expect(candidates.count).toBe(1);
+    expect([candidates.x1[0], candidates.y1[0]].map((v) => Math.round(v * 100) / 100)).toEqual([(0.5 + 3) * 16 - 32, (0.25 + 5) * 16 - 16]);
+    // the 416 layout is refused at 320 (the output says which size the model really ran at)
+    expect(() => createYoloxDecoder(manifest, inputGeometry(manifest, 320)).decode(output(), [1, ANCHORS, ROW], wanted(), 0.3, candidates)).toThrow(
+      /expected \[1, 2100, 85\] for yolox-nano at 320x320/,
+    );
+  });
+
   it('refuses an output of the wrong shape with a clear message', () => {
-    expect(() => createYoloxDecoder(manifest).decode(new Float32Array(10), [1, 10, 1], wanted(), 0.1, createCandidates(1))).toThrow(
+    expect(() => createYoloxDecoder(manifest, inputGeometry(manifest)).decode(new Float32Array(10), [1, 10, 1], wanted(), 0.1, createCandidates(1))).toThrow(
       /YOLOX output has shape \[1, 10, 1\], expected \[1, 3549, 85\]/,
     );
   });

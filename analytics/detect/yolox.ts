@@ -1,13 +1,14 @@
 // YOLOX output decoding (Megvii YOLOX, `demo_postprocess` in its ONNX demo). The exported graph gives,
 // per anchor point on the stride 8, 16 and 32 grids (52², 26², 13² = 3549 points for 416x416):
+// (2100 for 320x320: the grids follow the input size the model runs at)
 // [dx, dy, log w, log h, objectness, 80 class scores]; objectness and class scores are already
 // sigmoid-activated. Centre = (d + grid cell) × stride, size = exp(log size) × stride.
-import type { ModelManifest } from '@cityops/models/manifest';
+import type { InputGeometry, ModelManifest } from '@cityops/models/manifest';
 import type { Candidates, Decoder } from './decoder.ts';
 import { AppError } from '@cityops/core/errors';
 
-export function createYoloxDecoder(manifest: ModelManifest): Decoder {
-  const [, , height, width] = manifest.input.shape;
+export function createYoloxDecoder(manifest: ModelManifest, input: InputGeometry): Decoder {
+  const { width, height } = input;
   const strides = manifest.output.strides ?? [8, 16, 32];
   const numLabels = manifest.labels.names.length;
   let anchors = 0;
@@ -32,7 +33,7 @@ export function createYoloxDecoder(manifest: ModelManifest): Decoder {
   return {
     decode(output: Float32Array, dims: readonly number[], wantedLabels: Uint8Array, minScore: number, into: Candidates): void {
       if (dims.length !== 3 || dims[1] !== anchors || dims[2] !== rowLength) {
-        throw new AppError('model_output_mismatch', `YOLOX output has shape [${dims.join(', ')}], expected [1, ${anchors}, ${rowLength}] for ${manifest.id}`);
+        throw new AppError('model_output_mismatch', `YOLOX output has shape [${dims.join(', ')}], expected [1, ${anchors}, ${rowLength}] for ${manifest.id} at ${width}x${height}`);
       }
       const capacity = into.score.length;
       let count = 0;

@@ -155,8 +155,9 @@ export class CameraSession implements InProcessFrameReceiver {
   }
 
   private async decodeJpeg(header: FrameHeader, jpeg: Buffer): Promise<RawFrame> {
-    const { detector } = this.deps;
-    const decoded = await this.decoder.decode(jpeg, detector.inputWidth, detector.inputHeight);
+    // camera-ingest letterboxed the frame to the camera's input size (detectInputSize or the model's).
+    const input = this.deps.detector.inputFor(header.width, header.height);
+    const decoded = await this.decoder.decode(jpeg, input.width, input.height);
     return {
       ...decoded,
       ...(header.sourceWidth && header.sourceHeight ? { letterboxedFrom: { width: header.sourceWidth, height: header.sourceHeight } } : {}),

@@ -21,7 +21,7 @@ import type { RoleContext } from '@cityops/core/role-context';
 import { cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
 import { deviceChanges, type DeviceNotice } from '@cityops/devices/change-notices';
 import type { CameraLiveStatus, ServerEventName } from '@cityops/contract/socket-events';
-import { inputGeometry, loadManifest, type InputGeometry } from '@cityops/models/manifest';
+import { inputGeometry, loadManifest, type InputGeometry, type ModelManifest } from '@cityops/models/manifest';
 import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
@@ -78,8 +78,8 @@ export class CameraIngestWorker implements Component {
   private readonly syncFailures: FailureStreak;
   private readonly statusFailures: FailureStreak;
   private readonly bufferRoot: string;
-  /** The frames analytics wants: the detection model's input (DETECT_MODEL), letterboxed by ffmpeg. */
-  private readonly frame: InputGeometry;
+  /** The detection model (DETECT_MODEL): its input is the frame analytics wants, letterboxed by ffmpeg. */
+  private readonly model: ModelManifest;
 
   constructor(
     private readonly context: RoleContext,
@@ -87,7 +87,7 @@ export class CameraIngestWorker implements Component {
   ) {
     const { config, db, logger } = context;
     this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.frame = inputGeometry(loadManifest(config.DETECT_MODEL));
+    this.model = loadManifest(config.DETECT_MODEL);
     this.relay = new LiveRelay({
       logger,
       storeDir: path.join(config.dataDir, 'live-relay'),
@@ -268,7 +268,7 @@ export class CameraIngestWorker implements Component {
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
       detectFps: settings.detectFps,
-      frame: this.frame,
+      frame: this.frameFor(cameraId, settings.detectInputSize),
       // Only with analysis slots running (a consumer that knows who holds one): the others are the
       // cheap tier, which needs a picture per GOP, not the detect rate.
       decodeMode: isAnalysed ? () => (isAnalysed(cameraId) ? slotDecode : cheapDecode) : undefined,
@@ -293,6 +293,16 @@ export class CameraIngestWorker implements Component {
     });
     this.pipelines.set(cameraId, pipeline);
     await pipeline.start();
+  }
+
+  /** The camera's detectInputSize if the model runs at it; otherwise the model's own size (logged: the camera still runs). */
+  private frameFor(cameraId: string, detectInputSize: number | undefined): InputGeometry {
+    try {
+      return inputGeometry(this.model, detectInputSize);
+    } catch (error) {
+      this.context.logger.warn({ err: error, camera: cameraId }, 'detectInputSize ignored for this camera');
+      return inputGeometry(this.model);
+    }
   }
 
   private async onStatus(status: CameraStatus): Promise<void> {

@@ -1,5 +1,6 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--no-refine] [--profile DIR] [--quick]`
-// (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--input-size 320] [--no-refine] [--profile DIR] [--quick]`
+// (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5; --input-size: every camera's detectInputSize,
+// the bare figure then at that size too)
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
 // role (ffmpeg per camera, slot hook, JPEG over MQTT) → the analytics role (real YOLOX model, tracking,
@@ -21,7 +22,8 @@ import ort from 'onnxruntime-node';
 import { configSchema, loadConfig } from '@cityops/core/config';
 import { ANALYSED_FRAME_TOPIC_PREFIX, FRAME_TOPIC_PREFIX, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
 import { resolveModel } from '@cityops/models/fetch';
-import { loadManifest } from '@cityops/models/manifest';
+import { inputGeometry, loadManifest } from '@cityops/models/manifest';
+import { withInputShape } from '@cityops/models/onnx-input-size';
 import { descendants, residentKb, sleep, waitUntil } from '../faults/processes.ts';
 import { FaultSystem } from '../faults/system.ts';
 
@@ -48,6 +50,8 @@ interface Settings {
   /** FRAME_TRANSPORT of the roles: `auto` is in memory only when they share a process. */
   frameTransport: 'auto' | 'mqtt';
   modelId: string;
+  /** detectInputSize of every camera; undefined = the model's own input. */
+  inputSize?: number;
 }
 
 interface StepResult {
@@ -89,6 +93,7 @@ function parseSettings(args: string[]): Settings {
     oneProcess: args.includes('--one-process'),
     frameTransport: configSchema.shape.FRAME_TRANSPORT.parse(value('frame-transport') ?? config.FRAME_TRANSPORT),
     modelId: config.DETECT_MODEL,
+    ...(value('input-size') ? { inputSize: Number(value('input-size')) } : {}),
   };
 }
 
@@ -108,12 +113,15 @@ async function bareInferencesPerSecond(settings: Settings): Promise<number> {
   const manifest = loadManifest(settings.modelId);
   const config = loadConfig(process.env, []);
   const model = await resolveModel(manifest, { assetMirrorDir: config.ASSET_MIRROR_DIR, dataDir: config.dataDir });
-  const shape = [...manifest.input.shape];
+  const geometry = inputGeometry(manifest, settings.inputSize);
+  const shape = [1, 3, geometry.height, geometry.width];
   const input = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(114), shape);
+  const modelBytes = readFileSync(model.modelPath);
+  const resized = settings.inputSize !== undefined ? withInputShape(modelBytes, manifest.input.name, shape) : modelBytes;
   // The options of analytics/detect/session-pool.ts, so the figure is the same sessions' limit.
   const sessions = await Promise.all(
     Array.from({ length: settings.sessions }, () =>
-      ort.InferenceSession.create(model.modelPath, { intraOpNumThreads: settings.intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }),
+      ort.InferenceSession.create(resized, { intraOpNumThreads: settings.intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' }),
     ),
   );
   for (const session of sessions) await session.run({ [manifest.input.name]: input }); // warm-up
@@ -211,6 +219,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     loadSensors: 0,
     roles: ['camera-ingest', 'analytics'],
     cameraDetectFps: DETECT_FPS,
+    ...(settings.inputSize !== undefined ? { cameraDetectInputSize: settings.inputSize } : {}),
     // A slot for every camera: the question is how many the machine analyses, not which.
     roleEnv: {
       SLOT_COUNT: String(cameras),
@@ -335,7 +344,9 @@ function describe(step: StepResult): string {
 export async function run(args: string[]): Promise<void> {
   const settings = parseSettings(args);
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), shared with other jobs`;
-  const threads = `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}`;
+  const threads =
+    `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}, ` +
+    `input ${settings.inputSize ? `${settings.inputSize}x${settings.inputSize} (cameras' detectInputSize)` : 'the model\'s own'}`;
 
   // The machine's limit first, with nothing of the system running.
   const loadBare = loadAverage();

@@ -53,6 +53,8 @@ export interface SystemOptions {
    * holds that process under the first role's name, and the roles share its DATA_DIR.
    */
   oneProcess?: boolean;
+  /** detectInputSize of the simulated cameras (their analysis settings); the model's own size when unset. */
+  cameraDetectInputSize?: number;
 }
 
 export interface RoleExit {
@@ -142,6 +144,9 @@ export class FaultSystem {
       [this.loadSensorIds],
     );
     if (this.options.cameraDetectFps !== undefined) await this.db.query(`UPDATE cameras SET detect_fps = $1`, [this.options.cameraDetectFps]);
+    if (this.options.cameraDetectInputSize !== undefined) {
+      await this.db.query(`UPDATE cameras SET analysis = jsonb_set(analysis, '{detectInputSize}', to_jsonb($1::int))`, [this.options.cameraDetectInputSize]);
+    }
     for (const camera of this.options.extraCameras ?? []) {
       await insertCamera(this.db, secretBox, cameraInput.parse({ id: camera.id, name: `Fault suite ${camera.id}`, rtspUrl: camera.rtspUrl, detectFps: 2 }));
     }
