@@ -80,6 +80,8 @@ export const WORKER_ERROR_CODES = [
   'model_checksum_mismatch',
   'model_download_failed',
   'model_output_mismatch',
+  'model_quality_gate_failed',
+  'model_stale',
   'frame_invalid',
   // frames and video
   'bad_magic',

@@ -89,8 +89,8 @@ const loadAverage = () => os.loadavg().map((value) => value.toFixed(1)).join(' '
 
 /** Inferences/s of bare ONNX Runtime sessions on a constant tensor, as many in parallel as sessions. */
 async function bareInferencesPerSecond(settings: Settings): Promise<number> {
-  const manifest = loadManifest(settings.modelId);
   const config = loadConfig(process.env, []);
+  const manifest = loadManifest(settings.modelId, { dataDir: config.dataDir });
   const model = await resolveModel(manifest, { assetMirrorDir: config.ASSET_MIRROR_DIR, dataDir: config.dataDir });
   const shape = [...manifest.input.shape];
   const input = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(114), shape);
