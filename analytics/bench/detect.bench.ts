@@ -1,14 +1,18 @@
 // npm run bench -- detect: where the time of one analysed frame goes, how many inferences per second
 // the model gives with more threads or sessions, and how many cameras at 1 fps the end-to-end frame rate
 // (ffmpeg decode → preprocess → inference → decode → tracking and rules) would allow, by formula.
-// Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models).
+// Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models). When
+// npm run models:quantize has made the int8 model in DATA_DIR, it is measured against the float model
+// in the same run (interleaved rounds); `npm run bench -- detect --int8` measures only that.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '@cityops/core/config';
 import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { CameraAnalysis } from '../camera-analysis.ts';
-import { createDetector, detectorOptionsFromConfig, type Detector } from '../detect/detector.ts';
+import { derivedManifestPath } from '@cityops/models/manifest';
+import { createDetector, detectorOptionsFromConfig, type Detector, type DetectorOptions } from '../detect/detector.ts';
 import { parseAnalysisConfig } from '../rules/config.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
 
@@ -42,12 +46,51 @@ async function inferencesPerSecond(detector: Detector, frames: RawFrame[], concu
   return (total * 1000) / (performance.now() - started);
 }
 
+/**
+ * Float vs int8 model, 1 session x 1 thread each, in alternating rounds so both see the same load
+ * from the other jobs on the machine.
+ */
+async function int8AgainstFloat(options: DetectorOptions, video: string): Promise<void> {
+  const int8Id = `${options.modelId ?? 'yolox-nano'}-int8`;
+  if (!existsSync(derivedManifestPath(options.dataDir, int8Id))) {
+    console.log(`detect.int8_per_s: skipped (no ${int8Id} in ${options.dataDir}/models: run npm run models:quantize)`);
+    return;
+  }
+  const float = await createDetector({ ...options, modelId: options.modelId ?? 'yolox-nano', sessions: 1, intraOpThreads: 1 });
+  // speed only: measured whether or not the model passed its quality gate (the bench says which)
+  const int8 = await createDetector({ ...options, modelId: int8Id, sessions: 1, intraOpThreads: 1, ignoreQualityGate: true });
+  try {
+    const { frames } = await decodeAll(video, 2, float);
+    await inferencesPerSecond(float, frames, 1, 5);
+    await inferencesPerSecond(int8, frames, 1, 5);
+    const rounds = 5;
+    const perRound = 40;
+    const totals = { float: 0, int8: 0 };
+    const loadBefore = os.loadavg()[0];
+    for (let round = 0; round < rounds; round++) {
+      totals.float += await inferencesPerSecond(float, frames, 1, perRound);
+      totals.int8 += await inferencesPerSecond(int8, frames, 1, perRound);
+    }
+    const conditions = `1 session, 1 thread, ${rounds} alternating rounds of ${perRound} frames of ${path.basename(video)}, ${cores}, load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`;
+    figure('float_per_s', totals.float / rounds, `${MODEL} float32, ${conditions}`);
+    const gate = int8.model.manifest.quantization?.gate.passed ? 'passed its quality gate' : 'FAILED its quality gate';
+    figure('int8_per_s', totals.int8 / rounds, `${MODEL} int8 QDQ (${int8Id}, ${gate}), ${conditions}`);
+    figure('int8_speedup', totals.int8 / totals.float, `int8_per_s / float_per_s, same rounds`, 2);
+  } finally {
+    await Promise.all([float.close(), int8.close()]);
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const appConfig = loadConfig(process.env, []);
   const base = detectorOptionsFromConfig(appConfig);
   const mirror = appConfig.ASSET_MIRROR_DIR ?? new URL('../../../shared/assets', import.meta.url).pathname;
   const video = args.find((arg) => arg.endsWith('.mp4')) ?? path.join(mirror, 'video', 'traffic.mp4');
   const options = { ...base, assetMirrorDir: base.assetMirrorDir ?? mirror };
+  if (args.includes('--int8')) {
+    await int8AgainstFloat(options, video);
+    return;
+  }
 
   // 1. Per-frame split, one session with one thread.
   const single = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
@@ -108,4 +151,5 @@ export async function run(args: string[]): Promise<void> {
     `detect.cameras_at_1fps_formula: ${Math.floor(framesPerSecond)} (floor of ${framesPerSecond.toFixed(1)} frames/s end to end, ${MODEL}, ${cores}; ` +
       `${cameras} files of 640x360 24 fps video decoded as fast as possible, ffmpeg decode included, 2 sessions x 1 thread; no RTSP, no real time, no MQTT)`,
   );
+  await int8AgainstFloat(options, video);
 }

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       source: { id: source.id, sha256: resolved.sha256 },
       method:
         `QDQ: activations uint8 asymmetric (range cut at the ${options.percentile}th percentile per frame, averaged), ` +
-        'Conv weights int8 symmetric per output channel, biases int32; the stem Conv and its SiLU float',
+        'Conv weights int8 symmetric per output channel, biases int32; the stem Conv and its SiLU, and the head outputs, float',
       calibration: { frames, videos: calibrationVideos },
       gate: pending,
       createdAt: new Date().toISOString(),
