@@ -93,7 +93,7 @@ export const configSchema = z.object({
     .optional()
     .describe('AES-256-GCM key for camera passwords; unset = generated once into DATA_DIR/secret.key'),
   ASSET_MIRROR_DIR: z.string().optional().describe('directory holding models/, video/, geo/ before downloading'),
-  DETECT_MODEL: z.string().regex(/^[a-z0-9._-]+$/).default('yolox-nano').describe('detection model id (a manifest in models/)'),
+  DETECT_MODEL: z.string().regex(/^[a-z0-9._-]+$/).default('yolox-nano').describe('detection model id (a manifest in models/, or one made by npm run models:quantize in DATA_DIR/models, e.g. yolox-nano-int8, loaded only if it passed its quality gate)'),
   DETECT_SESSIONS: z.coerce.number().int().min(1).max(64).default(1).describe('ONNX sessions run in parallel, shared by all cameras'),
   DETECT_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(64).default(1).describe('threads inside one ONNX inference'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('JSON log level on stdout'),

@@ -82,6 +82,8 @@ export const WORKER_ERROR_CODES = [
   'model_output_mismatch',
   'model_not_batchable',
   'unsupported_input_size',
+  'model_quality_gate_failed',
+  'model_stale',
   'frame_invalid',
   // frames and video
   'bad_magic',

@@ -75,7 +75,7 @@ export async function verifyModelFile(manifest: ModelManifest, file: string): Pr
       file,
       `Model file ${file} (${size} bytes) does not match manifest ${manifest.id}: ` +
         `expected sha256 ${manifest.sha256}, got ${actual}. The file is corrupt or a different version; ` +
-        `replace it with ${manifest.url}`,
+        (manifest.url ? `replace it with ${manifest.url}` : 're-run npm run models:quantize'),
       manifest.sha256,
       actual,
     );
@@ -110,6 +110,14 @@ export async function resolveModel(manifest: ModelManifest, options: FetchOption
     sha256 = await verifyModelFile(manifest, modelPath);
   } else {
     const target = dataModelPath(options.dataDir, manifest.file);
+    if (!manifest.url) {
+      throw new ModelFileError(
+        'missing',
+        manifest.file,
+        `Model file ${manifest.file} of ${manifest.id} not found in ${candidates.map((c) => c.file).join(' or ')}; ` +
+          `it is made on site: run npm run models:quantize`,
+      );
+    }
     if (options.allowDownload === false) {
       throw new ModelFileError(
         'missing',
@@ -118,7 +126,7 @@ export async function resolveModel(manifest: ModelManifest, options: FetchOption
           `download ${manifest.url} to ${target}`,
       );
     }
-    await downloadModel(manifest, target);
+    await downloadModel({ ...manifest, url: manifest.url }, target);
     modelPath = target;
     sha256 = manifest.sha256;
   }
@@ -127,7 +135,7 @@ export async function resolveModel(manifest: ModelManifest, options: FetchOption
 }
 
 /** Streams to `<target>.part`, hashing on the way, and renames only a verified file into place. */
-async function downloadModel(manifest: ModelManifest, target: string): Promise<void> {
+async function downloadModel(manifest: ModelManifest & { url: string }, target: string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const partial = `${target}.part`;
   const failed = (reason: string) =>

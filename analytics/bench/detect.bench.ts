@@ -2,10 +2,11 @@
 // the model gives with more threads or sessions, and how many cameras at 1 fps the end-to-end frame rate
 // (ffmpeg decode → preprocess → inference → decode → tracking and rules) would allow, by formula; and
 // the same model at smaller input sizes (a camera's detectInputSize): speed and detections beside 416.
-// Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models).
-// `--batch-only` runs only section 4 (batched inference across cameras, issue #13);
-// `--input-sizes` only the input-size part.
-import { readFileSync } from 'node:fs';
+// Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models). When
+// npm run models:quantize has made the int8 model in DATA_DIR, it is measured against the float model
+// in the same run (interleaved rounds). Only one part: `--batch-only` (batched inference across
+// cameras), `--input-sizes`, `--int8`.
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,7 @@ import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
 import { batchVariant } from '@cityops/models/batch-variant';
 import type { ModelManifest } from '@cityops/models/manifest';
 import { CameraAnalysis } from '../camera-analysis.ts';
+import { derivedManifestPath } from '@cityops/models/manifest';
 import { createDetector, detectorOptionsFromConfig, type Detector, type DetectorOptions } from '../detect/detector.ts';
 import { Preprocessor } from '../detect/preprocess.ts';
 import { parseAnalysisConfig } from '../rules/config.ts';
@@ -98,6 +100,41 @@ async function batchedInference(modelPath: string, manifest: ModelManifest, fram
   return runs.map(({ batch, images, ms, cpuMs }) => ({ batch, perSecond: (images * 1000) / ms, cpuMsPerImage: cpuMs / images }));
 }
 
+/**
+ * Float vs int8 model, 1 session x 1 thread each, in alternating rounds so both see the same load
+ * from the other jobs on the machine.
+ */
+async function int8AgainstFloat(options: DetectorOptions, video: string): Promise<void> {
+  const int8Id = `${options.modelId ?? 'yolox-nano'}-int8`;
+  if (!existsSync(derivedManifestPath(options.dataDir, int8Id))) {
+    console.log(`detect.int8_per_s: skipped (no ${int8Id} in ${options.dataDir}/models: run npm run models:quantize)`);
+    return;
+  }
+  const float = await createDetector({ ...options, modelId: options.modelId ?? 'yolox-nano', sessions: 1, intraOpThreads: 1 });
+  // speed only: measured whether or not the model passed its quality gate (the bench says which)
+  const int8 = await createDetector({ ...options, modelId: int8Id, sessions: 1, intraOpThreads: 1, ignoreQualityGate: true });
+  try {
+    const { frames } = await decodeAll(video, 2, float);
+    await inferencesPerSecond(float, frames, 1, 5);
+    await inferencesPerSecond(int8, frames, 1, 5);
+    const rounds = 5;
+    const perRound = 40;
+    const totals = { float: 0, int8: 0 };
+    const loadBefore = os.loadavg()[0];
+    for (let round = 0; round < rounds; round++) {
+      totals.float += await inferencesPerSecond(float, frames, 1, perRound);
+      totals.int8 += await inferencesPerSecond(int8, frames, 1, perRound);
+    }
+    const conditions = `1 session, 1 thread, ${rounds} alternating rounds of ${perRound} frames of ${path.basename(video)}, ${cores}, load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`;
+    figure('float_per_s', totals.float / rounds, `${MODEL} float32, ${conditions}`);
+    const gate = int8.model.manifest.quantization?.gate.passed ? 'passed its quality gate' : 'FAILED its quality gate';
+    figure('int8_per_s', totals.int8 / rounds, `${MODEL} int8 QDQ (${int8Id}, ${gate}), ${conditions}`);
+    figure('int8_speedup', totals.int8 / totals.float, `int8_per_s / float_per_s, same rounds`, 2);
+  } finally {
+    await Promise.all([float.close(), int8.close()]);
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const appConfig = loadConfig(process.env, []);
   const base = detectorOptionsFromConfig(appConfig);
@@ -109,6 +146,10 @@ export async function run(args: string[]): Promise<void> {
     const { frames } = await decodeAll(video, 1, probe);
     await probe.close();
     await reportBatches(probe.model.modelPath, probe.model.manifest, frames, options.intraOpThreads ?? 1);
+    return;
+  }
+  if (args.includes('--int8')) {
+    await int8AgainstFloat(options, video);
     return;
   }
   if (!args.includes('--input-sizes')) await wholeModel(options, video);
@@ -179,6 +220,9 @@ async function wholeModel(options: DetectorOptions, video: string): Promise<void
 
   // 4. Batched inference across cameras.
   await reportBatches(single.model.modelPath, single.model.manifest, frames, options.intraOpThreads ?? 1);
+
+  // 5. The int8 model, when one was made.
+  await int8AgainstFloat(options, video);
 }
 
 /** Section 4: batch 1, 2, 4, 8 side by side, measured in one sitting. */

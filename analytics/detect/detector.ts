@@ -36,6 +36,8 @@ export interface DetectorOptions {
   minScore?: number;
   /** IoU above which two boxes of one class are the same object (YOLOX demo default). */
   nmsIou?: number;
+  /** Run a quantized model that has not passed its quality gate: only the quantizer, which measures it. */
+  ignoreQualityGate?: boolean;
 }
 
 export interface DetectionTimings {
@@ -73,7 +75,7 @@ export function detectorOptionsFromConfig(config: Config): DetectorOptions {
 }
 
 export async function createDetector(options: DetectorOptions): Promise<Detector> {
-  const manifest = loadManifest(options.modelId ?? 'yolox-nano');
+  const manifest = loadManifest(options.modelId ?? 'yolox-nano', { dataDir: options.dataDir, ignoreQualityGate: options.ignoreQualityGate });
   const model = await resolveModel(manifest, {
     assetMirrorDir: options.assetMirrorDir,
     dataDir: options.dataDir,

@@ -87,7 +87,7 @@ export class CameraIngestWorker implements Component {
   ) {
     const { config, db, logger } = context;
     this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.model = loadManifest(config.DETECT_MODEL);
+    this.model = loadManifest(config.DETECT_MODEL, { dataDir: config.dataDir });
     this.relay = new LiveRelay({
       logger,
       storeDir: path.join(config.dataDir, 'live-relay'),

@@ -110,8 +110,8 @@ const loadAverage = () => os.loadavg().map((value) => value.toFixed(1)).join(' '
 
 /** Inferences/s of bare ONNX Runtime sessions on a constant tensor, as many in parallel as sessions. */
 async function bareInferencesPerSecond(settings: Settings): Promise<number> {
-  const manifest = loadManifest(settings.modelId);
   const config = loadConfig(process.env, []);
+  const manifest = loadManifest(settings.modelId, { dataDir: config.dataDir });
   const model = await resolveModel(manifest, { assetMirrorDir: config.ASSET_MIRROR_DIR, dataDir: config.dataDir });
   const geometry = inputGeometry(manifest, settings.inputSize);
   const shape = [1, 3, geometry.height, geometry.width];
