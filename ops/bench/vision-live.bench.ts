@@ -1,5 +1,10 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--no-refine] [--profile DIR] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--no-refine] [--profile DIR] [--quick]
+//                               [--camera-size 640x360] [--substream 640x360] [--ab-substream --rounds 2]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5)
+// --camera-size: the simulated cameras' main stream; --substream: each camera also serves this size,
+// registered as its detect stream (analysis decodes it, the main stream is only copied).
+// --ab-substream: the detect stream lever at the first --cameras count, main stream only vs substream
+// interleaved (A B A B …, --rounds pairs) in the same sitting; prints both and their ratios.
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
 // role (ffmpeg per camera, slot hook, JPEG over MQTT) → the analytics role (real YOLOX model, tracking,
@@ -42,6 +47,12 @@ interface Settings {
   /** CAMERA_SLOT_DECODE of camera-ingest: every frame sampled to 1 fps, or keyframes only (1 s GOP). */
   slotDecode: 'all' | 'keyframes';
   modelId: string;
+  /** The simulated cameras' main stream size. */
+  cameraSize: { width: number; height: number };
+  /** When set, every camera's detect stream: a substream of this size. */
+  substream?: { width: number; height: number };
+  /** Main stream only vs substream, interleaved, this many pairs (0: the usual steps). */
+  abRounds: number;
 }
 
 interface StepResult {
@@ -81,8 +92,19 @@ function parseSettings(args: string[]): Settings {
     intraOpThreads: Number(value('threads') ?? config.DETECT_INTRA_OP_THREADS),
     slotDecode: configSchema.shape.CAMERA_SLOT_DECODE.parse(value('slot-decode') ?? config.CAMERA_SLOT_DECODE),
     modelId: config.DETECT_MODEL,
+    cameraSize: parseSize(value('camera-size') ?? '640x360'),
+    substream: value('substream') || args.includes('--ab-substream') ? parseSize(value('substream') ?? '640x360') : undefined,
+    abRounds: args.includes('--ab-substream') ? Number(value('rounds') ?? 2) : 0,
   };
 }
+
+function parseSize(text: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(text);
+  if (!match) throw new Error(`a size is WIDTHxHEIGHT, e.g. 1280x720 (got "${text}")`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+const sizeText = (size: { width: number; height: number }) => `${size.width}x${size.height}`;
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN);
 const loadAverage = () => os.loadavg().map((value) => value.toFixed(1)).join(' ');
@@ -194,6 +216,8 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     loadSensors: 0,
     roles: ['camera-ingest', 'analytics'],
     cameraDetectFps: DETECT_FPS,
+    cameraSize: settings.cameraSize,
+    ...(settings.substream ? { cameraSubstream: settings.substream } : {}),
     // A slot for every camera: the question is how many the machine analyses, not which.
     roleEnv: {
       SLOT_COUNT: String(cameras),
@@ -313,10 +337,44 @@ function describe(step: StepResult): string {
   );
 }
 
+/** The detect stream lever: main stream only (A) vs substream (B), interleaved at one camera count. */
+async function runSubstreamAb(settings: Settings, machine: string, threads: string): Promise<void> {
+  const cameras = settings.steps[0];
+  const variants = { main: { ...settings, substream: undefined }, substream: settings };
+  const results: Record<keyof typeof variants, StepResult[]> = { main: [], substream: [] };
+  for (let round = 0; round < settings.abRounds; round++) {
+    for (const variant of ['main', 'substream'] as const) {
+      const step = await runStep(cameras, variants[variant]);
+      results[variant].push(step);
+      console.log(`# vision-live ${variant} (round ${round + 1}): ${describe(step)}`);
+    }
+  }
+  const mean = (steps: StepResult[], pick: (step: StepResult) => number) => steps.reduce((sum, step) => sum + pick(step), 0) / steps.length;
+  const ffmpegShare = (step: StepResult) => step.cpuByPart.get('camera-ingest ffmpeg') ?? 0;
+  const totalShare = (step: StepResult) => [...step.cpuByPart.values()].reduce((a, b) => a + b, 0);
+  const figures = (pick: (step: StepResult) => number) => {
+    const [a, b] = [mean(results.main, pick), mean(results.substream, pick)];
+    return { a, b, ratio: b / a, each: (variant: keyof typeof variants) => results[variant].map((step) => pick(step).toFixed(1)).join('/') };
+  };
+  const conditions =
+    `${cameras} cameras at ${DETECT_FPS} fps detect, main stream ${sizeText(settings.cameraSize)} vs substream ${sizeText(settings.substream!)} (main copied to relay and buffer), ` +
+    `H.264 1 s GOP, slot decode ${settings.slotDecode}, ${settings.abRounds} interleaved pairs of ${settings.seconds} s, ${threads}, ${machine}; ` +
+    `load ${[...results.main, ...results.substream].map((step) => step.load.split(' → ')[1].split(' ')[0]).join('/')}`;
+  const ffmpeg = figures(ffmpegShare);
+  console.log(`vision.substream_ffmpeg_cpu_pct: ${ffmpeg.a.toFixed(1)} → ${ffmpeg.b.toFixed(1)} % of a core (×${ffmpeg.ratio.toFixed(2)}; per run main ${ffmpeg.each('main')}, substream ${ffmpeg.each('substream')}; ${conditions})`);
+  const total = figures(totalShare);
+  console.log(`vision.substream_system_cpu_pct: ${total.a.toFixed(0)} → ${total.b.toFixed(0)} % of a core (×${total.ratio.toFixed(2)}; roles + ffmpeg + Mosquitto + PostgreSQL)`);
+  const perFrame = figures((step) => step.cpuMsPerFrame);
+  console.log(`vision.substream_cpu_ms_per_analysed_frame: ${perFrame.a.toFixed(1)} → ${perFrame.b.toFixed(1)} (×${perFrame.ratio.toFixed(2)}; per run main ${perFrame.each('main')}, substream ${perFrame.each('substream')})`);
+  const analysed = figures((step) => step.analysedPerS);
+  console.log(`vision.substream_analysed_fps: ${analysed.a.toFixed(1)} → ${analysed.b.toFixed(1)} (×${analysed.ratio.toFixed(2)}; all ${cameras} cameras; passes main ${results.main.filter((step) => step.passed).length}/${settings.abRounds}, substream ${results.substream.filter((step) => step.passed).length}/${settings.abRounds})`);
+}
+
 export async function run(args: string[]): Promise<void> {
   const settings = parseSettings(args);
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), shared with other jobs`;
   const threads = `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}`;
+  if (settings.abRounds > 0) return runSubstreamAb(settings, machine, threads);
 
   // The machine's limit first, with nothing of the system running.
   const loadBare = loadAverage();
@@ -355,7 +413,8 @@ export async function run(args: string[]): Promise<void> {
       `${settings.bareSeconds} s before the steps (${bareBefore.toFixed(1)}, load ${loadBare}) and after (${bareAfter.toFixed(1)}, load ${loadBareAfter}), ${machine})`,
   );
   const atN = steps.find((step) => step.cameras === highestPass) ?? steps[0];
-  const conditions = `${DETECT_FPS} fps detect, simulated RTSP 640x360 H.264 (traffic and people videos), camera-ingest and analytics as separate processes, frames as JPEG over MQTT, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
+  const streams = settings.substream ? `${sizeText(settings.cameraSize)} main + ${sizeText(settings.substream)} detect substream` : sizeText(settings.cameraSize);
+  const conditions = `${DETECT_FPS} fps detect, simulated RTSP ${streams} H.264 (traffic and people videos), camera-ingest and analytics as separate processes, frames as JPEG over MQTT, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
   const highest = highestPass ? `${highestPass}` : `0 (every step failed, the smallest was ${steps[0]?.cameras} cameras; figures below are from it)`;
   const next = steps.find((step) => step.cameras === lowestFail);
   console.log(`vision.live_cameras_at_1fps: ${highest} (${conditions}; steps ${steps.map((step) => `${step.cameras}${step.passed ? '' : '✗'}`).join(',')}${next ? `; ${next.cameras} failed: ${next.why}` : '; every step passed'}; load ${atN.load})`);

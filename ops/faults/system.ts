@@ -15,7 +15,7 @@ import { createDatabase, type Database } from '@cityops/core/database/pool';
 import { createLogger } from '@cityops/core/logger';
 import { SecretBox } from '@cityops/core/secret-box';
 import { buildBrokerFiles, ensureDeviceCredentials } from '@cityops/devices/broker-credentials';
-import { insertCamera } from '@cityops/devices/camera-repository';
+import { insertCamera, listCameras, updateCamera } from '@cityops/devices/camera-repository';
 import { seedDemoDevices } from '@cityops/devices/demo-seed';
 import { cameraInput } from '@cityops/devices/schemas';
 import { MosquittoBroker } from './mosquitto.ts';
@@ -47,6 +47,10 @@ export interface SystemOptions {
   roleNodeArgs?: string[];
   /** Detect rate of the simulated cameras (the demo seed registers 2 fps). */
   cameraDetectFps?: number;
+  /** Picture size of the simulated cameras' main streams (the simulator's default 640×360 otherwise). */
+  cameraSize?: { width: number; height: number };
+  /** Each simulated camera also serves a substream of this size, registered as its detect stream. */
+  cameraSubstream?: { width: number; height: number };
 }
 
 export interface RoleExit {
@@ -136,6 +140,11 @@ export class FaultSystem {
       [this.loadSensorIds],
     );
     if (this.options.cameraDetectFps !== undefined) await this.db.query(`UPDATE cameras SET detect_fps = $1`, [this.options.cameraDetectFps]);
+    if (this.options.cameraSubstream) {
+      for (const camera of await listCameras(this.db)) {
+        if (camera.id.startsWith('cam-')) await updateCamera(this.db, secretBox, camera.id, { detectStreamUrl: `${camera.rtspUrl}/sub` });
+      }
+    }
     for (const camera of this.options.extraCameras ?? []) {
       await insertCamera(this.db, secretBox, cameraInput.parse({ id: camera.id, name: `Fault suite ${camera.id}`, rtspUrl: camera.rtspUrl, detectFps: 2 }));
     }
@@ -149,7 +158,11 @@ export class FaultSystem {
     this.simulator = new ManagedProcess(
       'camera-simulator',
       process.execPath,
-      ['--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp)],
+      [
+        '--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp),
+        ...(this.options.cameraSize ? ['--size', `${this.options.cameraSize.width}x${this.options.cameraSize.height}`] : []),
+        ...(this.options.cameraSubstream ? ['--substream', `${this.options.cameraSubstream.width}x${this.options.cameraSubstream.height}`] : []),
+      ],
       { cwd: ROOT, env: { ...this.baseEnv(), DATA_DIR: SIMULATOR_CACHE, LOG_LEVEL: 'warn' }, logFile: path.join(this.directory, 'camera-simulator.log') },
     );
     // A first run encodes the shared videos once (minutes on a busy machine); later runs reuse them.
