@@ -225,6 +225,9 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       DETECT_SESSIONS: String(settings.sessions),
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
       CAMERA_SLOT_DECODE: settings.slotDecode,
+      // The A/B of the detect stream: every camera decodes as a slot holder does, slot or not, so that
+      // ffmpeg's work does not depend on how fast a loaded machine hands out the slots.
+      ...(settings.abRounds > 0 ? { CAMERA_CHEAP_TIER_DECODE: settings.slotDecode } : {}),
     },
     ...(settings.profileDir ? { roleNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}/${cameras}-cameras`] } : {}),
   });
@@ -358,10 +361,14 @@ async function runSubstreamAb(settings: Settings, machine: string, threads: stri
   };
   const conditions =
     `${cameras} cameras at ${DETECT_FPS} fps detect, main stream ${sizeText(settings.cameraSize)} vs substream ${sizeText(settings.substream!)} (main copied to relay and buffer), ` +
-    `H.264 1 s GOP, slot decode ${settings.slotDecode}, ${settings.abRounds} interleaved pairs of ${settings.seconds} s, ${threads}, ${machine}; ` +
+    `H.264 1 s GOP, every camera decodes ${settings.slotDecode === 'all' ? 'every frame' : 'keyframes'} (slot or not), ${settings.abRounds} interleaved pairs of ${settings.seconds} s, ${threads}, ${machine}; ` +
     `load ${[...results.main, ...results.substream].map((step) => step.load.split(' → ')[1].split(' ')[0]).join('/')}`;
   const ffmpeg = figures(ffmpegShare);
   console.log(`vision.substream_ffmpeg_cpu_pct: ${ffmpeg.a.toFixed(1)} → ${ffmpeg.b.toFixed(1)} % of a core (×${ffmpeg.ratio.toFixed(2)}; per run main ${ffmpeg.each('main')}, substream ${ffmpeg.each('substream')}; ${conditions})`);
+  // Per frame camera-ingest published: a cost that holds when a loaded machine starves the system (the
+  // shares above then measure what it got, not what it needed).
+  const ffmpegPerFrame = figures((step) => (ffmpegShare(step) * 10) / step.publishedPerS);
+  console.log(`vision.substream_ffmpeg_cpu_ms_per_published_frame: ${ffmpegPerFrame.a.toFixed(1)} → ${ffmpegPerFrame.b.toFixed(1)} (×${ffmpegPerFrame.ratio.toFixed(2)}; per run main ${ffmpegPerFrame.each('main')}, substream ${ffmpegPerFrame.each('substream')})`);
   const total = figures(totalShare);
   console.log(`vision.substream_system_cpu_pct: ${total.a.toFixed(0)} → ${total.b.toFixed(0)} % of a core (×${total.ratio.toFixed(2)}; roles + ffmpeg + Mosquitto + PostgreSQL)`);
   const perFrame = figures((step) => step.cpuMsPerFrame);

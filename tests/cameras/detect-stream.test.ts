@@ -13,6 +13,7 @@ import { cameraInput } from '../../devices/schemas.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { substreamId } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { CameraIngestWorker } from '../../ingest/camera/worker.ts';
+import { startTestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ffmpegProcesses, removeTemporaryDirs, roleContext, startSimulator, waitFor, workerConfig } from './support.ts';
 
@@ -120,5 +121,26 @@ describe('a camera with a detect stream', () => {
     expect(await cameraDetectStreamUrl(test.db, secretBox, 'cam-sub-creds')).toBe('rtsp://admin:main-pass@10.0.0.9:554/sub');
     await updateCamera(test.db, secretBox, 'cam-sub-creds', { detectStreamUrl: 'rtsp://10.0.0.10:554/sub' });
     expect(await cameraDetectStreamUrl(test.db, secretBox, 'cam-sub-creds')).toBe('rtsp://10.0.0.10:554/sub');
+  });
+
+  it('is registered, shown without its credentials and removed through the engineer API', async () => {
+    const api = await startTestApi(test);
+    try {
+      const created = await api.request('POST', '/api/cameras', {
+        role: 'engineer',
+        body: { id: 'cam-api-sub', name: 'API substream', rtspUrl: 'rtsp://10.0.0.11/main', detectStreamUrl: 'rtsp://admin:api-sub-pass@10.0.0.11/sub' },
+      });
+      expect(created.status).toBe(201);
+      const shown = await api.request('GET', '/api/cameras/cam-api-sub', { role: 'engineer' });
+      const text = await shown.text();
+      expect(JSON.parse(text).camera).toMatchObject({ detectStreamUrl: 'rtsp://10.0.0.11/sub', hasDetectStreamCredentials: true });
+      expect(text).not.toContain('api-sub-pass');
+      const refused = await api.request('PATCH', '/api/cameras/cam-api-sub', { role: 'engineer', body: { detectStreamUrl: 'http://10.0.0.11/sub' } });
+      expect(refused.status).toBe(400);
+      const removed = await api.request('PATCH', '/api/cameras/cam-api-sub', { role: 'engineer', body: { detectStreamUrl: null } });
+      expect((await removed.json()).camera).toMatchObject({ detectStreamUrl: null, hasDetectStreamCredentials: false });
+    } finally {
+      await api.stop();
+    }
   });
 });
