@@ -19,6 +19,9 @@ export interface Camera {
   detectFps: number;
   enabled: boolean;
   analysis: unknown;
+  /** The substream analysed instead of the main stream (without credentials), or null. */
+  detectStreamUrl?: string | null;
+  hasDetectStreamCredentials?: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -37,6 +37,7 @@ type Parsed = { row: number; type: 'camera'; input: CameraInput } | { row: numbe
 const numeric = new Set(['lat', 'lon', 'bearing', 'detectFps', 'level1', 'level2', 'level3', 'hysteresis', 'expectedIntervalSeconds']);
 const csvAliases: Record<string, string> = {
   rtsp_url: 'rtspUrl',
+  detect_stream_url: 'detectStreamUrl',
   district: 'districtId',
   district_id: 'districtId',
   detect_fps: 'detectFps',

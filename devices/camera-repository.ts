@@ -1,6 +1,7 @@
 // Cameras in PostgreSQL. The RTSP password, and credentials some cameras take in the URL's query
 // (`?user=…&password=…`), are encrypted with AES-GCM before they are stored; only `cameraStreamUrl`
-// (used by camera-ingest, never by an HTTP route) ever decrypts them.
+// and `cameraDetectStreamUrl` (used by camera-ingest, never by an HTTP route) ever decrypt them. The
+// detect stream URL is treated the same way: stored without credentials, those typed into it encrypted.
 import type { Queryable } from '@cityops/core/database/pool';
 import { CREDENTIAL_QUERY_PARAM } from '@cityops/core/logger';
 import type { SecretBox } from '@cityops/core/secret-box';
@@ -10,6 +11,7 @@ import type { CameraInput, CameraView } from './schemas.ts';
 const viewColumns = `id, name, rtsp_url AS "rtspUrl", rtsp_username AS "username",
   rtsp_password_encrypted IS NOT NULL AS "hasPassword", rtsp_query_credential_names AS "queryCredentialNames",
   lat, lon, bearing, district_id AS "districtId",
+  detect_stream_url AS "detectStreamUrl", detect_stream_credentials_encrypted IS NOT NULL AS "hasDetectStreamCredentials",
   detect_fps AS "detectFps", enabled, analysis, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Splits credentials typed into the URL (rtsp://user:pass@host/...) out of it, so they are never stored in clear. */
@@ -78,6 +80,20 @@ function encryptQueryCredentials(secrets: SecretBox, credentials: QueryCredentia
   return { encrypted: secrets.encrypt(JSON.stringify(credentials)), names: credentials.map((credential) => parameterName(credential.raw)) };
 }
 
+/** The credentials typed into a detect stream URL, as stored (encrypted JSON), and the URL without them. */
+function splitDetectStreamUrl(secrets: SecretBox, url: string): { url: string; encrypted: string | null } {
+  const split = splitCredentials(url);
+  const credentials: DetectStreamCredentials = { username: split.username, password: split.password, query: split.queryCredentials };
+  const hasAny = Boolean(credentials.username || credentials.password || credentials.query.length);
+  return { url: split.url, encrypted: hasAny ? secrets.encrypt(JSON.stringify(credentials)) : null };
+}
+
+interface DetectStreamCredentials {
+  username?: string;
+  password?: string;
+  query: QueryCredential[];
+}
+
 export async function listCameras(db: Queryable, filter: { districtId?: string; enabled?: boolean } = {}): Promise<CameraView[]> {
   const result = await db.query(
     `SELECT ${viewColumns} FROM cameras
@@ -98,10 +114,12 @@ export async function insertCamera(db: Queryable, secrets: SecretBox, input: Cam
   const username = input.username ?? split.username ?? null;
   const password = input.password ?? split.password;
   const query = encryptQueryCredentials(secrets, split.queryCredentials);
+  const detect = input.detectStreamUrl ? splitDetectStreamUrl(secrets, input.detectStreamUrl) : undefined;
   const result = await db.query(
     `INSERT INTO cameras (id, name, rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted,
-       rtsp_query_credential_names, lat, lon, bearing, district_id, detect_fps, enabled, analysis)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${viewColumns}`,
+       rtsp_query_credential_names, lat, lon, bearing, district_id, detect_fps, enabled, analysis,
+       detect_stream_url, detect_stream_credentials_encrypted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${viewColumns}`,
     [
       input.id,
       input.name,
@@ -117,6 +135,8 @@ export async function insertCamera(db: Queryable, secrets: SecretBox, input: Cam
       input.detectFps,
       input.enabled,
       JSON.stringify(input.analysis),
+      detect?.url ?? null,
+      detect?.encrypted ?? null,
     ],
   );
   return result.rows[0];
@@ -152,8 +172,18 @@ export async function updateCamera(
   if (patch.username !== undefined) set('rtsp_username', patch.username);
   // null clears the password; undefined keeps it (a form that never shows the password can save other fields)
   if (patch.password !== undefined) set('rtsp_password_encrypted', patch.password === null ? null : secrets.encrypt(patch.password));
-  // "No password" means no credentials at all: the query ones go with it.
+  // "No password" means no credentials at all: the query ones go with it, and the detect stream's.
   if (patch.password === null && !sets.some((assignment) => assignment.startsWith('rtsp_query_'))) setQueryCredentials({ encrypted: null, names: [] });
+  if (patch.detectStreamUrl === null) {
+    set('detect_stream_url', null);
+    set('detect_stream_credentials_encrypted', null);
+  } else if (patch.detectStreamUrl !== undefined) {
+    const detect = splitDetectStreamUrl(secrets, patch.detectStreamUrl);
+    set('detect_stream_url', detect.url);
+    // As for rtsp_url: the form saves back the URL it was shown, without credentials; keep the stored ones.
+    if (detect.encrypted) set('detect_stream_credentials_encrypted', detect.encrypted);
+  }
+  if (patch.password === null && !sets.some((assignment) => assignment.startsWith('detect_stream_credentials_'))) set('detect_stream_credentials_encrypted', null);
   if (patch.lat !== undefined) set('lat', patch.lat);
   if (patch.lon !== undefined) set('lon', patch.lon);
   if (patch.bearing !== undefined) set('bearing', patch.bearing);
@@ -232,6 +262,37 @@ export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: str
   if (row.rtsp_username) url.username = encodeURIComponent(row.rtsp_username);
   if (row.rtsp_password_encrypted) url.password = encodeURIComponent(secrets.decrypt(row.rtsp_password_encrypted));
   if (row.rtsp_query_credentials_encrypted) attachQueryCredentials(url, JSON.parse(secrets.decrypt(row.rtsp_query_credentials_encrypted)));
+  return url.toString();
+}
+
+/**
+ * The detect stream URL ffmpeg connects to, with credentials, or undefined when the camera has none.
+ * Credentials typed into it win; without them it gets the camera's own, but only when it names the
+ * same host as the main stream: the camera's password must never go to another machine.
+ * For camera-ingest only; never log or return it.
+ */
+export async function cameraDetectStreamUrl(db: Queryable, secrets: SecretBox, id: string): Promise<string | undefined> {
+  const result = await db.query(
+    'SELECT rtsp_url, detect_stream_url, detect_stream_credentials_encrypted FROM cameras WHERE id = $1',
+    [id],
+  );
+  if (!result.rowCount) throw notFound(`camera ${id}`);
+  const row = result.rows[0];
+  if (!row.detect_stream_url) return undefined;
+  const url = new URL(row.detect_stream_url);
+  if (row.detect_stream_credentials_encrypted) {
+    const credentials = JSON.parse(secrets.decrypt(row.detect_stream_credentials_encrypted)) as DetectStreamCredentials;
+    if (credentials.username) url.username = encodeURIComponent(credentials.username);
+    if (credentials.password) url.password = encodeURIComponent(credentials.password);
+    if (credentials.query.length) attachQueryCredentials(url, credentials.query);
+    return url.toString();
+  }
+  const main = new URL(await cameraStreamUrl(db, secrets, id));
+  if (main.hostname.toLowerCase() !== url.hostname.toLowerCase()) return url.toString();
+  url.username = main.username;
+  url.password = main.password;
+  const mainQuery = splitQueryCredentials(main.toString()).credentials;
+  if (mainQuery.length) attachQueryCredentials(url, mainQuery);
   return url.toString();
 }
 

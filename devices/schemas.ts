@@ -65,6 +65,12 @@ const cameraFields = z.object({
   detectFps: z.number().positive().max(30),
   enabled: z.boolean(),
   analysis: analysisConfigSchema,
+  /**
+   * A second, low-resolution stream of the camera (its substream) that analysis decodes instead of
+   * the main stream, which still feeds live view and clips. Credentials in it are stored encrypted and
+   * never returned; without any, the camera's own are used on the same host. In a PATCH, null removes it.
+   */
+  detectStreamUrl: rtspUrl.nullish().describe('optional low-resolution substream analysed instead of the main stream'),
 });
 export const cameraInput = cameraFields.extend({
   detectFps: cameraFields.shape.detectFps.default(2),
@@ -89,6 +95,9 @@ export const cameraView = z.object({
   detectFps: z.number(),
   enabled: z.boolean(),
   analysis: z.unknown(),
+  /** Without credentials; they are held encrypted when hasDetectStreamCredentials. */
+  detectStreamUrl: z.string().nullable(),
+  hasDetectStreamCredentials: z.boolean(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -58,6 +58,50 @@ describe('ingest input', () => {
   });
 });
 
+describe('a camera with a detect stream', () => {
+  const options = {
+    rtspUrl: 'rtsp://u:main-pass@10.0.0.5/main',
+    detectStreamUrl: 'rtsp://u:main-pass@10.0.0.5/sub',
+    detectFps: 1,
+    frame,
+    socketTimeoutSeconds: 5,
+    relayUrl: 'rtmp://127.0.0.1:1935/live/abc',
+    segmentPattern: '/data/buf/run-%s.ts',
+    segmentSeconds: 2,
+  };
+
+  it('decodes the detect stream (input #1, fd 4) for analytics and only copies the main stream (input #0, fd 3)', () => {
+    const { args, pipe3Text, pipe4Text } = ingestCommand({ ...options, decode: 'keyframes' });
+    const inputs = args.flatMap((arg, index) => (arg === '-i' ? [args[index + 1]] : []));
+    expect(inputs).toEqual(['pipe:3', 'pipe:4']);
+    expect(pipe3Text).toContain("file 'rtsp://u:main-pass@10.0.0.5/main'");
+    expect(pipe4Text).toContain("file 'rtsp://u:main-pass@10.0.0.5/sub'");
+    expect(args.join(' ')).not.toContain('main-pass');
+    // Skipping non-keyframes is a decoder option of the detect stream's input only.
+    const secondInput = args.lastIndexOf('-i');
+    expect(args.indexOf('-skip_frame')).toBeGreaterThan(args.indexOf('-i'));
+    expect(args.indexOf('-skip_frame')).toBeLessThan(secondInput);
+    const maps = args.flatMap((arg, index) => (arg === '-map' ? [args[index + 1]] : []));
+    // Frames for analytics from the detect stream; the relay and buffer copy from the main stream.
+    expect(maps).toEqual(['1:v:0', '0:v:0']);
+    expect(args[args.length - 1]).toContain('rtmp://127.0.0.1:1935/live/abc');
+  });
+
+  it('without one, decodes and copies the one main stream as before', () => {
+    const { args, pipe4Text } = ingestCommand({ ...options, detectStreamUrl: undefined });
+    expect(pipe4Text).toBeUndefined();
+    expect(args.flatMap((arg, index) => (arg === '-map' ? [args[index + 1]] : []))).toEqual(['0:v:0', '0:v:0']);
+  });
+
+  it('reads the codec of each input', () => {
+    const parser = new IngestLogParser();
+    parser.parse("Input #0, concat, from 'pipe:3':");
+    expect(parser.parse('  Stream #0:0: Video: hevc (Main), yuv420p, 1920x1080')).toEqual({ codec: 'hevc' });
+    parser.parse("Input #1, concat, from 'pipe:4':");
+    expect(parser.parse('  Stream #1:0: Video: h264 (Main), yuv420p, 640x360')).toEqual({ detectCodec: 'h264' });
+  });
+});
+
 describe('ingest decode modes', () => {
   const base = { rtspUrl: 'rtsp://10.0.0.5/ch1', detectFps: 4, frame, socketTimeoutSeconds: 5, relayUrl: 'rtmp://127.0.0.1:1935/live/abc', segmentSeconds: 2 };
   const beforeInput = (args: string[]) => args.slice(0, args.indexOf('-i'));

@@ -32,6 +32,8 @@ export interface FfmpegProcessOptions {
    * every local user, the descriptor only by the process's owner.
    */
   pipe3Text?: string;
+  /** The same on file descriptor 4 (`pipe:4`), after pipe3Text: a second camera URL (the detect stream). */
+  pipe4Text?: string;
 }
 
 /** One ffmpeg process in its own process group. */
@@ -43,14 +45,15 @@ export class FfmpegProcess {
   constructor(options: FfmpegProcessOptions) {
     const command = hasSetpriv() ? 'setpriv' : options.ffmpegPath;
     const args = hasSetpriv() ? ['--pdeathsig', 'KILL', '--', options.ffmpegPath, ...options.args] : options.args;
-    const stdio = ['ignore', options.stdout ?? 'ignore', 'pipe', ...(options.pipe3Text === undefined ? [] : ['pipe' as const])] as const;
+    const pipeTexts = [options.pipe3Text, options.pipe4Text].filter((text): text is string => text !== undefined);
+    const stdio = ['ignore', options.stdout ?? 'ignore', 'pipe', ...pipeTexts.map(() => 'pipe' as const)] as const;
     this.child = spawn(command, args, { detached: true, stdio: [...stdio] });
-    if (options.pipe3Text !== undefined) {
-      const pipe3 = this.child.stdio[3] as Writable;
+    pipeTexts.forEach((text, index) => {
+      const pipe = this.child.stdio[3 + index] as Writable;
       // ffmpeg may exit before reading it (bad binary, killed): that is its exit to report, not ours.
-      pipe3.on('error', () => {});
-      pipe3.end(options.pipe3Text);
-    }
+      pipe.on('error', () => {});
+      pipe.end(text);
+    });
     const group = this.child.pid ? -this.child.pid : undefined;
     if (group) childWatchdog.watch(group, 'SIGTERM');
     this.exited = new Promise((resolve) => {
@@ -132,6 +135,12 @@ export type DecodeMode = 'all' | 'keyframes';
 export interface IngestArgsOptions {
   /** With credentials; never in a command line or a log (see ingestCommand and redactUrl). */
   rtspUrl: string;
+  /**
+   * The camera's detect stream (a low-resolution substream), with credentials like rtspUrl. When set,
+   * the analytics frames are decoded from it and rtspUrl is only copied (live relay, evidence buffer):
+   * decoding 640×360 instead of the main stream's full size is what this saves.
+   */
+  detectStreamUrl?: string;
   detectFps: number;
   /**
    * The model input the analytics frames are letterboxed to, from the model manifest (same size and
@@ -154,6 +163,8 @@ export interface IngestCommand {
   args: string[];
   /** The input, for FfmpegProcess's pipe3Text: an ffconcat script naming the camera URL. */
   pipe3Text: string;
+  /** The detect stream's script (input #1, `pipe:4`), when the camera has one. */
+  pipe4Text?: string;
 }
 
 /**
@@ -167,7 +178,11 @@ export interface IngestCommand {
  * (401 and the rest, on stderr) are the RTSP demuxer's as before.
  */
 export function ingestCommand(options: IngestArgsOptions): IngestCommand {
-  return { args: ingestArgs(options), pipe3Text: rtspInputScript(options) };
+  return {
+    args: ingestArgs(options),
+    pipe3Text: rtspInputScript(options),
+    ...(options.detectStreamUrl === undefined ? {} : { pipe4Text: rtspInputScript({ ...options, rtspUrl: options.detectStreamUrl }) }),
+  };
 }
 
 const RTSP_PROBE_AND_TIMING: Array<[string, string]> = [
@@ -205,13 +220,12 @@ function concatQuote(value: string): string {
 
 function ingestArgs(options: IngestArgsOptions): string[] {
   const keyframesOnly = options.decode === 'keyframes';
-  const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-nostats',
-    // verbose: the scale filter reports the source size at start and after every mid-stream
-    // resolution change; the health monitor parses it (see parseIngestLine).
-    '-loglevel', 'verbose',
+  // Input #0 is always the main stream (copied to the relay and the buffer, and decoded when there is
+  // no detect stream); input #1, when set, the detect stream, only decoded. Input options apply to the
+  // next -i, so each input gets its own.
+  const separateDetectStream = options.detectStreamUrl !== undefined;
+  const decoded = separateDetectStream ? 1 : 0;
+  const inputArgs = (script: string, isDecoded: boolean) => [
     // One decoder thread per camera: hundreds of processes share the cores; frame threads only add
     // latency and memory here.
     '-threads', '1',
@@ -220,14 +234,24 @@ function ingestArgs(options: IngestArgsOptions): string[] {
     ...RTSP_PROBE_AND_TIMING.flatMap(([name, value]) => [`-${name}`, value]),
     // Keyframes only: the decoder drops every other frame before decoding it. Decoder option, so the
     // stream copies below (which never decode) still carry every frame.
-    ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
-    // The camera URL comes from the script on fd 3 (see ingestCommand). Nested inputs inherit this
+    ...(keyframesOnly && isDecoded ? ['-skip_frame', 'nokey'] : []),
+    // The camera URL comes from the script on fd 3 or 4 (see ingestCommand). Nested inputs inherit this
     // whitelist: the script's pipe, and TCP or TLS for RTSP(S); nothing else (no file, no http).
     '-protocol_whitelist', 'pipe,tcp,tls',
     '-f', 'concat', '-safe', '0',
-    '-i', 'pipe:3',
+    '-i', script,
+  ];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    // verbose: the scale filter reports the source size at start and after every mid-stream
+    // resolution change; the health monitor parses it (see parseIngestLine).
+    '-loglevel', 'verbose',
+    ...inputArgs('pipe:3', !separateDetectStream),
+    ...(separateDetectStream ? inputArgs('pipe:4', true) : []),
     // (a) sampled, letterboxed bgr24 frames for analytics on stdout.
-    '-map', '0:v:0',
+    '-map', `${decoded}:v:0`,
     '-an',
     // Keyframes: no fps filter, and passthrough timing; rawvideo would otherwise be written at the
     // camera's constant frame rate, repeating each keyframe until the next one (decoding saved,
@@ -240,6 +264,7 @@ function ingestArgs(options: IngestArgsOptions): string[] {
     // Which camera this process pulls, for whoever reads `ps` (and the tests): the URL without its
     // credentials. Metadata of the rawvideo output, which writes none: it changes nothing else.
     '-metadata', `cityops_camera=${urlWithoutCredentials(options.rtspUrl)}`,
+    ...(separateDetectStream ? ['-metadata', `cityops_detect_stream=${urlWithoutCredentials(options.detectStreamUrl!)}`] : []),
     'pipe:1',
   ];
   const copies: string[] = [];
@@ -278,8 +303,10 @@ function teeEscape(value: string): string {
 }
 
 export interface IngestLineEvent {
-  /** Codec name of the camera's video stream, from the input description. */
+  /** Codec name of the camera's (main) video stream, input #0, from the input description. */
   codec?: string;
+  /** Codec name of the detect stream (input #1), when the camera has one. */
+  detectCodec?: string;
   /** Picture size the camera sends, reported at start and after each resolution change. */
   sourceSize?: { width: number; height: number };
   /** A failure a person can act on. */
@@ -298,14 +325,14 @@ export type IngestFailureCode =
 
 /** Reads the stderr of one ingest process, line by line. */
 export class IngestLogParser {
-  /** ffmpeg describes its input, then its outputs, with the same "Stream #0:0: Video:" lines. */
+  /** ffmpeg describes its inputs, then its outputs, with the same "Stream #0:0: Video:" lines. */
   private section: 'input' | 'output' | undefined;
 
   parse(line: string): IngestLineEvent | undefined {
     if (/^Input #\d+/.test(line)) this.section = 'input';
     else if (/^Output #\d+/.test(line)) this.section = 'output';
-    const stream = /^\s+Stream #0:\d+.*?: Video: ([a-z0-9_]+)/.exec(line);
-    if (stream) return this.section === 'input' ? { codec: stream[1] } : undefined;
+    const stream = /^\s+Stream #([01]):\d+.*?: Video: ([a-z0-9_]+)/.exec(line);
+    if (stream) return this.section !== 'input' ? undefined : stream[1] === '0' ? { codec: stream[2] } : { detectCodec: stream[2] };
     return parseIngestLine(line);
   }
 }

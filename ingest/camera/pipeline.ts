@@ -1,8 +1,8 @@
-// One camera's ingest: one ffmpeg process (one RTSP session) producing frames for analytics, the live
-// relay and the evidence buffer; a watchdog that restarts it when frames stop (backoff 1 s … 10 s);
-// the camera's state (online / degraded / offline, with a reason a person can act on); and the
-// picture checks (frozen, black, scene change). It never throws at its caller: every failure becomes
-// a state.
+// One camera's ingest: one ffmpeg process (one RTSP session, two with a detect stream) producing frames
+// for analytics, the live relay and the evidence buffer; a watchdog that restarts it when frames stop
+// (backoff 1 s … 10 s); the camera's state (online / degraded / offline, with a reason a person can act
+// on); and the picture checks (frozen, black, scene change). It never throws at its caller: every
+// failure becomes a state.
 import { randomBytes } from 'node:crypto';
 import { backoffMs, type Component } from '@cityops/core/lifecycle';
 import { redactUrl, type Logger } from '@cityops/core/logger';
@@ -54,6 +54,12 @@ export interface CameraPipelineOptions {
   cameraId: string;
   /** The stream URL with credentials (decrypted on each start); never logged. */
   streamUrl: () => Promise<string>;
+  /**
+   * The camera's detect stream (substream) URL with credentials, asked on each start, or undefined
+   * when it has none. Set: analytics frames, picture checks and snapshots come from it; the main stream
+   * is only copied to the live relay and the evidence buffer (no decoding of the full-size picture).
+   */
+  detectStreamUrl?: () => Promise<string | undefined>;
   detectFps: number;
   /** The frames analytics wants: the model input from the manifest (inputGeometry). */
   frame: InputGeometry;
@@ -239,21 +245,26 @@ export class CameraPipeline implements Component {
   private async launch(): Promise<void> {
     if (this.stopped) return;
     let url: string;
+    let detectUrl: string | undefined;
     try {
       url = await this.options.streamUrl();
+      detectUrl = await this.options.detectStreamUrl?.();
     } catch (error) {
       this.setState('offline', 'config_error', `cannot read the camera's configuration: ${(error as Error).message}`);
       return this.scheduleRestart(this.nextBackoffMs());
     }
-    if (!/^rtsps?:\/\//i.test(url)) {
-      // Not something to retry: the engineer must correct the URL (a change restarts the pipeline).
-      this.setState('offline', 'not_rtsp', `the camera URL is not rtsp:// or rtsps:// (it starts with "${url.split(':')[0].slice(0, 10)}:")`);
-      return;
-    }
-    if (/[\r\n\0]/.test(url)) {
-      // A valid URL never has one (new URL() drops them); ffmpeg's input script would be broken by it.
-      this.setState('offline', 'config_error', 'the camera URL contains a line break');
-      return;
+    for (const [which, candidate] of [['camera URL', url], ['detect stream URL', detectUrl]] as const) {
+      if (candidate === undefined) continue;
+      if (!/^rtsps?:\/\//i.test(candidate)) {
+        // Not something to retry: the engineer must correct the URL (a change restarts the pipeline).
+        this.setState('offline', 'not_rtsp', `the ${which} is not rtsp:// or rtsps:// (it starts with "${candidate.split(':')[0].slice(0, 10)}:")`);
+        return;
+      }
+      if (/[\r\n\0]/.test(candidate)) {
+        // A valid URL never has one (new URL() drops them); ffmpeg's input script would be broken by it.
+        this.setState('offline', 'config_error', `the ${which} contains a line break`);
+        return;
+      }
     }
     if (this.stopped) return;
     const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -277,6 +288,7 @@ export class CameraPipeline implements Component {
     const relayUrl = this.codec === 'hevc' ? undefined : this.options.relayUrl?.();
     const command = ingestCommand({
       rtspUrl: url,
+      detectStreamUrl: detectUrl,
       detectFps: this.options.detectFps,
       frame: this.options.frame,
       decode: this.decode,
@@ -293,6 +305,7 @@ export class CameraPipeline implements Component {
       stdout: 'pipe',
       args: command.args,
       pipe3Text: command.pipe3Text,
+      pipe4Text: command.pipe4Text,
       onStderrLine: (line) => this.onStderr(logParser, line),
     });
     this.ffmpeg = ffmpeg;
@@ -348,6 +361,15 @@ export class CameraPipeline implements Component {
         void this.ffmpeg?.stop(500);
       }
     }
+    if (event.detectCodec && !SUPPORTED_CODECS.has(event.detectCodec)) {
+      this.runFailure = {
+        code: 'unsupported_codec',
+        message: `the camera's detect stream sends ${event.detectCodec}; CityOps ingests H.264 or H.265: set the substream's encoder to one of them`,
+      };
+      void this.ffmpeg?.stop(500);
+    }
+    // The size the scale filter reports is the decoded stream's: the detect stream's when there is one
+    // (the letterbox geometry of the analytics frames is that stream's).
     if (event.sourceSize) {
       const previous = this.sourceSize;
       if (previous && (previous.width !== event.sourceSize.width || previous.height !== event.sourceSize.height)) {

@@ -1,7 +1,9 @@
 // `npm run sim:cameras` — simulated RTSP cameras on loopback (see simulator/camera-simulator.ts).
-//   npm run sim:cameras -- [--cameras 4] [--port 8554] [--onvif]
-//                                   serve cam-001 … cam-NNN; type faults on stdin; --onvif also answers
-//                                   ONVIF discovery and media calls, one device listing every camera
+//   npm run sim:cameras -- [--cameras 4] [--port 8554] [--size 640x360] [--substream 640x360] [--onvif]
+//                                   serve cam-001 … cam-NNN at --size; type faults on stdin; --substream
+//                                   also serves each camera's substream at cam-NNN/sub in that size;
+//                                   --onvif also answers ONVIF discovery and media calls, one device
+//                                   listing every camera
 //   npm run sim:cameras -- fault cam-002 freeze [--port 8554] inject a fault into a running simulator
 // Faults: stop, resume, freeze, black, scene-change, resize, disconnect, time-loop, time-wrap, time-leap.
 import path from 'node:path';
@@ -9,13 +11,21 @@ import readline from 'node:readline';
 import { loadConfig } from '@cityops/core/config';
 import { createLogger } from '@cityops/core/logger';
 import { demoCameraScene } from '@cityops/devices/demo-seed';
-import { CameraSimulator, CAMERA_FAULTS, type CameraFault } from './simulator/camera-simulator.ts';
+import { CameraSimulator, CAMERA_FAULTS, substreamId, type CameraFault } from './simulator/camera-simulator.ts';
 import { sendSimulatorFault } from './simulator/rtsp-control.ts';
 import { SimulatedOnvifDevice } from '../onvif/simulated-device.ts';
 
 function option(args: string[], name: string): string | undefined {
   const index = args.indexOf(`--${name}`);
   return index >= 0 ? args[index + 1] : undefined;
+}
+
+function sizeOption(args: string[], name: string): { width: number; height: number } | undefined {
+  const value = option(args, name);
+  if (value === undefined) return undefined;
+  const match = /^(\d+)x(\d+)$/.exec(value);
+  if (!match || Number(match[1]) % 2 || Number(match[2]) % 2) throw new Error(`--${name} wants WIDTHxHEIGHT in even numbers, e.g. 640x360 (got "${value}")`);
+  return { width: Number(match[1]), height: Number(match[2]) };
 }
 
 async function main() {
@@ -36,9 +46,12 @@ async function main() {
 
   const count = Number(option(args, 'cameras') ?? (config.SIMULATED_CAMERAS || 4));
   const logger = createLogger(config.LOG_LEVEL);
+  const size = sizeOption(args, 'size');
+  const substream = sizeOption(args, 'substream');
   const simulator = new CameraSimulator({
     port,
-    cameras: Array.from({ length: count }, (_, index) => ({ id: `cam-${String(index + 1).padStart(3, '0')}`, scene: demoCameraScene(index) })),
+    ...size,
+    cameras: Array.from({ length: count }, (_, index) => ({ id: `cam-${String(index + 1).padStart(3, '0')}`, scene: demoCameraScene(index), ...(substream ? { substream } : {}) })),
     assetDir: config.ASSET_MIRROR_DIR,
     cacheDir: path.join(config.dataDir, 'simulator-cache'),
     ffmpegPath: config.FFMPEG_PATH,
@@ -47,7 +60,10 @@ async function main() {
   await simulator.start();
   await simulator.ready();
   console.log(`\n  ${count} simulated cameras (RTSP over TCP):`);
-  for (let index = 0; index < count; index++) console.log(`    ${simulator.url(`cam-${String(index + 1).padStart(3, '0')}`)}`);
+  for (let index = 0; index < count; index++) {
+    const id = `cam-${String(index + 1).padStart(3, '0')}`;
+    console.log(`    ${simulator.url(id)}${substream ? `  (substream ${simulator.url(substreamId(id))})` : ''}`);
+  }
   let onvif: SimulatedOnvifDevice | undefined;
   if (args.includes('--onvif')) {
     onvif = new SimulatedOnvifDevice({

@@ -18,7 +18,7 @@ import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publ
 import { liveRooms } from '@cityops/core/live/rooms';
 import { gauge } from '@cityops/core/metrics';
 import type { RoleContext } from '@cityops/core/role-context';
-import { cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
+import { cameraDetectStreamUrl, cameraPipelineSettings, cameraStreamUrl, cameraVersions } from '@cityops/devices/camera-repository';
 import { deviceChanges, type DeviceNotice } from '@cityops/devices/change-notices';
 import type { CameraLiveStatus, ServerEventName } from '@cityops/contract/socket-events';
 import { inputGeometry, loadManifest, type InputGeometry, type ModelManifest } from '@cityops/models/manifest';
@@ -267,6 +267,9 @@ export class CameraIngestWorker implements Component {
     const pipeline = new CameraPipeline({
       cameraId,
       streamUrl: () => cameraStreamUrl(db, secretBox, cameraId),
+      // Analysis, picture checks and snapshots decode the substream when the camera has one; live view
+      // and evidence clips stay on the main stream (stream copies, full resolution, no decoding).
+      detectStreamUrl: () => cameraDetectStreamUrl(db, secretBox, cameraId),
       detectFps: settings.detectFps,
       frame: this.frameFor(cameraId, settings.detectInputSize),
       // Only with analysis slots running (a consumer that knows who holds one): the others are the

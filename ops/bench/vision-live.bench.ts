@@ -1,6 +1,11 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--input-size 320] [--no-refine] [--profile DIR] [--quick]`
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--input-size 320] [--no-refine] [--profile DIR] [--quick]
+//                               [--camera-size 640x360] [--substream 640x360] [--ab-substream --rounds 2]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5; --input-size: every camera's detectInputSize,
 // the bare figure then at that size too)
+// --camera-size: the simulated cameras' main stream; --substream: each camera also serves this size,
+// registered as its detect stream (analysis decodes it, the main stream is only copied).
+// --ab-substream: the detect stream lever at the first --cameras count, main stream only vs substream
+// interleaved (A B A B …, --rounds pairs) in the same sitting; prints both and their ratios.
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
 // role (ffmpeg per camera, slot hook, JPEG over MQTT) → the analytics role (real YOLOX model, tracking,
@@ -52,6 +57,12 @@ interface Settings {
   modelId: string;
   /** detectInputSize of every camera; undefined = the model's own input. */
   inputSize?: number;
+  /** The simulated cameras' main stream size. */
+  cameraSize: { width: number; height: number };
+  /** When set, every camera's detect stream: a substream of this size. */
+  substream?: { width: number; height: number };
+  /** Main stream only vs substream, interleaved, this many pairs (0: the usual steps). */
+  abRounds: number;
 }
 
 interface StepResult {
@@ -94,6 +105,9 @@ function parseSettings(args: string[]): Settings {
     frameTransport: configSchema.shape.FRAME_TRANSPORT.parse(value('frame-transport') ?? config.FRAME_TRANSPORT),
     modelId: config.DETECT_MODEL,
     ...(value('input-size') ? { inputSize: Number(value('input-size')) } : {}),
+    cameraSize: parseSize(value('camera-size') ?? '640x360'),
+    substream: value('substream') || args.includes('--ab-substream') ? parseSize(value('substream') ?? '640x360') : undefined,
+    abRounds: args.includes('--ab-substream') ? Number(value('rounds') ?? 2) : 0,
   };
 }
 
@@ -104,6 +118,14 @@ function transportDescription(settings: Settings): string {
     ? 'camera-ingest and analytics in one process, raw frames in memory (FRAME_TRANSPORT=auto)'
     : 'camera-ingest and analytics in one process, frames as JPEG over MQTT (FRAME_TRANSPORT=mqtt)';
 }
+
+function parseSize(text: string): { width: number; height: number } {
+  const match = /^(\d+)x(\d+)$/.exec(text);
+  if (!match) throw new Error(`a size is WIDTHxHEIGHT, e.g. 1280x720 (got "${text}")`);
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+const sizeText = (size: { width: number; height: number }) => `${size.width}x${size.height}`;
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN);
 const loadAverage = () => os.loadavg().map((value) => value.toFixed(1)).join(' ');
@@ -220,6 +242,8 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     roles: ['camera-ingest', 'analytics'],
     cameraDetectFps: DETECT_FPS,
     ...(settings.inputSize !== undefined ? { cameraDetectInputSize: settings.inputSize } : {}),
+    cameraSize: settings.cameraSize,
+    ...(settings.substream ? { cameraSubstream: settings.substream } : {}),
     // A slot for every camera: the question is how many the machine analyses, not which.
     roleEnv: {
       SLOT_COUNT: String(cameras),
@@ -228,6 +252,9 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       DETECT_INTRA_OP_THREADS: String(settings.intraOpThreads),
       CAMERA_SLOT_DECODE: settings.slotDecode,
       FRAME_TRANSPORT: settings.frameTransport,
+      // The A/B of the detect stream: every camera decodes as a slot holder does, slot or not, so that
+      // ffmpeg's work does not depend on how fast a loaded machine hands out the slots.
+      ...(settings.abRounds > 0 ? { CAMERA_CHEAP_TIER_DECODE: settings.slotDecode } : {}),
     },
     oneProcess: settings.oneProcess,
     ...(settings.profileDir ? { roleNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}/${cameras}-cameras`] } : {}),
@@ -341,12 +368,50 @@ function describe(step: StepResult): string {
   );
 }
 
+/** The detect stream lever: main stream only (A) vs substream (B), interleaved at one camera count. */
+async function runSubstreamAb(settings: Settings, machine: string, threads: string): Promise<void> {
+  const cameras = settings.steps[0];
+  const variants = { main: { ...settings, substream: undefined }, substream: settings };
+  const results: Record<keyof typeof variants, StepResult[]> = { main: [], substream: [] };
+  for (let round = 0; round < settings.abRounds; round++) {
+    for (const variant of ['main', 'substream'] as const) {
+      const step = await runStep(cameras, variants[variant]);
+      results[variant].push(step);
+      console.log(`# vision-live ${variant} (round ${round + 1}): ${describe(step)}`);
+    }
+  }
+  const mean = (steps: StepResult[], pick: (step: StepResult) => number) => steps.reduce((sum, step) => sum + pick(step), 0) / steps.length;
+  const ffmpegShare = (step: StepResult) => step.cpuByPart.get('camera-ingest ffmpeg') ?? 0;
+  const totalShare = (step: StepResult) => [...step.cpuByPart.values()].reduce((a, b) => a + b, 0);
+  const figures = (pick: (step: StepResult) => number) => {
+    const [a, b] = [mean(results.main, pick), mean(results.substream, pick)];
+    return { a, b, ratio: b / a, each: (variant: keyof typeof variants) => results[variant].map((step) => pick(step).toFixed(1)).join('/') };
+  };
+  const conditions =
+    `${cameras} cameras at ${DETECT_FPS} fps detect, main stream ${sizeText(settings.cameraSize)} vs substream ${sizeText(settings.substream!)} (main copied to relay and buffer), ` +
+    `H.264 1 s GOP, every camera decodes ${settings.slotDecode === 'all' ? 'every frame' : 'keyframes'} (slot or not), ${settings.abRounds} interleaved pairs of ${settings.seconds} s, ${threads}, ${machine}; ` +
+    `load ${[...results.main, ...results.substream].map((step) => step.load.split(' → ')[1].split(' ')[0]).join('/')}`;
+  const ffmpeg = figures(ffmpegShare);
+  console.log(`vision.substream_ffmpeg_cpu_pct: ${ffmpeg.a.toFixed(1)} → ${ffmpeg.b.toFixed(1)} % of a core (×${ffmpeg.ratio.toFixed(2)}; per run main ${ffmpeg.each('main')}, substream ${ffmpeg.each('substream')}; ${conditions})`);
+  // Per frame camera-ingest published: a cost that holds when a loaded machine starves the system (the
+  // shares above then measure what it got, not what it needed).
+  const ffmpegPerFrame = figures((step) => (ffmpegShare(step) * 10) / step.publishedPerS);
+  console.log(`vision.substream_ffmpeg_cpu_ms_per_published_frame: ${ffmpegPerFrame.a.toFixed(1)} → ${ffmpegPerFrame.b.toFixed(1)} (×${ffmpegPerFrame.ratio.toFixed(2)}; per run main ${ffmpegPerFrame.each('main')}, substream ${ffmpegPerFrame.each('substream')})`);
+  const total = figures(totalShare);
+  console.log(`vision.substream_system_cpu_pct: ${total.a.toFixed(0)} → ${total.b.toFixed(0)} % of a core (×${total.ratio.toFixed(2)}; roles + ffmpeg + Mosquitto + PostgreSQL)`);
+  const perFrame = figures((step) => step.cpuMsPerFrame);
+  console.log(`vision.substream_cpu_ms_per_analysed_frame: ${perFrame.a.toFixed(1)} → ${perFrame.b.toFixed(1)} (×${perFrame.ratio.toFixed(2)}; per run main ${perFrame.each('main')}, substream ${perFrame.each('substream')})`);
+  const analysed = figures((step) => step.analysedPerS);
+  console.log(`vision.substream_analysed_fps: ${analysed.a.toFixed(1)} → ${analysed.b.toFixed(1)} (×${analysed.ratio.toFixed(2)}; all ${cameras} cameras; passes main ${results.main.filter((step) => step.passed).length}/${settings.abRounds}, substream ${results.substream.filter((step) => step.passed).length}/${settings.abRounds})`);
+}
+
 export async function run(args: string[]): Promise<void> {
   const settings = parseSettings(args);
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), shared with other jobs`;
   const threads =
     `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}, ` +
     `input ${settings.inputSize ? `${settings.inputSize}x${settings.inputSize} (cameras' detectInputSize)` : 'the model\'s own'}`;
+  if (settings.abRounds > 0) return runSubstreamAb(settings, machine, threads);
 
   // The machine's limit first, with nothing of the system running.
   const loadBare = loadAverage();
@@ -385,7 +450,8 @@ export async function run(args: string[]): Promise<void> {
       `${settings.bareSeconds} s before the steps (${bareBefore.toFixed(1)}, load ${loadBare}) and after (${bareAfter.toFixed(1)}, load ${loadBareAfter}), ${machine})`,
   );
   const atN = steps.find((step) => step.cameras === highestPass) ?? steps[0];
-  const conditions = `${DETECT_FPS} fps detect, simulated RTSP 640x360 H.264 (traffic and people videos), ${transportDescription(settings)}, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
+  const streams = settings.substream ? `${sizeText(settings.cameraSize)} main + ${sizeText(settings.substream)} detect substream` : sizeText(settings.cameraSize);
+  const conditions = `${DETECT_FPS} fps detect, simulated RTSP ${streams} H.264 (traffic and people videos), ${transportDescription(settings)}, ${settings.modelId} ${threads}, ${settings.seconds} s per step, ${machine}`;
   const highest = highestPass ? `${highestPass}` : `0 (every step failed, the smallest was ${steps[0]?.cameras} cameras; figures below are from it)`;
   const next = steps.find((step) => step.cameras === lowestFail);
   console.log(`vision.live_cameras_at_1fps: ${highest} (${conditions}; steps ${steps.map((step) => `${step.cameras}${step.passed ? '' : '✗'}`).join(',')}${next ? `; ${next.cameras} failed: ${next.why}` : '; every step passed'}; load ${atN.load})`);

@@ -16,7 +16,7 @@ import { createDatabase, type Database } from '@cityops/core/database/pool';
 import { createLogger } from '@cityops/core/logger';
 import { SecretBox } from '@cityops/core/secret-box';
 import { buildBrokerFiles, ensureDeviceCredentials } from '@cityops/devices/broker-credentials';
-import { insertCamera } from '@cityops/devices/camera-repository';
+import { insertCamera, listCameras, updateCamera } from '@cityops/devices/camera-repository';
 import { seedDemoDevices } from '@cityops/devices/demo-seed';
 import { cameraInput } from '@cityops/devices/schemas';
 import { MosquittoBroker } from './mosquitto.ts';
@@ -55,6 +55,10 @@ export interface SystemOptions {
   oneProcess?: boolean;
   /** detectInputSize of the simulated cameras (their analysis settings); the model's own size when unset. */
   cameraDetectInputSize?: number;
+  /** Picture size of the simulated cameras' main streams (the simulator's default 640×360 otherwise). */
+  cameraSize?: { width: number; height: number };
+  /** Each simulated camera also serves a substream of this size, registered as its detect stream. */
+  cameraSubstream?: { width: number; height: number };
 }
 
 export interface RoleExit {
@@ -147,6 +151,11 @@ export class FaultSystem {
     if (this.options.cameraDetectInputSize !== undefined) {
       await this.db.query(`UPDATE cameras SET analysis = jsonb_set(analysis, '{detectInputSize}', to_jsonb($1::int))`, [this.options.cameraDetectInputSize]);
     }
+    if (this.options.cameraSubstream) {
+      for (const camera of await listCameras(this.db)) {
+        if (camera.id.startsWith('cam-')) await updateCamera(this.db, secretBox, camera.id, { detectStreamUrl: `${camera.rtspUrl}/sub` });
+      }
+    }
     for (const camera of this.options.extraCameras ?? []) {
       await insertCamera(this.db, secretBox, cameraInput.parse({ id: camera.id, name: `Fault suite ${camera.id}`, rtspUrl: camera.rtspUrl, detectFps: 2 }));
     }
@@ -160,7 +169,11 @@ export class FaultSystem {
     this.simulator = new ManagedProcess(
       'camera-simulator',
       process.execPath,
-      ['--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp)],
+      [
+        '--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp),
+        ...(this.options.cameraSize ? ['--size', `${this.options.cameraSize.width}x${this.options.cameraSize.height}`] : []),
+        ...(this.options.cameraSubstream ? ['--substream', `${this.options.cameraSubstream.width}x${this.options.cameraSubstream.height}`] : []),
+      ],
       { cwd: ROOT, env: { ...this.baseEnv(), DATA_DIR: SIMULATOR_CACHE, LOG_LEVEL: 'warn' }, logFile: path.join(this.directory, 'camera-simulator.log') },
     );
     // A first run encodes the shared videos once (minutes on a busy machine); later runs reuse them.

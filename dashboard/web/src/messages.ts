@@ -289,6 +289,12 @@ export const messages = {
   'engineer.username': { vi: 'Tài khoản camera', en: 'Camera username' },
   'engineer.password': { vi: 'Mật khẩu camera', en: 'Camera password' },
   'engineer.passwordKept': { vi: 'để trống: giữ mật khẩu đã lưu', en: 'leave empty to keep the stored one' },
+  'engineer.detectStreamUrl': { vi: 'Luồng phụ để phân tích (RTSP, không bắt buộc)', en: 'Detect substream URL (optional)' },
+  'engineer.detectStreamHint': {
+    vi: 'Luồng độ phân giải thấp của cùng camera, dùng để phân tích; xem trực tiếp và clip vẫn dùng luồng chính',
+    en: 'A low-resolution stream of the same camera, analysed instead of the main stream; live view and clips keep the main stream',
+  },
+  'engineer.detectStreamCredentialsKept': { vi: 'tài khoản của luồng phụ đã được lưu; lưu lại địa chỉ không có tài khoản sẽ giữ nguyên', en: 'its credentials are stored and kept when the URL is saved without them' },
   'engineer.lat': { vi: 'Vĩ độ', en: 'Latitude' },
   'engineer.lon': { vi: 'Kinh độ', en: 'Longitude' },
   'engineer.bearing': { vi: 'Hướng nhìn (độ)', en: 'Bearing (degrees)' },

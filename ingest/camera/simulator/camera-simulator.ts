@@ -13,6 +13,8 @@
 //   time-wrap  the 32-bit RTP timestamp wraps to 0 within a second (a camera up for 13 h at 90 kHz)
 //   time-leap  RTP timestamps leap 6 h forward (a camera whose clock is set after it booted)
 // The time faults last until `resume`; the picture itself goes on.
+// A camera may also serve a low-resolution substream at <camera>/sub (as real cameras do beside their
+// main stream), a simulated camera of its own for faults: `stop cam-001/sub` breaks only the substream.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -42,6 +44,13 @@ export interface SimulatedCameraSpec {
   codec?: 'h264' | 'h265' | 'mpeg4';
   /** When set, the camera demands these (HTTP Basic over RTSP). */
   credentials?: SimulatedCameraCredentials;
+  /** When set, the camera also serves this size at `<id>/sub` (substreamId), same scene and credentials. */
+  substream?: { width: number; height: number };
+}
+
+/** Where a simulated camera serves its substream. */
+export function substreamId(cameraId: string): string {
+  return `${cameraId}/sub`;
 }
 
 export interface CameraSimulatorOptions {
@@ -70,6 +79,9 @@ interface RunningSource {
 
 interface SimulatedCamera {
   spec: SimulatedCameraSpec;
+  /** The size its normal scene is served at (the simulator's, or the substream's). */
+  width: number;
+  height: number;
   sourceKey?: string;
   mode: CameraFault | 'normal';
   /** Repeats the time-loop fault's jump back. */
@@ -155,12 +167,20 @@ export class CameraSimulator implements Component {
   }
 
   private defineCamera(spec: SimulatedCameraSpec): void {
-    this.cameras.set(spec.id, { spec, mode: 'normal' });
+    this.cameras.set(spec.id, { spec, mode: 'normal', width: this.width, height: this.height });
     this.server.defineCamera(spec.id, spec.credentials);
+    if (!spec.substream) return;
+    const sub = { ...spec, id: substreamId(spec.id), substream: undefined };
+    this.cameras.set(sub.id, { spec: sub, mode: 'normal', ...spec.substream });
+    this.server.defineCamera(sub.id, spec.credentials);
   }
 
   private async showNormalScene(spec: SimulatedCameraSpec): Promise<void> {
-    await this.switchTo(this.cameras.get(spec.id)!, await this.fileSourceKey(spec.scene, spec.codec ?? 'h264', this.width, this.height));
+    const ids = spec.substream ? [spec.id, substreamId(spec.id)] : [spec.id];
+    for (const id of ids) {
+      const camera = this.cameras.get(id)!;
+      await this.switchTo(camera, await this.fileSourceKey(spec.scene, spec.codec ?? 'h264', camera.width, camera.height, true));
+    }
   }
 
   /** Injects a fault (or `resume`s); resolves once the camera shows it. */
@@ -168,6 +188,7 @@ export class CameraSimulator implements Component {
     const camera = this.cameras.get(cameraId);
     if (!camera) throw new AppError('not_found', `no simulated camera ${cameraId}`);
     const codec = camera.spec.codec ?? 'h264';
+    const { width, height } = camera;
     if (fault !== 'disconnect') {
       clearInterval(camera.timeLoopTimer);
       camera.timeLoopTimer = undefined;
@@ -178,32 +199,32 @@ export class CameraSimulator implements Component {
         await this.switchTo(camera, undefined);
         break;
       case 'resume':
-        await this.switchTo(camera, await this.fileSourceKey(camera.spec.scene, codec, this.width, this.height));
+        await this.switchTo(camera, await this.fileSourceKey(camera.spec.scene, codec, width, height, true));
         break;
       case 'freeze': {
         const current = camera.sourceKey ? this.sources.get(camera.sourceKey) : undefined;
-        const file = current?.file ?? (await this.preparedFile(camera.spec.scene, 'h264', this.width, this.height));
+        const file = current?.file ?? (await this.preparedFile(camera.spec.scene, 'h264', width, height, true));
         const seconds = current ? ((Date.now() - current.startedAt) / 1000) % 8 : 1;
         const still = path.join(this.options.cacheDir, `still-${cameraId}-${process.pid}.png`);
         await runFfmpeg(this.options.ffmpegPath, grabFrameArgs(file, seconds, still));
-        const key = `still-${cameraId}-${Date.now()}`;
-        this.defineSource(key, publishStillArgs({ imageFile: still }, { width: this.width, height: this.height }, this.server.publishUrl(key)));
+        const key = `still-${cameraId.replace('/', '-')}-${Date.now()}`;
+        this.defineSource(key, publishStillArgs({ imageFile: still }, { width, height }, this.server.publishUrl(key)));
         await this.switchTo(camera, key);
         break;
       }
       case 'black': {
-        const key = `black-${this.width}x${this.height}`;
-        this.defineSource(key, publishStillArgs({ black: true }, { width: this.width, height: this.height }, this.server.publishUrl(key)));
+        const key = `black-${width}x${height}`;
+        this.defineSource(key, publishStillArgs({ black: true }, { width, height }, this.server.publishUrl(key)));
         await this.switchTo(camera, key);
         break;
       }
       case 'scene-change': {
         const other: SimulatedScene = camera.spec.scene === 'traffic' ? 'people' : 'traffic';
-        await this.switchTo(camera, await this.fileSourceKey(other, codec, this.width, this.height));
+        await this.switchTo(camera, await this.fileSourceKey(other, codec, width, height, true));
         break;
       }
       case 'resize':
-        await this.switchTo(camera, await this.fileSourceKey(camera.spec.scene, codec, Math.round((this.width * 3) / 4 / 2) * 2, Math.round((this.height * 3) / 4 / 2) * 2));
+        await this.switchTo(camera, await this.fileSourceKey(camera.spec.scene, codec, Math.round((width * 3) / 4 / 2) * 2, Math.round((height * 3) / 4 / 2) * 2));
         break;
       case 'disconnect':
         this.server.disconnectViewers(cameraId);
@@ -248,8 +269,8 @@ export class CameraSimulator implements Component {
     }
   }
 
-  private async fileSourceKey(scene: SimulatedScene, codec: 'h264' | 'h265' | 'mpeg4', width: number, height: number): Promise<string> {
-    const file = await this.preparedFile(scene, codec, width, height);
+  private async fileSourceKey(scene: SimulatedScene, codec: 'h264' | 'h265' | 'mpeg4', width: number, height: number, normalSize = false): Promise<string> {
+    const file = await this.preparedFile(scene, codec, width, height, normalSize);
     const key = `file-${path.basename(file, '.ts')}`;
     const source = this.defineSource(key, publishFileArgs(file, this.server.publishUrl(key)));
     source.file = file;
@@ -292,11 +313,11 @@ export class CameraSimulator implements Component {
   }
 
   /** Re-encodes a scene once into a short-GOP camera-like file and caches it (see prepareSourceArgs). */
-  private preparedFile(scene: SimulatedScene, codec: 'h264' | 'h265' | 'mpeg4', width: number, height: number): Promise<string> {
+  private preparedFile(scene: SimulatedScene, codec: 'h264' | 'h265' | 'mpeg4', width: number, height: number, normalSize: boolean): Promise<string> {
     const assetFile = this.options.assetDir ? path.join(this.options.assetDir, SCENE_FILES[scene]) : undefined;
     const input: PreparedSourceOptions['input'] = assetFile && existsSync(assetFile) ? { file: assetFile } : { pattern: SCENE_PATTERNS[scene] };
     // Variants (other codecs, other sizes) only exist to test faults: 8 s is enough and cheap to make.
-    const main = codec === 'h264' && width === this.width && height === this.height;
+    const main = codec === 'h264' && normalSize;
     const maxSeconds = main ? 30 : 8;
     const identity = JSON.stringify({
       version: PREPARE_VERSION,

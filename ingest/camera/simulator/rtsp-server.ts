@@ -266,7 +266,8 @@ export class RtspRelayServer implements Component {
       return this.onPublisherRequest(connection, request, publish[2], reply);
     }
 
-    const view = /^\/([A-Za-z0-9._-]+)(?:\/streamid=(\d+))?\/?$/.exec(path);
+    // A camera, or its substream (`/cam-001/sub`, see camera-simulator.ts).
+    const view = /^\/([A-Za-z0-9._-]+(?:\/sub)?)(?:\/streamid=(\d+))?\/?$/.exec(path);
     const camera = view ? this.cameras.get(view[1]) : undefined;
     if (!camera) return reply(404);
 

@@ -211,6 +211,7 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
     rtspUrl: text(existing?.rtspUrl ?? prefill?.rtspUrl),
     username: text(existing?.username ?? prefill?.username),
     password: prefill?.password ?? '',
+    detectStreamUrl: text(existing?.detectStreamUrl),
     bearing: text(existing?.bearing),
     detectFps: text(existing?.detectFps ?? 2),
   });
@@ -221,6 +222,8 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
     username: entered.username || null,
     bearing: numberOrNull(entered.bearing),
     detectFps: Number(entered.detectFps),
+    // Empty: no detect stream, analysis decodes the main stream.
+    detectStreamUrl: entered.detectStreamUrl || null,
     // Write-only: an empty field keeps the stored password.
     ...(entered.password ? { password: entered.password } : {}),
   }));
@@ -244,6 +247,14 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
           </Field>
           <Field label={t('engineer.password')} name="password" error={form.error}>
             <input type="password" value={text(values.password)} onChange={set('password')} autoComplete="new-password" placeholder={existing?.hasPassword ? t('engineer.passwordKept') : ''} />
+          </Field>
+          <Field label={t('engineer.detectStreamUrl')} name="detectStreamUrl" error={form.error} wide>
+            <input
+              value={text(values.detectStreamUrl)}
+              onChange={set('detectStreamUrl')}
+              placeholder="rtsp://192.0.2.10:554/stream2"
+              title={`${t('engineer.detectStreamHint')}${existing?.hasDetectStreamCredentials ? ` (${t('engineer.detectStreamCredentialsKept')})` : ''}`}
+            />
           </Field>
           <PlacementFields form={form} />
           <Field label={t('engineer.bearing')} name="bearing" error={form.error}>
