@@ -47,6 +47,8 @@ export interface SystemOptions {
   roleNodeArgs?: string[];
   /** Detect rate of the simulated cameras (the demo seed registers 2 fps). */
   cameraDetectFps?: number;
+  /** Simulated cameras each delayed by their own 0–1 s (the simulator's --spread-phases). */
+  spreadCameraPhases?: boolean;
 }
 
 export interface RoleExit {
@@ -149,7 +151,7 @@ export class FaultSystem {
     this.simulator = new ManagedProcess(
       'camera-simulator',
       process.execPath,
-      ['--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp)],
+      ['--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp), ...(this.options.spreadCameraPhases ? ['--spread-phases'] : [])],
       { cwd: ROOT, env: { ...this.baseEnv(), DATA_DIR: SIMULATOR_CACHE, LOG_LEVEL: 'warn' }, logFile: path.join(this.directory, 'camera-simulator.log') },
     );
     // A first run encodes the shared videos once (minutes on a busy machine); later runs reuse them.
