@@ -1,10 +1,10 @@
-// `npx tsx ops/bench/cpu-profile-summary.ts FILE_OR_DIR… [--top 15]`
+// `npx tsx ops/bench/cpu-profile-summary.ts FILE_OR_DIR… [--top 15] [--after-s 30]`
 // Reads V8 CPU profiles (`node --cpu-prof`, e.g. from `npm run bench -- vision-live --profile DIR`) and
 // prints, per profile, where the main thread spent its time: self time by function and by package or
 // project folder, in ms and in % of the busy (not idle) time. Self time, not total: the rows add up to
 // the busy time, so they answer "what would get cheaper if this got cheaper". A profile sees the main
 // thread only; the libuv pool (JPEG encode/decode) and V8's helper threads are measured from /proc by
-// the bench itself.
+// the bench itself. --after-s N leaves out the first N seconds of each profile (module loading, warm-up).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -48,13 +48,18 @@ function shortUrl(url: string): string {
   return project ? project[1] : url;
 }
 
-export function summarise(profile: CpuProfile): Summary {
+export function summarise(profile: CpuProfile, afterS = 0): Summary {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const byFunction = new Map<string, number>();
   const byGroup = new Map<string, number>();
   let idleMs = 0;
+  let elapsedMs = 0;
+  let countedFromMs: number | undefined;
   // timeDeltas[i] is the time *before* sample i: the time a sample stands for is the next delta.
   for (let i = 0; i < profile.samples.length; i++) {
+    elapsedMs += profile.timeDeltas[i] / 1000;
+    if (elapsedMs < afterS * 1000) continue;
+    countedFromMs ??= elapsedMs;
     const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
     const frame = nodes.get(profile.samples[i])?.callFrame;
     if (!frame) continue;
@@ -67,7 +72,7 @@ export function summarise(profile: CpuProfile): Summary {
     const group = groupOf(frame.url, frame.functionName);
     byGroup.set(group, (byGroup.get(group) ?? 0) + ms);
   }
-  return { wallMs: (profile.endTime - profile.startTime) / 1000, idleMs, byFunction, byGroup };
+  return { wallMs: (profile.endTime - profile.startTime) / 1000 - (countedFromMs ?? 0), idleMs, byFunction, byGroup };
 }
 
 function table(title: string, rows: Map<string, number>, busyMs: number, top: number): string {
@@ -85,16 +90,18 @@ function profileFiles(target: string): string[] {
 
 function main(args: string[]): void {
   const topIndex = args.indexOf('--top');
+  const afterIndex = args.indexOf('--after-s');
   const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 15;
-  const targets = args.filter((arg, index) => !arg.startsWith('--') && (topIndex < 0 || index !== topIndex + 1));
+  const afterS = afterIndex >= 0 ? Number(args[afterIndex + 1]) : 0;
+  const targets = args.filter((arg, index) => !arg.startsWith('--') && index !== topIndex + 1 && index !== afterIndex + 1);
   if (!targets.length) {
-    console.error('usage: npx tsx ops/bench/cpu-profile-summary.ts FILE_OR_DIR… [--top 15]');
+    console.error('usage: npx tsx ops/bench/cpu-profile-summary.ts FILE_OR_DIR… [--top 15] [--after-s 30]');
     process.exit(2);
   }
   for (const file of targets.flatMap(profileFiles)) {
-    const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+    const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, afterS);
     const busyMs = summary.wallMs - summary.idleMs;
-    console.log(`${file}: wall ${(summary.wallMs / 1000).toFixed(1)} s, main thread busy ${(busyMs / 1000).toFixed(1)} s (${((100 * busyMs) / summary.wallMs).toFixed(0)} %)`);
+    console.log(`${file}: wall ${(summary.wallMs / 1000).toFixed(1)} s${afterS ? ` after the first ${afterS} s` : ''}, main thread busy ${(busyMs / 1000).toFixed(1)} s (${((100 * busyMs) / summary.wallMs).toFixed(0)} %)`);
     console.log(table('self time by package or folder (% of busy)', summary.byGroup, busyMs, top));
     console.log(table('self time by function (% of busy)', summary.byFunction, busyMs, top));
   }

@@ -12,7 +12,7 @@
 // In the same run: bare onnxruntime-node on a constant tensor with the role's thread settings (the
 // machine's limit for this model), and CPU of every process of the system from /proc.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
@@ -159,32 +159,24 @@ function cpuTicks(pid: number): { ticks: number; command: string } | undefined {
 }
 
 /**
- * CPU ticks of each thread of a Node process: its main thread (JavaScript, and whatever native code
- * it calls synchronously) and the rest (libuv pool: JPEG encode and decode; V8's GC helpers; native
- * libraries' own threads), which a V8 CPU profile of the main thread does not see.
+ * CPU ticks of a Node process's main thread (JavaScript, and whatever native code it calls
+ * synchronously) and of all its other threads (libuv pool: JPEG encode and decode; libvips and V8
+ * helper threads), which a V8 CPU profile of the main thread does not see. The other threads are the
+ * process's own time less the main thread's: threads that ended (libvips starts and ends workers) stay
+ * counted in the process. Reaped children (cutime) are neither.
  */
 function threadTicks(pid: number): { main: number; other: number } | undefined {
+  const ownTicks = (statFile: string) => {
+    const stat = readFileSync(statFile, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
   try {
-    let main = 0;
-    let other = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      if (Number(tid) === pid) main += ticks;
-      else other += ticks;
-    }
-    return { main, other };
+    const main = ownTicks(`/proc/${pid}/task/${pid}/stat`);
+    return { main, other: ownTicks(`/proc/${pid}/stat`) - main };
   } catch {
     return undefined;
   }
-}
-
-/** The simulator's Node process and its ffmpeg publishers. */
-function simulatorTicks(system: FaultSystem): number {
-  const pid = system.simulator?.child.pid;
-  if (!pid) return 0;
-  return [pid, ...descendants(pid).map((info) => info.pid)].reduce((sum, each) => sum + (cpuTicks(each)?.ticks ?? 0), 0);
 }
 
 function roleThreadSnapshot(system: FaultSystem): Map<string, { main: number; other: number }> {
@@ -194,6 +186,13 @@ function roleThreadSnapshot(system: FaultSystem): Map<string, { main: number; ot
     if (ticks) snapshot.set(role, ticks);
   }
   return snapshot;
+}
+
+/** The simulator's Node process and its ffmpeg publishers. */
+function simulatorTicks(system: FaultSystem): number {
+  const pid = system.simulator?.child.pid;
+  if (!pid) return 0;
+  return [pid, ...descendants(pid).map((info) => info.pid)].reduce((sum, each) => sum + (cpuTicks(each)?.ticks ?? 0), 0);
 }
 
 /**
@@ -429,7 +428,7 @@ function describe(step: StepResult): string {
     `${step.cpuMsPerFrame.toFixed(0)} CPU ms/frame, CPU of a core: ${parts.join(', ')}; ` +
     `frames counted ${step.noticeFrames} by notice, ${step.databaseFrames} in the slot table (±2 s flush); roles PSS ${step.rolesMemoryMb.toFixed(0)} MB; load ${step.load}\n` +
     `#   CPU ms per analysed frame: ${[...step.msPerFrameByPart].sort((a, b) => b[1] - a[1]).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')} ` +
-    `(roles' Node by thread: ${[...step.msPerFrameByThread].map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}); simulator ${step.simulatorPct.toFixed(0)} % of a core, not counted\n` +
+    `(roles' Node by thread, reaped children not included: ${[...step.msPerFrameByThread].map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}); simulator ${step.simulatorPct.toFixed(0)} % of a core, not counted\n` +
     `#   frames sampled by ingest per 100 ms of the second (% of ${step.publishedPerS.toFixed(0)}/s; even spread 10 each): ${step.phaseHistogram.map((pct) => pct.toFixed(0)).join(' ')}; ` +
     `busiest 100 ms ${Math.max(...step.phaseHistogram).toFixed(0)} %\n` +
     `#   cameras by usual sampling instant per 100 ms: ${step.cameraPhaseHistogram.join(' ')}; phase coherence across cameras ${step.cameraPhaseCoherence.toFixed(2)} ` +
