@@ -1,9 +1,10 @@
 // `npm run sim:cameras` — simulated RTSP cameras on loopback (see simulator/camera-simulator.ts).
-//   npm run sim:cameras -- [--cameras 4] [--port 8554] [--size 640x360] [--substream 640x360] [--onvif]
+//   npm run sim:cameras -- [--cameras 4] [--port 8554] [--size 640x360] [--substream 640x360] [--onvif] [--spread-phases]
 //                                   serve cam-001 … cam-NNN at --size; type faults on stdin; --substream
 //                                   also serves each camera's substream at cam-NNN/sub in that size;
 //                                   --onvif also answers ONVIF discovery and media calls, one device
-//                                   listing every camera
+//                                   listing every camera; --spread-phases delays each camera by its own
+//                                   0–1 s, so cameras of one scene do not send their keyframes at the same instant
 //   npm run sim:cameras -- fault cam-002 freeze [--port 8554] inject a fault into a running simulator
 // Faults: stop, resume, freeze, black, scene-change, resize, disconnect, time-loop, time-wrap, time-leap.
 import path from 'node:path';
@@ -56,6 +57,7 @@ async function main() {
     cacheDir: path.join(config.dataDir, 'simulator-cache'),
     ffmpegPath: config.FFMPEG_PATH,
     logger,
+    spreadPhases: args.includes('--spread-phases'),
   });
   await simulator.start();
   await simulator.ready();

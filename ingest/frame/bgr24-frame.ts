@@ -21,10 +21,32 @@ export interface RawFrame {
   letterboxedFrom?: { width: number; height: number };
 }
 
-/** Copies `source` into `target` swapping the first and third byte of every pixel (BGR ⇄ RGB). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Copies `source` into `target` swapping the first and third byte of every pixel (BGR ⇄ RGB).
+ * Four pixels at a time as three 32-bit words when both buffers allow it: every frame is swapped once
+ * in camera-ingest and once in analytics, and byte by byte this took 0.6 CPU ms per 416×416 frame,
+ * word by word 0.3 (the vision-live profile of camera-ingest had it at 17 % of its main thread).
+ */
 export function swapRedBlue(source: Uint8Array, target: Uint8Array): void {
   const length = source.length - (source.length % 3);
-  for (let i = 0; i < length; i += 3) {
+  let done = 0;
+  if (LITTLE_ENDIAN && source.byteOffset % 4 === 0 && target.byteOffset % 4 === 0 && target.length >= length) {
+    done = length - (length % 12);
+    const from = new Uint32Array(source.buffer, source.byteOffset, done / 4);
+    const to = new Uint32Array(target.buffer, target.byteOffset, done / 4);
+    for (let w = 0; w < from.length; w += 3) {
+      // Little-endian words, lowest byte first: a = b0 g0 r0 b1, b = g1 r1 b2 g2, c = r2 b3 g3 r3.
+      const a = from[w];
+      const b = from[w + 1];
+      const c = from[w + 2];
+      to[w] = ((a >>> 16) & 0xff) | (a & 0xff00) | ((a & 0xff) << 16) | (((b >>> 8) & 0xff) << 24);
+      to[w + 1] = (b & 0xff) | ((a >>> 24) << 8) | ((c & 0xff) << 16) | (b & 0xff000000);
+      to[w + 2] = ((b >>> 16) & 0xff) | ((c >>> 24) << 8) | (c & 0xff0000) | (((c >>> 8) & 0xff) << 24);
+    }
+  }
+  for (let i = done; i < length; i += 3) {
     target[i] = source[i + 2];
     target[i + 1] = source[i + 1];
     target[i + 2] = source[i];

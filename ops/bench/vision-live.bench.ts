@@ -1,4 +1,4 @@
-// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--input-size 320] [--no-refine] [--profile DIR] [--quick]
+// `npm run bench -- vision-live [--cameras 10,20,30] [--seconds 60] [--bare-seconds 15] [--sessions 1] [--threads 1] [--slot-decode all|keyframes] [--one-process] [--frame-transport auto|mqtt] [--input-size 320] [--in-phase] [--no-refine] [--profile DIR] [--quick]
 //                               [--camera-size 640x360] [--substream 640x360] [--ab-substream --rounds 2]`
 // (--quick: --cameras 4,8 --seconds 20 --bare-seconds 5; --input-size: every camera's detectInputSize,
 // the bare figure then at that size too)
@@ -6,6 +6,8 @@
 // registered as its detect stream (analysis decodes it, the main stream is only copied).
 // --ab-substream: the detect stream lever at the first --cameras count, main stream only vs substream
 // interleaved (A B A B …, --rounds pairs) in the same sitting; prints both and their ratios.
+// --in-phase: the simulated cameras of a scene send their frames at the same instant, as before the
+// simulator could spread them over the second.
 // How many live cameras one machine analyses at 1 fps, end to end and in real time: N simulated RTSP
 // cameras (the project's simulator playing the shared traffic and people videos) → the camera-ingest
 // role (ffmpeg per camera, slot hook, JPEG over MQTT) → the analytics role (real YOLOX model, tracking,
@@ -26,6 +28,7 @@ import mqtt from 'mqtt';
 import ort from 'onnxruntime-node';
 import { configSchema, loadConfig } from '@cityops/core/config';
 import { ANALYSED_FRAME_TOPIC_PREFIX, FRAME_TOPIC_PREFIX, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
+import { decodeFrameMessage } from '@cityops/ingest/frame/frame-message';
 import { resolveModel } from '@cityops/models/fetch';
 import { inputGeometry, loadManifest } from '@cityops/models/manifest';
 import { withInputShape } from '@cityops/models/onnx-input-size';
@@ -54,6 +57,11 @@ interface Settings {
   oneProcess: boolean;
   /** FRAME_TRANSPORT of the roles: `auto` is in memory only when they share a process. */
   frameTransport: 'auto' | 'mqtt';
+  /**
+   * Simulated cameras of one scene in phase (one shared stream, keyframes at the same instant) rather
+   * than each delayed by its own 0–1 s as real cameras are spread.
+   */
+  inPhase: boolean;
   modelId: string;
   /** detectInputSize of every camera; undefined = the model's own input. */
   inputSize?: number;
@@ -75,6 +83,23 @@ interface StepResult {
   frameAgeP95Ms: number;
   cpuMsPerFrame: number;
   cpuByPart: Map<string, number>;
+  /** CPU ms per analysed frame of each part (processes, and the roles' Node threads), summing to cpuMsPerFrame. */
+  msPerFrameByPart: Map<string, number>;
+  /** Of the roles' Node processes: CPU ms per analysed frame of the main (JavaScript) thread and of all other threads. */
+  msPerFrameByThread: Map<string, number>;
+  /** The simulator's CPU in % of a core (not in the total: it stands for the street's cameras). */
+  simulatorPct: number;
+  /** Share of the published frames (by ingest's sampling time) in each 100 ms of the second, in %. */
+  phaseHistogram: number[];
+  /** Cameras whose usual sampling instant (circular mean within the second) falls in each 100 ms. */
+  cameraPhaseHistogram: number[];
+  /**
+   * How alike the cameras' sampling instants are: length of the mean of their unit phase vectors
+   * (1 = every camera at the same instant of the second, about 0 = spread evenly), and how steady
+   * one camera's instant is (the same, per camera, averaged).
+   */
+  cameraPhaseCoherence: number;
+  cameraPhaseSteadiness: number;
   databaseFrames: number;
   noticeFrames: number;
   publishedPerS: number;
@@ -103,6 +128,7 @@ function parseSettings(args: string[]): Settings {
     slotDecode: configSchema.shape.CAMERA_SLOT_DECODE.parse(value('slot-decode') ?? config.CAMERA_SLOT_DECODE),
     oneProcess: args.includes('--one-process'),
     frameTransport: configSchema.shape.FRAME_TRANSPORT.parse(value('frame-transport') ?? config.FRAME_TRANSPORT),
+    inPhase: args.includes('--in-phase'),
     modelId: config.DETECT_MODEL,
     ...(value('input-size') ? { inputSize: Number(value('input-size')) } : {}),
     cameraSize: parseSize(value('camera-size') ?? '640x360'),
@@ -180,6 +206,43 @@ function cpuTicks(pid: number): { ticks: number; command: string } | undefined {
 }
 
 /**
+ * CPU ticks of a Node process's main thread (JavaScript, and whatever native code it calls
+ * synchronously) and of all its other threads (libuv pool: JPEG encode and decode; libvips and V8
+ * helper threads), which a V8 CPU profile of the main thread does not see. The other threads are the
+ * process's own time less the main thread's: threads that ended (libvips starts and ends workers) stay
+ * counted in the process. Reaped children (cutime) are neither.
+ */
+function threadTicks(pid: number): { main: number; other: number } | undefined {
+  const ownTicks = (statFile: string) => {
+    const stat = readFileSync(statFile, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  try {
+    const main = ownTicks(`/proc/${pid}/task/${pid}/stat`);
+    return { main, other: ownTicks(`/proc/${pid}/stat`) - main };
+  } catch {
+    return undefined;
+  }
+}
+
+function roleThreadSnapshot(system: FaultSystem): Map<string, { main: number; other: number }> {
+  const snapshot = new Map<string, { main: number; other: number }>();
+  for (const [role, child] of system.roles) {
+    const ticks = child.pid ? threadTicks(child.pid) : undefined;
+    if (ticks) snapshot.set(role, ticks);
+  }
+  return snapshot;
+}
+
+/** The simulator's Node process and its ffmpeg publishers. */
+function simulatorTicks(system: FaultSystem): number {
+  const pid = system.simulator?.child.pid;
+  if (!pid) return 0;
+  return [pid, ...descendants(pid).map((info) => info.pid)].reduce((sum, each) => sum + (cpuTicks(each)?.ticks ?? 0), 0);
+}
+
+/**
  * Every process of the system under test with its part: the roles and their ffmpeg children, Mosquitto,
  * PostgreSQL. Left out: the camera simulator (the "cameras" of the street) and this bench process with
  * its own helpers (the notice subscriber, tsx's esbuild).
@@ -244,6 +307,7 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     ...(settings.inputSize !== undefined ? { cameraDetectInputSize: settings.inputSize } : {}),
     cameraSize: settings.cameraSize,
     ...(settings.substream ? { cameraSubstream: settings.substream } : {}),
+    spreadCameraPhases: !settings.inPhase,
     // A slot for every camera: the question is how many the machine analyses, not which.
     roleEnv: {
       SLOT_COUNT: String(cameras),
@@ -260,15 +324,22 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     ...(settings.profileDir ? { roleNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}/${cameras}-cameras`] } : {}),
   });
   const notices = new Map<string, Array<{ capturedAt: number; analysedAt: number }>>();
-  // Arrival times of the frames camera-ingest publishes (to tell a slow ingest from a slow analysis).
-  const published: number[] = [];
+  // Arrival times of the frames camera-ingest publishes (to tell a slow ingest from a slow analysis),
+  // and when ingest sampled each (its header's ts: when it read the frame from ffmpeg).
+  const published: Array<{ at: number; sampledAt: number; cameraId: string }> = [];
   let subscriber: mqtt.MqttClient | undefined;
   try {
     await system.start();
     subscriber = await mqtt.connectAsync(system.broker.url, { ...system.service, clientId: `vision-live-bench-${system.tag}`, clean: true });
     subscriber.on('message', (topic, payload) => {
       if (topic.startsWith(`${FRAME_TOPIC_PREFIX}/`)) {
-        published.push(Date.now());
+        let sampledAt = Number.NaN;
+        try {
+          sampledAt = decodeFrameMessage(payload).header.ts;
+        } catch {
+          // counted by arrival only
+        }
+        published.push({ at: Date.now(), sampledAt, cameraId: topic.slice(FRAME_TOPIC_PREFIX.length + 1) });
         return;
       }
       const cameraId = topic.slice(ANALYSED_FRAME_TOPIC_PREFIX.length + 1);
@@ -291,11 +362,15 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
 
     const startedAt = Date.now();
     const cpuBefore = cpuSnapshot(system);
+    const threadsBefore = roleThreadSnapshot(system);
+    const simulatorBefore = simulatorTicks(system);
     const databaseBefore = await databaseFrameCount(system);
     const loadBefore = loadAverage();
     await sleep(settings.seconds * 1000);
     const endedAt = Date.now();
     const cpuAfter = cpuSnapshot(system);
+    const threadsAfter = roleThreadSnapshot(system);
+    const simulatorAfter = simulatorTicks(system);
     const rssMb = rolesMemoryMb(system);
     const loadAfter = loadAverage();
     // The slot table is written every 2 s: wait for one more write before reading it.
@@ -327,6 +402,17 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
     }
     allAges.sort((a, b) => a - b);
     const cpuMs = (cpuTicksTotal * 1000) / CLOCK_TICKS_PER_S;
+    const msPerFrame = (ticks: number) => (noticeFrames ? (ticks * 1000) / CLOCK_TICKS_PER_S / noticeFrames : Number.NaN);
+    const msPerFrameByThread = new Map<string, number>();
+    for (const [role, after] of threadsAfter) {
+      const before = threadsBefore.get(role) ?? { main: 0, other: 0 };
+      msPerFrameByThread.set(`${role} node main thread`, msPerFrame(after.main - before.main));
+      msPerFrameByThread.set(`${role} node other threads`, msPerFrame(after.other - before.other));
+    }
+    const phaseCounts = Array.from({ length: 10 }, () => 0);
+    const sampled = published.filter((frame) => frame.at >= startedAt && frame.at < endedAt && Number.isFinite(frame.sampledAt));
+    for (const frame of sampled) phaseCounts[Math.floor((frame.sampledAt % 1000) / 100)]++;
+    const phases = cameraPhases(sampled);
     const reasons = [
       ...(warm.ok ? [] : [`only ${warm.value}/${cameras} cameras analysed twice within the warm-up`]),
       ...(slotsHeld < cameras ? [`${slotsHeld}/${cameras} cameras hold a slot`] : []),
@@ -344,9 +430,14 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
       frameAgeP95Ms: quantile(allAges, 0.95),
       cpuMsPerFrame: noticeFrames ? cpuMs / noticeFrames : Number.NaN,
       cpuByPart: new Map([...cpuByPart].map(([part, ticks]) => [part, (ticks * 1000) / CLOCK_TICKS_PER_S / windowS / 10])),
+      msPerFrameByPart: new Map([...cpuByPart].map(([part, ticks]) => [part, msPerFrame(ticks)])),
+      msPerFrameByThread,
+      simulatorPct: ((simulatorAfter - simulatorBefore) * 1000) / CLOCK_TICKS_PER_S / windowS / 10,
+      phaseHistogram: phaseCounts.map((count) => (sampled.length ? (100 * count) / sampled.length : 0)),
+      ...phases,
       databaseFrames,
       noticeFrames,
-      publishedPerS: published.filter((at) => at >= startedAt && at < endedAt).length / windowS,
+      publishedPerS: published.filter(({ at }) => at >= startedAt && at < endedAt).length / windowS,
       rolesMemoryMb: rssMb,
       load: `${loadBefore} → ${loadAfter}`,
       why: reasons.join('; ') || 'every camera at ≥ 0.95 frames/s, age p95 ≤ 2 s',
@@ -358,13 +449,46 @@ async function runStep(cameras: number, settings: Settings): Promise<StepResult>
   }
 }
 
+/** Each camera's usual sampling instant within the second (circular mean), and how alike they are. */
+function cameraPhases(frames: Array<{ sampledAt: number; cameraId: string }>): Pick<StepResult, 'cameraPhaseHistogram' | 'cameraPhaseCoherence' | 'cameraPhaseSteadiness'> {
+  const sums = new Map<string, { x: number; y: number; n: number }>();
+  for (const frame of frames) {
+    const angle = (2 * Math.PI * (frame.sampledAt % 1000)) / 1000;
+    const sum = sums.get(frame.cameraId) ?? { x: 0, y: 0, n: 0 };
+    sum.x += Math.cos(angle);
+    sum.y += Math.sin(angle);
+    sum.n++;
+    sums.set(frame.cameraId, sum);
+  }
+  const histogram = Array.from({ length: 10 }, () => 0);
+  let x = 0;
+  let y = 0;
+  let steadiness = 0;
+  for (const sum of sums.values()) {
+    const length = Math.hypot(sum.x, sum.y);
+    steadiness += length / sum.n;
+    x += sum.x / (length || 1);
+    y += sum.y / (length || 1);
+    const phaseMs = ((Math.atan2(sum.y, sum.x) / (2 * Math.PI)) * 1000 + 1000) % 1000;
+    histogram[Math.min(9, Math.floor(phaseMs / 100))]++;
+  }
+  const cameras = sums.size || 1;
+  return { cameraPhaseHistogram: histogram, cameraPhaseCoherence: Math.hypot(x, y) / cameras, cameraPhaseSteadiness: steadiness / cameras };
+}
+
 function describe(step: StepResult): string {
   const parts = [...step.cpuByPart].sort((a, b) => b[1] - a[1]).map(([part, pct]) => `${part} ${pct.toFixed(0)} %`);
   return (
     `${step.cameras} cameras: ${step.passed ? 'pass' : 'FAIL'} (${step.why}); ${step.publishedPerS.toFixed(1)} frames/s published by camera-ingest, ${step.analysedPerS.toFixed(1)} analysed, ` +
     `slowest camera ${step.slowestCameraFps.toFixed(2)}/s, age p95 ${Math.round(step.frameAgeP95Ms)} ms (worst camera ${Math.round(step.worstCameraAgeP95Ms)} ms), ` +
     `${step.cpuMsPerFrame.toFixed(0)} CPU ms/frame, CPU of a core: ${parts.join(', ')}; ` +
-    `frames counted ${step.noticeFrames} by notice, ${step.databaseFrames} in the slot table (±2 s flush); roles PSS ${step.rolesMemoryMb.toFixed(0)} MB; load ${step.load}`
+    `frames counted ${step.noticeFrames} by notice, ${step.databaseFrames} in the slot table (±2 s flush); roles PSS ${step.rolesMemoryMb.toFixed(0)} MB; load ${step.load}\n` +
+    `#   CPU ms per analysed frame: ${[...step.msPerFrameByPart].sort((a, b) => b[1] - a[1]).map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')} ` +
+    `(roles' Node by thread, reaped children not included: ${[...step.msPerFrameByThread].map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(', ')}); simulator ${step.simulatorPct.toFixed(0)} % of a core, not counted\n` +
+    `#   frames sampled by ingest per 100 ms of the second (% of ${step.publishedPerS.toFixed(0)}/s; even spread 10 each): ${step.phaseHistogram.map((pct) => pct.toFixed(0)).join(' ')}; ` +
+    `busiest 100 ms ${Math.max(...step.phaseHistogram).toFixed(0)} %\n` +
+    `#   cameras by usual sampling instant per 100 ms: ${step.cameraPhaseHistogram.join(' ')}; phase coherence across cameras ${step.cameraPhaseCoherence.toFixed(2)} ` +
+    `(1 = all in phase, 0 = spread), steadiness of one camera's instant ${step.cameraPhaseSteadiness.toFixed(2)}`
   );
 }
 
@@ -410,7 +534,8 @@ export async function run(args: string[]): Promise<void> {
   const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), shared with other jobs`;
   const threads =
     `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}, ` +
-    `input ${settings.inputSize ? `${settings.inputSize}x${settings.inputSize} (cameras' detectInputSize)` : 'the model\'s own'}`;
+    `input ${settings.inputSize ? `${settings.inputSize}x${settings.inputSize} (cameras' detectInputSize)` : 'the model\'s own'}, ` +
+    `cameras ${settings.inPhase ? 'of a scene in phase' : 'spread over the second'}`;
   if (settings.abRounds > 0) return runSubstreamAb(settings, machine, threads);
 
   // The machine's limit first, with nothing of the system running.

@@ -59,6 +59,8 @@ export interface SystemOptions {
   cameraSize?: { width: number; height: number };
   /** Each simulated camera also serves a substream of this size, registered as its detect stream. */
   cameraSubstream?: { width: number; height: number };
+  /** Simulated cameras each delayed by their own 0–1 s (the simulator's --spread-phases). */
+  spreadCameraPhases?: boolean;
 }
 
 export interface RoleExit {
@@ -173,6 +175,7 @@ export class FaultSystem {
         '--import', 'tsx', 'ingest/camera/simulator-cli.ts', '--cameras', String(this.options.cameras), '--port', String(this.ports.rtsp),
         ...(this.options.cameraSize ? ['--size', `${this.options.cameraSize.width}x${this.options.cameraSize.height}`] : []),
         ...(this.options.cameraSubstream ? ['--substream', `${this.options.cameraSubstream.width}x${this.options.cameraSubstream.height}`] : []),
+        ...(this.options.spreadCameraPhases ? ['--spread-phases'] : []),
       ],
       { cwd: ROOT, env: { ...this.baseEnv(), DATA_DIR: SIMULATOR_CACHE, LOG_LEVEL: 'warn' }, logFile: path.join(this.directory, 'camera-simulator.log') },
     );

@@ -53,7 +53,7 @@ export function testPipeline(
   return pipeline;
 }
 
-export async function startSimulator(cameras: SimulatedCameraSpec[]): Promise<CameraSimulator> {
+export async function startSimulator(cameras: SimulatedCameraSpec[], options: { spreadPhases?: boolean } = {}): Promise<CameraSimulator> {
   const simulator = new CameraSimulator({
     port: 0,
     cameras,
@@ -61,6 +61,7 @@ export async function startSimulator(cameras: SimulatedCameraSpec[]): Promise<Ca
     cacheDir: SIMULATOR_CACHE,
     ffmpegPath: FFMPEG,
     logger: testLogger(),
+    ...options,
   });
   await simulator.start();
   await simulator.ready();

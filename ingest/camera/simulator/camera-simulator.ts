@@ -65,6 +65,13 @@ export interface CameraSimulatorOptions {
   logger: Logger;
   width?: number;
   height?: number;
+  /**
+   * Spread the cameras over the second: each camera's stream is held back by its own delay (0–1 s,
+   * fixed per camera). Cameras of one scene share one publisher, so without it their keyframes reach
+   * camera-ingest at the same instant, a burst real cameras never make. Off by default (faults and
+   * their timing are tested without it).
+   */
+  spreadPhases?: boolean;
 }
 
 interface RunningSource {
@@ -95,6 +102,8 @@ const PREPARE_VERSION = 'v2';
 /** RTP video clock (RFC 6184 §8.2.1). */
 const RTP_TICKS_PER_SECOND = 90_000;
 const TIME_LOOP_MS = 3000;
+/** Camera n is delayed by the fractional part of n × this of a second: evenly spread for any count. */
+const GOLDEN_RATIO_FRACTION = 0.6180339887;
 
 export class CameraSimulator implements Component {
   readonly name = 'camera-simulator';
@@ -167,12 +176,14 @@ export class CameraSimulator implements Component {
   }
 
   private defineCamera(spec: SimulatedCameraSpec): void {
+    // A camera and its substream share one delay: they are one camera.
+    const delayMs = this.options.spreadPhases ? Math.round(((this.cameras.size * GOLDEN_RATIO_FRACTION) % 1) * 1000) : 0;
     this.cameras.set(spec.id, { spec, mode: 'normal', width: this.width, height: this.height });
-    this.server.defineCamera(spec.id, spec.credentials);
+    this.server.defineCamera(spec.id, spec.credentials, delayMs);
     if (!spec.substream) return;
     const sub = { ...spec, id: substreamId(spec.id), substream: undefined };
     this.cameras.set(sub.id, { spec: sub, mode: 'normal', ...spec.substream });
-    this.server.defineCamera(sub.id, spec.credentials);
+    this.server.defineCamera(sub.id, spec.credentials, delayMs);
   }
 
   private async showNormalScene(spec: SimulatedCameraSpec): Promise<void> {

@@ -51,6 +51,11 @@ interface CameraChannel {
   source?: Source;
   continuity: RtpContinuity;
   viewers: Set<Connection>;
+  /** How late this camera's viewers get the shared source's packets (see defineCamera). */
+  delayMs: number;
+  /** Packets held back for delayMs, oldest first, and the timer that sends the next due ones. */
+  delayed: Array<{ packet: Buffer; codec: RtpVideoCodec; dueAt: number }>;
+  delayTimer?: NodeJS.Timeout;
 }
 
 export interface RtspServerOptions {
@@ -109,6 +114,10 @@ export class RtspRelayServer implements Component {
   }
 
   async stop(): Promise<void> {
+    for (const camera of this.cameras.values()) {
+      clearTimeout(camera.delayTimer);
+      camera.delayed = [];
+    }
     for (const connection of this.connections) connection.socket.destroy();
     this.connections.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -124,8 +133,13 @@ export class RtspRelayServer implements Component {
     return `rtsp://127.0.0.1:${this.boundPort}/${cameraId}`;
   }
 
-  defineCamera(id: string, credentials?: SimulatedCameraCredentials): void {
-    this.cameras.set(id, { id, credentials, continuity: new RtpContinuity(randomBytes(4).readUInt32BE(0)), viewers: new Set() });
+  /**
+   * `delayMs` shifts the camera in time against the others showing the same source: cameras of one
+   * scene share one publisher, so without it their frames (and keyframes) reach viewers at the same
+   * instant, which real cameras never do.
+   */
+  defineCamera(id: string, credentials?: SimulatedCameraCredentials, delayMs = 0): void {
+    this.cameras.set(id, { id, credentials, continuity: new RtpContinuity(randomBytes(4).readUInt32BE(0)), viewers: new Set(), delayMs, delayed: [] });
   }
 
   /** Points a camera at a source, or at nothing (stream stopped: viewers get silence, new ones 503). */
@@ -226,8 +240,24 @@ export class RtspRelayServer implements Component {
       if (!camera.viewers.size) continue;
       const out = camera.continuity.rewrite(packet, source.epoch, source.codec);
       if (!out) continue;
-      for (const viewer of camera.viewers) this.send(viewer, out, source.codec);
+      if (camera.delayMs > 0) this.sendLater(camera, out, source.codec);
+      else for (const viewer of camera.viewers) this.send(viewer, out, source.codec);
     }
+  }
+
+  /** Holds a packet back for the camera's delay; one timer per camera, for the oldest held packet. */
+  private sendLater(camera: CameraChannel, packet: Buffer, codec: RtpVideoCodec): void {
+    camera.delayed.push({ packet, codec, dueAt: Date.now() + camera.delayMs });
+    if (!camera.delayTimer) camera.delayTimer = setTimeout(() => this.sendDue(camera), camera.delayMs);
+  }
+
+  private sendDue(camera: CameraChannel): void {
+    camera.delayTimer = undefined;
+    const now = Date.now();
+    let due = 0;
+    while (due < camera.delayed.length && camera.delayed[due].dueAt <= now) due++;
+    for (const { packet, codec } of camera.delayed.splice(0, due)) for (const viewer of camera.viewers) this.send(viewer, packet, codec);
+    if (camera.delayed.length) camera.delayTimer = setTimeout(() => this.sendDue(camera), camera.delayed[0].dueAt - now);
   }
 
   private send(viewer: Connection, packet: Buffer, codec: RtpVideoCodec): void {
