@@ -32,7 +32,7 @@ export const modelManifestSchema = z
       // Letterbox padding grey, in 0-255 pixel units (YOLOX and Ultralytics both train with 114).
       padValue: z.number().min(0).max(255).default(114),
       // A fully convolutional export runs at other square sizes too, multiples of its largest stride:
-      // its input shape is rewritten when loaded (onnx-input-size.ts). Absent: the shape above only.
+      // its input shape is rewritten when loaded (onnx/input-size.ts). Absent: the shape above only.
       sizeStep: z.number().int().positive().optional(),
     }),
     output: z.object({

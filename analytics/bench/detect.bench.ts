@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import ort from 'onnxruntime-node';
 import { loadConfig } from '@cityops/core/config';
 import type { RawFrame } from '@cityops/ingest/frame/bgr24-frame';
-import { batchVariant } from '@cityops/models/batch-variant';
+import { batchVariant } from '@cityops/models/onnx/batch-variant';
 import type { ModelManifest } from '@cityops/models/manifest';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import { derivedManifestPath } from '@cityops/models/manifest';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { AppError } from '@cityops/core/errors';
-import { withInputShape } from '@cityops/models/onnx-input-size';
+import { withInputShape } from '@cityops/models/onnx/input-size';
 import { inputGeometry, type InputGeometry, type ModelManifest } from '@cityops/models/manifest';
 import { Preprocessor } from './preprocess.ts';
 

@@ -18,16 +18,19 @@ import {
 /** TensorProto.DataType values used here. */
 export const TensorType = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
 
-const Model = { graph: 7, opsetImport: 8 } as const;
-const Opset = { domain: 1, version: 2 } as const;
-const Graph = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 } as const;
-const Node = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
-const Attribute = { name: 1, i: 3, type: 20 } as const;
+// Field numbers of the onnx.proto messages, shared by every module that reads or rewrites a model.
+export const Model = { graph: 7, opsetImport: 8 } as const;
+export const Opset = { domain: 1, version: 2 } as const;
+export const Graph = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 } as const;
+export const Node = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
+export const Attribute = { name: 1, i: 3, tensor: 5, type: 20 } as const;
 const AttributeTypeInt = 2;
-const Tensor = { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9 } as const;
-const ValueInfo = { name: 1, type: 2 } as const;
-const TypeProto = { tensorType: 1 } as const;
-const TensorTypeProto = { elemType: 1 } as const;
+export const Tensor = { dims: 1, dataType: 2, floatData: 4, int64Data: 7, name: 8, rawData: 9 } as const;
+export const ValueInfo = { name: 1, type: 2 } as const;
+export const TypeProto = { tensorType: 1 } as const;
+export const TensorTypeProto = { elemType: 1, shape: 2 } as const;
+export const TensorShape = { dim: 1 } as const;
+export const Dimension = { dimValue: 1 } as const;
 
 export interface OnnxNode {
   opType: string;

@@ -7,35 +7,52 @@ export type WireField =
   | { field: number; wire: 0; value: bigint }
   | { field: number; wire: 1 | 5 | 2; value: Uint8Array };
 
+/** A byte string that is not a well-formed protobuf message (truncated, or a wire type onnx.proto never uses). */
+export class WireFormatError extends RangeError {
+  constructor(message: string) {
+    super(`protobuf: ${message}`);
+    this.name = 'WireFormatError';
+  }
+}
+
+/** The varint at `offset`, as its unsigned 64-bit value, and the offset after it. */
+function readVarint(bytes: Uint8Array, offset: number): [bigint, number] {
+  let result = 0n;
+  let shift = 0n;
+  let next = offset;
+  for (;;) {
+    if (next >= bytes.length) throw new WireFormatError('truncated varint');
+    const byte = bytes[next++];
+    result |= BigInt(byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) return [result, next];
+    shift += 7n;
+  }
+}
+
+/** The fields of a message in stored order; byte values are views into `bytes`, not copies. */
 export function decodeMessage(bytes: Uint8Array): WireField[] {
   const fields: WireField[] = [];
   let offset = 0;
-  const readVarint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (offset >= bytes.length) throw new RangeError('protobuf: truncated varint');
-      const byte = bytes[offset++];
-      result |= BigInt(byte & 0x7f) << shift;
-      if ((byte & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  };
   while (offset < bytes.length) {
-    const key = Number(readVarint());
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) fields.push({ field, wire, value: readVarint() });
-    else if (wire === 1 || wire === 5) {
-      const size = wire === 1 ? 8 : 4;
+    const [key, afterKey] = readVarint(bytes, offset);
+    const field = Number(key >> 3n);
+    const wire = Number(key & 7n);
+    offset = afterKey;
+    if (wire === 0) {
+      const [value, next] = readVarint(bytes, offset);
+      fields.push({ field, wire, value });
+      offset = next;
+    } else if (wire === 1 || wire === 2 || wire === 5) {
+      let size = wire === 1 ? 8 : 4;
+      if (wire === 2) {
+        const [length, payload] = readVarint(bytes, offset);
+        size = Number(length);
+        offset = payload;
+      }
+      if (offset + size > bytes.length) throw new WireFormatError(`field ${field} runs past the end`);
       fields.push({ field, wire, value: bytes.subarray(offset, offset + size) });
       offset += size;
-    } else if (wire === 2) {
-      const length = Number(readVarint());
-      if (offset + length > bytes.length) throw new RangeError(`protobuf: field ${field} runs past the end`);
-      fields.push({ field, wire, value: bytes.subarray(offset, offset + length) });
-      offset += length;
-    } else throw new RangeError(`protobuf: unsupported wire type ${wire} (field ${field})`);
+    } else throw new WireFormatError(`unsupported wire type ${wire} (field ${field})`);
   }
   return fields;
 }
@@ -102,18 +119,10 @@ export function repeatedInts(fields: WireField[], number: number): bigint[] {
     if (field.field !== number) continue;
     if (field.wire === 0) values.push(field.value);
     else if (field.wire === 2) {
-      const packed = field.value;
-      let offset = 0;
-      while (offset < packed.length) {
-        let result = 0n;
-        let shift = 0n;
-        for (;;) {
-          const byte = packed[offset++];
-          result |= BigInt(byte & 0x7f) << shift;
-          if ((byte & 0x80) === 0) break;
-          shift += 7n;
-        }
-        values.push(BigInt.asIntN(64, result));
+      for (let offset = 0; offset < field.value.length; ) {
+        const [value, next] = readVarint(field.value, offset);
+        values.push(value);
+        offset = next;
       }
     }
   }

@@ -31,7 +31,7 @@ import { ANALYSED_FRAME_TOPIC_PREFIX, FRAME_TOPIC_PREFIX, type AnalysedFrameNoti
 import { decodeFrameMessage } from '@cityops/ingest/frame/frame-message';
 import { resolveModel } from '@cityops/models/fetch';
 import { inputGeometry, loadManifest } from '@cityops/models/manifest';
-import { withInputShape } from '@cityops/models/onnx-input-size';
+import { withInputShape } from '@cityops/models/onnx/input-size';
 import { descendants, residentKb, sleep, waitUntil } from '../faults/processes.ts';
 import { FaultSystem } from '../faults/system.ts';
 

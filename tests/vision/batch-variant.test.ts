@@ -1,4 +1,4 @@
-// The batch-N copy of the model (models/batch-variant.ts) that the detect bench measures: with the real
+// The batch-N copy of the model (models/onnx/batch-variant.ts) that the detect bench measures: with the real
 // model and real frames, each image of a batch must give exactly the output it gives alone.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Preprocessor } from '../../analytics/detect/preprocess.ts';
 import { decodeVideoFile } from '../../analytics/video/decode-file.ts';
-import { BatchVariantError, batchVariant } from '../../models/batch-variant.ts';
+import { BatchVariantError, batchVariant } from '../../models/onnx/batch-variant.ts';
 import { inputGeometry, loadManifest } from '../../models/manifest.ts';
 import { assetMirrorDir } from '../support/urls.ts';
 

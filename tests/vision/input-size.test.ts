@@ -1,6 +1,6 @@
 // A camera set to a smaller detectInputSize, end to end with real parts: the camera-ingest worker reads
 // the camera's analysis settings and has ffmpeg letterbox its simulated RTSP stream to 320x320, and the
-// real YOLOX model, its input shape rewritten in memory (models/onnx-input-size.ts), runs at 320 on
+// real YOLOX model, its input shape rewritten in memory (models/onnx/input-size.ts), runs at 320 on
 // those frames and finds the traffic; a camera without the setting keeps the model's 416.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDetector, type Detector } from '../../analytics/detect/detector.ts';
