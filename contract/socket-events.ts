@@ -5,6 +5,7 @@
 // processes through core/live; their names are here too. The zod schemas of these payloads are in
 // socket-schemas.ts (kept apart so the web does not bundle zod).
 import type { AlertEventMessage, AlertRemovedMessage, AlertsSync } from './alerts.ts';
+import type { IncidentView } from './incidents.ts';
 
 /** Tells the client to ask for an `alerts:sync` again (membership changed, a change too large, delivery interrupted). */
 export interface AlertsStale {
@@ -77,6 +78,8 @@ export interface ServerToClientEvents {
   'sensor:status': (status: SensorLiveStatus) => void;
   'devices:changed': (change: DeviceChange) => void;
   'slots:changed': (change: SlotsChanged) => void;
+  /** An incident was opened or changed (command room only): its whole view. */
+  'incident:changed': (incident: IncidentView) => void;
 }
 export type ServerEventName = keyof ServerToClientEvents;
 

@@ -3,6 +3,7 @@
 // Each is tied to its type with `satisfies`, so the two cannot drift apart.
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_SOURCE_TYPES, ALERT_STATES, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync, type AlertView, type LocalisedText } from './alerts.ts';
+import { INCIDENT_KINDS, INCIDENT_STATES, type IncidentView } from './incidents.ts';
 import type {
   AlertsStale,
   AlertsSyncRequest,
@@ -105,6 +106,28 @@ export const slotsChangedSchema = z.object({
   notices: z.array(z.object({ code: z.string(), message: z.string() }).loose()),
 }) satisfies z.ZodType<SlotsChanged>;
 
+export const incidentViewSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(INCIDENT_KINDS),
+  severity: z.enum(ALERT_SEVERITIES),
+  state: z.enum(INCIDENT_STATES),
+  kindSetBy: z.enum(['rule', 'person']),
+  title: z.string(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  districtId: z.string().nullable(),
+  address: z.string(),
+  openedAt: isoTime,
+  updatedAt: isoTime,
+  dispatchedAt: isoTime.nullable(),
+  onSceneAt: isoTime.nullable(),
+  resolvedAt: isoTime.nullable(),
+  closedAt: isoTime.nullable(),
+  mergedIntoId: z.number().int().nullable(),
+  alertIds: z.array(z.number().int()),
+  callCount: z.number().int(),
+}) satisfies z.ZodType<IncidentView>;
+
 /** Every server → client event's payload schema. */
 export const serverEventSchemas = {
   'alert:event': alertEventMessageSchema,
@@ -116,6 +139,7 @@ export const serverEventSchemas = {
   'sensor:status': sensorStatusSchema,
   'devices:changed': deviceChangeSchema,
   'slots:changed': slotsChangedSchema,
+  'incident:changed': incidentViewSchema,
 } satisfies Record<ServerEventName, z.ZodType>;
 
 /** An alert eventId a client has applied everything up to (the handshake's `alertsCursor`). */

@@ -52,3 +52,41 @@ export async function listDistrictBoundaries(db: Queryable): Promise<District[]>
   const result = await db.query(`SELECT id, name, geometry FROM districts WHERE geometry IS NOT NULL ORDER BY id`);
   return result.rows;
 }
+
+type Ring = number[][];
+
+/** Ray casting on a GeoJSON ring of [lon, lat] positions. */
+function inRing(lon: number, lat: number, ring: Ring): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Inside a GeoJSON Polygon or MultiPolygon: in an outer ring and in none of its holes. */
+function inGeometry(lon: number, lat: number, geometry: { type?: string; coordinates?: unknown }): boolean {
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates as Ring[]] : geometry.type === 'MultiPolygon' ? (geometry.coordinates as Ring[][]) : [];
+  return polygons.some((rings) => Array.isArray(rings) && rings.length > 0 && inRing(lon, lat, rings[0]) && !rings.slice(1).some((hole) => inRing(lon, lat, hole)));
+}
+
+/**
+ * The district a point lies in, by the registered boundaries; without a boundary that holds it, the
+ * district of the nearest registered device within `nearDeviceM` metres (a city without boundaries
+ * still gets a district for a place next to its cameras and sensors); otherwise null.
+ */
+export async function districtAt(db: Queryable, lat: number, lon: number, nearDeviceM = 3000): Promise<string | null> {
+  for (const district of await listDistrictBoundaries(db)) {
+    if (district.geometry && inGeometry(lon, lat, district.geometry as { type?: string; coordinates?: unknown })) return district.id;
+  }
+  const nearest = await db.query(
+    `SELECT district_id FROM (
+       SELECT district_id, lat, lon FROM cameras WHERE district_id IS NOT NULL AND lat IS NOT NULL
+       UNION ALL SELECT district_id, lat, lon FROM sensors WHERE district_id IS NOT NULL AND lat IS NOT NULL) d
+     WHERE cityops_distance_m($1, $2, lat, lon) <= $3 ORDER BY cityops_distance_m($1, $2, lat, lon) LIMIT 1`,
+    [lat, lon, nearDeviceM],
+  );
+  return nearest.rowCount ? nearest.rows[0].district_id : null;
+}

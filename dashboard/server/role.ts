@@ -7,6 +7,8 @@ import type { MqttClient } from 'mqtt';
 import { moveStoredCameraCredentials } from '@cityops/devices/stored-credentials-upgrade';
 import { buildApiServer } from './app.ts';
 import { createRealtimeServer, type CityOpsServer } from './realtime.ts';
+import { createIncidentLinker } from './incidents/linker.ts';
+import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { FastifyInstance } from 'fastify';
 
 const STOP_GRACE_MS = 5000;
@@ -18,6 +20,8 @@ export class ApiRole implements Component {
   private mqtt?: MqttClient;
   private credentialsRetry?: NodeJS.Timeout;
   private stopping = false;
+  /** Links alerts into incidents (incidents/linker.ts); in every api process, one works at a time. */
+  private incidentLinker?: Component;
 
   constructor(
     private readonly context: RoleContext,
@@ -47,6 +51,8 @@ export class ApiRole implements Component {
     this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt }, this.routes);
     this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });
     await this.app.listen({ host: config.HOST, port: config.PORT });
+    this.incidentLinker = createIncidentLinker(db, logger.child({ component: 'incident-linker' }), createLivePublisher(db));
+    await this.incidentLinker.start();
   }
 
   private async moveStoredCredentials(attempt = 0): Promise<void> {
@@ -63,6 +69,7 @@ export class ApiRole implements Component {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.credentialsRetry);
+    await this.incidentLinker?.stop();
     // Requests in flight get a few seconds to finish; then their connections are cut, so that a stalled
     // upload from a phone on a bad link cannot hold a shutdown (or a restart) forever.
     const cutOff = setTimeout(() => this.app?.server.closeAllConnections(), STOP_GRACE_MS);

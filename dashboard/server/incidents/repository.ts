@@ -1,0 +1,303 @@
+// The incidents' SQL: the view people get, lists, the timeline, and the writes every incident change
+// makes (routes, the hotline, the linker and lifecycle call these; no SQL elsewhere).
+import type { Queryable } from '@cityops/core/database/pool';
+import type { Actor } from '@cityops/core/audit';
+import { notFound } from '@cityops/core/errors';
+import type { AlertSeverity } from '@cityops/contract/alerts';
+import type { HotlineCallView, IncidentKind, IncidentState, IncidentTimelineEntry, IncidentView } from '@cityops/contract/incidents';
+
+const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
+
+/** SQL: severities ordered so that max() picks the worst (critical = 4). */
+export const SEVERITY_RANK_SQL = (column: string) => `CASE ${column} WHEN 'critical' THEN 4 WHEN 'major' THEN 3 WHEN 'minor' THEN 2 ELSE 1 END`;
+const SEVERITY_ORDER: AlertSeverity[] = ['info', 'minor', 'major', 'critical'];
+export const severityRank = (severity: AlertSeverity) => SEVERITY_ORDER.indexOf(severity) + 1;
+export const worseSeverity = (a: AlertSeverity, b: AlertSeverity): AlertSeverity => (severityRank(a) >= severityRank(b) ? a : b);
+
+const incidentSelect = `SELECT i.*,
+    COALESCE((SELECT array_agg(ia.alert_id ORDER BY ia.alert_id) FROM incident_alerts ia WHERE ia.incident_id = i.id), '{}') AS alert_ids,
+    (SELECT count(*) FROM hotline_calls c WHERE c.incident_id = i.id) AS call_count
+  FROM incidents i`;
+
+function asIncident(row: Record<string, unknown>): IncidentView {
+  return {
+    id: Number(row.id),
+    kind: row.kind as IncidentKind,
+    severity: row.severity as AlertSeverity,
+    state: row.state as IncidentState,
+    kindSetBy: row.kind_set_by as 'rule' | 'person',
+    title: String(row.title),
+    lat: row.lat as number | null,
+    lon: row.lon as number | null,
+    districtId: (row.district_id as string | null) ?? null,
+    address: String(row.address),
+    openedAt: iso(row.opened_at)!,
+    updatedAt: iso(row.updated_at)!,
+    dispatchedAt: iso(row.dispatched_at),
+    onSceneAt: iso(row.on_scene_at),
+    resolvedAt: iso(row.resolved_at),
+    closedAt: iso(row.closed_at),
+    mergedIntoId: row.merged_into_id === null ? null : Number(row.merged_into_id),
+    alertIds: (row.alert_ids as Array<string | number>).map(Number),
+    callCount: Number(row.call_count),
+  };
+}
+
+export async function getIncident(db: Queryable, id: number): Promise<IncidentView> {
+  const result = await db.query(`${incidentSelect} WHERE i.id = $1`, [id]);
+  if (!result.rowCount) throw notFound(`incident ${id}`);
+  return asIncident(result.rows[0]);
+}
+
+export interface IncidentFilter {
+  states?: IncidentState[];
+  kinds?: IncidentKind[];
+  districtIds?: string[];
+  /** Paging: incidents with a smaller id. */
+  before?: number;
+  limit: number;
+}
+
+export async function listIncidents(db: Queryable, filter: IncidentFilter): Promise<{ incidents: IncidentView[]; nextBefore: number | null }> {
+  const result = await db.query(
+    `${incidentSelect}
+     WHERE ($1::text[] IS NULL OR i.state = ANY($1)) AND ($2::text[] IS NULL OR i.kind = ANY($2))
+       AND ($3::text[] IS NULL OR i.district_id = ANY($3)) AND ($4::bigint IS NULL OR i.id < $4)
+     ORDER BY i.id DESC LIMIT $5`,
+    [filter.states ?? null, filter.kinds ?? null, filter.districtIds ?? null, filter.before ?? null, filter.limit + 1],
+  );
+  const incidents = result.rows.slice(0, filter.limit).map(asIncident);
+  return { incidents, nextBefore: result.rows.length > filter.limit ? incidents.at(-1)!.id : null };
+}
+
+export async function timelineOf(db: Queryable, incidentId: number): Promise<IncidentTimelineEntry[]> {
+  const result = await db.query(`SELECT id, at, type, username, note, data FROM incident_events WHERE incident_id = $1 ORDER BY id`, [incidentId]);
+  return result.rows.map((row) => ({ id: Number(row.id), at: iso(row.at)!, type: row.type, username: row.username, note: row.note, data: row.data }));
+}
+
+function asCall(row: Record<string, unknown>): HotlineCallView {
+  return {
+    id: Number(row.id),
+    incidentId: Number(row.incident_id),
+    line: row.line as HotlineCallView['line'],
+    callerName: (row.caller_name as string | null) ?? null,
+    callerNumber: (row.caller_number as string | null) ?? null,
+    kind: row.kind as IncidentKind,
+    said: String(row.said),
+    lat: row.lat as number | null,
+    lon: row.lon as number | null,
+    districtId: (row.district_id as string | null) ?? null,
+    address: String(row.address),
+    receivedAt: iso(row.received_at)!,
+    username: String(row.username),
+  };
+}
+
+export async function callsOf(db: Queryable, incidentId: number): Promise<HotlineCallView[]> {
+  return (await db.query(`SELECT * FROM hotline_calls WHERE incident_id = $1 ORDER BY id`, [incidentId])).rows.map(asCall);
+}
+
+/** The incident's row, locked for a change in the caller's transaction. */
+export async function lockIncident(tx: Queryable, id: number): Promise<IncidentView> {
+  const result = await tx.query(`SELECT id FROM incidents WHERE id = $1 FOR UPDATE`, [id]);
+  if (!result.rowCount) throw notFound(`incident ${id}`);
+  return getIncident(tx, id);
+}
+
+export interface NewIncident {
+  kind: IncidentKind;
+  kindSetBy: 'rule' | 'person';
+  kindRuleRank?: number;
+  severity: AlertSeverity;
+  title?: string;
+  lat: number | null;
+  lon: number | null;
+  districtId: string | null;
+  address?: string;
+  /** When the first source saw it (defaults to now). */
+  at?: Date;
+  createdBy?: number;
+}
+
+export async function insertIncident(tx: Queryable, incident: NewIncident): Promise<number> {
+  const result = await tx.query(
+    `INSERT INTO incidents (kind, kind_set_by, kind_rule_rank, severity, title, lat, lon, district_id, address, opened_at, last_source_at, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), COALESCE($10, now()), $11) RETURNING id`,
+    [
+      incident.kind,
+      incident.kindSetBy,
+      incident.kindRuleRank ?? null,
+      incident.severity,
+      incident.title ?? '',
+      incident.lat,
+      incident.lon,
+      incident.districtId,
+      incident.address ?? '',
+      incident.at ?? null,
+      incident.createdBy ?? null,
+    ],
+  );
+  return Number(result.rows[0].id);
+}
+
+/** A source was added: the time window restarts from it, and the severity only rises. */
+export async function touchIncident(tx: Queryable, id: number, change: { sourceAt?: Date; severity?: AlertSeverity }): Promise<void> {
+  await tx.query(
+    `UPDATE incidents SET
+       last_source_at = GREATEST(last_source_at, COALESCE($2, last_source_at)),
+       severity = CASE WHEN $3::text IS NOT NULL AND ${SEVERITY_RANK_SQL('$3::text')} > ${SEVERITY_RANK_SQL('severity')} THEN $3 ELSE severity END,
+       updated_at = now()
+     WHERE id = $1`,
+    [id, change.sourceAt ?? null, change.severity ?? null],
+  );
+}
+
+export async function relabelIncident(tx: Queryable, id: number, kind: IncidentKind, by: { rank: number } | 'person'): Promise<void> {
+  await tx.query(`UPDATE incidents SET kind = $2, kind_set_by = $3, kind_rule_rank = $4, updated_at = now() WHERE id = $1`, [
+    id,
+    kind,
+    by === 'person' ? 'person' : 'rule',
+    by === 'person' ? null : by.rank,
+  ]);
+}
+
+/** Links the alert; false when it already belonged to an incident (another linker or person was first). */
+export async function linkAlertRow(tx: Queryable, incidentId: number, alertId: number, ruleName: string | null): Promise<boolean> {
+  const result = await tx.query(`INSERT INTO incident_alerts (alert_id, incident_id, rule_name) VALUES ($1, $2, $3) ON CONFLICT (alert_id) DO NOTHING`, [
+    alertId,
+    incidentId,
+    ruleName,
+  ]);
+  return result.rowCount === 1;
+}
+
+export async function incidentOfAlert(db: Queryable, alertId: number): Promise<number | undefined> {
+  const result = await db.query(`SELECT incident_id FROM incident_alerts WHERE alert_id = $1`, [alertId]);
+  return result.rowCount ? Number(result.rows[0].incident_id) : undefined;
+}
+
+export async function addIncidentEvent(
+  tx: Queryable,
+  incidentId: number,
+  actor: Actor,
+  event: { type: string; note?: string; data?: Record<string, unknown>; at?: Date },
+): Promise<number> {
+  const result = await tx.query(
+    `INSERT INTO incident_events (incident_id, at, type, user_id, username, note, data) VALUES ($1, COALESCE($2, now()), $3, $4, $5, $6, $7) RETURNING id`,
+    [incidentId, event.at ?? null, event.type, actor.userId ?? null, actor.username, event.note ?? null, JSON.stringify(event.data ?? {})],
+  );
+  return Number(result.rows[0].id);
+}
+
+export interface NewCall {
+  incidentId: number;
+  line: HotlineCallView['line'];
+  callerName?: string;
+  callerNumber?: string;
+  kind: IncidentKind;
+  said: string;
+  lat: number | null;
+  lon: number | null;
+  districtId: string | null;
+  address: string;
+}
+
+export async function insertCall(tx: Queryable, call: NewCall, actor: Actor): Promise<HotlineCallView> {
+  const result = await tx.query(
+    `INSERT INTO hotline_calls (incident_id, line, caller_name, caller_number, kind, said, lat, lon, district_id, address, user_id, username)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+    [
+      call.incidentId,
+      call.line,
+      call.callerName ?? null,
+      call.callerNumber ?? null,
+      call.kind,
+      call.said,
+      call.lat,
+      call.lon,
+      call.districtId,
+      call.address,
+      actor.userId ?? null,
+      actor.username,
+    ],
+  );
+  return asCall(result.rows[0]);
+}
+
+/** Moves alerts and calls to another incident (merge, split); returns what moved. */
+export async function moveSources(tx: Queryable, from: number, to: number, only?: { alertIds: number[]; callIds: number[] }): Promise<{ alertIds: number[]; callIds: number[] }> {
+  const alerts = await tx.query(
+    `UPDATE incident_alerts SET incident_id = $2 WHERE incident_id = $1 AND ($3::bigint[] IS NULL OR alert_id = ANY($3)) RETURNING alert_id`,
+    [from, to, only?.alertIds ?? null],
+  );
+  const calls = await tx.query(`UPDATE hotline_calls SET incident_id = $2 WHERE incident_id = $1 AND ($3::bigint[] IS NULL OR id = ANY($3)) RETURNING id`, [
+    from,
+    to,
+    only?.callIds ?? null,
+  ]);
+  return { alertIds: alerts.rows.map((row) => Number(row.alert_id)), callIds: calls.rows.map((row) => Number(row.id)) };
+}
+
+/** The worst severity and newest time of the incident's sources (after a split, to set both sides right). */
+export async function sourcesSummary(tx: Queryable, incidentId: number): Promise<{ severity: AlertSeverity | null; lastAt: Date | null }> {
+  const result = await tx.query(
+    `SELECT (SELECT a.severity FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = $1
+             ORDER BY ${SEVERITY_RANK_SQL('a.severity')} DESC LIMIT 1) AS severity,
+            GREATEST((SELECT max(a.last_seen_at) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = $1),
+                     (SELECT max(received_at) FROM hotline_calls WHERE incident_id = $1)) AS last_at`,
+    [incidentId],
+  );
+  return { severity: result.rows[0].severity ?? null, lastAt: result.rows[0].last_at ?? null };
+}
+
+export async function writeIncidentState(tx: Queryable, id: number, state: IncidentState, stamps: { mergedIntoId?: number } = {}): Promise<void> {
+  await tx.query(
+    `UPDATE incidents SET state = $2, updated_at = now(),
+       dispatched_at = CASE WHEN $2 = 'dispatched' THEN COALESCE(dispatched_at, now()) ELSE dispatched_at END,
+       on_scene_at = CASE WHEN $2 = 'on_scene' THEN COALESCE(on_scene_at, now()) ELSE on_scene_at END,
+       resolved_at = CASE WHEN $2 = 'resolved' THEN now() WHEN $2 IN ('open', 'dispatched', 'on_scene') THEN NULL ELSE resolved_at END,
+       closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE NULL END,
+       merged_into_id = COALESCE($3, merged_into_id)
+     WHERE id = $1`,
+    [id, state, stamps.mergedIntoId ?? null],
+  );
+}
+
+export interface NearbyIncident {
+  incident: IncidentView;
+  /** Metres from the asked point to the incident or its nearest placed source; null when compared by district only. */
+  distanceM: number | null;
+}
+
+/**
+ * Active incidents near a place, nearest first: within `radiusM` of the point (the incident's own
+ * point or any of its placed alerts and calls), or, without a point, in the same district.
+ */
+export async function nearbyActiveIncidents(
+  db: Queryable,
+  place: { lat: number | null; lon: number | null; districtId: string | null },
+  radiusM: number,
+  limit = 10,
+): Promise<NearbyIncident[]> {
+  const result = await db.query(
+    `WITH placed AS (
+       SELECT i.id, i.lat, i.lon FROM incidents i WHERE i.state IN ('open', 'dispatched', 'on_scene') AND i.lat IS NOT NULL
+       UNION ALL
+       SELECT ia.incident_id, a.lat, a.lon FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id JOIN incidents i ON i.id = ia.incident_id
+         WHERE i.state IN ('open', 'dispatched', 'on_scene') AND a.lat IS NOT NULL
+       UNION ALL
+       SELECT c.incident_id, c.lat, c.lon FROM hotline_calls c JOIN incidents i ON i.id = c.incident_id
+         WHERE i.state IN ('open', 'dispatched', 'on_scene') AND c.lat IS NOT NULL),
+     distances AS (
+       SELECT id, min(cityops_distance_m($1, $2, lat, lon)) AS distance_m FROM placed WHERE $1::float8 IS NOT NULL GROUP BY id)
+     SELECT d.id, d.distance_m FROM distances d WHERE d.distance_m <= $4
+     UNION ALL
+     SELECT i.id, NULL FROM incidents i
+       WHERE $1::float8 IS NULL AND $3::text IS NOT NULL AND i.district_id = $3 AND i.state IN ('open', 'dispatched', 'on_scene')
+     ORDER BY 2 NULLS LAST, 1 DESC LIMIT $5`,
+    [place.lat, place.lon, place.districtId, radiusM, limit],
+  );
+  const found: NearbyIncident[] = [];
+  for (const row of result.rows) found.push({ incident: await getIncident(db, Number(row.id)), distanceM: row.distance_m === null ? null : Math.round(row.distance_m) });
+  return found;
+}

@@ -1,0 +1,190 @@
+// REST routes of incidents, hotline calls and the link rules (README.md in this folder lists them).
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAudit } from '@cityops/core/audit';
+import { withTransaction } from '@cityops/core/database/pool';
+import type { RouteContext } from '@cityops/core/http/route-context';
+import { createLivePublisher } from '@cityops/core/live/publisher';
+import { alertViewSchema, incidentViewSchema } from '@cityops/contract/socket-schemas';
+import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/contract/roles';
+import { getAlert } from '../alerts/repository.ts';
+import { logCall } from './hotline.ts';
+import { addNote, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, splitIncident } from './lifecycle.ts';
+import { deleteLinkRule, getLinkRule, insertLinkRule, listLinkRules, updateLinkRule } from './link-rules.ts';
+import { callsOf, getIncident, listIncidents, nearbyActiveIncidents, timelineOf } from './repository.ts';
+import {
+  callBody,
+  editBody,
+  hotlineCallSchema,
+  idParams,
+  incidentListQuery,
+  linkAlertsBody,
+  linkRuleBody,
+  linkRuleSchema,
+  mergeBody,
+  nearbyQuery,
+  newIncidentBody,
+  noteBody,
+  splitBody,
+  stateBody,
+  timelineEntrySchema,
+} from './schemas.ts';
+
+export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
+  const app = plainApp.withTypeProvider<ZodTypeProvider>();
+  const { db } = context;
+  const deps = { db, live: createLivePublisher(db) };
+  const incidentAnswer = z.object({ incident: incidentViewSchema });
+  const tags = ['incidents'];
+
+  app.get(
+    '/api/incidents',
+    { config: { roles: CAN_VIEW }, schema: { tags, summary: 'Incidents, newest first, filtered by state, kind and district', querystring: incidentListQuery, response: { 200: z.object({ incidents: z.array(incidentViewSchema), nextBefore: z.number().int().nullable() }) } } },
+    async (request) => {
+      const query = request.query;
+      return listIncidents(db, { states: query.state, kinds: query.kind, districtIds: query.district, before: query.before, limit: query.limit });
+    },
+  );
+
+  app.get(
+    '/api/incidents/nearby',
+    {
+      config: { roles: CAN_VIEW },
+      schema: {
+        tags,
+        summary: 'Active incidents near a place, nearest first (the hotline form shows them so a second call joins the first)',
+        querystring: nearbyQuery,
+        response: { 200: z.object({ incidents: z.array(z.object({ incident: incidentViewSchema, distanceM: z.number().nullable() })) }) },
+      },
+    },
+    async (request) => {
+      const { lat, lon, districtId, radiusM } = request.query;
+      return { incidents: await nearbyActiveIncidents(db, { lat: lat ?? null, lon: lon ?? null, districtId: districtId ?? null }, radiusM) };
+    },
+  );
+
+  app.get(
+    '/api/incidents/:id',
+    {
+      config: { roles: CAN_VIEW },
+      schema: {
+        tags,
+        summary: 'One incident with its timeline, its alerts and its hotline calls',
+        params: idParams,
+        response: { 200: z.object({ incident: incidentViewSchema, timeline: z.array(timelineEntrySchema), alerts: z.array(alertViewSchema), calls: z.array(hotlineCallSchema) }) },
+      },
+    },
+    async (request) => {
+      const incident = await getIncident(db, request.params.id);
+      const alerts = [];
+      for (const alertId of incident.alertIds) alerts.push(await getAlert(db, alertId));
+      return { incident, timeline: await timelineOf(db, incident.id), alerts, calls: await callsOf(db, incident.id) };
+    },
+  );
+
+  app.post(
+    '/api/incidents',
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Open an incident by hand (with alerts that belong to it, if any)', body: newIncidentBody, response: { 201: incidentAnswer } } },
+    async (request, reply) => reply.code(201).send({ incident: await openIncident(deps, request.actor, request.body) }),
+  );
+
+  app.patch(
+    '/api/incidents/:id',
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Correct kind, severity, title or place (a kind set by a person is never relabelled by a rule)', params: idParams, body: editBody, response: { 200: incidentAnswer } } },
+    async (request) => ({ incident: await editIncident(deps, request.actor, request.params.id, request.body) }),
+  );
+
+  app.post(
+    '/api/incidents/:id/state',
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Move the incident on: dispatched, on_scene, resolved, closed, or open again (with a reason)', params: idParams, body: stateBody, response: { 200: incidentAnswer } } },
+    async (request) => ({ incident: await changeState(deps, request.actor, request.params.id, request.body.state, request.body.note) }),
+  );
+
+  app.post(
+    '/api/incidents/:id/notes',
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Add a note to the timeline', params: idParams, body: noteBody, response: { 200: incidentAnswer } } },
+    async (request) => ({ incident: await addNote(deps, request.actor, request.params.id, request.body.note) }),
+  );
+
+  app.post(
+    '/api/incidents/:id/alerts',
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Link alerts to the incident by hand', params: idParams, body: linkAlertsBody, response: { 200: incidentAnswer } } },
+    async (request) => ({ incident: await linkAlerts(deps, request.actor, request.params.id, request.body.alertIds) }),
+  );
+
+  app.post(
+    '/api/incidents/:id/merge',
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Merge other incidents into this one (they close, pointing here; their alerts and calls move here)', params: idParams, body: mergeBody, response: { 200: incidentAnswer } } },
+    async (request) => ({ incident: await mergeIncidents(deps, request.actor, request.params.id, request.body.incidentIds, request.body.note) }),
+  );
+
+  app.post(
+    '/api/incidents/:id/split',
+    {
+      config: { roles: CAN_OPERATE },
+      schema: { tags, summary: 'Split alerts and calls off into a new incident', params: idParams, body: splitBody, response: { 201: z.object({ from: incidentViewSchema, created: incidentViewSchema }) } },
+    },
+    async (request, reply) => reply.code(201).send(await splitIncident(deps, request.actor, request.params.id, request.body)),
+  );
+
+  app.post(
+    '/api/hotline/calls',
+    {
+      config: { roles: CAN_OPERATE },
+      schema: {
+        tags,
+        summary: 'Log a phone call (113, 114, 115, 1022): opens an incident, or joins the one named by incidentId',
+        body: callBody,
+        response: { 201: z.object({ call: hotlineCallSchema, incident: incidentViewSchema, joined: z.boolean() }) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await logCall(deps, request.actor, request.body)),
+  );
+
+  // ---- link rules: which alerts belong to one incident ----
+  app.get(
+    '/api/incident-link-rules',
+    { config: { roles: CAN_VIEW }, schema: { tags, summary: 'The rules that link alerts into incidents, in the order they are tried', response: { 200: z.object({ rules: z.array(linkRuleSchema) }) } } },
+    async () => ({ rules: await listLinkRules(db) }),
+  );
+
+  app.post(
+    '/api/incident-link-rules',
+    { config: { roles: CAN_ENGINEER }, schema: { tags, summary: 'Add a link rule', body: linkRuleBody, response: { 201: z.object({ rule: linkRuleSchema }) } } },
+    async (request, reply) => {
+      const rule = await withTransaction(db, async (tx) => {
+        const created = await insertLinkRule(tx, request.body);
+        await recordAudit(tx, request.actor, { action: 'create', entityType: 'incident_link_rule', entityId: String(created.id), details: { ...created } });
+        return created;
+      });
+      return reply.code(201).send({ rule });
+    },
+  );
+
+  app.put(
+    '/api/incident-link-rules/:id',
+    { config: { roles: CAN_ENGINEER }, schema: { tags, summary: 'Change a link rule (applies to alerts raised from now on)', params: idParams, body: linkRuleBody, response: { 200: z.object({ rule: linkRuleSchema }) } } },
+    async (request) => ({
+      rule: await withTransaction(db, async (tx) => {
+        const before = await getLinkRule(tx, request.params.id);
+        const after = await updateLinkRule(tx, request.params.id, request.body);
+        await recordAudit(tx, request.actor, { action: 'update', entityType: 'incident_link_rule', entityId: String(after.id), details: { before, after } });
+        return after;
+      }),
+    }),
+  );
+
+  app.delete(
+    '/api/incident-link-rules/:id',
+    { config: { roles: CAN_ENGINEER }, schema: { tags, summary: 'Remove a link rule', params: idParams } },
+    async (request, reply) => {
+      await withTransaction(db, async (tx) => {
+        const before = await getLinkRule(tx, request.params.id);
+        await deleteLinkRule(tx, request.params.id);
+        await recordAudit(tx, request.actor, { action: 'delete', entityType: 'incident_link_rule', entityId: String(before.id), details: { ...before } });
+      });
+      return reply.code(204).send();
+    },
+  );
+};
