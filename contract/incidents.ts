@@ -75,3 +75,47 @@ export interface HotlineCallView {
   receivedAt: string;
   username: string;
 }
+
+/** A team sent to an incident, with its deadlines and answers. One is active per incident at a time. */
+export interface AssignmentView {
+  id: number;
+  incidentId: number;
+  /** null once the team was deleted (its name stays). */
+  teamId: number | null;
+  teamName: string;
+  assignedAt: string;
+  assignedBy: string;
+  acknowledgeBy: string;
+  arriveBy: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  arrivedAt: string | null;
+  /** Steps of the escalation ladder taken for the deadline in escalatedFor. */
+  escalationSteps: number;
+  escalatedFor: 'acknowledge' | 'arrive' | null;
+  endedAt: string | null;
+  endReason: string | null;
+}
+
+/** A team's phones: this incident is now theirs (or its assignment changed: acknowledged, arrived). */
+export interface AssignmentMessage {
+  assignment: AssignmentView;
+  incident: IncidentView;
+}
+
+export interface UnassignedMessage {
+  assignmentId: number;
+  incidentId: number;
+  reason: string;
+}
+
+/** A deadline passed: a reminder (to the team), the supervisors alerted, the next team proposed. */
+export interface EscalationNotice {
+  step: 'remind' | 'supervisor' | 'next_team' | 'team_deleted';
+  deadline: 'acknowledge' | 'arrive' | null;
+  assignment: AssignmentView;
+  incidentId: number;
+  /** When the step fell due (the deadline plus the steps before it). */
+  dueAt: string;
+  proposedTeam?: { teamId: number; name: string; distanceM: number | null } | null;
+}

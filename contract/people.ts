@@ -27,5 +27,7 @@ export interface Team {
   name: string;
   districtId: string | null;
   phone: string | null;
+  /** Incident kinds the team handles (empty: any); dispatch proposes teams that handle the kind first. */
+  incidentKinds: string[];
   members: { userId: number; username: string; displayName: string; role: string }[];
 }

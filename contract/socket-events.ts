@@ -5,7 +5,7 @@
 // processes through core/live; their names are here too. The zod schemas of these payloads are in
 // socket-schemas.ts (kept apart so the web does not bundle zod).
 import type { AlertEventMessage, AlertRemovedMessage, AlertsSync } from './alerts.ts';
-import type { IncidentView } from './incidents.ts';
+import type { AssignmentMessage, EscalationNotice, IncidentView, UnassignedMessage } from './incidents.ts';
 
 /** Tells the client to ask for an `alerts:sync` again (membership changed, a change too large, delivery interrupted). */
 export interface AlertsStale {
@@ -80,6 +80,12 @@ export interface ServerToClientEvents {
   'slots:changed': (change: SlotsChanged) => void;
   /** An incident was opened or changed (command room only): its whole view. */
   'incident:changed': (incident: IncidentView) => void;
+  /** To the assigned team's phones: an incident assigned to them, or its assignment changed. */
+  'incident:assignment': (message: AssignmentMessage) => void;
+  /** To the team's phones: an assignment of theirs ended (reassigned, resolved, closed). */
+  'incident:unassigned': (message: UnassignedMessage) => void;
+  /** A deadline passed: reminders go to the team and the command room, the rest to the command room. */
+  'incident:escalation': (notice: EscalationNotice) => void;
 }
 export type ServerEventName = keyof ServerToClientEvents;
 

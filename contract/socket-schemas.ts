@@ -3,7 +3,7 @@
 // Each is tied to its type with `satisfies`, so the two cannot drift apart.
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_SOURCE_TYPES, ALERT_STATES, type AlertEventMessage, type AlertRemovedMessage, type AlertsSync, type AlertView, type LocalisedText } from './alerts.ts';
-import { INCIDENT_KINDS, INCIDENT_STATES, type IncidentView } from './incidents.ts';
+import { INCIDENT_KINDS, INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type EscalationNotice, type IncidentView, type UnassignedMessage } from './incidents.ts';
 import type {
   AlertsStale,
   AlertsSyncRequest,
@@ -128,6 +128,35 @@ export const incidentViewSchema = z.object({
   callCount: z.number().int(),
 }) satisfies z.ZodType<IncidentView>;
 
+export const assignmentViewSchema = z.object({
+  id: z.number().int(),
+  incidentId: z.number().int(),
+  teamId: z.number().int().nullable(),
+  teamName: z.string(),
+  assignedAt: isoTime,
+  assignedBy: z.string(),
+  acknowledgeBy: isoTime,
+  arriveBy: isoTime,
+  acknowledgedAt: isoTime.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  arrivedAt: isoTime.nullable(),
+  escalationSteps: z.number().int(),
+  escalatedFor: z.enum(['acknowledge', 'arrive']).nullable(),
+  endedAt: isoTime.nullable(),
+  endReason: z.string().nullable(),
+}) satisfies z.ZodType<AssignmentView>;
+
+export const assignmentMessageSchema = z.object({ assignment: assignmentViewSchema, incident: incidentViewSchema }) satisfies z.ZodType<AssignmentMessage>;
+export const unassignedMessageSchema = z.object({ assignmentId: z.number().int(), incidentId: z.number().int(), reason: z.string() }) satisfies z.ZodType<UnassignedMessage>;
+export const escalationNoticeSchema = z.object({
+  step: z.enum(['remind', 'supervisor', 'next_team', 'team_deleted']),
+  deadline: z.enum(['acknowledge', 'arrive']).nullable(),
+  assignment: assignmentViewSchema,
+  incidentId: z.number().int(),
+  dueAt: isoTime,
+  proposedTeam: z.object({ teamId: z.number().int(), name: z.string(), distanceM: z.number().nullable() }).nullable().optional(),
+}) satisfies z.ZodType<EscalationNotice>;
+
 /** Every server → client event's payload schema. */
 export const serverEventSchemas = {
   'alert:event': alertEventMessageSchema,
@@ -140,6 +169,9 @@ export const serverEventSchemas = {
   'devices:changed': deviceChangeSchema,
   'slots:changed': slotsChangedSchema,
   'incident:changed': incidentViewSchema,
+  'incident:assignment': assignmentMessageSchema,
+  'incident:unassigned': unassignedMessageSchema,
+  'incident:escalation': escalationNoticeSchema,
 } satisfies Record<ServerEventName, z.ZodType>;
 
 /** An alert eventId a client has applied everything up to (the handshake's `alertsCursor`). */

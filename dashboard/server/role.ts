@@ -1,6 +1,6 @@
 // The api role's server: REST API (the routes it is given), OpenAPI docs, dashboard files and live
 // updates over socket.io. apps/roles/api.ts gives it every feature's routes.
-import { backoffMs, type Component } from '@cityops/core/lifecycle';
+import { backoffMs, ComponentGroup, type Component } from '@cityops/core/lifecycle';
 import type { FeatureRoutes } from '@cityops/core/http/route-context';
 import type { RoleContext } from '@cityops/core/role-context';
 import type { MqttClient } from 'mqtt';
@@ -8,6 +8,7 @@ import { moveStoredCameraCredentials } from '@cityops/devices/stored-credentials
 import { buildApiServer } from './app.ts';
 import { createRealtimeServer, type CityOpsServer } from './realtime.ts';
 import { createIncidentLinker } from './incidents/linker.ts';
+import { createEscalationWorker } from './incidents/escalation.ts';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { FastifyInstance } from 'fastify';
 
@@ -20,8 +21,8 @@ export class ApiRole implements Component {
   private mqtt?: MqttClient;
   private credentialsRetry?: NodeJS.Timeout;
   private stopping = false;
-  /** Links alerts into incidents (incidents/linker.ts); in every api process, one works at a time. */
-  private incidentLinker?: Component;
+  /** The incident desk's workers: the alert linker and the dispatch escalation (incidents/README.md). */
+  private incidentWorkers?: Component;
 
   constructor(
     private readonly context: RoleContext,
@@ -51,8 +52,12 @@ export class ApiRole implements Component {
     this.app = await buildApiServer({ config, db, caps, logger, secretBox, mqtt: this.mqtt }, this.routes);
     this.io = createRealtimeServer(this.app.server, { config, db, caps, logger, secretBox, mqtt: this.mqtt });
     await this.app.listen({ host: config.HOST, port: config.PORT });
-    this.incidentLinker = createIncidentLinker(db, logger.child({ component: 'incident-linker' }), createLivePublisher(db));
-    await this.incidentLinker.start();
+    const live = createLivePublisher(db);
+    this.incidentWorkers = new ComponentGroup([
+      createIncidentLinker(db, logger.child({ component: 'incident-linker' }), live),
+      createEscalationWorker({ db, live }, logger.child({ component: 'dispatch-escalation' })),
+    ]);
+    await this.incidentWorkers.start();
   }
 
   private async moveStoredCredentials(attempt = 0): Promise<void> {
@@ -69,7 +74,7 @@ export class ApiRole implements Component {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.credentialsRetry);
-    await this.incidentLinker?.stop();
+    await this.incidentWorkers?.stop();
     // Requests in flight get a few seconds to finish; then their connections are cut, so that a stalled
     // upload from a phone on a bad link cannot hold a shutdown (or a restart) forever.
     const cutOff = setTimeout(() => this.app?.server.closeAllConnections(), STOP_GRACE_MS);

@@ -13,6 +13,7 @@ import { badRequest, notFound } from '@cityops/core/errors';
 import { createLivePublisher, type LivePublisher } from '@cityops/core/live/publisher';
 import { liveRooms } from '@cityops/core/live/rooms';
 import type { RouteContext } from '@cityops/core/http/route-context';
+import { INCIDENT_KINDS } from '@cityops/contract/incidents';
 import { addTeamMember, deleteTeam, getTeam, insertTeam, listTeams, removeTeamMember, teamsOfUser, updateTeam } from './teams.ts';
 
 const teamSchema = z.object({
@@ -20,12 +21,14 @@ const teamSchema = z.object({
   name: z.string(),
   districtId: z.string().nullable(),
   phone: z.string().nullable(),
+  incidentKinds: z.array(z.string()),
   members: z.array(z.object({ userId: z.number().int(), username: z.string(), displayName: z.string(), role: z.string() })),
 });
 const teamInput = z.object({
   name: z.string().trim().min(1).max(100),
   districtId: z.string().regex(/^[a-z0-9-]{1,64}$/).nullable().optional(),
   phone: z.string().trim().max(40).nullable().optional(),
+  incidentKinds: z.array(z.enum(INCIDENT_KINDS)).max(INCIDENT_KINDS.length).optional().describe('incident kinds the team handles; empty: any'),
 });
 const teamParams = z.object({ id: z.coerce.number().int().positive() });
 const memberParams = teamParams.extend({ userId: z.coerce.number().int().positive() });

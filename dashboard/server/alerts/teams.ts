@@ -7,9 +7,10 @@ export interface TeamInput {
   name: string;
   districtId?: string | null;
   phone?: string | null;
+  incidentKinds?: string[];
 }
 
-const teamSelect = `SELECT t.id, t.name, t.district_id AS "districtId", t.phone,
+const teamSelect = `SELECT t.id, t.name, t.district_id AS "districtId", t.phone, t.incident_kinds AS "incidentKinds",
     COALESCE((SELECT json_agg(json_build_object('userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', u.role)
                               ORDER BY u.username)
               FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = t.id), '[]') AS members
@@ -28,10 +29,11 @@ export async function getTeam(db: Queryable, id: number): Promise<Team> {
 }
 
 export async function insertTeam(db: Queryable, input: TeamInput): Promise<Team> {
-  const result = await db.query(`INSERT INTO teams (name, district_id, phone) VALUES ($1, $2, $3) RETURNING id`, [
+  const result = await db.query(`INSERT INTO teams (name, district_id, phone, incident_kinds) VALUES ($1, $2, $3, $4) RETURNING id`, [
     input.name,
     input.districtId ?? null,
     input.phone ?? null,
+    input.incidentKinds ?? [],
   ]);
   return getTeam(db, Number(result.rows[0].id));
 }
@@ -40,9 +42,9 @@ export async function updateTeam(db: Queryable, id: number, patch: Partial<TeamI
   const result = await db.query(
     `UPDATE teams SET name = COALESCE($2, name),
        district_id = CASE WHEN $3::boolean THEN $4 ELSE district_id END,
-       phone = CASE WHEN $5::boolean THEN $6 ELSE phone END, updated_at = now()
+       phone = CASE WHEN $5::boolean THEN $6 ELSE phone END, incident_kinds = COALESCE($7, incident_kinds), updated_at = now()
      WHERE id = $1`,
-    [id, patch.name ?? null, patch.districtId !== undefined, patch.districtId ?? null, patch.phone !== undefined, patch.phone ?? null],
+    [id, patch.name ?? null, patch.districtId !== undefined, patch.districtId ?? null, patch.phone !== undefined, patch.phone ?? null, patch.incidentKinds ?? null],
   );
   if (!result.rowCount) throw notFound(`team ${id}`);
   return getTeam(db, id);

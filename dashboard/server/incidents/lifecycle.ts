@@ -2,14 +2,16 @@
 // link or unlink an alert, merge incidents into one and split sources off into a new one. Each action
 // is checked, applied, put on the timeline, audited and sent live in one transaction.
 import { recordAudit, type Actor } from '@cityops/core/audit';
-import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
+import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { AppError, badRequest, notFound } from '@cityops/core/errors';
-import type { LivePublisher } from '@cityops/core/live/publisher';
 import { counter } from '@cityops/core/metrics';
 import { districtAt } from '@cityops/devices/district-repository';
 import type { AlertSeverity } from '@cityops/contract/alerts';
 import { ACTIVE_INCIDENT_STATES, type IncidentKind, type IncidentState, type IncidentView } from '@cityops/contract/incidents';
-import { publishIncident } from './live.ts';
+import { publishIncident, type IncidentDeps } from './live.ts';
+import { endActiveAssignment } from './dispatch.ts';
+
+export type { IncidentDeps };
 import {
   addIncidentEvent,
   getIncident,
@@ -22,11 +24,6 @@ import {
   touchIncident,
   writeIncidentState,
 } from './repository.ts';
-
-export interface IncidentDeps {
-  db: Database;
-  live?: LivePublisher;
-}
 
 const actions = counter('cityops_incident_actions_total', 'actions people took on incidents, by action and outcome', ['action', 'outcome']);
 
@@ -121,6 +118,8 @@ export async function changeState(deps: IncidentDeps, actor: Actor, id: number, 
     }
     if (to === 'open' && !reason) throw badRequest('say why the incident is reopened', 'note');
     await writeIncidentState(tx, id, to);
+    // Resolved or closed, the team's job is done: its assignment ends (and its deadlines with it).
+    if (to === 'resolved' || to === 'closed') await endActiveAssignment(tx, deps, actor, id, to);
     await addIncidentEvent(tx, id, actor, { type: to === 'open' ? 'reopened' : 'state', note: reason, data: { from: incident.state, to } });
     await recordAudit(tx, actor, { action: to === 'open' ? 'reopen' : 'change_state', entityType: 'incident', entityId: String(id), details: { from: incident.state, to, ...(reason ? { noteChars: reason.length } : {}) } });
     return { result: await getIncident(tx, id), changed: [id] };

@@ -7,14 +7,23 @@ import { withTransaction } from '@cityops/core/database/pool';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { alertViewSchema, incidentViewSchema } from '@cityops/contract/socket-schemas';
-import { CAN_ENGINEER, CAN_OPERATE, CAN_VIEW } from '@cityops/contract/roles';
+import { ANY_ROLE, CAN_ENGINEER, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
+import { forbidden } from '@cityops/core/errors';
+import { assignmentMessageSchema, assignmentViewSchema } from '@cityops/contract/socket-schemas';
 import { getAlert } from '../alerts/repository.ts';
 import { logCall } from './hotline.ts';
+import { answerAssignment, assignedToUser, assignmentsOf, assignTeam, dispatchCandidates, policyFor } from './dispatch.ts';
+import { reportPosition, setOnDuty } from './positions.ts';
 import { addNote, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, splitIncident } from './lifecycle.ts';
 import { deleteLinkRule, getLinkRule, insertLinkRule, listLinkRules, updateLinkRule } from './link-rules.ts';
 import { callsOf, getIncident, listIncidents, nearbyActiveIncidents, timelineOf } from './repository.ts';
 import {
+  assignBody,
   callBody,
+  candidateSchema,
+  dutyBody,
+  policySchema,
+  positionBody,
   editBody,
   hotlineCallSchema,
   idParams,
@@ -67,7 +76,7 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
   app.get(
     '/api/incidents/:id',
     {
-      config: { roles: CAN_VIEW },
+      config: { roles: ANY_ROLE },
       schema: {
         tags,
         summary: 'One incident with its timeline, its alerts and its hotline calls',
@@ -77,6 +86,10 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     },
     async (request) => {
       const incident = await getIncident(db, request.params.id);
+      // A field user sees the incidents their team is assigned to, nothing else.
+      if (request.user!.role === 'field' && !(await assignedToUser(db, request.user!.id)).some((item) => item.incident.id === incident.id)) {
+        throw forbidden(`incident ${incident.id} is not assigned to your team`);
+      }
       const alerts = [];
       for (const alertId of incident.alertIds) alerts.push(await getAlert(db, alertId));
       return { incident, timeline: await timelineOf(db, incident.id), alerts, calls: await callsOf(db, incident.id) };
@@ -140,6 +153,68 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       },
     },
     async (request, reply) => reply.code(201).send(await logCall(deps, request.actor, request.body)),
+  );
+
+  // ---- dispatch ----
+  app.get(
+    '/api/incidents/:id/dispatch',
+    {
+      config: { roles: CAN_VIEW },
+      schema: {
+        tags,
+        summary: 'Assignments so far, the teams that could go (those handling the kind first, then free, then nearest) and the deadlines that would apply',
+        params: idParams,
+        response: { 200: z.object({ assignments: z.array(assignmentViewSchema), candidates: z.array(candidateSchema), policy: policySchema }) },
+      },
+    },
+    async (request) => {
+      const incident = await getIncident(db, request.params.id);
+      return { assignments: await assignmentsOf(db, incident.id), candidates: await dispatchCandidates(db, incident.id), policy: await policyFor(db, incident.kind, incident.severity) };
+    },
+  );
+
+  app.post(
+    '/api/incidents/:id/assign',
+    {
+      config: { roles: CAN_OPERATE },
+      schema: { tags, summary: 'Send a team (replace: true to send another team instead of the one assigned)', params: idParams, body: assignBody, response: { 200: z.object({ assignment: assignmentViewSchema }) } },
+    },
+    async (request) => ({ assignment: await assignTeam(deps, request.actor, request.params.id, request.body.teamId, { replace: request.body.replace, note: request.body.note }) }),
+  );
+
+  for (const answer of ['acknowledge', 'arrive'] as const) {
+    app.post(
+      `/api/incidents/:id/${answer}`,
+      {
+        config: { roles: FIELD_WORK },
+        schema: { tags, summary: answer === 'acknowledge' ? 'The assigned team has the job (stops the acknowledgement deadline)' : 'The assigned team is on scene', params: idParams, response: { 200: z.object({ assignment: assignmentViewSchema }) } },
+      },
+      async (request) => ({ assignment: await answerAssignment(deps, request.actor, request.user!, request.params.id, answer) }),
+    );
+  }
+
+  app.get(
+    '/api/field/incidents',
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'The incidents assigned to my teams, soonest deadline first', response: { 200: z.object({ assigned: z.array(assignmentMessageSchema) }) } } },
+    async (request) => ({ assigned: await assignedToUser(db, request.user!.id) }),
+  );
+
+  app.put(
+    '/api/field/duty',
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'Start or end my duty (off duty, my position is forgotten)', body: dutyBody, response: { 200: z.object({ onDuty: z.boolean() }) } } },
+    async (request) => {
+      await withTransaction(db, async (tx) => {
+        await setOnDuty(tx, request.user!.id, request.body.onDuty);
+        await recordAudit(tx, request.actor, { action: request.body.onDuty ? 'duty_start' : 'duty_end', entityType: 'user', entityId: String(request.user!.id) });
+      });
+      return { onDuty: request.body.onDuty };
+    },
+  );
+
+  app.post(
+    '/api/field/position',
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'My phone\'s position while on duty (every 30 s or on movement; late reports from the outbox carry their own time)', body: positionBody, response: { 200: z.object({ stored: z.boolean(), reason: z.string().optional() }) } } },
+    async (request) => reportPosition(db, request.user!.id, { lat: request.body.lat, lon: request.body.lon, accuracyM: request.body.accuracyM, measuredAt: request.body.measuredAt ?? new Date() }),
   );
 
   // ---- link rules: which alerts belong to one incident ----

@@ -145,3 +145,36 @@ export const linkRuleSchema = z.object({
   windowMinutes: z.number().int(),
   enabled: z.boolean(),
 }) satisfies z.ZodType<LinkRule>;
+
+export const assignBody = z.object({
+  teamId: id,
+  replace: z.boolean().default(false).describe('send this team instead of the one assigned now'),
+  note: z.string().trim().max(NOTE_MAX).optional(),
+});
+
+export const dutyBody = z.object({ onDuty: z.boolean() });
+
+export const positionBody = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  accuracyM: z.number().min(0).max(100000).optional(),
+  measuredAt: z.coerce.date().optional().describe('when the phone measured it (default: now)'),
+});
+
+export const candidateSchema = z.object({
+  teamId: z.number().int(),
+  name: z.string(),
+  handlesKind: z.boolean(),
+  busy: z.number().int(),
+  distanceM: z.number().nullable(),
+  bearingDeg: z.number().nullable(),
+  positionAt: z.string().nullable(),
+});
+
+export const policySchema = z.object({
+  acknowledgeSeconds: z.number().int(),
+  arriveSeconds: z.number().int(),
+  stepSeconds: z.number().int(),
+  ladder: z.array(z.enum(['remind', 'supervisor', 'next_team'])),
+  requiresPhoto: z.boolean(),
+});
