@@ -13,7 +13,6 @@ import type { AssignmentMessage, EscalationNotice } from '../../contract/inciden
 
 let test: TestDatabase;
 let api: TestApi;
-let districtId: string;
 const sockets: Socket[] = [];
 
 /** Metres north of a point, in degrees of latitude. */
@@ -58,7 +57,7 @@ const timelineTypes = async (incidentId: number) => (await call('GET', `/api/inc
 beforeAll(async () => {
   test = await createTestDatabase();
   api = await startTestApi(test);
-  districtId = await addDistrict(test.db, undefined, { type: 'Polygon', coordinates: [[[106.5, 10.6], [108.5, 10.6], [108.5, 12.5], [106.5, 12.5], [106.5, 10.6]]] });
+  await addDistrict(test.db, undefined, { type: 'Polygon', coordinates: [[[106.5, 10.6], [108.5, 10.6], [108.5, 12.5], [106.5, 12.5], [106.5, 10.6]]] });
 });
 afterAll(async () => {
   for (const socket of sockets) socket.close();
