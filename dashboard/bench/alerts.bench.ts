@@ -23,7 +23,6 @@
 // Needs PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres);
 // creates and drops a scratch database.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -37,13 +36,8 @@ import type { AlertEventMessage } from '@cityops/contract/alerts';
 import { CAN_VIEW } from '@cityops/contract/roles';
 import { openSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
 import { createUser } from '@cityops/core/auth/users';
-import { loadConfig } from '@cityops/core/config';
-import { detectCapabilities } from '@cityops/core/database/capabilities';
 import { migrate } from '@cityops/core/database/migrate';
-import { createDatabase, type Database } from '@cityops/core/database/pool';
-import { createLogger } from '@cityops/core/logger';
-import { connectMqtt } from '@cityops/core/mqtt/connect';
-import { SecretBox } from '@cityops/core/secret-box';
+import { createDatabase } from '@cityops/core/database/pool';
 import { paced } from './paced.ts';
 import { HISTOGRAM_BUCKET_MS, type FanoutCommand, type FanoutReport } from './fanout-clients.ts';
 import type { BareServerCommand } from './bare-socketio-server.ts';
@@ -264,7 +258,7 @@ export async function run(args: string[]): Promise<void> {
     }
     await db.query(`INSERT INTO cameras (id, name, rtsp_url, lat, lon) VALUES ('bench-cam', 'Bench camera', 'rtsp://127.0.0.1/bench', 10.77, 106.7)`);
 
-    const api = spawn(process.execPath, [...profileOptions('api'), '--import', 'tsx', THIS_FILE, '--serve', databaseUrl(name)], {
+    const api = spawn(process.execPath, [...profileOptions('api'), '--import', 'tsx', path.join(HERE, 'bench-api.ts'), databaseUrl(name)], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     children.push(api);
@@ -431,28 +425,5 @@ function produce(url: string): void {
   process.on('disconnect', () => void db.end().then(() => process.exit(0)));
 }
 
-/** The API process of the benchmark: the real api role on an ephemeral port. */
-async function serve(url: string): Promise<void> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url, SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', SIMULATE: 'false' }, []);
-  const db: Database = createDatabase(url, 10);
-  const { ApiRole } = await import('../server/role.ts');
-  const { featureRoutes } = await import('../../apps/routes.ts');
-  const role = new ApiRole({
-    config,
-    db,
-    caps: await detectCapabilities(db),
-    logger: createLogger(config.LOG_LEVEL),
-    secretBox: SecretBox.fromConfig(config.SECRET_KEY, config.dataDir),
-    connectMqtt: (clientId, options) => connectMqtt(config, clientId, options),
-  }, featureRoutes);
-  await role.start();
-  process.stdout.write(`listening on port ${role.port}\n`);
-  const stop = () => void role.stop().then(() => db.end()).then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  // Ends with the bench's IPC channel too, so a bench stopped midway leaves no API behind.
-  process.once('disconnect', stop);
-}
-
 const runDirectly = process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url;
-if (runDirectly && process.argv[2] === '--serve') void serve(process.argv[3]);
 if (runDirectly && process.argv[2] === '--produce') produce(process.argv[3]);

@@ -9,6 +9,7 @@ import { buildApiServer } from './app.ts';
 import { createRealtimeServer, type CityOpsServer } from './realtime.ts';
 import { createIncidentLinker } from './incidents/linker.ts';
 import { createEscalationWorker } from './incidents/escalation.ts';
+import { createHandoffDelivery } from './incidents/handoffs.ts';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { FastifyInstance } from 'fastify';
 
@@ -56,6 +57,7 @@ export class ApiRole implements Component {
     this.incidentWorkers = new ComponentGroup([
       createIncidentLinker(db, logger.child({ component: 'incident-linker' }), live),
       createEscalationWorker({ db, live }, logger.child({ component: 'dispatch-escalation' })),
+      createHandoffDelivery({ db, live, secretBox, mqtt: () => this.mqtt }, logger.child({ component: 'handoff-delivery' })),
     ]);
     await this.incidentWorkers.start();
   }

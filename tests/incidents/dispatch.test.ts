@@ -1,6 +1,7 @@
 // Dispatch through the REST API and live sockets: field phones' positions, teams ranked for an incident,
 // one assignment at a time (two dispatchers: one wins), the team's phone told live, deadlines that climb
 // the escalation ladder (also after a restart), a team deleted while assigned.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -186,6 +187,45 @@ describe('dispatching a team', () => {
     const detail = (await call('GET', `/api/incidents/${incidentId}`, 'operator')).body;
     expect(detail.incident.state).toBe('open');
     expect(detail.timeline.at(-1).data.proposedTeam).toMatchObject({ name: `Other ${place.lat}`, distanceM: 400 });
+  });
+});
+
+describe('proof of the fix', () => {
+  const upload = async (path: string, who: Field, parts: { photo?: Buffer; note?: string }) => {
+    const form = new FormData();
+    if (parts.note) form.append('note', parts.note);
+    if (parts.photo) form.append('photo', new Blob([new Uint8Array(parts.photo)], { type: 'image/jpeg' }), 'proof.jpg');
+    const response = await fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { cookie: who.cookie }, body: form });
+    return { status: response.status, body: await response.json() };
+  };
+
+  it('a flooding incident is resolved by its team only with a photo; the photo is checked by its content', async () => {
+    const user = await fieldUser('drain');
+    const teamId = await team(`Drain ${nextSpot}`, [user], ['flooding']);
+    const logged = await call('POST', '/api/hotline/calls', 'operator', { line: '1022', kind: 'flooding', said: 'Ngập đường', ...spot() });
+    const incidentId = logged.body.incident.id;
+    await call('POST', `/api/incidents/${incidentId}/assign`, 'operator', { teamId });
+
+    const withoutPhoto = await upload(`/api/incidents/${incidentId}/resolve`, user, { note: 'Đã hút nước' });
+    expect(withoutPhoto.status).toBe(409);
+    expect(withoutPhoto.body.error.message).toContain('photo of the fix');
+    const notAnImage = await upload(`/api/incidents/${incidentId}/resolve`, user, { photo: Buffer.from('not a picture at all'), note: 'x' });
+    expect(notAnImage.status).toBe(400);
+    expect((await call('GET', `/api/incidents/${incidentId}`, 'operator')).body.incident.state).toBe('dispatched');
+
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 40, g: 90, b: 160 } } }).jpeg().toBuffer();
+    const resolved = await upload(`/api/incidents/${incidentId}/resolve`, user, { photo: jpeg, note: 'Đã hút nước, đường khô' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.incident.state).toBe('resolved');
+    const detail = (await call('GET', `/api/incidents/${incidentId}`, 'operator')).body;
+    expect(detail.photos).toHaveLength(1);
+    expect(detail.assignments[0]).toMatchObject({ endReason: 'resolved' });
+    const photo = await fetch(`${api.baseUrl}/api/incidents/${incidentId}/photos/${detail.photos[0].id}`, { headers: { cookie: api.cookieFor('viewer') } });
+    expect(photo.headers.get('content-type')).toBe('image/jpeg');
+    // An operator reopens it, with a reason: resolving again needs a new photo after a new dispatch.
+    expect((await call('POST', `/api/incidents/${incidentId}/state`, 'operator', { state: 'open', note: 'Nước lại ngập' })).status).toBe(200);
+    await call('POST', `/api/incidents/${incidentId}/assign`, 'operator', { teamId });
+    expect((await call('POST', `/api/incidents/${incidentId}/state`, 'operator', { state: 'resolved' })).status).toBe(409);
   });
 });
 

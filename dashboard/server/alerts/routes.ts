@@ -4,18 +4,16 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
 import { alertViewSchema } from '@cityops/contract/socket-schemas';
 import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
-import { AppError, badRequest } from '@cityops/core/errors';
-import { counter } from '@cityops/core/metrics';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { activeAlertsAtom } from './atom.ts';
 import { alertToCap } from './cap.ts';
 import { alertCsvHeader, alertCsvLine } from './csv.ts';
-import { actOnAlert, type AlertActionResult, type AlertPhoto } from './lifecycle.ts';
+import { actOnAlert, type AlertActionResult } from './lifecycle.ts';
+import { readPhotoUpload } from '../photo-upload.ts';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, getCapFacts, listAlerts } from './repository.ts';
 import type { AlertAction } from './transitions.ts';
 import { alertScopeOf, assertCanSee } from './visibility.ts';
@@ -30,9 +28,6 @@ import {
   noteBody,
 } from './schemas.ts';
 
-const rejectedPhotos = counter('cityops_alert_photos_rejected_total', 'field photos refused, by reason', ['reason']);
-/** Image formats a phone sends and every browser shows. */
-const PHOTO_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
 export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -207,27 +202,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
     async (request, reply) => {
       // Visibility first: a field user learns nothing about another team's alert from an upload.
       await visibleAlert(request, request.params.id);
-      if (!request.isMultipart()) throw badRequest('send multipart/form-data with a `photo` file', 'photo');
-      let photoBytes: Buffer | undefined;
-      let note: string | undefined;
-      for await (const part of request.parts({ limits: { fileSize: config.ALERT_PHOTO_MAX_BYTES, files: 1, fields: 2, fieldSize: config.ALERT_NOTE_MAX_CHARS * 4 } })) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'photo') {
-            part.file.resume();
-            throw badRequest(`unexpected file field "${part.fieldname}"; name it photo`, part.fieldname);
-          }
-          try {
-            photoBytes = await part.toBuffer();
-          } catch (error) {
-            rejectedPhotos.inc({ reason: 'too_large' });
-            throw new AppError('too_large', `the photo is larger than ${config.ALERT_PHOTO_MAX_BYTES} bytes (${(error as Error).message})`, 'photo');
-          }
-        } else if (part.fieldname === 'note') {
-          note = String(part.value);
-        }
-      }
-      if (!photoBytes?.length) throw badRequest('attach the photo as a file field named photo', 'photo');
-      const photo = await checkedPhoto(photoBytes);
+      const { photo, note } = await readPhotoUpload(request, { maxBytes: config.ALERT_PHOTO_MAX_BYTES, noteMaxChars: config.ALERT_NOTE_MAX_CHARS, to: 'alert', required: true });
       return answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'photo', user: request.user!, actor: request.actor, note, photo, idempotencyKey: request.headers['idempotency-key'] }));
     },
   );
@@ -268,20 +243,3 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
     },
   );
 };
-
-/** Reads the image itself (not its name or declared type): JPEG, PNG or WebP, or a 400. */
-async function checkedPhoto(bytes: Buffer): Promise<AlertPhoto> {
-  let metadata;
-  try {
-    metadata = await sharp(bytes).metadata();
-  } catch {
-    rejectedPhotos.inc({ reason: 'not_an_image' });
-    throw new AppError('not_an_image', 'the photo is not an image (expected JPEG, PNG or WebP)', 'photo');
-  }
-  const contentType = metadata.format ? PHOTO_FORMATS[metadata.format] : undefined;
-  if (!contentType || !metadata.width || !metadata.height) {
-    rejectedPhotos.inc({ reason: 'unsupported_format' });
-    throw new AppError('not_an_image', `images of format ${metadata.format ?? 'unknown'} are not accepted; send JPEG, PNG or WebP`, 'photo');
-  }
-  return { bytes, contentType, width: metadata.width, height: metadata.height };
-}

@@ -11,6 +11,7 @@ import { ACTIVE_INCIDENT_STATES, type AssignmentView, type IncidentKind } from '
 
 export type { AssignmentView };
 import { publishIncident, type IncidentDeps } from './live.ts';
+import { acknowledgeByTeam } from './handoffs.ts';
 import { POSITION_FRESH_SECONDS } from './positions.ts';
 import { addIncidentEvent, getIncident, lockIncident, writeIncidentState } from './repository.ts';
 
@@ -219,6 +220,8 @@ export async function answerAssignment(
              acknowledged_by_name = COALESCE(acknowledged_by_name, $2), escalation_steps = 0, escalated_for = NULL WHERE id = $1 RETURNING *`,
       [assignment.id, actor.username],
     );
+    // The team has it: so has its agency, if the incident was handed to it.
+    if (!assignment.acknowledgedAt && assignment.teamId !== null) await acknowledgeByTeam(tx, incidentId, assignment.teamId, actor.username);
     const incident = await getIncident(tx, incidentId);
     if (answer === 'arrive' && (incident.state === 'open' || incident.state === 'dispatched')) await writeIncidentState(tx, incidentId, 'on_scene');
     await addIncidentEvent(tx, incidentId, actor, { type: answer === 'acknowledge' ? 'acknowledged' : 'arrived', data: { assignmentId: assignment.id, teamId: assignment.teamId, teamName: assignment.teamName } });
@@ -228,6 +231,15 @@ export async function answerAssignment(
     dispatches.inc({ action: answer, outcome: 'done' });
     return asAssignment(updated.rows[0]);
   });
+}
+
+/** Refuses a field user whose teams do not hold the incident's active assignment. */
+export async function assertAssignedTeamMember(tx: Queryable, incidentId: number, userId: number): Promise<void> {
+  const member = await tx.query(
+    `SELECT 1 FROM incident_assignments a JOIN team_members m ON m.team_id = a.team_id WHERE a.incident_id = $1 AND a.ended_at IS NULL AND m.user_id = $2`,
+    [incidentId, userId],
+  );
+  if (!member.rowCount) throw forbidden(`incident ${incidentId} is not assigned to your team`);
 }
 
 /** The incidents assigned (actively) to the user's teams, with their assignments: the field phone's list. */

@@ -9,7 +9,9 @@ import { districtAt } from '@cityops/devices/district-repository';
 import type { AlertSeverity } from '@cityops/contract/alerts';
 import { ACTIVE_INCIDENT_STATES, type IncidentKind, type IncidentState, type IncidentView } from '@cityops/contract/incidents';
 import { publishIncident, type IncidentDeps } from './live.ts';
-import { endActiveAssignment } from './dispatch.ts';
+import { assertAssignedTeamMember, endActiveAssignment } from './dispatch.ts';
+import { addIncidentPhoto, assertProofOfFix } from './photos.ts';
+import type { CheckedPhoto } from '../photo-upload.ts';
 
 export type { IncidentDeps };
 import {
@@ -117,6 +119,7 @@ export async function changeState(deps: IncidentDeps, actor: Actor, id: number, 
       throw new AppError('invalid_transition', `incident ${id} is ${incident.state.replace('_', ' ')}; it cannot become ${to.replace('_', ' ')}`, 'state');
     }
     if (to === 'open' && !reason) throw badRequest('say why the incident is reopened', 'note');
+    if (to === 'resolved') await assertProofOfFix(tx, incident);
     await writeIncidentState(tx, id, to);
     // Resolved or closed, the team's job is done: its assignment ends (and its deadlines with it).
     if (to === 'resolved' || to === 'closed') await endActiveAssignment(tx, deps, actor, id, to);
@@ -254,4 +257,45 @@ async function firstPlace(tx: Queryable, alertIds: number[], callIds: number[], 
   const row = result.rows[0];
   if (!row) throw notFound(`incident ${incidentId}`);
   return { lat: row.lat, lon: row.lon, districtId: row.district_id, address: row.address };
+}
+
+/**
+ * Resolves with what the team brings back: a note and a photo (required as proof for some kinds). A
+ * field user may resolve only an incident assigned to one of their teams.
+ */
+export async function resolveWithProof(
+  deps: IncidentDeps,
+  actor: Actor,
+  user: { id: number; role: string },
+  id: number,
+  proof: { photo?: CheckedPhoto; note?: string },
+): Promise<IncidentView> {
+  const note = proof.note?.trim() || undefined;
+  return act(deps, 'resolve', async (tx) => {
+    const incident = await lockIncident(tx, id);
+    if (user.role === 'field') await assertAssignedTeamMember(tx, id, user.id);
+    if (!NEXT_STATES[incident.state].includes('resolved')) {
+      throw new AppError('invalid_transition', `incident ${id} is ${incident.state.replace('_', ' ')}; it cannot become resolved`, 'state');
+    }
+    const photoId = proof.photo ? await addIncidentPhoto(tx, id, proof.photo, actor) : undefined;
+    await assertProofOfFix(tx, incident);
+    await writeIncidentState(tx, id, 'resolved');
+    await endActiveAssignment(tx, deps, actor, id, 'resolved');
+    await addIncidentEvent(tx, id, actor, { type: 'state', note, data: { from: incident.state, to: 'resolved', ...(photoId ? { photoId } : {}) } });
+    await recordAudit(tx, actor, { action: 'resolve', entityType: 'incident', entityId: String(id), details: { from: incident.state, ...(photoId ? { photoId } : {}), ...(note ? { noteChars: note.length } : {}) } });
+    return { result: await getIncident(tx, id), changed: [id] };
+  });
+}
+
+/** A photo added to the timeline (by the assigned team, or the command room). */
+export async function addPhoto(deps: IncidentDeps, actor: Actor, user: { id: number; role: string }, id: number, photo: CheckedPhoto, note?: string): Promise<IncidentView> {
+  return act(deps, 'photo', async (tx) => {
+    const incident = await lockIncident(tx, id);
+    if (incident.state === 'closed') throw new AppError('invalid_transition', `incident ${id} is closed`, 'state');
+    if (user.role === 'field') await assertAssignedTeamMember(tx, id, user.id);
+    const photoId = await addIncidentPhoto(tx, id, photo, actor);
+    await addIncidentEvent(tx, id, actor, { type: 'photo', note: note?.trim() || undefined, data: { photoId } });
+    await recordAudit(tx, actor, { action: 'photo', entityType: 'incident', entityId: String(id), details: { photoId } });
+    return { result: await getIncident(tx, id), changed: [id] };
+  });
 }

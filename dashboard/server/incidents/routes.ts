@@ -14,7 +14,9 @@ import { getAlert } from '../alerts/repository.ts';
 import { logCall } from './hotline.ts';
 import { answerAssignment, assignedToUser, assignmentsOf, assignTeam, dispatchCandidates, policyFor } from './dispatch.ts';
 import { reportPosition, setOnDuty } from './positions.ts';
-import { addNote, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, splitIncident } from './lifecycle.ts';
+import { addNote, addPhoto, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, resolveWithProof, splitIncident } from './lifecycle.ts';
+import { incidentPhoto, photosOf } from './photos.ts';
+import { readPhotoUpload } from '../photo-upload.ts';
 import { deleteLinkRule, getLinkRule, insertLinkRule, listLinkRules, updateLinkRule } from './link-rules.ts';
 import { callsOf, getIncident, listIncidents, nearbyActiveIncidents, timelineOf } from './repository.ts';
 import {
@@ -81,7 +83,16 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
         tags,
         summary: 'One incident with its timeline, its alerts and its hotline calls',
         params: idParams,
-        response: { 200: z.object({ incident: incidentViewSchema, timeline: z.array(timelineEntrySchema), alerts: z.array(alertViewSchema), calls: z.array(hotlineCallSchema) }) },
+        response: {
+          200: z.object({
+            incident: incidentViewSchema,
+            timeline: z.array(timelineEntrySchema),
+            alerts: z.array(alertViewSchema),
+            calls: z.array(hotlineCallSchema),
+            assignments: z.array(assignmentViewSchema),
+            photos: z.array(z.object({ id: z.number().int(), at: z.string(), username: z.string(), contentType: z.string(), width: z.number(), height: z.number() })),
+          }),
+        },
       },
     },
     async (request) => {
@@ -92,7 +103,14 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       }
       const alerts = [];
       for (const alertId of incident.alertIds) alerts.push(await getAlert(db, alertId));
-      return { incident, timeline: await timelineOf(db, incident.id), alerts, calls: await callsOf(db, incident.id) };
+      return {
+        incident,
+        timeline: await timelineOf(db, incident.id),
+        alerts,
+        calls: await callsOf(db, incident.id),
+        assignments: await assignmentsOf(db, incident.id),
+        photos: await photosOf(db, incident.id),
+      };
     },
   );
 
@@ -215,6 +233,41 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     '/api/field/position',
     { config: { roles: FIELD_WORK }, schema: { tags, summary: 'My phone\'s position while on duty (every 30 s or on movement; late reports from the outbox carry their own time)', body: positionBody, response: { 200: z.object({ stored: z.boolean(), reason: z.string().optional() }) } } },
     async (request) => reportPosition(db, request.user!.id, { lat: request.body.lat, lon: request.body.lon, accuracyM: request.body.accuracyM, measuredAt: request.body.measuredAt ?? new Date() }),
+  );
+
+  // ---- photos and the team's resolution ----
+  const photoLimits = { maxBytes: context.config.ALERT_PHOTO_MAX_BYTES, noteMaxChars: context.config.ALERT_NOTE_MAX_CHARS, to: 'incident' };
+  app.post(
+    '/api/incidents/:id/photos',
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'Attach a photo (multipart: a `photo` file, JPEG, PNG or WebP, and an optional `note`)', params: idParams, response: { 200: incidentAnswer } } },
+    async (request) => {
+      const { photo, note } = await readPhotoUpload(request, { ...photoLimits, required: true });
+      return { incident: await addPhoto(deps, request.actor, request.user!, request.params.id, photo!, note) };
+    },
+  );
+
+  app.post(
+    '/api/incidents/:id/resolve',
+    {
+      config: { roles: FIELD_WORK },
+      schema: { tags, summary: 'Resolve with what the team brings back (multipart: `note` and a `photo`, which some kinds require as proof of the fix)', params: idParams, response: { 200: incidentAnswer } },
+    },
+    async (request) => {
+      const proof = request.isMultipart() ? await readPhotoUpload(request, { ...photoLimits, required: false }) : { note: (request.body as { note?: string } | undefined)?.note };
+      return { incident: await resolveWithProof(deps, request.actor, request.user!, request.params.id, proof) };
+    },
+  );
+
+  app.get(
+    '/api/incidents/:id/photos/:photoId',
+    { config: { roles: ANY_ROLE }, schema: { tags, summary: 'A photo of the incident', params: idParams.extend({ photoId: z.coerce.number().int().positive() }) } },
+    async (request, reply) => {
+      if (request.user!.role === 'field' && !(await assignedToUser(db, request.user!.id)).some((item) => item.incident.id === request.params.id)) {
+        throw forbidden(`incident ${request.params.id} is not assigned to your team`);
+      }
+      const image = await incidentPhoto(db, request.params.id, request.params.photoId);
+      return reply.type(image.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(image.bytes);
+    },
   );
 
   // ---- link rules: which alerts belong to one incident ----
