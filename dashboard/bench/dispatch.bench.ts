@@ -212,7 +212,14 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log(`dispatch.assignment_ratio: ${(assignmentP95 / bareP95).toFixed(1)} (assignment_to_phone_p95_ms ÷ bare_request_to_socket_p95_ms, same run)`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    // The API first stops (its database connections closed), then the scratch database goes.
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null) return undefined;
+        child.kill('SIGTERM');
+        return Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      }),
+    );
     await db.end();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
     await admin.end();
