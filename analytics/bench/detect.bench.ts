@@ -23,7 +23,8 @@ import { parseAnalysisConfig } from '../rules/config.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
 
 const MODEL = 'yolox-nano 416';
-const cores = `${os.availableParallelism()} cores, shared with other jobs`;
+// The load average at the start says whether other jobs shared the cores (figures are then ratios only).
+const cores = `${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(1)} at start`;
 const BENCH_CONFIG = parseAnalysisConfig({
   zones: [{ id: 'road', polygon: [[0, 0.45], [1, 0.45], [1, 1], [0, 1]], rules: [{ kind: 'wrong_way', direction: [1, 0] }, { kind: 'congestion', minVehicles: 8, seconds: 30 }] }],
   lines: [{ id: 'l1', from: [0.5, 0], to: [0.5, 1] }],

@@ -531,7 +531,8 @@ async function runSubstreamAb(settings: Settings, machine: string, threads: stri
 
 export async function run(args: string[]): Promise<void> {
   const settings = parseSettings(args);
-  const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()}), shared with other jobs`;
+  // Each step prints its load average: whether other jobs shared the cores (then only ratios count).
+  const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim()})`;
   const threads =
     `${settings.sessions} session(s) x ${settings.intraOpThreads} thread(s), slot cameras decode ${settings.slotDecode === 'keyframes' ? 'keyframes only' : 'every frame'}, ` +
     `input ${settings.inputSize ? `${settings.inputSize}x${settings.inputSize} (cameras' detectInputSize)` : 'the model\'s own'}, ` +
