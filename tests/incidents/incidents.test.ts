@@ -1,6 +1,7 @@
 // Incidents: alerts linked by the link rules (the real linker of the api role, reading the alert events
 // PostgreSQL numbered), hotline calls that open or join an incident, merge and split, states, roles and
 // audit, through the REST API.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import type { AlertTrigger } from '../../core/alerts/types.ts';
@@ -155,6 +156,30 @@ describe('alerts linked into incidents by the link rules', () => {
     expect(incidents.rows.map((row) => Number(row.incident_id))).toEqual([incident.id]);
     const linkedEvents = await test.db.query(`SELECT count(*)::int AS n FROM incident_events WHERE incident_id = $1 AND type IN ('opened', 'alert_linked')`, [incident.id]);
     expect(linkedEvents.rows[0].n).toBe(20);
+  });
+});
+
+describe('an alert the linker cannot link', () => {
+  it('is skipped and counted; the alerts after it are linked', async () => {
+    const place = spot();
+    const poison = await raise(place);
+    // The database refuses to link this one alert (as a bug or a broken rule would make a link fail);
+    // only the owner may add a trigger, the application role cannot.
+    const owner = new pg.Client({ connectionString: test.ownerUrl });
+    await owner.connect();
+    await owner.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.alert_id = ${poison} THEN RAISE EXCEPTION 'poison alert'; END IF; RETURN NEW; END $$`);
+    await owner.query(`CREATE TRIGGER refuse_poison BEFORE INSERT ON incident_alerts FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+    try {
+      const after = await raise({ lat: place.lat + north(2000), lon: place.lon });
+      const incident = await linkedIncident(after);
+      expect(incident.alertIds).toEqual([after]);
+      await linkerCaughtUp();
+      expect(await incidentOf(poison)).toBeUndefined();
+    } finally {
+      await owner.query(`DROP TRIGGER refuse_poison ON incident_alerts; DROP FUNCTION refuse_poison()`);
+      await owner.end();
+    }
   });
 });
 

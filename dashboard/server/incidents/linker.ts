@@ -25,6 +25,12 @@ import {
 } from './repository.ts';
 
 const BATCH = 200;
+
+/** A lost connection or a database shutting down: not this alert's fault. */
+const isConnectionLost = (error: unknown) => {
+  const code = (error as { code?: string }).code ?? '';
+  return code.startsWith('08') || code.startsWith('57') || /Connection terminated|ECONNREFUSED|ECONNRESET/.test(String((error as Error).message));
+};
 const outcomes = counter('cityops_incident_links_total', 'alerts the incident linker looked at, by outcome', ['outcome']);
 const linker = systemActor('incident-linker');
 
@@ -41,7 +47,7 @@ interface LinkableAlert {
   title: string;
 }
 
-export type LinkOutcome = 'joined' | 'opened' | 'updated' | 'unplaced' | 'no_rule' | 'not_opening' | 'closed_alert';
+export type LinkOutcome = 'joined' | 'opened' | 'updated' | 'unplaced' | 'no_rule' | 'not_opening' | 'closed_alert' | 'failed';
 
 export interface LinkerRun {
   read: number;
@@ -49,7 +55,7 @@ export interface LinkerRun {
 }
 
 /** Reads the events after the cursor, links their alerts and moves the cursor, until none are left. */
-export async function linkNewAlerts(db: Database, live?: LivePublisher): Promise<LinkerRun> {
+export async function linkNewAlerts(db: Database, live?: LivePublisher, logger?: Logger): Promise<LinkerRun> {
   const run: LinkerRun = { read: 0, outcomes: {} };
   for (;;) {
     const read = await withTransaction(db, async (tx) => {
@@ -64,8 +70,20 @@ export async function linkNewAlerts(db: Database, live?: LivePublisher): Promise
       const rules = (await listLinkRules(tx)).filter((rule) => rule.enabled);
       const alertIds = [...new Set(events.rows.map((row) => Number(row.alert_id)))];
       for (const alertId of alertIds) {
-        const alert = await loadAlert(tx, alertId);
-        const outcome = alert ? await linkAlert(tx, alert, rules, live) : 'closed_alert';
+        // One alert the rules cannot handle (a bug, a rule edited into something odd) is skipped,
+        // counted and logged: it must not hold the cursor, and with it every later alert.
+        await tx.query('SAVEPOINT link_one');
+        let outcome: LinkOutcome;
+        try {
+          const alert = await loadAlert(tx, alertId);
+          outcome = alert ? await linkAlert(tx, alert, rules, live) : 'closed_alert';
+          await tx.query('RELEASE SAVEPOINT link_one');
+        } catch (error) {
+          await tx.query('ROLLBACK TO SAVEPOINT link_one');
+          if (isConnectionLost(error)) throw error; // the whole batch is retried when the database is back
+          logger?.error({ err: error, alertId }, 'the incident linker could not link an alert; skipped');
+          outcome = 'failed';
+        }
         run.outcomes[outcome] = (run.outcomes[outcome] ?? 0) + 1;
         outcomes.inc({ outcome });
       }
@@ -189,6 +207,6 @@ async function relabelIfBetter(tx: Queryable, incidentId: number, rules: LinkRul
 
 /** The api role's worker: runs the linker every second (and at once at start, to catch up). */
 export function createIncidentLinker(db: Database, logger: Logger, live?: LivePublisher, intervalMs = 1000): Component {
-  const task = new PeriodicTask('incident-linker', () => linkNewAlerts(db, live), logger, intervalMs, Math.min(1000, intervalMs));
+  const task = new PeriodicTask('incident-linker', () => linkNewAlerts(db, live, logger), logger, intervalMs, Math.min(1000, intervalMs));
   return { name: 'incident-linker', start: () => task.start(), stop: () => task.stop() };
 }
