@@ -34,7 +34,7 @@ const DUE_AT_SQL = `(CASE WHEN acknowledged_at IS NULL THEN acknowledge_by ELSE 
 const STEP_INDEX_SQL = `(CASE WHEN escalated_for = (CASE WHEN acknowledged_at IS NULL THEN 'acknowledge' ELSE 'arrive' END) THEN escalation_steps ELSE 0 END)`;
 
 /** Takes every step that is due now; returns how many were taken. */
-export async function escalateDue(deps: IncidentDeps, limit = 100): Promise<number> {
+export async function escalateDue(deps: IncidentDeps & { logger?: Logger }, limit = 100): Promise<number> {
   return withTransaction(deps.db, async (tx) => {
     const due = await tx.query(
       `SELECT id FROM incident_assignments
@@ -51,8 +51,17 @@ export async function escalateDue(deps: IncidentDeps, limit = 100): Promise<numb
       const next = nextStep(row);
       const isDue = row.team_id === null || (row.arrived_at === null && next.stepIndex < (row.ladder as string[]).length && next.dueAt <= row.checked_at);
       if (!isDue) continue;
-      await takeStep(tx, deps, row, next);
-      taken++;
+      // One assignment whose step fails is skipped this round (and counted): the others go on.
+      await tx.query('SAVEPOINT escalate_one');
+      try {
+        await takeStep(tx, deps, row, next);
+        await tx.query('RELEASE SAVEPOINT escalate_one');
+        taken++;
+      } catch (error) {
+        await tx.query('ROLLBACK TO SAVEPOINT escalate_one');
+        steps.inc({ step: 'failed', deadline: next.deadline });
+        deps.logger?.error({ err: error, assignmentId: Number(row.id) }, 'an escalation step failed; retried next round');
+      }
     }
     return taken;
   });
@@ -102,7 +111,7 @@ export function createEscalationWorker(deps: IncidentDeps, logger: Logger, inter
   const task = new PeriodicTask(
     'dispatch-escalation',
     async () => {
-      while ((await escalateDue(deps)) === 100);
+      while ((await escalateDue({ ...deps, logger })) === 100);
     },
     logger,
     intervalMs,
