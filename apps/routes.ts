@@ -8,9 +8,24 @@ import { alertRoutes } from '@cityops/dashboard/server/alerts/routes';
 import { teamRoutes } from '@cityops/dashboard/server/alerts/teams-routes';
 import { incidentRoutes } from '@cityops/dashboard/server/incidents/routes';
 import { agencyRoutes } from '@cityops/dashboard/server/incidents/agency-routes';
+import { incidentFigureRoutes } from '@cityops/dashboard/server/incidents/figures-routes';
 import { deviceRoutes } from '@cityops/devices/api';
 import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
 
-export const featureRoutes: FeatureRoutes[] = [operationsRoutes, authRoutes, userRoutes, deviceRoutes, sensorDataRoutes, alertRoutes, teamRoutes, incidentRoutes, agencyRoutes, slotRoutes, cameraIngestRoutes, webRoutes];
+export const featureRoutes: FeatureRoutes[] = [
+  operationsRoutes,
+  authRoutes,
+  userRoutes,
+  deviceRoutes,
+  sensorDataRoutes,
+  alertRoutes,
+  teamRoutes,
+  incidentRoutes,
+  agencyRoutes,
+  incidentFigureRoutes,
+  slotRoutes,
+  cameraIngestRoutes,
+  webRoutes,
+];

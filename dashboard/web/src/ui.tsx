@@ -26,6 +26,8 @@ const ICON_PATHS: Record<string, string> = {
   traffic: 'M4 17h16M6 17l1.5-6h9L18 17M8 20a1 1 0 1 0 0-.01M16 20a1 1 0 1 0 0-.01M9 11l1-4h4l1 4',
   tools: 'M14 7a4 4 0 0 0-5.3 5.3L3 18l3 3 5.7-5.7A4 4 0 0 0 17 10l-2.5 2.5-3-3L14 7Z',
   camera: 'M3 7h12v10H3zM15 10l6-3v10l-6-3',
+  chart: 'M4 20V11m6 9V5m6 15v-6m4 6H2',
+  download: 'M12 4v11m-5-5 5 5 5-5M4 20h16',
   wall: 'M3 4h18v12H3zM8 20h8M12 16v4',
   field: 'M12 21s-7-6.5-7-12a7 7 0 0 1 14 0c0 5.5-7 12-7 12Zm0-9a3 3 0 1 0 0-6 3 3 0 0 0 0 6Z',
   logout: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10',

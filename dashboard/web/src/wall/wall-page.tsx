@@ -14,6 +14,7 @@ import type { MessageKey } from '../messages.ts';
 import { Clock } from '../shell.tsx';
 import { Icon, Logo } from '../ui.tsx';
 import { AlarmSound } from './alarm-sound.ts';
+import { IncidentTile } from './incident-tile.tsx';
 
 const TILE_COUNT = 4;
 const ROTATE_MS = 15_000;
@@ -89,7 +90,10 @@ export default function WallPage() {
           </button>
         )}
       </header>
-      <KpiStrip large />
+      <div className="wall-kpis">
+        <KpiStrip large />
+        <IncidentTile />
+      </div>
       <div className="wall-body">
         <CityMap kiosk cameras={live.cameras} sensors={live.sensors} cameraHealth={live.cameraHealth} sensorHealth={live.sensorHealth} alerts={open} focus={flash?.lat != null && flash.lon != null ? { lat: flash.lat, lon: flash.lon, zoom: 13.5, key: flash.id } : undefined} selectedAlertId={flash?.id} />
         <section className="wall-alerts" data-testid="wall-alerts">
