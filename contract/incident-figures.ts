@@ -5,9 +5,9 @@ import type { IncidentKind } from './incidents.ts';
 
 /**
  * What the figures are grouped by. Each is one key of the figures query (dashboard/server/incidents/
- * figures.ts): an agency grouping, once teams belong to agencies, is one more entry there and here.
+ * figures.ts). Agency: the agency of the first team sent (teams.agency_id); none when it has none.
  */
-export const FIGURE_GROUPINGS = ['kind', 'district', 'team'] as const;
+export const FIGURE_GROUPINGS = ['kind', 'district', 'team', 'agency'] as const;
 export type FigureGrouping = (typeof FIGURE_GROUPINGS)[number];
 
 /** A duration's median and 90th percentile in seconds over `count` samples; null without samples. */

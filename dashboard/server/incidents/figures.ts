@@ -14,14 +14,14 @@ import { ACTIVE_INCIDENT_STATES, type IncidentKind } from '@cityops/contract/inc
 
 /**
  * Each grouping is a key and a label over `measured` (columns of the incident `w`, its first
- * assignment `f`, the district `d` and the team `t`). An agency grouping is one more entry, e.g.
- * `agency: { key: 't.agency_id::text', label: 'ag.name' }` with `LEFT JOIN agencies ag` below.
+ * assignment `f`, the district `d`, the team `t` and the team's agency `ag`).
  */
 const GROUPINGS: Record<FigureGrouping, { key: string; label: string }> = {
   kind: { key: 'w.kind', label: 'NULL::text' },
   district: { key: 'w.district_id', label: 'd.name' },
   // A deleted team keeps its name on the assignment (team_id is then null).
   team: { key: 'f.team_id::text', label: 'COALESCE(t.name, f.team_name)' },
+  agency: { key: 't.agency_id::text', label: 'ag.name' },
 };
 
 /** Median and p90 in seconds (interpolated between the two nearest samples), and the sample count. */
@@ -49,7 +49,8 @@ export async function responseFigures(db: Queryable, period: { from: Date; to: D
        FROM window_incidents w
        LEFT JOIN first_assignment f ON f.incident_id = w.id
        LEFT JOIN districts d ON d.id = w.district_id
-       LEFT JOIN teams t ON t.id = f.team_id)
+       LEFT JOIN teams t ON t.id = f.team_id
+       LEFT JOIN agencies ag ON ag.id = t.agency_id)
      SELECT group_key, group_label, GROUPING(group_key, group_label) <> 0 AS is_total,
        count(*)::int AS incidents, count(resolve)::int AS resolved,
        ${durationColumns('acknowledge')}, ${durationColumns('arrive')}, ${durationColumns('resolve')},

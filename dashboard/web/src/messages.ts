@@ -229,6 +229,7 @@ export const messages = {
   'figures.by.kind': { vi: 'Loại sự cố', en: 'Kind' },
   'figures.by.district': { vi: 'Quận/huyện', en: 'District' },
   'figures.by.team': { vi: 'Đội', en: 'Team' },
+  'figures.by.agency': { vi: 'Cơ quan', en: 'Agency' },
   'figures.period': { vi: 'Khoảng thời gian', en: 'Period' },
   'figures.days': { vi: '{count} ngày qua', en: 'Last {count} days' },
   'figures.csv': { vi: 'Tải CSV', en: 'Download CSV' },
