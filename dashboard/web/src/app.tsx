@@ -20,6 +20,9 @@ const AdminPage = lazy(() => import('./admin/admin-page.tsx'));
 const WallPage = lazy(() => import('./wall/wall-page.tsx'));
 const FieldPage = lazy(() => import('./field/field-page.tsx'));
 const AccountPage = lazy(() => import('./pages/account.tsx'));
+const IncidentsPage = lazy(() => import('./incidents/incidents-list.tsx'));
+const IncidentPage = lazy(() => import('./incidents/incident-page.tsx'));
+const HotlinePage = lazy(() => import('./incidents/hotline-form.tsx'));
 
 export function App() {
   return (
@@ -83,6 +86,9 @@ function page(path: string, user: SessionUser): ReactNode {
   if (user.role === 'field') return <Loading />;
   let content: ReactNode;
   if (path === '/' || path === '/login' || matchPath('/alerts/:id', path)) content = <OperationsPage />;
+  else if (path === '/incidents') content = <IncidentsPage />;
+  else if (matchPath('/incidents/:id', path)) content = <IncidentPage />;
+  else if (path === '/hotline') content = <HotlinePage />;
   else if (path.startsWith('/sensors')) content = <SensorsPage />;
   else if (path.startsWith('/traffic')) content = <TrafficPage />;
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
