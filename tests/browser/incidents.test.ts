@@ -179,7 +179,7 @@ describe.each(['vi', 'en'] as const)('incident screens in %s', (language) => {
     await page.keyboard.press('3');
     await page.waitForSelector('[data-testid=hotline-line][data-line="115"]');
     await page.focus('[data-testid=hotline-coordinates]');
-    await page.keyboard.type(`${firePoint.lat + 0.0003}, ${firePoint.lon + 0.0001}`);
+    await page.keyboard.type(`${(firePoint.lat + 0.0003).toFixed(6)}, ${(firePoint.lon + 0.0001).toFixed(6)}`);
     await page.keyboard.press('Tab');
     await page.keyboard.type('Cháy ở chợ, cần xe cấp cứu');
     const join = page.locator(`[data-testid=nearby-join][data-incident-id="${id}"]`);

@@ -134,12 +134,16 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
       </dl>
 
       <div className="incident-columns">
-        <section className="panel incident-timeline-panel">
-          <header className="panel-header">
-            <h2>{t('incident.timeline')}</h2>
-          </header>
-          <Timeline entries={detail.timeline} />
-        </section>
+        <div className="incident-main">
+          <section className="panel incident-timeline-panel">
+            <header className="panel-header">
+              <h2>{t('incident.timeline')}</h2>
+            </header>
+            <Timeline entries={detail.timeline} />
+          </section>
+          <AlertsOfIncident alerts={detail.alerts} selectable={selectable} selected={selection.alertIds} onToggle={(alertId) => toggle('alertIds', alertId)} />
+          <CallsOfIncident calls={detail.calls} selectable={selectable} selected={selection.callIds} onToggle={(callId) => toggle('callIds', callId)} />
+        </div>
         <div className="incident-side">
           {acts ? (
             <IncidentActions key={incident.id} incident={incident} selection={selection} onSplit={() => onSelection(NO_SELECTION)} />
@@ -149,8 +153,6 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
             </p>
           )}
           <DispatchPanel incident={incident} />
-          <AlertsOfIncident alerts={detail.alerts} selectable={selectable} selected={selection.alertIds} onToggle={(alertId) => toggle('alertIds', alertId)} />
-          <CallsOfIncident calls={detail.calls} selectable={selectable} selected={selection.callIds} onToggle={(callId) => toggle('callIds', callId)} />
         </div>
       </div>
     </div>

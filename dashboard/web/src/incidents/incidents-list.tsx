@@ -74,8 +74,8 @@ export function IncidentRow({ incident, now, distanceM }: { incident: IncidentVi
           </span>
           <span className="incident-row-place">{placeText(incident)}</span>
           <span className="incident-row-counts">
-            <span title={t('incidents.alerts', { count: incident.alertIds.length })}>⚠ {t('incidents.alerts', { count: incident.alertIds.length })}</span>
-            <span>☎ {t('incidents.calls', { count: incident.callCount })}</span>
+            <span>{t('incidents.alerts', { count: incident.alertIds.length })}</span>
+            <span>{t('incidents.calls', { count: incident.callCount })}</span>
             {distanceM != null && <span>{t('incident.distance', { metres: i18n.number(distanceM) })}</span>}
           </span>
         </span>
