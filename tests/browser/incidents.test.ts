@@ -257,6 +257,7 @@ describe('incident screens by role', () => {
       undefined,
       { timeout: WAIT_MS, polling: 250 },
     );
+    await shot(page, 'incident-pin-hover-en');
     await page.mouse.click(x, y);
     await page.waitForSelector(`[data-testid=incident-page][data-incident-id="${linked.id}"]`, { timeout: WAIT_MS });
     await expect(page.locator('[data-testid=incident-alert]').count()).resolves.toBe(linked.alertIds.length);
