@@ -21,6 +21,9 @@ const WallPage = lazy(() => import('./wall/wall-page.tsx'));
 const FieldPage = lazy(() => import('./field/field-page.tsx'));
 const AccountPage = lazy(() => import('./pages/account.tsx'));
 const ResponseFiguresPage = lazy(() => import('./pages/response-figures.tsx'));
+const IncidentsPage = lazy(() => import('./incidents/incidents-list.tsx'));
+const IncidentPage = lazy(() => import('./incidents/incident-page.tsx'));
+const HotlinePage = lazy(() => import('./incidents/hotline-form.tsx'));
 
 export function App() {
   return (
@@ -84,6 +87,9 @@ function page(path: string, user: SessionUser): ReactNode {
   if (user.role === 'field') return <Loading />;
   let content: ReactNode;
   if (path === '/' || path === '/login' || matchPath('/alerts/:id', path)) content = <OperationsPage />;
+  else if (path === '/incidents') content = <IncidentsPage />;
+  else if (matchPath('/incidents/:id', path)) content = <IncidentPage />;
+  else if (path === '/hotline') content = <HotlinePage />;
   else if (path.startsWith('/sensors')) content = <SensorsPage />;
   else if (path.startsWith('/traffic')) content = <TrafficPage />;
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;

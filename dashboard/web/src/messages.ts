@@ -1,5 +1,7 @@
 // Every label of the dashboard, in Vietnamese and English. The type makes a missing translation a
 // compile error; messages.spec.ts checks none is empty or left untranslated by accident.
+import { incidentMessages } from './incidents/incident-messages.ts';
+
 export const messages = {
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },
@@ -486,6 +488,7 @@ export const messages = {
   'slots.notePlaceholder': { vi: 'Lý do ghim (không bắt buộc)', en: 'Why pin it (optional)' },
   'slots.pinnedBy': { vi: 'Ghim bởi {user}', en: 'Pinned by {user}' },
   'slots.confirmPin': { vi: 'Ghim', en: 'Pin' },
+  ...incidentMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 
 export type MessageKey = keyof typeof messages;

@@ -18,6 +18,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: '/', label: 'nav.operations', icon: 'map', match: (path) => path === '/' || path.startsWith('/alerts') },
+  { to: '/incidents', label: 'nav.incidents', icon: 'incident', match: (path) => path.startsWith('/incidents') || path === '/hotline' },
   { to: '/sensors', label: 'nav.sensors', icon: 'sensor', match: (path) => path.startsWith('/sensors') },
   { to: '/traffic', label: 'nav.traffic', icon: 'traffic', match: (path) => path.startsWith('/traffic') },
   { to: '/analysis', label: 'nav.analysis', icon: 'camera', match: (path) => path.startsWith('/analysis') },

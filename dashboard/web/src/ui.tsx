@@ -42,6 +42,8 @@ const ICON_PATHS: Record<string, string> = {
   refresh: 'M20 11a8 8 0 1 0-2.3 5.7M20 5v6h-6',
   photo: 'M4 7h4l2-3h4l2 3h4v13H4V7Zm8 10a4 4 0 1 0 0-8 4 4 0 0 0 0 8Z',
   health: 'M3 12h4l3-7 4 14 3-7h4',
+  phone: 'M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2Z',
+  incident: 'M4 20h16M6 20V10l6-6 6 6v10M12 10v4m0 3v.5',
 };
 
 export function Icon({ name, size = 18, className = '' }: { name: keyof typeof ICON_PATHS | string; size?: number; className?: string }) {

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveStore } from './live-store.ts';
 import type { AlertEventMessage, AlertRemovedMessage, AlertsSync } from '@cityops/contract/alerts';
+import type { IncidentView } from '@cityops/contract/incidents';
 import type { Alert, DeviceHealth } from './types.ts';
 
 function alert(id: number, lastEventId: number, patch: Partial<Alert> = {}): Alert {
@@ -118,6 +119,40 @@ describe('live device health', () => {
     expect(store.sensorHealth).not.toBe(sensorsAfterFirst);
     expect(store.sensorHealth.get('tide-001')?.state).toBe('ok');
     expect(sensorsAfterFirst.get('tide-001')?.state).toBe('level2');
+    store.stop();
+  });
+});
+
+function incident(id: number, patch: Partial<IncidentView> = {}): IncidentView {
+  return {
+    id, kind: 'fire', severity: 'major', state: 'open', kindSetBy: 'person', title: '', lat: 10.77, lon: 106.7, districtId: null, address: '',
+    openedAt: '2026-12-03T10:00:00.000Z', updatedAt: '2026-12-03T10:00:00.000Z', dispatchedAt: null, onSceneAt: null, resolvedAt: null,
+    closedAt: null, mergedIntoId: null, alertIds: [], callCount: 1, ...patch,
+  };
+}
+
+describe('live incidents', () => {
+  it('keeps the newest copy of each incident, whichever arrives last', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    store.upsertIncidents([incident(1, { updatedAt: '2026-12-03T10:05:00.000Z', callCount: 2 })]);
+    // An action's answer about an earlier change, arriving after the live event of a later one.
+    store.upsertIncidents([incident(1, { updatedAt: '2026-12-03T10:01:00.000Z', callCount: 1 })]);
+    expect(store.incidents.get(1)!.callCount).toBe(2);
+    store.upsertIncidents([incident(1, { updatedAt: '2026-12-03T10:06:00.000Z', state: 'resolved' })]);
+    expect(store.incidents.get(1)!.state).toBe('resolved');
+    store.stop();
+  });
+
+  it('lists the active incidents only, the most severe first, then the newest', () => {
+    const store = new LiveStore({ loadRegistry: false });
+    store.upsertIncidents([
+      incident(1, { severity: 'minor', openedAt: '2026-12-03T10:09:00.000Z' }),
+      incident(2, { severity: 'critical', openedAt: '2026-12-03T10:00:00.000Z' }),
+      incident(3, { severity: 'critical', openedAt: '2026-12-03T10:05:00.000Z', state: 'dispatched' }),
+      incident(4, { severity: 'critical', state: 'resolved' }),
+      incident(5, { severity: 'critical', state: 'closed', mergedIntoId: 3 }),
+    ]);
+    expect(store.activeIncidents().map((item) => item.id)).toEqual([3, 2, 1]);
     store.stop();
   });
 });

@@ -5,9 +5,10 @@
 import { io, type Socket } from 'socket.io-client';
 import { AlertSyncClient, type AlertFeedChange } from '@cityops/contract/alert-sync-client';
 import type { Camera, District, Sensor } from '@cityops/contract/devices';
+import type { IncidentView } from '@cityops/contract/incidents';
 import type { ClientToServerEvents, ServerToClientEvents } from '@cityops/contract/socket-events';
 import { api, apiOptional } from '../api.ts';
-import { isOpen, sortAlerts, type Alert, type DeviceHealth } from './types.ts';
+import { isActiveIncident, isOpen, sortAlerts, sortIncidents, type Alert, type DeviceHealth } from './types.ts';
 
 /** What the camera feature reports (ingest/camera/api.ts, camera:status). */
 interface CameraStatus {
@@ -61,6 +62,7 @@ const REGISTRY_RELOAD_DELAY_MS = 500;
 const HEALTH_REFRESH_MS = 15_000;
 const SYNC_FALLBACK_MS = 2500;
 const OPEN_STATES_QUERY = 'new,acknowledged,assigned';
+const ACTIVE_INCIDENTS_QUERY = 'state=open,dispatched,on_scene&limit=500';
 
 export class LiveStore {
   status: LiveStatus = 'connecting';
@@ -78,6 +80,11 @@ export class LiveStore {
   version = 0;
   /** When the last full resync finished (ms), shown by the wall display. */
   syncedAt = 0;
+  /** Incidents this screen knows: the active ones (loaded at start and on reconnection), those a page
+   *  loaded, and every one changed since (`incident:changed`). Command-room roles only. */
+  incidents = new Map<number, IncidentView>();
+  /** false when the incidents feature is not deployed on this server. */
+  incidentsAvailable = true;
 
   private socket?: Socket<ServerToClientEvents, ClientToServerEvents>;
   private listeners = new Set<() => void>();
@@ -85,6 +92,7 @@ export class LiveStore {
   private notifyTimer?: ReturnType<typeof setTimeout>;
   private timers: ReturnType<typeof setInterval>[] = [];
   private sortedCache?: { version: number; list: Alert[] };
+  private activeIncidentsCache?: { version: number; list: IncidentView[] };
   private stopped = false;
   private syncFallbackTimer?: ReturnType<typeof setTimeout>;
   /** Pages' own listeners for events this store does not keep (e.g. `slots:changed`). */
@@ -128,6 +136,8 @@ export class LiveStore {
       if (this.options.loadRegistry && this.connectedBefore) {
         void this.loadRegistry();
         void this.loadHealth();
+        // Changes made while the socket was down were not sent to this screen.
+        void this.loadIncidents();
       }
       this.connectedBefore = true;
     });
@@ -151,11 +161,13 @@ export class LiveStore {
     // A device added, changed or deleted anywhere: reload the registry, once for a burst (bulk import).
     this.socket.on('devices:changed', () => this.reloadRegistrySoon());
     this.socket.on('sensor:status', (status) => this.applyHealth('sensorHealth', status.sensorId ?? status.id, sensorHealth(status)));
+    this.socket.on('incident:changed', (incident) => this.upsertIncidents([incident]));
 
     if (this.options.loadRegistry) {
       // Over REST, without waiting for the socket's handshake: the map draws nothing before it.
       void this.loadRegistry();
       void this.loadHealth();
+      void this.loadIncidents();
       this.timers.push(setInterval(() => void this.loadRegistry(), REGISTRY_REFRESH_MS));
       this.timers.push(setInterval(() => void this.loadHealth(), HEALTH_REFRESH_MS));
     }
@@ -210,6 +222,45 @@ export class LiveStore {
 
   sensor(id: string) {
     return this.sensors.find((sensor) => sensor.id === id);
+  }
+
+  /** Active incidents (open, dispatched, on scene): most severe first, newest first within a severity. */
+  activeIncidents(): IncidentView[] {
+    if (this.activeIncidentsCache?.version !== this.version) {
+      const list = [...this.incidents.values()].filter(isActiveIncident).sort(sortIncidents);
+      this.activeIncidentsCache = { version: this.version, list };
+    }
+    return this.activeIncidentsCache.list;
+  }
+
+  /** Applies incidents a page loaded or an action answered with; a copy older than the one held is
+   *  ignored (the live event of a later change may have arrived before the answer of an earlier one). */
+  upsertIncidents(incidents: readonly IncidentView[]): void {
+    let changed = false;
+    for (const incident of incidents) {
+      const held = this.incidents.get(incident.id);
+      if (held && held.updatedAt > incident.updatedAt) continue;
+      this.incidents.set(incident.id, incident);
+      changed = true;
+    }
+    if (changed) this.changed();
+  }
+
+  /** The active incidents over REST (a field user never asks: the route is the command room's). */
+  async loadIncidents(): Promise<void> {
+    try {
+      const page = await apiOptional<{ incidents: IncidentView[] }>(`/api/incidents?${ACTIVE_INCIDENTS_QUERY}`);
+      if (this.stopped) return;
+      this.incidentsAvailable = Boolean(page);
+      if (page) {
+        // An incident held as active but absent now ended while this screen was away: ask for it again.
+        const active = new Set(page.incidents.map((incident) => incident.id));
+        const ended = [...this.incidents.values()].filter((incident) => isActiveIncident(incident) && !active.has(incident.id));
+        for (const incident of ended) this.incidents.delete(incident.id);
+        this.upsertIncidents(page.incidents);
+      }
+      this.changed();
+    } catch {}
   }
 
   /** Applies an alert an action answered with. The cursor is not moved: events of other alerts

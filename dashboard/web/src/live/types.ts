@@ -1,6 +1,7 @@
 // What the screens derive from the API's shapes (@cityops/contract): the display order of alerts and
-// each device's live health as the map colours it.
+// incidents, and each device's live health as the map colours it.
 import { ALERT_SEVERITIES, OPEN_STATES, type AlertSeverity, type AlertView } from '@cityops/contract/alerts';
+import { ACTIVE_INCIDENT_STATES, type IncidentView } from '@cityops/contract/incidents';
 
 /** The alert as the server sends it, REST and live (dashboard/server/REALTIME.md). */
 export type Alert = AlertView;
@@ -24,3 +25,10 @@ export function sortAlerts(a: Alert, b: Alert): number {
 }
 
 export const isOpen = (alert: Alert) => OPEN_STATES.includes(alert.state);
+
+export const isActiveIncident = (incident: IncidentView) => ACTIVE_INCIDENT_STATES.includes(incident.state);
+
+/** Active incidents first, then the most severe, then the newest. */
+export function sortIncidents(a: IncidentView, b: IncidentView): number {
+  return Number(isActiveIncident(b)) - Number(isActiveIncident(a)) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.openedAt.localeCompare(a.openedAt) || b.id - a.id;
+}

@@ -2,17 +2,20 @@
 // severity with critical ones pulsing. Devices are one clustered GeoJSON source drawn as canvas-made
 // icons, so 1,000 cameras and 5,000 sensors cost one symbol layer, not 6,000 DOM markers. Open alerts
 // are drawn on a 2D canvas over the map (alert-overlay.ts), so an alert storm never redraws the city.
+// Active incidents are pins of their own (incident-layer.ts); hovering one shows its linked alerts.
 import { useEffect, useRef, useState } from 'react';
 import maplibregl, { type GeoJSONSource, type Map as MapLibreMap, type MapGeoJSONFeature } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
 import type { Point } from 'geojson';
-import { useI18n } from '../i18n.tsx';
+import { useI18n, type I18n, type Translate } from '../i18n.tsx';
 import type { Camera, Sensor } from '@cityops/contract/devices';
+import type { IncidentView } from '@cityops/contract/incidents';
 import type { Alert, DeviceHealth, DeviceState } from '../live/types.ts';
 import type { MessageKey } from '../messages.ts';
 import { AlertOverlay, SEVERITY_COLORS, type AlertMarker } from './alert-overlay.ts';
 import { diffFeatures, type FeatureIndex, type PointFeature } from './feature-diff.ts';
+import { IncidentLayer } from './incident-layer.ts';
 import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
 import { districtLayers, offlineStyle } from './map-style.ts';
@@ -53,6 +56,9 @@ export interface CityMapProps {
   focus?: MapFocus;
   onSelectAlert?(id: number): void;
   onSelectDevice?(type: 'camera' | 'sensor', id: string): void;
+  /** Incidents drawn as pins (the active ones, usually); none when absent. */
+  incidents?: readonly IncidentView[];
+  onSelectIncident?(id: number): void;
   /** Engineer placement: a click anywhere reports the point and shows a pin there. */
   pick?: { lat: number | null; lon: number | null; onPick(lat: number, lon: number): void };
   /** Wall: no controls, slower interactions. */
@@ -142,7 +148,11 @@ function addOverlay(map: MapLibreMap) {
 }
 
 export function CityMap(props: CityMapProps) {
-  const { t, language } = useI18n();
+  const i18n = useI18n();
+  const { t, language } = i18n;
+  // The map's tooltips are bound once; they read the language chosen now through this ref.
+  const i18nRef = useRef(i18n);
+  i18nRef.current = i18n;
   const container = useRef<HTMLDivElement>(null);
   const mapRef = useRef<MapLibreMap | undefined>(undefined);
   const [ready, setReady] = useState(false);
@@ -152,6 +162,7 @@ export function CityMap(props: CityMapProps) {
   const pickMarker = useRef<maplibregl.Marker | undefined>(undefined);
   const fitted = useRef(false);
   const alertOverlay = useRef<AlertOverlay | undefined>(undefined);
+  const incidentLayer = useRef<IncidentLayer | undefined>(undefined);
 
   // Create the map once.
   useEffect(() => {
@@ -198,12 +209,15 @@ export function CityMap(props: CityMapProps) {
         map.once('style.load', () => {
           if (!map) return;
           addOverlay(map);
+          const incidents = new IncidentLayer(map);
+          incidents.start();
+          incidentLayer.current = incidents;
           const overlay = new AlertOverlay(map);
           overlay.start();
           alertOverlay.current = overlay;
           // The benchmark reads when each alert's marker was first drawn.
           (window as unknown as { cityopsAlertMarkers?: AlertOverlay }).cityopsAlertMarkers = overlay;
-          bindInteractions(map, overlay, propsRef, t);
+          bindInteractions(map, overlay, incidents, propsRef, i18nRef);
           setReady(true);
           // Ready at the first idle, or after 5 s at the latest (a map still loading tiles is drawn anyway).
           let started = false;
@@ -223,6 +237,8 @@ export function CityMap(props: CityMapProps) {
       disposed = true;
       alertOverlay.current?.stop();
       alertOverlay.current = undefined;
+      incidentLayer.current?.stop();
+      incidentLayer.current = undefined;
       map?.remove();
       mapRef.current = undefined;
     };
@@ -271,6 +287,14 @@ export function CityMap(props: CityMapProps) {
     if (ready) alertOverlay.current?.setAlerts(alerts, language);
   }, [ready, alerts, language]);
 
+  // Incidents: the store hands a new list on every live change; the layer redraws only what changed.
+  const { incidents } = props;
+  useEffect(() => {
+    if (!ready) return;
+    incidentLayer.current?.setIncidents(incidents ?? []);
+    container.current?.setAttribute('data-incident-count', String(incidents?.filter((incident) => incident.lat !== null).length ?? 0));
+  }, [ready, incidents]);
+
   useEffect(() => {
     if (ready) alertOverlay.current?.setSelected(props.selectedAlertId);
   }, [ready, props.selectedAlertId]);
@@ -314,18 +338,33 @@ export function CityMap(props: CityMapProps) {
           <span>{failure}</span>
         </div>
       )}
-      {!props.kiosk && <MapLegend />}
+      {!props.kiosk && <MapLegend incidents={Boolean(props.incidents)} />}
     </div>
   );
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, propsRef: { current: CityMapProps }, t: (key: MessageKey) => string) {
+function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, incidents: IncidentLayer, propsRef: { current: CityMapProps }, i18nRef: { current: I18n }) {
+  const t: Translate = (key, params) => i18nRef.current.t(key, params);
   const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'map-tooltip', offset: 14, maxWidth: '320px' });
   const interactive = ['device-points', 'device-clusters'];
 
   const describeAlert = (alert: AlertMarker): string => `<strong>${escapeHtml(alert.title)}</strong><span class="tip-sub">${t(`severity.${alert.severity}` as MessageKey)}</span>`;
+  const linkedAlerts = (incident: IncidentView) => {
+    const linked = new Set(incident.alertIds);
+    return propsRef.current.alerts.filter((alert) => linked.has(alert.id));
+  };
+  // The incident, its state, and its linked alerts that are still open (by title).
+  const describeIncident = (incident: IncidentView, alerts: Alert[]): string => {
+    const lines = alerts.slice(0, 5).map((alert) => `<span class="tip-alert ${alert.severity}">${escapeHtml(alert.title[i18nRef.current.language] || alert.title.vi)}</span>`);
+    return (
+      `<strong>#${incident.id} · ${escapeHtml(t(`incidentKind.${incident.kind}` as MessageKey))}</strong>` +
+      `<span class="tip-sub">${t(`severity.${incident.severity}` as MessageKey)} · ${t(`incidentState.${incident.state}` as MessageKey)}</span>` +
+      `<span class="tip-sub">${t('map.incidentAlerts', { count: incident.alertIds.length, calls: incident.callCount })}</span>` +
+      lines.join('')
+    );
+  };
   const describe = (feature: MapGeoJSONFeature): string => {
     const properties = feature.properties as Record<string, string | number>;
     if (feature.layer.id === 'device-clusters') return `<strong>${properties.point_count}</strong> <span class="tip-sub">${t('map.devicesHere')}</span>`;
@@ -340,6 +379,15 @@ function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, propsRef: { c
       hover.setLngLat(event.lngLat).setHTML(describeAlert(alert)).addTo(map);
       return;
     }
+    const incident = incidents.incidentAt(event.point);
+    if (incident) {
+      const alerts = linkedAlerts(incident);
+      incidents.highlight(incident, alerts);
+      map.getCanvas().style.cursor = 'pointer';
+      hover.setLngLat(event.lngLat).setHTML(describeIncident(incident, alerts)).addTo(map);
+      return;
+    }
+    incidents.highlight(undefined, []);
     const features = map.queryRenderedFeatures(event.point, { layers: interactive });
     map.getCanvas().style.cursor = features.length ? 'pointer' : propsRef.current.pick ? 'crosshair' : '';
     if (!features.length) {
@@ -352,7 +400,10 @@ function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, propsRef: { c
     }
     hover.setLngLat(event.lngLat).setHTML(describe(features[0])).addTo(map);
   });
-  map.on('mouseout', () => hover.remove());
+  map.on('mouseout', () => {
+    hover.remove();
+    incidents.highlight(undefined, []);
+  });
 
   map.on('click', async (event) => {
     const props = propsRef.current;
@@ -363,6 +414,11 @@ function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, propsRef: { c
     const alert = overlay.alertAt(event.point);
     if (alert) {
       props.onSelectAlert?.(alert.id);
+      return;
+    }
+    const incident = incidents.incidentAt(event.point);
+    if (incident) {
+      props.onSelectIncident?.(incident.id);
       return;
     }
     const feature = map.queryRenderedFeatures(event.point, { layers: interactive })[0];
@@ -381,7 +437,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-function MapLegend() {
+function MapLegend({ incidents }: { incidents: boolean }) {
   const { t } = useI18n();
   const entries: [string, MessageKey][] = [
     ['#22c55e', 'state.ok'],
@@ -406,6 +462,12 @@ function MapLegend() {
             {t(`severity.${severity}`)}
           </span>
         ))}
+        {incidents && (
+          <span className="legend-item">
+            <span className="legend-incident" />
+            {t('legend.incident')}
+          </span>
+        )}
       </div>
     </div>
   );

@@ -60,6 +60,8 @@ export default function OperationsPage() {
           focus={focus}
           onSelectAlert={selectAlert}
           onSelectDevice={(type, id) => setQueryParam('device', `${type}:${id}`)}
+          incidents={live.activeIncidents()}
+          onSelectIncident={(id) => navigate(`/incidents/${id}`)}
         />
         {selectedId &&
           (selected ? (
