@@ -4,27 +4,10 @@
 import type { Queryable } from '@cityops/core/database/pool';
 import { badRequest, notFound } from '@cityops/core/errors';
 import type { SecretBox } from '@cityops/core/secret-box';
+import { AGENCY_DELIVERIES, AGENCY_KINDS, type Agency, type AgencyDelivery, type AgencyKind, type RoutingProposal } from '@cityops/contract/agencies';
 import type { IncidentKind, IncidentView } from '@cityops/contract/incidents';
 
-export const AGENCY_KINDS = ['police_ward', 'fire_brigade', 'ambulance_station', 'drainage_company', 'traffic_police', 'district_committee', 'power_company', 'other'] as const;
-export type AgencyKind = (typeof AGENCY_KINDS)[number];
-export const AGENCY_DELIVERIES = ['team', 'webhook', 'mqtt'] as const;
-export type AgencyDelivery = (typeof AGENCY_DELIVERIES)[number];
-
-export interface Agency {
-  id: number;
-  name: string;
-  kind: AgencyKind;
-  districtIds: string[];
-  incidentKinds: IncidentKind[];
-  delivery: AgencyDelivery;
-  /** Only the host of the webhook: the URL itself is a secret. */
-  webhookHost: string | null;
-  mqttTopic: string | null;
-  phone: string | null;
-  enabled: boolean;
-  teamIds: number[];
-}
+export { AGENCY_DELIVERIES, AGENCY_KINDS, type Agency, type AgencyDelivery, type AgencyKind, type RoutingProposal };
 
 export interface AgencyInput {
   name: string;
@@ -119,13 +102,6 @@ export async function deleteAgency(db: Queryable, id: number): Promise<void> {
 export async function setTeamAgency(db: Queryable, teamId: number, agencyId: number | null): Promise<void> {
   const result = await db.query(`UPDATE teams SET agency_id = $2, updated_at = now() WHERE id = $1`, [teamId, agencyId]);
   if (!result.rowCount) throw notFound(`team ${teamId}`);
-}
-
-export interface RoutingProposal {
-  agency: Agency;
-  /** Why it is proposed, most specific first: it covers the incident's district, it handles its kind. */
-  coversDistrict: boolean;
-  handlesKind: boolean;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { PeriodicTask } from '@cityops/core/periodic-task';
 import type { SecretBox } from '@cityops/core/secret-box';
+import type { HandoffView } from '@cityops/contract/agencies';
 import { getAgency, webhookUrlOf } from './agencies.ts';
 import { publishIncident, type IncidentDeps } from './live.ts';
 import { addIncidentEvent, getIncident, lockIncident } from './repository.ts';
@@ -22,22 +23,6 @@ export const MAX_ATTEMPTS = 8;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const deliveries = counter('cityops_incident_handoff_deliveries_total', 'handoff delivery attempts, by delivery and outcome', ['delivery', 'outcome']);
 const deliverer = systemActor('handoff-delivery');
-
-export interface HandoffView {
-  id: number;
-  incidentId: number;
-  agencyId: number | null;
-  agencyName: string;
-  delivery: string;
-  at: string;
-  by: string;
-  attempts: number;
-  deliveredAt: string | null;
-  lastError: string | null;
-  gaveUpAt: string | null;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-}
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
 const asHandoff = (row: Record<string, unknown>): HandoffView => ({
