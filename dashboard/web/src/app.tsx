@@ -20,6 +20,7 @@ const AdminPage = lazy(() => import('./admin/admin-page.tsx'));
 const WallPage = lazy(() => import('./wall/wall-page.tsx'));
 const FieldPage = lazy(() => import('./field/field-page.tsx'));
 const AccountPage = lazy(() => import('./pages/account.tsx'));
+const DispatchPage = lazy(() => import('./incidents/dispatch-page.tsx'));
 
 export function App() {
   return (
@@ -87,6 +88,7 @@ function page(path: string, user: SessionUser): ReactNode {
   else if (path.startsWith('/traffic')) content = <TrafficPage />;
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
   else if (path === '/account') content = <AccountPage />;
+  else if (matchPath('/incidents/:id/dispatch', path)) content = <DispatchPage incidentId={Number(matchPath('/incidents/:id/dispatch', path)!.id)} />;
   else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;
   // Non-admins get the page too: it tells them plainly they may not manage users.
   else if (path === '/admin' || path.startsWith('/admin/')) content = <AdminPage />;
