@@ -195,6 +195,8 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
 
     await card.locator('[data-testid=incident-arrive]').click();
     await card.locator('[data-testid=incident-on-scene]').waitFor();
+    // Sent, not only shown: nothing of this incident waits in the outbox.
+    await card.locator('[data-testid=incident-pending]').waitFor({ state: 'detached' });
     await shot(phone, `${language}-08-phone-on-scene`);
     const detail = (await call('GET', `/api/incidents/${incidentId}`)).body;
     expect(detail.incident.state).toBe('on_scene');
@@ -203,6 +205,9 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     );
     await desk.goto(`${api.baseUrl}/incidents/${incidentId}/dispatch`);
     await desk.waitForSelector('[data-testid=active-assignment][data-acknowledged=true][data-arrived=true]');
+    // The team is there: the other teams are folded away until asked for.
+    await desk.waitForSelector('[data-testid=dispatch-unfold]');
+    expect(await desk.locator('[data-testid=dispatch-candidate]').count()).toBe(0);
     await shot(desk, `${language}-09-desk-on-scene`);
 
     // Resolved: the phone's card leaves by itself.

@@ -58,8 +58,9 @@ function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; r
     setMessage(undefined);
     try {
       const outcome = await outbox.submit([{ subject: 'incident', incidentId: incident.id, incidentTitle: incident.title || kind, action }]);
+      // Applied: the card itself says so (the button goes, the deadline reads "done").
       if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
-      else setMessage({ ok: true, text: outcome.status === 'sent' ? t('actions.done') : t('outbox.queued') });
+      else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
     } catch (error) {
       setMessage({ ok: false, text: (error as Error).message });
     } finally {

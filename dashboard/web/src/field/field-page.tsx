@@ -121,7 +121,8 @@ function FieldList({ hasTeam }: { hasTeam: boolean }) {
       <DutySwitch />
       <AssignedIncidentList incidents={incidents} position={position} />
       <div className="field-summary">
-        <h1>{t('field.assigned', { count: sorted.length })}</h1>
+        {/* "0 assigned alerts" under the team's incidents would read as "nothing to do". */}
+        {(sorted.length > 0 || incidents.items.length === 0) && <h1>{t('field.assigned', { count: sorted.length })}</h1>}
         <span className="muted small">{position ? t('field.located', { metres: Math.round(position.accuracy) }) : error ? t('field.noLocation') : t('field.locating')}</span>
       </div>
       {savedAt && (

@@ -48,9 +48,14 @@ export default function DispatchPage({ incidentId }: { incidentId: number }) {
             #{incident.id} · {incident.title || t(`incidentKind.${incident.kind}` as MessageKey)}
           </h1>
           <p className="muted">
-            {t(`incidentKind.${incident.kind}` as MessageKey)}
-            {incident.address && ` · ${incident.address}`}
-            {incident.lat != null && incident.lon != null && ` · ${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}`} · {t('incident.openedAt', { time: i18n.dateTime(incident.openedAt) })}
+            {[
+              incident.title ? t(`incidentKind.${incident.kind}` as MessageKey) : undefined,
+              incident.address || undefined,
+              incident.lat != null && incident.lon != null ? `${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}` : undefined,
+              t('incident.openedAt', { time: i18n.dateTime(incident.openedAt) }),
+            ]
+              .filter(Boolean)
+              .join(' · ')}
           </p>
         </div>
       </header>

@@ -24,8 +24,6 @@ const STALE_POSITION_MS = 5 * 60_000;
 interface Outcome {
   ok: boolean;
   text: string;
-  /** The server's own words, under the translated text. */
-  detail?: string;
 }
 
 export function DispatchPanel({ incident }: { incident: IncidentView }) {
@@ -38,6 +36,8 @@ export function DispatchPanel({ incident }: { incident: IncidentView }) {
   const [outcome, setOutcome] = useState<Outcome>();
   const [assigning, setAssigning] = useState<number>();
   const [replacing, setReplacing] = useState<DispatchCandidate>();
+  /** Once the team is on scene, the other teams are folded away until asked for. */
+  const [unfolded, setUnfolded] = useState(false);
 
   const reload = useCallback(async () => {
     try {
@@ -83,7 +83,7 @@ export function DispatchPanel({ incident }: { incident: IncidentView }) {
         // Someone was first: show whom they sent, from the server's state, not from our stale list.
         setReplacing(undefined);
         const current = activeAssignment(await reload());
-        setOutcome({ ok: false, text: current ? t('dispatch.firstWas', { user: current.assignedBy, team: current.teamName, time: i18n.time(current.assignedAt) }) : error.message, detail: error.message });
+        setOutcome(current ? { ok: false, text: t('dispatch.firstWas', { user: current.assignedBy, team: current.teamName, time: i18n.time(current.assignedAt) }) } : { ok: false, text: error.message });
       } else if (!(error instanceof ApiError && error.status === 401)) {
         setOutcome({ ok: false, text: (error as Error).message });
       }
@@ -116,10 +116,14 @@ export function DispatchPanel({ incident }: { incident: IncidentView }) {
         {outcome && (
           <div className={outcome.ok ? 'form-ok' : 'form-error'} role="status" data-testid="dispatch-outcome" data-ok={outcome.ok}>
             {outcome.text}
-            {outcome.detail && <div className="small muted">{outcome.detail}</div>}
           </div>
         )}
-        {view && !closed && (
+        {view && !closed && active?.arrivedAt && !unfolded && (
+          <button className="button ghost small dispatch-unfold" onClick={() => setUnfolded(true)} data-testid="dispatch-unfold">
+            {t('dispatch.showCandidates')}
+          </button>
+        )}
+        {view && !closed && (!active?.arrivedAt || unfolded) && (
           <>
             <h3 className="dispatch-heading">{t('dispatch.candidates')}</h3>
             {view.candidates.length === 0 ? (

@@ -125,7 +125,7 @@ function EscalationBanner({ notice, onDone }: { notice: EscalationNotice; onDone
         <span>
           {notice.step === 'team_deleted'
             ? t('escalation.teamDeleted', { team: notice.assignment.teamName })
-            : t('escalation.late', { team: notice.assignment.teamName, late, time: i18n.time(notice.dueAt) })}
+            : t('escalation.late', { team: notice.assignment.teamName, late, time: i18n.time(notice.deadline === 'arrive' ? notice.assignment.arriveBy : notice.assignment.acknowledgeBy) })}
           {place && ` · ${place}`}
         </span>
         {proposal === null && <span className="small">{t('escalation.noProposal')}</span>}
