@@ -4,8 +4,10 @@
 // dispatcher was first, and sending it instead); the phone shows the incident without a reload, with
 // the distance and direction from itself; the acknowledgement deadline passes: the phone is reminded and
 // the command room sees the escalation banner, on any page; the phone acknowledges and arrives. In
-// Vietnamese and in English. Also: the phone's position refusals (an impossible jump, off duty on the
-// server) are shown, not retried forever. Screenshots in /tmp/dispatch-shots/.
+// Vietnamese and in English. Also: an acknowledgement made without signal waits on the phone and is
+// sent when it returns; a missed arrival is answered from the banner in one click; the phone's position
+// refusals (an impossible jump, off duty on the server) are shown, not retried forever. Screenshots in
+// /tmp/dispatch-shots/.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -213,6 +215,49 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     // Resolved: the phone's card leaves by itself.
     expect((await call('POST', `/api/incidents/${incidentId}/state`, { state: 'resolved' })).status).toBe(200);
     await card.waitFor({ state: 'detached', timeout: 10_000 });
+    await desk.context().close();
+    await phone.context().close();
+  });
+});
+
+describe('an acknowledgement without signal, then a missed arrival', () => {
+  it('keeps the acknowledgement on the phone until the connection returns, and sends the proposed team from the banner in one click', async () => {
+    const phone = await fieldPhone('vi');
+    await goOnDuty(phone);
+    const logged = await call('POST', '/api/hotline/calls', { line: '114', kind: 'fire', said: 'Cháy xe máy trong hầm gửi xe', address: 'Hầm gửi xe, Bến Nghé', ...FIRE });
+    const incidentId: number = logged.body.incident.id;
+    expect((await call('POST', `/api/incidents/${incidentId}/assign`, { teamId: nearTeam })).status).toBe(200);
+    const card = phone.locator(`[data-testid=field-incident][data-incident-id="${incidentId}"]`);
+    await card.waitFor({ timeout: 10_000 });
+
+    await phone.context().setOffline(true);
+    await card.locator('[data-testid=incident-acknowledge]').click();
+    await card.locator('[data-testid=incident-pending][data-count="1"]').waitFor();
+    await phone.waitForSelector(`[data-testid=field-incident][data-incident-id="${incidentId}"][data-acknowledged=true]`);
+    await shot(phone, 'vi-12-phone-acknowledged-offline');
+    const assignmentOf = async () => (await call('GET', `/api/incidents/${incidentId}/dispatch`)).body.assignments.at(-1);
+    expect((await assignmentOf()).acknowledgedAt).toBeNull();
+    await phone.context().setOffline(false);
+    await card.locator('[data-testid=incident-pending]').waitFor({ state: 'detached', timeout: 60_000 });
+    const acknowledged = await waitFor('the acknowledgement on the server', async () => (await assignmentOf()).acknowledgedAt && (await assignmentOf()));
+
+    // The team does not arrive in time: the command room, on any page, sends the next team in one click.
+    const desk = await openLoggedIn(browser, api.baseUrl, 'operator-user', { language: 'vi' });
+    contexts.push(desk.context());
+    await desk.goto(`${api.baseUrl}/account`);
+    await desk.waitForSelector('.shell');
+    await test.db.query(`UPDATE incident_assignments SET arrive_by = now() - interval '10 minutes' WHERE id = $1`, [acknowledged.id]);
+    await card.locator('[data-testid=incident-reminder][data-deadline=arrive]').waitFor({ timeout: 15_000 });
+    const banner = desk.locator(`[data-testid=escalation-banner][data-incident-id="${incidentId}"][data-step=next_team]`);
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toContain('chưa có mặt tại hiện trường');
+    await shot(desk, 'vi-13-desk-arrival-escalated');
+    await banner.locator(`[data-testid=escalation-assign][data-team-id="${farTeam}"]`).click();
+    await banner.waitFor({ state: 'detached' });
+    expect(await assignmentOf()).toMatchObject({ teamId: farTeam, endedAt: null });
+    // The late team's phone is told it is released.
+    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    expect((await call('POST', `/api/incidents/${incidentId}/state`, { state: 'resolved' })).status).toBe(200);
     await desk.context().close();
     await phone.context().close();
   });
