@@ -72,8 +72,8 @@ export const dispatchMessages = {
   'incidentState.on_scene': { vi: 'Có mặt hiện trường', en: 'On scene' },
   'incidentState.resolved': { vi: 'Đã xử lý', en: 'Resolved' },
   'incidentState.closed': { vi: 'Đã đóng', en: 'Closed' },
-  'incident.notFound': { vi: 'Không tìm thấy vụ việc #{id}', en: 'Incident #{id} not found' },
-  'incident.openedAt': { vi: 'mở lúc {time}', en: 'opened {time}' },
+  'dispatch.incidentNotFound': { vi: 'Không tìm thấy vụ việc #{id}', en: 'Incident #{id} not found' },
+  'dispatch.openedAt': { vi: 'mở lúc {time}', en: 'opened {time}' },
 
   'dispatch.title': { vi: 'Điều động đội', en: 'Dispatch' },
   'dispatch.policy': { vi: 'Hạn: xác nhận trong {acknowledge}, có mặt trong {arrive}', en: 'Deadlines: acknowledge within {acknowledge}, arrive within {arrive}' },

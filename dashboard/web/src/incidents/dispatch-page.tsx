@@ -31,7 +31,7 @@ export default function DispatchPage({ incidentId }: { incidentId: number }) {
   });
 
   if (error && !incident) {
-    return <div className="page">{error instanceof ApiError && error.status === 404 ? <EmptyState icon="alert" title={t('incident.notFound', { id: incidentId })} /> : <p className="form-error">{error.message}</p>}</div>;
+    return <div className="page">{error instanceof ApiError && error.status === 404 ? <EmptyState icon="alert" title={t('dispatch.incidentNotFound', { id: incidentId })} /> : <p className="form-error">{error.message}</p>}</div>;
   }
   if (!incident) return <Spinner label={t('common.loading')} />;
   return (
@@ -52,7 +52,7 @@ export default function DispatchPage({ incidentId }: { incidentId: number }) {
               incident.title ? t(`incidentKind.${incident.kind}` as MessageKey) : undefined,
               incident.address || undefined,
               incident.lat != null && incident.lon != null ? `${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}` : undefined,
-              t('incident.openedAt', { time: i18n.dateTime(incident.openedAt) }),
+              t('dispatch.openedAt', { time: i18n.dateTime(incident.openedAt) }),
             ]
               .filter(Boolean)
               .join(' · ')}
