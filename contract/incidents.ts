@@ -119,3 +119,34 @@ export interface EscalationNotice {
   dueAt: string;
   proposedTeam?: { teamId: number; name: string; distanceM: number | null } | null;
 }
+
+/** A team that could go to an incident, as GET /api/incidents/:id/dispatch ranks them. */
+export interface DispatchCandidate {
+  teamId: number;
+  name: string;
+  /** The team handles this kind of incident (or any kind). */
+  handlesKind: boolean;
+  /** Active assignments the team already has. */
+  busy: number;
+  /** Straight-line distance and bearing (degrees from north, team → incident) from the team's freshest position; null when unknown. */
+  distanceM: number | null;
+  bearingDeg: number | null;
+  /** When that position was measured (on-duty members' reports of the last 15 minutes only). */
+  positionAt: string | null;
+}
+
+/** The deadlines that apply to an incident of this kind and severity, and the steps of a missed one. */
+export interface DispatchPolicyView {
+  acknowledgeSeconds: number;
+  arriveSeconds: number;
+  stepSeconds: number;
+  ladder: Array<'remind' | 'supervisor' | 'next_team'>;
+  requiresPhoto: boolean;
+}
+
+/** GET /api/incidents/:id/dispatch: every assignment so far (oldest first), the ranked teams, the policy. */
+export interface DispatchView {
+  assignments: AssignmentView[];
+  candidates: DispatchCandidate[];
+  policy: DispatchPolicyView;
+}

@@ -2,7 +2,7 @@
 // view itself is contract/socket-schemas.ts (REST and the live event carry the same).
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES } from '@cityops/contract/alerts';
-import { HOTLINE_LINES, INCIDENT_KINDS, INCIDENT_STATES, type HotlineCallView } from '@cityops/contract/incidents';
+import { HOTLINE_LINES, INCIDENT_KINDS, INCIDENT_STATES, type DispatchCandidate, type DispatchPolicyView, type HotlineCallView } from '@cityops/contract/incidents';
 import type { LinkRule } from './link-rules.ts';
 
 const NOTE_MAX = 4000;
@@ -169,7 +169,7 @@ export const candidateSchema = z.object({
   distanceM: z.number().nullable(),
   bearingDeg: z.number().nullable(),
   positionAt: z.string().nullable(),
-});
+}) satisfies z.ZodType<DispatchCandidate>;
 
 export const policySchema = z.object({
   acknowledgeSeconds: z.number().int(),
@@ -177,4 +177,4 @@ export const policySchema = z.object({
   stepSeconds: z.number().int(),
   ladder: z.array(z.enum(['remind', 'supervisor', 'next_team'])),
   requiresPhoto: z.boolean(),
-});
+}) satisfies z.ZodType<DispatchPolicyView>;

@@ -24,6 +24,7 @@ const ResponseFiguresPage = lazy(() => import('./pages/response-figures.tsx'));
 const IncidentsPage = lazy(() => import('./incidents/incidents-list.tsx'));
 const IncidentPage = lazy(() => import('./incidents/incident-page.tsx'));
 const HotlinePage = lazy(() => import('./incidents/hotline-form.tsx'));
+const DispatchPage = lazy(() => import('./incidents/dispatch-page.tsx'));
 
 export function App() {
   return (
@@ -95,6 +96,7 @@ function page(path: string, user: SessionUser): ReactNode {
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
   else if (path === '/figures') content = <ResponseFiguresPage />;
   else if (path === '/account') content = <AccountPage />;
+  else if (matchPath('/incidents/:id/dispatch', path)) content = <DispatchPage incidentId={Number(matchPath('/incidents/:id/dispatch', path)!.id)} />;
   else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;
   // Non-admins get the page too: it tells them plainly they may not manage users.
   else if (path === '/admin' || path.startsWith('/admin/')) content = <AdminPage />;

@@ -1,8 +1,10 @@
 // Every label of the dashboard, in Vietnamese and English. The type makes a missing translation a
 // compile error; messages.spec.ts checks none is empty or left untranslated by accident.
 import { incidentMessages } from './incidents/incident-messages.ts';
+import { dispatchMessages } from './incidents/dispatch-messages.ts';
 
 export const messages = {
+  ...dispatchMessages,
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },
   'time.justNow': { vi: 'vừa xong', en: 'just now' },

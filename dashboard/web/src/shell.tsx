@@ -1,6 +1,7 @@
 // The command-room frame: brand, navigation by role, live connection state, clock, language, user.
 import { useEffect, useState, type ReactNode } from 'react';
 import { LanguageSwitch, useI18n } from './i18n.tsx';
+import { EscalationBanners } from './incidents/escalation-banners.tsx';
 import { useLiveStatus } from './live/live-context.tsx';
 import type { MessageKey } from './messages.ts';
 import { Link, useLocation } from './router.tsx';
@@ -100,6 +101,8 @@ export function Shell({ children }: { children: ReactNode }) {
           </button>
         </div>
       </header>
+      {/* Over every command-room page: a missed deadline must not wait for someone to open the incident. */}
+      <EscalationBanners />
       <main className="shell-main">{children}</main>
     </div>
   );

@@ -1,5 +1,7 @@
-// /field: the phone view of a field team. The team's assigned alerts, nearest first among equals, with
-// the distance from here and a link to the phone's map app; confirm, add a note and a photo, resolve.
+// /field: the phone view of a field team. The duty switch (sharing the phone's position while on duty);
+// the incidents assigned to the team, with their deadlines, acknowledged and arrived from here
+// (assigned-incident-list.tsx); the team's assigned alerts, nearest first among equals, with the
+// distance from here and a link to the phone's map app; confirm, add a note and a photo, resolve.
 // Small on the wire: no map library, photos shrunk on the phone before upload, notes kept as drafts.
 // Works without a connection: the list shown from the copy saved on the phone, every action kept in
 // the outbox (outbox.ts) and sent, in order and once, when the connection returns.
@@ -17,41 +19,17 @@ import { matchPath, navigate, useLocation } from '../router.tsx';
 import { useSession, useUser } from '../session.tsx';
 import { ConnectionPill } from '../shell.tsx';
 import { EmptyState, Icon, Logo } from '../ui.tsx';
+import { distanceMetres } from '../geodesy.ts';
+import { AssignedIncidentList } from './assigned-incident-list.tsx';
+import { useAssignedIncidents } from './assigned-incidents.ts';
+import { DutyProvider, DutySwitch } from './duty.tsx';
 import type { OutboxRequest } from './outbox.ts';
 import { actionLabel, OutboxBar, OutboxProvider, PendingBadge, refusalReason, useOutbox } from './outbox-view.tsx';
+import { usePhonePosition, type PhonePosition } from './phone-position.ts';
 import { shrinkPhoto } from './photo.ts';
 import { saveAlerts, savedAlerts } from './saved-alerts.ts';
 
-interface Position {
-  lat: number;
-  lon: number;
-  accuracy: number;
-}
-
-/** Great-circle distance in metres (haversine). */
-export function distanceMetres(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const radians = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * radians;
-  const dLon = (b.lon - a.lon) * radians;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * radians) * Math.cos(b.lat * radians) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
-}
-
-function usePosition(): { position?: Position; error?: string } {
-  const [state, setState] = useState<{ position?: Position; error?: string }>({});
-  useEffect(() => {
-    if (!('geolocation' in navigator)) return setState({ error: 'unsupported' });
-    const watch = navigator.geolocation.watchPosition(
-      (result) => setState({ position: { lat: result.coords.latitude, lon: result.coords.longitude, accuracy: result.coords.accuracy } }),
-      (error) => setState((previous) => ({ ...previous, error: error.message || 'denied' })),
-      { enableHighAccuracy: true, maximumAge: 30_000, timeout: 20_000 },
-    );
-    return () => navigator.geolocation.clearWatch(watch);
-  }, []);
-  return state;
-}
-
-function Distance({ alert, position }: { alert: Alert; position?: Position }) {
+function Distance({ alert, position }: { alert: Alert; position?: PhonePosition }) {
   const i18n = useI18n();
   if (!position || alert.lat == null || alert.lon == null) return null;
   const metres = distanceMetres(position, { lat: alert.lat, lon: alert.lon });
@@ -79,11 +57,13 @@ export default function FieldPage() {
   const myTeams = teams?.filter((team) => team.members.some((member) => member.userId === user.id)) ?? [];
   return (
     <OutboxProvider>
-      <div className="field">
-        <FieldHeader teams={myTeams} />
-        <OutboxBar />
-        {alertId ? <FieldAlert alertId={alertId} /> : <FieldList hasTeam={teams === undefined || myTeams.length > 0 || user.role !== 'field'} />}
-      </div>
+      <DutyProvider>
+        <div className="field">
+          <FieldHeader teams={myTeams} />
+          <OutboxBar />
+          {alertId ? <FieldAlert alertId={alertId} /> : <FieldList hasTeam={teams === undefined || myTeams.length > 0 || user.role !== 'field'} />}
+        </div>
+      </DutyProvider>
     </OutboxProvider>
   );
 }
@@ -129,7 +109,8 @@ function FieldList({ hasTeam }: { hasTeam: boolean }) {
   const i18n = useI18n();
   const { t, language } = i18n;
   const { alerts, savedAt } = useFieldAlerts();
-  const { position, error } = usePosition();
+  const incidents = useAssignedIncidents();
+  const { position, error } = usePhonePosition();
   const sorted = useMemo(() => {
     const distance = (alert: Alert) => (position && alert.lat != null && alert.lon != null ? distanceMetres(position, { lat: alert.lat, lon: alert.lon }) : Infinity);
     return [...alerts].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || distance(a) - distance(b) || b.lastSeenAt.localeCompare(a.lastSeenAt));
@@ -137,8 +118,11 @@ function FieldList({ hasTeam }: { hasTeam: boolean }) {
 
   return (
     <main className="field-main">
+      <DutySwitch />
+      <AssignedIncidentList incidents={incidents} position={position} />
       <div className="field-summary">
-        <h1>{t('field.assigned', { count: sorted.length })}</h1>
+        {/* "0 assigned alerts" under the team's incidents would read as "nothing to do". */}
+        {(sorted.length > 0 || incidents.items.length === 0) && <h1>{t('field.assigned', { count: sorted.length })}</h1>}
         <span className="muted small">{position ? t('field.located', { metres: Math.round(position.accuracy) }) : error ? t('field.noLocation') : t('field.locating')}</span>
       </div>
       {savedAt && (
@@ -147,7 +131,7 @@ function FieldList({ hasTeam }: { hasTeam: boolean }) {
         </p>
       )}
       {!hasTeam && <p className="form-error">{t('field.noTeam')}</p>}
-      {sorted.length === 0 ? (
+      {sorted.length === 0 && incidents.items.length > 0 ? null : sorted.length === 0 ? (
         <EmptyState icon="check" title={t('field.none')} detail={t('field.noneDetail')} />
       ) : (
         <ul className="field-list">
@@ -180,7 +164,7 @@ function FieldAlert({ alertId }: { alertId: number }) {
   const outbox = useOutbox();
   const { alerts } = useFieldAlerts();
   const alert = live.alerts.get(alertId) ?? alerts.find((candidate) => candidate.id === alertId);
-  const { position } = usePosition();
+  const { position } = usePhonePosition();
   const [note, setNote, clearNote] = useDraft(`field-note-${alertId}`);
   const [photo, setPhoto] = useState<File>();
   /** The note and photo as they are now, for an action finishing after they changed. */

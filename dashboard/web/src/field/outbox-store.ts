@@ -2,35 +2,60 @@
 // photo, stored as a Blob) survives a reload, a closed tab and a phone restart. The only module that
 // touches IndexedDB; outbox.ts sees plain async functions. Without IndexedDB (some private modes) the
 // queue lives in memory: actions still queue and send, they just do not survive a reload.
-export type OutboxAction = 'acknowledge' | 'note' | 'photo' | 'resolve';
+export type AlertAction = 'acknowledge' | 'note' | 'photo' | 'resolve';
+/** The assigned team's answers on an incident (dashboard/server/incidents/dispatch.ts). */
+export type IncidentAnswer = 'acknowledge' | 'arrive';
+export type OutboxAction = AlertAction | IncidentAnswer | 'duty' | 'position';
 
-export interface OutboxEntry {
+/** What an entry asks the server to do. Entries stored before incidents existed have no `subject`: they are on an alert. */
+export type OutboxWork =
+  | {
+      subject?: 'alert';
+      alertId: number;
+      /** The alert's title when the action was taken, to name it in a refusal after it left the list. */
+      alertTitle?: string;
+      action: AlertAction;
+      note?: string;
+      photo?: Blob;
+    }
+  | {
+      subject: 'incident';
+      incidentId: number;
+      /** What the incident was when answered, to name it in a refusal after it left the list. */
+      incidentTitle?: string;
+      action: IncidentAnswer;
+    }
+  | { subject: 'duty'; action: 'duty'; onDuty: boolean }
+  | { subject: 'position'; action: 'position'; position: { lat: number; lon: number; accuracyM?: number; measuredAt: string } };
+
+interface EntryBookkeeping {
   /** Queue order (IndexedDB key, increasing): actions are sent in this order. */
   seq: number;
   /** Who queued it: only that user's session sends it. */
   userId: number;
-  alertId: number;
-  /** The alert's title when the action was taken, to name it in a refusal after it left the list. */
-  alertTitle?: string;
-  action: OutboxAction;
   /** Sent as the Idempotency-Key header: a resend after a lost answer is applied once. */
   idempotencyKey: string;
-  note?: string;
-  photo?: Blob;
   queuedAt: string;
   attempts: number;
   /** The last network or server error, shown while it waits. */
   lastError?: string;
 }
 
+export type OutboxEntry = EntryBookkeeping & OutboxWork;
+
+/** Omit over each member of a union (the built-in Omit keeps only the keys all members share). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** An action the server refused after it was queued, kept until the user has seen it. */
-export interface RefusedEntry extends Omit<OutboxEntry, 'photo'> {
+export type RefusedEntry = OmitEach<OutboxEntry, 'photo'> & {
   status: number;
   code: string;
   message: string;
   refusedAt: string;
   hadPhoto: boolean;
-}
+};
+
+export const isAlertEntry = <T extends { subject?: string }>(entry: T): entry is Extract<T, { subject?: 'alert' }> => entry.subject === undefined || entry.subject === 'alert';
 
 const DATABASE = 'cityops-field';
 const QUEUE = 'outbox';
@@ -75,11 +100,11 @@ function committed(transaction: IDBTransaction): Promise<void> {
 }
 
 /** Appends the actions in one transaction (all or none, in this order); returns them with their seq. */
-export async function appendEntries(entries: Omit<OutboxEntry, 'seq'>[]): Promise<OutboxEntry[]> {
+export async function appendEntries(entries: OmitEach<OutboxEntry, 'seq'>[]): Promise<OutboxEntry[]> {
   const db = await database();
   if (!db) {
     return entries.map((entry) => {
-      const stored = { ...entry, seq: memory.nextSeq++ };
+      const stored = { ...entry, seq: memory.nextSeq++ } as OutboxEntry;
       memory.queue.set(stored.seq, stored);
       return stored;
     });
@@ -89,7 +114,7 @@ export async function appendEntries(entries: Omit<OutboxEntry, 'seq'>[]): Promis
   const seqs = entries.map((entry) => done(store.add(entry)));
   await committed(transaction);
   const keys = await Promise.all(seqs);
-  return entries.map((entry, index) => ({ ...entry, seq: Number(keys[index]) }));
+  return entries.map((entry, index) => ({ ...entry, seq: Number(keys[index]) }) as OutboxEntry);
 }
 
 export async function queuedEntries(): Promise<OutboxEntry[]> {

@@ -1,6 +1,6 @@
 // The field outbox on screen: one Outbox per logged-in field page, flushed when the live socket comes
 // back; the bar under the header ("waiting to send (N)", refusals to acknowledge) and the per-alert
-// badge.
+// and per-incident badges.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useI18n } from '../i18n.tsx';
 import type { Translate } from '../i18n.tsx';
@@ -8,7 +8,7 @@ import { useLiveStore } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { useSession, useUser } from '../session.tsx';
 import { Icon } from '../ui.tsx';
-import { Outbox, type OutboxAction, type RefusedEntry } from './outbox.ts';
+import { Outbox, type OutboxAction, type OutboxEntry, type RefusedEntry } from './outbox.ts';
 
 const OutboxContext = createContext<Outbox | undefined>(undefined);
 
@@ -50,22 +50,52 @@ export function useOutbox(): Outbox {
 export const actionLabel = (t: Translate, action: OutboxAction) => t(`outbox.action.${action}` as MessageKey);
 
 /** Why the server said no, in words a field worker can act on; the server's own message follows. */
-export function refusalReason(t: Translate, refused: Pick<RefusedEntry, 'status' | 'message'>): string {
+export function refusalReason(t: Translate, refused: Pick<RefusedEntry, 'status' | 'message' | 'subject'>): string {
+  if (refused.subject === 'position') {
+    if (refused.status === 409) return t('outbox.reason.offDuty');
+    if (refused.status === 400) return t('outbox.reason.positionRefused');
+    return refused.message;
+  }
+  if (refused.subject === 'incident') {
+    if (refused.status === 409) return t('outbox.reason.incidentConflict');
+    if (refused.status === 403) return t('outbox.reason.incidentForbidden');
+    if (refused.status === 404) return t('outbox.reason.incidentGone');
+    return refused.message;
+  }
   if (refused.status === 409) return t('outbox.reason.conflict');
   if (refused.status === 403) return t('outbox.reason.forbidden');
   if (refused.status === 404) return t('outbox.reason.gone');
   return refused.message;
 }
 
-export function PendingBadge({ alertId }: { alertId: number }) {
+/** "Not accepted: confirmation on alert #12" / "… on incident #3" / "Not accepted: position". */
+function refusedTitle(t: Translate, refused: RefusedEntry): string {
+  const action = actionLabel(t, refused.action);
+  if (refused.subject === 'incident') return t('outbox.refusedIncidentTitle', { action, id: refused.incidentId });
+  if (refused.subject === 'duty' || refused.subject === 'position') return t('outbox.refusedOwnTitle', { action });
+  return t('outbox.refusedTitle', { action, id: refused.alertId });
+}
+
+const refusedSubjectTitle = (refused: RefusedEntry) =>
+  refused.subject === 'incident' ? refused.incidentTitle : refused.subject === 'duty' || refused.subject === 'position' ? undefined : refused.alertTitle;
+
+function Pending({ entries, testId }: { entries: OutboxEntry[]; testId: string }) {
   const { t } = useI18n();
-  const count = useOutbox().pendingFor(alertId).length;
+  const count = entries.length;
   if (!count) return null;
   return (
-    <span className="outbox-badge" data-testid="alert-pending" data-count={count}>
+    <span className="outbox-badge" data-testid={testId} data-count={count}>
       <Icon name="upload" size={14} /> {t('outbox.waiting', { count })}
     </span>
   );
+}
+
+export function PendingBadge({ alertId }: { alertId: number }) {
+  return <Pending entries={useOutbox().pendingFor(alertId)} testId="alert-pending" />;
+}
+
+export function IncidentPendingBadge({ incidentId }: { incidentId: number }) {
+  return <Pending entries={useOutbox().pendingForIncident(incidentId)} testId="incident-pending" />;
 }
 
 /** Under the header on every field screen: what waits to be sent, and what the server refused. */
@@ -73,8 +103,10 @@ export function OutboxBar() {
   const i18n = useI18n();
   const { t } = i18n;
   const outbox = useOutbox();
-  const count = outbox.entries.length;
-  const lastError = outbox.entries.find((entry) => entry.lastError)?.lastError;
+  // The duty's position reports are not the user's actions: a bar flashing every 30 s would hide the ones that are.
+  const waiting = outbox.entries.filter((entry) => entry.subject !== 'position');
+  const count = waiting.length;
+  const lastError = waiting.find((entry) => entry.lastError)?.lastError;
   return (
     <>
       {count > 0 && (
@@ -93,11 +125,20 @@ export function OutboxBar() {
         </div>
       )}
       {outbox.refused.map((refused) => (
-        <div className="outbox-refused" key={refused.seq} data-testid="outbox-refused" data-alert-id={refused.alertId} data-action={refused.action} role="alert">
-          <strong>{t('outbox.refusedTitle', { action: actionLabel(t, refused.action), id: refused.alertId })}</strong>
-          {refused.alertTitle && <span>{refused.alertTitle}</span>}
+        <div
+          className="outbox-refused"
+          key={refused.seq}
+          data-testid="outbox-refused"
+          data-alert-id={refused.subject === undefined || refused.subject === 'alert' ? refused.alertId : undefined}
+          data-incident-id={refused.subject === 'incident' ? refused.incidentId : undefined}
+          data-subject={refused.subject ?? 'alert'}
+          data-action={refused.action}
+          role="alert"
+        >
+          <strong>{refusedTitle(t, refused)}</strong>
+          {refusedSubjectTitle(refused) && <span>{refusedSubjectTitle(refused)}</span>}
           <span>{refusalReason(t, refused)}</span>
-          {refused.note && <span className="small">{t('outbox.yourNote', { note: refused.note })}</span>}
+          {(refused.subject === undefined || refused.subject === 'alert') && refused.note && <span className="small">{t('outbox.yourNote', { note: refused.note })}</span>}
           <span className="small muted">
             {t('outbox.takenAt', { time: i18n.dateTime(refused.queuedAt) })} · {refused.message}
           </span>

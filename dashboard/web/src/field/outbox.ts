@@ -1,37 +1,38 @@
-// The field outbox: every action a field user takes (confirm, note, photo, resolve) is first stored on
-// the phone (outbox-store.ts), then sent in the order it was taken. On a lost or flaky connection it
-// waits and is sent when the connection returns: the browser's online event, the live socket
-// reconnecting (the provider calls flush), and a retry timer with exponential backoff. Each action
-// carries its own Idempotency-Key, so a resend after an answer lost on the way is applied once by the
-// server (dashboard/server/alerts/lifecycle.ts). An action the server refuses (409: someone else resolved the alert
-// meanwhile; 403: it was given to another team) is taken out of the queue and kept to be shown,
-// never retried forever.
+// The field outbox: every action a field user takes (on an alert: confirm, note, photo, resolve; on an
+// incident assigned to the team: acknowledge, arrived; going on or off duty; the phone's position while
+// on duty) is first stored on the phone (outbox-store.ts), then sent in the order it was taken. On a
+// lost or flaky connection it waits and is sent when the connection returns: the browser's online
+// event, the live socket reconnecting (the provider calls flush), and a retry timer with exponential
+// backoff. Each action carries its own Idempotency-Key, so a resend after an answer lost on the way is
+// applied once by the server (dashboard/server/alerts/lifecycle.ts); the incident answers, the duty
+// switch and positions (dated when measured) are idempotent by themselves. An action the server refuses
+// (409: someone else resolved the alert meanwhile, or the server has the phone off duty; 403: it was
+// given to another team; 400: a position that jumps impossibly far) is taken out of the queue and kept
+// to be shown, never retried forever.
 import { api, ApiError } from '../api.ts';
 import type { AlertEventMessage } from '@cityops/contract/alerts';
+import type { AssignmentView } from '@cityops/contract/incidents';
 import type { Alert } from '../live/types.ts';
 import {
   appendEntries,
   dismissRefused,
+  isAlertEntry,
   moveToRefused,
   queuedEntries,
   refusedEntries,
   removeEntry,
   updateEntry,
-  type OutboxAction,
   type OutboxEntry,
+  type OutboxWork,
   type RefusedEntry,
 } from './outbox-store.ts';
 
+export { isAlertEntry } from './outbox-store.ts';
 export type { OutboxAction, OutboxEntry, RefusedEntry } from './outbox-store.ts';
 
 /** What the page asks for: one step of an action (a photo, then the resolve it goes with). */
-export interface OutboxRequest {
-  alertId: number;
-  alertTitle?: string;
-  action: OutboxAction;
-  note?: string;
-  photo?: Blob;
-}
+export type OutboxRequest = OutboxWork;
+export type PositionReport = Extract<OutboxWork, { subject: 'position' }>['position'];
 
 export type SubmitOutcome =
   | { status: 'sent' }
@@ -72,22 +73,41 @@ export function isTransient(error: unknown): boolean {
   return error.status === 0 || error.status === 401 || error.status === 408 || error.status === 429 || error.status >= 500;
 }
 
-async function sendEntry(entry: OutboxEntry): Promise<Alert> {
-  const path = `/api/alerts/${entry.alertId}/${entry.action === 'note' ? 'notes' : entry.action === 'photo' ? 'photos' : entry.action}`;
+/** What the server answered, for the page to show at once. */
+interface Applied {
+  alert?: Alert;
+  assignment?: AssignmentView;
+}
+
+async function sendEntry(entry: OutboxEntry): Promise<Applied> {
   const headers = { 'idempotency-key': entry.idempotencyKey };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), entry.photo ? PHOTO_TIMEOUT_MS : REQUEST_TIMEOUT_MS);
+  const photo = isAlertEntry(entry) ? entry.photo : undefined;
+  const timer = setTimeout(() => controller.abort(), photo ? PHOTO_TIMEOUT_MS : REQUEST_TIMEOUT_MS);
+  const signal = controller.signal;
   try {
+    if (entry.subject === 'incident') {
+      return await api<{ assignment: AssignmentView }>(`/api/incidents/${entry.incidentId}/${entry.action}`, { method: 'POST', body: {}, headers, signal });
+    }
+    if (entry.subject === 'duty') {
+      await api('/api/field/duty', { method: 'PUT', body: { onDuty: entry.onDuty }, headers, signal });
+      return {};
+    }
+    if (entry.subject === 'position') {
+      await api('/api/field/position', { method: 'POST', body: entry.position, headers, signal });
+      return {};
+    }
+    const path = `/api/alerts/${entry.alertId}/${entry.action === 'note' ? 'notes' : entry.action === 'photo' ? 'photos' : entry.action}`;
     let result: { event: AlertEventMessage };
-    if (entry.action === 'photo') {
+    if (photo) {
       const form = new FormData();
       if (entry.note) form.append('note', entry.note);
-      form.append('photo', entry.photo!, 'photo.jpg');
-      result = await api(path, { method: 'POST', rawBody: form, headers, signal: controller.signal });
+      form.append('photo', photo, 'photo.jpg');
+      result = await api(path, { method: 'POST', rawBody: form, headers, signal });
     } else {
-      result = await api(path, { method: 'POST', body: entry.note ? { note: entry.note } : {}, headers, signal: controller.signal });
+      result = await api(path, { method: 'POST', body: entry.note ? { note: entry.note } : {}, headers, signal });
     }
-    return result.event.alert;
+    return { alert: result.event.alert };
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw new ApiError(0, 'network', 'no answer in time');
     throw error;
@@ -107,6 +127,7 @@ export class Outbox {
   version = 0;
 
   private listeners = new Set<() => void>();
+  private assignmentListeners = new Set<(assignment: AssignmentView) => void>();
   private flushing?: Promise<void>;
   private flushAgain = false;
   private retryTimer?: ReturnType<typeof setTimeout>;
@@ -142,8 +163,40 @@ export class Outbox {
 
   getVersion = () => this.version;
 
+  /** Calls `listener` with the assignment the server answered an acknowledgement or arrival with. */
+  onAssignmentApplied(listener: (assignment: AssignmentView) => void): () => void {
+    this.assignmentListeners.add(listener);
+    return () => this.assignmentListeners.delete(listener);
+  }
+
   pendingFor(alertId: number): OutboxEntry[] {
-    return this.entries.filter((entry) => entry.alertId === alertId);
+    return this.entries.filter((entry) => isAlertEntry(entry) && entry.alertId === alertId);
+  }
+
+  pendingForIncident(incidentId: number): OutboxEntry[] {
+    return this.entries.filter((entry) => entry.subject === 'incident' && entry.incidentId === incidentId);
+  }
+
+  /**
+   * Queues a position report and sends it in the background. Only the newest position places a team,
+   * so it replaces one still waiting on the phone: an hour without signal sends one report, not 120.
+   */
+  async reportPosition(position: PositionReport): Promise<void> {
+    for (const entry of await queuedEntries()) {
+      if (entry.userId === this.options.userId && entry.subject === 'position') await removeEntry(entry.seq);
+    }
+    await this.queue([{ subject: 'position', action: 'position', position }]);
+  }
+
+  /** Stores the steps and sends them in the background; a refusal is kept and shown in the bar. */
+  async queue(requests: OutboxRequest[]): Promise<void> {
+    await appendEntries(requests.map((request) => this.entryFor(request)));
+    await this.reload();
+    void this.flush();
+  }
+
+  private entryFor(request: OutboxRequest) {
+    return { ...request, userId: this.options.userId, idempotencyKey: newIdempotencyKey(), queuedAt: new Date().toISOString(), attempts: 0 };
   }
 
   /**
@@ -152,15 +205,7 @@ export class Outbox {
    * or no answer within submitWaitMs: they go on in the background).
    */
   async submit(requests: OutboxRequest[]): Promise<SubmitOutcome> {
-    const stored = await appendEntries(
-      requests.map((request) => ({
-        ...request,
-        userId: this.options.userId,
-        idempotencyKey: newIdempotencyKey(),
-        queuedAt: new Date().toISOString(),
-        attempts: 0,
-      })),
-    );
+    const stored = await appendEntries(requests.map((request) => this.entryFor(request)));
     stored.forEach((entry) => this.awaited.add(entry.seq));
     await this.reload();
     const flushed = this.flush();
@@ -220,11 +265,13 @@ export class Outbox {
       }
       this.setSending(true);
       try {
-        const alert = await sendEntry(next);
+        const applied = await sendEntry(next);
         await removeEntry(next.seq);
         this.failures = 0;
         if (this.awaited.has(next.seq)) this.outcomes.set(next.seq, { status: 'sent' });
-        this.options.onApplied(alert);
+        const { alert, assignment } = applied;
+        if (alert) this.options.onApplied(alert);
+        if (assignment) this.assignmentListeners.forEach((listener) => listener(assignment));
       } catch (error) {
         if (isTransient(error)) {
           await updateEntry({ ...next, attempts: next.attempts + 1, lastError: (error as Error).message });
@@ -232,12 +279,17 @@ export class Outbox {
           break;
         }
         const apiError = error as ApiError;
-        const { photo, ...rest } = next;
-        const refused: RefusedEntry = { ...rest, status: apiError.status, code: apiError.code, message: apiError.message, refusedAt: new Date().toISOString(), hadPhoto: Boolean(photo) };
+        const hadPhoto = isAlertEntry(next) && Boolean(next.photo);
+        const { photo: _photo, ...rest } = next as OutboxEntry & { photo?: Blob };
+        const refused = { ...rest, status: apiError.status, code: apiError.code, message: apiError.message, refusedAt: new Date().toISOString(), hadPhoto } as RefusedEntry;
         if (this.awaited.has(next.seq)) {
           await removeEntry(next.seq);
           this.outcomes.set(next.seq, { status: 'refused', entry: refused });
         } else {
+          // One refused position is enough to say what is wrong; the older ones would only pile up.
+          if (next.subject === 'position') {
+            for (const old of await refusedEntries()) if (old.userId === next.userId && old.subject === 'position') await dismissRefused(old.seq);
+          }
           await moveToRefused(refused);
         }
       } finally {

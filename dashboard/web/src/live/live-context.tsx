@@ -1,6 +1,7 @@
 // Hooks over the one LiveStore of the logged-in session.
-import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { SessionUser } from '@cityops/contract/people';
+import type { ServerEventName, ServerToClientEvents } from '@cityops/contract/socket-events';
 import { LiveStore, type LiveStatus } from './live-store.ts';
 
 const LiveContext = createContext<LiveStore | undefined>(undefined);
@@ -32,4 +33,15 @@ export function useLive(): LiveStore {
 export function useLiveStatus(): LiveStatus {
   const store = useLiveStore();
   return useSyncExternalStore(store.subscribe, () => store.status);
+}
+
+/** Calls `handler` with every `event` the server sends while the caller is mounted, typed by the contract. */
+export function useServerEvent<E extends ServerEventName>(event: E, handler: (payload: Parameters<ServerToClientEvents[E]>[0]) => void): void {
+  const store = useLiveStore();
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => {
+    const off = store.onServerEvent(event, (payload) => latest.current(payload as Parameters<ServerToClientEvents[E]>[0]));
+    return () => void off();
+  }, [store, event]);
 }

@@ -1,0 +1,151 @@
+// The incidents assigned to the team, on the phone: what and how bad, where (straight-line distance and
+// direction from the phone, a link that opens the phone's map app), the deadlines counting down, a
+// reminder that cannot be missed when one passed, and the two answers the command room waits for:
+// acknowledged, arrived. Both go through the outbox, so they are kept and sent when there is signal.
+import { useState } from 'react';
+import type { AssignmentMessage, EscalationNotice } from '@cityops/contract/incidents';
+import { SeverityBadge } from '../alerts/alerts-panel.tsx';
+import { bearingDegrees, compassLabel, distanceMetres, formatDistance, mapLinks } from '../geodesy.ts';
+import { useI18n } from '../i18n.tsx';
+import { Deadline, useNow } from '../incidents/deadline.tsx';
+import type { MessageKey } from '../messages.ts';
+import { Icon } from '../ui.tsx';
+import { lateFor, type AssignedIncidents } from './assigned-incidents.ts';
+import type { IncidentAnswer } from './outbox-store.ts';
+import { actionLabel, IncidentPendingBadge, refusalReason, useOutbox } from './outbox-view.tsx';
+import type { PhonePosition } from './phone-position.ts';
+import './field-dispatch.css';
+
+export function AssignedIncidentList({ incidents, position }: { incidents: AssignedIncidents; position?: PhonePosition }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { items, reminders, savedAt } = incidents;
+  if (!items.length) return null;
+  return (
+    <section className="field-incidents" data-testid="field-incidents" data-count={items.length}>
+      <h2>{t('fieldIncident.heading', { count: items.length })}</h2>
+      {savedAt && <p className="field-saved-copy small">{t('field.savedCopy', { time: i18n.dateTime(savedAt) })}</p>}
+      <ul className="field-list">
+        {items.map((item) => (
+          <li key={item.assignment.id}>
+            <IncidentCard item={item} reminder={reminders.get(item.assignment.id)} position={position} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; reminder?: EscalationNotice; position?: PhonePosition }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { incident, assignment } = item;
+  const outbox = useOutbox();
+  const now = useNow(5_000);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const pending = outbox.pendingForIncident(incident.id);
+  const acknowledged = Boolean(assignment.acknowledgedAt || assignment.arrivedAt) || pending.some((entry) => entry.action === 'acknowledge');
+  const arrived = Boolean(assignment.arrivedAt) || pending.some((entry) => entry.action === 'arrive');
+  const late = reminder?.deadline ?? lateFor(assignment, now);
+  const showReminder = late && !(late === 'acknowledge' ? acknowledged : arrived);
+  const kind = t(`incidentKind.${incident.kind}` as MessageKey);
+  const placed = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : undefined;
+  const links = placed && mapLinks(placed);
+
+  const answer = async (action: IncidentAnswer) => {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const outcome = await outbox.submit([{ subject: 'incident', incidentId: incident.id, incidentTitle: incident.title || kind, action }]);
+      // Applied: the card itself says so (the button goes, the deadline reads "done").
+      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
+      else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
+    } catch (error) {
+      setMessage({ ok: false, text: (error as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article
+      className={`field-card incident-card ${incident.severity}${showReminder ? ' reminded' : ''}`}
+      data-testid="field-incident"
+      data-incident-id={incident.id}
+      data-acknowledged={acknowledged}
+      data-arrived={arrived}
+    >
+      {showReminder && (
+        <div className="incident-reminder" role="alert" data-testid="incident-reminder" data-deadline={late}>
+          <Icon name="alert" size={22} />
+          <div>
+            <strong>{t(late === 'acknowledge' ? 'fieldIncident.remindAcknowledge' : 'fieldIncident.remindArrive')}</strong>
+            <span className="small">{t('fieldIncident.remindDetail', { time: i18n.time(late === 'acknowledge' ? assignment.acknowledgeBy : assignment.arriveBy) })}</span>
+          </div>
+        </div>
+      )}
+      <span className="field-card-top">
+        <SeverityBadge severity={incident.severity} />
+        <span className="incident-kind">{kind}</span>
+        {placed && position && <PhoneDistance from={position} to={placed} />}
+      </span>
+      <IncidentPendingBadge incidentId={incident.id} />
+      <span className="field-card-title" data-testid="field-incident-title">
+        #{incident.id} · {incident.title || kind}
+      </span>
+      <span className="field-card-meta">{incident.address || (placed ? `${placed.lat.toFixed(5)}, ${placed.lon.toFixed(5)}` : t('fieldIncident.noPlace'))}</span>
+      <div className="incident-deadlines">
+        <Deadline label={t('deadline.acknowledge')} by={assignment.acknowledgeBy} doneAt={assignment.acknowledgedAt} doneBy={assignment.acknowledgedBy} testId="field-deadline-acknowledge" />
+        <Deadline label={t('deadline.arrive')} by={assignment.arriveBy} doneAt={assignment.arrivedAt} testId="field-deadline-arrive" />
+      </div>
+      {links && (
+        <div className="incident-map-links">
+          <a className="button" href={links.geo} data-testid="incident-map-link">
+            <Icon name="pin" /> {t('field.openMap')}
+          </a>
+          <a className="small" href={links.openStreetMap} target="_blank" rel="noreferrer" data-testid="incident-osm-link">
+            {t('fieldIncident.openStreetMap')}
+          </a>
+        </div>
+      )}
+      {message && (
+        <p className={message.ok ? 'form-ok' : 'form-error'} role="status" data-testid="incident-message">
+          {message.text}
+        </p>
+      )}
+      <div className="field-actions">
+        {!acknowledged && (
+          <button className="button primary wide" disabled={busy} onClick={() => void answer('acknowledge')} data-testid="incident-acknowledge">
+            <Icon name="check" /> {t('fieldIncident.acknowledge')}
+          </button>
+        )}
+        {!arrived && (
+          <button className={`button wide${acknowledged ? ' success' : ''}`} disabled={busy} onClick={() => void answer('arrive')} data-testid="incident-arrive">
+            <Icon name="pin" /> {t('fieldIncident.arrive')}
+          </button>
+        )}
+        {arrived && assignment.arrivedAt && (
+          <p className="form-ok" data-testid="incident-on-scene">
+            {t('fieldIncident.onScene', { time: i18n.time(assignment.arrivedAt) })}
+          </p>
+        )}
+      </div>
+    </article>
+  );
+}
+
+/** From the phone: "1,2 km · north-east", with an arrow that points there when the phone faces north. */
+function PhoneDistance({ from, to }: { from: PhonePosition; to: { lat: number; lon: number } }) {
+  const i18n = useI18n();
+  const bearing = bearingDegrees(from, to);
+  const metres = distanceMetres(from, to);
+  return (
+    <span className="distance" data-testid="incident-distance" data-metres={Math.round(metres)} data-bearing={Math.round(bearing)}>
+      <span className="bearing-arrow" style={{ transform: `rotate(${bearing}deg)` }} aria-hidden>
+        ↑
+      </span>{' '}
+      {i18n.t('fieldIncident.direction', { distance: formatDistance(i18n, metres), direction: compassLabel(i18n, bearing) })}
+    </span>
+  );
+}
