@@ -186,6 +186,8 @@ export async function addIncidentEvent(
     `INSERT INTO incident_events (incident_id, at, type, user_id, username, note, data) VALUES ($1, COALESCE($2, now()), $3, $4, $5, $6, $7) RETURNING id`,
     [incidentId, event.at ?? null, event.type, actor.userId ?? null, actor.username, event.note ?? null, JSON.stringify(event.data ?? {})],
   );
+  // Every line of the timeline is a change: screens keep the newest copy by updatedAt.
+  await tx.query(`UPDATE incidents SET updated_at = clock_timestamp() WHERE id = $1`, [incidentId]);
   return Number(result.rows[0].id);
 }
 

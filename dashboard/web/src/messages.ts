@@ -2,6 +2,7 @@
 // compile error; messages.spec.ts checks none is empty or left untranslated by accident.
 import { incidentMessages } from './incidents/incident-messages.ts';
 import { dispatchMessages } from './incidents/dispatch-messages.ts';
+import { handoffMessages } from './incidents/handoff-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
@@ -491,6 +492,7 @@ export const messages = {
   'slots.pinnedBy': { vi: 'Ghim bởi {user}', en: 'Pinned by {user}' },
   'slots.confirmPin': { vi: 'Ghim', en: 'Pin' },
   ...incidentMessages,
+  ...handoffMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 
 export type MessageKey = keyof typeof messages;

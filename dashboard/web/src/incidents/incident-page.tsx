@@ -13,6 +13,7 @@ import { Link, matchPath, useLocation } from '../router.tsx';
 import { canOperate, useUser } from '../session.tsx';
 import { EmptyState, Icon, Spinner } from '../ui.tsx';
 import { DispatchPanel } from './dispatch-panel.tsx';
+import { HandoffPanel } from './handoff-panel.tsx';
 import { IncidentActions, type SplitSelection } from './incident-actions.tsx';
 import { loadIncident, type IncidentDetail } from './incident-api.ts';
 import { IncidentKindLabel, IncidentStateBadge, usePlaceText } from './incident-badges.tsx';
@@ -153,6 +154,7 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
             </p>
           )}
           <DispatchPanel incident={incident} />
+          <HandoffPanel incident={incident} />
         </div>
       </div>
     </div>
