@@ -58,7 +58,8 @@ describe('slot leader on PostgreSQL', () => {
     const near = cameras[2];
     await setSensorLevel(test.db, 'tide-near', { lat: near.lat + 0.0018, lon: near.lon }, 2);
     await setSensorLevel(test.db, 'tide-low', { lat: cameras[3].lat, lon: cameras[3].lon }, 1);
-    await test.db.query(`INSERT INTO analysis_priorities (camera_id, windows) VALUES ($1, '[{"from":"00:00","to":"23:59","priority":3}]')`, [morning]);
+    // All day in two windows: one 00:00-23:59 window would leave out the minute 23:59 (the run failed then).
+    await test.db.query(`INSERT INTO analysis_priorities (camera_id, windows) VALUES ($1, '[{"from":"00:00","to":"12:00","priority":3},{"from":"12:00","to":"00:00","priority":3}]')`, [morning]);
     await test.db.query(`INSERT INTO analysis_camera_state (camera_id, last_served_at) VALUES ($1, now() - interval '1 hour'), ($2, now() - interval '1 minute')`, [
       waitingLong,
       recentlyServed,
