@@ -39,27 +39,19 @@ import { createUser } from '@cityops/core/auth/users';
 import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase } from '@cityops/core/database/pool';
 import { paced } from './paced.ts';
+import { adminUrl, databaseUrl, option } from './bench-options.ts';
 import { HISTOGRAM_BUCKET_MS, type FanoutCommand, type FanoutReport } from './fanout-clients.ts';
 import type { BareServerCommand } from './bare-socketio-server.ts';
 
 const PASSWORD = 'bench-password-not-secret';
 const THIS_FILE = fileURLToPath(import.meta.url);
 const HERE = path.dirname(THIS_FILE);
-const adminUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databaseUrl = (name: string) => Object.assign(new URL(adminUrl()), { pathname: `/${name}` }).toString();
 const now = () => performance.timeOrigin + performance.now();
 /** A live alert later than this is too late for a command room (issue #13). */
 const LATENCY_P99_LIMIT_MS = 250;
 const RATE_STEP = 1.3;
 /** How long to wait after a step's last raise for late deliveries before calling them missing. */
 const DRAIN_MS = 5000;
-
-function option(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(args[index + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number`);
-  return value;
-}
 
 /** Sends a command to a child process and resolves with its next message (each command gets one answer). */
 function ask<T>(child: ChildProcess, command: unknown): Promise<T> {

@@ -24,21 +24,15 @@ import { createUser } from '@cityops/core/auth/users';
 import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase } from '@cityops/core/database/pool';
 import { paced } from './paced.ts';
+import { adminUrl, databaseUrl, option } from './bench-options.ts';
 import type { PhoneReceipt, PhonesCommand } from './dispatch-phones.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const adminUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databaseUrl = (name: string) => Object.assign(new URL(adminUrl()), { pathname: `/${name}` }).toString();
 const now = () => performance.timeOrigin + performance.now();
 const ASSIGNMENT_GOAL_MS = 2000;
 const ESCALATION_GOAL_MS = 5000;
 /** How long to wait for the last receipts before calling them missing. */
 const DRAIN_MS = 10_000;
-
-function option(args: string[], name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-}
 
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors'
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
 import type { AlertSeverity } from '@cityops/contract/alerts';
-import { ACTIVE_INCIDENT_STATES, type AssignmentView, type IncidentKind } from '@cityops/contract/incidents';
+import { ACTIVE_INCIDENT_STATES, type AssignmentView, type DispatchCandidate, type IncidentKind } from '@cityops/contract/incidents';
 
 export type { AssignmentView };
 import { publishIncident, type IncidentDeps } from './live.ts';
@@ -64,23 +64,11 @@ export async function assignmentsOf(db: Queryable, incidentId: number): Promise<
   return (await db.query(`SELECT * FROM incident_assignments WHERE incident_id = $1 ORDER BY id`, [incidentId])).rows.map(asAssignment);
 }
 
-export interface Candidate {
-  teamId: number;
-  name: string;
-  handlesKind: boolean;
-  /** Active assignments the team already has. */
-  busy: number;
-  /** Straight-line distance and bearing (degrees from north) from the team's freshest position; null when unknown. */
-  distanceM: number | null;
-  bearingDeg: number | null;
-  positionAt: string | null;
-}
-
 /**
  * Teams ranked for an incident: those that handle its kind first, then free before busy, then nearest
  * (a team's position is its on-duty members' freshest report of the last 15 minutes), then by name.
  */
-export async function dispatchCandidates(db: Queryable, incidentId: number, exceptTeamIds: number[] = []): Promise<Candidate[]> {
+export async function dispatchCandidates(db: Queryable, incidentId: number, exceptTeamIds: number[] = []): Promise<DispatchCandidate[]> {
   const incident = await getIncident(db, incidentId);
   const result = await db.query(
     `WITH fresh AS (

@@ -7,7 +7,8 @@ import type { AssignmentMessage, EscalationNotice } from '@cityops/contract/inci
 import { SeverityBadge } from '../alerts/alerts-panel.tsx';
 import { bearingDegrees, compassLabel, distanceMetres, formatDistance, mapLinks } from '../geodesy.ts';
 import { useI18n } from '../i18n.tsx';
-import { Deadline, useNow } from '../incidents/deadline.tsx';
+import { Deadline } from '../incidents/deadline.tsx';
+import { useNow } from '../use-now.ts';
 import type { MessageKey } from '../messages.ts';
 import { Icon } from '../ui.tsx';
 import { lateFor, type AssignedIncidents } from './assigned-incidents.ts';

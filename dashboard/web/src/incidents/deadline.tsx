@@ -1,18 +1,9 @@
 // A deadline of an assignment (acknowledge by, arrive by), counting down to the second, then counting
 // how late it is; once met, when and by whom. The command room and the field phone show the same.
-import { useEffect, useState } from 'react';
 import { useI18n } from '../i18n.tsx';
 import './dispatch.css';
+import { useNow } from '../use-now.ts';
 
-/** The time now, renewed every `intervalMs` while the caller is mounted. */
-export function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 /** 0:45, 9:05, 1:02:03: minutes and seconds, hours when there are any. */
 export function formatCountdown(milliseconds: number): string {
@@ -26,7 +17,7 @@ export function formatCountdown(milliseconds: number): string {
 export function Deadline({ label, by, doneAt, doneBy, testId }: { label: string; by: string; doneAt: string | null; doneBy?: string | null; testId: string }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const now = useNow();
+  const now = useNow(1000);
   const left = new Date(by).getTime() - now;
   const state = doneAt ? 'done' : left < 0 ? 'overdue' : left < 60_000 ? 'soon' : 'waiting';
   return (

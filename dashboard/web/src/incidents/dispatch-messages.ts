@@ -1,8 +1,7 @@
 // The labels of dispatch, in Vietnamese and English: the dispatch panel, the escalation banners, the
 // deadlines, and the field phone's duty switch and assigned incidents (with the outbox's words for
 // them). Kept beside the screens and spread into messages.ts, so MessageKey covers them. The incident
-// kind and state labels are the incident screens' (incident-messages.ts, the same words); they are here
-// too so that these screens read well on their own.
+// kind and state labels are the incident screens' (incident-messages.ts).
 export const dispatchMessages = {
   'outbox.action.arrive': { vi: 'Báo đã đến nơi', en: 'Arrival' },
   'outbox.action.duty': { vi: 'Ca trực', en: 'Duty' },
@@ -59,19 +58,6 @@ export const dispatchMessages = {
   'deadline.done': { vi: 'xong lúc {time}', en: 'done at {time}' },
   'deadline.doneBy': { vi: 'xong lúc {time} ({user})', en: 'done at {time} ({user})' },
 
-  'incidentKind.flooding': { vi: 'Ngập nước', en: 'Flooding' },
-  'incidentKind.traffic_accident': { vi: 'Tai nạn giao thông', en: 'Traffic accident' },
-  'incidentKind.stalled_vehicle': { vi: 'Xe dừng bất thường', en: 'Stalled vehicle' },
-  'incidentKind.crowd': { vi: 'Tụ tập đông người', en: 'Crowd' },
-  'incidentKind.fire': { vi: 'Cháy', en: 'Fire' },
-  'incidentKind.infrastructure_fault': { vi: 'Sự cố hạ tầng', en: 'Infrastructure fault' },
-  'incidentKind.public_order': { vi: 'An ninh trật tự', en: 'Public order' },
-  'incidentKind.other': { vi: 'Khác', en: 'Other' },
-  'incidentState.open': { vi: 'Mới mở', en: 'Open' },
-  'incidentState.dispatched': { vi: 'Đã điều động', en: 'Dispatched' },
-  'incidentState.on_scene': { vi: 'Có mặt hiện trường', en: 'On scene' },
-  'incidentState.resolved': { vi: 'Đã xử lý', en: 'Resolved' },
-  'incidentState.closed': { vi: 'Đã đóng', en: 'Closed' },
   'dispatch.incidentNotFound': { vi: 'Không tìm thấy vụ việc #{id}', en: 'Incident #{id} not found' },
   'dispatch.openedAt': { vi: 'mở lúc {time}', en: 'opened {time}' },
 

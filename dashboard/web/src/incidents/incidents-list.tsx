@@ -15,19 +15,12 @@ import { EmptyState, ErrorNote, Icon, Unavailable } from '../ui.tsx';
 import { IncidentKindLabel, IncidentStateBadge, usePlaceText } from './incident-badges.tsx';
 import { listIncidents } from './incident-api.ts';
 import './incidents.css';
+import { useNow } from '../use-now.ts';
 
 const PAGE_SIZE = 100;
 /** The default filter: what the command room is handling now. */
 const ACTIVE = 'active';
 
-export function useNow(intervalMs = 15_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 interface IncidentFilters {
   /** 'active', 'all' or one state. */
@@ -97,7 +90,7 @@ export default function IncidentsPage() {
   const { t } = useI18n();
   const live = useLive();
   const user = useUser();
-  const now = useNow();
+  const now = useNow(15_000);
   const filters = useIncidentFilters();
   const [nextBefore, setNextBefore] = useState<number | null>(null);
   const [error, setError] = useState<unknown>();

@@ -1,6 +1,6 @@
 // The operator's main screen: KPI strip, the city map and the live alert list; an alert or a device
 // opens its detail beside the list. The selection is in the URL (/alerts/42, ?device=sensor:tide-001).
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { AlertDetail } from '../alerts/alert-detail.tsx';
 import { AlertsPanel } from '../alerts/alerts-panel.tsx';
 import { SensorChart } from '../charts/sensor-chart.tsx';
@@ -14,20 +14,13 @@ import { Snapshot } from '../media/snapshot.tsx';
 import type { MessageKey } from '../messages.ts';
 import { matchPath, navigate, setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, Icon } from '../ui.tsx';
+import { useNow } from '../use-now.ts';
 
-export function useNow(intervalMs = 15_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 export default function OperationsPage() {
   const live = useLive();
   const { path, query } = useLocation();
-  const now = useNow();
+  const now = useNow(15_000);
   const selectedId = Number(matchPath('/alerts/:id', path)?.id) || undefined;
   const selected = selectedId ? live.alerts.get(selectedId) : undefined;
   const [focus, setFocus] = useState<MapFocus>();
