@@ -39,7 +39,7 @@ import { createUser } from '@cityops/core/auth/users';
 import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase } from '@cityops/core/database/pool';
 import { paced } from './paced.ts';
-import { adminUrl, databaseUrl, option } from './bench-options.ts';
+import { createScratchDatabase, databaseUrl, option } from './bench-options.ts';
 import { HISTOGRAM_BUCKET_MS, type FanoutCommand, type FanoutReport } from './fanout-clients.ts';
 import type { BareServerCommand } from './bare-socketio-server.ts';
 
@@ -229,10 +229,7 @@ export async function run(args: string[]): Promise<void> {
   const processCount = Math.min(clientCount, option(args, 'client-processes', Math.min(8, Math.ceil(clientCount / 125))));
   const profile = args.includes('--profile');
   const name = `cityops_bench_alerts_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
+  const admin = await createScratchDatabase(name);
   const db = createDatabase(databaseUrl(name), 4);
   const children: ChildProcess[] = [];
   let notifications: NotificationWatch | undefined;

@@ -18,13 +18,12 @@ import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
 import { createUser } from '@cityops/core/auth/users';
 import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase } from '@cityops/core/database/pool';
 import { paced } from './paced.ts';
-import { adminUrl, databaseUrl, option } from './bench-options.ts';
+import { createScratchDatabase, databaseUrl, option } from './bench-options.ts';
 import type { PhoneReceipt, PhonesCommand } from './dispatch-phones.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -80,10 +79,7 @@ export async function run(args: string[]): Promise<void> {
   const rate = option(args, 'rate', 10);
   const processCount = option(args, 'phone-processes', Math.min(8, Math.ceil(phoneCount / 125)));
   const name = `cityops_bench_dispatch_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
+  const admin = await createScratchDatabase(name);
   const db = createDatabase(databaseUrl(name), 4);
   const children: ChildProcess[] = [];
   try {

@@ -191,18 +191,8 @@ export async function addIncidentEvent(
   return Number(result.rows[0].id);
 }
 
-export interface NewCall {
-  incidentId: number;
-  line: HotlineCallView['line'];
-  callerName?: string;
-  callerNumber?: string;
-  kind: IncidentKind;
-  said: string;
-  lat: number | null;
-  lon: number | null;
-  districtId: string | null;
-  address: string;
-}
+/** A call as the hotline form gives it: the view's fields less those the database fills in. */
+export type NewCall = Pick<HotlineCallView, 'incidentId' | 'line' | 'kind' | 'said' | 'lat' | 'lon' | 'districtId' | 'address'> & { callerName?: string; callerNumber?: string };
 
 export async function insertCall(tx: Queryable, call: NewCall, actor: Actor): Promise<HotlineCallView> {
   const result = await tx.query(
