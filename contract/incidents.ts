@@ -101,6 +101,8 @@ export interface AssignmentView {
 export interface AssignmentMessage {
   assignment: AssignmentView;
   incident: IncidentView;
+  /** The kind's dispatch policy asks for a photo of the fix to resolve it. */
+  photoRequired: boolean;
 }
 
 export interface UnassignedMessage {

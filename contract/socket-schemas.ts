@@ -146,7 +146,7 @@ export const assignmentViewSchema = z.object({
   endReason: z.string().nullable(),
 }) satisfies z.ZodType<AssignmentView>;
 
-export const assignmentMessageSchema = z.object({ assignment: assignmentViewSchema, incident: incidentViewSchema }) satisfies z.ZodType<AssignmentMessage>;
+export const assignmentMessageSchema = z.object({ assignment: assignmentViewSchema, incident: incidentViewSchema, photoRequired: z.boolean() }) satisfies z.ZodType<AssignmentMessage>;
 export const unassignedMessageSchema = z.object({ assignmentId: z.number().int(), incidentId: z.number().int(), reason: z.string() }) satisfies z.ZodType<UnassignedMessage>;
 export const escalationNoticeSchema = z.object({
   step: z.enum(['remind', 'supervisor', 'next_team', 'team_deleted']),

@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -99,8 +100,33 @@ beforeAll(async () => {
   const asFar = (method: string, url: string, body: unknown) => api.request(method, url, { cookie: farUser.cookie, body });
   expect((await asFar('PUT', '/api/field/duty', { onDuty: true })).status).toBe(200);
   expect((await asFar('POST', '/api/field/position', { lat: FIRE.lat + north(1500), lon: FIRE.lon, accuracyM: 10 })).status).toBe(200);
+  // A fire reported by phone (critical) is resolved with a photo of the scene afterwards.
+  await test.db.query(`INSERT INTO dispatch_policies (kind, severity, acknowledge_seconds, arrive_seconds, step_seconds, requires_photo) VALUES ('fire', 'critical', 60, 600, 60, true)`);
   browser = await launchChromium();
 }, 240_000);
+
+/** A phone photo of the scene after the fire (what the team brings back). */
+const scenePhoto = () =>
+  sharp({ create: { width: 1200, height: 900, channels: 3, background: { r: 90, g: 80, b: 70 } } })
+    .jpeg()
+    .toBuffer();
+
+/** Logs the call through the hotline form with the keyboard; answers the incident it opened. */
+async function logCallInForm(desk: Page, said: string): Promise<number> {
+  await desk.click('[data-testid=nav-incidents]');
+  await desk.click('[data-testid=open-hotline]');
+  await desk.waitForSelector('[data-testid=hotline-form]');
+  await desk.keyboard.press('2'); // 114, fire and rescue
+  await desk.waitForSelector('[data-testid=hotline-line][data-line="114"]');
+  await desk.selectOption('[data-testid=hotline-kind]', 'fire');
+  await desk.fill('[data-testid=hotline-address]', '2 Tôn Đức Thắng, Bến Nghé');
+  await desk.fill('[data-testid=hotline-coordinates]', `${FIRE.lat}, ${FIRE.lon}`);
+  await desk.fill('[data-testid=hotline-said]', said);
+  await desk.keyboard.press('Control+Enter');
+  const saved = desk.locator('[data-testid=hotline-saved][data-joined=false]');
+  await saved.waitFor();
+  return Number(await saved.getAttribute('data-incident-id'));
+}
 
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => {});
@@ -115,10 +141,6 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     await goOnDuty(phone);
     await shot(phone, `${language}-01-phone-on-duty`);
 
-    const logged = await call('POST', '/api/hotline/calls', { line: '114', kind: 'fire', said: 'Cháy kho hàng gần bến tàu, khói rất lớn', severity: 'major', address: '2 Tôn Đức Thắng, Bến Nghé', ...FIRE });
-    expect(logged.status).toBe(201);
-    const incidentId: number = logged.body.incident.id;
-
     const desk = await openLoggedIn(browser, api.baseUrl, 'operator-user', { language });
     contexts.push(desk.context());
     desk.on('pageerror', (error) => console.log('desk page error:', error.message));
@@ -126,11 +148,14 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     let holdDispatch = false;
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
-    await desk.route(`**/api/incidents/${incidentId}/dispatch`, async (route) => {
+    await desk.route('**/api/incidents/*/dispatch', async (route) => {
       if (holdDispatch) await released;
       await route.continue();
     });
-    await desk.goto(`${api.baseUrl}/incidents/${incidentId}/dispatch`);
+    const incidentId = await logCallInForm(desk, 'Cháy kho hàng gần bến tàu, khói rất lớn');
+    expect((await call('GET', `/api/incidents/${incidentId}`)).body.incident).toMatchObject({ kind: 'fire', state: 'open', callCount: 1 });
+    await desk.click('[data-testid=hotline-open-incident]');
+    await desk.waitForSelector(`[data-testid=incident-page][data-incident-id="${incidentId}"]`);
     const first = desk.locator('[data-testid=dispatch-candidate][data-rank="1"]');
     await first.waitFor();
     expect(await first.getAttribute('data-team-id')).toBe(String(nearTeam));
@@ -212,9 +237,29 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     expect(await desk.locator('[data-testid=dispatch-candidate]').count()).toBe(0);
     await shot(desk, `${language}-09-desk-on-scene`);
 
+    // The team resolves from the phone: a fire needs a photo of the scene, asked for before sending.
+    const resolveForm = card.locator('[data-testid=incident-resolve-form][data-photo-required=true]');
+    await resolveForm.locator('[data-testid=incident-resolve-note]').fill(language === 'vi' ? 'Đã dập tắt đám cháy, không ai bị thương' : 'Fire out, nobody hurt');
+    await resolveForm.locator('[data-testid=incident-resolve]').click();
+    await resolveForm.locator('[data-testid=incident-resolve-message]').waitFor();
+    expect(await resolveForm.locator('[data-testid=incident-resolve-message]').textContent()).toContain(language === 'vi' ? 'cần ảnh' : 'needs a photo');
+    await resolveForm.locator('[data-testid=incident-resolve-photo]').setInputFiles({ name: 'hien-truong.jpg', mimeType: 'image/jpeg', buffer: await scenePhoto() });
+    await shot(phone, `${language}-10-phone-resolving-with-photo`);
+    await resolveForm.locator('[data-testid=incident-resolve]').click();
     // Resolved: the phone's card leaves by itself.
-    expect((await call('POST', `/api/incidents/${incidentId}/state`, { state: 'resolved' })).status).toBe(200);
-    await card.waitFor({ state: 'detached', timeout: 10_000 });
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+    const resolved = (await call('GET', `/api/incidents/${incidentId}`)).body;
+    expect(resolved.incident.state).toBe('resolved');
+    expect(resolved.photos).toHaveLength(1);
+    expect(resolved.timeline.find((entry: { type: string; data?: { to?: string } }) => entry.type === 'state' && entry.data?.to === 'resolved')?.note).toMatch(/^(Đã dập tắt|Fire out)/);
+
+    // The response figures count it: open on the figures page, then this fire's own times are in.
+    await desk.click('[data-testid=nav-figures]');
+    const fireRow = desk.locator('[data-testid=figures-row][data-key=fire]');
+    await fireRow.waitFor();
+    const resolvedFires = async () => Number((await fireRow.locator('td').nth(2).innerText()).replace(/\D/g, ''));
+    expect(await resolvedFires()).toBe(language === 'vi' ? 1 : 2);
+    await shot(desk, `${language}-11-desk-figures`);
     await desk.context().close();
     await phone.context().close();
   });
@@ -224,7 +269,7 @@ describe('an acknowledgement without signal, then a missed arrival', () => {
   it('keeps the acknowledgement on the phone until the connection returns, and sends the proposed team from the banner in one click', async () => {
     const phone = await fieldPhone('vi');
     await goOnDuty(phone);
-    const logged = await call('POST', '/api/hotline/calls', { line: '114', kind: 'fire', said: 'Cháy xe máy trong hầm gửi xe', address: 'Hầm gửi xe, Bến Nghé', ...FIRE });
+    const logged = await call('POST', '/api/hotline/calls', { line: '114', kind: 'fire', said: 'Cháy xe máy trong hầm gửi xe', severity: 'major', address: 'Hầm gửi xe, Bến Nghé', ...FIRE });
     const incidentId: number = logged.body.incident.id;
     expect((await call('POST', `/api/incidents/${incidentId}/assign`, { teamId: nearTeam })).status).toBe(200);
     const card = phone.locator(`[data-testid=field-incident][data-incident-id="${incidentId}"]`);

@@ -22,6 +22,8 @@ type Language = 'vi' | 'en';
 let test: TestDatabase;
 let api: TestApi;
 let browser: Browser;
+/** The demo's level III tide at Phú An (the first demo alert). */
+let tideAlertId: number;
 const contexts: BrowserContext[] = [];
 
 interface IncidentJson {
@@ -96,7 +98,7 @@ beforeAll(async () => {
   test = await createTestDatabase();
   api = await startDashboardServer(test);
   // Demo alerts: the api role's linker opens incidents from them (crowd, stalled vehicle, a level III tide).
-  await raiseDemoAlerts(test.db);
+  [tideAlertId] = await raiseDemoAlerts(test.db);
   await waitFor(
     'the linker to open an incident from a demo alert',
     async () => {
@@ -230,9 +232,21 @@ describe.each(['vi', 'en'] as const)('incident screens in %s', (language) => {
 });
 
 describe('incident screens by role', () => {
-  it('highlights the alerts of an incident when its pin is hovered and opens the incident on a click', async () => {
-    const list = (await (await api.request('GET', '/api/incidents?state=open', { role: 'admin' })).json()) as { incidents: IncidentJson[] };
-    const linked = list.incidents.find((item) => item.alertIds.length > 0 && item.lat !== null)!;
+  it('joins a level III tide and a stalled vehicle 300 m away into one flooding incident, highlights both alerts when its pin is hovered and opens it on a click', async () => {
+    // The demo's level III tide opened a flooding incident; a camera 300 m north sees a stalled car.
+    const tide = (await (await api.request('GET', `/api/alerts/${tideAlertId}`, { role: 'admin' })).json()).alert as { lat: number; lon: number };
+    const [stalledId] = await raiseDemoAlerts(test.db, [
+      {
+        sourceType: 'camera', sourceId: 'cam-001', kind: 'stalled_vehicle', zoneId: 'road', severity: 'major',
+        title: { vi: 'Xe chết máy trong nước ngập', en: 'Car stalled in flood water' },
+        lat: tide.lat + 300 / 111_195, lon: tide.lon,
+      },
+    ]);
+    const linked = await waitFor('the stalled vehicle to join the tide\'s incident', async () => {
+      const list = (await (await api.request('GET', '/api/incidents?state=open', { role: 'admin' })).json()) as { incidents: IncidentJson[] };
+      return list.incidents.find((item) => item.alertIds.includes(tideAlertId) && item.alertIds.includes(stalledId));
+    });
+    expect(linked).toMatchObject({ kind: 'flooding', severity: 'critical' });
     const page = await loggedIn('operator-user', 'en');
     await page.click('[data-testid=nav-incidents]');
     await waitForPin(page, linked.id);
@@ -245,22 +259,27 @@ describe('incident screens by role', () => {
       linked.alertIds,
       { timeout: WAIT_MS, polling: 250 },
     );
-    // Zoomed in on it, so no other pin covers it.
-    await page.evaluate(([lon, lat]) => (window as unknown as { cityopsMap: { jumpTo(options: object): void } }).cityopsMap.jumpTo({ center: [lon, lat], zoom: 17 }), [linked.lon!, linked.lat!]);
+    // Zoomed in on it, so no other pin covers it, with the camera 300 m away still in view.
+    await page.evaluate(([lon, lat]) => (window as unknown as { cityopsMap: { jumpTo(options: object): void } }).cityopsMap.jumpTo({ center: [lon, lat], zoom: 16 }), [linked.lon!, linked.lat!]);
     await waitForPin(page, linked.id);
     const { x, y } = await pinPosition(page, linked.lon!, linked.lat!);
     await page.mouse.move(x - 40, y - 40);
     await page.mouse.move(x, y, { steps: 3 });
     await page.locator('.map-tooltip', { hasText: `#${linked.id}` }).waitFor({ timeout: WAIT_MS });
+    // A line to each of its two alerts: the tide gauge's and the camera's.
     await page.waitForFunction(
-      () => ((window as unknown as { cityopsMap: { queryRenderedFeatures(options: object): unknown[] } }).cityopsMap.queryRenderedFeatures({ layers: ['incident-link-ends'] }).length > 0),
+      () => ((window as unknown as { cityopsMap: { queryRenderedFeatures(options: object): unknown[] } }).cityopsMap.queryRenderedFeatures({ layers: ['incident-link-ends'] }).length === 2),
       undefined,
       { timeout: WAIT_MS, polling: 250 },
     );
     await shot(page, 'incident-pin-hover-en');
     await page.mouse.click(x, y);
     await page.waitForSelector(`[data-testid=incident-page][data-incident-id="${linked.id}"]`, { timeout: WAIT_MS });
-    await expect(page.locator('[data-testid=incident-alert]').count()).resolves.toBe(linked.alertIds.length);
+    expect(await page.locator('[data-testid=incident-alert]').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-alert-id'))).sort((a, b) => a - b))).toEqual(
+      [tideAlertId, stalledId].sort((a, b) => a - b),
+    );
+    await expect(page.locator('[data-testid=incident-timeline]').textContent()).resolves.toMatch(/flooding/i);
+    await shot(page, 'incident-tide-and-stalled-car-en');
     await closePages();
   });
 

@@ -7,7 +7,7 @@ import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors'
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
 import type { AlertSeverity } from '@cityops/contract/alerts';
-import { ACTIVE_INCIDENT_STATES, type AssignmentView, type DispatchCandidate, type IncidentKind } from '@cityops/contract/incidents';
+import { ACTIVE_INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type DispatchCandidate, type IncidentKind } from '@cityops/contract/incidents';
 
 export type { AssignmentView };
 import { publishIncident, type IncidentDeps } from './live.ts';
@@ -108,7 +108,13 @@ async function publishAssignment(tx: Queryable, deps: IncidentDeps, assignmentId
   const row = (await tx.query(`SELECT * FROM incident_assignments WHERE id = $1`, [assignmentId])).rows[0];
   const assignment = asAssignment(row);
   if (assignment.teamId === null) return;
-  await deps.live.publishIn(tx, teamRoom(assignment.teamId), event, { assignment, incident: await getIncident(tx, assignment.incidentId) });
+  await deps.live.publishIn(tx, teamRoom(assignment.teamId), event, await assignmentMessage(tx, assignment));
+}
+
+/** What a team's phone is given: the assignment, its incident, and whether resolving it needs a photo. */
+async function assignmentMessage(db: Queryable, assignment: AssignmentView): Promise<AssignmentMessage> {
+  const incident = await getIncident(db, assignment.incidentId);
+  return { assignment, incident, photoRequired: (await policyFor(db, incident.kind, incident.severity)).requiresPhoto };
 }
 
 /**
@@ -238,6 +244,6 @@ export async function assignedToUser(db: Queryable, userId: number) {
     [userId],
   );
   const list = [];
-  for (const row of result.rows) list.push({ assignment: asAssignment(row), incident: await getIncident(db, Number(row.incident_id)) });
+  for (const row of result.rows) list.push(await assignmentMessage(db, asAssignment(row)));
   return list;
 }

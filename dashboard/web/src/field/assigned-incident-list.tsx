@@ -1,7 +1,8 @@
 // The incidents assigned to the team, on the phone: what and how bad, where (straight-line distance and
 // direction from the phone, a link that opens the phone's map app), the deadlines counting down, a
-// reminder that cannot be missed when one passed, and the two answers the command room waits for:
-// acknowledged, arrived. Both go through the outbox, so they are kept and sent when there is signal.
+// reminder that cannot be missed when one passed, the two answers the command room waits for
+// (acknowledged, arrived), then the resolution with its note and photo. All go through the outbox, so
+// they are kept and sent when there is signal.
 import { useState } from 'react';
 import type { AssignmentMessage, EscalationNotice } from '@cityops/contract/incidents';
 import { SeverityBadge } from '../alerts/alerts-panel.tsx';
@@ -15,6 +16,7 @@ import { lateFor, type AssignedIncidents } from './assigned-incidents.ts';
 import type { IncidentAnswer } from './outbox-store.ts';
 import { actionLabel, IncidentPendingBadge, refusalReason, useOutbox } from './outbox-view.tsx';
 import type { PhonePosition } from './phone-position.ts';
+import { shrinkPhoto } from './photo.ts';
 import './field-dispatch.css';
 
 export function AssignedIncidentList({ incidents, position }: { incidents: AssignedIncidents; position?: PhonePosition }) {
@@ -132,7 +134,64 @@ function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; r
           </p>
         )}
       </div>
+      {arrived && <ResolveForm item={item} />}
     </article>
+  );
+}
+
+/**
+ * On scene, the team resolves: what was done and, for the kinds that ask for it, a photo of the fix.
+ * It goes through the outbox like the answers, photo and all, so a resolve from a basement waits for signal.
+ */
+function ResolveForm({ item }: { item: AssignmentMessage }) {
+  const { t } = useI18n();
+  const outbox = useOutbox();
+  const { incident } = item;
+  const [note, setNote] = useState('');
+  const [photo, setPhoto] = useState<File>();
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const resolving = outbox.pendingForIncident(incident.id).some((entry) => entry.action === 'resolve');
+
+  const resolve = async () => {
+    if (item.photoRequired && !photo) return setMessage({ ok: false, text: t('fieldIncident.photoRequired') });
+    if (!note.trim()) return setMessage({ ok: false, text: t('fieldIncident.resolveNoteRequired') });
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const title = incident.title || t(`incidentKind.${incident.kind}` as MessageKey);
+      const outcome = await outbox.submit([
+        { subject: 'incident', incidentId: incident.id, incidentTitle: title, action: 'resolve', note: note.trim(), photo: photo && (await shrinkPhoto(photo)) },
+      ]);
+      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, 'resolve')}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
+      else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
+    } catch (error) {
+      setMessage({ ok: false, text: (error as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="incident-resolve" data-testid="incident-resolve-form" data-photo-required={item.photoRequired}>
+      <label className="note-field">
+        <span>{t('fieldIncident.resolveNote')}</span>
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} maxLength={2000} data-testid="incident-resolve-note" />
+      </label>
+      <label className="photo-field">
+        <span>{item.photoRequired ? t('fieldIncident.photoOfFixRequired') : t('actions.photo')}</span>
+        <input type="file" accept="image/*" capture="environment" onChange={(e) => setPhoto(e.target.files?.[0])} data-testid="incident-resolve-photo" />
+        {photo && <span className="small muted">{t('actions.photoAttached', { name: photo.name })}</span>}
+      </label>
+      {message && (
+        <p className={message.ok ? 'form-ok' : 'form-error'} role="status" data-testid="incident-resolve-message">
+          {message.text}
+        </p>
+      )}
+      <button className="button success wide" disabled={busy || resolving} onClick={() => void resolve()} data-testid="incident-resolve">
+        <Icon name="check" /> {t('fieldIncident.resolve')}
+      </button>
+    </div>
   );
 }
 

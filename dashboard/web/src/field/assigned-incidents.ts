@@ -89,7 +89,7 @@ export function useAssignedIncidents(): AssignedIncidents {
       const others = items.filter((item) => item.incident.id !== message.incident.id);
       if (message.assignment.endedAt) return others;
       const previous = items.find((item) => item.assignment.id === message.assignment.id);
-      return [...others, { incident: message.incident, assignment: previous ? keepNewer(previous.assignment, message.assignment) : message.assignment }];
+      return [...others, { ...message, assignment: previous ? keepNewer(previous.assignment, message.assignment) : message.assignment }];
     }),
   );
   useServerEvent('incident:unassigned', (message) => update((items) => items.filter((item) => item.assignment.id !== message.assignmentId)));

@@ -3,8 +3,8 @@
 // touches IndexedDB; outbox.ts sees plain async functions. Without IndexedDB (some private modes) the
 // queue lives in memory: actions still queue and send, they just do not survive a reload.
 export type AlertAction = 'acknowledge' | 'note' | 'photo' | 'resolve';
-/** The assigned team's answers on an incident (dashboard/server/incidents/dispatch.ts). */
-export type IncidentAnswer = 'acknowledge' | 'arrive';
+/** The assigned team's answers on an incident (dashboard/server/incidents/dispatch.ts), and its resolution. */
+export type IncidentAnswer = 'acknowledge' | 'arrive' | 'resolve';
 export type OutboxAction = AlertAction | IncidentAnswer | 'duty' | 'position';
 
 /** What an entry asks the server to do. Entries stored before incidents existed have no `subject`: they are on an alert. */
@@ -24,6 +24,9 @@ export type OutboxWork =
       /** What the incident was when answered, to name it in a refusal after it left the list. */
       incidentTitle?: string;
       action: IncidentAnswer;
+      /** Only on resolve: what the team did, and the photo of the fix. */
+      note?: string;
+      photo?: Blob;
     }
   | { subject: 'duty'; action: 'duty'; onDuty: boolean }
   | { subject: 'position'; action: 'position'; position: { lat: number; lon: number; accuracyM?: number; measuredAt: string } };

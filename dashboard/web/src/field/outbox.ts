@@ -82,10 +82,15 @@ interface Applied {
 async function sendEntry(entry: OutboxEntry): Promise<Applied> {
   const headers = { 'idempotency-key': entry.idempotencyKey };
   const controller = new AbortController();
-  const photo = isAlertEntry(entry) ? entry.photo : undefined;
+  const photo = 'photo' in entry ? entry.photo : undefined;
   const timer = setTimeout(() => controller.abort(), photo ? PHOTO_TIMEOUT_MS : REQUEST_TIMEOUT_MS);
   const signal = controller.signal;
   try {
+    if (entry.subject === 'incident' && entry.action === 'resolve') {
+      // The resolve ends the assignment: the card leaves when the server says so (incident:unassigned).
+      await api(`/api/incidents/${entry.incidentId}/resolve`, { method: 'POST', ...withPhoto(entry.note, photo), headers, signal });
+      return {};
+    }
     if (entry.subject === 'incident') {
       return await api<{ assignment: AssignmentView }>(`/api/incidents/${entry.incidentId}/${entry.action}`, { method: 'POST', body: {}, headers, signal });
     }
@@ -98,15 +103,7 @@ async function sendEntry(entry: OutboxEntry): Promise<Applied> {
       return {};
     }
     const path = `/api/alerts/${entry.alertId}/${entry.action === 'note' ? 'notes' : entry.action === 'photo' ? 'photos' : entry.action}`;
-    let result: { event: AlertEventMessage };
-    if (photo) {
-      const form = new FormData();
-      if (entry.note) form.append('note', entry.note);
-      form.append('photo', photo, 'photo.jpg');
-      result = await api(path, { method: 'POST', rawBody: form, headers, signal });
-    } else {
-      result = await api(path, { method: 'POST', body: entry.note ? { note: entry.note } : {}, headers, signal });
-    }
+    const result = await api<{ event: AlertEventMessage }>(path, { method: 'POST', ...withPhoto(entry.note, photo), headers, signal });
     return { alert: result.event.alert };
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw new ApiError(0, 'network', 'no answer in time');
@@ -114,6 +111,15 @@ async function sendEntry(entry: OutboxEntry): Promise<Applied> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A note alone as JSON; with a photo, both as multipart (what the photo routes read). */
+function withPhoto(note: string | undefined, photo: Blob | undefined): { body: unknown } | { rawBody: FormData } {
+  if (!photo) return { body: note ? { note } : {} };
+  const form = new FormData();
+  if (note) form.append('note', note);
+  form.append('photo', photo, 'photo.jpg');
+  return { rawBody: form };
 }
 
 export class Outbox {
@@ -279,7 +285,7 @@ export class Outbox {
           break;
         }
         const apiError = error as ApiError;
-        const hadPhoto = isAlertEntry(next) && Boolean(next.photo);
+        const hadPhoto = 'photo' in next && Boolean(next.photo);
         const { photo: _photo, ...rest } = next as OutboxEntry & { photo?: Blob };
         const refused = { ...rest, status: apiError.status, code: apiError.code, message: apiError.message, refusedAt: new Date().toISOString(), hadPhoto } as RefusedEntry;
         if (this.awaited.has(next.seq)) {

@@ -36,6 +36,11 @@ export const dispatchMessages = {
   'fieldIncident.remindDetail': { vi: 'Hạn là {time}. Trung tâm đang chờ đội trả lời.', en: 'The deadline was {time}. The center is waiting for your team.' },
   'fieldIncident.direction': { vi: '{distance} · hướng {direction}', en: '{distance} · to the {direction}' },
   'fieldIncident.noPlace': { vi: 'Chưa có vị trí — gọi trung tâm để hỏi địa chỉ', en: 'No location yet — call the center for the address' },
+  'fieldIncident.resolve': { vi: 'Đã xử lý xong', en: 'Resolved' },
+  'fieldIncident.resolveNote': { vi: 'Đội đã làm gì', en: 'What the team did' },
+  'fieldIncident.resolveNoteRequired': { vi: 'Ghi lại đội đã làm gì trước khi kết thúc', en: 'Say what the team did before resolving' },
+  'fieldIncident.photoOfFixRequired': { vi: 'Ảnh chụp sau khi xử lý (bắt buộc)', en: 'Photo of the fix (required)' },
+  'fieldIncident.photoRequired': { vi: 'Loại vụ việc này cần ảnh chụp sau khi xử lý: hãy chụp một ảnh', en: 'This kind of incident needs a photo of the fix: take one' },
   'fieldIncident.openStreetMap': { vi: 'Mở trên OpenStreetMap', en: 'Open in OpenStreetMap' },
 
   'compass.n': { vi: 'Bắc', en: 'north' },

@@ -1,11 +1,12 @@
 // Response figures: how fast incidents were acknowledged, reached and resolved, per kind, district or
 // first team sent, over a period; a bar per group shows the median, its lighter tail the 90th
 // percentile. The CSV link downloads exactly the figures on screen (same period, same grouping).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { FIGURE_GROUPINGS, type DurationFigure, type FigureGrouping, type ResponseFigureGroup, type ResponseFigures } from '@cityops/contract/incident-figures';
 import { apiOptional } from '../api.ts';
 import { durationText } from '../duration-text.ts';
 import { useI18n } from '../i18n.tsx';
+import { useServerEvent } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
@@ -13,6 +14,7 @@ import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
 const PERIOD_DAYS = [1, 7, 30, 90, 365];
 const DEFAULT_DAYS = 7;
 const MEASURES = ['acknowledge', 'arrive', 'resolve'] as const;
+const REFRESH_AFTER_CHANGE_MS = 2_000;
 type Measure = (typeof MEASURES)[number];
 
 function usePeriodAndGrouping(): { days: number; by: FigureGrouping } {
@@ -31,12 +33,25 @@ export default function ResponseFiguresPage() {
   const [figures, setFigures] = useState<ResponseFigures | null | undefined>(undefined);
   const [error, setError] = useState<unknown>();
 
+  // Bumped when an incident changes: the figures are asked for again, over the period up to now.
+  const [generation, setGeneration] = useState(0);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const shownFor = useRef<string>(undefined);
+  useServerEvent('incident:changed', () => {
+    // A busy hour changes incidents every few seconds: one new query after the burst, not one each.
+    clearTimeout(refreshTimer.current);
+    refreshTimer.current = setTimeout(() => setGeneration((value) => value + 1), REFRESH_AFTER_CHANGE_MS);
+  });
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
+
   useEffect(() => {
     let cancelled = false;
     const to = new Date();
     const from = new Date(to.getTime() - days * 86_400_000);
     const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), by }).toString();
-    setFigures(undefined);
+    // A refresh keeps the figures on screen until the new ones arrive; a new period or grouping does not.
+    if (shownFor.current !== `${days}/${by}`) setFigures(undefined);
+    shownFor.current = `${days}/${by}`;
     setError(undefined);
     void apiOptional<ResponseFigures>(`/api/incidents/figures?${query}`)
       .then((answer) => {
@@ -48,7 +63,7 @@ export default function ResponseFiguresPage() {
     return () => {
       cancelled = true;
     };
-  }, [days, by]);
+  }, [days, by, generation]);
 
   const groupName = (group: ResponseFigureGroup) => {
     if (by === 'kind') return group.key ? t(`figures.kind.${group.key}` as MessageKey) : '—';
