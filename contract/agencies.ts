@@ -4,8 +4,9 @@ import type { IncidentKind } from './incidents.ts';
 
 export const AGENCY_KINDS = ['police_ward', 'fire_brigade', 'ambulance_station', 'drainage_company', 'traffic_police', 'district_committee', 'power_company', 'other'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
-/** team: its field teams in CityOps; webhook: a JSON POST; mqtt: a QoS 1 message on its topic. */
-export const AGENCY_DELIVERIES = ['team', 'webhook', 'mqtt'] as const;
+/** team: its field teams in CityOps; webhook: a JSON POST; mqtt: a QoS 1 message on its topic; cap: an
+ *  OASIS CAP 1.2 message (XML) POSTed to its URL. */
+export const AGENCY_DELIVERIES = ['team', 'webhook', 'mqtt', 'cap'] as const;
 export type AgencyDelivery = (typeof AGENCY_DELIVERIES)[number];
 
 export interface Agency {
@@ -15,7 +16,7 @@ export interface Agency {
   districtIds: string[];
   incidentKinds: IncidentKind[];
   delivery: AgencyDelivery;
-  /** Only the host of the webhook: the URL itself is a secret. */
+  /** Only the host of the URL a webhook or CAP agency is POSTed to: the URL itself is a secret. */
   webhookHost: string | null;
   mqttTopic: string | null;
   phone: string | null;

@@ -154,7 +154,7 @@ export const configSchema = z.object({
     .default(200)
     .describe('disk each producer (camera-ingest, analytics) may use for alerts waiting out a database outage (DATA_DIR/alert-outbox); beyond it new alerts are dropped and counted'),
   CAP_SENDER: z.string().min(3).max(200).regex(/^[^\s,<&]+$/, 'no spaces, commas, < or &').default('cityops@localhost').describe(
-    'CAP 1.2 <sender> of exported alerts (e.g. ops@hcmc.gov.vn)',
+    'CAP 1.2 <sender> of exported alerts and incidents (e.g. ops@hcmc.gov.vn)',
   ),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
   CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(

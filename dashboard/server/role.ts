@@ -57,7 +57,7 @@ export class ApiRole implements Component {
     this.incidentWorkers = new ComponentGroup([
       createIncidentLinker(db, logger.child({ component: 'incident-linker' }), live),
       createEscalationWorker({ db, live }, logger.child({ component: 'dispatch-escalation' })),
-      createHandoffDelivery({ db, live, secretBox, mqtt: () => this.mqtt }, logger.child({ component: 'handoff-delivery' })),
+      createHandoffDelivery({ db, live, secretBox, mqtt: () => this.mqtt, cap: { sender: config.CAP_SENDER, publicUrl: config.PUBLIC_URL } }, logger.child({ component: 'handoff-delivery' })),
     ]);
     await this.incidentWorkers.start();
   }

@@ -2,7 +2,7 @@
 // reader to follow them. Each entry links to its CAP document, as CAP feeds customarily do.
 import { KIND_NAMES } from './kinds.ts';
 import type { AlertView } from '@cityops/contract/alerts';
-import { element, emptyElement, parent } from './xml.ts';
+import { element, emptyElement, parent } from '../xml.ts';
 
 export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string; language: 'vi' | 'en'; generatedAt: Date }): string {
   const { baseUrl, language } = options;

@@ -1,14 +1,11 @@
 // One alert as an OASIS Common Alerting Protocol 1.2 message (http://docs.oasis-open.org/emergency/cap/v1.2/),
 // so other city and national systems can take our alerts without knowing CityOps. One <info> block
 // per language (Vietnamese first), one <area> with a circle around the location or the district's
-// polygon.
+// polygon. The CAP pieces alerts and incidents share are in ../cap-xml.ts.
 import { CAP_CATEGORY, KIND_NAMES } from './kinds.ts';
-import type { AlertSeverity, AlertView } from '@cityops/contract/alerts';
-import { element, parent } from './xml.ts';
+import type { AlertView } from '@cityops/contract/alerts';
+import { capAlert, capInfo, capReference, capTime } from '../cap-xml.ts';
 
-export const CAP_NAMESPACE = 'urn:oasis:names:tc:emergency:cap:1.2';
-
-const CAP_SEVERITY: Record<AlertSeverity, string> = { critical: 'Extreme', major: 'Severe', minor: 'Moderate', info: 'Minor' };
 /** Radius of the CAP circle around a device's point: a camera's or gauge's surroundings. */
 const POINT_RADIUS_KM = 0.2;
 
@@ -26,75 +23,45 @@ export interface CapContext {
 
 export const capIdentifier = (alertId: number, eventId: number) => `cityops-alert-${alertId}-${eventId}`;
 
-/** CAP dateTime: no fractional seconds, numeric zone; UTC written "-00:00" as the standard requires. */
-export const capTime = (date: Date) => `${date.toISOString().slice(0, 19)}-00:00`;
-
 export function alertToCap(alert: AlertView, context: CapContext): string {
   const isFirst = alert.lastEventId === context.firstMessage.eventId;
   const ended = alert.state === 'resolved' || alert.state === 'closed';
   const infos = (['vi', 'en'] as const).map((language) =>
-    parent('info', [
-      element('language', language === 'vi' ? 'vi-VN' : 'en-US'),
-      element('category', CAP_CATEGORY[alert.kind]),
-      element('event', KIND_NAMES[alert.kind][language]),
-      element('responseType', ended ? 'AllClear' : 'Monitor'),
-      element('urgency', ended ? 'Past' : 'Immediate'),
-      element('severity', CAP_SEVERITY[alert.severity]),
+    capInfo({
+      language,
+      categories: [CAP_CATEGORY[alert.kind]],
+      event: KIND_NAMES[alert.kind][language],
+      responseType: ended ? 'AllClear' : 'Monitor',
+      urgency: ended ? 'Past' : 'Immediate',
+      severity: alert.severity,
       // Devices observed it; an operator's manual report is likely but not measured.
-      element('certainty', alert.kind === 'manual' ? 'Likely' : 'Observed'),
-      parent('eventCode', [element('valueName', 'cityops:kind'), element('value', alert.kind)]),
-      element('effective', capTime(new Date(alert.firstSeenAt))),
-      element('onset', capTime(new Date(alert.firstSeenAt))),
-      element('senderName', language === 'vi' ? 'Trung tâm điều hành CityOps' : 'CityOps operations center'),
-      element('headline', alert.title[language].slice(0, 160)),
-      element('description', alert.description[language] || alert.title[language]),
-      element('web', context.web),
-      parameter('cityops:state', alert.state),
-      parameter('cityops:occurrences', String(alert.occurrences)),
-      parameter('cityops:lastSeen', capTime(new Date(alert.lastSeenAt))),
-      parameter('cityops:source', `${alert.source.type}:${alert.source.id}${alert.source.zoneId ? `#${alert.source.zoneId}` : ''}`),
-      ...(alert.autoCleared ? [parameter('cityops:autoCleared', capTime(new Date(alert.autoCleared.at)))] : []),
-      area(alert, context, language),
-    ]),
-  );
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    parent(
-      'alert',
-      [
-        element('identifier', capIdentifier(alert.id, alert.lastEventId)),
-        element('sender', context.sender),
-        element('sent', capTime(context.sentAt)),
-        element('status', 'Actual'),
-        element('msgType', isFirst ? 'Alert' : 'Update'),
-        element('scope', 'Public'),
-        isFirst ? '' : element('references', `${context.sender},${capIdentifier(alert.id, context.firstMessage.eventId)},${capTime(context.firstMessage.sentAt)}`),
-        ...infos,
+      certainty: alert.kind === 'manual' ? 'Likely' : 'Observed',
+      eventCode: ['cityops:kind', alert.kind],
+      effective: new Date(alert.firstSeenAt),
+      onset: new Date(alert.firstSeenAt),
+      headline: alert.title[language],
+      description: alert.description[language] || alert.title[language],
+      web: context.web,
+      parameters: [
+        ['cityops:state', alert.state],
+        ['cityops:occurrences', String(alert.occurrences)],
+        ['cityops:lastSeen', capTime(new Date(alert.lastSeenAt))],
+        ['cityops:source', `${alert.source.type}:${alert.source.id}${alert.source.zoneId ? `#${alert.source.zoneId}` : ''}`],
+        ...(alert.autoCleared ? [['cityops:autoCleared', capTime(new Date(alert.autoCleared.at))] as [string, string]] : []),
       ],
-      { xmlns: CAP_NAMESPACE },
-    )
+      area: {
+        description: context.district?.name ?? (language === 'vi' ? 'Không rõ quận' : 'District unknown'),
+        point: alert.lat !== null && alert.lon !== null ? { lat: alert.lat, lon: alert.lon, radiusKm: POINT_RADIUS_KM } : null,
+        districtGeometry: context.district?.geometry,
+      },
+    }),
   );
-}
-
-const parameter = (name: string, value: string) => parent('parameter', [element('valueName', name), element('value', value)]);
-
-function area(alert: AlertView, context: CapContext, language: 'vi' | 'en'): string {
-  const place = context.district?.name ?? (language === 'vi' ? 'Không rõ quận' : 'District unknown');
-  const shapes: string[] = [];
-  if (alert.lat !== null && alert.lon !== null) {
-    shapes.push(element('circle', `${alert.lat},${alert.lon} ${POINT_RADIUS_KM}`));
-  } else {
-    for (const ring of outerRings(context.district?.geometry)) shapes.push(element('polygon', ring.map(([lon, lat]) => `${lat},${lon}`).join(' ')));
-  }
-  return parent('area', [element('areaDesc', place), ...shapes]);
-}
-
-/** Outer rings of a GeoJSON Polygon or MultiPolygon (CAP polygons are closed rings of 4+ points, lat,lon). */
-function outerRings(geometry: unknown): number[][][] {
-  const shape = geometry as { type?: string; coordinates?: unknown; geometry?: unknown } | null | undefined;
-  if (!shape) return [];
-  if (shape.type === 'Feature') return outerRings(shape.geometry);
-  const rings =
-    shape.type === 'Polygon' ? [(shape.coordinates as number[][][])[0]] : shape.type === 'MultiPolygon' ? (shape.coordinates as number[][][][]).map((polygon) => polygon[0]) : [];
-  return rings.filter((ring) => Array.isArray(ring) && ring.length >= 4);
+  return capAlert({
+    identifier: capIdentifier(alert.id, alert.lastEventId),
+    sender: context.sender,
+    sentAt: context.sentAt,
+    msgType: isFirst ? 'Alert' : 'Update',
+    references: isFirst ? [] : [capReference(context.sender, capIdentifier(alert.id, context.firstMessage.eventId), context.firstMessage.sentAt)],
+    infos,
+  });
 }

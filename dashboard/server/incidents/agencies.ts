@@ -1,6 +1,7 @@
 // The registry of responding agencies, and who should get an incident: the agencies that cover its
 // district and handle its kind, the more specific first (a district's own fire brigade before the city's).
-// A webhook URL may carry a token: it is stored encrypted and never answered, only its host.
+// The URL a webhook or CAP agency is POSTed to may carry a token: it is stored encrypted and never
+// answered, only its host.
 import type { Queryable } from '@cityops/core/database/pool';
 import { badRequest, notFound } from '@cityops/core/errors';
 import type { SecretBox } from '@cityops/core/secret-box';
@@ -15,7 +16,7 @@ export interface AgencyInput {
   districtIds: string[];
   incidentKinds: IncidentKind[];
   delivery: AgencyDelivery;
-  /** Set to change the URL; absent keeps the stored one. */
+  /** webhook and cap: the URL POSTed to. Set to change it; absent keeps the stored one. */
   webhookUrl?: string;
   mqttTopic?: string | null;
   phone?: string | null;
@@ -57,7 +58,10 @@ export async function getAgency(db: Queryable, box: SecretBox, id: number): Prom
   return asAgency(box, result.rows[0]);
 }
 
-/** The stored webhook URL, for the delivery worker only. */
+/** Deliveries POSTed to the agency's URL (webhook: JSON; cap: CAP XML). */
+export const postsToUrl = (delivery: AgencyDelivery) => delivery === 'webhook' || delivery === 'cap';
+
+/** The stored URL of a webhook or CAP agency, for the delivery worker only. */
 export async function webhookUrlOf(db: Queryable, box: SecretBox, agencyId: number): Promise<string | null> {
   const result = await db.query(`SELECT webhook_url_encrypted FROM agencies WHERE id = $1`, [agencyId]);
   const encrypted = result.rows[0]?.webhook_url_encrypted as string | null | undefined;
@@ -76,7 +80,7 @@ export async function saveAgency(db: Queryable, box: SecretBox, input: AgencyInp
   const encryptedUrl = input.webhookUrl ? box.encrypt(input.webhookUrl) : null;
   const values = [input.name, input.kind, input.districtIds, input.incidentKinds, input.delivery, encryptedUrl, input.mqttTopic ?? null, input.phone ?? null, input.enabled];
   if (id === undefined) {
-    if (input.delivery === 'webhook' && !encryptedUrl) throw badRequest('a webhook agency needs its URL', 'webhookUrl');
+    if (postsToUrl(input.delivery) && !encryptedUrl) throw badRequest(`a ${input.delivery} agency needs its URL`, 'webhookUrl');
     const result = await db.query(
       `INSERT INTO agencies (name, kind, district_ids, incident_kinds, delivery, webhook_url_encrypted, mqtt_topic, phone, enabled)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,

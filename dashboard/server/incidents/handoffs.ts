@@ -1,10 +1,11 @@
 // Handing an incident to an agency, and getting it there. A handoff to an agency with field teams in
 // CityOps is delivered at once (the dispatcher then assigns one of its teams); one to a webhook (JSON
-// POST) or an MQTT topic (QoS 1) is delivered by a worker that retries with backoff (10 s, 20 s, 40 s …
-// up to 10 min) and gives up after MAX_ATTEMPTS, saying so on the timeline. Each attempt is leased
-// (next_attempt_at moved ahead) in a short transaction first, so a slow agency server holds no lock
-// and two api processes never send one handoff twice at once. Acknowledged: by an operator (the
-// agency called back), or when one of the agency's teams acknowledges its assignment on the incident.
+// POST), a CAP agency (the incident's CAP 1.2 message POSTed, incident-cap.ts) or an MQTT topic (QoS 1)
+// is delivered by a worker that retries with backoff (10 s, 20 s, 40 s … up to 10 min) and gives up
+// after MAX_ATTEMPTS, saying so on the timeline. Each attempt is leased (next_attempt_at moved ahead)
+// in a short transaction first, so a slow agency server holds no lock and two api processes never send
+// one handoff twice at once. Acknowledged: by an operator (the agency called back), or when one of the
+// agency's teams acknowledges its assignment on the incident.
 import type { MqttClient } from 'mqtt';
 import { recordAudit, systemActor, type Actor } from '@cityops/core/audit';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
@@ -14,8 +15,9 @@ import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { PeriodicTask } from '@cityops/core/periodic-task';
 import type { SecretBox } from '@cityops/core/secret-box';
-import type { HandoffView } from '@cityops/contract/agencies';
-import { getAgency, webhookUrlOf } from './agencies.ts';
+import type { AgencyDelivery, HandoffView } from '@cityops/contract/agencies';
+import { getAgency, postsToUrl, webhookUrlOf } from './agencies.ts';
+import { incidentCapOf, type IncidentCapOptions } from './incident-cap.ts';
 import { publishIncident, type IncidentDeps } from './live.ts';
 import { addIncidentEvent, getIncident, lockIncident } from './repository.ts';
 
@@ -102,6 +104,8 @@ export async function acknowledgeByTeam(tx: Queryable, incidentId: number, teamI
 export interface DeliveryDeps extends IncidentDeps {
   secretBox: SecretBox;
   mqtt?: () => MqttClient | undefined;
+  /** Sender and links of the CAP messages `cap` agencies get. */
+  cap: IncidentCapOptions;
 }
 
 /** What an agency receives: the incident as the command room sees it, and who sent it when. */
@@ -111,11 +115,12 @@ async function payloadOf(deps: DeliveryDeps, row: Record<string, unknown>): Prom
 }
 
 async function deliverOne(deps: DeliveryDeps, row: Record<string, unknown>): Promise<void> {
-  const payload = await payloadOf(deps, row);
-  if (row.delivery === 'webhook') {
+  if (postsToUrl(row.delivery as AgencyDelivery)) {
     const url = row.agency_id === null ? null : await webhookUrlOf(deps.db, deps.secretBox, Number(row.agency_id));
-    if (!url) throw new Error('the agency has no webhook URL any more');
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+    if (!url) throw new Error('the agency has no URL any more');
+    // A CAP agency gets the incident's current CAP message: the version it was handed, or a later one on a retry.
+    const [contentType, body] = row.delivery === 'cap' ? ['application/cap+xml', await incidentCapOf(deps.db, Number(row.incident_id), deps.cap)] : ['application/json', await payloadOf(deps, row)];
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
     // The body is not read (an agency's error page has no place in our log); only its status.
     await response.body?.cancel();
     if (!response.ok) throw new Error(`the agency's server answered HTTP ${response.status}`);
@@ -125,7 +130,7 @@ async function deliverOne(deps: DeliveryDeps, row: Record<string, unknown>): Pro
   if (!mqtt?.connected) throw new Error('not connected to the MQTT broker');
   const topic = row.agency_id === null ? null : (await deps.db.query(`SELECT mqtt_topic FROM agencies WHERE id = $1`, [row.agency_id])).rows[0]?.mqtt_topic;
   if (!topic) throw new Error('the agency has no MQTT topic any more');
-  await mqtt.publishAsync(topic, payload, { qos: 1 });
+  await mqtt.publishAsync(topic, await payloadOf(deps, row), { qos: 1 });
 }
 
 /** Attempts every due outbound handoff once; returns how many were attempted. */

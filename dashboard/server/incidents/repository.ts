@@ -3,6 +3,7 @@
 import type { Queryable } from '@cityops/core/database/pool';
 import type { Actor } from '@cityops/core/audit';
 import { notFound } from '@cityops/core/errors';
+import { getDistrict } from '@cityops/devices/district-repository';
 import type { AlertSeverity } from '@cityops/contract/alerts';
 import type { HotlineCallView, IncidentKind, IncidentState, IncidentTimelineEntry, IncidentView } from '@cityops/contract/incidents';
 
@@ -95,6 +96,39 @@ function asCall(row: Record<string, unknown>): HotlineCallView {
 
 export async function callsOf(db: Queryable, incidentId: number): Promise<HotlineCallView[]> {
   return (await db.query(`SELECT * FROM hotline_calls WHERE incident_id = $1 ORDER BY id`, [incidentId])).rows.map(asCall);
+}
+
+/** What a CAP message of the incident needs beside the view: its first and current versions, its
+ *  district's name and outline, its calls per line. A version is what one transaction wrote (an
+ *  incident opened by a call writes two timeline lines at once), named by its last timeline line;
+ *  lines of one transaction share their time (now()). */
+export interface IncidentCapFacts {
+  first: { eventId: number; at: Date };
+  latest: { eventId: number; at: Date };
+  district: { id: string; name: string; geometry: unknown } | null;
+  callsByLine: Partial<Record<HotlineCallView['line'], number>>;
+}
+
+export async function incidentCapFacts(db: Queryable, incident: Pick<IncidentView, 'id' | 'districtId'>): Promise<IncidentCapFacts> {
+  const [versions, district, calls] = await Promise.all([
+    db.query(
+      `WITH events AS (SELECT id, at FROM incident_events WHERE incident_id = $1),
+            opening AS (SELECT at FROM events ORDER BY id LIMIT 1),
+            latest AS (SELECT id, at FROM events ORDER BY id DESC LIMIT 1)
+       SELECT (SELECT max(id) FROM events WHERE at = (SELECT at FROM opening)) AS first_id, (SELECT at FROM opening) AS first_at,
+              (SELECT id FROM latest) AS latest_id, (SELECT at FROM latest) AS latest_at`,
+      [incident.id],
+    ),
+    incident.districtId ? getDistrict(db, incident.districtId) : undefined,
+    db.query(`SELECT line, count(*) AS calls FROM hotline_calls WHERE incident_id = $1 GROUP BY line ORDER BY line`, [incident.id]),
+  ]);
+  const row = versions.rows[0];
+  return {
+    first: { eventId: Number(row.first_id), at: row.first_at },
+    latest: { eventId: Number(row.latest_id), at: row.latest_at },
+    district: district ?? null,
+    callsByLine: Object.fromEntries(calls.rows.map((call) => [call.line, Number(call.calls)])),
+  };
 }
 
 /** The incident's row, locked for a change in the caller's transaction. */

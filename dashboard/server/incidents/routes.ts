@@ -16,6 +16,7 @@ import { answerAssignment, assignedToUser, assignmentsOf, assignTeam, dispatchCa
 import { reportPosition, setOnDuty } from './positions.ts';
 import { addNote, addPhoto, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, resolveWithProof, splitIncident } from './lifecycle.ts';
 import { incidentPhoto, photosOf } from './photos.ts';
+import { incidentCapOf } from './incident-cap.ts';
 import { readPhotoUpload } from '../photo-upload.ts';
 import { deleteLinkRule, getLinkRule, insertLinkRule, listLinkRules, updateLinkRule } from './link-rules.ts';
 import { callsOf, getIncident, listIncidents, nearbyActiveIncidents, timelineOf } from './repository.ts';
@@ -267,6 +268,19 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       }
       const image = await incidentPhoto(db, request.params.id, request.params.photoId);
       return reply.type(image.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').send(image.bytes);
+    },
+  );
+
+  // ---- interoperability ----
+  app.get(
+    '/api/incidents/:id/cap',
+    { config: { roles: ANY_ROLE }, schema: { tags, summary: 'The incident as an OASIS CAP 1.2 message (its current version)', params: idParams } },
+    async (request, reply) => {
+      if (request.user!.role === 'field' && !(await assignedToUser(db, request.user!.id)).some((item) => item.incident.id === request.params.id)) {
+        throw forbidden(`incident ${request.params.id} is not assigned to your team`);
+      }
+      const xml = await incidentCapOf(db, request.params.id, { sender: context.config.CAP_SENDER, publicUrl: context.config.PUBLIC_URL });
+      return reply.type('application/cap+xml; charset=utf-8').send(xml);
     },
   );
 

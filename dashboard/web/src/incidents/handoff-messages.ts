@@ -20,6 +20,7 @@ export const handoffMessages = {
   'handoff.delivery.team': { vi: 'đội hiện trường trên CityOps', en: 'its field teams in CityOps' },
   'handoff.delivery.webhook': { vi: 'gửi tự động (webhook {host})', en: 'sent automatically (webhook {host})' },
   'handoff.delivery.mqtt': { vi: 'gửi tự động (MQTT {topic})', en: 'sent automatically (MQTT {topic})' },
+  'handoff.delivery.cap': { vi: 'gửi tự động (bản tin CAP tới {host})', en: 'sent automatically (CAP message to {host})' },
   'agency.kind.police_ward': { vi: 'Công an phường', en: 'Ward police' },
   'agency.kind.fire_brigade': { vi: 'Cảnh sát PCCC và CNCH', en: 'Fire and rescue' },
   'agency.kind.ambulance_station': { vi: 'Trạm cấp cứu 115', en: 'Ambulance station' },

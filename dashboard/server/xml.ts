@@ -1,4 +1,4 @@
-// Just enough XML writing for CAP and Atom: escaped text, no dependency.
+// Just enough XML writing for CAP (alerts, incidents) and Atom: escaped text, no dependency.
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 // Characters XML 1.0 cannot carry at all (control characters other than tab, newline, return).
