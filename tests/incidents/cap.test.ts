@@ -200,6 +200,9 @@ describe('an agency that takes CAP', () => {
       const message = (await parseStringPromise(post.body)).alert;
       expect(parameters(message.info[1])).toMatchObject({ 'cityops:incidentId': String(id), 'cityops:hotline:114': '1' });
       expect(message.info[1].category).toEqual(['Fire']);
+      // The handoff is a change of the incident, but the agency's first message about it: an Alert.
+      expect(message.msgType).toEqual(['Alert']);
+      expect(message.references).toBeUndefined();
     }
   });
 });

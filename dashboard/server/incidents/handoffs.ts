@@ -119,7 +119,7 @@ async function deliverOne(deps: DeliveryDeps, row: Record<string, unknown>): Pro
     const url = row.agency_id === null ? null : await webhookUrlOf(deps.db, deps.secretBox, Number(row.agency_id));
     if (!url) throw new Error('the agency has no URL any more');
     // A CAP agency gets the incident's current CAP message: the version it was handed, or a later one on a retry.
-    const [contentType, body] = row.delivery === 'cap' ? ['application/cap+xml', await incidentCapOf(deps.db, Number(row.incident_id), deps.cap)] : ['application/json', await payloadOf(deps, row)];
+    const [contentType, body] = row.delivery === 'cap' ? ['application/cap+xml', await incidentCapOf(deps.db, Number(row.incident_id), { ...deps.cap, firstForRecipient: true })] : ['application/json', await payloadOf(deps, row)];
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
     // The body is not read (an agency's error page has no place in our log); only its status.
     await response.body?.cancel();

@@ -44,10 +44,15 @@ export interface IncidentCapOptions {
   sender: string;
   /** The dashboard's public URL (config PUBLIC_URL), for the incident page link. */
   publicUrl?: string;
+  /**
+   * The recipient has had no message about this incident before (an agency it is handed to): an
+   * Alert then, not an Update referencing a message it never received.
+   */
+  firstForRecipient?: boolean;
 }
 
 export function incidentToCap(incident: IncidentView, facts: IncidentCapFacts, options: IncidentCapOptions): string {
-  const isFirst = facts.latest.eventId === facts.first.eventId;
+  const isFirst = facts.latest.eventId === facts.first.eventId || Boolean(options.firstForRecipient);
   const ended = incident.state === 'resolved' || incident.state === 'closed';
   const merged = incident.mergedIntoId !== null;
   const web = options.publicUrl ? `${options.publicUrl.replace(/\/$/, '')}/incidents/${incident.id}` : undefined;
@@ -91,7 +96,7 @@ export function incidentToCap(incident: IncidentView, facts: IncidentCapFacts, o
     identifier: incidentCapIdentifier(incident.id, facts.latest.eventId),
     sender: options.sender,
     sentAt: facts.latest.at,
-    msgType: isFirst ? 'Alert' : merged ? 'Cancel' : 'Update',
+    msgType: merged ? 'Cancel' : isFirst ? 'Alert' : 'Update',
     note: merged ? `Merged into incident ${incident.mergedIntoId}; its messages carry on.` : undefined,
     references: isFirst ? [] : [capReference(options.sender, incidentCapIdentifier(incident.id, facts.first.eventId), facts.first.at)],
     incidents: [incidentName(incident.id), ...(merged ? [incidentName(incident.mergedIntoId!)] : [])],
