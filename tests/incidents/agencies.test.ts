@@ -86,6 +86,12 @@ describe('the agency registry', () => {
     expect((await call('POST', '/api/agencies', 'admin', { name: 'No url', kind: 'other', delivery: 'webhook' })).body.error.message).toContain('needs its URL');
     expect((await call('POST', '/api/agencies', 'admin', { name: 'Bad district', kind: 'other', delivery: 'team', districtIds: ['nowhere'] })).body.error.message).toContain('nowhere');
     expect((await call('POST', '/api/agencies', 'operator', { name: 'x', kind: 'other', delivery: 'team' })).status).toBe(403);
+    // An edit that switches a team agency to a webhook without giving its URL: refused, and kept as it was.
+    const teamAgency = await agency({ name: 'Đội riêng', kind: 'other', delivery: 'team' });
+    const switched = await call('PUT', `/api/agencies/${teamAgency.id}`, 'admin', { name: 'Đội riêng', kind: 'other', delivery: 'webhook' });
+    expect(switched.status).toBe(400);
+    expect(switched.body.error).toMatchObject({ field: 'webhookUrl' });
+    expect((await test.db.query(`SELECT delivery FROM agencies WHERE id = $1`, [teamAgency.id])).rows[0].delivery).toBe('team');
   });
 
   it('proposes the agencies covering the district and handling the kind, the district\'s own first', async () => {

@@ -63,9 +63,13 @@ export const postsToUrl = (delivery: AgencyDelivery) => delivery === 'webhook' |
 
 /** The stored URL of a webhook or CAP agency, for the delivery worker only. */
 export async function webhookUrlOf(db: Queryable, box: SecretBox, agencyId: number): Promise<string | null> {
-  const result = await db.query(`SELECT webhook_url_encrypted FROM agencies WHERE id = $1`, [agencyId]);
-  const encrypted = result.rows[0]?.webhook_url_encrypted as string | null | undefined;
+  const encrypted = await encryptedUrlOf(db, agencyId);
   return encrypted ? box.decrypt(encrypted) : null;
+}
+
+async function encryptedUrlOf(db: Queryable, agencyId: number): Promise<string | null> {
+  const result = await db.query(`SELECT webhook_url_encrypted FROM agencies WHERE id = $1`, [agencyId]);
+  return (result.rows[0]?.webhook_url_encrypted as string | null | undefined) ?? null;
 }
 
 async function checkDistricts(db: Queryable, districtIds: string[]): Promise<void> {
@@ -79,8 +83,11 @@ export async function saveAgency(db: Queryable, box: SecretBox, input: AgencyInp
   await checkDistricts(db, input.districtIds);
   const encryptedUrl = input.webhookUrl ? box.encrypt(input.webhookUrl) : null;
   const values = [input.name, input.kind, input.districtIds, input.incidentKinds, input.delivery, encryptedUrl, input.mqttTopic ?? null, input.phone ?? null, input.enabled];
+  // An edit without a URL keeps the stored one; a switch to a URL delivery needs one stored or sent.
+  if (postsToUrl(input.delivery) && !encryptedUrl && (id === undefined || !(await encryptedUrlOf(db, id)))) {
+    throw badRequest(`a ${input.delivery} agency needs its URL`, 'webhookUrl');
+  }
   if (id === undefined) {
-    if (postsToUrl(input.delivery) && !encryptedUrl) throw badRequest(`a ${input.delivery} agency needs its URL`, 'webhookUrl');
     const result = await db.query(
       `INSERT INTO agencies (name, kind, district_ids, incident_kinds, delivery, webhook_url_encrypted, mqtt_topic, phone, enabled)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,

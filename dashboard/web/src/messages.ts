@@ -3,6 +3,7 @@
 import { incidentMessages } from './incidents/incident-messages.ts';
 import { dispatchMessages } from './incidents/dispatch-messages.ts';
 import { handoffMessages } from './incidents/handoff-messages.ts';
+import { agencyMessages } from './admin/agency-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
@@ -422,7 +423,7 @@ export const messages = {
   'nav.admin': { vi: 'Quản trị', en: 'Administration' },
   'admin.users': { vi: 'Người dùng', en: 'Users' },
   'admin.teams': { vi: 'Đội hiện trường', en: 'Field teams' },
-  'admin.refused': { vi: 'Chỉ quản trị viên được quản lý người dùng và đội', en: 'Only administrators can manage users and teams' },
+  'admin.refused': { vi: 'Chỉ quản trị viên được quản lý người dùng, đội và cơ quan phối hợp', en: 'Only administrators can manage users, teams and agencies' },
   'admin.refusedDetail': { vi: 'Tài khoản của bạn ({role}) không có quyền này. Hãy liên hệ quản trị viên nếu cần.', en: 'Your account ({role}) does not have this right. Ask an administrator if you need it.' },
   'admin.newUser': { vi: 'Tạo người dùng', en: 'Create a user' },
   'admin.username': { vi: 'Tên đăng nhập', en: 'Username' },
@@ -493,6 +494,7 @@ export const messages = {
   'slots.confirmPin': { vi: 'Ghim', en: 'Pin' },
   ...incidentMessages,
   ...handoffMessages,
+  ...agencyMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 
 export type MessageKey = keyof typeof messages;

@@ -1,16 +1,19 @@
-// Administration (admins only): users and field teams. The server refuses every route here to other
-// roles; this page says so plainly instead of showing empty tables when a non-admin opens the URL.
+// Administration (admins only): users, field teams and the agencies incidents are handed to. The server
+// refuses every change here to other roles; this page says so plainly instead of showing empty tables
+// when a non-admin opens the URL.
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
 import { Link, useLocation } from '../router.tsx';
 import { useUser } from '../session.tsx';
 import { EmptyState, Icon } from '../ui.tsx';
+import { AgenciesPanel } from './agencies-panel.tsx';
 import { TeamsPanel } from './teams-panel.tsx';
 import { UsersPanel } from './users-panel.tsx';
 
 const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/admin', label: 'admin.users', icon: 'user' },
   { to: '/admin/teams', label: 'admin.teams', icon: 'field' },
+  { to: '/admin/agencies', label: 'admin.agencies', icon: 'incident' },
 ];
 
 export default function AdminPage() {
@@ -33,7 +36,7 @@ export default function AdminPage() {
           </Link>
         ))}
       </nav>
-      {path === '/admin/teams' ? <TeamsPanel /> : <UsersPanel />}
+      {path === '/admin/teams' ? <TeamsPanel /> : path === '/admin/agencies' ? <AgenciesPanel /> : <UsersPanel />}
     </div>
   );
 }

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { HOTLINE_LINES, INCIDENT_KINDS, type HotlineLine, type IncidentKind, type IncidentView } from '@cityops/contract/incidents';
 import { ApiError } from '../api.ts';
+import { DistrictSelect } from '../district-select.tsx';
 import { useDraft } from '../drafts.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
@@ -223,14 +224,7 @@ function HotlineForm() {
             <div className="form-grid">
               <label className={`form-field ${errors.districtId ? 'invalid' : ''}`}>
                 <span>{t('hotline.district')}</span>
-                <select value={form.districtId} onChange={(event) => set('districtId', event.target.value)} data-testid="hotline-district">
-                  <option value="">{t('engineer.noDistrict')}</option>
-                  {live.districts.map((district) => (
-                    <option key={district.id} value={district.id}>
-                      {district.name}
-                    </option>
-                  ))}
-                </select>
+                <DistrictSelect value={form.districtId} onChange={(event) => set('districtId', event.target.value)} testId="hotline-district" />
                 {errorFor('districtId')}
               </label>
               <label className={`form-field ${errors.address ? 'invalid' : ''}`}>
