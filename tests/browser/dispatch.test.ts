@@ -1,9 +1,10 @@
 // Dispatching a team to an incident, end to end in Debian's Chromium against the real api role and
-// PostgreSQL: a hotline call opens a fire; the field phone of the nearest team is on duty with a faked
+// PostgreSQL: a call logged in the hotline form opens a fire; the field phone of the nearest team is on duty with a faked
 // position; the dispatcher sees that team proposed first and assigns it (after finding that another
 // dispatcher was first, and sending it instead); the phone shows the incident without a reload, with
 // the distance and direction from itself; the acknowledgement deadline passes: the phone is reminded and
-// the command room sees the escalation banner, on any page; the phone acknowledges and arrives. In
+// the command room sees the escalation banner, on any page; the phone acknowledges and arrives; the team
+// resolves it from the phone, with the photo a fire needs; the response figures count it. In
 // Vietnamese and in English. Also: an acknowledgement made without signal waits on the phone and is
 // sent when it returns; a missed arrival is answered from the banner in one click; the phone's position
 // refusals (an impossible jump, off duty on the server) are shown, not retried forever. Screenshots in
@@ -136,7 +137,7 @@ afterAll(async () => {
 });
 
 describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (language) => {
-  it('proposes the nearest team first, assigns it, reaches its phone live, escalates a missed deadline to both screens, and records the answers', async () => {
+  it('proposes the nearest team first, assigns it, reaches its phone live, escalates a missed deadline to both screens, records the answers, is resolved with a photo and counted in the figures', async () => {
     const phone = await fieldPhone(language);
     await goOnDuty(phone);
     await shot(phone, `${language}-01-phone-on-duty`);

@@ -45,8 +45,7 @@ function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; r
   const { incident, assignment } = item;
   const outbox = useOutbox();
   const now = useNow(5_000);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const { busy, message, send } = useIncidentStep(item);
   const pending = outbox.pendingForIncident(incident.id);
   const acknowledged = Boolean(assignment.acknowledgedAt || assignment.arrivedAt) || pending.some((entry) => entry.action === 'acknowledge');
   const arrived = Boolean(assignment.arrivedAt) || pending.some((entry) => entry.action === 'arrive');
@@ -56,20 +55,8 @@ function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; r
   const placed = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : undefined;
   const links = placed && mapLinks(placed);
 
-  const answer = async (action: IncidentAnswer) => {
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      const outcome = await outbox.submit([{ subject: 'incident', incidentId: incident.id, incidentTitle: incident.title || kind, action }]);
-      // Applied: the card itself says so (the button goes, the deadline reads "done").
-      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
-      else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
-    } catch (error) {
-      setMessage({ ok: false, text: (error as Error).message });
-    } finally {
-      setBusy(false);
-    }
-  };
+  // Applied: the card itself says so (the button goes, the deadline reads "done").
+  const answer = (action: 'acknowledge' | 'arrive') => send({ action });
 
   return (
     <article
@@ -139,6 +126,29 @@ function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; r
   );
 }
 
+/** One step on an assigned incident through the outbox, and what to tell the user about it. */
+function useIncidentStep({ incident }: AssignmentMessage) {
+  const { t } = useI18n();
+  const outbox = useOutbox();
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const send = async (step: { action: IncidentAnswer; note?: string; photo?: Blob }) => {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const title = incident.title || t(`incidentKind.${incident.kind}` as MessageKey);
+      const outcome = await outbox.submit([{ subject: 'incident', incidentId: incident.id, incidentTitle: title, ...step }]);
+      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
+      else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
+    } catch (error) {
+      setMessage({ ok: false, text: (error as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, message, send, refuse: (text: string) => setMessage({ ok: false, text }) };
+}
+
 /**
  * On scene, the team resolves: what was done and, for the kinds that ask for it, a photo of the fix.
  * It goes through the outbox like the answers, photo and all, so a resolve from a basement waits for signal.
@@ -149,27 +159,13 @@ function ResolveForm({ item }: { item: AssignmentMessage }) {
   const { incident } = item;
   const [note, setNote] = useState('');
   const [photo, setPhoto] = useState<File>();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const { busy, message, send, refuse } = useIncidentStep(item);
   const resolving = outbox.pendingForIncident(incident.id).some((entry) => entry.action === 'resolve');
 
   const resolve = async () => {
-    if (item.photoRequired && !photo) return setMessage({ ok: false, text: t('fieldIncident.photoRequired') });
-    if (!note.trim()) return setMessage({ ok: false, text: t('fieldIncident.resolveNoteRequired') });
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      const title = incident.title || t(`incidentKind.${incident.kind}` as MessageKey);
-      const outcome = await outbox.submit([
-        { subject: 'incident', incidentId: incident.id, incidentTitle: title, action: 'resolve', note: note.trim(), photo: photo && (await shrinkPhoto(photo)) },
-      ]);
-      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, 'resolve')}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
-      else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
-    } catch (error) {
-      setMessage({ ok: false, text: (error as Error).message });
-    } finally {
-      setBusy(false);
-    }
+    if (item.photoRequired && !photo) return refuse(t('fieldIncident.photoRequired'));
+    if (!note.trim()) return refuse(t('fieldIncident.resolveNoteRequired'));
+    await send({ action: 'resolve', note: note.trim(), photo: photo && (await shrinkPhoto(photo)) });
   };
 
   return (
