@@ -84,7 +84,7 @@ export async function once<T>(tx: Queryable, request: IdempotentRequest | undefi
   );
   if (!claimed.rowCount) {
     const earlier = (await tx.query(`SELECT request, body_sha256, answer FROM idempotent_requests WHERE user_id = $1 AND idempotency_key = $2`, [request.userId, request.key])).rows[0];
-    // Keys carried over from before body hashes were kept (migration 0074) compare by request only.
+    // Keys carried over from before body hashes were kept (migration 0077) compare by request only.
     const same = earlier && earlier.request === request.request && (earlier.body_sha256 === null || earlier.body_sha256 === request.bodySha256);
     if (!same) {
       replays.inc({ route: request.route, outcome: 'key_reused' });

@@ -4,7 +4,7 @@
 // straight to the supervisors with a proposal. The worker runs every second in every api process
 // (SKIP LOCKED shares the due rows) and at start, so a deadline that passed while the server was down
 // is escalated as soon as it is back. Between polls it is woken when an assignment is made or answered
-// (NOTIFY from a trigger, migration 0075) and when the next step falls due (a timer), so a step is taken
+// (NOTIFY from a trigger, migration 0078) and when the next step falls due (a timer), so a step is taken
 // on time rather than up to a poll later; the poll stays as the safety net (a lost LISTEN connection).
 import { systemActor } from '@cityops/core/audit';
 import { NotificationBus, textChannel } from '@cityops/core/database/notification-bus';
@@ -23,7 +23,7 @@ const escalator = systemActor('dispatch-escalation');
 const steps = counter('cityops_dispatch_escalations_total', 'escalation steps taken, by step and deadline', ['step', 'deadline']);
 const lag = histogram('cityops_dispatch_escalation_lag_seconds', 'from a step falling due to it being taken', [], [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300]);
 
-/** Sent at commit by a trigger on incident_assignments (0075) when one is made, answered, ended or its deadlines change. */
+/** Sent at commit by a trigger on incident_assignments (0078) when one is made, answered, ended or its deadlines change. */
 export const dispatchWake = textChannel('cityops_dispatch_wake');
 
 /** The timeline event of each step. */
