@@ -113,6 +113,8 @@ export interface UnassignedMessage {
 
 /** A deadline passed: a reminder (to the team), the supervisors alerted, the next team proposed. */
 export interface EscalationNotice {
+  /** The step's line of the incident's timeline (incident_events): the same step live and listed has the same id. */
+  id: number;
   step: 'remind' | 'supervisor' | 'next_team' | 'team_deleted';
   deadline: 'acknowledge' | 'arrive' | null;
   assignment: AssignmentView;
@@ -120,6 +122,17 @@ export interface EscalationNotice {
   /** When the step fell due (the deadline plus the steps before it). */
   dueAt: string;
   proposedTeam?: { teamId: number; name: string; distanceM: number | null } | null;
+}
+
+/**
+ * GET /api/incidents/escalations: the supervisors' escalations still needing attention, one per incident
+ * (its latest `supervisor`, `next_team` or `team_deleted` step), oldest first. Still needing attention:
+ * the incident is active and the late assignment is still active and still without the answer the step
+ * waits for (acknowledged, or arrived); after `team_deleted`, no team was sent since. `assignment` is the
+ * assignment as it is now.
+ */
+export interface OpenEscalations {
+  escalations: EscalationNotice[];
 }
 
 /** A team that could go to an incident, as GET /api/incidents/:id/dispatch ranks them. */

@@ -149,6 +149,7 @@ export const assignmentViewSchema = z.object({
 export const assignmentMessageSchema = z.object({ assignment: assignmentViewSchema, incident: incidentViewSchema, photoRequired: z.boolean() }) satisfies z.ZodType<AssignmentMessage>;
 export const unassignedMessageSchema = z.object({ assignmentId: z.number().int(), incidentId: z.number().int(), reason: z.string() }) satisfies z.ZodType<UnassignedMessage>;
 export const escalationNoticeSchema = z.object({
+  id: z.number().int(),
   step: z.enum(['remind', 'supervisor', 'next_team', 'team_deleted']),
   deadline: z.enum(['acknowledge', 'arrive']).nullable(),
   assignment: assignmentViewSchema,

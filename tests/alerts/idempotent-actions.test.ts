@@ -110,14 +110,14 @@ describe('idempotent alert actions', () => {
     const [oldKey, recentKey] = [key(), key()];
     expect((await post(`/api/alerts/${id}/notes`, oldKey, { note: 'cũ' })).status).toBe(200);
     expect((await post(`/api/alerts/${id}/notes`, recentKey, { note: 'mới' })).status).toBe(200);
-    await test.db.query(`UPDATE alert_action_requests SET at = now() - interval '8 days' WHERE idempotency_key = $1`, [oldKey]);
+    await test.db.query(`UPDATE idempotent_requests SET at = now() - interval '8 days' WHERE idempotency_key = $1`, [oldKey]);
     const fieldUser = await userId(test.db, 'field-user');
     const idleToken = await createSession(test.db, fieldUser, '127.0.0.1');
     await test.db.query(`UPDATE sessions SET last_seen_at = now() - interval '2 hours' WHERE token_hash = $1`, [createHash('sha256').update(idleToken).digest()]);
 
     const deleted = await housekeeping(test.db, 30, createLogger('silent')).runOnce();
     expect(deleted).toEqual({ sessions: 1, actionRequests: 1, alertDeliveries: 0 });
-    const keys = (await test.db.query(`SELECT idempotency_key FROM alert_action_requests WHERE alert_id = $1`, [id])).rows.map((row) => row.idempotency_key);
+    const keys = (await test.db.query(`SELECT idempotency_key FROM idempotent_requests WHERE request LIKE $1`, [`POST /api/alerts/${id}/%`])).rows.map((row) => row.idempotency_key);
     expect(keys).toEqual([recentKey]);
     // The forgotten key is a new action now; the recent one still replays; the api's own session lives on.
     expect((await post(`/api/alerts/${id}/notes`, oldKey, { note: 'cũ' })).headers.get('idempotent-replayed')).toBeNull();

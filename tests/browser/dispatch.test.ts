@@ -213,6 +213,10 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.locator('[data-testid=escalation-assign]').getAttribute('data-team-id')).toBe(String(farTeam));
     await shot(desk, `${language}-07-desk-escalation-banner`);
+    // Opened later, the screen shows it too (GET /api/incidents/escalations), and it leaves the same way.
+    await desk.reload();
+    await banner.waitFor({ timeout: 15_000 });
+    await shot(desk, `${language}-07b-desk-escalation-banner-reloaded`);
 
     // The phone acknowledges: the reminder goes, and so does the banner.
     await card.locator('[data-testid=incident-acknowledge]').click();

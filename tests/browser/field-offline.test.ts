@@ -175,12 +175,8 @@ describe('the field view with a poor connection', () => {
     // Shrunk on the phone: 4000 × 3000 became 1600 × 1200.
     expect(applied.photos).toEqual([expect.objectContaining({ width: 1600, height: 1200 })]);
     expect(await auditCounts(tide)).toMatchObject({ team_acknowledge: 1, note: 1, photo: 1, resolve: 1 });
-    expect((await test.db.query(`SELECT action FROM alert_action_requests WHERE alert_id = $1 ORDER BY event_id`, [tide])).rows.map((row) => row.action)).toEqual([
-      'acknowledge',
-      'note',
-      'photo',
-      'resolve',
-    ]);
+    const keyed = await test.db.query(`SELECT request FROM idempotent_requests WHERE request LIKE $1 ORDER BY (answer->>'eventRowId')::bigint`, [`POST /api/alerts/${tide}/%`]);
+    expect(keyed.rows.map((row) => row.request.split('/').at(-1))).toEqual(['acknowledge', 'notes', 'photos', 'resolve']);
     // The refused resolve changed nothing: the command room's resolve stands alone.
     const conflicted = await alertDetail(crowd);
     expect(conflicted.history.filter((entry) => entry.type === 'resolved')).toHaveLength(1);

@@ -1,5 +1,6 @@
 // What a person's action on an alert writes besides the change itself (core/alerts/changes.ts) and the
-// audit row: the alert's state and team, its photos, and the Idempotency-Key of each action request.
+// audit row: the alert's state and team, and its photos. (The Idempotency-Key of each action request is
+// kept by ../idempotency.ts, for every route.)
 import type { Actor } from '@cityops/core/audit';
 import type { Queryable } from '@cityops/core/database/pool';
 import type { AlertState } from '@cityops/contract/alerts';
@@ -49,34 +50,4 @@ export async function addAlertPhoto(tx: Queryable, alertId: number, photo: { con
     [alertId, photo.contentType, photo.width, photo.height, photo.bytes, actor.userId ?? null, actor.username],
   );
   return Number(inserted.rows[0].id);
-}
-
-export interface ActionRequest {
-  userId: number;
-  idempotencyKey: string;
-  alertId: number;
-  action: string;
-  eventRowId: number;
-}
-
-/** Remembers an applied request by its key, so a resend gets the same answer. */
-export async function recordActionRequest(tx: Queryable, request: ActionRequest): Promise<void> {
-  await tx.query(`INSERT INTO alert_action_requests (user_id, idempotency_key, alert_id, action, event_id) VALUES ($1, $2, $3, $4, $5)`, [
-    request.userId,
-    request.idempotencyKey,
-    request.alertId,
-    request.action,
-    request.eventRowId,
-  ]);
-}
-
-/** The request a user already made with this key, if any. */
-export async function findActionRequest(tx: Queryable, userId: number, idempotencyKey: string | undefined): Promise<{ alertId: number; action: string; eventRowId: number } | undefined> {
-  const earlier = await tx.query(`SELECT alert_id, action, event_id FROM alert_action_requests WHERE user_id = $1 AND idempotency_key = $2`, [
-    userId,
-    idempotencyKey,
-  ]);
-  if (!earlier.rowCount) return undefined;
-  const row = earlier.rows[0];
-  return { alertId: Number(row.alert_id), action: row.action, eventRowId: Number(row.event_id) };
 }

@@ -9,8 +9,9 @@ import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors'
 import { counter } from '@cityops/core/metrics';
 import { committedAlertEvent, copyToMqtt, recordAlertChange } from '@cityops/core/alerts/changes';
 import { addAlertNote } from '@cityops/core/alerts/alert-repository';
-import type { AlertEventMessage } from '@cityops/contract/alerts';
-import { addAlertPhoto, findActionRequest, lockAlertForAction, recordActionRequest, stampsAlert, teamExists, writeAlertState } from './action-repository.ts';
+import type { AlertEventMessage, AlertState } from '@cityops/contract/alerts';
+import { addAlertPhoto, lockAlertForAction, stampsAlert, teamExists, writeAlertState } from './action-repository.ts';
+import { once, type IdempotentRequest } from '../idempotency.ts';
 import { decideTransition, type AlertAction } from './transitions.ts';
 import { teamsOfUser } from './teams.ts';
 
@@ -37,8 +38,8 @@ export interface AlertActionInput {
   teamId?: number;
   /** photo: the checked image. */
   photo?: AlertPhoto;
-  /** The client's Idempotency-Key: a second request with it replays the first one's event. */
-  idempotencyKey?: string;
+  /** The client's Idempotency-Key and request: a second request with it replays the first one's event. */
+  idempotency?: IdempotentRequest;
 }
 
 /** An action's event; `replayed` when it is the answer to an earlier request with the same key. */
@@ -58,69 +59,8 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
       const current = await lockAlertForAction(tx, input.alertId);
       if (!current) throw notFound(`alert ${input.alertId}`);
       // Before the rules: a resend of an applied "resolve" must get its answer, not "already resolved".
-      // The alert's row lock above serialises a resend racing its original on the same alert.
-      const earlier = input.idempotencyKey ? await earlierRequest(tx, input) : undefined;
-      if (earlier !== undefined) return { eventRowId: earlier, replayed: true };
-      const { state, assignedTeamId } = current;
-
-      const asFieldTeam = input.user.role === 'field';
-      if (asFieldTeam) {
-        const teams = (await teamsOfUser(tx, input.user.id)).map((team) => team.teamId);
-        if (assignedTeamId === null || !teams.includes(assignedTeamId)) throw forbidden(`alert ${input.alertId} is not assigned to your team`);
-      }
-      const outcome = decideTransition({ action: input.action, state, asFieldTeam });
-      if (!outcome.allowed) throw new AppError('invalid_transition', outcome.reason, 'state');
-
-      let newTeamId = assignedTeamId;
-      if (input.action === 'assign') {
-        if (!(await teamExists(tx, input.teamId))) throw badRequest(`team ${input.teamId} does not exist`, 'teamId');
-        newTeamId = input.teamId!;
-      }
-      if (outcome.toState !== state || stampsAlert(outcome.eventType) || newTeamId !== assignedTeamId) {
-        await writeAlertState(tx, input.alertId, outcome.eventType, outcome.toState, newTeamId);
-      }
-
-      const eventRowId = await recordAlertChange(tx, {
-        alertId: input.alertId,
-        type: outcome.eventType,
-        fromState: state,
-        toState: outcome.toState,
-        teamId: newTeamId,
-        actor: input.actor,
-        note,
-        previousTeamId: newTeamId !== assignedTeamId ? assignedTeamId : undefined,
-      });
-      let photoId: number | undefined;
-      if (input.photo) {
-        photoId = await addAlertPhoto(tx, input.alertId, input.photo, input.actor);
-      }
-      if (note) {
-        await addAlertNote(tx, input.alertId, eventRowId, input.actor, note);
-      }
-      await recordAudit(tx, input.actor, {
-        action: input.action === 'acknowledge' && asFieldTeam ? 'team_acknowledge' : input.action,
-        entityType: 'alert',
-        entityId: String(input.alertId),
-        details: {
-          fromState: state,
-          toState: outcome.toState,
-          eventRowId,
-          ...(newTeamId !== assignedTeamId ? { teamId: newTeamId, previousTeamId: assignedTeamId } : {}),
-          ...(note ? { noteChars: note.length } : {}),
-          ...(photoId ? { photoId } : {}),
-          ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-        },
-      });
-      if (input.idempotencyKey) {
-        await recordActionRequest(tx, {
-          userId: input.user.id,
-          idempotencyKey: input.idempotencyKey,
-          alertId: input.alertId,
-          action: input.action,
-          eventRowId,
-        });
-      }
-      return { eventRowId, replayed: false };
+      const done = await once(tx, input.idempotency, async () => ({ eventRowId: await applyAction(tx, input, current, note) }));
+      return { eventRowId: done.answer.eventRowId, replayed: done.replayed };
     });
     if (replayed) {
       actions.inc({ action: input.action, outcome: 'replayed' });
@@ -131,20 +71,62 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
     copyToMqtt(deps.mqtt, message);
     return message;
   } catch (error) {
-    // The same key used at once on two different alerts: the primary key refused the second.
-    const reused = (error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'alert_action_requests_pkey';
-    const refusal = reused ? keyReused() : error;
-    actions.inc({ action: input.action, outcome: refusal instanceof AppError ? refusal.code : 'error' });
-    throw refusal;
+    actions.inc({ action: input.action, outcome: error instanceof AppError ? error.code : 'error' });
+    throw error;
   }
 }
 
-const keyReused = () => new AppError('idempotency_key_reused', 'this Idempotency-Key was already used for another action; send a new key for a new action', 'idempotency-key');
+/** Checks the action against the rules and the user's teams, applies and audits it; returns its event row. */
+async function applyAction(tx: Queryable, input: AlertActionInput, current: { state: AlertState; assignedTeamId: number | null }, note: string | undefined): Promise<number> {
+  const { state, assignedTeamId } = current;
 
-/** The event row of an earlier request with the same key by the same user, if any. */
-async function earlierRequest(tx: Queryable, input: AlertActionInput): Promise<number | undefined> {
-  const earlier = await findActionRequest(tx, input.user.id, input.idempotencyKey);
-  if (!earlier) return undefined;
-  if (earlier.alertId !== input.alertId || earlier.action !== input.action) throw keyReused();
-  return earlier.eventRowId;
+  const asFieldTeam = input.user.role === 'field';
+  if (asFieldTeam) {
+    const teams = (await teamsOfUser(tx, input.user.id)).map((team) => team.teamId);
+    if (assignedTeamId === null || !teams.includes(assignedTeamId)) throw forbidden(`alert ${input.alertId} is not assigned to your team`);
+  }
+  const outcome = decideTransition({ action: input.action, state, asFieldTeam });
+  if (!outcome.allowed) throw new AppError('invalid_transition', outcome.reason, 'state');
+
+  let newTeamId = assignedTeamId;
+  if (input.action === 'assign') {
+    if (!(await teamExists(tx, input.teamId))) throw badRequest(`team ${input.teamId} does not exist`, 'teamId');
+    newTeamId = input.teamId!;
+  }
+  if (outcome.toState !== state || stampsAlert(outcome.eventType) || newTeamId !== assignedTeamId) {
+    await writeAlertState(tx, input.alertId, outcome.eventType, outcome.toState, newTeamId);
+  }
+
+  const eventRowId = await recordAlertChange(tx, {
+    alertId: input.alertId,
+    type: outcome.eventType,
+    fromState: state,
+    toState: outcome.toState,
+    teamId: newTeamId,
+    actor: input.actor,
+    note,
+    previousTeamId: newTeamId !== assignedTeamId ? assignedTeamId : undefined,
+  });
+  let photoId: number | undefined;
+  if (input.photo) {
+    photoId = await addAlertPhoto(tx, input.alertId, input.photo, input.actor);
+  }
+  if (note) {
+    await addAlertNote(tx, input.alertId, eventRowId, input.actor, note);
+  }
+  await recordAudit(tx, input.actor, {
+    action: input.action === 'acknowledge' && asFieldTeam ? 'team_acknowledge' : input.action,
+    entityType: 'alert',
+    entityId: String(input.alertId),
+    details: {
+      fromState: state,
+      toState: outcome.toState,
+      eventRowId,
+      ...(newTeamId !== assignedTeamId ? { teamId: newTeamId, previousTeamId: assignedTeamId } : {}),
+      ...(note ? { noteChars: note.length } : {}),
+      ...(photoId ? { photoId } : {}),
+      ...(input.idempotency ? { idempotencyKey: input.idempotency.key } : {}),
+    },
+  });
+  return eventRowId;
 }

@@ -13,6 +13,7 @@ import { activeAlertsAtom } from './atom.ts';
 import { alertToCap } from './cap.ts';
 import { alertCsvHeader, alertCsvLine } from './csv.ts';
 import { actOnAlert, type AlertActionResult } from './lifecycle.ts';
+import { idempotencyHeaders, idempotentRequest } from '../idempotency.ts';
 import { readPhotoUpload } from '../photo-upload.ts';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, getCapFacts, listAlerts } from './repository.ts';
 import type { AlertAction } from './transitions.ts';
@@ -23,7 +24,6 @@ import {
   alertFilterQuery,
   alertIdParams,
   alertListQuery,
-  idempotencyHeaders,
   manualAlertBody,
   noteBody,
 } from './schemas.ts';
@@ -144,7 +144,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
         schema: { tags: ['alerts'], summary, params: alertIdParams, headers: idempotencyHeaders, body: noteBody(config.ALERT_NOTE_MAX_CHARS).optional(), response: { 200: z.object({ event: alertEventSchema }) } },
       },
       async (request, reply) =>
-        answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action, user: request.user!, actor: request.actor, note: request.body?.note, idempotencyKey: request.headers['idempotency-key'] })),
+        answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action, user: request.user!, actor: request.actor, note: request.body?.note, idempotency: idempotentRequest(request) })),
     );
   actionRoute('acknowledge', FIELD_WORK, 'Acknowledge a new alert (operators) or confirm an assigned one (its field team)');
   actionRoute('resolve', FIELD_WORK, 'Resolve an acknowledged or assigned alert (operators, or the assigned field team)');
@@ -166,7 +166,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
     async (request, reply) =>
       answer(
         reply,
-        await actOnAlert(actionDeps, { alertId: request.params.id, action: 'assign', user: request.user!, actor: request.actor, note: request.body.note, teamId: request.body.teamId, idempotencyKey: request.headers['idempotency-key'] }),
+        await actOnAlert(actionDeps, { alertId: request.params.id, action: 'assign', user: request.user!, actor: request.actor, note: request.body.note, teamId: request.body.teamId, idempotency: idempotentRequest(request) }),
       ),
   );
 
@@ -184,7 +184,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
       },
     },
     async (request, reply) =>
-      answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'note', user: request.user!, actor: request.actor, note: request.body.note, idempotencyKey: request.headers['idempotency-key'] })),
+      answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'note', user: request.user!, actor: request.actor, note: request.body.note, idempotency: idempotentRequest(request) })),
   );
 
   app.post(
@@ -203,7 +203,7 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
       // Visibility first: a field user learns nothing about another team's alert from an upload.
       await visibleAlert(request, request.params.id);
       const { photo, note } = await readPhotoUpload(request, { maxBytes: config.ALERT_PHOTO_MAX_BYTES, noteMaxChars: config.ALERT_NOTE_MAX_CHARS, to: 'alert', required: true });
-      return answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'photo', user: request.user!, actor: request.actor, note, photo, idempotencyKey: request.headers['idempotency-key'] }));
+      return answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action: 'photo', user: request.user!, actor: request.actor, note, photo, idempotency: idempotentRequest(request, { note, photo }) }));
     },
   );
 

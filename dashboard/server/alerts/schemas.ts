@@ -66,17 +66,6 @@ export const alertListQuery = alertFilterQuery.extend({
 
 export const alertIdParams = z.object({ id: z.coerce.number().int().positive() });
 
-/** The optional Idempotency-Key of an alert action (IETF draft-ietf-httpapi-idempotency-key-header):
- *  any unique string the client makes up, e.g. a random UUID, reused only for a resend. Other headers
- *  pass through untouched. */
-export const idempotencyHeaders = z.looseObject({
-  'idempotency-key': z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{8,128}$/, '8 to 128 letters, digits, - or _ (a random UUID will do)')
-    .optional()
-    .describe('A resend with the same key replays the first answer instead of acting twice'),
-});
-
 export const noteBody = (maxChars: number) =>
   z.object({ note: z.string().trim().max(maxChars, `at most ${maxChars} characters`).optional() });
 

@@ -14,6 +14,7 @@ import { publishIncident, type IncidentDeps } from './live.ts';
 import { acknowledgeByTeam } from './handoffs.ts';
 import { POSITION_FRESH_SECONDS } from './positions.ts';
 import { addIncidentEvent, getIncident, lockIncident, writeIncidentState } from './repository.ts';
+import { once, type IdempotentRequest, type Replayable } from '../idempotency.ts';
 
 const dispatches = counter('cityops_dispatch_actions_total', 'dispatch actions, by action and outcome', ['action', 'outcome']);
 
@@ -121,9 +122,16 @@ async function assignmentMessage(db: Queryable, assignment: AssignmentView): Pro
  * Assigns the team. With an active assignment already there, the dispatcher must say `replace`: two
  * dispatchers assigning at once, the second is told who was first (and nothing changes).
  */
-export async function assignTeam(deps: IncidentDeps, actor: Actor, incidentId: number, teamId: number, options: { replace?: boolean; note?: string } = {}): Promise<AssignmentView> {
+export async function assignTeam(
+  deps: IncidentDeps,
+  actor: Actor,
+  incidentId: number,
+  teamId: number,
+  options: { replace?: boolean; note?: string } = {},
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<AssignmentView>> {
   try {
-    const assignment = await withTransaction(deps.db, async (tx) => {
+    const outcome = await withTransaction(deps.db, (tx) => once(tx, idempotency, async () => {
       const incident = await lockIncident(tx, incidentId);
       if (!ACTIVE_INCIDENT_STATES.includes(incident.state)) throw new AppError('invalid_transition', `incident ${incidentId} is ${incident.state}; reopen it to dispatch a team`, 'state');
       const team = await tx.query(`SELECT id, name FROM teams WHERE id = $1`, [teamId]);
@@ -154,9 +162,9 @@ export async function assignTeam(deps: IncidentDeps, actor: Actor, incidentId: n
       await publishIncident(tx, deps.live, incidentId);
       await publishAssignment(tx, deps, assignment.id, 'incident:assignment');
       return assignment;
-    });
-    dispatches.inc({ action: 'assign', outcome: 'done' });
-    return assignment;
+    }));
+    dispatches.inc({ action: 'assign', outcome: outcome.replayed ? 'replayed' : 'done' });
+    return outcome;
   } catch (error) {
     // The partial unique index refused a second active assignment made at the same instant.
     const raced = (error as { code?: string; constraint?: string }).constraint === 'incident_assignments_one_active';
@@ -199,8 +207,9 @@ export async function answerAssignment(
   user: { id: number; role: string },
   incidentId: number,
   answer: 'acknowledge' | 'arrive',
-): Promise<AssignmentView> {
-  return withTransaction(deps.db, async (tx) => {
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<AssignmentView>> {
+  const outcome = await withTransaction(deps.db, (tx) => once(tx, idempotency, async () => {
     await lockIncident(tx, incidentId);
     const assignment = await ownActiveAssignment(tx, incidentId, user);
     if (answer === 'acknowledge' && assignment.acknowledgedAt) return assignment; // a resend from the outbox
@@ -222,9 +231,10 @@ export async function answerAssignment(
     await recordAudit(tx, actor, { action: answer === 'acknowledge' ? 'team_acknowledge' : 'team_arrive', entityType: 'incident', entityId: String(incidentId), details: { assignmentId: assignment.id } });
     await publishIncident(tx, deps.live, incidentId);
     await publishAssignment(tx, deps, assignment.id, 'incident:assignment');
-    dispatches.inc({ action: answer, outcome: 'done' });
     return asAssignment(updated.rows[0]);
-  });
+  }));
+  dispatches.inc({ action: answer, outcome: outcome.replayed ? 'replayed' : 'done' });
+  return outcome;
 }
 
 /** Refuses a field user whose teams do not hold the incident's active assignment. */

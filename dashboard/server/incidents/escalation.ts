@@ -3,15 +3,18 @@
 // the dashboard, propose the next team. A team deleted while assigned ends its assignment and goes
 // straight to the supervisors with a proposal. The worker runs every second in every api process
 // (SKIP LOCKED shares the due rows) and at start, so a deadline that passed while the server was down
-// is escalated as soon as it is back.
+// is escalated as soon as it is back. Between polls it is woken when an assignment is made or answered
+// (NOTIFY from a trigger, migration 0078) and when the next step falls due (a timer), so a step is taken
+// on time rather than up to a poll later; the poll stays as the safety net (a lost LISTEN connection).
 import { systemActor } from '@cityops/core/audit';
+import { NotificationBus, textChannel } from '@cityops/core/database/notification-bus';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import { liveRooms } from '@cityops/core/live/rooms';
 import type { Logger } from '@cityops/core/logger';
 import { counter, histogram } from '@cityops/core/metrics';
 import { PeriodicTask } from '@cityops/core/periodic-task';
-import type { AssignmentView, EscalationNotice } from '@cityops/contract/incidents';
+import { ACTIVE_INCIDENT_STATES, type AssignmentView, type EscalationNotice } from '@cityops/contract/incidents';
 import { asAssignment, dispatchCandidates, endAssignment } from './dispatch.ts';
 import { publishIncident, type IncidentDeps } from './live.ts';
 import { addIncidentEvent, getIncident, writeIncidentState } from './repository.ts';
@@ -19,6 +22,14 @@ import { addIncidentEvent, getIncident, writeIncidentState } from './repository.
 const escalator = systemActor('dispatch-escalation');
 const steps = counter('cityops_dispatch_escalations_total', 'escalation steps taken, by step and deadline', ['step', 'deadline']);
 const lag = histogram('cityops_dispatch_escalation_lag_seconds', 'from a step falling due to it being taken', [], [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300]);
+
+/** Sent at commit by a trigger on incident_assignments (0078) when one is made, answered, ended or its deadlines change. */
+export const dispatchWake = textChannel('cityops_dispatch_wake');
+
+/** The timeline event of each step. */
+const STEP_EVENTS = { remind: 'reminder', supervisor: 'supervisor_alerted', next_team: 'next_team_proposed', team_deleted: 'team_deleted' } as const satisfies Record<EscalationNotice['step'], string>;
+/** The steps that need the supervisors (the command room's banners); a reminder is the team's. */
+const SUPERVISOR_STEPS = ['supervisor', 'next_team', 'team_deleted'] as const satisfies readonly EscalationNotice['step'][];
 
 /** The deadline an active assignment is waiting on, which step of the ladder is next, and when it falls due. */
 function nextStep(row: Record<string, unknown>): { deadline: 'acknowledge' | 'arrive'; stepIndex: number; dueAt: Date } {
@@ -93,12 +104,12 @@ async function nextTeam(tx: Queryable, assignment: AssignmentView): Promise<Esca
 }
 
 /** On the timeline, and live: reminders to the team's phones, everything to the command room. */
-async function notify(tx: Queryable, deps: IncidentDeps, notice: EscalationNotice): Promise<void> {
-  const type = { remind: 'reminder', supervisor: 'supervisor_alerted', next_team: 'next_team_proposed', team_deleted: 'team_deleted' }[notice.step];
-  await addIncidentEvent(tx, notice.incidentId, escalator, {
-    type,
-    data: { assignmentId: notice.assignment.id, teamId: notice.assignment.teamId, teamName: notice.assignment.teamName, deadline: notice.deadline, dueAt: notice.dueAt, ...(notice.proposedTeam !== undefined ? { proposedTeam: notice.proposedTeam } : {}) },
+async function notify(tx: Queryable, deps: IncidentDeps, step: Omit<EscalationNotice, 'id'>): Promise<void> {
+  const id = await addIncidentEvent(tx, step.incidentId, escalator, {
+    type: STEP_EVENTS[step.step],
+    data: { assignmentId: step.assignment.id, teamId: step.assignment.teamId, teamName: step.assignment.teamName, deadline: step.deadline, dueAt: step.dueAt, ...(step.proposedTeam !== undefined ? { proposedTeam: step.proposedTeam } : {}) },
   });
+  const notice: EscalationNotice = { id, ...step };
   await tx.query(`UPDATE incidents SET updated_at = now() WHERE id = $1`, [notice.incidentId]);
   await publishIncident(tx, deps.live, notice.incidentId);
   if (!deps.live) return;
@@ -106,16 +117,106 @@ async function notify(tx: Queryable, deps: IncidentDeps, notice: EscalationNotic
   await deps.live.publishIn(tx, rooms, 'incident:escalation', notice);
 }
 
-/** The api role's worker: every second, and at once at start. */
-export function createEscalationWorker(deps: IncidentDeps, logger: Logger, intervalMs = 1000): Component {
-  const task = new PeriodicTask(
-    'dispatch-escalation',
-    async () => {
-      while ((await escalateDue({ ...deps, logger })) === 100);
-    },
-    logger,
-    intervalMs,
-    Math.min(1000, intervalMs),
+/**
+ * The supervisors' escalations still needing attention (contract: OpenEscalations), so that a command
+ * room opened after the live event still shows its banner. A field user gets only those of their teams.
+ */
+export async function openEscalations(db: Queryable, user: { id: number; role: string }): Promise<EscalationNotice[]> {
+  // Active incidents are few: for each, its latest supervisor step (index incident_events (incident_id, id)).
+  const result = await db.query(
+    `SELECT e.id AS event_id, e.type AS event_type, e.data AS event_data, a.*
+     FROM incidents i
+     CROSS JOIN LATERAL (SELECT id, type, data FROM incident_events WHERE incident_id = i.id AND type = ANY($1) ORDER BY id DESC LIMIT 1) e
+     JOIN incident_assignments a ON a.id = (e.data->>'assignmentId')::bigint
+     WHERE i.state = ANY($2)
+       AND CASE WHEN e.type = 'team_deleted'
+         THEN NOT EXISTS (SELECT 1 FROM incident_assignments sent WHERE sent.incident_id = i.id AND sent.ended_at IS NULL)
+         ELSE a.ended_at IS NULL AND a.arrived_at IS NULL AND (e.data->>'deadline' = 'arrive' OR a.acknowledged_at IS NULL) END
+       AND ($3::bigint IS NULL OR a.team_id IN (SELECT team_id FROM team_members WHERE user_id = $3))
+     ORDER BY e.id`,
+    [SUPERVISOR_STEPS.map((step) => STEP_EVENTS[step]), ACTIVE_INCIDENT_STATES, user.role === 'field' ? user.id : null],
   );
-  return { name: 'dispatch-escalation', start: () => task.start(), stop: () => task.stop() };
+  const stepOf = Object.fromEntries(Object.entries(STEP_EVENTS).map(([step, type]) => [type, step])) as Record<string, EscalationNotice['step']>;
+  return result.rows.map((row) => {
+    const data = row.event_data as { deadline?: EscalationNotice['deadline']; dueAt: string; proposedTeam?: EscalationNotice['proposedTeam'] };
+    return {
+      id: Number(row.event_id),
+      step: stepOf[row.event_type],
+      deadline: data.deadline ?? null,
+      assignment: asAssignment(row),
+      incidentId: Number(row.incident_id),
+      dueAt: data.dueAt,
+      ...(data.proposedTeam !== undefined ? { proposedTeam: data.proposedTeam } : {}),
+    };
+  });
+}
+
+/** How long until the soonest step of an active assignment falls due (by the database's clock), if any. */
+async function msToNextStep(db: Queryable): Promise<number | null> {
+  const result = await db.query(
+    `SELECT EXTRACT(EPOCH FROM min(${DUE_AT_SQL}) - clock_timestamp()) * 1000 AS ms FROM incident_assignments
+     WHERE ended_at IS NULL AND team_id IS NOT NULL AND arrived_at IS NULL AND ${STEP_INDEX_SQL} < cardinality(ladder)`,
+  );
+  return result.rows[0].ms === null ? null : Number(result.rows[0].ms);
+}
+
+/**
+ * The api role's worker: at once at start, every `intervalMs`, when an assignment changes (dispatchWake)
+ * and when the next step falls due.
+ */
+class EscalationWorker implements Component {
+  readonly name = 'dispatch-escalation';
+  private readonly poll: PeriodicTask<void>;
+  private readonly listener: NotificationBus;
+  private dueTimer?: NodeJS.Timeout;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: IncidentDeps,
+    logger: Logger,
+    private readonly intervalMs: number,
+  ) {
+    this.poll = new PeriodicTask('dispatch-escalation', () => this.round(logger), logger, intervalMs, Math.min(1000, intervalMs));
+    this.listener = new NotificationBus({ db: deps.db, logger, name: 'dispatch-escalation:listen', retryMaxMs: intervalMs }).on(dispatchWake, () => this.wake());
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listener.start();
+    await this.poll.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.dueTimer);
+    await this.listener.stop();
+    await this.poll.stop();
+  }
+
+  /** A round now; one already running goes round once more (it may have read before the change committed). */
+  private wake(): void {
+    if (this.stopped) return;
+    this.again = true;
+    void this.poll.runOnce();
+  }
+
+  private async round(logger: Logger): Promise<void> {
+    do {
+      this.again = false;
+      while ((await escalateDue({ ...this.deps, logger })) === 100);
+      // A step due before the next poll gets its own timer. One due already (a further step of a long
+      // overdue ladder, a row another process holds) is left to the poll: no busy loop.
+      const ms = await msToNextStep(this.deps.db);
+      clearTimeout(this.dueTimer);
+      if (!this.stopped && ms !== null && ms > 0 && ms < this.intervalMs) {
+        this.dueTimer = setTimeout(() => this.wake(), Math.ceil(ms) + 5);
+        this.dueTimer.unref();
+      }
+    } while (this.again && !this.stopped);
+  }
+}
+
+export function createEscalationWorker(deps: IncidentDeps, logger: Logger, intervalMs = 1000): Component {
+  return new EscalationWorker(deps, logger, intervalMs);
 }

@@ -12,6 +12,7 @@ import { publishIncident, type IncidentDeps } from './live.ts';
 import { assertAssignedTeamMember, endActiveAssignment } from './dispatch.ts';
 import { addIncidentPhoto, assertProofOfFix } from './photos.ts';
 import type { CheckedPhoto } from '../photo-upload.ts';
+import { once, type IdempotentRequest, type Replayable } from '../idempotency.ts';
 
 export type { IncidentDeps };
 import {
@@ -63,15 +64,23 @@ export async function checkPlace(db: Queryable, place: PlaceInput): Promise<{ la
   return { lat: hasPoint ? place.lat! : null, lon: hasPoint ? place.lon! : null, districtId, address };
 }
 
-async function act<T>(deps: IncidentDeps, action: string, work: (tx: Queryable) => Promise<{ result: T; changed: number[] }>): Promise<T> {
+/** Runs one action in its transaction, once per Idempotency-Key (a resend gets the first answer). */
+async function act<T>(
+  deps: IncidentDeps,
+  action: string,
+  work: (tx: Queryable) => Promise<{ result: T; changed: number[] }>,
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<T>> {
   try {
-    const { result } = await withTransaction(deps.db, async (tx) => {
-      const done = await work(tx);
-      for (const id of new Set(done.changed)) await publishIncident(tx, deps.live, id);
-      return done;
-    });
-    actions.inc({ action, outcome: 'done' });
-    return result;
+    const outcome = await withTransaction(deps.db, (tx) =>
+      once(tx, idempotency, async () => {
+        const done = await work(tx);
+        for (const id of new Set(done.changed)) await publishIncident(tx, deps.live, id);
+        return done.result;
+      }),
+    );
+    actions.inc({ action, outcome: outcome.replayed ? 'replayed' : 'done' });
+    return outcome;
   } catch (error) {
     actions.inc({ action, outcome: error instanceof AppError ? error.code : 'error' });
     throw error;
@@ -87,7 +96,7 @@ export interface NewIncidentInput extends PlaceInput {
 }
 
 /** An incident opened by an operator (a patrol's radio call, something seen on the wall). */
-export async function openIncident(deps: IncidentDeps, actor: Actor, input: NewIncidentInput): Promise<IncidentView> {
+export async function openIncident(deps: IncidentDeps, actor: Actor, input: NewIncidentInput, idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   return act(deps, 'open', async (tx) => {
     const place = await checkPlace(tx, input);
     const id = await insertIncident(tx, { kind: input.kind, kindSetBy: 'person', severity: input.severity, title: input.title?.trim(), ...place, createdBy: actor.userId });
@@ -95,7 +104,7 @@ export async function openIncident(deps: IncidentDeps, actor: Actor, input: NewI
     for (const alertId of input.alertIds ?? []) await linkByPerson(tx, id, alertId, actor);
     await recordAudit(tx, actor, { action: 'open', entityType: 'incident', entityId: String(id), details: { kind: input.kind, severity: input.severity, alertIds: input.alertIds ?? [] } });
     return { result: await getIncident(tx, id), changed: [id] };
-  });
+  }, idempotency);
 }
 
 async function linkByPerson(tx: Queryable, incidentId: number, alertId: number, actor: Actor): Promise<void> {
@@ -111,7 +120,7 @@ async function linkByPerson(tx: Queryable, incidentId: number, alertId: number, 
 }
 
 /** Moves the incident to another state; reopening needs a reason. */
-export async function changeState(deps: IncidentDeps, actor: Actor, id: number, to: IncidentState, note?: string): Promise<IncidentView> {
+export async function changeState(deps: IncidentDeps, actor: Actor, id: number, to: IncidentState, note?: string, idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   const reason = note?.trim() || undefined;
   return act(deps, to === 'open' ? 'reopen' : to, async (tx) => {
     const incident = await lockIncident(tx, id);
@@ -126,10 +135,10 @@ export async function changeState(deps: IncidentDeps, actor: Actor, id: number, 
     await addIncidentEvent(tx, id, actor, { type: to === 'open' ? 'reopened' : 'state', note: reason, data: { from: incident.state, to } });
     await recordAudit(tx, actor, { action: to === 'open' ? 'reopen' : 'change_state', entityType: 'incident', entityId: String(id), details: { from: incident.state, to, ...(reason ? { noteChars: reason.length } : {}) } });
     return { result: await getIncident(tx, id), changed: [id] };
-  });
+  }, idempotency);
 }
 
-export async function addNote(deps: IncidentDeps, actor: Actor, id: number, text: string): Promise<IncidentView> {
+export async function addNote(deps: IncidentDeps, actor: Actor, id: number, text: string, idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   const note = text.trim();
   if (!note) throw badRequest('a note needs text', 'note');
   return act(deps, 'note', async (tx) => {
@@ -139,7 +148,7 @@ export async function addNote(deps: IncidentDeps, actor: Actor, id: number, text
     await tx.query(`UPDATE incidents SET updated_at = now() WHERE id = $1`, [id]);
     await recordAudit(tx, actor, { action: 'note', entityType: 'incident', entityId: String(id), details: { noteChars: note.length } });
     return { result: await getIncident(tx, id), changed: [id] };
-  });
+  }, idempotency);
 }
 
 /** What a person may correct: kind (then no rule relabels it), severity, title, place. */
@@ -148,7 +157,8 @@ export async function editIncident(
   actor: Actor,
   id: number,
   patch: { kind?: IncidentKind; severity?: AlertSeverity; title?: string; place?: PlaceInput },
-): Promise<IncidentView> {
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<IncidentView>> {
   return act(deps, 'edit', async (tx) => {
     const before = await lockIncident(tx, id);
     if (before.state === 'closed') throw new AppError('invalid_transition', `incident ${id} is closed`, 'state');
@@ -170,22 +180,22 @@ export async function editIncident(
     await addIncidentEvent(tx, id, actor, { type: 'edited', data: changes });
     await recordAudit(tx, actor, { action: 'edit', entityType: 'incident', entityId: String(id), details: changes });
     return { result: after, changed: [id] };
-  });
+  }, idempotency);
 }
 
 /** Links alerts an operator says belong here (refused for an alert another incident holds). */
-export async function linkAlerts(deps: IncidentDeps, actor: Actor, id: number, alertIds: number[]): Promise<IncidentView> {
+export async function linkAlerts(deps: IncidentDeps, actor: Actor, id: number, alertIds: number[], idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   return act(deps, 'link', async (tx) => {
     const incident = await lockIncident(tx, id);
     if (!ACTIVE_INCIDENT_STATES.includes(incident.state)) throw new AppError('invalid_transition', `incident ${id} is ${incident.state}; reopen it first`, 'state');
     for (const alertId of alertIds) await linkByPerson(tx, id, alertId, actor);
     await recordAudit(tx, actor, { action: 'link_alerts', entityType: 'incident', entityId: String(id), details: { alertIds } });
     return { result: await getIncident(tx, id), changed: [id] };
-  });
+  }, idempotency);
 }
 
 /** Merges other incidents into this one: their alerts and calls move here, they close pointing here. */
-export async function mergeIncidents(deps: IncidentDeps, actor: Actor, intoId: number, fromIds: number[], note?: string): Promise<IncidentView> {
+export async function mergeIncidents(deps: IncidentDeps, actor: Actor, intoId: number, fromIds: number[], note?: string, idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   const sources = [...new Set(fromIds)];
   if (!sources.length) throw badRequest('name the incidents to merge into this one', 'incidentIds');
   if (sources.includes(intoId)) throw badRequest(`incident ${intoId} cannot be merged into itself`, 'incidentIds');
@@ -207,7 +217,7 @@ export async function mergeIncidents(deps: IncidentDeps, actor: Actor, intoId: n
     }
     await recordAudit(tx, actor, { action: 'merge', entityType: 'incident', entityId: String(intoId), details: { fromIds: sources } });
     return { result: await getIncident(tx, intoId), changed: ordered };
-  });
+  }, idempotency);
 }
 
 /** Splits alerts and calls off into a new incident (they were two situations after all). */
@@ -216,7 +226,8 @@ export async function splitIncident(
   actor: Actor,
   id: number,
   input: { alertIds: number[]; callIds: number[]; kind?: IncidentKind; note?: string },
-): Promise<{ from: IncidentView; created: IncidentView }> {
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<{ from: IncidentView; created: IncidentView }>> {
   if (!input.alertIds.length && !input.callIds.length) throw badRequest('name the alerts or calls to split off', 'alertIds');
   return act(deps, 'split', async (tx) => {
     const from = await lockIncident(tx, id);
@@ -242,7 +253,7 @@ export async function splitIncident(
     await addIncidentEvent(tx, id, actor, { type: 'split', note, data: { createdId, ...moved } });
     await recordAudit(tx, actor, { action: 'split', entityType: 'incident', entityId: String(id), details: { createdId, ...moved } });
     return { result: { from: await getIncident(tx, id), created: await getIncident(tx, createdId) }, changed: [id, createdId] };
-  });
+  }, idempotency);
 }
 
 /** The place of the first placed source split off (alerts first), else the incident's own. */
@@ -269,7 +280,8 @@ export async function resolveWithProof(
   user: { id: number; role: string },
   id: number,
   proof: { photo?: CheckedPhoto; note?: string },
-): Promise<IncidentView> {
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<IncidentView>> {
   const note = proof.note?.trim() || undefined;
   return act(deps, 'resolve', async (tx) => {
     const incident = await lockIncident(tx, id);
@@ -284,11 +296,19 @@ export async function resolveWithProof(
     await addIncidentEvent(tx, id, actor, { type: 'state', note, data: { from: incident.state, to: 'resolved', ...(photoId ? { photoId } : {}) } });
     await recordAudit(tx, actor, { action: 'resolve', entityType: 'incident', entityId: String(id), details: { from: incident.state, ...(photoId ? { photoId } : {}), ...(note ? { noteChars: note.length } : {}) } });
     return { result: await getIncident(tx, id), changed: [id] };
-  });
+  }, idempotency);
 }
 
 /** A photo added to the timeline (by the assigned team, or the command room). */
-export async function addPhoto(deps: IncidentDeps, actor: Actor, user: { id: number; role: string }, id: number, photo: CheckedPhoto, note?: string): Promise<IncidentView> {
+export async function addPhoto(
+  deps: IncidentDeps,
+  actor: Actor,
+  user: { id: number; role: string },
+  id: number,
+  photo: CheckedPhoto,
+  note?: string,
+  idempotency?: IdempotentRequest,
+): Promise<Replayable<IncidentView>> {
   return act(deps, 'photo', async (tx) => {
     const incident = await lockIncident(tx, id);
     if (incident.state === 'closed') throw new AppError('invalid_transition', `incident ${id} is closed`, 'state');
@@ -297,5 +317,5 @@ export async function addPhoto(deps: IncidentDeps, actor: Actor, user: { id: num
     await addIncidentEvent(tx, id, actor, { type: 'photo', note: note?.trim() || undefined, data: { photoId } });
     await recordAudit(tx, actor, { action: 'photo', entityType: 'incident', entityId: String(id), details: { photoId } });
     return { result: await getIncident(tx, id), changed: [id] };
-  });
+  }, idempotency);
 }

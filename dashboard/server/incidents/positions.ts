@@ -1,9 +1,10 @@
 // Where the field teams are: each field user's phone reports its position while on duty (the phone
 // asks for consent first; off duty, nothing is kept). A position that would need a speed no vehicle
 // in a city reaches is refused and counted, and the last good one stays.
-import type { Queryable } from '@cityops/core/database/pool';
+import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import { AppError } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
+import { once, type IdempotentRequest, type Replayable } from '../idempotency.ts';
 
 /** Faster than this between two reports is a GPS glitch or a spoof, not a team on the move. */
 export const MAX_PLAUSIBLE_SPEED_KMH = 200;
@@ -38,9 +39,24 @@ export async function setOnDuty(db: Queryable, userId: number, onDuty: boolean):
   );
 }
 
+/** A report that would need an impossible speed: refused, and counted on the user's row. */
+class ImpossibleJump extends AppError {}
+
+export type PositionAnswer = { stored: boolean; reason?: string };
+
 /** Stores the report, unless it is older than the stored one (an outbox flush) or an impossible jump. */
-export async function reportPosition(db: Queryable, userId: number, report: PositionReport): Promise<{ stored: boolean; reason?: string }> {
-  const current = await db.query(`SELECT on_duty, lat, lon, measured_at FROM field_positions WHERE user_id = $1`, [userId]);
+export async function reportPosition(db: Database, userId: number, report: PositionReport, idempotency?: IdempotentRequest): Promise<Replayable<PositionAnswer>> {
+  try {
+    return await withTransaction(db, (tx) => once(tx, idempotency, () => storePosition(tx, userId, report)));
+  } catch (error) {
+    // Counted after the rollback, so that the refusal's count outlives the refused transaction.
+    if (error instanceof ImpossibleJump) await db.query(`UPDATE field_positions SET rejected_jumps = rejected_jumps + 1 WHERE user_id = $1`, [userId]);
+    throw error;
+  }
+}
+
+async function storePosition(db: Queryable, userId: number, report: PositionReport): Promise<PositionAnswer> {
+  const current = await db.query(`SELECT on_duty, lat, lon, measured_at FROM field_positions WHERE user_id = $1 FOR UPDATE`, [userId]);
   const row = current.rows[0];
   if (!row?.on_duty) {
     reports.inc({ outcome: 'off_duty' });
@@ -58,9 +74,8 @@ export async function reportPosition(db: Queryable, userId: number, report: Posi
     const seconds = Math.max(1, (report.measuredAt.getTime() - row.measured_at.getTime()) / 1000);
     const kmh = (distanceM(row, report) / seconds) * 3.6;
     if (kmh > MAX_PLAUSIBLE_SPEED_KMH) {
-      await db.query(`UPDATE field_positions SET rejected_jumps = rejected_jumps + 1 WHERE user_id = $1`, [userId]);
       reports.inc({ outcome: 'impossible_jump' });
-      throw new AppError(
+      throw new ImpossibleJump(
         'invalid',
         `the position is ${Math.round(distanceM(row, report))} m from the last one ${Math.round(seconds)} s earlier (${Math.round(kmh)} km/h): kept the last one; check the phone's location`,
         'lat',

@@ -9,15 +9,18 @@ import { createLivePublisher } from '@cityops/core/live/publisher';
 import { alertViewSchema, incidentViewSchema } from '@cityops/contract/socket-schemas';
 import { ANY_ROLE, CAN_ENGINEER, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
 import { forbidden } from '@cityops/core/errors';
-import { assignmentMessageSchema, assignmentViewSchema } from '@cityops/contract/socket-schemas';
+import { assignmentMessageSchema, assignmentViewSchema, escalationNoticeSchema } from '@cityops/contract/socket-schemas';
+import type { OpenEscalations } from '@cityops/contract/incidents';
 import { getAlert } from '../alerts/repository.ts';
 import { logCall } from './hotline.ts';
 import { answerAssignment, assignedToUser, assignmentsOf, assignTeam, dispatchCandidates, policyFor } from './dispatch.ts';
+import { openEscalations } from './escalation.ts';
 import { reportPosition, setOnDuty } from './positions.ts';
 import { addNote, addPhoto, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, resolveWithProof, splitIncident } from './lifecycle.ts';
 import { incidentPhoto, photosOf } from './photos.ts';
 import { incidentCapOf } from './incident-cap.ts';
 import { readPhotoUpload } from '../photo-upload.ts';
+import { idempotencyHeaders, idempotentRequest, once, replayed } from '../idempotency.ts';
 import { deleteLinkRule, getLinkRule, insertLinkRule, listLinkRules, updateLinkRule } from './link-rules.ts';
 import { callsOf, getIncident, listIncidents, nearbyActiveIncidents, timelineOf } from './repository.ts';
 import {
@@ -77,6 +80,19 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
   );
 
   app.get(
+    '/api/incidents/escalations',
+    {
+      config: { roles: ANY_ROLE },
+      schema: {
+        tags,
+        summary: 'Escalations still needing the supervisors (the late assignment is still active and unanswered, or no team was sent after a deleted one), one per incident; field users: their teams\' only',
+        response: { 200: z.object({ escalations: z.array(escalationNoticeSchema) }) },
+      },
+    },
+    async (request): Promise<OpenEscalations> => ({ escalations: await openEscalations(db, request.user!) }),
+  );
+
+  app.get(
     '/api/incidents/:id',
     {
       config: { roles: ANY_ROLE },
@@ -117,47 +133,47 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
 
   app.post(
     '/api/incidents',
-    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Open an incident by hand (with alerts that belong to it, if any)', body: newIncidentBody, response: { 201: incidentAnswer } } },
-    async (request, reply) => reply.code(201).send({ incident: await openIncident(deps, request.actor, request.body) }),
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Open an incident by hand (with alerts that belong to it, if any)', headers: idempotencyHeaders, body: newIncidentBody, response: { 201: incidentAnswer } } },
+    async (request, reply) => reply.code(201).send({ incident: replayed(reply, await openIncident(deps, request.actor, request.body, idempotentRequest(request))) }),
   );
 
   app.patch(
     '/api/incidents/:id',
-    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Correct kind, severity, title or place (a kind set by a person is never relabelled by a rule)', params: idParams, body: editBody, response: { 200: incidentAnswer } } },
-    async (request) => ({ incident: await editIncident(deps, request.actor, request.params.id, request.body) }),
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Correct kind, severity, title or place (a kind set by a person is never relabelled by a rule)', params: idParams, headers: idempotencyHeaders, body: editBody, response: { 200: incidentAnswer } } },
+    async (request, reply) => ({ incident: replayed(reply, await editIncident(deps, request.actor, request.params.id, request.body, idempotentRequest(request))) }),
   );
 
   app.post(
     '/api/incidents/:id/state',
-    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Move the incident on: dispatched, on_scene, resolved, closed, or open again (with a reason)', params: idParams, body: stateBody, response: { 200: incidentAnswer } } },
-    async (request) => ({ incident: await changeState(deps, request.actor, request.params.id, request.body.state, request.body.note) }),
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Move the incident on: dispatched, on_scene, resolved, closed, or open again (with a reason)', params: idParams, headers: idempotencyHeaders, body: stateBody, response: { 200: incidentAnswer } } },
+    async (request, reply) => ({ incident: replayed(reply, await changeState(deps, request.actor, request.params.id, request.body.state, request.body.note, idempotentRequest(request))) }),
   );
 
   app.post(
     '/api/incidents/:id/notes',
-    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Add a note to the timeline', params: idParams, body: noteBody, response: { 200: incidentAnswer } } },
-    async (request) => ({ incident: await addNote(deps, request.actor, request.params.id, request.body.note) }),
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Add a note to the timeline', params: idParams, headers: idempotencyHeaders, body: noteBody, response: { 200: incidentAnswer } } },
+    async (request, reply) => ({ incident: replayed(reply, await addNote(deps, request.actor, request.params.id, request.body.note, idempotentRequest(request))) }),
   );
 
   app.post(
     '/api/incidents/:id/alerts',
-    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Link alerts to the incident by hand', params: idParams, body: linkAlertsBody, response: { 200: incidentAnswer } } },
-    async (request) => ({ incident: await linkAlerts(deps, request.actor, request.params.id, request.body.alertIds) }),
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Link alerts to the incident by hand', params: idParams, headers: idempotencyHeaders, body: linkAlertsBody, response: { 200: incidentAnswer } } },
+    async (request, reply) => ({ incident: replayed(reply, await linkAlerts(deps, request.actor, request.params.id, request.body.alertIds, idempotentRequest(request))) }),
   );
 
   app.post(
     '/api/incidents/:id/merge',
-    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Merge other incidents into this one (they close, pointing here; their alerts and calls move here)', params: idParams, body: mergeBody, response: { 200: incidentAnswer } } },
-    async (request) => ({ incident: await mergeIncidents(deps, request.actor, request.params.id, request.body.incidentIds, request.body.note) }),
+    { config: { roles: CAN_OPERATE }, schema: { tags, summary: 'Merge other incidents into this one (they close, pointing here; their alerts and calls move here)', params: idParams, headers: idempotencyHeaders, body: mergeBody, response: { 200: incidentAnswer } } },
+    async (request, reply) => ({ incident: replayed(reply, await mergeIncidents(deps, request.actor, request.params.id, request.body.incidentIds, request.body.note, idempotentRequest(request))) }),
   );
 
   app.post(
     '/api/incidents/:id/split',
     {
       config: { roles: CAN_OPERATE },
-      schema: { tags, summary: 'Split alerts and calls off into a new incident', params: idParams, body: splitBody, response: { 201: z.object({ from: incidentViewSchema, created: incidentViewSchema }) } },
+      schema: { tags, summary: 'Split alerts and calls off into a new incident', params: idParams, headers: idempotencyHeaders, body: splitBody, response: { 201: z.object({ from: incidentViewSchema, created: incidentViewSchema }) } },
     },
-    async (request, reply) => reply.code(201).send(await splitIncident(deps, request.actor, request.params.id, request.body)),
+    async (request, reply) => reply.code(201).send(replayed(reply, await splitIncident(deps, request.actor, request.params.id, request.body, idempotentRequest(request)))),
   );
 
   app.post(
@@ -167,11 +183,12 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       schema: {
         tags,
         summary: 'Log a phone call (113, 114, 115, 1022): opens an incident, or joins the one named by incidentId',
+        headers: idempotencyHeaders,
         body: callBody,
         response: { 201: z.object({ call: hotlineCallSchema, incident: incidentViewSchema, joined: z.boolean() }) },
       },
     },
-    async (request, reply) => reply.code(201).send(await logCall(deps, request.actor, request.body)),
+    async (request, reply) => reply.code(201).send(replayed(reply, await logCall(deps, request.actor, request.body, idempotentRequest(request)))),
   );
 
   // ---- dispatch ----
@@ -196,9 +213,11 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     '/api/incidents/:id/assign',
     {
       config: { roles: CAN_OPERATE },
-      schema: { tags, summary: 'Send a team (replace: true to send another team instead of the one assigned)', params: idParams, body: assignBody, response: { 200: z.object({ assignment: assignmentViewSchema }) } },
+      schema: { tags, summary: 'Send a team (replace: true to send another team instead of the one assigned)', params: idParams, headers: idempotencyHeaders, body: assignBody, response: { 200: z.object({ assignment: assignmentViewSchema }) } },
     },
-    async (request) => ({ assignment: await assignTeam(deps, request.actor, request.params.id, request.body.teamId, { replace: request.body.replace, note: request.body.note }) }),
+    async (request, reply) => ({
+      assignment: replayed(reply, await assignTeam(deps, request.actor, request.params.id, request.body.teamId, { replace: request.body.replace, note: request.body.note }, idempotentRequest(request))),
+    }),
   );
 
   for (const answer of ['acknowledge', 'arrive'] as const) {
@@ -206,9 +225,9 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       `/api/incidents/:id/${answer}`,
       {
         config: { roles: FIELD_WORK },
-        schema: { tags, summary: answer === 'acknowledge' ? 'The assigned team has the job (stops the acknowledgement deadline)' : 'The assigned team is on scene', params: idParams, response: { 200: z.object({ assignment: assignmentViewSchema }) } },
+        schema: { tags, summary: answer === 'acknowledge' ? 'The assigned team has the job (stops the acknowledgement deadline)' : 'The assigned team is on scene', params: idParams, headers: idempotencyHeaders, response: { 200: z.object({ assignment: assignmentViewSchema }) } },
       },
-      async (request) => ({ assignment: await answerAssignment(deps, request.actor, request.user!, request.params.id, answer) }),
+      async (request, reply) => ({ assignment: replayed(reply, await answerAssignment(deps, request.actor, request.user!, request.params.id, answer, idempotentRequest(request))) }),
     );
   }
 
@@ -220,30 +239,35 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
 
   app.put(
     '/api/field/duty',
-    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'Start or end my duty (off duty, my position is forgotten)', body: dutyBody, response: { 200: z.object({ onDuty: z.boolean() }) } } },
-    async (request) => {
-      await withTransaction(db, async (tx) => {
-        await setOnDuty(tx, request.user!.id, request.body.onDuty);
-        await recordAudit(tx, request.actor, { action: request.body.onDuty ? 'duty_start' : 'duty_end', entityType: 'user', entityId: String(request.user!.id) });
-      });
-      return { onDuty: request.body.onDuty };
-    },
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'Start or end my duty (off duty, my position is forgotten)', headers: idempotencyHeaders, body: dutyBody, response: { 200: z.object({ onDuty: z.boolean() }) } } },
+    async (request, reply) =>
+      replayed(
+        reply,
+        await withTransaction(db, (tx) =>
+          once(tx, idempotentRequest(request), async () => {
+            await setOnDuty(tx, request.user!.id, request.body.onDuty);
+            await recordAudit(tx, request.actor, { action: request.body.onDuty ? 'duty_start' : 'duty_end', entityType: 'user', entityId: String(request.user!.id) });
+            return { onDuty: request.body.onDuty };
+          }),
+        ),
+      ),
   );
 
   app.post(
     '/api/field/position',
-    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'My phone\'s position while on duty (every 30 s or on movement; late reports from the outbox carry their own time)', body: positionBody, response: { 200: z.object({ stored: z.boolean(), reason: z.string().optional() }) } } },
-    async (request) => reportPosition(db, request.user!.id, { lat: request.body.lat, lon: request.body.lon, accuracyM: request.body.accuracyM, measuredAt: request.body.measuredAt ?? new Date() }),
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'My phone\'s position while on duty (every 30 s or on movement; late reports from the outbox carry their own time)', headers: idempotencyHeaders, body: positionBody, response: { 200: z.object({ stored: z.boolean(), reason: z.string().optional() }) } } },
+    async (request, reply) =>
+      replayed(reply, await reportPosition(db, request.user!.id, { lat: request.body.lat, lon: request.body.lon, accuracyM: request.body.accuracyM, measuredAt: request.body.measuredAt ?? new Date() }, idempotentRequest(request))),
   );
 
   // ---- photos and the team's resolution ----
   const photoLimits = { maxBytes: context.config.ALERT_PHOTO_MAX_BYTES, noteMaxChars: context.config.ALERT_NOTE_MAX_CHARS, to: 'incident' };
   app.post(
     '/api/incidents/:id/photos',
-    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'Attach a photo (multipart: a `photo` file, JPEG, PNG or WebP, and an optional `note`)', params: idParams, response: { 200: incidentAnswer } } },
-    async (request) => {
+    { config: { roles: FIELD_WORK }, schema: { tags, summary: 'Attach a photo (multipart: a `photo` file, JPEG, PNG or WebP, and an optional `note`)', params: idParams, headers: idempotencyHeaders, response: { 200: incidentAnswer } } },
+    async (request, reply) => {
       const { photo, note } = await readPhotoUpload(request, { ...photoLimits, required: true });
-      return { incident: await addPhoto(deps, request.actor, request.user!, request.params.id, photo!, note) };
+      return { incident: replayed(reply, await addPhoto(deps, request.actor, request.user!, request.params.id, photo!, note, idempotentRequest(request, { note, photo }))) };
     },
   );
 
@@ -251,11 +275,11 @@ export const incidentRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     '/api/incidents/:id/resolve',
     {
       config: { roles: FIELD_WORK },
-      schema: { tags, summary: 'Resolve with what the team brings back (multipart: `note` and a `photo`, which some kinds require as proof of the fix)', params: idParams, response: { 200: incidentAnswer } },
+      schema: { tags, summary: 'Resolve with what the team brings back (multipart: `note` and a `photo`, which some kinds require as proof of the fix)', params: idParams, headers: idempotencyHeaders, response: { 200: incidentAnswer } },
     },
-    async (request) => {
+    async (request, reply) => {
       const proof = request.isMultipart() ? await readPhotoUpload(request, { ...photoLimits, required: false }) : { note: (request.body as { note?: string } | undefined)?.note };
-      return { incident: await resolveWithProof(deps, request.actor, request.user!, request.params.id, proof) };
+      return { incident: replayed(reply, await resolveWithProof(deps, request.actor, request.user!, request.params.id, proof, idempotentRequest(request, proof))) };
     },
   );
 

@@ -2,13 +2,15 @@
 // deadline and the supervisors are alerted, when the next team is proposed, or when the assigned team
 // was deleted. Each banner names the incident and a team to send instead, assigned with one click. A
 // banner leaves when the team answered after all, when someone sent a team, or when it is dismissed.
+// The banners still open are loaded when the live connection is up (at start and after a reconnect,
+// when events may have been missed), so a screen opened later shows them too.
 // (The team's reminder, the ladder's first step, goes to its phones; the incident page shows it too.)
-import { useCallback, useEffect, useState } from 'react';
-import type { DispatchCandidate, EscalationNotice, IncidentView } from '@cityops/contract/incidents';
-import { ApiError } from '../api.ts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DispatchCandidate, EscalationNotice, IncidentView, OpenEscalations } from '@cityops/contract/incidents';
+import { api, ApiError } from '../api.ts';
 import { formatDistance } from '../geodesy.ts';
 import { useI18n } from '../i18n.tsx';
-import { useServerEvent } from '../live/live-context.tsx';
+import { useLiveStatus, useServerEvent } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { Link } from '../router.tsx';
 import { canOperate, useUser } from '../session.tsx';
@@ -31,9 +33,18 @@ async function stillEscalated(notice: EscalationNotice): Promise<boolean> {
   return notice.deadline === 'acknowledge' ? !active.acknowledgedAt && !active.arrivedAt : !active.arrivedAt;
 }
 
+/** Adds the notice unless the incident already shows the same step or a later one (ids grow along the timeline). */
+function withNotice(current: ReadonlyMap<number, EscalationNotice>, notice: EscalationNotice): ReadonlyMap<number, EscalationNotice> {
+  const shown = current.get(notice.incidentId);
+  return shown && shown.id >= notice.id ? current : new Map(current).set(notice.incidentId, notice);
+}
+
 export function EscalationBanners() {
   // One banner per incident: the latest step replaces the one before (supervisor, then next team).
   const [notices, setNotices] = useState<ReadonlyMap<number, EscalationNotice>>(new Map());
+  // Steps dismissed here stay away when the list is loaded again; live steps that came while it loaded.
+  const dismissed = useRef(new Set<number>());
+  const liveWhileLoading = useRef<EscalationNotice[] | undefined>(undefined);
   const drop = useCallback((incidentId: number, assignmentId?: number) => {
     setNotices((current) => {
       const notice = current.get(incidentId);
@@ -46,8 +57,36 @@ export function EscalationBanners() {
 
   useServerEvent('incident:escalation', (notice) => {
     if (!SUPERVISOR_STEPS.includes(notice.step)) return;
-    setNotices((current) => new Map(current).set(notice.incidentId, notice));
+    liveWhileLoading.current?.push(notice);
+    setNotices((current) => withNotice(current, notice));
   });
+  // The open ones replace what is shown (some may have been answered while the connection was down),
+  // with the live steps that arrived meanwhile on top.
+  const status = useLiveStatus();
+  // The supervisors' steps go to the command room only, live and loaded (a field user's phone has its reminders).
+  const commandRoom = useUser().role !== 'field';
+  useEffect(() => {
+    if (!commandRoom || status === 'connecting' || status === 'reconnecting') return;
+    let current = true;
+    const live: EscalationNotice[] = [];
+    liveWhileLoading.current = live;
+    api<OpenEscalations>('/api/incidents/escalations')
+      .then(({ escalations }) => {
+        if (!current) return;
+        let loaded: ReadonlyMap<number, EscalationNotice> = new Map();
+        for (const notice of [...escalations, ...live]) {
+          if (SUPERVISOR_STEPS.includes(notice.step) && !dismissed.current.has(notice.id)) loaded = withNotice(loaded, notice);
+        }
+        setNotices(loaded);
+      })
+      .catch(() => {})
+      .finally(() => {
+        if (liveWhileLoading.current === live) liveWhileLoading.current = undefined;
+      });
+    return () => {
+      current = false;
+    };
+  }, [status, commandRoom]);
   // Any change of an incident with a banner (an answer, another team sent, resolved): is it still late?
   useServerEvent('incident:changed', (incident) => {
     const notice = notices.get(incident.id);
@@ -63,13 +102,21 @@ export function EscalationBanners() {
   return (
     <div className="escalation-banners" aria-live="assertive">
       {[...notices.values()].map((notice) => (
-        <EscalationBanner key={notice.incidentId} notice={notice} onDone={() => drop(notice.incidentId, notice.assignment.id)} />
+        <EscalationBanner
+          key={notice.incidentId}
+          notice={notice}
+          onDone={() => drop(notice.incidentId, notice.assignment.id)}
+          onDismiss={() => {
+            dismissed.current.add(notice.id);
+            drop(notice.incidentId, notice.assignment.id);
+          }}
+        />
       ))}
     </div>
   );
 }
 
-function EscalationBanner({ notice, onDone }: { notice: EscalationNotice; onDone(): void }) {
+function EscalationBanner({ notice, onDone, onDismiss }: { notice: EscalationNotice; onDone(): void; onDismiss(): void }) {
   const i18n = useI18n();
   const { t } = i18n;
   const user = useUser();
@@ -115,7 +162,7 @@ function EscalationBanner({ notice, onDone }: { notice: EscalationNotice; onDone
   const place = incident?.address || (incident?.lat != null && incident.lon != null ? `${incident.lat.toFixed(5)}, ${incident.lon.toFixed(5)}` : '');
   const late = notice.deadline === 'arrive' ? t('escalation.lateArrive') : t('escalation.lateAcknowledge');
   return (
-    <div className={`escalation-banner ${notice.step}`} role="alert" data-testid="escalation-banner" data-incident-id={notice.incidentId} data-step={notice.step}>
+    <div className={`escalation-banner ${notice.step}`} role="alert" data-testid="escalation-banner" data-incident-id={notice.incidentId} data-step={notice.step} data-escalation-id={notice.id}>
       <Icon name="alert" size={22} />
       <div className="escalation-text">
         <strong>
@@ -141,7 +188,7 @@ function EscalationBanner({ notice, onDone }: { notice: EscalationNotice; onDone
         <Link to={incidentDispatchPath(notice.incidentId)} className="button small" data-testid="escalation-open">
           {t('escalation.open')}
         </Link>
-        <button className="icon-button" onClick={onDone} aria-label={t('escalation.dismiss')} title={t('escalation.dismiss')} data-testid="escalation-dismiss">
+        <button className="icon-button" onClick={onDismiss} aria-label={t('escalation.dismiss')} title={t('escalation.dismiss')} data-testid="escalation-dismiss">
           <Icon name="close" />
         </button>
       </div>
