@@ -48,13 +48,17 @@ const STEP_INDEX_SQL = `(CASE WHEN escalated_for = (CASE WHEN acknowledged_at IS
 export async function escalateDue(deps: IncidentDeps & { logger?: Logger }, limit = 100): Promise<number> {
   return withTransaction(deps.db, async (tx) => {
     const due = await tx.query(
-      `SELECT id FROM incident_assignments
+      `SELECT id, incident_id FROM incident_assignments
        WHERE ended_at IS NULL AND (team_id IS NULL OR (arrived_at IS NULL AND ${STEP_INDEX_SQL} < cardinality(ladder) AND ${DUE_AT_SQL} <= clock_timestamp()))
        ORDER BY ${DUE_AT_SQL} LIMIT $1`,
       [limit],
     );
     let taken = 0;
-    for (const { id } of due.rows) {
+    for (const { id, incident_id: incidentId } of due.rows) {
+      // The incident first, as every change of an incident locks it (lockIncident) before its assignment:
+      // the other order deadlocks with an operator resolving it. Held by someone now: next round.
+      const incident = await tx.query(`SELECT 1 FROM incidents WHERE id = $1 FOR UPDATE SKIP LOCKED`, [incidentId]);
+      if (!incident.rowCount) continue;
       // Another api process may hold it (SKIP LOCKED), or an answer may have come in meanwhile: check again.
       const locked = await tx.query(`SELECT *, clock_timestamp() AS checked_at FROM incident_assignments WHERE id = $1 AND ended_at IS NULL FOR UPDATE SKIP LOCKED`, [id]);
       const row = locked.rows[0];
