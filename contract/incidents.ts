@@ -137,13 +137,24 @@ export interface DispatchCandidate {
   positionAt: string | null;
 }
 
+/** The steps of the escalation ladder, in the only order they are climbed (a policy may leave some out). */
+export const ESCALATION_STEPS = ['remind', 'supervisor', 'next_team'] as const;
+export type EscalationStep = (typeof ESCALATION_STEPS)[number];
+
 /** The deadlines that apply to an incident of this kind and severity, and the steps of a missed one. */
 export interface DispatchPolicyView {
   acknowledgeSeconds: number;
   arriveSeconds: number;
   stepSeconds: number;
-  ladder: Array<'remind' | 'supervisor' | 'next_team'>;
+  ladder: EscalationStep[];
   requiresPhoto: boolean;
+}
+
+/** One row of the dispatch policies (GET /api/dispatch-policies): kind '*' and severity null mean any. */
+export interface DispatchPolicyRule extends DispatchPolicyView {
+  id: number;
+  kind: IncidentKind | '*';
+  severity: AlertSeverity | null;
 }
 
 /** GET /api/incidents/:id/dispatch: every assignment so far (oldest first), the ranked teams, the policy. */
