@@ -1,7 +1,7 @@
 // An incident is one situation in the city (a flooded street, a crash) that may have many sources:
 // alerts from cameras and sensors, hotline calls, later residents' reports. Alerts say what a device
 // saw; the incident is what the command room handles. The server and the web read this vocabulary.
-import type { AlertSeverity } from './alerts.ts';
+import type { AlertKind, AlertSeverity } from './alerts.ts';
 
 export const INCIDENT_KINDS = [
   'flooding',
@@ -135,6 +135,22 @@ export interface DispatchCandidate {
   bearingDeg: number | null;
   /** When that position was measured (on-duty members' reports of the last 15 minutes only). */
   positionAt: string | null;
+}
+
+/** A rule that links alerts into incidents (GET /api/incident-link-rules; the incidents README explains them). */
+export interface IncidentLinkRule {
+  id: number;
+  name: string;
+  /** Rules are tried lowest rank first; a lower rank relabels an incident a higher one opened. */
+  rank: number;
+  incidentKind: IncidentKind;
+  alertKinds: AlertKind[];
+  /** Of alertKinds: those that open an incident when none is near (with at least openMinSeverity). */
+  openingKinds: AlertKind[];
+  openMinSeverity: AlertSeverity;
+  distanceM: number;
+  windowMinutes: number;
+  enabled: boolean;
 }
 
 /** The steps of the escalation ladder, in the only order they are climbed (a policy may leave some out). */

@@ -6,7 +6,7 @@ import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
-import { ACTIVE_INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type DispatchCandidate, type IncidentKind } from '@cityops/contract/incidents';
+import { ACTIVE_INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type DispatchCandidate } from '@cityops/contract/incidents';
 
 export type { AssignmentView };
 import { publishIncident, type IncidentDeps } from './live.ts';
