@@ -7,6 +7,7 @@ import { webRoutes } from '@cityops/dashboard/server/web-routes';
 import { alertRoutes } from '@cityops/dashboard/server/alerts/routes';
 import { teamRoutes } from '@cityops/dashboard/server/alerts/teams-routes';
 import { incidentRoutes } from '@cityops/dashboard/server/incidents/routes';
+import { dispatchPolicyRoutes } from '@cityops/dashboard/server/incidents/dispatch-policy-routes';
 import { agencyRoutes } from '@cityops/dashboard/server/incidents/agency-routes';
 import { incidentFigureRoutes } from '@cityops/dashboard/server/incidents/figures-routes';
 import { deviceRoutes } from '@cityops/devices/api';
@@ -23,6 +24,7 @@ export const featureRoutes: FeatureRoutes[] = [
   alertRoutes,
   teamRoutes,
   incidentRoutes,
+  dispatchPolicyRoutes,
   agencyRoutes,
   incidentFigureRoutes,
   slotRoutes,

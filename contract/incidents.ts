@@ -1,7 +1,7 @@
 // An incident is one situation in the city (a flooded street, a crash) that may have many sources:
 // alerts from cameras and sensors, hotline calls, later residents' reports. Alerts say what a device
 // saw; the incident is what the command room handles. The server and the web read this vocabulary.
-import type { AlertSeverity } from './alerts.ts';
+import type { AlertKind, AlertSeverity } from './alerts.ts';
 
 export const INCIDENT_KINDS = [
   'flooding',
@@ -150,13 +150,40 @@ export interface DispatchCandidate {
   positionAt: string | null;
 }
 
+/** A rule that links alerts into incidents (GET /api/incident-link-rules; the incidents README explains them). */
+export interface IncidentLinkRule {
+  id: number;
+  name: string;
+  /** Rules are tried lowest rank first; a lower rank relabels an incident a higher one opened. */
+  rank: number;
+  incidentKind: IncidentKind;
+  alertKinds: AlertKind[];
+  /** Of alertKinds: those that open an incident when none is near (with at least openMinSeverity). */
+  openingKinds: AlertKind[];
+  openMinSeverity: AlertSeverity;
+  distanceM: number;
+  windowMinutes: number;
+  enabled: boolean;
+}
+
+/** The steps of the escalation ladder, in the only order they are climbed (a policy may leave some out). */
+export const ESCALATION_STEPS = ['remind', 'supervisor', 'next_team'] as const;
+export type EscalationStep = (typeof ESCALATION_STEPS)[number];
+
 /** The deadlines that apply to an incident of this kind and severity, and the steps of a missed one. */
 export interface DispatchPolicyView {
   acknowledgeSeconds: number;
   arriveSeconds: number;
   stepSeconds: number;
-  ladder: Array<'remind' | 'supervisor' | 'next_team'>;
+  ladder: EscalationStep[];
   requiresPhoto: boolean;
+}
+
+/** One row of the dispatch policies (GET /api/dispatch-policies): kind '*' and severity null mean any. */
+export interface DispatchPolicyRule extends DispatchPolicyView {
+  id: number;
+  kind: IncidentKind | '*';
+  severity: AlertSeverity | null;
 }
 
 /** GET /api/incidents/:id/dispatch: every assignment so far (oldest first), the ranked teams, the policy. */

@@ -6,38 +6,17 @@ import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
-import type { AlertSeverity } from '@cityops/contract/alerts';
-import { ACTIVE_INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type DispatchCandidate, type IncidentKind } from '@cityops/contract/incidents';
+import { ACTIVE_INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type DispatchCandidate } from '@cityops/contract/incidents';
 
 export type { AssignmentView };
 import { publishIncident, type IncidentDeps } from './live.ts';
 import { acknowledgeByTeam } from './handoffs.ts';
 import { POSITION_FRESH_SECONDS } from './positions.ts';
+import { policyFor } from './dispatch-policies.ts';
 import { addIncidentEvent, getIncident, lockIncident, writeIncidentState } from './repository.ts';
 import { once, type IdempotentRequest, type Replayable } from '../idempotency.ts';
 
 const dispatches = counter('cityops_dispatch_actions_total', 'dispatch actions, by action and outcome', ['action', 'outcome']);
-
-export interface DispatchPolicy {
-  acknowledgeSeconds: number;
-  arriveSeconds: number;
-  stepSeconds: number;
-  ladder: Array<'remind' | 'supervisor' | 'next_team'>;
-  requiresPhoto: boolean;
-}
-
-/** The most specific policy: kind and severity, then kind, then any kind with the severity, then the default. */
-export async function policyFor(db: Queryable, kind: IncidentKind, severity: AlertSeverity): Promise<DispatchPolicy> {
-  const result = await db.query(
-    `SELECT acknowledge_seconds, arrive_seconds, step_seconds, ladder, requires_photo FROM dispatch_policies
-     WHERE kind IN ($1, '*') AND (severity IS NULL OR severity = $2)
-     ORDER BY (kind = $1) DESC, (severity IS NOT NULL) DESC LIMIT 1`,
-    [kind, severity],
-  );
-  const row = result.rows[0];
-  if (!row) return { acknowledgeSeconds: 300, arriveSeconds: 3600, stepSeconds: 120, ladder: ['remind', 'supervisor', 'next_team'], requiresPhoto: false };
-  return { acknowledgeSeconds: row.acknowledge_seconds, arriveSeconds: row.arrive_seconds, stepSeconds: row.step_seconds, ladder: row.ladder, requiresPhoto: row.requires_photo };
-}
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
 

@@ -3,22 +3,10 @@
 import type { Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
 import type { AlertKind, AlertSeverity } from '@cityops/contract/alerts';
-import type { IncidentKind } from '@cityops/contract/incidents';
+import type { IncidentKind, IncidentLinkRule } from '@cityops/contract/incidents';
 
-export interface LinkRule {
-  id: number;
-  name: string;
-  /** Rules are tried lowest rank first; a lower rank relabels an incident a higher one opened. */
-  rank: number;
-  incidentKind: IncidentKind;
-  alertKinds: AlertKind[];
-  /** Of alertKinds: those that open an incident when none is near (with at least openMinSeverity). */
-  openingKinds: AlertKind[];
-  openMinSeverity: AlertSeverity;
-  distanceM: number;
-  windowMinutes: number;
-  enabled: boolean;
-}
+/** The rule as the API answers it (contract/incidents.ts: the web's screen reads the same type). */
+export type LinkRule = IncidentLinkRule;
 
 export type LinkRuleInput = Omit<LinkRule, 'id'>;
 

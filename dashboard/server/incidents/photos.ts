@@ -5,7 +5,7 @@ import type { Queryable } from '@cityops/core/database/pool';
 import { AppError, notFound } from '@cityops/core/errors';
 import type { IncidentView } from '@cityops/contract/incidents';
 import type { CheckedPhoto } from '../photo-upload.ts';
-import { policyFor } from './dispatch.ts';
+import { policyFor } from './dispatch-policies.ts';
 
 export interface IncidentPhotoView {
   id: number;

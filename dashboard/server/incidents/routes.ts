@@ -13,7 +13,8 @@ import { assignmentMessageSchema, assignmentViewSchema, escalationNoticeSchema }
 import type { OpenEscalations } from '@cityops/contract/incidents';
 import { getAlert } from '../alerts/repository.ts';
 import { logCall } from './hotline.ts';
-import { answerAssignment, assignedToUser, assignmentsOf, assignTeam, dispatchCandidates, policyFor } from './dispatch.ts';
+import { answerAssignment, assignedToUser, assignmentsOf, assignTeam, dispatchCandidates } from './dispatch.ts';
+import { policyFor } from './dispatch-policies.ts';
 import { openEscalations } from './escalation.ts';
 import { reportPosition, setOnDuty } from './positions.ts';
 import { addNote, addPhoto, changeState, editIncident, linkAlerts, mergeIncidents, openIncident, resolveWithProof, splitIncident } from './lifecycle.ts';

@@ -2,7 +2,7 @@
 // view itself is contract/socket-schemas.ts (REST and the live event carry the same).
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES } from '@cityops/contract/alerts';
-import { HOTLINE_LINES, INCIDENT_KINDS, INCIDENT_STATES, type DispatchCandidate, type DispatchPolicyView, type HotlineCallView } from '@cityops/contract/incidents';
+import { ESCALATION_STEPS, HOTLINE_LINES, INCIDENT_KINDS, INCIDENT_STATES, type DispatchCandidate, type DispatchPolicyRule, type DispatchPolicyView, type HotlineCallView } from '@cityops/contract/incidents';
 import type { LinkRule } from './link-rules.ts';
 
 const NOTE_MAX = 4000;
@@ -175,6 +175,37 @@ export const policySchema = z.object({
   acknowledgeSeconds: z.number().int(),
   arriveSeconds: z.number().int(),
   stepSeconds: z.number().int(),
-  ladder: z.array(z.enum(['remind', 'supervisor', 'next_team'])),
+  ladder: z.array(z.enum(ESCALATION_STEPS)),
   requiresPhoto: z.boolean(),
 }) satisfies z.ZodType<DispatchPolicyView>;
+
+const policyKind = z.enum([...INCIDENT_KINDS, '*'], { error: `an incident kind or * (any kind): one of ${INCIDENT_KINDS.join(', ')}, *` });
+const ladderStep = z.enum(ESCALATION_STEPS, { error: `a ladder step: one of ${ESCALATION_STEPS.join(', ')}` });
+
+// Bounds are the table's checks (migration 0071), said in words a person can act on.
+export const dispatchPolicyBody = z
+  .object({
+    kind: policyKind,
+    severity: z.enum(ALERT_SEVERITIES).nullable().describe('null: any severity'),
+    acknowledgeSeconds: z.number().int().min(5, 'at least 5 seconds').max(86400, 'at most a day (86400 seconds)'),
+    arriveSeconds: z.number().int().min(30, 'at least 30 seconds').max(604800, 'at most a week (604800 seconds)'),
+    stepSeconds: z.number().int().min(5, 'at least 5 seconds').max(86400, 'at most a day (86400 seconds)').describe('between two steps of the ladder'),
+    ladder: z
+      .array(ladderStep)
+      .min(1, 'keep at least one step: a missed deadline must do something')
+      .refine((ladder) => new Set(ladder).size === ladder.length, 'each step at most once')
+      .refine((ladder) => ladder.every((step, index) => index === 0 || ESCALATION_STEPS.indexOf(step) > ESCALATION_STEPS.indexOf(ladder[index - 1])), `steps in the order ${ESCALATION_STEPS.join(', ')}`),
+    requiresPhoto: z.boolean().default(false).describe('resolving needs a photo of the fix taken since the team was sent'),
+  })
+  .refine((policy) => policy.arriveSeconds >= policy.acknowledgeSeconds, { message: 'the arrive deadline cannot come before the acknowledge deadline', path: ['arriveSeconds'] });
+
+export const dispatchPolicyRuleSchema = z.object({
+  id: z.number().int(),
+  kind: policyKind,
+  severity: z.enum(ALERT_SEVERITIES).nullable(),
+  acknowledgeSeconds: z.number().int(),
+  arriveSeconds: z.number().int(),
+  stepSeconds: z.number().int(),
+  ladder: z.array(ladderStep),
+  requiresPhoto: z.boolean(),
+}) satisfies z.ZodType<DispatchPolicyRule>;

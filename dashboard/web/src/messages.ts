@@ -4,6 +4,7 @@ import { incidentMessages } from './incidents/incident-messages.ts';
 import { dispatchMessages } from './incidents/dispatch-messages.ts';
 import { handoffMessages } from './incidents/handoff-messages.ts';
 import { agencyMessages } from './admin/agency-messages.ts';
+import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
@@ -495,6 +496,7 @@ export const messages = {
   ...incidentMessages,
   ...handoffMessages,
   ...agencyMessages,
+  ...incidentRulesMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 
 export type MessageKey = keyof typeof messages;

@@ -1,6 +1,8 @@
 // Engineer tools (engineers and admins only): the device registry, device forms with placement on the
-// map and zone drawing, bulk import, and the health of every device.
+// map and zone drawing, bulk import, the health of every device, and the incident rules (the one tab the
+// command room may read too).
 import { useMemo, useState } from 'react';
+import { canEngineer, useUser } from '../session.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import { deviceState } from '../map/city-map.tsx';
@@ -10,6 +12,7 @@ import { EmptyState, Icon } from '../ui.tsx';
 import { CameraForm, SensorForm } from './device-form.tsx';
 import { HealthList } from './health-list.tsx';
 import { ImportPanel } from './import-panel.tsx';
+import { IncidentRules } from './incident-rules.tsx';
 import { OnvifPanel } from './onvif-panel.tsx';
 import { SystemHealth } from './system-health.tsx';
 
@@ -18,11 +21,15 @@ const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/engineer/health', label: 'engineer.health', icon: 'health' },
   { to: '/engineer/import', label: 'engineer.import', icon: 'upload' },
   { to: '/engineer/onvif', label: 'onvif.tab', icon: 'camera' },
+  { to: '/engineer/incident-rules', label: 'rules.tab', icon: 'incident' },
 ];
+/** The one tab the command room (operators, viewers) may open: it reads the rules without editing them. */
+const READER_TAB = '/engineer/incident-rules';
 
 export default function EngineerPage() {
   const { t } = useI18n();
   const { path } = useLocation();
+  const engineer = canEngineer(useUser());
   const camera = matchPath('/engineer/cameras/:id', path);
   const sensor = matchPath('/engineer/sensors/:id', path);
   let content;
@@ -37,11 +44,12 @@ export default function EngineerPage() {
     );
   else if (path === '/engineer/import') content = <ImportPanel />;
   else if (path === '/engineer/onvif') content = <OnvifPanel />;
+  else if (path === READER_TAB) content = <IncidentRules />;
   else content = <DeviceList />;
   return (
     <div className="page engineer-page">
       <nav className="sub-nav" aria-label={t('nav.engineer')}>
-        {TABS.map((tab) => (
+        {TABS.filter((tab) => engineer || tab.to === READER_TAB).map((tab) => (
           <Link key={tab.to} to={tab.to} data-testid={`engineer-tab-${tab.to.split('/')[2] ?? 'devices'}`} className={path === tab.to || (tab.to === '/engineer' && (camera || sensor)) ? 'active' : ''}>
             <Icon name={tab.icon} size={16} /> {t(tab.label)}
           </Link>
