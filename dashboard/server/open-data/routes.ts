@@ -91,7 +91,7 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     '/ngsi-ld/v1/entities',
     {
       config: { public: true },
-      schema: { tags: ['open data'], summary: 'NGSI-LD entities (public, read-only, rate-limited): TrafficFlowObserved, WaterObserved, Alert', querystring: entitiesQuery },
+      schema: { security: [], tags: ['open data'], summary: 'NGSI-LD entities (public, read-only, rate-limited): TrafficFlowObserved, WaterObserved, Alert', querystring: entitiesQuery },
     },
     async (request, reply) => {
       const query = request.query;
@@ -118,6 +118,7 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     {
       config: { public: true },
       schema: {
+        security: [],
         tags: ['open data'],
         summary: 'One NGSI-LD entity by its URN',
         params: z.object({ entityId: z.string().max(300) }),
@@ -144,7 +145,7 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
 
   app.get(
     '/ngsi-ld/v1/types',
-    { config: { public: true }, schema: { tags: ['open data'], summary: 'The entity types served (NGSI-LD EntityTypeList)' } },
+    { config: { public: true }, schema: { security: [], tags: ['open data'], summary: 'The entity types served (NGSI-LD EntityTypeList)' } },
     async (request, reply) => {
       reply.header('link', `${CONTEXT_LINK}, ${licenceLink}`);
       return reply.type('application/json').send(JSON.stringify({ id: 'urn:ngsi-ld:EntityTypeList:cityops', type: 'EntityTypeList', typeList: ENTITY_TYPES.map((type) => type.type) }));
@@ -155,7 +156,7 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     for (const format of ['csv', 'json'] as const) {
       app.get(
         `/api/open/${dataset.name}.${format}`,
-        { config: { public: true }, schema: { tags: ['open data'], summary: `Open data, ${format.toUpperCase()}: ${dataset.description}`, querystring: fileQuery } },
+        { config: { public: true }, schema: { security: [], tags: ['open data'], summary: `Open data, ${format.toUpperCase()}: ${dataset.description}`, querystring: fileQuery } },
         async (request, reply) => {
           const { from, to } = request.query;
           const type = dataset.type;
