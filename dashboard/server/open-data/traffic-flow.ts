@@ -2,6 +2,7 @@
 // and direction across the camera's counting lines, from traffic_hourly. Counts only: never an image.
 // One entity per (camera, hour, vehicle type, direction); the line-crossing direction (+/-) is published
 // as laneDirection forward/backward.
+import { timeBucketSql } from '@cityops/core/database/capabilities';
 import { VEHICLE_CLASSES } from '../web-traffic-repository.ts';
 import { HOUR_MS, hourFromKey, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
 
@@ -14,6 +15,9 @@ const LANE_DIRECTIONS = ['forward', 'backward'] as const;
 
 const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 
+/** The start of the UTC hour of a time (the buckets' edges). */
+const hourStart = (time: string) => `date_bin(INTERVAL '1 hour', ${time}, TIMESTAMPTZ '2000-01-01')`;
+
 export const trafficFlowObserved: EntityType = {
   type: TRAFFIC_FLOW_TYPE,
   timeAttribute: 'dateObserved',
@@ -24,14 +28,21 @@ export const trafficFlowObserved: EntityType = {
     laneDirection: { kind: 'text', column: 'lane_direction', values: LANE_DIRECTIONS },
     refDevice: { kind: 'text', column: 'ref_device' },
   },
-  source(params, range) {
+  source(params, range, caps) {
     params.push(range.from, range.to, VEHICLE_CLASSES);
     const [from, to, classes] = [params.length - 2, params.length - 1, params.length];
+    // TimescaleDB: the continuous aggregate. Plain PostgreSQL: traffic_hourly is a view over every minute
+    // ever counted, which the range cannot prune; the minutes of the range's whole hours are bucketed here instead.
+    const hourly = caps.timescale
+      ? 'traffic_hourly'
+      : `(SELECT ${timeBucketSql(caps, `'1 hour'`, 'minute')} AS hour, camera_id, class, direction, sum(count)::bigint AS count
+            FROM traffic_counts
+           WHERE minute >= ${hourStart(`$${from}::timestamptz`)} AND minute < ${hourStart(`$${to}::timestamptz`)} + interval '1 hour' AND class = ANY($${classes}) GROUP BY 1, 2, 3, 4)`;
     return `SELECT h.hour, h.camera_id, '${DEVICE_PREFIX}' || h.camera_id AS ref_device, c.lat, c.lon,
                    ${VEHICLE_TYPE_SQL} AS vehicle_type,
                    CASE h.direction WHEN '+' THEN 'forward' ELSE 'backward' END AS lane_direction,
                    sum(h.count)::bigint AS intensity
-              FROM traffic_hourly h LEFT JOIN cameras c ON c.id = h.camera_id
+              FROM ${hourly} h LEFT JOIN cameras c ON c.id = h.camera_id
              WHERE h.hour >= $${from} AND h.hour < $${to} AND h.class = ANY($${classes})
              GROUP BY 1, 2, 3, 4, 5, 6, 7`;
   },
