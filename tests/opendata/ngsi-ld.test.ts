@@ -47,6 +47,8 @@ let cameraNear: string;
 let cameraFar: string;
 let tideGauge: string;
 let riverGauge: string;
+let rain: string;
+let salinityStation: string;
 let congestionAlertId: number;
 let offlineAlertId: number;
 const HOUR_MS = 3_600_000;
@@ -98,12 +100,14 @@ beforeAll(async () => {
   }
   tideGauge = uniqueId('tide');
   riverGauge = uniqueId('river');
-  const rain = uniqueId('rain');
+  rain = uniqueId('rain');
+  salinityStation = uniqueId('salt');
   const unplaced = uniqueId('tide');
   await test.db.query(
     `INSERT INTO sensors (id, name, kind, unit, lat, lon) VALUES ($1, 'Phu An tide', 'tide_level', 'm', 10.77, 106.71), ($2, 'Canal gauge', 'water_level', 'cm', 10.80, 106.65),
-       ($3, 'Rain', 'rainfall', 'mm', 10.8, 106.6), ($4, 'Nowhere', 'tide_level', 'm', NULL, NULL)`,
-    [tideGauge, riverGauge, rain, unplaced],
+       ($3, 'Rain', 'rainfall', 'mm', 10.8, 106.6), ($4, 'Nowhere', 'tide_level', 'm', NULL, NULL),
+       ($5, 'Nha Be salinity', 'salinity', 'g/L', 10.7, 106.74)`,
+    [tideGauge, riverGauge, rain, unplaced, salinityStation],
   );
   const readings: Array<[string, Date, number]> = [
     [tideGauge, minute(hoursAgo(2), 10), 1.2],
@@ -113,6 +117,9 @@ beforeAll(async () => {
     [riverGauge, minute(hoursAgo(2), 10), 150],
     [riverGauge, minute(hoursAgo(2), 20), 170],
     [rain, minute(hoursAgo(2), 10), 5],
+    [rain, minute(hoursAgo(2), 20), 2.5],
+    [salinityStation, minute(hoursAgo(2), 10), 3.2],
+    [salinityStation, minute(hoursAgo(2), 30), 3.6],
     [unplaced, minute(hoursAgo(2), 10), 1],
   ];
   for (const [sensor, at, value] of readings) await test.db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) VALUES ($1, $2, $3)`, [sensor, at, value]);
@@ -232,6 +239,13 @@ describe('open data files', () => {
     const json = await get(`/api/open/water-levels.json?station=${riverGauge}`);
     expect(json.body).toMatchObject({ dataset: 'water-levels', licence: 'CC-BY-4.0', licenceUrl: 'https://creativecommons.org/licenses/by/4.0/' });
     expect(json.body.rows).toEqual([expect.objectContaining({ station_id: riverGauge, level_avg_m: 1.6, readings: 2 })]);
+    const rainfall = await get('/api/open/rainfall.csv');
+    expect(rainfall.text.trim().split('\r\n')).toEqual([
+      'hour,station_id,station_name,lat,lon,rainfall,unit,readings,licence',
+      `${hoursAgo(2).toISOString()},${rain},Rain,10.8,106.6,7.5,mm,2,CC-BY-4.0`,
+    ]);
+    const salinity = await get(`/api/open/salinity.json?station=${salinityStation}`);
+    expect(salinity.body.rows).toEqual([expect.objectContaining({ salinity_avg: 3.4, salinity_min: 3.2, salinity_max: 3.6, unit: 'g/L' })]);
     const alerts = await get('/api/open/alerts.csv');
     expect(alerts.text.split('\r\n')[0]).toBe('id,kind,category,sub_category,severity,first_seen_at,last_seen_at,lat,lon,district,licence');
     const tooLong = await get('/api/open/traffic-counts.json?from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z');
@@ -250,6 +264,10 @@ describe('public but protected', () => {
     '/api/open/traffic-counts.json',
     '/api/open/water-levels.csv',
     '/api/open/water-levels.json',
+    '/api/open/rainfall.csv',
+    '/api/open/rainfall.json',
+    '/api/open/salinity.csv',
+    '/api/open/salinity.json',
     '/api/open/alerts.csv',
     '/api/open/alerts.json',
   ];

@@ -95,7 +95,7 @@ it('publishes nothing personal in any open output', async () => {
       }
     }
   }
-  for (const dataset of ['traffic-counts', 'water-levels', 'alerts']) {
+  for (const dataset of ['traffic-counts', 'water-levels', 'rainfall', 'salinity', 'alerts']) {
     for (const format of ['csv', 'json']) outputs.push(await fetchText(`/api/open/${dataset}.${format}?from=${since}`));
   }
   const everything = outputs.join('\n');

@@ -2,10 +2,11 @@
 // flat, with the licence in every answer (a column of the CSV, a field of the JSON) so that a saved
 // file still says under which terms it may be used.
 import { csvCell } from '../alerts/csv.ts';
-import { isoOf, type EntityType, type OpenDataMeta, type Row } from './entity-type.ts';
+import { isoOf, type OpenDataMeta, type Row, type RowSource } from './entity-type.ts';
 import { trafficFlowObserved } from './traffic-flow.ts';
 import { waterObserved } from './water-observed.ts';
 import { publicAlert } from './public-alerts.ts';
+import { rainfallHours, salinityHours } from './station-hours.ts';
 
 /** Rows one file may hold; a larger answer asks for a narrower range instead. */
 export const MAX_FILE_ROWS = 50_000;
@@ -13,7 +14,7 @@ export const MAX_FILE_ROWS = 50_000;
 export interface Dataset {
   name: string;
   description: string;
-  type: EntityType;
+  type: RowSource;
   /** The query parameter that picks one device (camera or station), and the entities' attribute it filters. */
   deviceParameter?: string;
   columns: Array<[string, (row: Row) => unknown]>;
@@ -21,6 +22,8 @@ export interface Dataset {
 
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 const metres = (value: unknown) => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
+/** Three decimals: what a gauge can tell, without float noise. */
+const rounded = metres;
 
 export const DATASETS: Dataset[] = [
   {
@@ -53,6 +56,40 @@ export const DATASETS: Dataset[] = [
       ['level_avg_m', (row) => metres(row.level_avg_m)],
       ['level_min_m', (row) => metres(row.level_min_m)],
       ['level_max_m', (row) => metres(row.level_max_m)],
+      ['readings', (row) => num(row.readings)],
+    ],
+  },
+  {
+    name: 'rainfall',
+    description: 'rainfall per station and hour (the total of the readings, in the station unit, usually mm)',
+    type: rainfallHours,
+    deviceParameter: 'station',
+    columns: [
+      ['hour', (row) => isoOf(row.hour)],
+      ['station_id', (row) => row.sensor_id],
+      ['station_name', (row) => row.sensor_name],
+      ['lat', (row) => num(row.lat)],
+      ['lon', (row) => num(row.lon)],
+      ['rainfall', (row) => rounded(row.total)],
+      ['unit', (row) => row.unit],
+      ['readings', (row) => num(row.readings)],
+    ],
+  },
+  {
+    name: 'salinity',
+    description: 'salinity per station and hour (average, minimum, maximum, in the station unit, usually g/L)',
+    type: salinityHours,
+    deviceParameter: 'station',
+    columns: [
+      ['hour', (row) => isoOf(row.hour)],
+      ['station_id', (row) => row.sensor_id],
+      ['station_name', (row) => row.sensor_name],
+      ['lat', (row) => num(row.lat)],
+      ['lon', (row) => num(row.lon)],
+      ['salinity_avg', (row) => rounded(row.average)],
+      ['salinity_min', (row) => rounded(row.minimum)],
+      ['salinity_max', (row) => rounded(row.maximum)],
+      ['unit', (row) => row.unit],
       ['readings', (row) => num(row.readings)],
     ],
   },

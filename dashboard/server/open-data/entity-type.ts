@@ -23,7 +23,20 @@ export interface TimeRange {
 
 export type Row = Record<string, unknown>;
 
-export interface EntityType {
+/** Rows of one dataset for the generic query: what an entity type and a files-only dataset share. */
+export interface RowSource {
+  /** The type name (NGSI-LD) or dataset name, for messages. */
+  type: string;
+  /** What `q` may compare, mapped to columns of `source`. */
+  attributes: Record<string, QueryableAttribute>;
+  /** The attribute whose conditions narrow the time range (undefined: the type is not a time series). */
+  timeAttribute?: string;
+  /** The rows as SQL (a subquery with `lat` and `lon`), its values appended to `params`. */
+  source(params: unknown[], range: TimeRange, caps: DatabaseCapabilities): string;
+  orderBy: string;
+}
+
+export interface EntityType extends RowSource {
   type: string;
   /** What `q` may compare, mapped to columns of `source`. */
   attributes: Record<string, QueryableAttribute>;
@@ -47,7 +60,7 @@ export interface EntityQuery {
 }
 
 /** One page of rows of a type, and the total when asked (NGSILD-Results-Count). */
-export async function queryRows(db: Queryable, caps: DatabaseCapabilities, type: EntityType, query: EntityQuery): Promise<{ rows: Row[]; total?: number }> {
+export async function queryRows(db: Queryable, caps: DatabaseCapabilities, type: RowSource, query: EntityQuery): Promise<{ rows: Row[]; total?: number }> {
   const params: unknown[] = [];
   const source = type.source(params, query.range, caps);
   const where = whereClause(query.conditions, query.geo, params);

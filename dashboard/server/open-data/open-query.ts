@@ -5,7 +5,7 @@
 import type { Database } from '@cityops/core/database/pool';
 import { withTransaction } from '@cityops/core/database/pool';
 import type { DatabaseCapabilities } from '@cityops/core/database/capabilities';
-import { queryRows, type EntityQuery, type EntityType, type Row, type TimeRange } from './entity-type.ts';
+import { queryRows, type EntityQuery, type EntityType, type Row, type RowSource, type TimeRange } from './entity-type.ts';
 import { impliedTimeRange, QueryError, type Condition } from './query-language.ts';
 
 export const DEFAULT_LIMIT = 20;
@@ -49,7 +49,7 @@ export function parseInstant(value: string | undefined, parameter: string): Date
 }
 
 /** Reads one page in a read-only transaction. */
-export function readOnly(db: Database, caps: DatabaseCapabilities, type: EntityType, query: EntityQuery): Promise<{ rows: Row[]; total?: number }> {
+export function readOnly(db: Database, caps: DatabaseCapabilities, type: RowSource, query: EntityQuery): Promise<{ rows: Row[]; total?: number }> {
   return withTransaction(
     db,
     async (client) => {
