@@ -78,9 +78,10 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
   });
 
   /** JSON-LD with the @context inside when asked for (Accept: application/ld+json), else JSON and a Link header. */
-  function sendEntities(request: FastifyRequest, reply: FastifyReply, entities: Array<Record<string, unknown>>) {
+  function sendEntities(request: FastifyRequest, reply: FastifyReply, entities: Array<Record<string, unknown>> | Record<string, unknown>) {
     const linkedData = /application\/ld\+json/.test(request.headers.accept ?? '');
-    const body = linkedData ? entities.map((entity) => ({ ...entity, '@context': ENTITY_CONTEXT })) : entities;
+    const withContext = (entity: Record<string, unknown>) => (linkedData ? { ...entity, '@context': ENTITY_CONTEXT } : entity);
+    const body = Array.isArray(entities) ? entities.map(withContext) : withContext(entities);
     reply.header('link', linkedData ? licenceLink : `${CONTEXT_LINK}, ${licenceLink}`);
     return reply.type(linkedData ? 'application/ld+json' : 'application/json').send(JSON.stringify(body));
   }
@@ -133,10 +134,7 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
         const { rows } = await readOnly(db, caps, found.type, { range, conditions: found.filter.conditions, limit: 1, offset: 0, count: false });
         if (rows.length) {
           const entity = found.type.toEntity(rows[0], meta);
-          const [body] = [keyValues(request.query) ? entity : normalized(entity)];
-          const linkedData = /application\/ld\+json/.test(request.headers.accept ?? '');
-          reply.header('link', linkedData ? licenceLink : `${CONTEXT_LINK}, ${licenceLink}`);
-          return reply.type(linkedData ? 'application/ld+json' : 'application/json').send(JSON.stringify(linkedData ? { ...body, '@context': ENTITY_CONTEXT } : body));
+          return sendEntities(request, reply, keyValues(request.query) ? entity : normalized(entity));
         }
       }
       return refuse(request, reply, 404, 'ResourceNotFound', `no entity ${entityId}`);
