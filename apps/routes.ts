@@ -14,6 +14,7 @@ import { deviceRoutes } from '@cityops/devices/api';
 import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
+import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
 
 export const featureRoutes: FeatureRoutes[] = [
   operationsRoutes,
@@ -29,5 +30,7 @@ export const featureRoutes: FeatureRoutes[] = [
   incidentFigureRoutes,
   slotRoutes,
   cameraIngestRoutes,
+  // Public, read-only, rate-limited (its own hook): /ngsi-ld/v1/* and /api/open/*.
+  openDataRoutes,
   webRoutes,
 ];

@@ -156,6 +156,18 @@ export const configSchema = z.object({
   CAP_SENDER: z.string().min(3).max(200).regex(/^[^\s,<&]+$/, 'no spaces, commas, < or &').default('cityops@localhost').describe(
     'CAP 1.2 <sender> of exported alerts and incidents (e.g. ops@hcmc.gov.vn)',
   ),
+  OPEN_DATA_LICENCE: z.string().min(2).max(100).regex(/^[^\r\n]+$/, 'one line').default('CC-BY-4.0').describe(
+    'licence of the public open data (/ngsi-ld/v1/entities, /api/open/*): named in every entity, file and answer (an SPDX id such as CC-BY-4.0 or ODbL-1.0)',
+  ),
+  OPEN_DATA_LICENCE_URL: z.url().default('https://creativecommons.org/licenses/by/4.0/').describe(
+    'where the open data licence is written out (Link rel="license" header and the licenceUrl field)',
+  ),
+  OPEN_DATA_REQUESTS_PER_MINUTE: positiveInt.max(100_000).default(60).describe(
+    'open data requests per network address per minute before 429 (counted in PostgreSQL, so across API processes)',
+  ),
+  OPEN_DATA_MAX_DAYS: positiveInt.max(366).default(31).describe(
+    'longest time range one open data request may cover (hourly traffic counts and water levels)',
+  ),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
   CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(
     'camera watchdog: no frame for this long → ffmpeg is killed and restarted (backoff 1 s … 60 s)',
