@@ -8,6 +8,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEventMessage, AlertsSync } from '../../contract/alerts.ts';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
+import { LIVE_CHANNEL_PREFIX } from '../../core/live/publisher.ts';
 import type { AlertTrigger } from '../../core/alerts/types.ts';
 import { AlertSyncClient } from '../../contract/alert-sync-client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -291,8 +292,10 @@ describe('live alerts', () => {
       feed.onChange((change) => change.type === 'sync' && syncs.push(change.sync));
       return { feed, syncs };
     });
+    // The live channel's LISTEN only: the api role has others (the dispatch escalation's wake-up).
     const terminated = await test.db.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+      [`%${LIVE_CHANNEL_PREFIX}%`],
     );
     expect(terminated.rowCount).toBe(2); // one per API process
     const missed = await raise(); // published while nobody listens
