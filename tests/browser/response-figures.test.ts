@@ -15,6 +15,8 @@ import { ensureDashboardBuilt, launchChromium, openLoggedIn } from './harness.ts
 const SHOTS = process.env.FIGURES_SHOTS_DIR ?? '/tmp/figures-shots';
 const LANGUAGES = ['vi', 'en'] as const;
 
+/** In hand, past its deadline to acknowledge: escalated before any page is opened. */
+let lateFire: number;
 let test: TestDatabase;
 let api: TestApi;
 let browser: Browser;
@@ -69,8 +71,8 @@ beforeAll(async () => {
   await incident('flooding', floodTeam, { hoursAgo: 10, acknowledgeS: 500, arriveS: 2400, resolveS: 7200 });
   await incident('traffic_accident', null, { hoursAgo: 2 });
   // In hand, its team has not acknowledged and the deadline passed 4 minutes ago: the wall shows it red.
-  const late = await incident('fire', fireTeam, { hoursAgo: 1 });
-  await test.db.query(`UPDATE incident_assignments SET acknowledge_by = now() - interval '4 minutes' WHERE incident_id = $1`, [late]);
+  lateFire = await incident('fire', fireTeam, { hoursAgo: 1 });
+  await test.db.query(`UPDATE incident_assignments SET acknowledge_by = now() - interval '4 minutes' WHERE incident_id = $1`, [lateFire]);
   browser = await launchChromium();
 }, 180_000);
 
@@ -88,6 +90,11 @@ describe('response figures page', () => {
       pages.push(page);
       await page.click('[data-testid=nav-figures]');
       await page.waitForSelector('[data-testid=figures-table]');
+      // The late fire's escalation, taken before this page was opened, is shown on it too; read, then put away.
+      const banner = page.locator(`[data-testid=escalation-banner][data-incident-id="${lateFire}"]`);
+      await banner.waitFor();
+      await banner.locator('[data-testid=escalation-dismiss]').click();
+      await banner.waitFor({ state: 'detached' });
       const rows = page.locator('[data-testid=figures-row]');
       expect(await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-key')))).toEqual(['fire', 'flooding', 'traffic_accident']);
       const fireRow = (await rows.first().innerText()).replace(/\s+/g, ' ');
