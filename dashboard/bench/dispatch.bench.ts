@@ -195,7 +195,7 @@ export async function run(args: string[]): Promise<void> {
     const escalationP95 = quantile(escalationLags, 0.95);
     console.log(
       `dispatch.escalation_lag_p95_ms: ${escalationP95.toFixed(1)} (acknowledgement deadline → the phone receives the reminder; p50 ${quantile(escalationLags, 0.5).toFixed(1)}, max ${Math.max(...escalationLags).toFixed(1)}; ` +
-        `${reminderReceipts.size}/${reminderCount} received; deadlines spread over 5 s; escalation worker every 1 s; goal < ${ESCALATION_GOAL_MS} ${escalationP95 < ESCALATION_GOAL_MS ? 'met' : 'missed'})`,
+        `${reminderReceipts.size}/${reminderCount} received; deadlines spread over 5 s; escalation worker woken by NOTIFY and a timer for the next due step, 1 s poll behind them; goal < ${ESCALATION_GOAL_MS} ${escalationP95 < ESCALATION_GOAL_MS ? 'met' : 'missed'})`,
     );
     console.log(
       `dispatch.bare_request_to_socket_p95_ms: ${bareP95.toFixed(1)} (bare HTTP + socket.io server, no session or database: POST → that phone's room receives a message; p50 ${quantile(bareLatencies, 0.5).toFixed(1)}; ${bareReceipts.size}/${assignmentCount} received; same phones, ${rate}/s)`,
