@@ -7,6 +7,7 @@ import { AGENCY_DELIVERIES, AGENCY_KINDS, type Agency, type AgencyDelivery, type
 import { INCIDENT_KINDS, type IncidentKind } from '@cityops/contract/incidents';
 import type { Team } from '@cityops/contract/people';
 import { api, ApiError } from '../api.ts';
+import { FieldError, useFormErrors } from '../form-errors.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
@@ -24,8 +25,6 @@ export const deliversToUrl = (delivery: AgencyDelivery) => delivery === 'webhook
 
 const FIELDS = ['name', 'kind', 'districtIds', 'incidentKinds', 'delivery', 'webhookUrl', 'mqttTopic', 'phone', 'enabled', 'teams'] as const;
 type Field = (typeof FIELDS)[number] | 'form';
-/** `districtIds.2` → `districtIds`; a field the form does not show → the form's own error line. */
-const fieldOf = (name: string | undefined): Field => FIELDS.find((field) => field === name?.split('.')[0]) ?? 'form';
 
 interface Draft {
   name: string;
@@ -59,7 +58,7 @@ export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { age
   const { t } = useI18n();
   const live = useLive();
   const [draft, setDraft] = useState<Draft>(() => draftOf(agency));
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const { errors, clear, fail, set: setError } = useFormErrors(FIELDS);
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((current) => ({ ...current, [key]: value }));
   const ownerOf = (teamId: number) => agencies.find((other) => other.id !== agency?.id && other.teamIds.includes(teamId));
@@ -68,7 +67,7 @@ export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { age
     event.preventDefault();
     // The server keeps the stored URL when none is sent, so it cannot tell a switch to a URL delivery without one.
     if (deliversToUrl(draft.delivery) && !draft.webhookUrl.trim() && !agency?.webhookHost) {
-      setErrors({ webhookUrl: t('agencies.webhookRequired') });
+      setError('webhookUrl', t('agencies.webhookRequired'));
       return;
     }
     const body = {
@@ -83,7 +82,7 @@ export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { age
       enabled: draft.enabled,
     };
     setBusy(true);
-    setErrors({});
+    clear();
     try {
       const { agency: saved } = await api<{ agency: Agency }>(agency ? `/api/agencies/${agency.id}` : '/api/agencies', { method: agency ? 'PUT' : 'POST', body });
       try {
@@ -93,24 +92,19 @@ export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { age
           if (wanted !== saved.teamIds.includes(team.id)) await api(`/api/teams/${team.id}/agency`, { method: 'PUT', body: { agencyId: wanted ? saved.id : null } });
         }
       } catch (failure) {
-        setErrors({ teams: (failure as Error).message });
+        setError('teams', (failure as Error).message);
         return;
       }
       onSaved(saved);
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 401) return; // the login opens over the form
-      setErrors({ [failure instanceof ApiError ? fieldOf(failure.field) : 'form']: (failure as Error).message });
+      fail(failure);
     } finally {
       setBusy(false);
     }
   };
 
-  const errorFor = (field: Field): ReactNode =>
-    errors[field] ? (
-      <span className="field-error" role="alert" data-testid={`agency-error-${field}`}>
-        {errors[field]}
-      </span>
-    ) : null;
+  const errorFor = (field: Field): ReactNode => <FieldError message={errors[field]} testId={`agency-error-${field}`} />;
   const labelled = (field: Field, label: MessageKey, control: ReactNode, wide = false) => (
     <label className={`form-field${wide ? ' wide' : ''}${errors[field] ? ' invalid' : ''}`}>
       <span>{t(label)}</span>

@@ -8,7 +8,7 @@ import { api } from '../api.ts';
 import { durationText } from '../duration-text.ts';
 import { useI18n } from '../i18n.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner } from '../ui.tsx';
-import { FieldError, RuleField, useFormErrors } from './rule-form.tsx';
+import { FieldError, numberOf, RuleField, useFormErrors, useRowDelete } from './rule-form.tsx';
 
 const FIELDS = ['kind', 'severity', 'acknowledgeSeconds', 'arriveSeconds', 'stepSeconds', 'ladder', 'requiresPhoto'] as const;
 
@@ -35,7 +35,6 @@ const draftOf = (policy?: DispatchPolicyRule): Draft => ({
 });
 
 const isDefault = (policy: DispatchPolicyRule) => policy.kind === '*' && policy.severity === null;
-const numberOf = (text: string) => (text.trim() === '' ? null : Number(text));
 
 function useLabels() {
   const i18n = useI18n();
@@ -51,20 +50,7 @@ export function DispatchPoliciesPanel({ policies, canEdit, onChanged }: { polici
   const { t } = useI18n();
   const label = useLabels();
   const [editing, setEditing] = useState<DispatchPolicyRule | 'new'>();
-  const [deleting, setDeleting] = useState<number>();
-  const [error, setError] = useState<unknown>();
-
-  const remove = async (id: number) => {
-    setError(undefined);
-    try {
-      await api(`/api/dispatch-policies/${id}`, { method: 'DELETE' });
-      await onChanged();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setDeleting(undefined);
-    }
-  };
+  const { deleting, setDeleting, error, remove } = useRowDelete((id) => `/api/dispatch-policies/${id}`, onChanged);
 
   return (
     <section className="panel table-panel rules-panel" data-testid="dispatch-policies">

@@ -6,7 +6,7 @@ import { INCIDENT_KINDS, type IncidentKind, type IncidentLinkRule } from '@cityo
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner } from '../ui.tsx';
-import { FieldError, RuleField, useFormErrors } from './rule-form.tsx';
+import { FieldError, numberOf, RuleField, useFormErrors, useRowDelete } from './rule-form.tsx';
 
 const FIELDS = ['name', 'rank', 'incidentKind', 'alertKinds', 'openingKinds', 'openMinSeverity', 'distanceM', 'windowMinutes', 'enabled'] as const;
 
@@ -34,26 +34,11 @@ const draftOf = (rule: IncidentLinkRule | undefined, rules: IncidentLinkRule[]):
   enabled: rule?.enabled ?? true,
 });
 
-/** A number field as typed: empty stays null so the server names the field. */
-const numberOf = (text: string) => (text.trim() === '' ? null : Number(text));
 
 export function LinkRulesPanel({ rules, canEdit, onChanged }: { rules: IncidentLinkRule[] | undefined; canEdit: boolean; onChanged(): Promise<void> }) {
   const { t } = useI18n();
   const [editing, setEditing] = useState<IncidentLinkRule | 'new'>();
-  const [deleting, setDeleting] = useState<number>();
-  const [error, setError] = useState<unknown>();
-
-  const remove = async (id: number) => {
-    setError(undefined);
-    try {
-      await api(`/api/incident-link-rules/${id}`, { method: 'DELETE' });
-      await onChanged();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setDeleting(undefined);
-    }
-  };
+  const { deleting, setDeleting, error, remove } = useRowDelete((id) => `/api/incident-link-rules/${id}`, onChanged);
 
   return (
     <section className="panel table-panel rules-panel" data-testid="link-rules">

@@ -1,24 +1,30 @@
-// What the two forms of the incident rules screen share: the server's refusal shown beside the field it
-// names (`ladder.0` → the ladder), or under the form when it names none the form shows.
+// What the two panels of the incident rules screen share: a labelled field with its error, a number
+// as typed, and deleting a row of the table.
 import { useState, type ReactNode } from 'react';
-import { ApiError } from '../api.ts';
+import { api } from '../api.ts';
+import { FieldError } from '../form-errors.tsx';
 
-export type FormErrors<F extends string> = Partial<Record<F | 'form', string>>;
+export { FieldError, useFormErrors } from '../form-errors.tsx';
 
-export function useFormErrors<F extends string>(fields: readonly F[]) {
-  const [errors, setErrors] = useState<FormErrors<F>>({});
-  const fieldOf = (name: string | undefined): F | 'form' => fields.find((field) => field === name?.split('.')[0]) ?? 'form';
-  const fail = (failure: unknown) => setErrors({ [failure instanceof ApiError ? fieldOf(failure.field) : 'form']: (failure as Error).message } as FormErrors<F>);
-  return { errors, clear: () => setErrors({}), fail };
-}
+/** A number field as typed: empty stays null so the server names the field. */
+export const numberOf = (text: string) => (text.trim() === '' ? null : Number(text));
 
-export function FieldError({ message, testId }: { message: string | undefined; testId: string }) {
-  if (!message) return null;
-  return (
-    <span className="field-error" role="alert" data-testid={testId}>
-      {message}
-    </span>
-  );
+/** Deletes a row (after its confirmation), then reloads; a refusal is kept to be shown above the table. */
+export function useRowDelete(urlOf: (id: number) => string, onChanged: () => Promise<void>) {
+  const [deleting, setDeleting] = useState<number>();
+  const [error, setError] = useState<unknown>();
+  const remove = async (id: number) => {
+    setError(undefined);
+    try {
+      await api(urlOf(id), { method: 'DELETE' });
+      await onChanged();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setDeleting(undefined);
+    }
+  };
+  return { deleting, setDeleting, error, remove };
 }
 
 /** A labelled control with its error under it. */
