@@ -14,6 +14,7 @@ import { deviceRoutes } from '@cityops/devices/api';
 import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
+import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
 
 export const featureRoutes: FeatureRoutes[] = [
@@ -28,6 +29,7 @@ export const featureRoutes: FeatureRoutes[] = [
   dispatchPolicyRoutes,
   agencyRoutes,
   incidentFigureRoutes,
+  citizenReportRoutes,
   slotRoutes,
   cameraIngestRoutes,
   // Public, read-only, rate-limited (its own hook): /ngsi-ld/v1/* and /api/open/*.

@@ -48,6 +48,8 @@ export interface IncidentView {
   mergedIntoId: number | null;
   alertIds: number[];
   callCount: number;
+  /** Residents' reports it holds (not those operators rejected): "also reported by 3 residents". */
+  reportCount: number;
 }
 
 /** One line of an incident's timeline: what was attached or done, by whom, when. */

@@ -126,6 +126,7 @@ export const incidentViewSchema = z.object({
   mergedIntoId: z.number().int().nullable(),
   alertIds: z.array(z.number().int()),
   callCount: z.number().int(),
+  reportCount: z.number().int(),
 }) satisfies z.ZodType<IncidentView>;
 
 export const assignmentViewSchema = z.object({

@@ -168,6 +168,18 @@ export const configSchema = z.object({
   OPEN_DATA_MAX_DAYS: positiveInt.max(366).default(31).describe(
     'longest time range one open data request may cover (hourly traffic counts and water levels)',
   ),
+  REPORTS_PER_MINUTE_PER_ADDRESS: positiveInt.max(100_000).default(30).describe(
+    'residents\' reports accepted per network address per minute before 429 (a mobile carrier puts many phones behind one address; the first ones always pass)',
+  ),
+  REPORTS_PER_MINUTE_PER_DEVICE: positiveInt.max(100_000).default(5).describe(
+    'residents\' reports accepted per reporting device (the id the report page keeps) per minute before 429',
+  ),
+  REPORT_READS_PER_MINUTE: positiveInt.max(100_000).default(120).describe(
+    'tracking-page requests (report state, photos, rating) per network address per minute before 429',
+  ),
+  REPORT_CONTACT_DAYS: positiveInt.max(3650).default(30).describe(
+    'days a resident\'s phone number or e-mail is kept after their report\'s incident is resolved (or the report rejected); then it is deleted',
+  ),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
   CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(
     'camera watchdog: no frame for this long → ffmpeg is killed and restarted (backoff 1 s … 60 s)',

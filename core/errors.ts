@@ -27,6 +27,7 @@ export const REQUEST_ERROR_CODES = [
   'invalid_trigger',
   'unknown_device',
   'not_an_image',
+  'not_a_video',
   'too_large',
   'idempotency_key_reused',
   'onvif_no_media',

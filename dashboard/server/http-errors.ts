@@ -9,6 +9,7 @@ const HTTP_STATUS: Record<RequestErrorCode, number> = {
   invalid_trigger: 400,
   unknown_device: 400,
   not_an_image: 400,
+  not_a_video: 400,
   too_large: 413,
   idempotency_key_reused: 422,
   onvif_no_media: 422,

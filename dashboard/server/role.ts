@@ -10,6 +10,7 @@ import { createRealtimeServer, type CityOpsServer } from './realtime.ts';
 import { createIncidentLinker } from './incidents/linker.ts';
 import { createEscalationWorker } from './incidents/escalation.ts';
 import { createHandoffDelivery } from './incidents/handoffs.ts';
+import { createContactRetention } from './citizen-reports/contact-retention.ts';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import type { FastifyInstance } from 'fastify';
 
@@ -58,6 +59,7 @@ export class ApiRole implements Component {
       createIncidentLinker(db, logger.child({ component: 'incident-linker' }), live),
       createEscalationWorker({ db, live }, logger.child({ component: 'dispatch-escalation' })),
       createHandoffDelivery({ db, live, secretBox, mqtt: () => this.mqtt, cap: { sender: config.CAP_SENDER, publicUrl: config.PUBLIC_URL } }, logger.child({ component: 'handoff-delivery' })),
+      createContactRetention(db, logger.child({ component: 'report-contact-retention' }), config.REPORT_CONTACT_DAYS),
     ]);
     await this.incidentWorkers.start();
   }

@@ -19,6 +19,7 @@ import {
   incidentOfAlert,
   insertIncident,
   linkAlertRow,
+  nearestJoinableIncident,
   relabelIncident,
   severityRank,
   touchIncident,
@@ -132,7 +133,7 @@ export async function linkAlert(tx: Queryable, alert: LinkableAlert, allRules: L
   if (alert.lat === null || alert.lon === null) return 'unplaced';
 
   for (const rule of rules) {
-    const incidentId = await nearestJoinable(tx, alert, rule);
+    const incidentId = await nearestJoinableIncident(tx, { lat: alert.lat, lon: alert.lon, at: alert.seenAt }, rule);
     if (incidentId === undefined) continue;
     if (!(await linkAlertRow(tx, incidentId, alert.id, rule.name))) return 'updated'; // a person linked it meanwhile
     await touchIncident(tx, incidentId, { sourceAt: alert.seenAt, severity: alert.severity });
@@ -162,36 +163,6 @@ export async function linkAlert(tx: Queryable, alert: LinkableAlert, allRules: L
   await addIncidentEvent(tx, incidentId, linker, { type: 'opened', data: { by: 'rule', rule: opening.name, alertId: alert.id, alertKind: alert.kind } });
   await publishIncident(tx, live, incidentId);
   return 'opened';
-}
-
-/**
- * The nearest active incident this rule joins the alert to: of the rule's kind or holding an alert of
- * one of its kinds, with a source within the rule's distance, its last source within the window.
- * Locked, so that an operator's merge or split waits for the link (and the other way round).
- */
-async function nearestJoinable(tx: Queryable, alert: LinkableAlert, rule: LinkRule): Promise<number | undefined> {
-  const result = await tx.query(
-    `WITH candidates AS (
-       SELECT i.id, i.lat, i.lon FROM incidents i
-       WHERE i.state IN ('open', 'dispatched', 'on_scene')
-         AND i.last_source_at >= $3::timestamptz - make_interval(mins => $5)
-         AND (i.kind = $6 OR EXISTS (SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
-                                     WHERE ia.incident_id = i.id AND a.kind = ANY($7)))),
-     placed AS (
-       SELECT id, lat, lon FROM candidates WHERE lat IS NOT NULL
-       UNION ALL
-       SELECT c.id, a.lat, a.lon FROM candidates c JOIN incident_alerts ia ON ia.incident_id = c.id JOIN alerts a ON a.id = ia.alert_id WHERE a.lat IS NOT NULL
-       UNION ALL
-       SELECT c.id, h.lat, h.lon FROM candidates c JOIN hotline_calls h ON h.incident_id = c.id WHERE h.lat IS NOT NULL)
-     SELECT id, min(cityops_distance_m($1, $2, lat, lon)) AS distance_m FROM placed GROUP BY id
-     HAVING min(cityops_distance_m($1, $2, lat, lon)) <= $4
-     ORDER BY 2, 1 LIMIT 1`,
-    [alert.lat, alert.lon, alert.seenAt, rule.distanceM, rule.windowMinutes, rule.incidentKind, rule.alertKinds],
-  );
-  if (!result.rowCount) return undefined;
-  const id = Number(result.rows[0].id);
-  const locked = await tx.query(`SELECT 1 FROM incidents WHERE id = $1 AND state IN ('open', 'dispatched', 'on_scene') FOR UPDATE`, [id]);
-  return locked.rowCount ? id : undefined;
 }
 
 /** Relabels the incident with the best of these rules when it ranks better than the rule that chose its kind. */

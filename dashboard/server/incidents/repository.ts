@@ -5,7 +5,7 @@ import type { Actor } from '@cityops/core/audit';
 import { notFound } from '@cityops/core/errors';
 import { getDistrict } from '@cityops/devices/district-repository';
 import type { AlertSeverity } from '@cityops/contract/alerts';
-import type { HotlineCallView, IncidentKind, IncidentState, IncidentTimelineEntry, IncidentView } from '@cityops/contract/incidents';
+import type { HotlineCallView, IncidentKind, IncidentLinkRule, IncidentState, IncidentTimelineEntry, IncidentView } from '@cityops/contract/incidents';
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
 
@@ -17,7 +17,8 @@ export const worseSeverity = (a: AlertSeverity, b: AlertSeverity): AlertSeverity
 
 const incidentSelect = `SELECT i.*,
     COALESCE((SELECT array_agg(ia.alert_id ORDER BY ia.alert_id) FROM incident_alerts ia WHERE ia.incident_id = i.id), '{}') AS alert_ids,
-    (SELECT count(*) FROM hotline_calls c WHERE c.incident_id = i.id) AS call_count
+    (SELECT count(*) FROM hotline_calls c WHERE c.incident_id = i.id) AS call_count,
+    (SELECT count(*) FROM citizen_reports r WHERE r.incident_id = i.id AND r.rejected_at IS NULL) AS report_count
   FROM incidents i`;
 
 function asIncident(row: Record<string, unknown>): IncidentView {
@@ -41,6 +42,7 @@ function asIncident(row: Record<string, unknown>): IncidentView {
     mergedIntoId: row.merged_into_id === null ? null : Number(row.merged_into_id),
     alertIds: (row.alert_ids as Array<string | number>).map(Number),
     callCount: Number(row.call_count),
+    reportCount: Number(row.report_count),
   };
 }
 
@@ -267,6 +269,8 @@ export async function moveSources(tx: Queryable, from: number, to: number, only?
     to,
     only?.callIds ?? null,
   ]);
+  // Residents' reports go with a merge; a split leaves them where they were (the operator picks alerts and calls).
+  if (!only) await tx.query(`UPDATE citizen_reports SET incident_id = $2 WHERE incident_id = $1`, [from, to]);
   return { alertIds: alerts.rows.map((row) => Number(row.alert_id)), callIds: calls.rows.map((row) => Number(row.id)) };
 }
 
@@ -276,7 +280,8 @@ export async function sourcesSummary(tx: Queryable, incidentId: number): Promise
     `SELECT (SELECT a.severity FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = $1
              ORDER BY ${SEVERITY_RANK_SQL('a.severity')} DESC LIMIT 1) AS severity,
             GREATEST((SELECT max(a.last_seen_at) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = $1),
-                     (SELECT max(received_at) FROM hotline_calls WHERE incident_id = $1)) AS last_at`,
+                     (SELECT max(received_at) FROM hotline_calls WHERE incident_id = $1),
+                     (SELECT max(received_at) FROM citizen_reports WHERE incident_id = $1 AND rejected_at IS NULL)) AS last_at`,
     [incidentId],
   );
   return { severity: result.rows[0].severity ?? null, lastAt: result.rows[0].last_at ?? null };
@@ -293,6 +298,57 @@ export async function writeIncidentState(tx: Queryable, id: number, state: Incid
      WHERE id = $1`,
     [id, state, stamps.mergedIntoId ?? null],
   );
+}
+
+/** The part of a link rule that says which incidents a new source may join. */
+export type JoinRule = Pick<IncidentLinkRule, 'incidentKind' | 'alertKinds' | 'distanceM' | 'windowMinutes'>;
+
+/**
+ * The nearest active incident a source at this place and time joins under the rule: of the rule's kind
+ * or holding an alert of one of its kinds, with a source (its own point, a linked alert, a call, a
+ * resident's report) within the rule's distance, its last source within the window. Locked, so that an
+ * operator's merge or split waits for the link (and the other way round).
+ */
+export async function nearestJoinableIncident(tx: Queryable, source: { lat: number; lon: number; at: Date }, rule: JoinRule): Promise<number | undefined> {
+  const result = await tx.query(
+    `WITH candidates AS (
+       SELECT i.id, i.lat, i.lon FROM incidents i
+       WHERE i.state IN ('open', 'dispatched', 'on_scene')
+         AND i.last_source_at >= $3::timestamptz - make_interval(mins => $5)
+         AND (i.kind = $6 OR EXISTS (SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+                                     WHERE ia.incident_id = i.id AND a.kind = ANY($7)))),
+     placed AS (
+       SELECT id, lat, lon FROM candidates WHERE lat IS NOT NULL
+       UNION ALL
+       SELECT c.id, a.lat, a.lon FROM candidates c JOIN incident_alerts ia ON ia.incident_id = c.id JOIN alerts a ON a.id = ia.alert_id WHERE a.lat IS NOT NULL
+       UNION ALL
+       SELECT c.id, h.lat, h.lon FROM candidates c JOIN hotline_calls h ON h.incident_id = c.id WHERE h.lat IS NOT NULL
+       UNION ALL
+       SELECT c.id, r.lat, r.lon FROM candidates c JOIN citizen_reports r ON r.incident_id = c.id WHERE r.rejected_at IS NULL)
+     SELECT id, min(cityops_distance_m($1, $2, lat, lon)) AS distance_m FROM placed GROUP BY id
+     HAVING min(cityops_distance_m($1, $2, lat, lon)) <= $4
+     ORDER BY 2, 1 LIMIT 1`,
+    [source.lat, source.lon, source.at, rule.distanceM, rule.windowMinutes, rule.incidentKind, rule.alertKinds],
+  );
+  if (!result.rowCount) return undefined;
+  const id = Number(result.rows[0].id);
+  const locked = await tx.query(`SELECT 1 FROM incidents WHERE id = $1 AND state IN ('open', 'dispatched', 'on_scene') FOR UPDATE`, [id]);
+  return locked.rowCount ? id : undefined;
+}
+
+/** Active alerts of the rule's kinds, in no incident yet, seen within its window and distance of the place, nearest first. */
+export async function unlinkedAlertsNear(tx: Queryable, source: { lat: number; lon: number; at: Date }, rule: JoinRule): Promise<Array<{ id: number; kind: string; severity: AlertSeverity }>> {
+  if (!rule.alertKinds.length) return [];
+  const result = await tx.query(
+    `SELECT a.id, a.kind, a.severity FROM alerts a
+     WHERE a.state IN ('new', 'acknowledged', 'assigned') AND a.kind = ANY($5) AND a.lat IS NOT NULL
+       AND a.last_seen_at >= $3::timestamptz - make_interval(mins => $6)
+       AND NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = a.id)
+       AND cityops_distance_m($1, $2, a.lat, a.lon) <= $4
+     ORDER BY cityops_distance_m($1, $2, a.lat, a.lon) LIMIT 20`,
+    [source.lat, source.lon, source.at, rule.distanceM, rule.alertKinds, rule.windowMinutes],
+  );
+  return result.rows.map((row) => ({ id: Number(row.id), kind: row.kind, severity: row.severity }));
 }
 
 export interface NearbyIncident {

@@ -127,7 +127,7 @@ function incident(id: number, patch: Partial<IncidentView> = {}): IncidentView {
   return {
     id, kind: 'fire', severity: 'major', state: 'open', kindSetBy: 'person', title: '', lat: 10.77, lon: 106.7, districtId: null, address: '',
     openedAt: '2026-12-03T10:00:00.000Z', updatedAt: '2026-12-03T10:00:00.000Z', dispatchedAt: null, onSceneAt: null, resolvedAt: null,
-    closedAt: null, mergedIntoId: null, alertIds: [], callCount: 1, ...patch,
+    closedAt: null, mergedIntoId: null, alertIds: [], callCount: 1, reportCount: 0, ...patch,
   };
 }
 
