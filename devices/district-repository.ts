@@ -53,6 +53,16 @@ export async function listDistrictBoundaries(db: Queryable): Promise<District[]>
   return result.rows;
 }
 
+/**
+ * The boundaries as read at most `maxAgeMs` ago by this process: for callers that place many points a
+ * second (residents' reports), where a new boundary showing up half a minute late harms nobody.
+ */
+let boundaryCache: { at: number; boundaries: District[] } | undefined;
+export async function recentDistrictBoundaries(db: Queryable, maxAgeMs: number): Promise<District[]> {
+  if (!boundaryCache || Date.now() - boundaryCache.at > maxAgeMs) boundaryCache = { at: Date.now(), boundaries: await listDistrictBoundaries(db) };
+  return boundaryCache.boundaries;
+}
+
 type Ring = number[][];
 
 /** Ray casting on a GeoJSON ring of [lon, lat] positions. */
@@ -77,8 +87,8 @@ function inGeometry(lon: number, lat: number, geometry: { type?: string; coordin
  * district of the nearest registered device within `nearDeviceM` metres (a city without boundaries
  * still gets a district for a place next to its cameras and sensors); otherwise null.
  */
-export async function districtAt(db: Queryable, lat: number, lon: number, nearDeviceM = 3000): Promise<string | null> {
-  for (const district of await listDistrictBoundaries(db)) {
+export async function districtAt(db: Queryable, lat: number, lon: number, nearDeviceM = 3000, boundaries?: District[]): Promise<string | null> {
+  for (const district of boundaries ?? (await listDistrictBoundaries(db))) {
     if (district.geometry && inGeometry(lon, lat, district.geometry as { type?: string; coordinates?: unknown })) return district.id;
   }
   const nearest = await db.query(

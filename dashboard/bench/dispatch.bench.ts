@@ -23,6 +23,7 @@ import { createUser } from '@cityops/core/auth/users';
 import { migrate } from '@cityops/core/database/migrate';
 import { createDatabase } from '@cityops/core/database/pool';
 import { paced } from './paced.ts';
+import { quantile, startServer } from './child-server.ts';
 import { createScratchDatabase, databaseUrl, option } from './bench-options.ts';
 import type { PhoneReceipt, PhonesCommand } from './dispatch-phones.ts';
 
@@ -33,10 +34,6 @@ const ESCALATION_GOAL_MS = 5000;
 /** How long to wait for the last receipts before calling them missing. */
 const DRAIN_MS = 10_000;
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
-};
 
 function ask<T>(child: ChildProcess, command: PhonesCommand): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -51,12 +48,6 @@ function ask<T>(child: ChildProcess, command: PhonesCommand): Promise<T> {
   });
 }
 
-async function startServer(file: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  child.stdout!.pipe(process.stderr);
-  return { child, url: `http://127.0.0.1:${/port (\d+)/.exec(line.toString())![1]}` };
-}
 
 /** Waits until `expected` receipts of `event` arrived (or DRAIN_MS without a new one). */
 async function receipts(received: Map<string, number>, event: string, keys: number[]): Promise<Map<number, number>> {

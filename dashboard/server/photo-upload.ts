@@ -14,6 +14,8 @@ export interface CheckedPhoto {
   contentType: string;
   width: number;
   height: number;
+  /** The EXIF orientation (1: upright), for those who strip the EXIF and must turn the picture themselves. */
+  orientation: number;
 }
 
 /**
@@ -64,5 +66,5 @@ export async function checkedPhoto(bytes: Buffer, to: string): Promise<CheckedPh
     rejectedPhotos.inc({ to, reason: 'unsupported_format' });
     throw new AppError('not_an_image', `images of format ${metadata.format ?? 'unknown'} are not accepted; send JPEG, PNG or WebP`, 'photo');
   }
-  return { bytes, contentType, width: metadata.width, height: metadata.height };
+  return { bytes, contentType, width: metadata.width, height: metadata.height, orientation: metadata.orientation ?? 1 };
 }

@@ -53,5 +53,7 @@ export async function up({ db }: MigrationContext): Promise<void> {
       bytes bytea NOT NULL,
       UNIQUE (report_id, kind, position)
     );
+    -- JPEG and H.264 do not compress further: stored out of line without PostgreSQL trying (and failing) to.
+    ALTER TABLE citizen_report_media ALTER COLUMN bytes SET STORAGE EXTERNAL;
   `);
 }

@@ -36,9 +36,7 @@ export interface StoredMedia {
 /** A photo as stored: JPEG, at most 1600 px, upright, with no metadata. A 400 for anything not an image. */
 export async function cleanPhoto(bytes: Buffer): Promise<StoredMedia> {
   const photo = await checkedPhoto(bytes, 'report');
-  const metadata = await sharp(bytes).metadata();
-  const upright = (metadata.orientation ?? 1) === 1;
-  if (photo.contentType === 'image/jpeg' && upright && Math.max(photo.width, photo.height) <= MAX_PHOTO_SIDE) {
+  if (photo.contentType === 'image/jpeg' && photo.orientation === 1 && Math.max(photo.width, photo.height) <= MAX_PHOTO_SIDE) {
     const stripped = stripJpegMetadata(bytes);
     if (stripped) {
       cleaned.inc({ kind: 'photo', how: 'stripped' });

@@ -9,7 +9,7 @@ import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { AppError } from '@cityops/core/errors';
 import { counter, histogram } from '@cityops/core/metrics';
 import type { SecretBox } from '@cityops/core/secret-box';
-import { districtAt } from '@cityops/devices/district-repository';
+import { districtAt, recentDistrictBoundaries } from '@cityops/devices/district-repository';
 import type { AlertSeverity } from '@cityops/contract/alerts';
 import { REPORT_INCIDENT_KIND, type ReportCategory, type ReportReceipt } from '@cityops/contract/citizen-reports';
 import type { IncidentKind } from '@cityops/contract/incidents';
@@ -34,6 +34,9 @@ const handling = histogram('cityops_citizen_report_seconds', 'time to store a re
 
 /** Incidents without a link rule of their kind join a resident's report within this place and time. */
 const DEFAULT_JOIN: Omit<JoinRule, 'incidentKind'> = { alertKinds: [], distanceM: 300, windowMinutes: 60 };
+
+/** A city's boundaries are megabytes of GeoJSON: read once per half minute, not once per report. */
+const BOUNDARY_MAX_AGE_MS = 30_000;
 
 /** A resident sees what one person saw: a report opens at most a major incident until someone confirms it. */
 const REPORT_SEVERITY: Record<ReportCategory, AlertSeverity> = {
@@ -76,12 +79,13 @@ export async function receiveReport(deps: ReportDeps, input: ReportInput): Promi
   try {
     const outcome = await withTransaction(deps.db, async (tx) => {
       const earlier = await reportIdBySubmissionKey(tx, input.submissionKey);
-      if (earlier !== undefined) return { reportId: earlier, replayed: true, joined: false };
-      const stored = await storeReport(tx, deps, input);
-      return { ...stored, replayed: false };
+      const stored = earlier === undefined ? await storeReport(tx, deps, input) : undefined;
+      const report = await reportById(tx, earlier ?? stored!.reportId);
+      // A report that opened its incident is simply received; one that joined may find it in progress.
+      const state = stored && !stored.joined ? 'received' : await publicState(tx, report);
+      return { report, state, replayed: earlier !== undefined, joined: stored?.joined ?? false };
     });
-    const report = await reportById(deps.db, outcome.reportId);
-    const state = await publicState(deps.db, report);
+    const { report, state } = outcome;
     received.inc({ category: input.category, outcome: outcome.replayed ? 'replayed' : outcome.joined ? 'joined' : 'opened' });
     handling.observe((performance.now() - started) / 1000);
     return { receipt: { code: report.code, trackingPath: `/report/${report.code}`, state }, replayed: outcome.replayed, incidentId: report.incidentId };
@@ -92,7 +96,7 @@ export async function receiveReport(deps: ReportDeps, input: ReportInput): Promi
 }
 
 async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput): Promise<{ reportId: number; joined: boolean }> {
-  const districtId = await districtAt(tx, input.lat, input.lon);
+  const districtId = await districtAt(tx, input.lat, input.lon, 3000, await recentDistrictBoundaries(tx, BOUNDARY_MAX_AGE_MS));
   if (districtId === null) throw new AppError('invalid', 'this place is outside the city: move the pin into one of its districts', 'lat');
   const kind = REPORT_INCIDENT_KIND[input.category];
   const rule = await joinRuleFor(tx, kind);
