@@ -1,4 +1,4 @@
-// `npm run bench -- reports [--reports 1000] [--concurrency 16] [--rate 50] [--seconds 10] [--profile DIR]`
+// `npm run bench -- reports [--reports 1000] [--concurrency 16] [--rate 20] [--seconds 10] [--profile DIR]`
 // (--profile: a V8 CPU profile of the api process into DIR; read it with ops/bench/cpu-profile-summary.ts)
 // Quick try: `npm run bench -- reports --reports 200 --seconds 4`.
 //
@@ -113,7 +113,7 @@ async function settle(isDone: () => boolean): Promise<void> {
 export async function run(args: string[]): Promise<void> {
   const reportCount = option(args, 'reports', 1000);
   const concurrency = option(args, 'concurrency', 16);
-  const rate = option(args, 'rate', 50);
+  const rate = option(args, 'rate', 20);
   const seconds = option(args, 'seconds', 10);
   const name = `cityops_bench_reports_${process.pid}`;
   const admin = await createScratchDatabase(name);
