@@ -16,6 +16,11 @@ export interface OpenDataMeta {
   dataProvider: string;
 }
 
+/** The licence and provider of this installation's open data (OPEN_DATA_LICENCE*, PUBLIC_URL). */
+export function openDataMeta(config: { OPEN_DATA_LICENCE: string; OPEN_DATA_LICENCE_URL: string; PUBLIC_URL?: string }): OpenDataMeta {
+  return { licence: config.OPEN_DATA_LICENCE, licenceUrl: config.OPEN_DATA_LICENCE_URL, dataProvider: config.PUBLIC_URL ?? 'CityOps' };
+}
+
 export interface TimeRange {
   from: Date;
   to: Date;
