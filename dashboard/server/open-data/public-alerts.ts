@@ -84,12 +84,16 @@ export const publicAlert: EntityType = {
  * file, still never spliced into SQL.
  */
 function publicAlertsSql(params: unknown[], raisedIn?: TimeRange): string {
-  params.push(PUBLIC_ALERT_KINDS, OPEN_STATES, JSON.stringify(PUBLIC_ALERT_CATEGORY), JSON.stringify(SUB_CATEGORY), JSON.stringify(SEVERITY));
-  const [kinds, states, category, subCategory, severity] = [5, 4, 3, 2, 1].map((back) => `$${params.length - back + 1}`);
-  let when = `a.state = ANY(${states})`;
+  params.push(PUBLIC_ALERT_KINDS, JSON.stringify(PUBLIC_ALERT_CATEGORY), JSON.stringify(SUB_CATEGORY), JSON.stringify(SEVERITY));
+  const [kinds, category, subCategory, severity] = [4, 3, 2, 1].map((back) => `$${params.length - back + 1}`);
+  // Every parameter must be used: PostgreSQL cannot type one the statement never mentions.
+  let when: string;
   if (raisedIn) {
     params.push(raisedIn.from, raisedIn.to);
     when = `a.first_seen_at >= $${params.length - 1} AND a.first_seen_at < $${params.length}`;
+  } else {
+    params.push(OPEN_STATES);
+    when = `a.state = ANY($${params.length})`;
   }
   return `SELECT a.id, a.kind, a.source_type, a.source_id, a.lat, a.lon, a.first_seen_at, a.last_seen_at, d.name AS district_name,
                  ${severity}::jsonb ->> a.severity AS severity,
