@@ -1,4 +1,4 @@
-// What every open entity type (TrafficFlowObserved, WaterObserved, Alert) provides to the generic query:
+// What every open entity type (TrafficFlowObserved, CrowdFlowObserved, WaterObserved, FloodMonitoring, Alert, IssueReporting) provides to the generic query:
 // its rows as one SQL source, the attributes `q` may compare, how an id maps back to a row, and how a row
 // becomes an entity. Only the columns these sources select can ever be published: nothing else of the
 // database (no users, notes, photos, callers, team positions) is reachable from here.
