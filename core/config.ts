@@ -180,6 +180,10 @@ export const configSchema = z.object({
   REPORT_CONTACT_DAYS: positiveInt.max(3650).default(30).describe(
     'days a resident\'s phone number or e-mail is kept after their report\'s incident is resolved (or the report rejected); then it is deleted',
   ),
+  OPEN_DATA_DAILY_FILES: booleanFromString.default(true).describe(
+    'the api role writes each UTC day\'s open data files (CSV and JSON per dataset) after the day ends, served at /api/open/daily',
+  ),
+  OPEN_DATA_DAILY_DIR: z.string().optional().describe('where the daily open data files are kept; default DATA_DIR/open-data/daily (shared storage when several api processes serve them)'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
   CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(
     'camera watchdog: no frame for this long → ffmpeg is killed and restarted (backoff 1 s … 60 s)',

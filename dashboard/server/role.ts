@@ -12,6 +12,8 @@ import { createEscalationWorker } from './incidents/escalation.ts';
 import { createHandoffDelivery } from './incidents/handoffs.ts';
 import { createContactRetention } from './citizen-reports/contact-retention.ts';
 import { createLivePublisher } from '@cityops/core/live/publisher';
+import { createDailyExport, dailyDir } from './open-data/daily-files.ts';
+import { openDataMeta } from './open-data/entity-type.ts';
 import type { FastifyInstance } from 'fastify';
 
 const STOP_GRACE_MS = 5000;
@@ -23,7 +25,7 @@ export class ApiRole implements Component {
   private mqtt?: MqttClient;
   private credentialsRetry?: NodeJS.Timeout;
   private stopping = false;
-  /** The incident desk's workers: the alert linker and the dispatch escalation (incidents/README.md). */
+  /** The api role's workers: the incident desk's (alert linker, dispatch escalation, handoffs: incidents/README.md) and the open data daily files. */
   private incidentWorkers?: Component;
 
   constructor(
@@ -60,6 +62,11 @@ export class ApiRole implements Component {
       createEscalationWorker({ db, live }, logger.child({ component: 'dispatch-escalation' })),
       createHandoffDelivery({ db, live, secretBox, mqtt: () => this.mqtt, cap: { sender: config.CAP_SENDER, publicUrl: config.PUBLIC_URL } }, logger.child({ component: 'handoff-delivery' })),
       createContactRetention(db, logger.child({ component: 'report-contact-retention' }), config.REPORT_CONTACT_DAYS),
+      // The open data daily files (open-data/daily-files.ts): written by every api process into the same
+      // directory is harmless (a day is renamed into place whole), so no leader is needed.
+      ...(config.OPEN_DATA_DAILY_FILES
+        ? [createDailyExport({ db, caps, meta: openDataMeta(config), dir: dailyDir(config) }, logger.child({ component: 'open-data-daily-files' }))]
+        : []),
     ]);
     await this.incidentWorkers.start();
   }

@@ -14,6 +14,7 @@ import { startTestApi, type TestApi } from '../support/api.ts';
 import { assetMirrorDir } from '../support/urls.ts';
 import { addCamera, addDistrict, uniqueId } from '../alerts/support/fixtures.ts';
 import { simplified } from '../../dashboard/server/open-data/ngsi-ld.ts';
+import { addReport } from './support/reports.ts';
 
 const SPECS = path.join(assetMirrorDir(), '..', 'specs', 'smart-data-models');
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -36,7 +37,7 @@ function schemaValidators(): Record<string, ValidateFunction> {
   );
   ajv.addSchema({ $id: 'https://smart-data-models.github.io/dataModel.Weather/weather-schema.json', definitions: { WeatherAlertCategories: { not: {} } } });
   return Object.fromEntries(
-    ['TrafficFlowObserved', 'WaterObserved', 'Alert'].map((type) => [type, ajv.compile(JSON.parse(readFileSync(path.join(SPECS, `${type}.schema.json`), 'utf8')))]),
+    ['TrafficFlowObserved', 'CrowdFlowObserved', 'WaterObserved', 'FloodMonitoring', 'Alert', 'IssueReporting'].map((type) => [type, ajv.compile(JSON.parse(readFileSync(path.join(SPECS, `${type}.schema.json`), 'utf8')))]),
   );
 }
 
@@ -50,6 +51,8 @@ let riverGauge: string;
 let rain: string;
 let salinityStation: string;
 let congestionAlertId: number;
+let districtId: string;
+let reportIds: { open: number; onScene: number; resolved: number; rejected: number; elsewhere: number };
 let offlineAlertId: number;
 const HOUR_MS = 3_600_000;
 const thisHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
@@ -80,7 +83,7 @@ beforeAll(async () => {
   validators = schemaValidators();
   test = await createTestDatabase();
   api = await startTestApi(test, { TRUST_PROXY: 'loopback', PUBLIC_URL: 'https://ops.hcmc.example', OPEN_DATA_REQUESTS_PER_MINUTE: '30' });
-  const districtId = await addDistrict(test.db);
+  districtId = await addDistrict(test.db);
   cameraNear = await addCamera(test.db, districtId); // at 10.7769, 106.7009
   cameraFar = uniqueId('cam');
   await test.db.query(`INSERT INTO cameras (id, name, rtsp_url, lat, lon) VALUES ($1, 'far', 'rtsp://127.0.0.1/x', 10.85, 106.60)`, [cameraFar]);
@@ -92,6 +95,9 @@ beforeAll(async () => {
     [cameraNear, minute(hoursAgo(2), 5), 'motorbike', '+', 3],
     [cameraNear, minute(hoursAgo(2), 7), 'motorcycle', '+', 4],
     [cameraNear, minute(hoursAgo(2), 7), 'person', '+', 9],
+    [cameraNear, minute(hoursAgo(2), 8), 'person', '-', 4],
+    [cameraNear, minute(hoursAgo(4), 8), 'person', '+', 1],
+    [cameraFar, minute(hoursAgo(2), 8), 'person', '-', 30],
     [cameraNear, minute(hoursAgo(5), 1), 'car', '+', 2],
     [cameraFar, minute(hoursAgo(2), 1), 'bus', '+', 20],
   ];
@@ -124,7 +130,27 @@ beforeAll(async () => {
   ];
   for (const [sensor, at, value] of readings) await test.db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) VALUES ($1, $2, $3)`, [sensor, at, value]);
 
+  // The gauges' state now (what sensor-ingest keeps): the tide above its second warning level, the canal quiet.
+  await test.db.query(`UPDATE sensors SET level1 = 1.0, level2 = 1.3, level3 = 1.6 WHERE id = $1`, [tideGauge]);
+  await test.db.query(
+    `INSERT INTO sensor_state (sensor_id, last_value, last_ts, last_seen_at, status, level) VALUES ($1, 1.45, $3, $3, 'level2', 2), ($2, 120, $3, $3, 'ok', 0)`,
+    [tideGauge, riverGauge, hoursAgo(1)],
+  );
+
+  // Residents' reports (one rejected, one from another district, dates spread over two days).
+  const place = { lat: 10.776912, lon: 106.700934 };
+  reportIds = {
+    open: (await addReport(test.db, { category: 'flooding', ...place, districtId, receivedAt: hoursAgo(2) })).id,
+    onScene: (await addReport(test.db, { category: 'flooding', ...place, districtId, receivedAt: hoursAgo(3), incidentState: 'on_scene' })).id,
+    resolved: (await addReport(test.db, { category: 'fallen_tree', ...place, districtId, receivedAt: hoursAgo(2), incidentState: 'resolved' })).id,
+    rejected: (await addReport(test.db, { category: 'flooding', ...place, districtId, receivedAt: hoursAgo(2), rejectedReason: 'trùng lặp' })).id,
+    elsewhere: (await addReport(test.db, { category: 'garbage', lat: 10.85, lon: 106.6, districtId: null, receivedAt: hoursAgo(30) })).id,
+  };
+
   const raiser = createAlertRaiser({ db: test.db });
+  // A crowd at the far camera since 2 hours ago (its hour is then `congested`).
+  const crowdAlertId = (await raiser.raise({ sourceType: 'camera', sourceId: cameraFar, kind: 'crowd', severity: 'minor', title: { vi: 'Đông', en: 'Crowd' } })).alertId;
+  await test.db.query(`UPDATE alerts SET first_seen_at = $2 WHERE id = $1`, [crowdAlertId, new Date(hoursAgo(2).getTime() + 20 * 60_000)]);
   congestionAlertId = (await raiser.raise({ sourceType: 'camera', sourceId: cameraNear, kind: 'congestion', severity: 'major', title: { vi: 'Ùn tắc', en: 'Congestion' } })).alertId;
   await raiser.raise({ sourceType: 'sensor', sourceId: tideGauge, kind: 'sensor_level', severity: 'critical', title: { vi: 'Triều cao', en: 'High tide' } });
   offlineAlertId = (await raiser.raise({ sourceType: 'camera', sourceId: cameraFar, kind: 'camera_offline', severity: 'minor', title: { vi: 'Mất', en: 'Offline' } })).alertId;
@@ -161,9 +187,62 @@ describe('NGSI-LD entities', () => {
     expect(lowTide.waterLevelMin).toBe(-0.4);
   });
 
+  it('serves people counts per camera and hour as valid CrowdFlowObserved', async () => {
+    const entities = await validEntities('/ngsi-ld/v1/entities?type=CrowdFlowObserved&options=keyValues&limit=100');
+    const near = entities.find((entity) => entity.id === `urn:ngsi-ld:CrowdFlowObserved:${cameraNear}:${hoursAgo(2).toISOString().slice(0, 13)}Z`)!;
+    expect(near).toMatchObject({ peopleCount: 13, peopleCountTowards: 9, peopleCountAway: 4, congested: false, refDevice: `urn:ngsi-ld:Device:${cameraNear}` });
+    expect(near.location).toEqual({ type: 'Point', coordinates: [106.7009, 10.7769] });
+    // Vehicles are not people.
+    expect(entities.map((entity) => entity.peopleCount).sort((a, b) => a - b)).toEqual([1, 13, 30]);
+    const crowded = await validEntities(`/ngsi-ld/v1/entities?type=CrowdFlowObserved&options=keyValues&q=${encodeURIComponent('peopleCount>=20')}`);
+    expect(crowded.map((entity) => [entity.refDevice, entity.peopleCountAway, entity.congested])).toEqual([[`urn:ngsi-ld:Device:${cameraFar}`, 30, true]]);
+  });
+
+  it('serves the state of the gauges as valid FloodMonitoring, against their warning levels', async () => {
+    const entities = await validEntities('/ngsi-ld/v1/entities?type=FloodMonitoring&options=keyValues');
+    expect(entities.map((entity) => entity.stationID).sort()).toEqual([riverGauge, tideGauge].sort()); // not the rain gauge, not the unplaced one
+    const tide = entities.find((entity) => entity.stationID === tideGauge)!;
+    expect(tide).toMatchObject({ id: `urn:ngsi-ld:FloodMonitoring:${tideGauge}`, currentLevel: 1.45, alertLevel: 1, dangerLevel: 1.6, floodLevelStatus: 'alert', warningLevel: 2 });
+    expect(tide.observationDateTime).toBe(hoursAgo(1).toISOString());
+    expect(entities.find((entity) => entity.stationID === riverGauge)).toMatchObject({ currentLevel: 1.2, floodLevelStatus: 'normal' });
+    const alarming = await validEntities(`/ngsi-ld/v1/entities?type=FloodMonitoring&options=keyValues&q=${encodeURIComponent('floodLevelStatus!=normal')}`);
+    expect(alarming.map((entity) => entity.stationID)).toEqual([tideGauge]);
+    const one = await get(`/ngsi-ld/v1/entities/urn:ngsi-ld:FloodMonitoring:${tideGauge}`);
+    expect(one.body.observationDateTime).toEqual({ type: 'Property', value: { '@type': 'DateTime', '@value': hoursAgo(1).toISOString() } });
+  });
+
+  it("serves residents' reports, not rejected, coarsened, as valid IssueReporting", async () => {
+    const since = hoursAgo(48).toISOString();
+    const entities = await validEntities(`/ngsi-ld/v1/entities?type=IssueReporting&options=keyValues&q=${encodeURIComponent(`dateCreated>=${since}`)}`);
+    expect(entities.map((entity) => entity.id).sort()).toEqual(
+      [reportIds.open, reportIds.onScene, reportIds.resolved, reportIds.elsewhere].map((id) => `urn:ngsi-ld:IssueReporting:${id}`).sort(),
+    );
+    const byId = (id: number) => entities.find((entity) => entity.id === `urn:ngsi-ld:IssueReporting:${id}`)!;
+    expect(byId(reportIds.open)).toEqual({
+      id: `urn:ngsi-ld:IssueReporting:${reportIds.open}`,
+      type: 'IssueReporting',
+      category: 'flooding',
+      areaServed: `District ${districtId}`,
+      resolutionStatus: 'Open',
+      reportState: 'received',
+      dateCreated: hoursAgo(2).toISOString(),
+      location: { type: 'Point', coordinates: [106.701, 10.777] }, // ~100 m, not the resident's doorstep
+      dataProvider: 'https://ops.hcmc.example',
+      license: 'CC-BY-4.0',
+    });
+    expect(byId(reportIds.onScene)).toMatchObject({ resolutionStatus: 'InProgress', reportState: 'in_progress' });
+    expect(byId(reportIds.resolved)).toMatchObject({ resolutionStatus: 'Closed.', reportState: 'resolved', dateResolved: expect.any(String) });
+    // The last 24 hours by default: the report of 30 hours ago is left out.
+    expect((await validEntities('/ngsi-ld/v1/entities?type=IssueReporting&options=keyValues')).length).toBe(3);
+    const floods = await validEntities(`/ngsi-ld/v1/entities?type=IssueReporting&options=keyValues&q=${encodeURIComponent('category==flooding;reportState==received')}`);
+    expect(floods.map((entity) => entity.id)).toEqual([`urn:ngsi-ld:IssueReporting:${reportIds.open}`]);
+    expect((await get(`/ngsi-ld/v1/entities/urn:ngsi-ld:IssueReporting:${reportIds.resolved}?options=keyValues`)).body.category).toBe('fallen_tree');
+    expect((await get(`/ngsi-ld/v1/entities/urn:ngsi-ld:IssueReporting:${reportIds.rejected}`)).status).toBe(404);
+  });
+
   it('serves active public alerts as valid Alert entities, without device faults', async () => {
     const entities = await validEntities('/ngsi-ld/v1/entities?type=Alert&options=keyValues');
-    expect(entities.map((entity) => entity.subCategory).sort()).toEqual(['floodRisk', 'trafficJam']);
+    expect(entities.map((entity) => entity.subCategory).sort()).toEqual(['crowdRisk', 'floodRisk', 'trafficJam']);
     expect(entities.find((entity) => entity.id === `urn:ngsi-ld:Alert:${congestionAlertId}`)).toMatchObject({ category: 'traffic', severity: 'high' });
     expect(entities.some((entity) => entity.id === `urn:ngsi-ld:Alert:${offlineAlertId}`)).toBe(false);
   });
@@ -248,6 +327,23 @@ describe('open data files', () => {
     expect(salinity.body.rows).toEqual([expect.objectContaining({ salinity_avg: 3.4, salinity_min: 3.2, salinity_max: 3.6, unit: 'g/L' })]);
     const alerts = await get('/api/open/alerts.csv');
     expect(alerts.text.split('\r\n')[0]).toBe('id,kind,category,sub_category,severity,first_seen_at,last_seen_at,lat,lon,district,licence');
+    const crowd = await get(`/api/open/crowd-counts.csv?from=${hoursAgo(6).toISOString()}&camera=${cameraNear}`);
+    expect(crowd.text.trim().split('\r\n')).toEqual([
+      'hour,camera_id,lat,lon,people,people_towards,people_away,congested,licence',
+      `${hoursAgo(4).toISOString()},${cameraNear},10.7769,106.7009,1,1,0,false,CC-BY-4.0`,
+      `${hoursAgo(2).toISOString()},${cameraNear},10.7769,106.7009,13,9,4,false,CC-BY-4.0`,
+    ]);
+    const days = (hours: number) => hoursAgo(hours).toISOString().slice(0, 10);
+    const reports = await get(`/api/open/report-counts.json?from=${days(72)}T00:00:00Z`);
+    const expected = new Map<string, number>();
+    for (const [hours, category, district] of [[2, 'flooding', districtId], [3, 'flooding', districtId], [2, 'fallen_tree', districtId], [30, 'garbage', null]] as const) {
+      const key = `${days(hours)}|${category}|${district}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    expect(new Map(reports.body.rows.map((row: Record<string, unknown>) => [`${row.day}|${row.category}|${row.district_id}`, row.reports]))).toEqual(expected);
+    expect(reports.body.rows.find((row: Record<string, unknown>) => row.district_id === districtId).district).toBe(`District ${districtId}`);
+    const reportsCsv = await get(`/api/open/report-counts.csv?from=${days(72)}T00:00:00Z`);
+    expect(reportsCsv.text.split('\r\n')[0]).toBe('day,category,district_id,district,reports,licence');
     const tooLong = await get('/api/open/traffic-counts.json?from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z');
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.message).toMatch(/at most 31 days/);
@@ -260,6 +356,13 @@ describe('public but protected', () => {
     '/ngsi-ld/v1/entities?type=TrafficFlowObserved',
     '/ngsi-ld/v1/entities?type=WaterObserved',
     '/ngsi-ld/v1/entities?type=Alert',
+    '/ngsi-ld/v1/entities?type=CrowdFlowObserved',
+    '/ngsi-ld/v1/entities?type=FloodMonitoring',
+    '/ngsi-ld/v1/entities?type=IssueReporting',
+    '/api/open/crowd-counts.csv',
+    '/api/open/crowd-counts.json',
+    '/api/open/report-counts.csv',
+    '/api/open/report-counts.json',
     '/api/open/traffic-counts.csv',
     '/api/open/traffic-counts.json',
     '/api/open/water-levels.csv',

@@ -56,6 +56,8 @@ export class ApiProcessGroup {
         HOST: '127.0.0.1',
         PORT: String(port),
         SIMULATE: 'false',
+        // The open data daily files are written only where a test asks for them (tests/opendata/daily-files.test.ts).
+        OPEN_DATA_DAILY_FILES: 'false',
         LOG_LEVEL: 'info',
         ...this.env,
       },

@@ -43,6 +43,8 @@ export async function startTestApi(
       SECRET_KEY: randomBytes(32).toString('hex'),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       SIMULATE: 'false',
+      // The open data daily files are written only where a test asks for them (tests/opendata/daily-files.test.ts).
+      OPEN_DATA_DAILY_FILES: 'false',
       ...overrides,
     },
     [],

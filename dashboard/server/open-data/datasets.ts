@@ -5,8 +5,10 @@ import { csvCell } from '../alerts/csv.ts';
 import { isoOf, type OpenDataMeta, type Row, type RowSource } from './entity-type.ts';
 import { trafficFlowObserved } from './traffic-flow.ts';
 import { waterObserved } from './water-observed.ts';
-import { publicAlert } from './public-alerts.ts';
+import { publicAlert, publicAlertsRaised } from './public-alerts.ts';
 import { rainfallHours, salinityHours } from './station-hours.ts';
+import { crowdFlowObserved } from './crowd-flow.ts';
+import { reportCounts } from './issue-reporting.ts';
 
 /** Rows one file may hold; a larger answer asks for a narrower range instead. */
 export const MAX_FILE_ROWS = 50_000;
@@ -18,6 +20,8 @@ export interface Dataset {
   /** The query parameter that picks one device (camera or station), and the entities' attribute it filters. */
   deviceParameter?: string;
   columns: Array<[string, (row: Row) => unknown]>;
+  /** The rows of one day's file when they differ from `type` (which, for alerts, has no time range). */
+  dailyType?: RowSource;
 }
 
 const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
@@ -39,6 +43,22 @@ export const DATASETS: Dataset[] = [
       ['vehicle_type', (row) => row.vehicle_type],
       ['direction', (row) => row.lane_direction],
       ['count', (row) => num(row.intensity)],
+    ],
+  },
+  {
+    name: 'crowd-counts',
+    description: 'people per camera and hour crossing its counting lines (no images), and whether a crowd alert was open',
+    type: crowdFlowObserved,
+    deviceParameter: 'camera',
+    columns: [
+      ['hour', (row) => isoOf(row.hour)],
+      ['camera_id', (row) => row.camera_id],
+      ['lat', (row) => num(row.lat)],
+      ['lon', (row) => num(row.lon)],
+      ['people', (row) => num(row.people_count)],
+      ['people_towards', (row) => num(row.people_towards) ?? 0],
+      ['people_away', (row) => num(row.people_away) ?? 0],
+      ['congested', (row) => Boolean(row.congested)],
     ],
   },
   {
@@ -97,6 +117,7 @@ export const DATASETS: Dataset[] = [
     name: 'alerts',
     description: 'active public alerts (traffic, crowds, water levels): kind, severity, time and place',
     type: publicAlert,
+    dailyType: publicAlertsRaised,
     columns: [
       ['id', (row) => `urn:ngsi-ld:Alert:${row.id}`],
       ['kind', (row) => row.kind],
@@ -108,6 +129,18 @@ export const DATASETS: Dataset[] = [
       ['lat', (row) => num(row.lat)],
       ['lon', (row) => num(row.lon)],
       ['district', (row) => row.district_name],
+    ],
+  },
+  {
+    name: 'report-counts',
+    description: "residents' reports per day (UTC), category and district, rejected reports left out (counts only: nothing a resident wrote)",
+    type: reportCounts,
+    columns: [
+      ['day', (row) => isoOf(row.day).slice(0, 10)],
+      ['category', (row) => row.category],
+      ['district_id', (row) => row.district_id],
+      ['district', (row) => row.district_name],
+      ['reports', (row) => num(row.reports)],
     ],
   },
 ];

@@ -1,4 +1,4 @@
-// What every open entity type (TrafficFlowObserved, WaterObserved, Alert) provides to the generic query:
+// What every open entity type (TrafficFlowObserved, CrowdFlowObserved, WaterObserved, FloodMonitoring, Alert, IssueReporting) provides to the generic query:
 // its rows as one SQL source, the attributes `q` may compare, how an id maps back to a row, and how a row
 // becomes an entity. Only the columns these sources select can ever be published: nothing else of the
 // database (no users, notes, photos, callers, team positions) is reachable from here.
@@ -14,6 +14,11 @@ export interface OpenDataMeta {
   licence: string;
   licenceUrl: string;
   dataProvider: string;
+}
+
+/** The licence and provider of this installation's open data (OPEN_DATA_LICENCE*, PUBLIC_URL). */
+export function openDataMeta(config: { OPEN_DATA_LICENCE: string; OPEN_DATA_LICENCE_URL: string; PUBLIC_URL?: string }): OpenDataMeta {
+  return { licence: config.OPEN_DATA_LICENCE, licenceUrl: config.OPEN_DATA_LICENCE_URL, dataProvider: config.PUBLIC_URL ?? 'CityOps' };
 }
 
 export interface TimeRange {

@@ -11,7 +11,7 @@ export const ENTITY_CONTEXT = [SMART_DATA_MODELS_CONTEXT, CORE_CONTEXT];
 /** RFC 8288 Link header pointing application/json readers at the context (NGSI-LD 6.3.5). */
 export const CONTEXT_LINK = `<${SMART_DATA_MODELS_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
 
-const TEMPORAL = new Set(['dateObserved', 'dateObservedFrom', 'dateObservedTo', 'dateIssued', 'validFrom', 'validTo', 'dateModified', 'dateCreated']);
+const TEMPORAL = new Set(['observationDateTime', 'dateObserved', 'dateObservedFrom', 'dateObservedTo', 'dateIssued', 'validFrom', 'validTo', 'dateModified', 'dateCreated', 'dateResolved']);
 
 /** The normalized form: `intensity: 12` becomes `intensity: { type: 'Property', value: 12 }`, and so on. */
 export function normalized(entity: KeyValuesEntity): Record<string, unknown> {

@@ -6,7 +6,7 @@
 import type { AlertKind, AlertSeverity } from '@cityops/contract/alerts';
 import { OPEN_STATES } from '@cityops/contract/alerts';
 import { KIND_NAMES } from '../alerts/kinds.ts';
-import { isoOf, pointOf, type EntityType } from './entity-type.ts';
+import { isoOf, pointOf, type EntityType, type RowSource, type TimeRange } from './entity-type.ts';
 
 export const ALERT_TYPE = 'Alert';
 
@@ -47,19 +47,7 @@ export const publicAlert: EntityType = {
     category: { kind: 'text', column: 'category', values: [...new Set(Object.values(PUBLIC_ALERT_CATEGORY))] },
     subCategory: { kind: 'text', column: 'sub_category', values: [...new Set(Object.values(SUB_CATEGORY))] },
   },
-  // The mappings go in as JSON parameters: constants of this file, still never spliced into SQL.
-  source(params) {
-    params.push(PUBLIC_ALERT_KINDS, OPEN_STATES, JSON.stringify(PUBLIC_ALERT_CATEGORY), JSON.stringify(SUB_CATEGORY), JSON.stringify(SEVERITY));
-    const [kinds, states, category, subCategory, severity] = [5, 4, 3, 2, 1].map((back) => `$${params.length - back + 1}`);
-    return `SELECT a.id, a.kind, a.source_type, a.source_id, a.lat, a.lon, a.first_seen_at, a.last_seen_at, d.name AS district_name,
-                   ${severity}::jsonb ->> a.severity AS severity,
-                   ${category}::jsonb ->> a.kind AS category,
-                   coalesce(${subCategory}::jsonb ->> (a.kind || ':' || coalesce(s.kind, '')), ${subCategory}::jsonb ->> a.kind) AS sub_category
-              FROM alerts a
-              LEFT JOIN sensors s ON a.source_type = 'sensor' AND s.id = a.source_id
-              LEFT JOIN districts d ON d.id = a.district_id
-             WHERE a.kind = ANY(${kinds}) AND a.state = ANY(${states}) AND a.source_type IN ('camera', 'sensor')`;
-  },
+  source: (params) => publicAlertsSql(params),
   orderBy: 'id',
   byId(id) {
     const match = /^urn:ngsi-ld:Alert:(\d{1,18})$/.exec(id);
@@ -88,4 +76,40 @@ export const publicAlert: EntityType = {
       license: meta.licence,
     };
   },
+};
+
+/**
+ * The public alerts as rows: the active ones (the CAP feed's), or with `raisedIn` those first seen in that
+ * range whatever their state now (a day's file). The mappings go in as JSON parameters: constants of this
+ * file, still never spliced into SQL.
+ */
+function publicAlertsSql(params: unknown[], raisedIn?: TimeRange): string {
+  params.push(PUBLIC_ALERT_KINDS, JSON.stringify(PUBLIC_ALERT_CATEGORY), JSON.stringify(SUB_CATEGORY), JSON.stringify(SEVERITY));
+  const [kinds, category, subCategory, severity] = [4, 3, 2, 1].map((back) => `$${params.length - back + 1}`);
+  // Every parameter must be used: PostgreSQL cannot type one the statement never mentions.
+  let when: string;
+  if (raisedIn) {
+    params.push(raisedIn.from, raisedIn.to);
+    when = `a.first_seen_at >= $${params.length - 1} AND a.first_seen_at < $${params.length}`;
+  } else {
+    params.push(OPEN_STATES);
+    when = `a.state = ANY($${params.length})`;
+  }
+  return `SELECT a.id, a.kind, a.source_type, a.source_id, a.lat, a.lon, a.first_seen_at, a.last_seen_at, d.name AS district_name,
+                 ${severity}::jsonb ->> a.severity AS severity,
+                 ${category}::jsonb ->> a.kind AS category,
+                 coalesce(${subCategory}::jsonb ->> (a.kind || ':' || coalesce(s.kind, '')), ${subCategory}::jsonb ->> a.kind) AS sub_category
+            FROM alerts a
+            LEFT JOIN sensors s ON a.source_type = 'sensor' AND s.id = a.source_id
+            LEFT JOIN districts d ON d.id = a.district_id
+           WHERE a.kind = ANY(${kinds}) AND ${when} AND a.source_type IN ('camera', 'sensor')`;
+}
+
+/** The public alerts first seen in a time range, open or not (the daily files' `alerts`). */
+export const publicAlertsRaised: RowSource = {
+  type: 'alerts',
+  timeAttribute: 'dateIssued',
+  attributes: { dateIssued: { kind: 'datetime', column: 'first_seen_at' } },
+  source: (params, range) => publicAlertsSql(params, range),
+  orderBy: 'id',
 };

@@ -9,16 +9,22 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { takeRequest } from '@cityops/core/http/rate-limit';
 import type { RouteContext } from '@cityops/core/http/route-context';
-import type { EntityType, OpenDataMeta } from './entity-type.ts';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { openDataMeta, type EntityType } from './entity-type.ts';
 import { CONTEXT_LINK, ENTITY_CONTEXT, normalized, problem, type ProblemType } from './ngsi-ld.ts';
 import { boundedRange, MAX_LIMIT, paging, parseInstant, rangeFromConditions, readOnly } from './open-query.ts';
 import { parseGeoQuery, parseQ, QueryError } from './query-language.ts';
 import { trafficFlowObserved } from './traffic-flow.ts';
 import { waterObserved } from './water-observed.ts';
 import { publicAlert } from './public-alerts.ts';
+import { crowdFlowObserved } from './crowd-flow.ts';
+import { floodMonitoring } from './flood-monitoring.ts';
+import { issueReporting } from './issue-reporting.ts';
 import { DATASETS, datasetCsv, datasetJson, MAX_FILE_ROWS } from './datasets.ts';
+import { DAILY_DATASETS, DAILY_FORMATS, DAY_PATTERN, dailyDir, dailyFileSize, exportedDays } from './daily-files.ts';
 
-export const ENTITY_TYPES: EntityType[] = [trafficFlowObserved, waterObserved, publicAlert];
+export const ENTITY_TYPES: EntityType[] = [trafficFlowObserved, crowdFlowObserved, waterObserved, floodMonitoring, publicAlert, issueReporting];
 const typeNamed = (name: string) => ENTITY_TYPES.find((type) => type.type === name);
 
 const RATE_BUCKET = 'open-data';
@@ -40,18 +46,15 @@ const entitiesQuery = z.object({
 const fileQuery = z.object({
   from: z.string().optional().describe('ISO 8601; default 24 hours before `to`'),
   to: z.string().optional().describe('ISO 8601; default now'),
-  camera: z.string().optional().describe('traffic-counts: one camera id'),
-  station: z.string().optional().describe('water-levels: one gauge id'),
+  camera: z.string().optional().describe('traffic-counts, crowd-counts: one camera id'),
+  station: z.string().optional().describe('water-levels, rainfall, salinity: one station id'),
 });
 
 export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db, caps, config } = context;
-  const meta: OpenDataMeta = {
-    licence: config.OPEN_DATA_LICENCE,
-    licenceUrl: config.OPEN_DATA_LICENCE_URL,
-    dataProvider: config.PUBLIC_URL ?? 'CityOps',
-  };
+  const meta = openDataMeta(config);
+  const daysDir = dailyDir(config);
   const licenceLink = `<${meta.licenceUrl}>; rel="license"`;
   const isNgsi = (request: FastifyRequest) => request.url.startsWith('/ngsi-ld/');
 
@@ -92,7 +95,7 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
     '/ngsi-ld/v1/entities',
     {
       config: { public: true },
-      schema: { security: [], tags: ['open data'], summary: 'NGSI-LD entities (public, read-only, rate-limited): TrafficFlowObserved, WaterObserved, Alert', querystring: entitiesQuery },
+      schema: { security: [], tags: ['open data'], summary: `NGSI-LD entities (public, read-only, rate-limited): ${ENTITY_TYPES.map((type) => type.type).join(', ')}`, querystring: entitiesQuery },
     },
     async (request, reply) => {
       const query = request.query;
@@ -174,6 +177,67 @@ export const openDataRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       );
     }
   }
+
+  // The daily files (daily-files.ts writes them): an index of the days and datasets, then the files as written.
+  app.get(
+    '/api/open/daily',
+    { config: { public: true }, schema: { security: [], tags: ['open data'], summary: 'Open data daily files: the days written and their datasets, with the licence' } },
+    async (_request, reply) => {
+      const days = await exportedDays(daysDir);
+      const index = {
+        licence: meta.licence,
+        licenceUrl: meta.licenceUrl,
+        dataProvider: meta.dataProvider,
+        description: 'one directory per UTC day, each dataset of that day as CSV and JSON, written after the day ends',
+        days: await Promise.all(
+          days.map(async (day) => ({
+            date: day,
+            datasets: (
+              await Promise.all(
+                DAILY_DATASETS.map(async (dataset) => {
+                  const files = await Promise.all(DAILY_FORMATS.map(async (format) => [format, await dailyFileSize(daysDir, day, `${dataset.name}.${format}`)] as const));
+                  if (files.some(([, bytes]) => bytes === undefined)) return undefined;
+                  return {
+                    name: dataset.name,
+                    description: dataset.description,
+                    ...Object.fromEntries(files.map(([format, bytes]) => [format, { url: `/api/open/daily/${day}/${dataset.name}.${format}`, bytes }])),
+                  };
+                }),
+              )
+            ).filter((dataset) => dataset !== undefined),
+          })),
+        ),
+      };
+      reply.header('link', licenceLink);
+      return reply.type('application/json').send(JSON.stringify(index));
+    },
+  );
+
+  app.get(
+    '/api/open/daily/:date/:file',
+    {
+      config: { public: true },
+      schema: {
+        security: [],
+        tags: ['open data'],
+        summary: 'One daily open data file, e.g. /api/open/daily/2026-12-01/traffic-counts.csv',
+        params: z.object({ date: z.string().max(10).describe('yyyy-mm-dd (UTC)'), file: z.string().max(64).describe('<dataset>.csv or <dataset>.json') }),
+      },
+    },
+    async (request, reply) => {
+      const { date, file } = request.params;
+      const match = /^([a-z-]{1,40})\.(csv|json)$/.exec(file);
+      const dataset = match && DAILY_DATASETS.find((candidate) => candidate.name === match[1]);
+      // Only names from the list reach the file system: no path is ever built from the request as given.
+      if (!DAY_PATTERN.test(date) || !match || !dataset) return refuse(request, reply, 404, 'ResourceNotFound', `no daily file ${date}/${file} (GET /api/open/daily lists them)`);
+      const name = `${dataset.name}.${match[2]}`;
+      const bytes = await dailyFileSize(daysDir, date, name);
+      if (bytes === undefined) return refuse(request, reply, 404, 'ResourceNotFound', `no daily file ${date}/${name} (GET /api/open/daily lists them)`);
+      reply.header('link', licenceLink).header('content-length', String(bytes)).header('cache-control', 'public, max-age=86400');
+      if (match[2] === 'csv') reply.header('content-disposition', `attachment; filename="${dataset.name}-${date}.csv"`);
+      return reply.type(match[2] === 'csv' ? 'text/csv; charset=utf-8' : 'application/json').send(createReadStream(path.join(daysDir, date, name)));
+    },
+  );
 
   // Writes are refused on purpose (405 with Allow), not left to a 404: this API is read-only by design.
   for (const url of ['/ngsi-ld/*', '/api/open/*']) {
