@@ -16,6 +16,8 @@ import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
+import { privateCameraRoutes } from '@cityops/devices/private-cameras/api';
+import { cameraOwnerRoutes } from '@cityops/dashboard/server/camera-owner/routes';
 
 export const featureRoutes: FeatureRoutes[] = [
   operationsRoutes,
@@ -32,6 +34,9 @@ export const featureRoutes: FeatureRoutes[] = [
   citizenReportRoutes,
   slotRoutes,
   cameraIngestRoutes,
+  privateCameraRoutes,
+  // Public by link, rate-limited: the camera owner's page API (/api/camera-owner/*).
+  cameraOwnerRoutes,
   // Public, read-only, rate-limited (its own hook): /ngsi-ld/v1/* and /api/open/*.
   openDataRoutes,
   webRoutes,

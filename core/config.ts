@@ -165,6 +165,9 @@ export const configSchema = z.object({
   OPEN_DATA_REQUESTS_PER_MINUTE: positiveInt.max(100_000).default(60).describe(
     'open data requests per network address per minute before 429 (counted in PostgreSQL, so across API processes)',
   ),
+  CAMERA_OWNER_REQUESTS_PER_MINUTE: positiveInt.max(10_000).default(30).describe(
+    'requests to the public camera-owner page (/camera-owner/{link}) per network address per minute before 429',
+  ),
   OPEN_DATA_MAX_DAYS: positiveInt.max(366).default(31).describe(
     'longest time range one open data request may cover (hourly traffic counts and water levels)',
   ),

@@ -58,6 +58,8 @@ export const REQUEST_ERROR_CODES = [
   'second_factor_enrolment_required',
   'onvif_target_not_allowed',
   'too_many_attempts',
+  // a private camera its owner does not share now (paused, ended, outside its hours, or that share not given)
+  'not_shared',
   ...TRANSIENT_REQUEST_CODES,
 ] as const;
 

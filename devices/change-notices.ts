@@ -19,6 +19,9 @@ const deviceNoticeSchema = z.union([
   deviceChangeSchema,
   /** A bulk import touched many devices at once: listeners that care reload everything. */
   z.object({ type: z.literal('bulk'), id: z.literal('*'), change: z.literal('updated') }),
+  /** A private camera's consent changed (registered, paused, resumed, ended): its pipeline goes on,
+   *  but what may be viewed, analysed and recorded is read again (devices/private-cameras/). */
+  z.object({ type: z.literal('camera_consent'), id: z.string(), change: z.literal('updated') }),
 ]);
 
 /** What the workers' channel carries: one device's change (also sent live), or a bulk import's. */
@@ -37,4 +40,9 @@ export async function announceDeviceChange(db: Queryable, change: DeviceChange):
 /** After a bulk import: the workers only (the dashboards are not told today). */
 export async function announceBulkDeviceChange(db: Queryable): Promise<void> {
   await notify(db, deviceChanges, { type: 'bulk', id: '*', change: 'updated' });
+}
+
+/** A private camera's consent changed: the workers only (its pipeline is not restarted). */
+export async function announceConsentChange(db: Queryable, cameraId: string): Promise<void> {
+  await notify(db, deviceChanges, { type: 'camera_consent', id: cameraId, change: 'updated' });
 }

@@ -114,7 +114,9 @@ export class AnalysisWorker implements Component {
 
   /** A held camera's zones or rules changed: restart its analysis with the new configuration. */
   private onDeviceChange(change: DeviceNotice): void {
-    if (change.type === 'camera' && change.id && this.sessions.has(change.id)) {
+    // A private camera's consent changed: drop its session now; the rebalance claims it again only if
+    // the slot leader (woken by the same change) still gives it a slot.
+    if ((change.type === 'camera' || change.type === 'camera_consent') && change.id && this.sessions.has(change.id)) {
       void this.drop(change.id).then(() => this.rebalance());
     }
   }

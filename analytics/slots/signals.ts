@@ -1,7 +1,11 @@
 // Reads what the scheduler needs about every enabled camera from PostgreSQL: stream liveness and
 // motion (cheap tier), pins, time-of-day windows, open or recent alerts, sensors in alarm nearby, and
-// when each camera last held a slot. Four queries per round, whatever the number of cameras.
+// when each camera last held a slot. Private cameras whose owner does not share analysis now (paused,
+// ended, outside their hours: devices/private-cameras/) are left out, so they never get a slot. Five
+// queries per round, whatever the number of cameras.
 import type { Queryable } from '@cityops/core/database/pool';
+import { sharingAt } from '@cityops/devices/private-cameras/consent';
+import { allConsents } from '@cityops/devices/private-cameras/owner-repository';
 import type { CameraSignals } from './scheduler.ts';
 import { readCameraEvents, readCameraRows, readSensorsInAlarm } from './signal-repository.ts';
 import { localClock, priorityAt, timeOfDayWindowsSchema, type TimeOfDayWindow } from './time-of-day.ts';
@@ -31,10 +35,12 @@ export async function loadCameraSignals(db: Queryable, nowMs: number, options: S
   const cameras = await readCameraRows(db, now, options.streamStaleMs);
   const events = await readCameraEvents(db, now, options.recentEventMs, SCENE_BLIND_KINDS);
   const sensors = await readSensorsInAlarm(db, options.sensorMinLevel);
+  const consents = await allConsents(db);
 
   const eventByCamera = new Map(events.map((row) => [row.source_id, row]));
   const local = localClock(nowMs, options.timeZone);
-  return cameras.map((row): CameraSignals => {
+  const analysable = (cameraId: string) => sharingAt(consents.get(cameraId), nowMs).analysis;
+  return cameras.filter((row) => analysable(row.id)).map((row): CameraSignals => {
     const event = eventByCamera.get(row.id);
     return {
       cameraId: row.id,

@@ -36,6 +36,7 @@ const HTTP_STATUS: Record<RequestErrorCode, number> = {
   password_change_required: 403,
   second_factor_enrolment_required: 403,
   onvif_target_not_allowed: 403,
+  not_shared: 403,
   too_many_attempts: 429,
   unavailable: 503,
   onvif_failed: 502,

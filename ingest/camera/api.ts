@@ -12,6 +12,8 @@ import { AppError, notFound, type ErrorCode } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { cameraExists } from '@cityops/devices/camera-repository';
 import { deviceId } from '@cityops/devices/schemas';
+import { notSharedMessage, sharingAt } from '@cityops/devices/private-cameras/consent';
+import { getConsent } from '@cityops/devices/private-cameras/owner-repository';
 import { discoverOnvifDevices, readOnvifStreams } from '../onvif/onvif-client.ts';
 import { OnvifTargets } from '../onvif/onvif-targets.ts';
 import { findClipFile, listClips } from './clip-repository.ts';
@@ -57,10 +59,23 @@ const clipView = z.object({
 });
 
 /** The refusals of a camera-ingest worker's snapshot URL (live-server.ts) that the api role passes on as they are. */
-const WORKER_SNAPSHOT_REFUSALS: readonly ErrorCode[] = ['no_picture', 'not_here', 'unsigned', 'expired', 'bad_signature'];
+const WORKER_SNAPSHOT_REFUSALS: readonly ErrorCode[] = ['no_picture', 'not_here', 'unsigned', 'expired', 'bad_signature', 'not_shared'];
 const snapshotRefusal = (code: unknown): ErrorCode => WORKER_SNAPSHOT_REFUSALS.find((known) => known === code) ?? 'no_picture';
 async function assertCameraExists(context: RouteContext, id: string): Promise<void> {
   if (!(await cameraExists(context.db, id))) throw notFound(`camera ${id}`);
+}
+
+/**
+ * Refuses to show a private camera its owner does not share live now (devices/private-cameras/); the
+ * worker checks again when the video is opened. True for a private camera that may be shown (its
+ * viewings are then audited for its owner), false for a city camera.
+ */
+async function assertViewable(context: RouteContext, id: string): Promise<boolean> {
+  const consent = await getConsent(context.db, id);
+  if (!consent) return false;
+  const sharing = sharingAt(consent, Date.now());
+  if (!sharing.live) throw new AppError('not_shared', notSharedMessage(sharing));
+  return true;
 }
 
 export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
@@ -104,6 +119,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     async (request) => {
       const cameraId = request.params.id;
       await assertCameraExists(context, cameraId);
+      await assertViewable(context, cameraId);
       const holder = await cameraHolder(context.db, cameraId);
       if (!holder?.liveUrl) throw new AppError('camera_unassigned', 'no camera-ingest worker pulls this camera right now; try again shortly');
       const status = await getCameraStatus(context.db, cameraId);
@@ -135,6 +151,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     async (request, reply) => {
       const cameraId = request.params.id;
       await assertCameraExists(context, cameraId);
+      const privateCamera = await assertViewable(context, cameraId);
       const holder = await cameraHolder(context.db, cameraId);
       if (!holder?.liveUrl) throw new AppError('camera_unassigned', 'no camera-ingest worker pulls this camera right now');
       let response: Response;
@@ -147,6 +164,8 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
         const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
         throw new AppError(snapshotRefusal(body?.error?.code), body?.error?.message ?? `the worker answered ${response.status}`);
       }
+      // Every look at a private camera is shown to its owner; city cameras' snapshots are not audited (as before).
+      if (privateCamera) await recordAudit(context.db, request.actor, { action: 'snapshot_viewed', entityType: 'camera', entityId: cameraId });
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(Buffer.from(await response.arrayBuffer()));
     },
   );

@@ -33,6 +33,8 @@ export interface ClipServiceOptions {
   workerId: string;
   /** Cameras this worker pulls now: it saves clips for these only. */
   heldCameras: () => string[];
+  /** Private cameras (camera-sharing.ts): whether the owner lets this clip be kept, and for how many days at most. */
+  clipPolicy?: (cameraId: string, fromMs: number, toMs: number) => { allowed: boolean; retentionDays?: number };
   logger: Logger;
 }
 
@@ -115,6 +117,11 @@ export class ClipService implements Component {
     const { db, buffer, logger } = this.options;
     const fromMs = clip.triggerAt.getTime() - CLIP_BEFORE_SECONDS * 1000;
     const toMs = clip.triggerAt.getTime() + CLIP_AFTER_SECONDS * 1000;
+    const policy = this.options.clipPolicy?.(clip.cameraId, fromMs, toMs) ?? { allowed: true };
+    if (!policy.allowed) {
+      await this.fail(clip, "not recorded: a private camera whose owner did not share evidence clips for the alert's time (not shared, paused, ended or outside its hours)");
+      return;
+    }
     const segments = buffer.segments(clip.cameraId).filter((segment) => segment.endMs > fromMs && segment.startMs < toMs && segment.bytes > 0);
     if (!segments.length) {
       await this.fail(clip, 'no buffered video covers the alert time (camera offline, or the alert is older than the buffer)');
@@ -151,7 +158,8 @@ export class ClipService implements Component {
       bytes,
       clipStart: new Date(clipStartMs),
       durationSeconds,
-      retentionSeconds: Math.round(this.options.retentionDays * 86_400),
+      // The owner's retention, when shorter than the city's.
+      retentionSeconds: Math.round(Math.min(this.options.retentionDays, policy.retentionDays ?? Infinity) * 86_400),
     });
     clipsSaved.inc({ outcome: 'saved' });
     logger.info({ alertId: clip.alertId, camera: clip.cameraId, bytes, durationSeconds }, 'evidence clip saved');

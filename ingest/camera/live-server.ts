@@ -8,6 +8,7 @@ import { recordAudit } from '@cityops/core/audit';
 import type { Queryable } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
+import { notSharedMessage, type Sharing } from '@cityops/devices/private-cameras/consent';
 import { counter, gauge } from '@cityops/core/metrics';
 import { encodeJpeg, type JpegOptions } from '../frame/bgr24-frame.ts';
 import { viewerUsername } from './live-repository.ts';
@@ -29,6 +30,8 @@ export interface LiveServerOptions {
   signingKey: () => Buffer;
   relay: LiveRelay;
   pipeline: (cameraId: string) => CameraPipeline | undefined;
+  /** What the camera's owner shares now (camera-sharing.ts); city cameras share everything. */
+  sharing: (cameraId: string) => Sharing;
   db: Queryable;
   logger: Logger;
 }
@@ -37,6 +40,8 @@ export class LiveServer implements Component {
   readonly name = 'camera-live-server';
   private server?: http.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Open HTTP-FLV viewers per camera, to cut them off when an owner stops sharing. */
+  private readonly viewersByCamera = new Map<string, Set<http.ServerResponse>>();
 
   constructor(private readonly options: LiveServerOptions) {}
 
@@ -75,6 +80,17 @@ export class LiveServer implements Component {
     this.server = undefined;
   }
 
+  /** Ends every open live view of this camera (its owner paused or ended sharing, or its hours are over). */
+  stopViewing(cameraId: string): number {
+    const open = this.viewersByCamera.get(cameraId);
+    if (!open?.size) return 0;
+    for (const response of open) response.destroy();
+    this.options.logger.info({ camera: cameraId, viewers: open.size }, 'live view of a private camera stopped: its owner does not share it now');
+    const count = open.size;
+    open.clear();
+    return count;
+  }
+
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     response.setHeader('Access-Control-Allow-Origin', '*');
     response.setHeader('Cache-Control', 'no-store');
@@ -92,6 +108,9 @@ export class LiveServer implements Component {
     }
     const pipeline = this.options.pipeline(cameraId);
     if (!pipeline) return this.refuse(response, 404, 'not_here', 'this worker does not pull that camera (ask the dashboard again)');
+    // A signed URL issued before the owner paused must not open the camera afterwards.
+    const sharing = this.options.sharing(cameraId);
+    if (!sharing.live) return this.refuse(response, 403, 'not_shared', notSharedMessage(sharing));
     if (live) return this.serveLive(request, response, cameraId, pipeline, check.subject);
     return this.serveSnapshot(response, pipeline);
   }
@@ -124,8 +143,12 @@ export class LiveServer implements Component {
       response.writeHead(200, { 'Content-Type': 'video/x-flv' });
       viewers.inc();
       source.pipe(response);
+      let open = this.viewersByCamera.get(cameraId);
+      if (!open) this.viewersByCamera.set(cameraId, (open = new Set()));
+      open.add(response);
       const done = () => {
         viewers.dec();
+        open.delete(response);
         upstream.destroy();
       };
       response.once('close', done);
@@ -150,3 +173,4 @@ export class LiveServer implements Component {
     response.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(await encodeJpeg(frame, CAMERA_PICTURE_JPEG));
   }
 }
+

@@ -25,6 +25,7 @@ import { inputGeometry, loadManifest, type InputGeometry, type ModelManifest } f
 import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
+import { CameraSharing } from './camera-sharing.ts';
 import { ClipService } from './clip-service.ts';
 import { FailureStreak, listenFailureHooks, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
@@ -64,6 +65,10 @@ export class CameraIngestWorker implements Component {
   private readonly buffer: EvidenceBuffer;
   private readonly clips: ClipService;
   private readonly assignment: CameraAssignment;
+  /** What the private cameras' owners share now (live view, analysis, clips); city cameras share all. */
+  private readonly sharing: CameraSharing;
+  /** Analytics' frame input, behind the owners' consent. */
+  private readonly consumer?: FrameConsumer;
   private alerts!: CameraAlerts;
   private alertOutbox?: DurableAlertOutbox;
   private live!: LivePublisher;
@@ -88,6 +93,15 @@ export class CameraIngestWorker implements Component {
     const { config, db, logger } = context;
     this.workerId = options.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.model = loadManifest(config.DETECT_MODEL, { dataDir: config.dataDir });
+    this.sharing = new CameraSharing({
+      db,
+      logger,
+      // Live view stops at once; analysis frames and clips are checked frame by frame and clip by clip.
+      onChange: (cameraId, sharing) => {
+        if (!sharing.live) this.liveServer.stopViewing(cameraId);
+      },
+    });
+    this.consumer = options.consumer && this.sharing.guardConsumer(options.consumer);
     this.relay = new LiveRelay({
       logger,
       storeDir: path.join(config.dataDir, 'live-relay'),
@@ -101,6 +115,7 @@ export class CameraIngestWorker implements Component {
       signingKey: () => this.signingKey!,
       relay: this.relay,
       pipeline: (cameraId) => this.pipelines.get(cameraId),
+      sharing: (cameraId) => this.sharing.sharing(cameraId),
       db,
       logger,
     });
@@ -119,6 +134,7 @@ export class CameraIngestWorker implements Component {
       ffmpegPath: config.FFMPEG_PATH,
       workerId: this.workerId,
       heldCameras: () => [...this.pipelines.keys()],
+      clipPolicy: (cameraId, fromMs, toMs) => this.sharing.clip(cameraId, fromMs, toMs),
       logger,
     });
     this.assignment = new CameraAssignment({
@@ -175,7 +191,7 @@ export class CameraIngestWorker implements Component {
       });
       await this.alertOutbox.start();
       this.alerts = new CameraAlerts(this.alertOutbox, logger);
-      for (const component of [this.relay, this.liveServer, this.clips]) {
+      for (const component of [this.sharing, this.relay, this.liveServer, this.clips]) {
         await component.start();
         this.started.push(component);
       }
@@ -224,6 +240,9 @@ export class CameraIngestWorker implements Component {
   private sync(cameraIds: string[]): Promise<void> {
     return this.enqueue('matching the assigned cameras', async () => {
       const wanted = new Set(cameraIds);
+      // Before any pipeline starts: a private camera must not be viewed or analysed on the default.
+      this.sharing.retain(cameraIds);
+      await this.sharing.reload(cameraIds);
       const failed: unknown[] = [];
       for (const [cameraId, pipeline] of this.pipelines) {
         if (wanted.has(cameraId)) continue;
@@ -259,7 +278,7 @@ export class CameraIngestWorker implements Component {
     const settings = await cameraPipelineSettings(db, cameraId);
     if (!settings) return;
     this.startedVersions.set(cameraId, settings.version);
-    const isAnalysed = this.options.consumer?.isAnalysed?.bind(this.options.consumer);
+    const isAnalysed = this.consumer?.isAnalysed?.bind(this.consumer);
     // At 1 fps or less on a 1 s GOP a keyframe is every frame analytics needs: decoding the P-frames
     // between them only to throw them away was 10 of the 27 CPU ms per analysed frame (vision-live bench).
     const slotDecode: DecodeMode = config.CAMERA_SLOT_DECODE === 'keyframes' && settings.detectFps <= 1 ? 'keyframes' : 'all';
@@ -278,7 +297,7 @@ export class CameraIngestWorker implements Component {
       ffmpegPath: config.FFMPEG_PATH,
       stallSeconds: config.CAMERA_STALL_SECONDS,
       tamperHoldMs: config.CAMERA_TAMPER_SECONDS * 1000,
-      consumer: this.options.consumer,
+      consumer: this.consumer,
       // Asked at each ffmpeg start; valid a little longer than the watchdog lets a start take.
       relayUrl: () => this.relay.publishUrl(cameraId, Math.max(PUBLISH_SIGN_SECONDS, config.CAMERA_STALL_SECONDS + 30)),
       segments: { patternFor: (runId) => this.buffer.patternFor(cameraId, runId), seconds: config.CAMERA_SEGMENT_SECONDS },
@@ -286,6 +305,8 @@ export class CameraIngestWorker implements Component {
       onStatus: (status) => void this.onStatus(status),
       onPicture: (change) => {
         if (!change.active) return this.alerts.onPicture(cameraId, change);
+        // An owner who does not share live view now does not share its picture in an alert either.
+        if (!this.sharing.allows(cameraId, 'live')) return this.alerts.onPicture(cameraId, change);
         // The alert carries the picture that triggered it.
         void pipeline
           .nextFrame(2000)
@@ -367,6 +388,10 @@ export class CameraIngestWorker implements Component {
 
   /** A camera edited (URL, password, fps) restarts its pipeline; created or deleted ones rebalance. */
   private onDeviceChange(change: DeviceNotice): void {
+    if (change.type === 'camera_consent') {
+      if (this.pipelines.has(change.id)) void this.reloadSharing([change.id]);
+      return;
+    }
     if (change.type !== 'camera') return;
     if (change.change === 'updated' && this.pipelines.has(change.id)) {
       const held = this.cameras;
@@ -374,6 +399,15 @@ export class CameraIngestWorker implements Component {
       void this.sync(held).then(() => this.assignment.tick());
     } else {
       void this.assignment.tick();
+    }
+  }
+
+  private async reloadSharing(cameraIds: string[]): Promise<void> {
+    try {
+      await this.sharing.reload(cameraIds);
+    } catch (error) {
+      // The next sync or reconnect reads it again; meanwhile the last known consent holds.
+      reportCameraFailure(this.context.logger, 'camera_sync', error, { cameras: cameraIds }, 'could not read the consent of a private camera');
     }
   }
 
@@ -389,6 +423,8 @@ export class CameraIngestWorker implements Component {
       const edited = held.filter((cameraId) => versions.has(cameraId) && versions.get(cameraId) !== this.startedVersions.get(cameraId));
       if (edited.length) this.context.logger.info({ cameras: edited }, 'cameras edited while the database connection was away: restarting them');
       for (const cameraId of edited) void this.restartPipeline(cameraId);
+      // Consents changed meanwhile were announced to nobody either.
+      await this.sharing.reload(held);
       if (edited.length) await this.sync(held);
       await this.assignment.tick();
     } catch (error) {

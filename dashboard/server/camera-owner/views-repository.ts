@@ -1,0 +1,35 @@
+// What the owner page shows of the audit log: every look at the owner's cameras since their consent
+// was given (live view opened on a camera-ingest worker, a snapshot, an evidence clip watched), with the
+// username of who looked. Accountability is the point: an owner who shares with the city may see which
+// operator watched, as the city's own audit log does.
+import type { Queryable } from '@cityops/core/database/pool';
+
+export type ViewKind = 'live' | 'snapshot' | 'clip';
+
+export interface CameraView {
+  at: Date;
+  cameraId: string;
+  cameraName: string;
+  kind: ViewKind;
+  viewer: string;
+}
+
+/** The newest `limit` views of these cameras (each counted from its consent's given_at). */
+export async function viewsOfCameras(db: Queryable, cameraIds: string[], limit = 100): Promise<CameraView[]> {
+  const result = await db.query<CameraView>(
+    `SELECT v.at, v.camera_id AS "cameraId", c.name AS "cameraName", v.kind, v.viewer FROM (
+       SELECT a.at, a.entity_id AS camera_id, CASE a.action WHEN 'live_view_started' THEN 'live' ELSE 'snapshot' END AS kind, a.username AS viewer
+         FROM audit_log a
+        WHERE a.entity_type = 'camera' AND a.entity_id = ANY($1::text[]) AND a.action IN ('live_view_started', 'snapshot_viewed')
+       UNION ALL
+       SELECT a.at, al.source_id, 'clip', a.username
+         FROM audit_log a JOIN alerts al ON a.entity_id = al.id::text AND al.source_type = 'camera'
+        WHERE a.entity_type = 'alert' AND a.action = 'clip_viewed' AND al.source_id = ANY($1::text[])
+     ) v
+     JOIN cameras c ON c.id = v.camera_id
+     JOIN camera_consents cc ON cc.camera_id = v.camera_id AND v.at >= cc.given_at
+     ORDER BY v.at DESC LIMIT $2`,
+    [cameraIds, limit],
+  );
+  return result.rows;
+}
