@@ -8,13 +8,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserRole } from '../../contract/roles.ts';
 import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
 import { createUser } from '../../core/auth/users.ts';
 import { base32Decode, totp } from '../../core/auth/totp.ts';
 import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ONVIF_TEST_CREDENTIALS, startOnvifTestDevice } from '../support/onvif.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext, recordExternalRequests } from './harness.ts';
+import { addSessionCookie, ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, sessionCookieOf, startDashboardServer, newTestContext, recordExternalRequests } from './harness.ts';
 
 const LANGUAGES = ['vi', 'en'] as const;
 /** Generous: other test files may share the two cores, and every page load renders a map in software. */
@@ -34,10 +35,16 @@ async function newPage(language: Language): Promise<Page> {
   return context.newPage();
 }
 
-async function loggedIn(username: string, language: Language): Promise<Page> {
+/** A page signed in with a session the API holds (`api.cookieFor(role)`, or a given `name=value` cookie),
+ *  opened at `path`, a light page the test then leaves through the navigation. The login form is
+ *  tested here where signing in is the point (one-time password, two-step sign-in), and it lands on the
+ *  map, slow in software WebGL. */
+async function signedIn(role: UserRole | { cookie: string; name: string }, language: Language, path: string): Promise<Page> {
   const page = await newPage(language);
-  await step(page, `login-${username}-${language}`, async () => {
-    await logIn(page, api.baseUrl, username, TEST_PASSWORD);
+  const name = typeof role === 'string' ? role : role.name;
+  await step(page, `signed-in-${name}-${language}`, async () => {
+    await addSessionCookie(page.context(), api.baseUrl, typeof role === 'string' ? api.cookieFor(role) : role.cookie);
+    await page.goto(`${api.baseUrl}${path}`);
     await page.waitForSelector('.shell', { timeout: WAIT_MS });
   });
   return page;
@@ -93,7 +100,7 @@ describe('administration', () => {
       const username = `doi-${language}.nguyen`;
       const displayName = language === 'vi' ? 'Nguyễn Văn Đội' : 'Field Tester';
       const teamName = language === 'vi' ? 'Đội phản ứng nhanh Quận 1' : 'Rapid response team';
-      const admin = await loggedIn('admin-user', language);
+      const admin = await signedIn('admin', language, '/account');
 
       const oneTimePassword = await step(admin, `admin-users-${language}`, async () => {
         await admin.click('[data-testid=nav-admin]');
@@ -157,7 +164,7 @@ describe('administration', () => {
 
   it('hides the administration from an operator and refuses it at its URL', async () => {
     for (const language of LANGUAGES) {
-      const operator = await loggedIn('operator-user', language);
+      const operator = await signedIn('operator', language, '/account');
       await operator.waitForSelector('[data-testid=nav-operations]');
       expect(await operator.locator('[data-testid=nav-admin]').count()).toBe(0);
       await operator.goto(`${api.baseUrl}/admin`);
@@ -181,7 +188,7 @@ describe('two-step sign-in', () => {
         await createUser(test.db, { username, password: TEST_PASSWORD, role: 'admin' });
         const page = await newPage(language);
         const secretText = await step(page, `enrol-${language}`, async () => {
-          await logIn(page, strict.baseUrl, username, TEST_PASSWORD);
+          await logIn(page, strict.baseUrl, username, TEST_PASSWORD, '/account');
           await page.waitForSelector('[data-testid=enrol-form]', { timeout: WAIT_MS });
           expect(await page.locator('[data-testid=enrol-form] h1').textContent()).toBe(TITLES[language].enrol);
           await page.click('[data-testid=enrol-form] button[type=submit]');
@@ -201,7 +208,7 @@ describe('two-step sign-in', () => {
 
         const again = await newPage(language);
         await step(again, `code-${language}`, async () => {
-          await logIn(again, strict.baseUrl, username, TEST_PASSWORD);
+          await logIn(again, strict.baseUrl, username, TEST_PASSWORD, '/account');
           await again.waitForSelector('[data-testid=code-form]', { timeout: WAIT_MS });
           expect(await again.locator('[data-testid=code-form] h1').textContent()).toBe(TITLES[language].code);
           await shot(again, `totp-code-${language}`);
@@ -227,7 +234,7 @@ describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
     for (const language of LANGUAGES) {
       const username = `voluntary-${language}`;
       const created = await createUser(test.db, { username, password: TEST_PASSWORD, role: 'engineer', displayName: language === 'vi' ? 'Lê Thị Kỹ Sư' : 'Volunteer Engineer' });
-      const engineer = await loggedIn(username, language);
+      const engineer = await signedIn({ cookie: await sessionCookieOf(api, username), name: username }, language, '/engineer');
       const external = recordExternalRequests(engineer);
       const state = engineer.locator('[data-testid=totp-state]');
       await step(engineer, `account-${language}`, async () => {
@@ -265,7 +272,7 @@ describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
       await step(engineer, `account-relogin-${language}`, async () => {
         await engineer.click('[data-testid=logout]');
         await engineer.waitForSelector('[data-testid=login-form]', { timeout: WAIT_MS });
-        await logIn(engineer, api.baseUrl, username, TEST_PASSWORD);
+        await logIn(engineer, api.baseUrl, username, TEST_PASSWORD, '/account');
         await engineer.waitForSelector('[data-testid=code-form]', { timeout: WAIT_MS });
         expect(await engineer.locator('.shell').count()).toBe(0);
         // The code that confirmed the enrolment is spent; the next step's code signs in.
@@ -275,7 +282,7 @@ describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
       });
       await closePages();
 
-      const admin = await loggedIn('admin-user', language);
+      const admin = await signedIn('admin', language, '/account');
       const badge = admin.locator(`[data-testid=totp-${username}]`);
       await step(admin, `admin-two-factor-${language}`, async () => {
         await admin.click('[data-testid=nav-admin]');
@@ -301,7 +308,7 @@ describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
 
   it('shows no authenticator section to a role that cannot use one', async () => {
     for (const language of LANGUAGES) {
-      const operator = await loggedIn('operator-user', language);
+      const operator = await signedIn('operator', language, '/incidents');
       await step(operator, `account-operator-${language}`, async () => {
         await operator.click('[data-testid=nav-account]');
         await operator.waitForSelector('[data-testid=account-page]', { timeout: WAIT_MS });
@@ -318,7 +325,7 @@ describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
 describe('engineer tools', () => {
   it('discovers the ONVIF camera, reads its profiles without echoing the password, and prefills the camera form', async () => {
     for (const language of LANGUAGES) {
-      const engineer = await loggedIn('engineer-user', language);
+      const engineer = await signedIn('engineer', language, '/account');
       const device = `[data-testid=onvif-device][data-urn="${onvifDevice.urn}"]`;
       await step(engineer, `onvif-discover-${language}`, async () => {
         await engineer.click('[data-testid=nav-engineer]');
@@ -371,7 +378,7 @@ describe('analysis slots', () => {
     for (const language of LANGUAGES) {
       await test.db.query('DELETE FROM analysis_pins');
       const note = language === 'vi' ? 'Kẹt xe giờ cao điểm, theo dõi sát' : 'Rush-hour jam, watch closely';
-      const operator = await loggedIn('operator-user', language);
+      const operator = await signedIn('operator', language, '/account');
       await operator.click('[data-testid=nav-analysis]');
       const row = operator.locator('[data-testid=slot-camera-row]').first();
       await step(operator, `pin-note-${language}`, () => row.waitFor({ timeout: WAIT_MS }));

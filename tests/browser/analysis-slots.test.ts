@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlotLeader } from '../../analytics/slots/leader.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
 import { createLogger } from '../../core/logger.ts';
-import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import type { TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, startDashboardServer, newTestContext } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, openSignedIn, SCREENSHOT_DIR, startDashboardServer } from './harness.ts';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -18,13 +18,11 @@ let leader: SlotLeader;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
-async function loggedIn(username: string, language: 'vi' | 'en'): Promise<Page> {
-  const context = await newTestContext(browser, { viewport: { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
-  contexts.push(context);
-  await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
-  const page = await context.newPage();
-  await logIn(page, api.baseUrl, username, TEST_PASSWORD);
-  await page.waitForSelector('.shell', { timeout: 45_000 });
+/** Signed in with the API's session for `role` on the account page, a light one: the login form lands on
+ *  the map, slow in software WebGL, and is tested in dashboard and admin. The tests go on by the menu. */
+async function signedIn(role: 'viewer' | 'operator', language: 'vi' | 'en'): Promise<Page> {
+  const page = await openSignedIn(browser, api, role, '/account', { language });
+  contexts.push(page.context());
   return page;
 }
 
@@ -77,7 +75,7 @@ describe('analysis slots view', () => {
   it('lets an operator pin a camera, shown as pinned to everyone live, with buttons for operators only', async () => {
     for (const language of ['vi', 'en'] as const) {
       await test.db.query('DELETE FROM analysis_pins');
-      const viewer = await loggedIn('viewer-user', language);
+      const viewer = await signedIn('viewer', language);
       await viewer.click('[data-testid=nav-analysis]');
       await viewer.waitForSelector('[data-testid=slot-row]', { timeout: 45_000 }).catch(async (error) => {
         await shot(viewer, `failure-analysis-slots-${language}`);
@@ -85,7 +83,7 @@ describe('analysis slots view', () => {
       });
       expect(await viewer.locator('[data-testid=slot-count]').textContent()).toMatch(/^2 \/ 2/);
 
-      const operator = await loggedIn('operator-user', language);
+      const operator = await signedIn('operator', language);
       await operator.click('[data-testid=nav-analysis]');
       await operator.waitForSelector('[data-testid=slot-row]', { timeout: 45_000 });
       // A camera the scheduler is not analysing now: pinning it must take a slot from a round-robin one.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { raiseDemoAlerts } from './demo-data.ts';
-import { ensureDashboardBuilt, launchChromium, openLoggedIn, screenshot, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, openSignedIn, screenshot, startDashboardServer } from './harness.ts';
 
 let test: TestDatabase;
 let api: TestApi;
@@ -43,14 +43,16 @@ describe('dashboard with awkward data', () => {
     ]);
 
     // The engineer sees which device still needs placing.
-    const engineer = await openLoggedIn(browser, api.baseUrl, 'engineer-user', { language: 'en' });
+    // Signed in with the API's session on a light page (the login form lands on the map); the page's
+    // errors are watched from before the device table loads.
+    const engineer = await openSignedIn(browser, api, 'engineer', '/account', { language: 'en' });
     watchErrors(engineer);
     await engineer.goto(`${api.baseUrl}/engineer`);
     const row = engineer.locator('[data-testid=device-table] tr', { hasText: 'Camera chưa định vị' });
     await expect(row.locator('.warning-tag').textContent()).resolves.toBe('no location');
 
     // The operator opens the alert: no position, said so; the map still draws the other devices.
-    const operator = await openLoggedIn(browser, api.baseUrl, 'operator-user', { language: 'en' });
+    const operator = await openSignedIn(browser, api, 'operator', '/', { language: 'en' });
     watchErrors(operator);
     await operator.waitForSelector('[data-testid=city-map][data-map-ready=true]');
     await operator.click(`[data-testid=alert-row][data-alert-id="${alertId}"]`);

@@ -18,7 +18,7 @@ import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { waitFor } from '../support/wait.ts';
 import { addUser, userId } from '../alerts/support/people.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, newTestContext, openLoggedIn, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, logIn, newTestContext, openSignedIn, startDashboardServer } from './harness.ts';
 
 const SHOTS = '/tmp/dispatch-shots';
 /** Metres north of a point, in degrees of latitude. */
@@ -142,7 +142,8 @@ describe.each(['vi', 'en'] as const)('dispatching the nearest team (%s)', (langu
     await goOnDuty(phone);
     await shot(phone, `${language}-01-phone-on-duty`);
 
-    const desk = await openLoggedIn(browser, api.baseUrl, 'operator-user', { language });
+    // Signed in with the API's session on a light page: the test goes to the incidents through the menu.
+    const desk = await openSignedIn(browser, api, 'operator', '/account', { language });
     contexts.push(desk.context());
     desk.on('pageerror', (error) => console.log('desk page error:', error.message));
     // While its view of the incident is held back, another dispatcher sends the far team first.
@@ -292,10 +293,8 @@ describe('an acknowledgement without signal, then a missed arrival', () => {
     const acknowledged = await waitFor('the acknowledgement on the server', async () => (await assignmentOf()).acknowledgedAt && (await assignmentOf()));
 
     // The team does not arrive in time: the command room, on any page, sends the next team in one click.
-    const desk = await openLoggedIn(browser, api.baseUrl, 'operator-user', { language: 'vi' });
+    const desk = await openSignedIn(browser, api, 'operator', '/account', { language: 'vi' });
     contexts.push(desk.context());
-    await desk.goto(`${api.baseUrl}/account`);
-    await desk.waitForSelector('.shell');
     await test.db.query(`UPDATE incident_assignments SET arrive_by = now() - interval '10 minutes' WHERE id = $1`, [acknowledged.id]);
     await card.locator('[data-testid=incident-reminder][data-deadline=arrive]').waitFor({ timeout: 15_000 });
     const banner = desk.locator(`[data-testid=escalation-banner][data-incident-id="${incidentId}"][data-step=next_team]`);

@@ -12,7 +12,7 @@ import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { assetMirrorDir } from '../support/urls.ts';
 import { addDistrict } from '../alerts/support/fixtures.ts';
-import { ensureDashboardBuilt, launchChromium, openLoggedIn } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, openSignedIn } from './harness.ts';
 
 const SHOTS = process.env.HANDOFF_SHOTS_DIR ?? '/tmp/handoff-shots';
 
@@ -66,9 +66,9 @@ describe('handing an incident to an agency', () => {
   for (const language of ['vi', 'en'] as const) {
     it(`proposes the district's agency first, delivers to it and records who confirmed (${language})`, async () => {
       const { incident } = await ok('POST', '/api/hotline/calls', 'operator', { line: '1022', kind: 'flooding', said: 'Ngập 40 cm', districtId: 'q7', address: 'Nguyễn Hữu Thọ' });
-      const page = await openLoggedIn(browser, api.baseUrl, 'operator-user', { language });
+      // Signed in with the API's session, straight on the incident (the login form lands on the map).
+      const page = await openSignedIn(browser, api, 'operator', `/incidents/${incident.id}`, { language });
       pages.push(page);
-      await page.goto(`${api.baseUrl}/incidents/${incident.id}`);
       const panel = page.locator('[data-testid=handoff-panel]');
       await panel.waitFor();
       const proposals = panel.locator('.handoff-proposal strong');
@@ -91,9 +91,8 @@ describe('handing an incident to an agency', () => {
 
   it('shows a viewer the handoffs with nothing to click', async () => {
     const { incident } = await ok('POST', '/api/hotline/calls', 'operator', { line: '1022', kind: 'flooding', said: 'Ngập', districtId: 'q7', address: 'Huỳnh Tấn Phát' });
-    const page = await openLoggedIn(browser, api.baseUrl, 'viewer-user', { language: 'en' });
+    const page = await openSignedIn(browser, api, 'viewer', `/incidents/${incident.id}`, { language: 'en' });
     pages.push(page);
-    await page.goto(`${api.baseUrl}/incidents/${incident.id}`);
     const panel = page.locator('[data-testid=handoff-panel]');
     await panel.waitFor();
     await expect.poll(() => panel.locator('.handoff-proposal').count()).toBe(2);

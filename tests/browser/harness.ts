@@ -7,10 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { UserRole } from '../../contract/roles.ts';
 import { migrate } from '../../core/database/migrate.ts';
 import { createLogger } from '../../core/logger.ts';
 import { seedDemoDevices } from '../../devices/demo-seed.ts';
-import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import { startTestApi, TEST_PASSWORD, type ApiClient, type TestApi } from '../support/api.ts';
 import { openTestDatabase, type TestDatabase } from '../support/open-database.ts';
 import { adminUrl, assetMirrorDir } from '../support/urls.ts';
 import { freePort } from '../support/free-port.ts';
@@ -89,11 +90,29 @@ export function recordExternalRequests(page: Page): string[] {
   return external;
 }
 
-export async function logIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
+/** Signs in through the login form. The form is what any page of the app shows a visitor without a
+ *  session, and the user then stays on that page: `at` a light page (`/account`) spares a test that is
+ *  about signing in the map that `/login` lands on, slow in software WebGL. */
+export async function logIn(page: Page, baseUrl: string, username: string, password: string, at = '/login'): Promise<void> {
+  await page.goto(`${baseUrl}${at}`);
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
+}
+
+/** Gives the context a session the API already holds (`api.cookieFor(role)`, or a login's `name=value`
+ *  cookie): for tests where the login form is not what is tested. It skips the form and the map the form
+ *  lands on; the tests about signing in keep the form (dashboard, admin, field-offline). */
+export async function addSessionCookie(context: BrowserContext, baseUrl: string, cookie: string): Promise<void> {
+  const equals = cookie.indexOf('=');
+  await context.addCookies([{ name: cookie.slice(0, equals), value: cookie.slice(equals + 1), url: baseUrl }]);
+}
+
+/** The session cookie of a login through the API, as `name=value`. */
+export async function sessionCookieOf(api: ApiClient, username: string, password = TEST_PASSWORD): Promise<string> {
+  const response = await api.login(username, password);
+  if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status}`);
+  return response.headers.getSetCookie()[0].split(';')[0];
 }
 
 /** A new context logged in as `username`, in `language`, waiting until the app shell (or the field
@@ -109,6 +128,24 @@ export async function openLoggedIn(
   const page = await context.newPage();
   await logIn(page, baseUrl, username, options.password ?? TEST_PASSWORD);
   await page.waitForSelector(username.startsWith('field') ? '.field' : '.shell');
+  return page;
+}
+
+/** Like openLoggedIn, without the login form: a new context with the API's session for `role`, opened at
+ *  `path` (a light page such as `/account` keeps the map out of a test that does not look at it). */
+export async function openSignedIn(
+  browser: Browser,
+  api: ApiClient,
+  role: UserRole,
+  path: string,
+  options: { language?: 'vi' | 'en'; viewport?: { width: number; height: number } } = {},
+): Promise<Page> {
+  const context = await newTestContext(browser, { viewport: options.viewport ?? { width: 1600, height: 900 }, timezoneId: 'Europe/Paris' });
+  await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), options.language ?? 'vi');
+  await addSessionCookie(context, api.baseUrl, api.cookieFor(role));
+  const page = await context.newPage();
+  await page.goto(`${api.baseUrl}${path}`);
+  await page.waitForSelector(role === 'field' ? '.field' : '.shell');
   return page;
 }
 

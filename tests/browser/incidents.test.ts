@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import type { TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { waitFor } from '../support/wait.ts';
 import { raiseDemoAlerts } from './demo-data.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, newTestContext, startDashboardServer } from './harness.ts';
+import { addSessionCookie, ensureDashboardBuilt, launchChromium, newTestContext, startDashboardServer } from './harness.ts';
 
 /** Where the screenshots go, to be looked at (the task asks for this folder). */
 const SHOT_DIR = process.env.INCIDENT_SHOT_DIR ?? '/tmp/incident-shots';
@@ -38,13 +38,17 @@ interface IncidentJson {
   lon: number | null;
 }
 
-async function loggedIn(username: string, language: Language, viewport = { width: 1600, height: 900 }): Promise<Page> {
+/** A page signed in with the API's session for `role` (the login form is tested in dashboard and admin,
+ *  and lands on the operations map, slow in software WebGL), opened on a light page: the account page,
+ *  or the field view for a field user. The tests go on from there through the navigation. */
+async function signedIn(role: 'operator' | 'viewer' | 'field', language: Language, viewport = { width: 1600, height: 900 }): Promise<Page> {
   const context = await newTestContext(browser, { viewport, timezoneId: 'Europe/Paris' });
   contexts.push(context);
   await context.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
+  await addSessionCookie(context, api.baseUrl, api.cookieFor(role));
   const page = await context.newPage();
-  await logIn(page, api.baseUrl, username, TEST_PASSWORD);
-  await page.waitForSelector(username.startsWith('field') ? '.field' : '.shell', { timeout: WAIT_MS });
+  await page.goto(`${api.baseUrl}${role === 'field' ? '/field' : '/account'}`);
+  await page.waitForSelector(role === 'field' ? '.field' : '.shell', { timeout: WAIT_MS });
   return page;
 }
 
@@ -119,11 +123,11 @@ afterAll(async () => {
 
 describe.each(['vi', 'en'] as const)('incident screens in %s', (language) => {
   it('logs two calls about one fire with the keyboard, the second joining the first, then a note and resolving it', async () => {
-    const viewer = await loggedIn('viewer-user', language);
+    const viewer = await signedIn('viewer', language);
     await viewer.click('[data-testid=nav-incidents]');
     await viewer.waitForSelector('[data-testid=incidents-page]');
 
-    const page = await loggedIn('operator-user', language);
+    const page = await signedIn('operator', language);
     await page.click('[data-testid=nav-incidents]');
     await page.waitForSelector('[data-testid=incidents-page]');
     await page.click('[data-testid=open-hotline]');
@@ -247,7 +251,7 @@ describe('incident screens by role', () => {
       return list.incidents.find((item) => item.alertIds.includes(tideAlertId) && item.alertIds.includes(stalledId));
     });
     expect(linked).toMatchObject({ kind: 'flooding', severity: 'critical' });
-    const page = await loggedIn('operator-user', 'en');
+    const page = await signedIn('operator', 'en');
     await page.click('[data-testid=nav-incidents]');
     await waitForPin(page, linked.id);
     // The open alerts are on this screen (the tooltip and the lines are drawn from them).
@@ -288,7 +292,7 @@ describe('incident screens by role', () => {
       (await (await api.request('POST', '/api/hotline/calls', { role: 'operator', body })).json()) as { incident: IncidentJson; call: { id: number } };
     const first = await call({ line: '113', kind: 'traffic_accident', said: 'Va chạm hai xe máy', lat: 10.7601, lon: 106.6601 });
     const second = await call({ line: '115', kind: 'traffic_accident', said: 'Có người bị thương, đánh nhau sau va chạm', lat: 10.7604, lon: 106.6603 });
-    const page = await loggedIn('operator-user', 'en');
+    const page = await signedIn('operator', 'en');
     await page.goto(`${api.baseUrl}/incidents/${first.incident.id}`);
     await page.waitForSelector(`[data-testid=incident-page][data-incident-id="${first.incident.id}"]`, { timeout: WAIT_MS });
     // The other one is offered, nearest first; merged, its call moves here and it closes pointing here.
@@ -319,7 +323,7 @@ describe('incident screens by role', () => {
   it('shows a viewer the incidents and their timeline without any action', async () => {
     const list = (await (await api.request('GET', '/api/incidents?state=open', { role: 'admin' })).json()) as { incidents: IncidentJson[] };
     const target = list.incidents[0];
-    const page = await loggedIn('viewer-user', 'vi');
+    const page = await signedIn('viewer', 'vi');
     await page.click('[data-testid=nav-incidents]');
     await page.waitForSelector(`[data-testid=incident-row][data-incident-id="${target.id}"]`, { timeout: WAIT_MS });
     await expect(page.locator('[data-testid=open-hotline]').count()).resolves.toBe(0);
@@ -342,7 +346,7 @@ describe('incident screens by role', () => {
   });
 
   it('keeps a field user on the field view', async () => {
-    const page = await loggedIn('field-user', 'vi', { width: 390, height: 844 });
+    const page = await signedIn('field', 'vi', { width: 390, height: 844 });
     await page.goto(`${api.baseUrl}/incidents`);
     await page.waitForURL(/\/field$/, { timeout: WAIT_MS });
     expect((await api.request('GET', '/api/incidents', { role: 'field' })).status).toBe(403);

@@ -12,9 +12,9 @@ import { createLivePublisher } from '../../core/live/publisher.ts';
 import { createRole } from '../../apps/roles/camera-ingest.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { registerCamera, removeTemporaryDirs, roleContext, startSimulator, waitFor, workerConfig } from '../cameras/support.ts';
-import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, newTestContext } from './harness.ts';
+import { addSessionCookie, ensureDashboardBuilt, launchChromium, SCREENSHOT_DIR, newTestContext } from './harness.ts';
 
 const CAMERA = 'cam-live';
 /** Sends H.265, which FLV cannot carry: frames for analytics, but no live view. */
@@ -113,11 +113,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await newTestContext(browser, { viewport: { width: 1600, height: 900 } });
   await context.addInitScript(() => localStorage.setItem('cityops.language', 'en'));
-  // One operator session for the whole context (its cookie serves every page).
-  const login = await context.newPage();
-  await logIn(login, api.baseUrl, 'operator-user', TEST_PASSWORD);
-  await login.waitForSelector('.shell', { timeout: 30_000 });
-  await login.close();
+  // One operator session for the whole context (its cookie serves every page): the API's, not the login
+  // form's, which would land on the map for nothing (the form is tested in dashboard and admin).
+  await addSessionCookie(context, api.baseUrl, api.cookieFor('operator'));
 }, 240_000);
 
 afterAll(async () => {
@@ -228,8 +226,7 @@ describe('live camera video in the browser', () => {
     try {
       await wall.addInitScript(() => localStorage.setItem('cityops.language', 'vi'));
       const page = await wall.newPage();
-      await logIn(page, api.baseUrl, 'viewer-user', TEST_PASSWORD);
-      await page.waitForSelector('.shell', { timeout: 30_000 });
+      await addSessionCookie(wall, api.baseUrl, api.cookieFor('viewer'));
       await page.goto(`${api.baseUrl}/wall`);
       await page.waitForSelector(WALL_TILE, { timeout: 60_000 }).catch(async (error) => {
         await shot(page, 'failure-live-video-wall');

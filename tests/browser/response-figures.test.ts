@@ -10,7 +10,7 @@ import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { assetMirrorDir } from '../support/urls.ts';
 import { addDistrict } from '../alerts/support/fixtures.ts';
-import { ensureDashboardBuilt, launchChromium, openLoggedIn } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, openSignedIn } from './harness.ts';
 
 const SHOTS = process.env.FIGURES_SHOTS_DIR ?? '/tmp/figures-shots';
 const LANGUAGES = ['vi', 'en'] as const;
@@ -86,7 +86,8 @@ afterAll(async () => {
 describe('response figures page', () => {
   for (const language of LANGUAGES) {
     it(`shows the figures per kind and per team, and downloads them as CSV (${language})`, async () => {
-      const page = await openLoggedIn(browser, api.baseUrl, 'viewer-user', { language });
+      // Signed in with the API's session on a light page (the login form lands on the map).
+      const page = await openSignedIn(browser, api, 'viewer', '/account', { language });
       pages.push(page);
       await page.click('[data-testid=nav-figures]');
       await page.waitForSelector('[data-testid=figures-table]');
@@ -126,7 +127,7 @@ describe('response figures page', () => {
 describe('the wall', () => {
   for (const language of LANGUAGES) {
     it(`counts the incidents in hand and the one past its deadline, in red (${language})`, async () => {
-      const page = await openLoggedIn(browser, api.baseUrl, 'viewer-user', { language });
+      const page = await openSignedIn(browser, api, 'viewer', '/account', { language });
       pages.push(page);
       await page.goto(`${api.baseUrl}/wall`);
       await page.waitForSelector('[data-testid=wall-incidents].overdue');
