@@ -1,8 +1,9 @@
 /* global self, caches, fetch, URL, setTimeout */
-// CityOps service worker: keeps the app shell (index.html and the hashed bundles) so the field view
-// opens on a slow or absent connection. API calls are never cached: alerts and actions must be live.
+// CityOps service worker: keeps the app shell (index.html and the hashed bundles) so the field view and
+// the residents' /report page open on a slow or absent connection (one index.html serves every path).
+// API calls are never cached: alerts and actions must be live.
 const CACHE = 'cityops-shell-v1';
-const SHELL = ['/field', '/manifest.webmanifest', '/icon.svg'];
+const SHELL = ['/field', '/manifest.webmanifest', '/icon.svg', '/report.webmanifest', '/report-icon.svg'];
 const NAVIGATION_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {

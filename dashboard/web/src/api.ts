@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly field?: string,
     /** Row errors of a rejected bulk import. */
     readonly rows?: { row: number; field?: string; message: string }[],
+    /** A 429's Retry-After, in seconds: how long the server asks to wait. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -60,7 +62,15 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (response.status === 401 && !path.startsWith('/api/auth/login') && !path.startsWith('/api/auth/password')) {
       window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT));
     }
-    throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `${response.status} ${response.statusText}`, error?.field, error?.rows);
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'unknown',
+      error?.message ?? `${response.status} ${response.statusText}`,
+      error?.field,
+      error?.rows,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
   }
   return payload as T;
 }

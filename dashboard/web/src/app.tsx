@@ -1,4 +1,5 @@
-// The dashboard's root: language, session, live data, and which page a path shows.
+// The dashboard's root: language, session, live data, and which page a path shows (the residents'
+// /report pages, public, before any session).
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { I18nProvider, useI18n } from './i18n.tsx';
 import { LiveProvider } from './live/live-context.tsx';
@@ -25,14 +26,33 @@ const IncidentsPage = lazy(() => import('./incidents/incidents-list.tsx'));
 const IncidentPage = lazy(() => import('./incidents/incident-page.tsx'));
 const HotlinePage = lazy(() => import('./incidents/hotline-form.tsx'));
 const DispatchPage = lazy(() => import('./incidents/dispatch-page.tsx'));
+// The residents' pages: public, their own chunk and shell.
+const ReportApp = lazy(() => import('./report/report-app.tsx'));
 
 export function App() {
   return (
     <I18nProvider>
-      <SessionProvider>
-        <Root />
-      </SessionProvider>
+      <PublicOrSignedIn />
     </I18nProvider>
+  );
+}
+
+/** Residents' paths need no account: decided before any session is asked for, so no login appears. */
+const isPublicPath = (path: string) => path === '/report' || path.startsWith('/report/');
+
+function PublicOrSignedIn() {
+  const { path } = useLocation();
+  if (isPublicPath(path)) {
+    return (
+      <Suspense fallback={<Loading />}>
+        <ReportApp />
+      </Suspense>
+    );
+  }
+  return (
+    <SessionProvider>
+      <Root />
+    </SessionProvider>
   );
 }
 

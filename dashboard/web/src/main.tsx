@@ -10,11 +10,16 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// The field view is installable: its service worker (public/sw.js) serves the app shell with no
-// connection. The bundles this page already loaded are put in the worker's cache from here, since the
-// worker only starts controlling requests after this first load.
+// The residents' page installs as an app of its own (start_url /report), not as the field view.
+const path = window.location.pathname;
+const residentPage = path === '/report' || path.startsWith('/report/');
+if (residentPage) document.querySelector('link[rel=manifest]')?.setAttribute('href', '/report.webmanifest');
+
+// The field view and the residents' page are installable: the service worker (public/sw.js) serves the
+// app shell with no connection. The bundles this page already loaded are put in the worker's cache from
+// here, since the worker only starts controlling requests after this first load.
 const SHELL_CACHE = 'cityops-shell-v1';
-if ('serviceWorker' in navigator && window.location.pathname.startsWith('/field')) {
+if ('serviceWorker' in navigator && (path.startsWith('/field') || residentPage)) {
   void navigator.serviceWorker
     .register('/sw.js', { scope: '/' })
     .then(() => navigator.serviceWorker.ready)

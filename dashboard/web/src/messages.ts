@@ -5,6 +5,7 @@ import { dispatchMessages } from './incidents/dispatch-messages.ts';
 import { handoffMessages } from './incidents/handoff-messages.ts';
 import { agencyMessages } from './admin/agency-messages.ts';
 import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
+import { reportMessages } from './report/report-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
@@ -497,6 +498,7 @@ export const messages = {
   ...handoffMessages,
   ...agencyMessages,
   ...incidentRulesMessages,
+  ...reportMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 
 export type MessageKey = keyof typeof messages;

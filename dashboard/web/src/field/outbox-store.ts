@@ -1,7 +1,9 @@
 // Where the field outbox keeps its actions on the phone: IndexedDB, so a queued action (and its
-// photo, stored as a Blob) survives a reload, a closed tab and a phone restart. The only module that
-// touches IndexedDB; outbox.ts sees plain async functions. Without IndexedDB (some private modes) the
-// queue lives in memory: actions still queue and send, they just do not survive a reload.
+// photo, stored as a Blob) survives a reload, a closed tab and a phone restart. The only module of the
+// field view that touches IndexedDB (through idb.ts); outbox.ts sees plain async functions. Without
+// IndexedDB (some private modes) the queue lives in memory: actions still queue and send, they just do not survive a reload.
+import { committed, done, openDatabase } from '../idb.ts';
+
 export type AlertAction = 'acknowledge' | 'note' | 'photo' | 'resolve';
 /** The assigned team's answers on an incident (dashboard/server/incidents/dispatch.ts), and its resolution. */
 export type IncidentAnswer = 'acknowledge' | 'arrive' | 'resolve';
@@ -67,40 +69,15 @@ const REFUSED = 'refused';
 let opening: Promise<IDBDatabase | undefined> | undefined;
 
 function database(): Promise<IDBDatabase | undefined> {
-  opening ??= new Promise((resolve) => {
-    try {
-      const request = indexedDB.open(DATABASE, 1);
-      request.onupgradeneeded = () => {
-        request.result.createObjectStore(QUEUE, { keyPath: 'seq', autoIncrement: true });
-        request.result.createObjectStore(REFUSED, { keyPath: 'seq' });
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => resolve(undefined);
-      request.onblocked = () => resolve(undefined);
-    } catch {
-      resolve(undefined);
-    }
+  opening ??= openDatabase(DATABASE, 1, (db) => {
+    db.createObjectStore(QUEUE, { keyPath: 'seq', autoIncrement: true });
+    db.createObjectStore(REFUSED, { keyPath: 'seq' });
   });
   return opening;
 }
 
 /** In memory when IndexedDB is not available. */
 const memory = { queue: new Map<number, OutboxEntry>(), refused: new Map<number, RefusedEntry>(), nextSeq: 1 };
-
-function done<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-function committed(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onerror = () => reject(transaction.error ?? new Error('IndexedDB transaction failed'));
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
-  });
-}
 
 /** Appends the actions in one transaction (all or none, in this order); returns them with their seq. */
 export async function appendEntries(entries: OmitEach<OutboxEntry, 'seq'>[]): Promise<OutboxEntry[]> {

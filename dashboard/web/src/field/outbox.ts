@@ -10,6 +10,7 @@
 // given to another team; 400: a position that jumps impossibly far) is taken out of the queue and kept
 // to be shown, never retried forever.
 import { api, ApiError } from '../api.ts';
+import { isTransient, newIdempotencyKey, retryDelayMs } from '../outbox-retry.ts';
 import type { AlertEventMessage } from '@cityops/contract/alerts';
 import type { AssignmentView } from '@cityops/contract/incidents';
 import type { Alert } from '../live/types.ts';
@@ -48,30 +49,10 @@ export interface OutboxOptions {
   submitWaitMs?: number;
 }
 
-const FIRST_RETRY_MS = 5_000;
-const MAX_RETRY_MS = 5 * 60_000;
 // A request that hangs (a connection that looks up but carries nothing) is given up and retried; the
 // idempotency key makes that safe even if the server got it. Photos get longer: ~300 kB on 2G.
 const REQUEST_TIMEOUT_MS = 45_000;
 const PHOTO_TIMEOUT_MS = 180_000;
-
-/** A random key from the browser's CSPRNG (crypto.randomUUID needs a secure context; this does not). */
-export function newIdempotencyKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-/** The wait before retry number `failures` (1, 2, …): 5 s, 10 s, 20 s… up to 5 min, ±25 % so a
- *  district's phones coming back together do not all call at once. */
-export function retryDelayMs(failures: number, random = Math.random()): number {
-  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS) * (0.75 + random / 2);
-}
-
-/** Worth trying again later: no answer, a timeout, the session gone (until logged in again), an overloaded or failing server. */
-export function isTransient(error: unknown): boolean {
-  if (!(error instanceof ApiError)) return true;
-  return error.status === 0 || error.status === 401 || error.status === 408 || error.status === 429 || error.status >= 500;
-}
 
 /** What the server answered, for the page to show at once. */
 interface Applied {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../api.ts';
-import { isTransient, newIdempotencyKey, retryDelayMs } from './outbox.ts';
+import { ApiError } from './api.ts';
+import { isTransient, newIdempotencyKey, retryDelayMs } from './outbox-retry.ts';
 
-describe('the field outbox rules', () => {
+describe('the retry rules of the phone outboxes', () => {
   it('keeps for later what may succeed on a retry and drops what the server refused', () => {
     expect(isTransient(new ApiError(0, 'network', 'Failed to fetch'))).toBe(true);
     expect(isTransient(new ApiError(401, 'unauthenticated', 'log in'))).toBe(true);
