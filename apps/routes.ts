@@ -17,7 +17,7 @@ import { slotRoutes } from '@cityops/analytics/slots/api';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
 import { privateCameraRoutes } from '@cityops/devices/private-cameras/api';
-import { cameraOwnerRoutes } from '@cityops/dashboard/server/camera-owner/routes';
+import { cameraOwnerRoutes } from '@cityops/ingest/camera-owner/routes';
 
 export const featureRoutes: FeatureRoutes[] = [
   operationsRoutes,

@@ -1,7 +1,7 @@
 // REST routes for private cameras, for engineers and admins: register owners (each gets a link to
 // their owner page, shown once), register or replace a camera's consent, list them. Every change is
 // audited in its transaction and announced to camera-ingest (announceConsentChange), which applies it
-// within a second. The owner's own page (public, by link) is dashboard/server/camera-owner/.
+// within a second. The owner's own page (public, by link) is ingest/camera-owner/.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -15,7 +15,7 @@ import { announceConsentChange } from '@cityops/devices/change-notices';
 import { OWNER_KINDS, sharingAt, type Consent } from '@cityops/devices/private-cameras/consent';
 import { applyOwnerAction, ownerByLinkToken, ownerConsents, type OwnerAction } from '@cityops/devices/private-cameras/owner-repository';
 import { deviceId } from '@cityops/devices/schemas';
-import { getCameraStatus } from '@cityops/ingest/camera/status-repository';
+import { getCameraStatus } from '../camera/status-repository.ts';
 import { cameraName } from '@cityops/devices/camera-repository';
 import { viewsOfCameras } from './views-repository.ts';
 
