@@ -1,20 +1,25 @@
-// A resident's report from a phone, in Debian's Chromium against the real api role and PostgreSQL: the
-// public /report page (no account) with a category, a photo and the phone's position, sent with no
-// connection (kept on the phone, "saved on this phone"), then sent by the outbox when the connection
-// returns, answered with a code; the tracking page /report/{code} shows it received, the description as
-// text (a <script> in it is not run). The operators' and teams' side and the rating are the end-to-end
-// test's; the rating form's testids are listed in dashboard/web/src/report/tracking-page.tsx.
+// Issue #15's walk, in Debian's Chromium against the real api role and PostgreSQL. A resident on a phone
+// reports flooding on the public /report page (no account) with a photo and the phone's position, with
+// no connection: the report is kept on the phone ("saved on this phone") and sent by the outbox when the
+// connection returns, answered with a code; the tracking page /report/{code} shows it received, the
+// description as text (a <script> in it is not run). The command room sees it joined to the level II
+// tide alert 150 m away on one flooding incident (the incident page: "reported by 1 resident", the tide
+// alert, the resident's photo); a team resolves it from the field with a note and a photo; the
+// resident's page then says resolved, with the note and the photo, and the resident rates it.
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAlertRaiser } from '../../core/alerts/raise.ts';
+import { createLivePublisher } from '../../core/live/publisher.ts';
 import type { TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { ensureDashboardBuilt, launchChromium, newTestContext, recordExternalRequests, screenshot, startDashboardServer } from './harness.ts';
+import { ensureDashboardBuilt, launchChromium, newTestContext, openSignedIn, recordExternalRequests, screenshot, startDashboardServer } from './harness.ts';
 
 let test: TestDatabase;
 let api: TestApi;
 let browser: Browser;
 let context: BrowserContext;
+let tideAlertId: number;
 
 /** Nguyễn Huệ walking street, Quận 1: inside the demo city's districts. */
 const HERE = { latitude: 10.7745, longitude: 106.7038, accuracy: 15 };
@@ -43,6 +48,12 @@ beforeAll(async () => {
   test = await createTestDatabase();
   api = await startDashboardServer(test);
   browser = await launchChromium();
+  // A tide gauge 150 m north of the resident, at level II: an alert that opens no incident by itself.
+  const sensor = await test.db.query(`SELECT id FROM sensors WHERE district_id IS NOT NULL ORDER BY id LIMIT 1`);
+  const raiser = createAlertRaiser({ db: test.db, live: createLivePublisher(test.db) });
+  tideAlertId = (
+    await raiser.raise({ sourceType: 'sensor', sourceId: sensor.rows[0].id, kind: 'sensor_level', severity: 'major', zoneId: 'level-2', title: { vi: 'Triều cường mức II', en: 'Tide level II' }, lat: HERE.latitude + 150 / 111_195, lon: HERE.longitude })
+  ).alertId;
 }, 180_000);
 
 afterAll(async () => {
@@ -113,5 +124,43 @@ describe('a resident reports a problem from a phone', () => {
 
     expect(dialogs).toEqual([]);
     expect(external).toEqual([]);
+
+    // The command room: one flooding incident holding the report and the tide alert 150 m north.
+    const stored = await test.db.query(`SELECT incident_id FROM citizen_reports WHERE code = $1`, [code]);
+    const incidentId = Number(stored.rows[0].incident_id);
+    const incident = await (await api.request('GET', `/api/incidents/${incidentId}`, { role: 'operator' })).json();
+    expect(incident.incident).toMatchObject({ kind: 'flooding', reportCount: 1, alertIds: [tideAlertId] });
+    const desk = await openSignedIn(browser, api, 'operator', `/incidents/${incidentId}`);
+    await desk.locator('[data-testid=incident-reported-by]').waitFor();
+    expect(await desk.textContent('[data-testid=incident-reported-by]')).toContain('1 người dân');
+    await desk.locator(`[data-testid=incident-alert][data-alert-id="${tideAlertId}"]`).waitFor();
+    await desk.locator(`[data-testid=incident-report][data-code="${code}"] [data-testid=incident-report-photo]`).waitFor();
+    expect(await desk.textContent('[data-testid=incident-report-description]')).toBe(DESCRIPTION);
+    await screenshot(desk, 'citizen-report-incident-vi');
+    await desk.context().close();
+
+    // A team resolves it from the field with a note and a photo (flooding needs a photo of the fix).
+    const fieldUser = await test.db.query(`SELECT id FROM users WHERE username = 'field-user'`);
+    const team = await test.db.query(`INSERT INTO teams (name) VALUES ('Đội thoát nước Q1') RETURNING id`);
+    await test.db.query(`INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, [team.rows[0].id, fieldUser.rows[0].id]);
+    expect((await api.request('POST', `/api/incidents/${incidentId}/assign`, { role: 'operator', body: { teamId: Number(team.rows[0].id) } })).status).toBe(200);
+    const proof = new FormData();
+    proof.append('note', 'Đã thông cống, nước rút hết');
+    proof.append('photo', new Blob([new Uint8Array(await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2e7d32' } }).jpeg().toBuffer())], { type: 'image/jpeg' }), 'fix.jpg');
+    const resolved = await fetch(`${api.baseUrl}/api/incidents/${incidentId}/resolve`, { method: 'POST', headers: { cookie: api.cookieFor('field') }, body: proof });
+    expect(resolved.status).toBe(200);
+
+    // The resident sees it resolved, with the team's note and photo, and rates the handling.
+    await page.reload();
+    await page.locator('[data-testid=track-page][data-state=resolved]').waitFor();
+    expect(await page.textContent('[data-testid=track-resolution-note]')).toContain('Đã thông cống');
+    await page.locator('[data-testid=track-proof-photo]').waitFor();
+    await page.click('[data-testid=rating-star-4]');
+    await page.fill('[data-testid=rating-comment]', 'Nhanh, cảm ơn');
+    await page.click('[data-testid=rating-submit]');
+    await page.locator('[data-testid=track-rated][data-stars="4"]').waitFor();
+    await screenshot(page, 'citizen-report-resolved-vi');
+    const rating = await test.db.query(`SELECT rating_stars, rating_comment FROM citizen_reports WHERE code = $1`, [code]);
+    expect(rating.rows[0]).toEqual({ rating_stars: 4, rating_comment: 'Nhanh, cảm ơn' });
   });
 });

@@ -18,6 +18,7 @@ import { IncidentActions, type SplitSelection } from './incident-actions.tsx';
 import { loadIncident, type IncidentDetail } from './incident-api.ts';
 import { IncidentKindLabel, IncidentStateBadge, usePlaceText } from './incident-badges.tsx';
 import { Timeline } from './timeline.tsx';
+import { ReportsOfIncident } from './incident-reports.tsx';
 import './incidents.css';
 
 const NO_SELECTION: SplitSelection = { alertIds: [], callIds: [] };
@@ -132,6 +133,12 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
         </dd>
         <dt>{t('incident.updated')}</dt>
         <dd>{i18n.dateTime(incident.updatedAt)}</dd>
+        {incident.reportCount > 0 && (
+          <>
+            <dt>{t('incident.reportedByLabel')}</dt>
+            <dd data-testid="incident-reported-by">{t('incident.reportedBy', { count: incident.reportCount })}</dd>
+          </>
+        )}
       </dl>
 
       <div className="incident-columns">
@@ -144,6 +151,7 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
           </section>
           <AlertsOfIncident alerts={detail.alerts} selectable={selectable} selected={selection.alertIds} onToggle={(alertId) => toggle('alertIds', alertId)} />
           <CallsOfIncident calls={detail.calls} selectable={selectable} selected={selection.callIds} onToggle={(callId) => toggle('callIds', callId)} />
+          <ReportsOfIncident incident={incident} />
         </div>
         <div className="incident-side">
           {acts ? (

@@ -51,6 +51,7 @@ export function describeEntry(i18n: I18n, entry: IncidentTimelineEntry): string 
   switch (entry.type) {
     case 'opened':
       if (data.by === 'call') return t('timeline.opened.call', { line: text(data.line), user });
+      if (data.by === 'report') return t('timeline.opened.report', { category: label(i18n, 'report.category', data.category) });
       if (data.by === 'rule') return t('timeline.opened.rule', { rule: text(data.rule), alertId: text(data.alertId), alertKind: label(i18n, 'kind', data.alertKind) });
       if (data.by === 'split') return t('timeline.opened.split', { user, fromId: text(data.fromId), alerts: count(data.alertIds), calls: count(data.callIds) });
       return t('timeline.opened.person', { user });
@@ -92,6 +93,12 @@ export function describeEntry(i18n: I18n, entry: IncidentTimelineEntry): string 
       return t('timeline.assignment_ended', { team, reason: label(i18n, 'incident.endReason', data.reason) });
     case 'alert_escalated':
       return t('timeline.alert_escalated', { alertId: text(data.alertId), severity: label(i18n, 'severity', data.severity) }) + relabelSuffix(i18n, data);
+    case 'report':
+      return t('timeline.report', { category: label(i18n, 'report.category', data.category), code: text(data.code) });
+    case 'report_rejected':
+      return t('timeline.report_rejected', { user, code: text(data.code) });
+    case 'report_rated':
+      return t('timeline.report_rated', { code: text(data.code), stars: text(data.stars) });
     default:
       return t('timeline.unknown', { user, type: entry.type });
   }
