@@ -100,7 +100,7 @@ export class ReportOutbox {
     return stored.id;
   }
 
-  /** Takes a refused report out to be corrected in the form; it stays stored until the corrected one is queued. */
+  /** A report on the phone (a refused one is loaded into the form from here; it stays stored until the corrected one is queued). */
   find(id: number): QueuedReport | undefined {
     return this.reports.find((report) => report.id === id);
   }
@@ -156,7 +156,8 @@ export class ReportOutbox {
         this.receipts.set(next.id, receipt);
         this.failures = 0;
       } catch (error) {
-        if (isTransient(error)) {
+        // A server without the reports API yet (an older release answering "no route") is waited out too.
+        if (isTransient(error) || (error instanceof ApiError && error.unavailable)) {
           await updateReport({ ...next, attempts: next.attempts + 1, lastError: (error as Error).message });
           this.scheduleRetry(error instanceof ApiError ? error.retryAfterSeconds : undefined);
           break;

@@ -66,10 +66,10 @@ export function ReportPage() {
   const [showMap, setShowMap] = useState(false);
   /** The refused report being corrected: sending the form replaces it. */
   const [correcting, setCorrecting] = useState<number>();
+  const [refusal, setRefusal] = useState<string>();
   /** The report sent last from this form, whose fate the page shows. */
   const [lastId, setLastId] = useState<number>();
   const [busy, setBusy] = useState(false);
-  const top = useRef<HTMLDivElement>(null);
 
   // Object URLs of the previews are released with them.
   const media = useRef<Media[]>([]);
@@ -91,8 +91,9 @@ export function ReportPage() {
     const field = fieldOfServer(refusal?.field);
     const message = refusal?.status === 413 ? `${t('report.tooLarge')} (${refusal.message})` : refusal?.message;
     setErrors(message ? { [field]: message } : {});
+    setRefusal(message);
     setLastId(undefined);
-    top.current?.scrollIntoView({ behavior: 'smooth' });
+    window.scrollTo({ top: 0 });
   };
 
   // A report refused while the resident is still here comes back into the form with the server's words.
@@ -111,6 +112,7 @@ export function ReportPage() {
     setContact('');
     setErrors({});
     setCorrecting(undefined);
+    setRefusal(undefined);
     setShowMap(false);
   };
 
@@ -209,7 +211,7 @@ export function ReportPage() {
       const id = await reportOutbox.queue(draft, correcting);
       reset();
       setLastId(id);
-      top.current?.scrollIntoView({ behavior: 'smooth' });
+      window.scrollTo({ top: 0 });
     } catch (error) {
       setError('form', (error as Error).message);
     } finally {
@@ -217,172 +219,185 @@ export function ReportPage() {
     }
   };
 
+  const showingLast = lastId !== undefined && (reportOutbox.receipts.has(lastId) || (last !== undefined && !last.refusal));
   const remaining = REPORT_LIMITS.descriptionMaxChars - description.length;
   return (
     <main className="report-main" data-testid="report-page">
-      <div ref={top} />
-      {lastId !== undefined && <LastReport id={lastId} onDismiss={() => setLastId(undefined)} />}
+      {showingLast && <LastReport id={lastId!} onDismiss={() => setLastId(undefined)} />}
       <StoredReports exclude={[lastId, correcting]} onCorrect={load} />
 
-      <form className="report-form" onSubmit={submit} noValidate data-testid="report-form">
-        <div>
-          <h1>{t('report.title')}</h1>
-          <p className="muted">{t('report.intro')}</p>
-        </div>
-        {correcting !== undefined && (
-          <p className="report-note warn" data-testid="report-correcting">
-            {t('report.correcting')}
-          </p>
-        )}
-
-        <fieldset className="report-section">
-          <legend>{t('report.category')}</legend>
-          <div className="report-categories" role="radiogroup" aria-label={t('report.category')}>
-            {REPORT_CATEGORIES.map((option) => (
-              <button
-                key={option}
-                type="button"
-                role="radio"
-                aria-checked={category === option}
-                className={`report-category ${category === option ? 'selected' : ''}`}
-                onClick={() => {
-                  setCategory(option);
-                  setError('category', undefined);
-                }}
-                data-testid={`report-category-${option}`}
-              >
-                <CategoryIcon category={option} />
-                <span>{t(categoryLabel(option))}</span>
-              </button>
-            ))}
+      {/* Hidden while the report just sent is shown: its code (or that it waits on the phone) is what matters then. */}
+      {!showingLast && (
+        <form className="report-form" onSubmit={submit} noValidate data-testid="report-form">
+          <div>
+            <h1>{t('report.title')}</h1>
+            <p className="muted">{t('report.intro')}</p>
           </div>
-          <FieldError message={errors.category} testId="report-category-error" />
-        </fieldset>
+          {correcting !== undefined && (
+            <div className="report-note warn" data-testid="report-correcting">
+              {refusal && (
+                <p>
+                  <strong>{t('report.refused')}:</strong> {refusal}
+                </p>
+              )}
+              <p>{t('report.correcting')}</p>
+            </div>
+          )}
 
-        <fieldset className="report-section">
-          <legend>{t('report.photos', { max: REPORT_LIMITS.maxPhotos })}</legend>
-          <div className="report-previews">
-            {photos.map((photo, index) => (
-              <div key={photo.url} className="report-preview" data-testid="report-photo-preview">
-                <img src={photo.url} alt="" />
-                <button type="button" className="report-remove" onClick={() => removePhoto(index)} aria-label={t('report.removePhoto', { number: index + 1 })} data-testid="report-photo-remove">
-                  <Icon name="close" size={16} />
+          <fieldset className="report-section">
+            <legend>{t('report.category')}</legend>
+            <div className="report-categories" role="radiogroup" aria-label={t('report.category')}>
+              {REPORT_CATEGORIES.map((option) => (
+                <button
+                  key={option}
+                  type="button"
+                  role="radio"
+                  aria-checked={category === option}
+                  className={`report-category ${category === option ? 'selected' : ''}`}
+                  onClick={() => {
+                    setCategory(option);
+                    setError('category', undefined);
+                  }}
+                  data-testid={`report-category-${option}`}
+                >
+                  <CategoryIcon category={option} />
+                  <span>{t(categoryLabel(option))}</span>
                 </button>
+              ))}
+            </div>
+            <FieldError message={errors.category} testId="report-category-error" />
+          </fieldset>
+
+          <fieldset className="report-section">
+            <legend>{t('report.photos', { max: REPORT_LIMITS.maxPhotos })}</legend>
+            <div className="report-previews">
+              {photos.map((photo, index) => (
+                <div key={photo.url} className="report-preview" data-testid="report-photo-preview">
+                  <img src={photo.url} alt="" />
+                  <button type="button" className="report-remove" onClick={() => removePhoto(index)} aria-label={t('report.removePhoto', { number: index + 1 })} data-testid="report-photo-remove">
+                    <Icon name="close" size={16} />
+                  </button>
+                </div>
+              ))}
+              {photos.length < REPORT_LIMITS.maxPhotos && (
+                <label className="report-add">
+                  <Icon name="photo" size={26} />
+                  <span>{t('report.addPhoto')}</span>
+                  <input type="file" accept="image/*" capture="environment" multiple onChange={(event) => void addPhotos(event)} data-testid="report-photo-input" />
+                </label>
+              )}
+            </div>
+            {preparing && <Spinner label={t('report.preparingPhotos')} />}
+            <FieldError message={errors.photo} testId="report-photo-error" />
+          </fieldset>
+
+          <fieldset className="report-section">
+            <legend>{t('report.clip', { seconds: REPORT_LIMITS.maxClipSeconds })}</legend>
+            {clip ? (
+              <div className="report-clip" data-testid="report-clip-preview">
+                <video src={clip.url} controls muted playsInline preload="metadata" />
+                <div className="report-clip-meta">
+                  {clip.seconds !== undefined && <span>{t('report.clipLength', { seconds: Math.round(clip.seconds) })}</span>}
+                  <button type="button" className="button ghost small" onClick={removeClip} data-testid="report-clip-remove">
+                    {t('report.removeClip')}
+                  </button>
+                </div>
               </div>
-            ))}
-            {photos.length < REPORT_LIMITS.maxPhotos && (
-              <label className="report-add">
-                <Icon name="photo" size={26} />
-                <span>{t('report.addPhoto')}</span>
-                <input type="file" accept="image/*" capture="environment" multiple onChange={(event) => void addPhotos(event)} data-testid="report-photo-input" />
+            ) : (
+              <label className="report-add wide">
+                <Icon name="camera" size={24} />
+                <span>{t('report.addClip')}</span>
+                <input type="file" accept="video/*" capture="environment" onChange={(event) => void chooseClip(event)} data-testid="report-clip-input" />
               </label>
             )}
-          </div>
-          {preparing && <Spinner label={t('report.preparingPhotos')} />}
-          <FieldError message={errors.photo} testId="report-photo-error" />
-        </fieldset>
+            <FieldError message={errors.clip} testId="report-clip-error" />
+          </fieldset>
 
-        <fieldset className="report-section">
-          <legend>{t('report.clip', { seconds: REPORT_LIMITS.maxClipSeconds })}</legend>
-          {clip ? (
-            <div className="report-clip" data-testid="report-clip-preview">
-              <video src={clip.url} controls muted playsInline preload="metadata" />
-              <div className="report-clip-meta">
-                {clip.seconds !== undefined && <span>{t('report.clipLength', { seconds: Math.round(clip.seconds) })}</span>}
-                <button type="button" className="button ghost small" onClick={removeClip} data-testid="report-clip-remove">
-                  {t('report.removeClip')}
-                </button>
-              </div>
-            </div>
-          ) : (
-            <label className="report-add wide">
-              <Icon name="camera" size={24} />
-              <span>{t('report.addClip')}</span>
-              <input type="file" accept="video/*" capture="environment" onChange={(event) => void chooseClip(event)} data-testid="report-clip-input" />
-            </label>
-          )}
-          <FieldError message={errors.clip} testId="report-clip-error" />
-        </fieldset>
-
-        <fieldset className="report-section">
-          <legend>{t('report.place')}</legend>
-          <div className="report-place-actions">
-            <button type="button" className="button primary" onClick={locate} disabled={locating} data-testid="report-use-location">
-              <Icon name="pin" />
-              {locating ? t('report.locating') : t('report.useLocation')}
-            </button>
-            {!showMap && (
-              <button type="button" className="button" onClick={() => setShowMap(true)} data-testid="report-pick-on-map">
-                <Icon name="map" />
-                {t('report.pickOnMap')}
+          <fieldset className="report-section">
+            <legend>{t('report.place')}</legend>
+            <div className="report-place-actions">
+              <button type="button" className="button primary" onClick={locate} disabled={locating} data-testid="report-use-location">
+                <Icon name="pin" />
+                {locating ? t('report.locating') : t('report.useLocation')}
               </button>
+              {!showMap && (
+                <button type="button" className="button" onClick={() => setShowMap(true)} data-testid="report-pick-on-map">
+                  <Icon name="map" />
+                  {t('report.pickOnMap')}
+                </button>
+              )}
+            </div>
+            {place && (
+              <p className="report-place" data-testid="report-place" data-lat={place.lat} data-lon={place.lon}>
+                <Icon name="check" size={16} />
+                {place.accuracy !== undefined ? t('report.located', { metres: Math.round(place.accuracy) }) : t('report.pinPlaced')}
+                <span className="muted small">
+                  {' '}
+                  {place.lat.toFixed(5)}, {place.lon.toFixed(5)}
+                </span>
+              </p>
             )}
-          </div>
-          {place && (
-            <p className="report-place" data-testid="report-place" data-lat={place.lat} data-lon={place.lon}>
-              <Icon name="check" size={16} />
-              {place.accuracy !== undefined ? t('report.located', { metres: Math.round(place.accuracy) }) : t('report.pinPlaced')}
-              <span className="muted small">
-                {' '}
-                {place.lat.toFixed(5)}, {place.lon.toFixed(5)}
+            {showMap && (
+              <Suspense fallback={<Spinner label={t('map.loading')} />}>
+                <PinMap
+                  place={place}
+                  onPick={(lat, lon) => {
+                    setPlace({ lat, lon });
+                    setError('place', undefined);
+                  }}
+                />
+                <p className="muted small">{t('report.mapHint')}</p>
+              </Suspense>
+            )}
+            <FieldError message={errors.place} testId="report-place-error" />
+          </fieldset>
+
+          <fieldset className="report-section">
+            <legend>{t('report.description')}</legend>
+            <textarea
+              rows={4}
+              value={description}
+              placeholder={t('report.descriptionPlaceholder')}
+              onChange={(event) => setDescription(event.target.value)}
+              aria-label={t('report.description')}
+              data-testid="report-description"
+            />
+            {/* No maxLength: a pasted text too long is kept whole and the resident shortens it, not cut silently. */}
+            {remaining >= 0 ? (
+              <span className={`muted small report-count ${remaining < 50 ? 'warn' : ''}`}>{t('report.charsLeft', { count: remaining })}</span>
+            ) : (
+              <span className="field-error" role="alert" data-testid="report-description-too-long">
+                {t('report.descriptionTooLong', { max: REPORT_LIMITS.descriptionMaxChars })}
               </span>
+            )}
+            <FieldError message={errors.description} testId="report-description-error" />
+          </fieldset>
+
+          <fieldset className="report-section">
+            <legend>{t('report.contact')}</legend>
+            <input
+              type="text"
+              inputMode="email"
+              autoComplete="tel"
+              value={contact}
+              onChange={(event) => setContact(event.target.value)}
+              aria-label={t('report.contact')}
+              data-testid="report-contact"
+            />
+            <span className="muted small">{t('report.contactHint')}</span>
+            <FieldError message={errors.contact} testId="report-contact-error" />
+          </fieldset>
+
+          {errors.form && (
+            <p className="form-error" role="alert" data-testid="report-form-error">
+              {errors.form}
             </p>
           )}
-          {showMap && (
-            <Suspense fallback={<Spinner label={t('map.loading')} />}>
-              <PinMap
-                place={place}
-                onPick={(lat, lon) => {
-                  setPlace({ lat, lon });
-                  setError('place', undefined);
-                }}
-              />
-              <p className="muted small">{t('report.mapHint')}</p>
-            </Suspense>
-          )}
-          <FieldError message={errors.place} testId="report-place-error" />
-        </fieldset>
-
-        <fieldset className="report-section">
-          <legend>{t('report.description')}</legend>
-          <textarea
-            rows={4}
-            value={description}
-            maxLength={REPORT_LIMITS.descriptionMaxChars}
-            placeholder={t('report.descriptionPlaceholder')}
-            onChange={(event) => setDescription(event.target.value)}
-            aria-label={t('report.description')}
-            data-testid="report-description"
-          />
-          <span className={`muted small report-count ${remaining < 50 ? 'warn' : ''}`}>{t('report.charsLeft', { count: remaining })}</span>
-          <FieldError message={errors.description} testId="report-description-error" />
-        </fieldset>
-
-        <fieldset className="report-section">
-          <legend>{t('report.contact')}</legend>
-          <input
-            type="text"
-            inputMode="email"
-            autoComplete="tel"
-            value={contact}
-            maxLength={REPORT_LIMITS.contactMaxChars}
-            onChange={(event) => setContact(event.target.value)}
-            aria-label={t('report.contact')}
-            data-testid="report-contact"
-          />
-          <span className="muted small">{t('report.contactHint')}</span>
-          <FieldError message={errors.contact} testId="report-contact-error" />
-        </fieldset>
-
-        {errors.form && (
-          <p className="form-error" role="alert" data-testid="report-form-error">
-            {errors.form}
-          </p>
-        )}
-        <button type="submit" className="button primary report-send" disabled={busy || preparing} data-testid="report-send">
-          {t('report.send')}
-        </button>
-      </form>
+          <button type="submit" className="button primary report-send" disabled={busy || preparing} data-testid="report-send">
+            {t('report.send')}
+          </button>
+        </form>
+      )}
 
       <MyReports />
     </main>
@@ -438,6 +453,9 @@ function LastReport({ id, onDismiss }: { id: number; onDismiss(): void }) {
       {reportOutbox.retryAt && navigator.onLine && <p className="muted small">{t('report.retryAt', { time: i18n.timeSeconds(reportOutbox.retryAt) })}</p>}
       <button type="button" className="button wide" onClick={() => void reportOutbox.flush()} data-testid="report-send-now">
         <Icon name="refresh" /> {t('report.sendNow')}
+      </button>
+      <button type="button" className="button ghost wide" onClick={onDismiss} data-testid="report-new">
+        {t('report.newReport')}
       </button>
     </section>
   );
