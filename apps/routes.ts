@@ -15,6 +15,7 @@ import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
+import { citizenReportFigureRoutes } from '@cityops/dashboard/server/citizen-reports/figures-routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
 
 export const featureRoutes: FeatureRoutes[] = [
@@ -29,6 +30,7 @@ export const featureRoutes: FeatureRoutes[] = [
   dispatchPolicyRoutes,
   agencyRoutes,
   incidentFigureRoutes,
+  citizenReportFigureRoutes,
   citizenReportRoutes,
   slotRoutes,
   cameraIngestRoutes,
