@@ -15,6 +15,7 @@ import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
+import { citizenReportFigureRoutes } from '@cityops/dashboard/server/citizen-reports/figures-routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
 import { privateCameraRoutes } from '@cityops/devices/private-cameras/api';
 import { cameraOwnerRoutes } from '@cityops/ingest/camera-owner/routes';
@@ -31,6 +32,7 @@ export const featureRoutes: FeatureRoutes[] = [
   dispatchPolicyRoutes,
   agencyRoutes,
   incidentFigureRoutes,
+  citizenReportFigureRoutes,
   citizenReportRoutes,
   slotRoutes,
   cameraIngestRoutes,
