@@ -4,10 +4,9 @@
 // (the line's own sense: the model's towards/away have no fixed meaning either). `congested` says whether
 // a crowd alert of that camera was open at some time in the hour.
 import { timeBucketSql } from '@cityops/core/database/capabilities';
-import { HOUR_MS, hourFromKey, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
+import { DEVICE_PREFIX, deviceHourLookup, HOUR_MS, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
 
 export const CROWD_FLOW_TYPE = 'CrowdFlowObserved';
-const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 
 const hourStart = (time: string) => `date_bin(INTERVAL '1 hour', ${time}, TIMESTAMPTZ '2000-01-01')`;
 
@@ -42,15 +41,8 @@ export const crowdFlowObserved: EntityType = {
              WHERE p.hour >= $${from} AND p.hour < $${to}`;
   },
   orderBy: 'hour, camera_id',
-  byId(id) {
-    const match = /^urn:ngsi-ld:CrowdFlowObserved:([A-Za-z0-9._-]{1,64}):([^:]+)$/.exec(id);
-    const hour = match && hourFromKey(match[2]);
-    if (!match || !hour) return undefined;
-    return {
-      range: { from: hour, to: new Date(hour.getTime() + HOUR_MS) },
-      conditions: [{ attribute: 'refDevice', column: 'ref_device', operator: '==', value: DEVICE_PREFIX + match[1] }],
-    };
-  },
+  byId: (id) => deviceHourLookup('CrowdFlowObserved', id),
+
   toEntity(row, meta) {
     const hour = new Date(isoOf(row.hour));
     return {

@@ -41,6 +41,12 @@ export interface RowSource {
   orderBy: string;
 }
 
+/** What an entity's id narrows the query to. */
+export interface EntityLookup {
+  conditions: Condition[];
+  range?: TimeRange;
+}
+
 export interface EntityType extends RowSource {
   type: string;
   /** What `q` may compare, mapped to columns of `source`. */
@@ -51,7 +57,7 @@ export interface EntityType extends RowSource {
   source(params: unknown[], range: TimeRange, caps: DatabaseCapabilities): string;
   orderBy: string;
   /** The conditions (and time range) one entity id stands for; undefined when it is no id of this type. */
-  byId(id: string): { conditions: Condition[]; range?: TimeRange } | undefined;
+  byId(id: string): EntityLookup | undefined;
   toEntity(row: Row, meta: OpenDataMeta): KeyValuesEntity;
 }
 
@@ -88,6 +94,28 @@ export function hourFromKey(key: string): Date | undefined {
 }
 
 export const HOUR_MS = 3_600_000;
+
+/** NGSI-LD ids of the devices an observation comes from (refDevice). */
+export const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
+
+/**
+ * The lookup of an hourly observation's id `urn:ngsi-ld:{type}:{device}:{hour}{rest}`: the hour's range
+ * and the device's condition, plus what `rest` adds (its own pattern's groups); undefined when it does
+ * not parse.
+ */
+export function deviceHourLookup(
+  type: string,
+  id: string,
+  rest: { pattern: string; conditions(groups: string[]): Condition[] } = { pattern: '', conditions: () => [] },
+): EntityLookup | undefined {
+  const match = new RegExp(`^urn:ngsi-ld:${type}:([A-Za-z0-9._-]{1,64}):([^:]+)${rest.pattern}$`).exec(id);
+  const hour = match && hourFromKey(match[2]);
+  if (!match || !hour) return undefined;
+  return {
+    range: { from: hour, to: new Date(hour.getTime() + HOUR_MS) },
+    conditions: [{ attribute: 'refDevice', column: 'ref_device', operator: '==', value: DEVICE_PREFIX + match[1] }, ...rest.conditions(match.slice(3))],
+  };
+}
 
 /** GeoJSON Point of a row's lat/lon, when it has them. */
 export const pointOf = (row: Row) =>

@@ -3,10 +3,9 @@
 // (the sensor's level1..level3, the "báo động 1-3" the sensor rules alarm on), in metres. Not a time
 // series (WaterObserved has the hours): `q` compares the state now. Gauges never heard from are left out.
 import { WATER_SENSOR_KINDS } from './water-observed.ts';
-import { isoOf, pointOf, type EntityType } from './entity-type.ts';
+import { DEVICE_PREFIX, isoOf, pointOf, type EntityType } from './entity-type.ts';
 
 export const FLOOD_MONITORING_TYPE = 'FloodMonitoring';
-const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 const METRES_SQL = `CASE s.unit WHEN 'm' THEN 1 WHEN 'cm' THEN 0.01 WHEN 'mm' THEN 0.001 END`;
 /** The rules' level (0-3, with their hysteresis: what the operators' map shows) → the model's status text. */
 export const FLOOD_STATUSES = ['normal', 'alert', 'danger'] as const;

@@ -2,9 +2,8 @@
 // the Smart Data Models for them (WeatherObserved, WaterQualityObserved) have no official schema in
 // ../shared/specs to check entities against yet, so no NGSI-LD type is served for them.
 import { timeBucketSql } from '@cityops/core/database/capabilities';
-import type { RowSource } from './entity-type.ts';
+import { DEVICE_PREFIX, type RowSource } from './entity-type.ts';
 
-const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 
 /** Hourly total, average, minimum and maximum of the readings of every placed station of one kind. */
 function stationHours(kind: 'rainfall' | 'salinity'): RowSource {

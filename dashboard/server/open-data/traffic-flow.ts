@@ -4,7 +4,7 @@
 // as laneDirection forward/backward.
 import { timeBucketSql } from '@cityops/core/database/capabilities';
 import { VEHICLE_CLASSES } from '../web-traffic-repository.ts';
-import { HOUR_MS, hourFromKey, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
+import { DEVICE_PREFIX, deviceHourLookup, HOUR_MS, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
 
 export const TRAFFIC_FLOW_TYPE = 'TrafficFlowObserved';
 
@@ -13,7 +13,6 @@ const VEHICLE_TYPE_SQL = `CASE h.class WHEN 'truck' THEN 'lorry' WHEN 'motorbike
 const VEHICLE_TYPES = ['car', 'motorcycle', 'bus', 'lorry', 'bicycle'] as const;
 const LANE_DIRECTIONS = ['forward', 'backward'] as const;
 
-const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 
 /** The start of the UTC hour of a time (the buckets' edges). */
 const hourStart = (time: string) => `date_bin(INTERVAL '1 hour', ${time}, TIMESTAMPTZ '2000-01-01')`;
@@ -47,19 +46,15 @@ export const trafficFlowObserved: EntityType = {
              GROUP BY 1, 2, 3, 4, 5, 6, 7`;
   },
   orderBy: 'hour, camera_id, vehicle_type, lane_direction',
-  byId(id) {
-    const match = /^urn:ngsi-ld:TrafficFlowObserved:([A-Za-z0-9._-]{1,64}):([^:]+):([a-z]+):(forward|backward)$/.exec(id);
-    const hour = match && hourFromKey(match[2]);
-    if (!match || !hour) return undefined;
-    return {
-      range: { from: hour, to: new Date(hour.getTime() + HOUR_MS) },
-      conditions: [
-        { attribute: 'refDevice', column: 'ref_device', operator: '==', value: DEVICE_PREFIX + match[1] },
-        { attribute: 'vehicleType', column: 'vehicle_type', operator: '==', value: match[3] },
-        { attribute: 'laneDirection', column: 'lane_direction', operator: '==', value: match[4] },
+  byId: (id) =>
+    deviceHourLookup('TrafficFlowObserved', id, {
+      pattern: ':([a-z]+):(forward|backward)',
+      conditions: ([vehicleType, laneDirection]) => [
+        { attribute: 'vehicleType', column: 'vehicle_type', operator: '==', value: vehicleType },
+        { attribute: 'laneDirection', column: 'lane_direction', operator: '==', value: laneDirection },
       ],
-    };
-  },
+    }),
+
   toEntity(row, meta) {
     const hour = new Date(isoOf(row.hour));
     return {

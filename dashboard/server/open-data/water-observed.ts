@@ -4,11 +4,10 @@
 // waterLevel is). The schema's waterLevel is >= 0: an hour whose average is below the gauge's datum
 // (a low tide can be) carries its level in waterLevelMin/Max only.
 import { timeBucketSql } from '@cityops/core/database/capabilities';
-import { HOUR_MS, hourFromKey, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
+import { DEVICE_PREFIX, deviceHourLookup, HOUR_MS, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
 
 export const WATER_OBSERVED_TYPE = 'WaterObserved';
 export const WATER_SENSOR_KINDS = ['tide_level', 'water_level'];
-const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 /** Metres per unit; gauges in any other unit are not published rather than mislabelled. */
 const METRES_SQL = `CASE s.unit WHEN 'm' THEN 1 WHEN 'cm' THEN 0.01 WHEN 'mm' THEN 0.001 END`;
 
@@ -37,15 +36,8 @@ export const waterObserved: EntityType = {
              WHERE hour >= $${from} AND hour < $${to}`;
   },
   orderBy: 'hour, sensor_id',
-  byId(id) {
-    const match = /^urn:ngsi-ld:WaterObserved:([A-Za-z0-9._-]{1,64}):([^:]+)$/.exec(id);
-    const hour = match && hourFromKey(match[2]);
-    if (!match || !hour) return undefined;
-    return {
-      range: { from: hour, to: new Date(hour.getTime() + HOUR_MS) },
-      conditions: [{ attribute: 'refDevice', column: 'ref_device', operator: '==', value: DEVICE_PREFIX + match[1] }],
-    };
-  },
+  byId: (id) => deviceHourLookup('WaterObserved', id),
+
   toEntity(row, meta) {
     const hour = new Date(isoOf(row.hour));
     const average = Number(row.level_avg_m);
