@@ -15,9 +15,8 @@ import { announceConsentChange } from '@cityops/devices/change-notices';
 import { OWNER_KINDS, sharingAt, type Consent } from '@cityops/devices/private-cameras/consent';
 import { applyOwnerAction, ownerByLinkToken, ownerConsents, type OwnerAction } from '@cityops/devices/private-cameras/owner-repository';
 import { deviceId } from '@cityops/devices/schemas';
-import { getCameraStatus } from '../camera/status-repository.ts';
 import { cameraName } from '@cityops/devices/camera-repository';
-import { viewsOfCameras } from './views-repository.ts';
+import { cameraHealth, viewsOfCameras } from './views-repository.ts';
 
 const RATE_BUCKET = 'camera-owner';
 const token = z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'an owner link');
@@ -67,11 +66,10 @@ export const cameraOwnerRoutes: FastifyPluginAsync<RouteContext> = async (plainA
   };
 
   const cameraOf = async (consent: Consent): Promise<z.infer<typeof ownerCameraView>> => {
-    const status = await getCameraStatus(db, consent.cameraId);
     return {
       id: consent.cameraId,
       name: (await cameraName(db, consent.cameraId)) ?? consent.cameraId,
-      health: { state: status?.state ?? 'offline', lastFrameAt: status?.lastFrameAt ?? null },
+      health: await cameraHealth(db, consent.cameraId),
       sharesLive: consent.sharesLive,
       sharesAnalysis: consent.sharesAnalysis,
       sharesClips: consent.sharesClips,

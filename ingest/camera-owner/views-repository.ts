@@ -33,3 +33,19 @@ export async function viewsOfCameras(db: Queryable, cameraIds: string[], limit =
   );
   return result.rows;
 }
+
+/**
+ * A camera's health for its owner: the state camera-ingest stored, or offline when no live worker
+ * holds the camera (as ingest/camera/status-repository.ts reports it), and its last picture.
+ */
+export async function cameraHealth(db: Queryable, cameraId: string): Promise<{ state: 'online' | 'degraded' | 'offline'; lastFrameAt: Date | null }> {
+  const result = await db.query(
+    `SELECT CASE WHEN EXISTS (SELECT 1 FROM camera_leases l JOIN camera_workers w ON w.worker_id = l.worker_id
+                              WHERE l.camera_id = c.id AND l.expires_at > now() AND w.expires_at > now())
+                 THEN coalesce(s.state, 'offline') ELSE 'offline' END AS state,
+            s.last_frame_at AS "lastFrameAt"
+       FROM cameras c LEFT JOIN camera_status s ON s.camera_id = c.id WHERE c.id = $1`,
+    [cameraId],
+  );
+  return result.rows[0] ?? { state: 'offline', lastFrameAt: null };
+}

@@ -141,11 +141,15 @@ describe('private cameras', () => {
     expect(paused.status).toBe(200);
     expect((await paused.json()).camera.sharingNow).toBe('paused');
 
-    // The open live view is cut off.
-    for (;;) {
-      const chunk = await reader.read().catch(() => ({ done: true }));
-      if (chunk.done) break;
-    }
+    // The open live view is cut off (read until it ends, or fail at the limit instead of hanging).
+    const limit = new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), EFFECT_LIMIT_MS));
+    const ended = (async () => {
+      for (;;) {
+        const chunk = await reader.read().catch(() => ({ done: true }));
+        if (chunk.done) return 'cut off' as const;
+      }
+    })();
+    expect(await Promise.race([ended, limit])).toBe('cut off');
     expect(Date.now() - pausedAt).toBeLessThan(EFFECT_LIMIT_MS);
     viewing.abort();
     // No new live URL, and the URL signed before the pause no longer opens.

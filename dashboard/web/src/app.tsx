@@ -28,8 +28,20 @@ const HotlinePage = lazy(() => import('./incidents/hotline-form.tsx'));
 const DispatchPage = lazy(() => import('./incidents/dispatch-page.tsx'));
 // The residents' pages: public, their own chunk and shell.
 const ReportApp = lazy(() => import('./report/report-app.tsx'));
+// Public by link: no session, no live connection.
+const CameraOwnerPage = lazy(() => import('./camera-owner/camera-owner-page.tsx'));
 
 export function App() {
+  const owner = matchPath('/camera-owner/:token', window.location.pathname);
+  if (owner) {
+    return (
+      <I18nProvider>
+        <Suspense fallback={<Loading />}>
+          <CameraOwnerPage token={owner.token} />
+        </Suspense>
+      </I18nProvider>
+    );
+  }
   return (
     <I18nProvider>
       <PublicOrSignedIn />

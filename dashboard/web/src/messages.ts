@@ -6,9 +6,11 @@ import { handoffMessages } from './incidents/handoff-messages.ts';
 import { agencyMessages } from './admin/agency-messages.ts';
 import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
+import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
+  ...cameraOwnerMessages,
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },
   'time.justNow': { vi: 'vừa xong', en: 'just now' },
