@@ -5,7 +5,9 @@
 // description as text (a <script> in it is not run). The command room sees it joined to the level II
 // tide alert 150 m away on one flooding incident (the incident page: "reported by 1 resident", the tide
 // alert, the resident's photo); a team resolves it from the field with a note and a photo; the
-// resident's page then says resolved, with the note and the photo, and the resident rates it.
+// resident's page then says resolved, with the note and the photo, and the resident rates it; the figures
+// page shows the report resolved and rated, per category and per agency, and gives it as CSV.
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,5 +164,27 @@ describe('a resident reports a problem from a phone', () => {
     await screenshot(page, 'citizen-report-resolved-vi');
     const rating = await test.db.query(`SELECT rating_stars, rating_comment FROM citizen_reports WHERE code = $1`, [code]);
     expect(rating.rows[0]).toEqual({ rating_stars: 4, rating_comment: 'Nhanh, cảm ơn' });
+
+    // The command room's figures page: the report counted, resolved and rated 4, per category and per
+    // agency (the team, which belongs to none), and the rows on screen downloaded as CSV.
+    for (const language of ['vi', 'en'] as const) {
+      const figures = await openSignedIn(browser, api, 'viewer', '/figures', { language });
+      const flooding = figures.locator('[data-testid=report-figures-row][data-key=flooding]');
+      await flooding.waitFor();
+      const cells = await flooding.locator('td').allInnerTexts();
+      expect(cells.slice(0, 4)).toEqual([language === 'vi' ? 'Ngập nước' : 'Flooding', '1', '0', '1']);
+      expect(cells[6]).toContain(language === 'vi' ? '4,0 / 5' : '4.0 / 5');
+      await figures.locator('[data-testid=report-figures]').scrollIntoViewIfNeeded();
+      await screenshot(figures, `citizen-report-figures-${language}`);
+      await figures.selectOption('[data-testid=report-figures-by]', 'agency');
+      await figures.locator('[data-testid=report-figures-row][data-key="Đội thoát nước Q1"]').waitFor();
+      expect(await figures.locator('[data-testid=report-figures-row]').count()).toBe(1);
+      const [download] = await Promise.all([figures.waitForEvent('download'), figures.click('[data-testid=report-figures-csv]')]);
+      expect(download.suggestedFilename()).toMatch(/^report-figures-agency-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+      const lines = readFileSync((await download.path())!, 'utf8').split('\r\n').filter(Boolean);
+      expect(lines.map((line) => line.split(',').slice(0, 5).join(','))).toEqual(['by,group,reports,rejected,resolved', 'agency,Đội thoát nước Q1,1,0,1']);
+      expect(lines[1].split(',').slice(7, 9)).toEqual(['1', '4']);
+      await figures.context().close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Response figures: how fast incidents were acknowledged, reached and resolved, per kind, district or
 // first team sent, over a period; a bar per group shows the median, its lighter tail the 90th
-// percentile. The CSV link downloads exactly the figures on screen (same period, same grouping).
+// percentile. The CSV link downloads exactly the figures on screen (same period, same grouping). Below,
+// the residents' reports over the same period (report-figures-panel.tsx).
 import { useEffect, useRef, useState } from 'react';
 import { FIGURE_GROUPINGS, type DurationFigure, type FigureGrouping, type ResponseFigureGroup, type ResponseFigures } from '@cityops/contract/incident-figures';
 import { apiOptional } from '../api.ts';
@@ -10,6 +11,7 @@ import { useServerEvent } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
+import { ReportFiguresPanel } from './report-figures-panel.tsx';
 
 const PERIOD_DAYS = [1, 7, 30, 90, 365];
 const DEFAULT_DAYS = 7;
@@ -148,6 +150,8 @@ export default function ResponseFiguresPage() {
           <FiguresTable figures={figures} groupName={groupName} />
         )}
       </section>
+
+      <ReportFiguresPanel days={days} generation={generation} />
     </div>
   );
 }
