@@ -116,6 +116,7 @@ export const messages = {
   'kind.sensor_level': { vi: 'Vượt mức báo động', en: 'Alarm level' },
   'kind.sensor_rate_of_rise': { vi: 'Nước lên nhanh', en: 'Fast rise' },
   'kind.sensor_offline': { vi: 'Cảm biến mất tín hiệu', en: 'Sensor offline' },
+  'kind.sensor_forecast': { vi: 'Dự báo triều', en: 'Tide forecast' },
   'kind.manual': { vi: 'Báo cáo thủ công', en: 'Manual report' },
 
   'device.camera': { vi: 'Camera', en: 'Camera' },
