@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import { TideForecaster, type ForecastSettings } from '../../analytics/tide-forecast/forecaster.ts';
-import { PHU_AN, seededRandom, simulatedValue, tideLevel } from '../../ingest/sensors/simulated-series.ts';
+import { PHU_AN, tideLevel } from '../../ingest/sensors/simulated-series.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { registerSensor, runTag, testLogger } from './helpers.ts';
+import { registerSensor, runTag, storeSimulatedTide, testLogger } from './helpers.ts';
 
 const HOUR_MS = 3_600_000;
 const tag = runTag();
@@ -26,17 +26,7 @@ const now = Math.floor(Date.now() / 60_000) * 60_000;
 const simulatedHours = (at: number) => (at - now) / HOUR_MS - 3;
 const truth = (at: number) => tideLevel(PHU_AN, simulatedHours(at));
 
-/** Readings every 5 minutes from `from` to `to`, as the simulator makes them for site 0 (noise included). */
-async function storeReadings(sensorId: string, from: number, to: number) {
-  const noise = seededRandom(42);
-  const state = { pumpOn: false };
-  const rows: Array<[number, number]> = [];
-  for (let at = from; at <= to; at += 5 * 60_000) rows.push([at, simulatedValue({ id: sensorId, kind: 'tide_level', siteIndex: 0 }, simulatedHours(at), 5 / 60, state, noise)]);
-  await test.db.query(
-    `INSERT INTO sensor_readings (sensor_id, ts, value) SELECT $1, to_timestamp(r.at / 1000.0), r.value FROM unnest($2::float8[], $3::float8[]) AS r(at, value)`,
-    [sensorId, rows.map((row) => row[0]), rows.map((row) => row[1])],
-  );
-}
+const storeReadings = (sensorId: string, from: number, to: number) => storeSimulatedTide(test.db, sensorId, from, to, simulatedHours);
 
 /** When the simulator's series first reaches `threshold` after `from`. */
 function trueCrossing(threshold: number, from: number): number {

@@ -117,6 +117,13 @@ export const messages = {
   'kind.sensor_rate_of_rise': { vi: 'Nước lên nhanh', en: 'Fast rise' },
   'kind.sensor_offline': { vi: 'Cảm biến mất tín hiệu', en: 'Sensor offline' },
   'kind.sensor_forecast': { vi: 'Dự báo triều', en: 'Tide forecast' },
+  'forecast.label': { vi: 'Dự báo triều', en: 'Tide forecast' },
+  'forecast.now': { vi: 'Bây giờ', en: 'Now' },
+  'forecast.expected': { vi: 'đạt báo động cấp {level} lúc {time}', en: 'level {level} expected at {time}' },
+  'forecast.noLevel': { vi: 'không vượt mức báo động trong 48 giờ tới', en: 'no alarm level in the next 48 h' },
+  'forecast.peak': { vi: 'cao nhất {value} lúc {time}', en: 'highest {value} at {time}' },
+  'forecast.fit': { vi: 'khớp số liệu trong {value} cm ({constituents})', en: 'fits the readings within {value} cm ({constituents})' },
+  'forecast.notYet': { vi: 'Chưa có dự báo triều: {reason}', en: 'No tide forecast yet: {reason}' },
   'kind.manual': { vi: 'Báo cáo thủ công', en: 'Manual report' },
 
   'device.camera': { vi: 'Camera', en: 'Camera' },
