@@ -62,7 +62,8 @@ export function forecastGauge(profile: SensorProfile, samples: TideSample[], now
     return { stored: { sensorId: profile.id, madeAt: new Date(now), model: null, reason: error.message, expectedLevels: [], peak: null, horizonUntil }, warning: null };
   }
   const resolution = Math.max(1000, 60_000 / settings.timeFactor);
-  const thresholds = [profile.level1, profile.level2, profile.level3];
+  // Low-side levels (rules.levelsBelow) alarm on falling water: not what a high-water forecast warns of.
+  const thresholds = profile.settings.levelsBelow ? [null, null, null] : [profile.level1, profile.level2, profile.level3];
   const expectedLevels: StoredForecast['expectedLevels'] = [];
   thresholds.forEach((threshold, i) => {
     if (threshold === null) return;
