@@ -14,6 +14,7 @@ import { deviceRoutes } from '@cityops/devices/api';
 import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
+import { tideForecastRoutes } from '@cityops/analytics/tide-forecast/routes';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
 import { citizenReportFigureRoutes } from '@cityops/dashboard/server/citizen-reports/figures-routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
@@ -26,6 +27,7 @@ export const featureRoutes: FeatureRoutes[] = [
   userRoutes,
   deviceRoutes,
   sensorDataRoutes,
+  tideForecastRoutes,
   alertRoutes,
   teamRoutes,
   incidentRoutes,

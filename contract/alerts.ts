@@ -14,6 +14,7 @@ export const ALERT_KINDS = [
   'sensor_level',
   'sensor_rate_of_rise',
   'sensor_offline',
+  'sensor_forecast',
   'manual',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -129,14 +129,21 @@ const sensorInputBase = z.object({
   rules: sensorRuleSettings.describe('extra rule settings, e.g. rateOfRiseCmPerHour, validMin, validMax'),
 });
 
-function levelsAscending(sensor: { level1?: number | null; level2?: number | null; level3?: number | null }, ctx: z.RefinementCtx) {
+type LevelFields = { level1?: number | null; level2?: number | null; level3?: number | null; rules?: Record<string, unknown> };
+
+/**
+ * Alarm levels climb in severity: upward (level3 highest) for water, downward (level3 lowest) when
+ * `rules.levelsBelow` is true (soil too dry, a canal too low for its intake). A patch that does not send
+ * `rules` may keep either order: the stored direction is not known here.
+ */
+function levelsInOrder(sensor: LevelFields, ctx: z.RefinementCtx, directionKnown: boolean) {
   const levels = [sensor.level1, sensor.level2, sensor.level3];
-  for (let i = 1; i < 3; i++) {
-    const low = levels[i - 1];
-    const high = levels[i];
-    if (low != null && high != null && low > high) {
-      ctx.addIssue({ code: 'custom', path: [`level${i + 1}`], message: `level${i + 1} must be ≥ level${i}` });
-    }
+  const below = sensor.rules?.levelsBelow === true;
+  const misordered = (descending: boolean) =>
+    [1, 2].filter((i) => levels[i - 1] != null && levels[i] != null && (descending ? levels[i - 1]! < levels[i]! : levels[i - 1]! > levels[i]!));
+  if (!directionKnown && sensor.rules === undefined && (!misordered(false).length || !misordered(true).length)) return;
+  for (const i of misordered(below)) {
+    ctx.addIssue({ code: 'custom', path: [`level${i + 1}`], message: below ? `level${i + 1} must be ≤ level${i} (rules.levelsBelow: alarms on low values)` : `level${i + 1} must be ≥ level${i}` });
   }
 }
 
@@ -147,9 +154,9 @@ export const sensorInput = sensorInputBase
     enabled: sensorInputBase.shape.enabled.default(true),
     rules: sensorInputBase.shape.rules.default({}),
   })
-  .superRefine(levelsAscending);
+  .superRefine((sensor, ctx) => levelsInOrder(sensor, ctx, true));
 export type SensorInput = z.infer<typeof sensorInput>;
-export const sensorPatch = sensorInputBase.omit({ id: true }).partial().superRefine(levelsAscending);
+export const sensorPatch = sensorInputBase.omit({ id: true }).partial().superRefine((sensor, ctx) => levelsInOrder(sensor, ctx, false));
 
 export const sensorView = z.object({
   id: z.string(),

@@ -17,12 +17,19 @@ export const sensorRuleKeys = {
   salinityLimit: positive,
   /** Offline after this many expected intervals without a reading (default 3). */
   offlineAfterIntervals: positive.max(1000),
+  /**
+   * Alarm levels on low values: level I is reached at or below `level1`, level III (the lowest) at or below
+   * `level3`; cleared above level I + hysteresis. Soil too dry, a canal too low for an irrigation intake.
+   */
+  levelsBelow: z.boolean(),
+  /** Salinity sensors at an irrigation or water-plant intake: the alert advises closing it (its name). */
+  intakeName: z.string().min(1).max(120),
   /** Physically possible range; readings outside go to the dead-letter table (`out_of_range`). */
   validMin: finite,
   validMax: finite,
 } as const;
 
-export type SensorRuleSettings = { -readonly [K in keyof typeof sensorRuleKeys]?: number };
+export type SensorRuleSettings = { -readonly [K in keyof typeof sensorRuleKeys]?: z.infer<(typeof sensorRuleKeys)[K]> };
 
 export const DEFAULT_RATE_OF_RISE_WINDOW_MINUTES = 60;
 export const DEFAULT_OFFLINE_AFTER_INTERVALS = 3;
@@ -32,10 +39,10 @@ export function readRuleSettings(rules: unknown): { settings: SensorRuleSettings
   const ignoredKeys: string[] = [];
   if (!rules || typeof rules !== 'object' || Array.isArray(rules)) return { settings, ignoredKeys };
   for (const [key, value] of Object.entries(rules as Record<string, unknown>)) {
-    const schema = (sensorRuleKeys as Record<string, z.ZodNumber>)[key];
+    const schema = (sensorRuleKeys as Record<string, z.ZodType>)[key];
     if (!schema) continue; // other features may keep their own keys in the same jsonb
     const parsed = schema.safeParse(value);
-    if (parsed.success) settings[key as keyof SensorRuleSettings] = parsed.data;
+    if (parsed.success) (settings as Record<string, unknown>)[key] = parsed.data;
     else ignoredKeys.push(key);
   }
   return { settings, ignoredKeys };

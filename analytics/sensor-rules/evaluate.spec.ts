@@ -99,9 +99,41 @@ describe('sensor rules on a tide series', () => {
     const readings = [0.5, 0.9, 1.1, 0.95, 0.85, 0.7].map((value, i) => ({ tsMs: i * 60_000, value }));
     expect(replay(salinity, readings).log).toEqual(['raise sensor_level/major', 'clear sensor_level']);
   });
+
+  it('alarms on low values when the levels are low-side: soil drying through 20, 15, 10 % and watered again', () => {
+    const soil: SensorProfile = { ...phuAn, id: 'soil-1', kind: 'soil_moisture', unit: '%', level1: 20, level2: 15, level3: 10, hysteresis: 1, settings: { levelsBelow: true } };
+    const values = [30, 24, 20.5, 20, 19, 15, 14, 9.5, 12, 16, 20.5, 21.5, 25];
+    const { log } = replay(soil, values.map((value, i) => ({ tsMs: i * 3_600_000, value })));
+    expect(log).toEqual(['raise sensor_level/minor', 'raise sensor_level/major', 'raise sensor_level/critical', 'clear sensor_level']);
+    // Each level holds until the value is above it by the hysteresis: 16 % keeps level II (15 + 1), 20.5 %
+    // keeps level I (20 + 1); 21.5 % clears.
+    const levels = values.map((_, i) => replay(soil, values.slice(0, i + 1).map((value, j) => ({ tsMs: j * 3_600_000, value }))).rules.level);
+    expect(levels).toEqual([0, 0, 0, 1, 1, 2, 2, 3, 2, 2, 1, 0, 0]);
+    // The same readings with ordinary (high-side) levels would never alarm below 30 %.
+    expect(replay({ ...soil, level1: 40, level2: 50, level3: 60, settings: {} }, values.map((value, i) => ({ tsMs: i * 3_600_000, value }))).log).toEqual([]);
+  });
 });
 
 describe('alert plan', () => {
+  it('says a low-side level fell to its threshold, and came back above it', () => {
+    const soil: SensorProfile = { ...phuAn, id: 'soil-1', name: 'Ruộng Củ Chi', kind: 'soil_moisture', unit: '%', level1: 20, level2: 15, level3: 10, hysteresis: 1, settings: { levelsBelow: true } };
+    const [raise] = planAlertActions(soil, { ...NO_ALERTS, level: 1 }, NO_ALERTS, { value: 19.5, tsMs: 0, lastSeenAtMs: null, rateCmPerHour: null });
+    expect(raise.type === 'raise' && raise.trigger.description?.en).toBe('Soil moisture 19.5 % fell to alarm level I (at or below 20 %).');
+    const [clear] = planAlertActions(soil, NO_ALERTS, { ...NO_ALERTS, level: 1 }, { value: 22, tsMs: 0, lastSeenAtMs: null, rateCmPerHour: null });
+    expect(clear.type === 'clear' && clear.reason?.en).toBe('Back above alarm level I (22 %)');
+  });
+
+  it('advises closing an irrigation intake when the salinity there passes its limit', () => {
+    const intake: SensorProfile = { ...phuAn, id: 'sal-2', name: 'Cống Rạch Tra', kind: 'salinity', unit: 'g/L', level1: null, level2: null, level3: null, hysteresis: 0.2, settings: { salinityLimit: 1, intakeName: 'cống Rạch Tra' } };
+    const [raise] = planAlertActions(intake, { ...NO_ALERTS, salinity: true }, NO_ALERTS, { value: 1.4, tsMs: 0, lastSeenAtMs: null, rateCmPerHour: null });
+    if (raise.type !== 'raise') throw new Error('expected a raise');
+    expect(raise.trigger.title.en).toBe('Close intake cống Rạch Tra: salinity 1.4 g/L');
+    expect(raise.trigger.title.vi).toBe('Đóng cống lấy nước cống Rạch Tra: độ mặn 1.4 g/L');
+    expect(raise.trigger.evidence?.data).toMatchObject({ advice: 'close_intake', intake: 'cống Rạch Tra', limit: 1 });
+    const [clear] = planAlertActions(intake, NO_ALERTS, { ...NO_ALERTS, salinity: true }, { value: 0.7, tsMs: 0, lastSeenAtMs: null, rateCmPerHour: null });
+    expect(clear.type === 'clear' && clear.reason?.en).toBe('Salinity back below the limit (0.7 g/L): cống Rạch Tra may open again');
+  });
+
   it('names the sensor and value in both languages and points at the sensor', () => {
     const [action] = planAlertActions(phuAn, { ...NO_ALERTS, level: 2 }, NO_ALERTS, { value: 1.6234, tsMs: 0, lastSeenAtMs: null, rateCmPerHour: null });
     expect(action.type).toBe('raise');

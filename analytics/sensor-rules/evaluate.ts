@@ -72,7 +72,7 @@ export function evaluateReadings(
   let rules = previous;
   let before = wantedAlerts(previous, wasOffline);
   for (const reading of fresh) {
-    const level = nextAlarmLevel(rules.level, reading.value, profile);
+    const level = nextAlarmLevel(rules.level, reading.value, profile, profile.settings.levelsBelow === true);
     rules = {
       level,
       peakLevel: level === 0 ? 0 : (Math.max(rules.peakLevel, level) as AlarmLevel),

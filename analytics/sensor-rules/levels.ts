@@ -16,7 +16,15 @@ export interface LevelThresholds {
 export const LEVEL_NAMES = ['ok', 'level1', 'level2', 'level3'] as const;
 export const ROMAN = ['', 'I', 'II', 'III'] as const;
 
-export function nextAlarmLevel(current: AlarmLevel, value: number, thresholds: LevelThresholds): AlarmLevel {
+/**
+ * The alarm level after `value`. `below`: the levels alarm on low values (level I at or below level1,
+ * level III the lowest), mirrored onto the upward case so both share one hysteresis logic.
+ */
+export function nextAlarmLevel(current: AlarmLevel, value: number, thresholds: LevelThresholds, below = false): AlarmLevel {
+  if (below) {
+    const negate = (threshold: number | null) => (threshold === null ? null : -threshold);
+    return nextAlarmLevel(current, -value, { level1: negate(thresholds.level1), level2: negate(thresholds.level2), level3: negate(thresholds.level3), hysteresis: thresholds.hysteresis });
+  }
   const levels = [thresholds.level1, thresholds.level2, thresholds.level3];
   let reached: AlarmLevel = 0;
   for (let i = 0; i < 3; i++) {

@@ -51,6 +51,7 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
     },
   };
 
+  const below = profile.settings.levelsBelow === true;
   if (wanted.level > 0 && wanted.level !== raised.level) {
     const level = wanted.level as 1 | 2 | 3;
     const threshold = [profile.level1, profile.level2, profile.level3][level - 1];
@@ -61,10 +62,15 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
         ...key('sensor_level'),
         severity: LEVEL_SEVERITY[level],
         title: { vi: `Báo động cấp ${ROMAN[level]}: ${name} ${value}`, en: `Alarm level ${ROMAN[level]}: ${name} at ${value}` },
-        description: {
-          vi: `${QUANTITY[profile.kind].vi} ${value} đạt mức báo động cấp ${ROMAN[level]} (${formatted(threshold, profile.unit)}).`,
-          en: `${QUANTITY[profile.kind].en} ${value} reached alarm level ${ROMAN[level]} (${formatted(threshold, profile.unit)}).`,
-        },
+        description: below
+          ? {
+              vi: `${QUANTITY[profile.kind].vi} ${value} xuống mức báo động cấp ${ROMAN[level]} (≤ ${formatted(threshold, profile.unit)}).`,
+              en: `${QUANTITY[profile.kind].en} ${value} fell to alarm level ${ROMAN[level]} (at or below ${formatted(threshold, profile.unit)}).`,
+            }
+          : {
+              vi: `${QUANTITY[profile.kind].vi} ${value} đạt mức báo động cấp ${ROMAN[level]} (${formatted(threshold, profile.unit)}).`,
+              en: `${QUANTITY[profile.kind].en} ${value} reached alarm level ${ROMAN[level]} (${formatted(threshold, profile.unit)}).`,
+            },
         observedAt,
         evidence,
       },
@@ -74,7 +80,9 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
       field: 'level',
       type: 'clear',
       key: key('sensor_level'),
-      reason: { vi: `Đã xuống dưới mức báo động cấp I (${value})`, en: `Back below alarm level I (${value})` },
+      reason: below
+        ? { vi: `Đã lên trên mức báo động cấp I (${value})`, en: `Back above alarm level I (${value})` }
+        : { vi: `Đã xuống dưới mức báo động cấp I (${value})`, en: `Back below alarm level I (${value})` },
     });
   }
 
@@ -99,6 +107,7 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
     actions.push({ field: 'rise', type: 'clear', key: key('sensor_rate_of_rise'), reason: { vi: 'Tốc độ lên đã giảm', en: 'Rise has slowed down' } });
   }
 
+  const intake = profile.settings.intakeName;
   if (wanted.salinity && !raised.salinity) {
     actions.push({
       field: 'salinity',
@@ -106,13 +115,9 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
       trigger: {
         ...key('sensor_level', SALINITY_ZONE),
         severity: 'major',
-        title: { vi: `Độ mặn vượt ngưỡng: ${name} ${value}`, en: `Salinity above limit: ${name} at ${value}` },
-        description: {
-          vi: `Độ mặn ${value} vượt giới hạn ${formatted(profile.settings.salinityLimit ?? null, profile.unit)}.`,
-          en: `Salinity ${value} is above the limit of ${formatted(profile.settings.salinityLimit ?? null, profile.unit)}.`,
-        },
+        ...salinityTexts(profile, name, value),
         observedAt,
-        evidence: { data: { ...evidence.data, limit: profile.settings.salinityLimit } },
+        evidence: { data: { ...evidence.data, limit: profile.settings.salinityLimit, ...(intake ? { advice: 'close_intake', intake } : {}) } },
       },
     });
   } else if (!wanted.salinity && raised.salinity) {
@@ -120,7 +125,9 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
       field: 'salinity',
       type: 'clear',
       key: key('sensor_level', SALINITY_ZONE),
-      reason: { vi: `Độ mặn đã dưới ngưỡng (${value})`, en: `Salinity back below the limit (${value})` },
+      reason: intake
+        ? { vi: `Độ mặn đã dưới ngưỡng (${value}): có thể mở lại ${intake}`, en: `Salinity back below the limit (${value}): ${intake} may open again` }
+        : { vi: `Độ mặn đã dưới ngưỡng (${value})`, en: `Salinity back below the limit (${value})` },
     });
   }
 
@@ -148,4 +155,23 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
 
 export function alarmLevelOf(value: unknown): AlarmLevel {
   return value === 1 || value === 2 || value === 3 ? value : 0;
+}
+
+/** At an intake (rules.intakeName) the alert is advice: close it before salt water reaches the fields. */
+function salinityTexts(profile: SensorProfile, name: string, value: string): { title: LocalisedText; description: LocalisedText } {
+  const limit = formatted(profile.settings.salinityLimit ?? null, profile.unit);
+  const intake = profile.settings.intakeName;
+  if (!intake) {
+    return {
+      title: { vi: `Độ mặn vượt ngưỡng: ${name} ${value}`, en: `Salinity above limit: ${name} at ${value}` },
+      description: { vi: `Độ mặn ${value} vượt giới hạn ${limit}.`, en: `Salinity ${value} is above the limit of ${limit}.` },
+    };
+  }
+  return {
+    title: { vi: `Đóng cống lấy nước ${intake}: độ mặn ${value}`, en: `Close intake ${intake}: salinity ${value}` },
+    description: {
+      vi: `Độ mặn ${value} tại ${name} vượt giới hạn lấy nước ${limit}. Đề nghị đóng ${intake} cho đến khi độ mặn xuống dưới ngưỡng.`,
+      en: `Salinity ${value} at ${name} is above the intake limit of ${limit}. Close ${intake} until it is back below the limit.`,
+    },
+  };
 }

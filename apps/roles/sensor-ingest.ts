@@ -1,5 +1,6 @@
 // The sensor-ingest role: the sensor directory, the ingest worker (MQTT → PostgreSQL), the sensor rules
-// that turn the readings it stored into live state and alerts, and the watch for silent sensors.
+// that turn the readings it stored into live state and alerts, the watch for silent sensors, and the
+// tide forecaster (analytics/tide-forecast/).
 // The rules run here, beside the worker, on the readings it has just committed (ARCHITECTURE.md says why).
 // Several of these roles may run at once on several machines: with MQTT 5 they share the subscription,
 // and all state they share lives in PostgreSQL.
@@ -14,11 +15,13 @@ import { SensorDirectory } from '@cityops/devices/sensor-directory';
 import { createSensorIngestPipeline, type SensorIngestPipeline } from '@cityops/ingest/sensors/ingest-pipeline';
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
+import { TideForecaster } from '@cityops/analytics/tide-forecast/forecaster';
 
 export interface SensorIngestParts extends SensorIngestPipeline {
   directory: SensorDirectory;
   engine: SensorRuleEngine;
   offlineWatch: OfflineWatch;
+  tideForecaster: TideForecaster;
 }
 
 /** Builds the role's parts; `alerts` and `live` default to the real alerts service and live publisher. */
@@ -39,7 +42,17 @@ export function createSensorIngestParts(
   const engine = new SensorRuleEngine({ db, logger: log, profiles: directory, alerts, live });
   const pipeline = createSensorIngestPipeline(context, { logger: log, sensors: directory, onStored: (readings) => engine.enqueue(readings) });
   const offlineWatch = new OfflineWatch({ db, logger: log, engine, profiles: directory, live, checkEveryMs: config.SENSOR_OFFLINE_CHECK_SECONDS * 1000 });
-  return { directory, engine, offlineWatch, ...pipeline };
+  // The demo's simulated gauges run SENSOR_SIM_TIME_FACTOR tide hours per hour: so does their forecast.
+  const timeFactor = config.simulate ? config.SENSOR_SIM_TIME_FACTOR : 1;
+  const tideForecaster = new TideForecaster({
+    db,
+    caps: context.caps,
+    logger: log,
+    alerts,
+    settings: { fitDays: config.TIDE_FORECAST_FIT_DAYS, warnHours: config.TIDE_FORECAST_WARN_HOURS, timeFactor, timeZone: config.CITY_TIME_ZONE },
+    everyMs: Math.max(1000, (config.TIDE_FORECAST_EVERY_MINUTES * 60_000) / timeFactor),
+  });
+  return { directory, engine, offlineWatch, tideForecaster, ...pipeline };
 }
 
 export async function createRole(context: RoleContext): Promise<Component> {
@@ -58,5 +71,5 @@ export async function createRole(context: RoleContext): Promise<Component> {
   const rulesFlush: Component = { name: 'sensor-rules', start: async () => {}, stop: () => parts.engine.stop() };
   // Stopped in reverse: the watch, the legacy drain and the worker (last batches committed), then the rules
   // (last readings applied).
-  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch]);
+  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch, parts.tideForecaster]);
 }

@@ -13,6 +13,7 @@ import { insertSensor } from '../../devices/sensor-repository.ts';
 import { sensorInput } from '../../devices/schemas.ts';
 import { SensorDirectory } from '../../devices/sensor-directory.ts';
 import { SensorIngestWorker, type IngestWorkerOptions } from '../../ingest/sensors/ingest-worker.ts';
+import { seededRandom, simulatedValue } from '../../ingest/sensors/simulated-series.ts';
 import { testMqttUrl } from '../support/urls.ts';
 
 export const testLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -138,4 +139,21 @@ export async function reconcile(db: Queryable, sent: SentReading[]): Promise<{ s
     [[...new Set(sent.map((reading) => reading.sensorId))]],
   );
   return { stored: result.rows[0].stored, missing: result.rows[0].missing, duplicated: duplicates.rows[0].duplicated };
+}
+
+/**
+ * Readings every 5 minutes from `from` to `to` (ms), stored straight into sensor_readings, as the sensor
+ * simulator makes them for the Phú An gauge (site 0, noise included); `simulatedHours` maps a real instant
+ * to the simulator's hours after the reference higher high water.
+ */
+export async function storeSimulatedTide(db: Queryable, sensorId: string, from: number, to: number, simulatedHours: (at: number) => number): Promise<void> {
+  const noise = seededRandom(42);
+  const state = { pumpOn: false };
+  const times: number[] = [];
+  const values: number[] = [];
+  for (let at = from; at <= to; at += 5 * 60_000) {
+    times.push(at);
+    values.push(simulatedValue({ id: sensorId, kind: 'tide_level', siteIndex: 0 }, simulatedHours(at), 5 / 60, state, noise));
+  }
+  await db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) SELECT $1, to_timestamp(r.at / 1000.0), r.value FROM unnest($2::float8[], $3::float8[]) AS r(at, value)`, [sensorId, times, values]);
 }

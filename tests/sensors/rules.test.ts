@@ -20,6 +20,8 @@ const liveEvents: { event: string; payload: Record<string, unknown> }[] = [];
 const tag = runTag();
 const gauge = `phu-an-${tag}`;
 const quiet = `quiet-${tag}`;
+const field = `soil-${tag}`;
+const intake = `intake-salinity-${tag}`;
 
 beforeAll(async () => {
   test = await createTestDatabase();
@@ -39,6 +41,9 @@ beforeAll(async () => {
     rules: { validMin: -3, validMax: 5 },
   });
   await registerSensor(test.db, { id: quiet, kind: 'rainfall', expectedIntervalSeconds: 1, rules: { offlineAfterIntervals: 2 } });
+  // Irrigation: a field whose soil must not dry below 20 / 15 / 10 %, and the salinity at a canal's intake.
+  await registerSensor(test.db, { id: field, name: 'Ruộng Củ Chi', kind: 'soil_moisture', lat: 10.97, lon: 106.49, level1: 20, level2: 15, level3: 10, hysteresis: 1, expectedIntervalSeconds: 3600, rules: { levelsBelow: true } });
+  await registerSensor(test.db, { id: intake, name: 'Trạm mặn Rạch Tra', kind: 'salinity', lat: 10.93, lon: 106.6, hysteresis: 0.2, expectedIntervalSeconds: 3600, rules: { salinityLimit: 1, intakeName: 'cống Rạch Tra' } });
 
   listener = new pg.Client({ connectionString: test.url });
   await listener.connect();
@@ -121,6 +126,22 @@ describe('sensor rules', () => {
     expect(state).toMatchObject({ status: 'ok', level: 0, last_value: series.at(-1)!.value });
     expect(state.last_ts.getTime()).toBe(series.at(-1)!.ts);
     expect((await test.db.query(`SELECT count(*)::int AS n FROM sensor_alert_outbox`)).rows[0].n).toBe(0);
+  });
+
+  it('alarms on a field drying through its low-side levels, and advises closing an intake when the water there turns salty', async () => {
+    const start = Date.now() - 10 * 3600_000;
+    const soil = [30, 22, 19, 14, 9, 12, 25];
+    for (const [i, value] of soil.entries()) await publisher.publishAsync(topicOf(field), JSON.stringify({ ts: start + i * 3600_000, value }), { qos: 1 });
+    const salt = [0.4, 0.8, 1.3, 1.1, 0.7];
+    for (const [i, value] of salt.entries()) await publisher.publishAsync(topicOf(intake), JSON.stringify({ ts: start + i * 3600_000, value }), { qos: 1 });
+
+    const [dry] = await waitFor(() => alertsOf(field), (rows) => rows.some((row) => row.auto_cleared_at), 20_000, 'soil alert raised and cleared');
+    expect(dry).toMatchObject({ kind: 'sensor_level', severity: 'critical' });
+    const history = (await test.db.query(`SELECT type, alert->>'severity' AS severity FROM alert_events WHERE alert_id = $1 ORDER BY id`, [dry.id])).rows.map((row) => `${row.type}:${row.severity}`);
+    expect(history).toEqual(['raised:minor', 'updated:major', 'updated:critical', 'auto_cleared:critical']);
+
+    const [closeIntake] = await waitFor(() => alertsOf(intake), (rows) => rows.some((row) => row.auto_cleared_at), 20_000, 'intake advice raised and cleared');
+    expect(closeIntake).toMatchObject({ kind: 'sensor_level', zone_id: 'salinity', severity: 'major', title_en: 'Close intake cống Rạch Tra: salinity 1.3 g/L' });
   });
 
   it('pushes the sensor state live to the command room', async () => {

@@ -12,6 +12,7 @@ export const KIND_NAMES: Record<AlertKind, LocalisedText> = {
   sensor_level: { vi: 'Cảm biến vượt ngưỡng', en: 'Sensor level threshold' },
   sensor_rate_of_rise: { vi: 'Mức tăng nhanh bất thường', en: 'Rapid rise' },
   sensor_offline: { vi: 'Cảm biến mất kết nối', en: 'Sensor offline' },
+  sensor_forecast: { vi: 'Dự báo triều vượt ngưỡng', en: 'Tide level forecast' },
   manual: { vi: 'Báo cáo của điều hành viên', en: 'Operator report' },
 };
 
@@ -27,5 +28,6 @@ export const CAP_CATEGORY: Record<AlertKind, string> = {
   sensor_level: 'Met',
   sensor_rate_of_rise: 'Met',
   sensor_offline: 'Infra',
+  sensor_forecast: 'Met',
   manual: 'Other',
 };

@@ -1,5 +1,7 @@
 // Time-series chart in plain SVG: a line (or min-max band plus average when the series is
-// downsampled), bars for rainfall, and horizontal alarm levels I/II/III drawn across it.
+// downsampled), bars for rainfall, and horizontal alarm levels I/II/III drawn across it. Optionally a
+// dashed second line (a tide forecast laid over the measurements and beyond), a "now" line, and
+// markers at instants (when a level is expected).
 import { useMemo, useState, type MouseEvent } from 'react';
 import { useI18n } from '../i18n.tsx';
 import { useElementWidth } from './use-width.ts';
@@ -28,6 +30,10 @@ export interface TimeChartProps {
   from?: number;
   to?: number;
   fractionDigits?: number;
+  /** A second series drawn dashed over the first (a forecast). */
+  overlay?: { points: SeriesPoint[]; color: string };
+  /** Vertical marks: the present, or when a level is expected. */
+  markers?: Array<{ t: number; label: string; color: string }>;
 }
 
 const PAD = { left: 46, right: 64, top: 12, bottom: 24 };
@@ -42,7 +48,7 @@ function niceTicks(min: number, max: number, count: number): number[] {
   return ticks;
 }
 
-export function TimeChart({ points, unit, levels = [], style = 'line', height = 220, color = '#38bdf8', from, to, fractionDigits = 2 }: TimeChartProps) {
+export function TimeChart({ points, unit, levels = [], style = 'line', height = 220, color = '#38bdf8', from, to, fractionDigits = 2, overlay, markers = [] }: TimeChartProps) {
   const i18n = useI18n();
   const [hover, setHover] = useState<number>();
   const [box, WIDTH] = useElementWidth<HTMLDivElement>(640);
@@ -52,6 +58,7 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
     const x0 = from ?? Math.min(...xs);
     const x1 = to ?? Math.max(...xs);
     const values = points.flatMap((point) => [point.min ?? point.value, point.max ?? point.value]);
+    for (const point of overlay?.points ?? []) if (point.t >= x0 && point.t <= x1) values.push(point.value);
     for (const level of levels) values.push(level.value);
     if (style === 'bars') values.push(0);
     let y0 = Math.min(...values);
@@ -64,7 +71,7 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
     const x = (value: number) => PAD.left + ((value - x0) / (x1 - x0 || 1)) * plotWidth;
     const y = (value: number) => PAD.top + (1 - (value - y0) / (y1 - y0 || 1)) * plotHeight;
     return { x0, x1, y0, y1, x, y, plotWidth, plotHeight };
-  }, [points, levels, style, height, from, to, WIDTH]);
+  }, [points, levels, style, height, from, to, WIDTH, overlay]);
 
   if (!points.length) return <div ref={box} />;
   const { x, y, x0, x1, y0, y1, plotWidth, plotHeight } = geometry;
@@ -73,6 +80,8 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
     ? points.map((point, index) => `${index ? 'L' : 'M'}${x(point.t).toFixed(1)},${y(point.max ?? point.value).toFixed(1)}`).join('') +
       [...points].reverse().map((point) => `L${x(point.t).toFixed(1)},${y(point.min ?? point.value).toFixed(1)}`).join('') + 'Z'
     : undefined;
+  const shownOverlay = overlay?.points.filter((point) => point.t >= x0 && point.t <= x1) ?? [];
+  const overlayLine = shownOverlay.map((point, index) => `${index ? 'L' : 'M'}${x(point.t).toFixed(1)},${y(point.value).toFixed(1)}`).join('');
   const yTicks = niceTicks(y0, y1, 5);
   const span = x1 - x0;
   const xTickStep = [15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3].find((step) => span / step <= 7) ?? 86400e3;
@@ -117,6 +126,18 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
             <path d={line} fill="none" stroke={color} strokeWidth={2} strokeLinejoin="round" />
           </>
         )}
+      {overlayLine && <path d={overlayLine} fill="none" stroke={overlay!.color} strokeWidth={1.8} strokeDasharray="5 4" className="chart-overlay" data-testid="chart-overlay" />}
+      {markers
+        .filter((marker) => marker.t >= x0 && marker.t <= x1)
+        .map((marker, index) => (
+          <g key={`${marker.label}-${marker.t}`} className="chart-marker" data-testid="chart-marker" data-label={marker.label}>
+            <line x1={x(marker.t)} x2={x(marker.t)} y1={PAD.top} y2={PAD.top + plotHeight} stroke={marker.color} strokeDasharray="2 3" strokeWidth={1.2} />
+            {/* Marks close in time (levels I, II, III minutes apart): their labels one under the other. */}
+            <text x={x(marker.t) + 3} y={PAD.top + 10 + (index % 4) * 12} fill={marker.color} className="level-label">
+              {marker.label}
+            </text>
+          </g>
+        ))}
       {levels.map((level) => (
         <g key={level.label} className="alarm-level" data-level={level.label}>
           <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(level.value)} y2={y(level.value)} stroke={level.color} strokeDasharray="6 4" strokeWidth={1.5} />
