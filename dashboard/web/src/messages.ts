@@ -117,6 +117,7 @@ export const messages = {
   'kind.sensor_rate_of_rise': { vi: 'Nước lên nhanh', en: 'Fast rise' },
   'kind.sensor_offline': { vi: 'Cảm biến mất tín hiệu', en: 'Sensor offline' },
   'kind.sensor_forecast': { vi: 'Dự báo triều', en: 'Tide forecast' },
+  'kind.pump_failure': { vi: 'Máy bơm hỏng', en: 'Pump failure' },
   'forecast.label': { vi: 'Dự báo triều', en: 'Tide forecast' },
   'forecast.now': { vi: 'Bây giờ', en: 'Now' },
   'forecast.expected': { vi: 'đạt báo động cấp {level} lúc {time}', en: 'level {level} expected at {time}' },
