@@ -231,6 +231,7 @@ export const messages = {
   'vehicle.bus': { vi: 'Xe buýt', en: 'Buses' },
   'vehicle.truck': { vi: 'Xe tải', en: 'Trucks' },
   'vehicle.bicycle': { vi: 'Xe đạp', en: 'Bicycles' },
+  'traffic.ridersPerVehicle': { vi: '{value} người trên mỗi xe', en: '{value} riders per vehicle' },
   'traffic.title': { vi: 'Lưu lượng giao thông', en: 'Traffic volumes' },
   'traffic.subtitle': { vi: 'Số phương tiện qua các vạch đếm của camera, theo loại và theo giờ', en: 'Vehicles crossing the cameras\' counting lines, by class and hour' },
   'traffic.allCameras': { vi: 'Tất cả camera đếm xe', en: 'All counting cameras' },
