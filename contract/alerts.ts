@@ -15,6 +15,7 @@ export const ALERT_KINDS = [
   'sensor_rate_of_rise',
   'sensor_offline',
   'sensor_forecast',
+  'pump_failure',
   'manual',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -24,6 +24,14 @@ export const sensorRuleKeys = {
   levelsBelow: z.boolean(),
   /** Salinity sensors at an irrigation or water-plant intake: the alert advises closing it (its name). */
   intakeName: z.string().min(1).max(120),
+  /** Pumps (pump_state, 1 = running): the level sensor of the wet well or canal the pump drains. */
+  pumpLevelSensorId: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i),
+  /** Pumps: the level (of pumpLevelSensorId) above which the pump should be running. */
+  pumpStartLevel: finite,
+  /** Pumps: minutes a failure must last before the alert (default 15). */
+  pumpFailureMinutes: positive.max(24 * 60),
+  /** Pumps: a running pump must lower the level by at least this many centimetres over pumpFailureMinutes (default 2). */
+  pumpMinDropCm: positive.max(1000),
   /** Physically possible range; readings outside go to the dead-letter table (`out_of_range`). */
   validMin: finite,
   validMax: finite,
@@ -33,6 +41,8 @@ export type SensorRuleSettings = { -readonly [K in keyof typeof sensorRuleKeys]?
 
 export const DEFAULT_RATE_OF_RISE_WINDOW_MINUTES = 60;
 export const DEFAULT_OFFLINE_AFTER_INTERVALS = 3;
+export const DEFAULT_PUMP_FAILURE_MINUTES = 15;
+export const DEFAULT_PUMP_MIN_DROP_CM = 2;
 
 export function readRuleSettings(rules: unknown): { settings: SensorRuleSettings; ignoredKeys: string[] } {
   const settings: SensorRuleSettings = {};

@@ -9,6 +9,7 @@ import { CameraAnalysis } from '../camera-analysis.ts';
 import { createDetector, detectorOptionsFromConfig } from '../detect/detector.ts';
 import { loadAnalysisConfigFile } from '../rules/config.ts';
 import type { CityClass } from '../detect/types.ts';
+import type { RiderClass } from '../rules/riders.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
 
 const USAGE = 'usage: npm run analyze -- --video FILE --config CAMERA.json [--fps N] [--model ID]';
@@ -16,7 +17,7 @@ const USAGE = 'usage: npm run analyze -- --video FILE --config CAMERA.json [--fp
 interface Summary {
   type: 'summary';
   frames: number;
-  lines: Record<string, Partial<Record<CityClass, { '+': number; '-': number }>>>;
+  lines: Record<string, Partial<Record<CityClass | RiderClass, { '+': number; '-': number }>>>;
   maxPersons: Record<string, number>;
   events: Record<string, number>;
 }

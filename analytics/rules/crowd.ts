@@ -1,4 +1,5 @@
-// crowd: persons in the zone ≥ minPersons for ≥ seconds. One situation per zone.
+// crowd: persons in the zone ≥ minPersons for ≥ seconds. One situation per zone. Riders on motorbikes
+// and bicycles are not persons on foot (riders.ts): a queue at a red light is not a crowd.
 import type { SituationEvent } from './events.ts';
 import { SituationTracker } from './situation.ts';
 import type { ZoneFrame, ZoneRuleEvaluator } from './zone-frame.ts';
@@ -15,7 +16,7 @@ export function crowdRule(zoneId: string, rule: CrowdRule): ZoneRuleEvaluator {
   const key = `crowd:${zoneId}`;
   return {
     evaluate(frame: ZoneFrame): SituationEvent[] {
-      const persons = frame.tracks.filter((t) => t.track.seen && t.track.class === 'person').length;
+      const persons = frame.tracks.filter((t) => t.track.seen && t.track.class === 'person' && !t.riding).length;
       const step = situations.step(key, persons >= rule.minPersons, frame.timestampMs, persons);
       if (!step) return [];
       return [

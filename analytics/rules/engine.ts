@@ -7,6 +7,7 @@ import { crowdRule } from './crowd.ts';
 import type { LineCrossing, SituationEvent, ZoneOccupancy } from './events.ts';
 import { anchorOf, boxSize, pointInPolygon, type Point } from './geometry.ts';
 import { LineCounter } from './line-counter.ts';
+import { findRiders, riderClassOf } from './riders.ts';
 import { stalledVehicleRule } from './stalled-vehicle.ts';
 import { wrongWayRule } from './wrong-way.ts';
 import type { Observation, ZoneRuleEvaluator, ZoneTrack } from './zone-frame.ts';
@@ -62,9 +63,14 @@ export class RulesEngine {
     const zoneTracks = new Map<CompiledZone, ZoneTrack[]>(this.zones.map((zone) => [zone, []]));
     const occupancy: ZoneOccupancy = {};
     for (const zone of this.zones) occupancy[zone.id] = {};
+    const riders = findRiders(tracks);
 
     for (const track of tracks) {
+      const vehicle = riders.get(track.id);
+      const crossingsBefore = crossings.length;
       const observations = this.observe(track, crossings, timestampMs);
+      // A rider crossing a line is counted with the vehicle class it rides, not as a pedestrian.
+      if (vehicle) for (let i = crossingsBefore; i < crossings.length; i++) crossings[i] = { ...crossings[i], class: riderClassOf(vehicle.class) };
       const anchor = anchorOf(track.box);
       const size = boxSize(track.box);
       const zoneTrack: ZoneTrack = {
@@ -73,6 +79,7 @@ export class RulesEngine {
         size,
         relativeSpeed: size > 0 ? Math.hypot(track.velocityX, track.velocityY) / size : 0,
         observations,
+        riding: vehicle !== undefined,
       };
       for (const zone of this.zones) {
         if (!pointInPolygon(anchor, zone.polygon)) continue;

@@ -1,4 +1,5 @@
 import type { CityClass } from '../detect/types.ts';
+import type { RiderClass } from './riders.ts';
 
 export const SITUATION_KINDS = ['crowd', 'stalled_vehicle', 'wrong_way', 'congestion'] as const;
 export type SituationKind = (typeof SITUATION_KINDS)[number];
@@ -27,7 +28,8 @@ export interface SituationEvent {
 export interface LineCrossing {
   lineId: string;
   trackId: number;
-  class: CityClass;
+  /** The track's class, or `rider:motorbike` / `rider:bicycle` for a person riding one (riders.ts). */
+  class: CityClass | RiderClass;
   /** `+` when the track moved from the side where cross(to−from, p−from) < 0 to where it is > 0. */
   direction: '+' | '-';
   timestampMs: number;

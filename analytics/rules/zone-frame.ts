@@ -20,6 +20,8 @@ export interface ZoneTrack {
   relativeSpeed: number;
   /** Observed (not predicted) ground points, oldest first, the latest included when `track.seen`. */
   observations: readonly Observation[];
+  /** A person riding a motorbike or bicycle this frame (riders.ts): not a pedestrian. */
+  riding: boolean;
 }
 
 export interface ZoneFrame {

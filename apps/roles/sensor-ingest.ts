@@ -1,6 +1,6 @@
 // The sensor-ingest role: the sensor directory, the ingest worker (MQTT → PostgreSQL), the sensor rules
-// that turn the readings it stored into live state and alerts, the watch for silent sensors, and the
-// tide forecaster (analytics/tide-forecast/).
+// that turn the readings it stored into live state and alerts, the watches for silent sensors and failed
+// pumps, and the tide forecaster (analytics/tide-forecast/).
 // The rules run here, beside the worker, on the readings it has just committed (ARCHITECTURE.md says why).
 // Several of these roles may run at once on several machines: with MQTT 5 they share the subscription,
 // and all state they share lives in PostgreSQL.
@@ -16,12 +16,14 @@ import { createSensorIngestPipeline, type SensorIngestPipeline } from '@cityops/
 import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
 import { TideForecaster } from '@cityops/analytics/tide-forecast/forecaster';
+import { PumpWatch } from '@cityops/analytics/sensor-rules/pump-watch';
 
 export interface SensorIngestParts extends SensorIngestPipeline {
   directory: SensorDirectory;
   engine: SensorRuleEngine;
   offlineWatch: OfflineWatch;
   tideForecaster: TideForecaster;
+  pumpWatch: PumpWatch;
 }
 
 /** Builds the role's parts; `alerts` and `live` default to the real alerts service and live publisher. */
@@ -52,7 +54,8 @@ export function createSensorIngestParts(
     settings: { fitDays: config.TIDE_FORECAST_FIT_DAYS, warnHours: config.TIDE_FORECAST_WARN_HOURS, timeFactor, timeZone: config.CITY_TIME_ZONE },
     everyMs: Math.max(1000, (config.TIDE_FORECAST_EVERY_MINUTES * 60_000) / timeFactor),
   });
-  return { directory, engine, offlineWatch, tideForecaster, ...pipeline };
+  const pumpWatch = new PumpWatch({ db, logger: log, alerts, checkEveryMs: config.PUMP_CHECK_SECONDS * 1000 });
+  return { directory, engine, offlineWatch, tideForecaster, pumpWatch, ...pipeline };
 }
 
 export async function createRole(context: RoleContext): Promise<Component> {
@@ -71,5 +74,5 @@ export async function createRole(context: RoleContext): Promise<Component> {
   const rulesFlush: Component = { name: 'sensor-rules', start: async () => {}, stop: () => parts.engine.stop() };
   // Stopped in reverse: the watch, the legacy drain and the worker (last batches committed), then the rules
   // (last readings applied).
-  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch, parts.tideForecaster]);
+  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch, parts.tideForecaster, parts.pumpWatch]);
 }

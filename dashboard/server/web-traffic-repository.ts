@@ -24,3 +24,17 @@ export async function vehiclesPerHour(db: Queryable, hours: number, cameraId?: s
   );
   return result.rows.map((row) => ({ hour: (row.hour as Date).toISOString(), class: String(row.class), count: Number(row.count) }));
 }
+
+/** Riders counted with their vehicle (analytics/rules/riders.ts): `rider:motorbike`, `rider:bicycle`. */
+export const RIDER_CLASSES = ['rider:motorbike', 'rider:bicycle'];
+
+/** Riders crossing the counting lines per vehicle class over the last `hours` hours, of one camera or all. */
+export async function ridersOverHours(db: Queryable, hours: number, cameraId?: string): Promise<Array<{ class: string; riders: number }>> {
+  const result = await db.query(
+    `SELECT substr(class, 7) AS class, sum(count)::bigint AS riders FROM traffic_hourly
+      WHERE hour >= date_trunc('hour', now()) - make_interval(hours => $1 - 1) AND class = ANY($2) AND ($3::text IS NULL OR camera_id = $3)
+      GROUP BY 1 ORDER BY 1`,
+    [hours, RIDER_CLASSES, cameraId ?? null],
+  );
+  return result.rows.map((row) => ({ class: String(row.class), riders: Number(row.riders) }));
+}

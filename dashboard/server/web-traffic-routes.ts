@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CAN_VIEW } from '@cityops/contract/roles';
 import type { RouteContext } from '@cityops/core/http/route-context';
-import { vehiclesLastHour, vehiclesPerHour } from './web-traffic-repository.ts';
+import { ridersOverHours, vehiclesLastHour, vehiclesPerHour } from './web-traffic-repository.ts';
 
 export const webTrafficRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -26,11 +26,19 @@ export const webTrafficRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
       config: { roles: CAN_VIEW },
       schema: {
         tags: ['dashboard'],
-        summary: 'Vehicles per class per hour (both directions), optionally for one camera',
+        summary: 'Vehicles per class per hour (both directions), and the riders counted on motorbikes and bicycles over the period, optionally for one camera',
         querystring: z.object({ hours: z.coerce.number().int().min(1).max(24 * 31).default(24), cameraId: z.string().max(64).optional() }),
-        response: { 200: z.object({ hours: z.array(z.object({ hour: z.string(), class: z.string(), count: z.number() })) }) },
+        response: {
+          200: z.object({
+            hours: z.array(z.object({ hour: z.string(), class: z.string(), count: z.number() })),
+            riders: z.array(z.object({ class: z.string().describe('the vehicle class ridden: motorbike or bicycle'), riders: z.number() })),
+          }),
+        },
       },
     },
-    async (request) => ({ hours: await vehiclesPerHour(db, request.query.hours, request.query.cameraId) }),
+    async (request) => ({
+      hours: await vehiclesPerHour(db, request.query.hours, request.query.cameraId),
+      riders: await ridersOverHours(db, request.query.hours, request.query.cameraId),
+    }),
   );
 };

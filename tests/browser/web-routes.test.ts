@@ -97,7 +97,8 @@ describe('dashboard web routes', () => {
         ('cam-t', 'l1', date_trunc('minute', now()) - interval '5 minutes', 'car', '+', 7),
         ('cam-t', 'l1', date_trunc('minute', now()) - interval '5 minutes', 'motorcycle', '-', 30),
         ('cam-t', 'l1', date_trunc('minute', now()) - interval '5 minutes', 'person', '+', 12),
-        ('cam-t', 'l1', date_trunc('minute', now()) - interval '3 hours', 'car', '+', 4)`,
+        ('cam-t', 'l1', date_trunc('minute', now()) - interval '3 hours', 'car', '+', 4),
+        ('cam-t', 'l1', date_trunc('minute', now()) - interval '5 minutes', 'rider:motorbike', '-', 42)`,
     );
     const lastHour = await (await plain.request('GET', '/api/web/traffic/last-hour', { role: 'viewer' })).json();
     expect(lastHour).toEqual({ vehicles: 37 });
@@ -106,6 +107,10 @@ describe('dashboard web routes', () => {
     expect(byClass('car')).toBe(11);
     expect(byClass('motorcycle')).toBe(30);
     expect(byClass('person')).toBe(0);
+    // Riders are counted with their vehicle, apart from vehicles and persons: 42 people on 30 motorbikes.
+    expect(byClass('rider:motorbike')).toBe(0);
+    expect(lastHour.vehicles).toBe(37);
+    expect((hourly as unknown as { riders: unknown }).riders).toEqual([{ class: 'motorbike', riders: 42 }]);
     expect((await plain.request('GET', '/api/web/traffic/last-hour', { role: 'field' })).status).toBe(403);
   });
 });

@@ -16,10 +16,10 @@ export async function up({ db }: MigrationContext): Promise<void> {
       END LOOP;
     END $$;
 
-    ALTER TABLE sensors ADD CONSTRAINT sensors_levels_in_order CHECK (
-      CASE WHEN rules->>'levelsBelow' = 'true'
-        THEN (level1 IS NULL OR level2 IS NULL OR level1 >= level2) AND (level2 IS NULL OR level3 IS NULL OR level2 >= level3)
-        ELSE (level1 IS NULL OR level2 IS NULL OR level1 <= level2) AND (level2 IS NULL OR level3 IS NULL OR level2 <= level3)
-      END);
+    -- One check per pair, so a refusal names the two levels it is about.
+    ALTER TABLE sensors ADD CONSTRAINT sensors_level1_level2_order CHECK (level1 IS NULL OR level2 IS NULL OR
+      CASE WHEN rules->>'levelsBelow' = 'true' THEN level1 >= level2 ELSE level1 <= level2 END);
+    ALTER TABLE sensors ADD CONSTRAINT sensors_level2_level3_order CHECK (level2 IS NULL OR level3 IS NULL OR
+      CASE WHEN rules->>'levelsBelow' = 'true' THEN level2 >= level3 ELSE level2 <= level3 END);
   `);
 }

@@ -13,6 +13,7 @@ export const KIND_NAMES: Record<AlertKind, LocalisedText> = {
   sensor_rate_of_rise: { vi: 'Mức tăng nhanh bất thường', en: 'Rapid rise' },
   sensor_offline: { vi: 'Cảm biến mất kết nối', en: 'Sensor offline' },
   sensor_forecast: { vi: 'Dự báo triều vượt ngưỡng', en: 'Tide level forecast' },
+  pump_failure: { vi: 'Máy bơm không hoạt động đúng', en: 'Pump failure' },
   manual: { vi: 'Báo cáo của điều hành viên', en: 'Operator report' },
 };
 
@@ -29,5 +30,6 @@ export const CAP_CATEGORY: Record<AlertKind, string> = {
   sensor_rate_of_rise: 'Met',
   sensor_offline: 'Infra',
   sensor_forecast: 'Met',
+  pump_failure: 'Infra',
   manual: 'Other',
 };

@@ -1,15 +1,14 @@
 // Residents' reports on the figures page: per category, district or agency, how many came, were rejected
 // and resolved, the median time from receipt to a team's acknowledgement and to resolution, and the
 // residents' ratings. Same period as the incident figures above it; its CSV link gives the rows on screen.
-import { useEffect, useState } from 'react';
 import type { ReportFigureRow, ReportFigures } from '@cityops/contract/citizen-reports';
-import { apiOptional } from '../api.ts';
 import { durationText } from '../duration-text.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
+import { usePeriodFigures } from './use-period-figures.ts';
 
 const GROUPINGS = ['category', 'district', 'agency'] as const satisfies readonly ReportFigures['by'][];
 type Grouping = (typeof GROUPINGS)[number];
@@ -25,27 +24,7 @@ export function ReportFiguresPanel({ days, generation }: { days: number; generat
   const { t } = i18n;
   const live = useLive();
   const by = useGrouping();
-  const [search, setSearch] = useState<string>();
-  const [figures, setFigures] = useState<ReportFigures | null | undefined>(undefined);
-  const [error, setError] = useState<unknown>();
-
-  useEffect(() => {
-    let cancelled = false;
-    const to = new Date();
-    const from = new Date(to.getTime() - days * 86_400_000);
-    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), by }).toString();
-    setError(undefined);
-    void apiOptional<ReportFigures>(`/api/reports/figures?${query}`)
-      .then((answer) => {
-        if (cancelled) return;
-        setSearch(query);
-        setFigures(answer ?? null);
-      })
-      .catch((failure) => !cancelled && setError(failure));
-    return () => {
-      cancelled = true;
-    };
-  }, [days, by, generation]);
+  const { figures, search, error } = usePeriodFigures<ReportFigures>('/api/reports/figures', days, by, generation);
 
   const groupName = (row: ReportFigureRow) => {
     if (by === 'category') return t(`report.category.${row.group}` as MessageKey);

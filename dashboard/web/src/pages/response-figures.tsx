@@ -4,7 +4,6 @@
 // the residents' reports over the same period (report-figures-panel.tsx).
 import { useEffect, useRef, useState } from 'react';
 import { FIGURE_GROUPINGS, type DurationFigure, type FigureGrouping, type ResponseFigureGroup, type ResponseFigures } from '@cityops/contract/incident-figures';
-import { apiOptional } from '../api.ts';
 import { durationText } from '../duration-text.ts';
 import { useI18n } from '../i18n.tsx';
 import { useServerEvent } from '../live/live-context.tsx';
@@ -12,6 +11,7 @@ import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
 import { ReportFiguresPanel } from './report-figures-panel.tsx';
+import { usePeriodFigures } from './use-period-figures.ts';
 
 const PERIOD_DAYS = [1, 7, 30, 90, 365];
 const DEFAULT_DAYS = 7;
@@ -30,42 +30,16 @@ export default function ResponseFiguresPage() {
   const i18n = useI18n();
   const { t } = i18n;
   const { days, by } = usePeriodAndGrouping();
-  // The period is fixed when the figures are asked for, so the CSV link gives the same rows.
-  const [search, setSearch] = useState<string>();
-  const [figures, setFigures] = useState<ResponseFigures | null | undefined>(undefined);
-  const [error, setError] = useState<unknown>();
-
   // Bumped when an incident changes: the figures are asked for again, over the period up to now.
   const [generation, setGeneration] = useState(0);
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const shownFor = useRef<string>(undefined);
   useServerEvent('incident:changed', () => {
     // A busy hour changes incidents every few seconds: one new query after the burst, not one each.
     clearTimeout(refreshTimer.current);
     refreshTimer.current = setTimeout(() => setGeneration((value) => value + 1), REFRESH_AFTER_CHANGE_MS);
   });
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
-
-  useEffect(() => {
-    let cancelled = false;
-    const to = new Date();
-    const from = new Date(to.getTime() - days * 86_400_000);
-    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), by }).toString();
-    // A refresh keeps the figures on screen until the new ones arrive; a new period or grouping does not.
-    if (shownFor.current !== `${days}/${by}`) setFigures(undefined);
-    shownFor.current = `${days}/${by}`;
-    setError(undefined);
-    void apiOptional<ResponseFigures>(`/api/incidents/figures?${query}`)
-      .then((answer) => {
-        if (cancelled) return;
-        setSearch(query);
-        setFigures(answer ?? null);
-      })
-      .catch((failure) => !cancelled && setError(failure));
-    return () => {
-      cancelled = true;
-    };
-  }, [days, by, generation]);
+  const { figures, search, error } = usePeriodFigures<ResponseFigures>('/api/incidents/figures', days, by, generation);
 
   const groupName = (group: ResponseFigureGroup) => {
     if (by === 'kind') return group.key ? t(`figures.kind.${group.key}` as MessageKey) : '—';

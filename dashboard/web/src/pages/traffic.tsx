@@ -1,4 +1,5 @@
-// Vehicle counts per class per hour from the counting lines of the cameras, for the whole city or one camera.
+// Vehicle counts per class per hour from the counting lines of the cameras, for the whole city or one camera,
+// and how many people ride each motorbike and bicycle (riders are counted with their vehicle, not as pedestrians).
 import { useEffect, useMemo, useState } from 'react';
 import { apiOptional } from '../api.ts';
 import { StackedBars, type StackedBar } from '../charts/stacked-bars.tsx';
@@ -26,12 +27,15 @@ export default function TrafficPage() {
   const cameraId = query.get('camera') ?? '';
   const hours = usePeriodHours();
   const [rows, setRows] = useState<HourRow[] | null | undefined>(undefined);
+  const [riders, setRiders] = useState<Record<string, number>>({});
 
   useEffect(() => {
     let cancelled = false;
     const load = async () => {
-      const result = await apiOptional<{ hours: HourRow[] }>(`/api/web/traffic/hourly?hours=${hours}${cameraId ? `&cameraId=${encodeURIComponent(cameraId)}` : ''}`).catch(() => undefined);
-      if (!cancelled) setRows(result ? result.hours : null);
+      const result = await apiOptional<{ hours: HourRow[]; riders?: Array<{ class: string; riders: number }> }>(`/api/web/traffic/hourly?hours=${hours}${cameraId ? `&cameraId=${encodeURIComponent(cameraId)}` : ''}`).catch(() => undefined);
+      if (cancelled) return;
+      setRows(result ? result.hours : null);
+      setRiders(Object.fromEntries((result?.riders ?? []).map((row) => [row.class === 'motorbike' ? 'motorcycle' : row.class, row.riders])));
     };
     setRows(undefined);
     void load();
@@ -97,6 +101,11 @@ export default function TrafficPage() {
             </span>
             <span className="kpi-value">{i18n.number(totals[name] ?? 0)}</span>
             <span className="muted small">{total ? `${i18n.number(((totals[name] ?? 0) / total) * 100, 1)} %` : '—'}</span>
+            {riders[name] !== undefined && totals[name] ? (
+              <span className="muted small" data-testid={`riders-${name}`}>
+                {t('traffic.ridersPerVehicle', { value: i18n.number(riders[name] / totals[name], 2) })}
+              </span>
+            ) : null}
           </div>
         ))}
       </div>
