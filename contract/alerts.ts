@@ -16,6 +16,7 @@ export const ALERT_KINDS = [
   'sensor_offline',
   'sensor_forecast',
   'pump_failure',
+  'illegal_parking',
   'manual',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -24,6 +24,8 @@ export const zoneRuleSchema = z.discriminatedUnion('kind', [
     direction: z.tuple([z.number(), z.number()]).refine(([x, y]) => Math.hypot(x, y) > 0, 'direction must not be [0, 0]'),
   }),
   z.object({ kind: z.literal('stalled_vehicle'), seconds: z.number().positive().max(3600) }),
+  /** A vehicle standing in a marked zone (sidewalk, no-parking, bus lane) for ≥ minutes. */
+  z.object({ kind: z.literal('illegal_parking'), minutes: z.number().positive().max(24 * 60) }),
   z.object({ kind: z.literal('congestion'), minVehicles: z.number().int().positive(), seconds: z.number().positive().max(3600) }),
   z.object({ kind: z.literal('crowd'), minPersons: z.number().int().positive(), seconds: z.number().min(0).max(3600) }),
 ]);

@@ -23,12 +23,13 @@ const framesAnalysed = counter('cityops_analysis_frames_total', 'frames analysed
 const framesSkipped = counter('cityops_analysis_frames_skipped_total', 'frames received but not analysed, by reason', ['reason']);
 const alertFailures = counter('cityops_analysis_alert_failures_total', 'situations that could not be raised or cleared as alerts');
 
-const SEVERITY: Record<SituationKind, AlertSeverity> = { crowd: 'major', wrong_way: 'major', stalled_vehicle: 'minor', congestion: 'minor' };
+const SEVERITY: Record<SituationKind, AlertSeverity> = { crowd: 'major', wrong_way: 'major', stalled_vehicle: 'minor', congestion: 'minor', illegal_parking: 'info' };
 const TITLE: Record<SituationKind, (where: string) => LocalisedText> = {
   crowd: (where) => ({ vi: `Đám đông tại ${where}`, en: `Crowd at ${where}` }),
   stalled_vehicle: (where) => ({ vi: `Xe dừng bất thường tại ${where}`, en: `Stalled vehicle at ${where}` }),
   wrong_way: (where) => ({ vi: `Xe đi ngược chiều tại ${where}`, en: `Wrong-way vehicle at ${where}` }),
   congestion: (where) => ({ vi: `Ùn tắc tại ${where}`, en: `Congestion at ${where}` }),
+  illegal_parking: (where) => ({ vi: `Đỗ xe trái phép tại ${where}`, en: `Illegal parking at ${where}` }),
 };
 const ENDED: LocalisedText = { vi: 'Tình huống đã kết thúc (phân tích hình ảnh)', en: 'The situation ended (video analysis)' };
 

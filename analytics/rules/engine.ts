@@ -43,6 +43,7 @@ export class RulesEngine {
           case 'congestion':
             return congestionRule(zone.id, rule);
           case 'stalled_vehicle':
+          case 'illegal_parking':
             return stalledVehicleRule(zone.id, rule);
           case 'wrong_way':
             return wrongWayRule(zone.id, rule);

@@ -1,7 +1,7 @@
 import type { CityClass } from '../detect/types.ts';
 import type { RiderClass } from './riders.ts';
 
-export const SITUATION_KINDS = ['crowd', 'stalled_vehicle', 'wrong_way', 'congestion'] as const;
+export const SITUATION_KINDS = ['crowd', 'stalled_vehicle', 'wrong_way', 'congestion', 'illegal_parking'] as const;
 export type SituationKind = (typeof SITUATION_KINDS)[number];
 
 /**

@@ -1,5 +1,7 @@
 // stalled_vehicle: one vehicle track nearly motionless in the zone for ≥ seconds. One situation per
-// track; it ends when the vehicle moves off, leaves the zone or its track ends.
+// track; it ends when the vehicle moves off, leaves the zone or its track ends. illegal_parking is the
+// same watch over minutes in a marked zone (a sidewalk, a no-parking or bus lane), with a longer grace for
+// the buses and crowds that hide a parked car for a while.
 import type { SituationEvent } from './events.ts';
 import { SituationTracker } from './situation.ts';
 import { VEHICLE_CLASSES, type ZoneFrame, type ZoneRuleEvaluator } from './zone-frame.ts';
@@ -9,18 +11,25 @@ export interface StalledVehicleRule {
   seconds: number;
 }
 
+export interface IllegalParkingRule {
+  kind: 'illegal_parking';
+  minutes: number;
+}
+
 /**
  * Box sizes per second under which a vehicle counts as still: above detection jitter (a few % of the
  * box per frame) and below walking pace for a car seen from a pole.
  */
 export const STALLED_MAX_RELATIVE_SPEED = 0.15;
 
-export function stalledVehicleRule(zoneId: string, rule: StalledVehicleRule): ZoneRuleEvaluator {
-  // A stopped car is briefly hidden by passing traffic: a 3 s grace before the wait restarts.
-  const situations = new SituationTracker({ holdMs: rule.seconds * 1000, graceMs: 3000, clearMs: 3000, updateEveryMs: 30_000 });
-  const keyOf = (trackId: number) => `stalled_vehicle:${zoneId}:${trackId}`;
+export function stalledVehicleRule(zoneId: string, rule: StalledVehicleRule | IllegalParkingRule): ZoneRuleEvaluator {
+  // A stopped car is briefly hidden by passing traffic: a 3 s grace before the wait restarts; a parked
+  // one by a bus at its stop: 20 s.
+  const timing = rule.kind === 'stalled_vehicle' ? { holdMs: rule.seconds * 1000, graceMs: 3000, clearMs: 3000 } : { holdMs: rule.minutes * 60_000, graceMs: 20_000, clearMs: 10_000 };
+  const situations = new SituationTracker({ ...timing, updateEveryMs: 30_000 });
+  const keyOf = (trackId: number) => `${rule.kind}:${zoneId}:${trackId}`;
   const event = (phase: SituationEvent['phase'], trackId: number, cls: SituationEvent['class'], timestampMs: number, durationMs: number): SituationEvent => ({
-    kind: 'stalled_vehicle',
+    kind: rule.kind,
     phase,
     situationId: keyOf(trackId),
     zoneId,

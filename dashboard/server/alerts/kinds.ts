@@ -14,6 +14,7 @@ export const KIND_NAMES: Record<AlertKind, LocalisedText> = {
   sensor_offline: { vi: 'Cảm biến mất kết nối', en: 'Sensor offline' },
   sensor_forecast: { vi: 'Dự báo triều vượt ngưỡng', en: 'Tide level forecast' },
   pump_failure: { vi: 'Máy bơm không hoạt động đúng', en: 'Pump failure' },
+  illegal_parking: { vi: 'Đỗ xe trái phép', en: 'Illegal parking' },
   manual: { vi: 'Báo cáo của điều hành viên', en: 'Operator report' },
 };
 
@@ -31,5 +32,6 @@ export const CAP_CATEGORY: Record<AlertKind, string> = {
   sensor_offline: 'Infra',
   sensor_forecast: 'Met',
   pump_failure: 'Infra',
+  illegal_parking: 'Transport',
   manual: 'Other',
 };

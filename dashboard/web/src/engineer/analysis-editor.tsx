@@ -12,6 +12,7 @@ type Point = [number, number];
 type Rule =
   | { kind: 'wrong_way'; direction: [number, number] }
   | { kind: 'stalled_vehicle'; seconds: number }
+  | { kind: 'illegal_parking'; minutes: number }
   | { kind: 'congestion'; minVehicles: number; seconds: number }
   | { kind: 'crowd'; minPersons: number; seconds: number };
 interface Zone {
@@ -34,6 +35,7 @@ interface Analysis {
 
 const RULE_DEFAULTS: Record<Rule['kind'], Rule> = {
   stalled_vehicle: { kind: 'stalled_vehicle', seconds: 30 },
+  illegal_parking: { kind: 'illegal_parking', minutes: 10 },
   congestion: { kind: 'congestion', minVehicles: 12, seconds: 30 },
   crowd: { kind: 'crowd', minPersons: 6, seconds: 5 },
   wrong_way: { kind: 'wrong_way', direction: [1, 0] },
@@ -213,6 +215,7 @@ function RuleEditor({ rule, onChange }: { rule: Rule; onChange(rule: Rule | unde
     <div className="rule-row">
       <strong>{t(`kind.${rule.kind}` as MessageKey)}</strong>
       {rule.kind === 'stalled_vehicle' && numberField('seconds', rule.seconds, 'analysis.seconds')}
+      {rule.kind === 'illegal_parking' && numberField('minutes', rule.minutes, 'analysis.minutes')}
       {rule.kind === 'congestion' && (
         <>
           {numberField('minVehicles', rule.minVehicles, 'analysis.minVehicles')}
