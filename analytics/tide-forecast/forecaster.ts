@@ -44,6 +44,8 @@ export interface ForecastOutcome {
   stored: StoredForecast;
   /** The alert to raise, or null to clear it. */
   warning: AlertTrigger | null;
+  /** What the warning announces ('' when none): raised again only when this changes. */
+  warningSignature: string;
 }
 
 const LEVEL_FORECAST_SEVERITY: Record<1 | 2 | 3, AlertSeverity> = { 1: 'info', 2: 'minor', 3: 'major' };
@@ -59,7 +61,7 @@ export function forecastGauge(profile: SensorProfile, samples: TideSample[], now
     model = fitTide(samples, { timeFactor: settings.timeFactor });
   } catch (error) {
     if (!(error instanceof NotEnoughTideData)) throw error;
-    return { stored: { sensorId: profile.id, madeAt: new Date(now), model: null, reason: error.message, expectedLevels: [], peak: null, horizonUntil }, warning: null };
+    return { stored: { sensorId: profile.id, madeAt: new Date(now), model: null, reason: error.message, expectedLevels: [], peak: null, horizonUntil }, warning: null, warningSignature: '' };
   }
   const resolution = Math.max(1000, 60_000 / settings.timeFactor);
   // Low-side levels (rules.levelsBelow) alarm on falling water: not what a high-water forecast warns of.
@@ -91,7 +93,7 @@ export function forecastGauge(profile: SensorProfile, samples: TideSample[], now
   const warnUntil = now + realHours(settings.warnHours);
   const soon = expectedLevels.filter((expected) => expected.level > reached && Date.parse(expected.at) <= warnUntil && Date.parse(expected.at) > now);
   const worst = soon.at(-1);
-  return { stored, warning: worst ? warningTrigger(profile, worst, stored, settings, now) : null };
+  return { stored, warning: worst ? warningTrigger(profile, worst, stored, settings, now) : null, warningSignature: worst ? `${worst.level}@${worst.at.slice(0, 16)}` : '' };
 }
 
 function warningTrigger(profile: SensorProfile, expected: { level: 1 | 2 | 3; at: string }, forecast: StoredForecast, settings: ForecastSettings, now: number): AlertTrigger {
@@ -154,7 +156,7 @@ export class TideForecaster implements Component {
   /** One pass over every gauge; false when another process holds the pass. Never throws. */
   async passOnce(now = Date.now()): Promise<boolean> {
     const { db, caps, logger, settings } = this.deps;
-    let outcomes: ForecastOutcome[] = [];
+    const outcomes: ForecastOutcome[] = [];
     try {
       const made = await withTransaction(db, async (tx) => {
         const lock = await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [PASS_LOCK_KEY]);
@@ -178,13 +180,11 @@ export class TideForecaster implements Component {
       return true;
     }
     for (const outcome of outcomes) await this.settleWarning(outcome);
-    outcomes = [];
     return true;
   }
 
   /** Raises the gauge's warning when it changed (level or minute), clears it when there is none. */
-  private async settleWarning({ stored, warning }: ForecastOutcome): Promise<void> {
-    const signature = warning ? `${(warning.evidence?.data as { expectedLevel: number }).expectedLevel}@${(warning.evidence?.data as { expectedAt: string }).expectedAt.slice(0, 16)}` : '';
+  private async settleWarning({ stored, warning, warningSignature: signature }: ForecastOutcome): Promise<void> {
     if (this.warned.get(stored.sensorId) === signature) return;
     try {
       if (warning) await this.deps.alerts.raise(warning);

@@ -149,11 +149,16 @@ export async function reconcile(db: Queryable, sent: SentReading[]): Promise<{ s
 export async function storeSimulatedTide(db: Queryable, sensorId: string, from: number, to: number, simulatedHours: (at: number) => number): Promise<void> {
   const noise = seededRandom(42);
   const state = { pumpOn: false };
-  const times: number[] = [];
-  const values: number[] = [];
-  for (let at = from; at <= to; at += 5 * 60_000) {
-    times.push(at);
-    values.push(simulatedValue({ id: sensorId, kind: 'tide_level', siteIndex: 0 }, simulatedHours(at), 5 / 60, state, noise));
-  }
-  await db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) SELECT $1, to_timestamp(r.at / 1000.0), r.value FROM unnest($2::float8[], $3::float8[]) AS r(at, value)`, [sensorId, times, values]);
+  const readings: Array<[number, number]> = [];
+  for (let at = from; at <= to; at += 5 * 60_000) readings.push([at, simulatedValue({ id: sensorId, kind: 'tide_level', siteIndex: 0 }, simulatedHours(at), 5 / 60, state, noise)]);
+  await storeReadings(db, sensorId, readings);
+}
+
+/** [ms, value] readings stored straight into sensor_readings, past the ingest worker (history for timed rules). */
+export async function storeReadings(db: Queryable, sensorId: string, readings: Array<[number, number]>): Promise<void> {
+  await db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) SELECT $1, to_timestamp(r.at / 1000.0), r.value FROM unnest($2::float8[], $3::float8[]) AS r(at, value)`, [
+    sensorId,
+    readings.map((reading) => reading[0]),
+    readings.map((reading) => reading[1]),
+  ]);
 }

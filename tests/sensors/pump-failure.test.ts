@@ -7,7 +7,7 @@ import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import { PumpWatch } from '../../analytics/sensor-rules/pump-watch.ts';
 import { seededRandom, simulatedValue } from '../../ingest/sensors/simulated-series.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { registerSensor, runTag, testLogger } from './helpers.ts';
+import { registerSensor, runTag, storeReadings, testLogger } from './helpers.ts';
 
 const HOUR_MS = 3_600_000;
 const tag = runTag();
@@ -19,13 +19,7 @@ let watch: PumpWatch;
 const now = Math.floor(Date.now() / 60_000) * 60_000;
 const simulatedHours = (at: number) => (at - now) / HOUR_MS;
 
-async function store(sensorId: string, readings: Array<[number, number]>) {
-  await test.db.query(`INSERT INTO sensor_readings (sensor_id, ts, value) SELECT $1, to_timestamp(r.at / 1000.0), r.value FROM unnest($2::float8[], $3::float8[]) AS r(at, value)`, [
-    sensorId,
-    readings.map((reading) => reading[0]),
-    readings.map((reading) => reading[1]),
-  ]);
-}
+const store = (sensorId: string, readings: Array<[number, number]>) => storeReadings(test.db, sensorId, readings);
 
 /** The canal's level every 5 minutes over [from, to], as the simulator makes it (site 0). */
 function canalLevels(from: number, to: number): Array<[number, number]> {
