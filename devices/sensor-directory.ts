@@ -35,6 +35,11 @@ export class SensorDirectory implements Component {
     return this.profiles.get(id);
   }
 
+  /** Every sensor, as last loaded. */
+  all(): SensorProfile[] {
+    return [...this.profiles.values()];
+  }
+
   get size(): number {
     return this.profiles.size;
   }

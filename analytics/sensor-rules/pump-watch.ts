@@ -7,13 +7,13 @@
 //   rules.pumpMinDropCm (default 2 cm): a blocked intake, a broken impeller, a dry run.
 // Raised as `pump_failure` (zone: which failure) and cleared when it no longer holds. The check needs two
 // sensors, so it runs on a timer over the stored readings (like the offline watch) rather than on each
-// reading; with several sensor-ingest processes, one makes each pass (an advisory lock).
+// reading; with several sensor-ingest processes, one makes each pass (an advisory lock). The pumps and
+// their settings come from the role's sensor directory (in memory), not from a query every pass.
 import type { AlertKey, AlertRaiser, AlertTrigger } from '@cityops/core/alerts/types';
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { DEFAULT_PUMP_FAILURE_MINUTES, DEFAULT_PUMP_MIN_DROP_CM, type SensorProfile } from '@cityops/devices/sensor-profile';
-import { loadSensorProfiles } from '@cityops/devices/sensor-repository';
 
 export type PumpFailure = 'not_running' | 'no_effect';
 const FAILURES: PumpFailure[] = ['not_running', 'no_effect'];
@@ -117,7 +117,7 @@ export class PumpWatch implements Component {
   /** The failure this process last raised per pump ('' = none); unknown after a start, so each is settled once. */
   private readonly raised = new Map<string, string>();
 
-  constructor(private readonly deps: { db: Database; logger: Logger; alerts: AlertRaiser; checkEveryMs: number }) {}
+  constructor(private readonly deps: { db: Database; logger: Logger; alerts: AlertRaiser; profiles: { all(): SensorProfile[]; get(id: string): SensorProfile | undefined }; checkEveryMs: number }) {}
 
   async start(): Promise<void> {
     this.timer = setInterval(() => {
@@ -133,16 +133,14 @@ export class PumpWatch implements Component {
       const made = await withTransaction(db, async (tx) => {
         const lock = await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [PASS_LOCK_KEY]);
         if (!lock.rows[0].locked) return false;
-        const profiles = await loadSensorProfiles(tx);
-        const byId = new Map(profiles.map((profile) => [profile.id, profile]));
-        for (const pump of profiles) {
+        for (const pump of this.deps.profiles.all()) {
           const settings = pumpSettings(pump);
           if (!settings || !pump.enabled) continue;
           const since = now - settings.failureMinutes * 60_000;
           const level = await readingsSince(tx, settings.levelSensorId, since, now);
           const failure = pumpFailure(settings, await readingsSince(tx, pump.id, since, now), level, now);
           const latest = level.length ? level.reduce((newest, reading) => (reading.tsMs > newest.tsMs ? reading : newest)).value : null;
-          found.push({ pump, trigger: failure ? pumpFailureTrigger(pump, byId.get(settings.levelSensorId), settings, failure, now, latest) : null });
+          found.push({ pump, trigger: failure ? pumpFailureTrigger(pump, this.deps.profiles.get(settings.levelSensorId), settings, failure, now, latest) : null });
         }
         return true;
       });

@@ -54,7 +54,7 @@ export function createSensorIngestParts(
     settings: { fitDays: config.TIDE_FORECAST_FIT_DAYS, warnHours: config.TIDE_FORECAST_WARN_HOURS, timeFactor, timeZone: config.CITY_TIME_ZONE },
     everyMs: Math.max(1000, (config.TIDE_FORECAST_EVERY_MINUTES * 60_000) / timeFactor),
   });
-  const pumpWatch = new PumpWatch({ db, logger: log, alerts, checkEveryMs: config.PUMP_CHECK_SECONDS * 1000 });
+  const pumpWatch = new PumpWatch({ db, logger: log, alerts, profiles: directory, checkEveryMs: config.PUMP_CHECK_SECONDS * 1000 });
   return { directory, engine, offlineWatch, tideForecaster, pumpWatch, ...pipeline };
 }
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import { PumpWatch } from '../../analytics/sensor-rules/pump-watch.ts';
+import { SensorDirectory } from '../../devices/sensor-directory.ts';
 import { seededRandom, simulatedValue } from '../../ingest/sensors/simulated-series.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { registerSensor, runTag, storeReadings, testLogger } from './helpers.ts';
@@ -15,6 +16,7 @@ const pump = `pump-${tag}`;
 const canal = `canal-${tag}`;
 let test: TestDatabase;
 let watch: PumpWatch;
+let directory: SensorDirectory;
 /** Simulated hours at real time `at`: `now` is at the simulator's higher high water (hour 0). */
 const now = Math.floor(Date.now() / 60_000) * 60_000;
 const simulatedHours = (at: number) => (at - now) / HOUR_MS;
@@ -39,11 +41,14 @@ beforeAll(async () => {
     id: pump, name: 'Trạm bơm Nhiêu Lộc', kind: 'pump_state', lat: 10.79, lon: 106.69, expectedIntervalSeconds: 300,
     rules: { pumpLevelSensorId: canal, pumpStartLevel: 1.3, pumpFailureMinutes: 15, pumpMinDropCm: 2 },
   });
-  watch = new PumpWatch({ db: test.db, logger: testLogger, alerts: createAlertRaiser({ db: test.db }), checkEveryMs: 3_600_000 });
+  directory = new SensorDirectory(test.db, testLogger);
+  await directory.start();
+  watch = new PumpWatch({ db: test.db, logger: testLogger, alerts: createAlertRaiser({ db: test.db }), profiles: directory, checkEveryMs: 3_600_000 });
 }, 60_000);
 
 afterAll(async () => {
   await watch?.stop();
+  await directory?.stop();
   await test?.drop();
 });
 
