@@ -6,6 +6,7 @@ import type { Detector } from './detect/detector.ts';
 import type { Detection } from './detect/types.ts';
 import type { AnalysisConfig } from './rules/config.ts';
 import { RulesEngine } from './rules/engine.ts';
+import { pointInPolygon, type Point } from './rules/geometry.ts';
 import type { LineCrossing, SituationEvent, ZoneOccupancy } from './rules/events.ts';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from './track/tracker.ts';
 
@@ -27,10 +28,12 @@ export interface CameraAnalysisOptions {
 export class CameraAnalysis {
   private readonly tracker: Tracker;
   private readonly rules: RulesEngine;
+  private readonly privacyMasks: Point[][];
 
   constructor(private readonly options: CameraAnalysisOptions) {
     this.tracker = new Tracker(options.tracker);
     this.rules = new RulesEngine(options.config);
+    this.privacyMasks = options.config.privacyMasks.map((mask) => mask.polygon);
   }
 
   /** Detects, tracks and applies the rules to one frame. `timestampMs` must not go back. */
@@ -42,9 +45,19 @@ export class CameraAnalysis {
   }
 
   /** Tracking and rules only, for detections made elsewhere (tests, batched detection). */
-  analyse(detections: Detection[], timestampMs: number): FrameAnalysis {
+  analyse(allDetections: Detection[], timestampMs: number): FrameAnalysis {
+    const detections = this.privacyMasks.length ? allDetections.filter((detection) => !this.isMasked(detection)) : allDetections;
     const { tracks, removed } = this.tracker.update(detections, timestampMs);
     const { events, crossings, occupancy } = this.rules.update(tracks, removed, timestampMs);
     return { detections, tracks, events, crossings, occupancy };
+  }
+
+  /**
+   * Nothing is detected in a privacy mask: the picture there is black, yet an object standing mostly
+   * behind the mask (its box's centre inside) could still be found from what shows around it.
+   */
+  private isMasked(detection: Detection): boolean {
+    const centre: Point = [(detection.x1 + detection.x2) / 2, (detection.y1 + detection.y2) / 2];
+    return this.privacyMasks.some((polygon) => pointInPolygon(centre, polygon));
   }
 }

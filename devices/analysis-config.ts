@@ -12,6 +12,8 @@ export const MAX_ZONE_POINTS = 1_000;
 export const MAX_ZONES = 50;
 export const MAX_LINES = 50;
 export const MAX_RULES_PER_ZONE = 20;
+/** Privacy masks of one camera: windows, doors and yards are few per view. */
+export const MAX_PRIVACY_MASKS = 20;
 /** Across all zones of one camera, so 50 zones of 1,000 points cannot multiply the worst case (two full zones). */
 export const MAX_TOTAL_ZONE_POINTS = 2_000;
 export const pointSchema = z.tuple([fraction, fraction]);
@@ -53,6 +55,26 @@ export const zoneSchema = z
   });
 export type Zone = z.infer<typeof zoneSchema>;
 
+/**
+ * A part of the picture nobody may see (windows of homes, a yard): blacked out in every picture that
+ * leaves camera-ingest, and nothing is detected in it (ingest/camera/privacy-mask.ts).
+ */
+export const privacyMaskSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)'),
+    name: z.string().max(200).optional(),
+    polygon: z
+      .array(pointSchema)
+      .min(3, 'a polygon needs at least 3 points')
+      .max(MAX_ZONE_POINTS, `a polygon has at most ${MAX_ZONE_POINTS} points`),
+  })
+  .superRefine((mask, ctx) => {
+    if (mask.polygon.length > MAX_ZONE_POINTS) return;
+    if (polygonSelfIntersects(mask.polygon)) ctx.addIssue({ code: 'custom', path: ['polygon'], message: `privacy mask ${mask.id}: polygon edges cross each other` });
+    if (Math.abs(polygonArea(mask.polygon)) < 1e-6) ctx.addIssue({ code: 'custom', path: ['polygon'], message: `privacy mask ${mask.id}: polygon has no area` });
+  });
+export type PrivacyMask = z.infer<typeof privacyMaskSchema>;
+
 export const lineSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)'),
@@ -78,14 +100,15 @@ export const analysisConfigSchema = z
     detectInputSize: z.number().int().min(128).max(640).multipleOf(32, 'a multiple of 32 (the model\'s largest stride)').optional(),
     zones: z.array(zoneSchema).max(MAX_ZONES, `a camera has at most ${MAX_ZONES} zones`).default([]),
     lines: z.array(lineSchema).max(MAX_LINES, `a camera has at most ${MAX_LINES} counting lines`).default([]),
+    privacyMasks: z.array(privacyMaskSchema).max(MAX_PRIVACY_MASKS, `a camera has at most ${MAX_PRIVACY_MASKS} privacy masks`).default([]),
   })
   .superRefine((config, ctx) => {
-    const totalPoints = config.zones.reduce((sum, zone) => sum + zone.polygon.length, 0);
+    const totalPoints = [...config.zones, ...config.privacyMasks].reduce((sum, area) => sum + area.polygon.length, 0);
     if (totalPoints > MAX_TOTAL_ZONE_POINTS) {
-      ctx.addIssue({ code: 'custom', path: ['zones'], message: `all zones together have at most ${MAX_TOTAL_ZONE_POINTS} points (${totalPoints} given)` });
+      ctx.addIssue({ code: 'custom', path: ['zones'], message: `all zones and privacy masks together have at most ${MAX_TOTAL_ZONE_POINTS} points (${totalPoints} given)` });
     }
     const seen = new Set<string>();
-    for (const id of [...config.zones.map((zone) => zone.id), ...config.lines.map((line) => line.id)]) {
+    for (const id of [...config.zones.map((zone) => zone.id), ...config.lines.map((line) => line.id), ...config.privacyMasks.map((mask) => mask.id)]) {
       if (seen.has(id)) {
         ctx.addIssue({ code: 'custom', path: ['zones'], message: `id ${id} is used twice` });
         break;

@@ -6,6 +6,8 @@ import type { Queryable } from '@cityops/core/database/pool';
 import { CREDENTIAL_QUERY_PARAM } from '@cityops/core/logger';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { notFound } from '@cityops/core/errors';
+import { z } from 'zod';
+import { privacyMaskSchema, type Point } from './analysis-config.ts';
 import type { CameraInput, CameraView } from './schemas.ts';
 
 const viewColumns = `id, name, rtsp_url AS "rtspUrl", rtsp_username AS "username",
@@ -311,15 +313,29 @@ export async function cameraName(db: Queryable, id: string): Promise<string | un
 export async function cameraPipelineSettings(
   db: Queryable,
   id: string,
-): Promise<{ detectFps: number; detectInputSize?: number; version: number } | undefined> {
-  const result = await db.query(`SELECT detect_fps, (analysis->>'detectInputSize')::int AS detect_input_size, updated_at FROM cameras WHERE id = $1`, [id]);
+): Promise<{ detectFps: number; detectInputSize?: number; privacyMasks: Point[][]; version: number } | undefined> {
+  const result = await db.query(
+    `SELECT detect_fps, (analysis->>'detectInputSize')::int AS detect_input_size, analysis->'privacyMasks' AS privacy_masks, updated_at FROM cameras WHERE id = $1`,
+    [id],
+  );
   if (!result.rowCount) return undefined;
   const row = result.rows[0];
   return {
     detectFps: Number(row.detect_fps),
     ...(row.detect_input_size !== null ? { detectInputSize: Number(row.detect_input_size) } : {}),
+    privacyMasks: privacyMaskPolygons(row.privacy_masks),
     version: new Date(row.updated_at).getTime(),
   };
+}
+
+/**
+ * The polygons of a stored `privacyMasks` list. Stored bodies passed the schema on save; a row written
+ * by hand that does not parse masks the whole picture rather than showing what it was meant to hide.
+ */
+function privacyMaskPolygons(value: unknown): Point[][] {
+  if (value === null || value === undefined) return [];
+  const parsed = z.array(privacyMaskSchema).safeParse(value);
+  return parsed.success ? parsed.data.map((mask) => mask.polygon) : [[[0, 0], [1, 0], [1, 1], [0, 1]]];
 }
 
 /** The current version (updated_at in ms) of each of these cameras that still exists. */

@@ -75,7 +75,7 @@ const cameraFields = z.object({
 export const cameraInput = cameraFields.extend({
   detectFps: cameraFields.shape.detectFps.default(2),
   enabled: cameraFields.shape.enabled.default(true),
-  analysis: analysisConfigSchema.default({ zones: [], lines: [] }),
+  analysis: analysisConfigSchema.default({ zones: [], lines: [], privacyMasks: [] }),
 });
 export type CameraInput = z.infer<typeof cameraInput>;
 export const cameraPatch = cameraFields.omit({ id: true }).partial();

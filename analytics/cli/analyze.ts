@@ -4,6 +4,7 @@
 // parse this output.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@cityops/core/config';
+import { privacyMaskFilter } from '@cityops/ingest/camera/privacy-mask';
 import { inputGeometry } from '@cityops/models/manifest';
 import { CameraAnalysis } from '../camera-analysis.ts';
 import { createDetector, detectorOptionsFromConfig } from '../detect/detector.ts';
@@ -55,7 +56,9 @@ async function main(): Promise<number> {
 
     // the camera's detectInputSize (CAMERA.json), as camera-ingest would letterbox its frames
     const input = inputGeometry(detector.model.manifest, analysisConfig.detectInputSize);
-    for await (const frame of decodeVideoFile(values.video, { fps, width: input.width, height: input.height, padValue: input.padValue })) {
+    // Privacy masks are painted as camera-ingest paints them, so the model sees what it sees live.
+    const privacyMask = privacyMaskFilter(analysisConfig.privacyMasks.map((mask) => mask.polygon));
+    for await (const frame of decodeVideoFile(values.video, { fps, width: input.width, height: input.height, padValue: input.padValue, privacyMaskFilter: privacyMask })) {
       const result = await analysis.process(frame, frame.timestampMs);
       summary.frames++;
       for (const crossing of result.crossings) {

@@ -159,7 +159,7 @@ export class AnalysisWorker implements Component {
       } catch (error) {
         // Detection and tracking still run; zone rules and counting lines need a valid configuration.
         this.deps.logger.warn({ err: error, cameraId: row.id }, 'camera analysis configuration is invalid; analysing without zones and lines');
-        config = { zones: [], lines: [] };
+        config = { zones: [], lines: [], privacyMasks: [] };
       }
       const session = new CameraSession({
         cameraId: row.id,

@@ -31,6 +31,8 @@ export interface DecodeFileOptions {
   padValue?: number;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /** The camera's privacy masks as a filter chain (ingest/camera/privacy-mask.ts), painted as live frames are. */
+  privacyMaskFilter?: string;
 }
 
 export interface DecodedFrame extends RawFrame {
@@ -72,7 +74,7 @@ export async function* decodeVideoFile(file: string, options: DecodeFileOptions)
       '-hide_banner', '-nostdin', '-loglevel', 'error',
       '-i', file,
       '-an', '-sn', '-dn',
-      '-vf', `fps=${options.fps},${letterboxFilter(options.width, options.height, options.padValue)}`,
+      '-vf', `${options.privacyMaskFilter ? `${options.privacyMaskFilter},` : ''}fps=${options.fps},${letterboxFilter(options.width, options.height, options.padValue)}`,
       '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -128,6 +128,42 @@ describe('ingest decode modes', () => {
   });
 });
 
+describe('a camera with privacy masks', () => {
+  const mask = 'drawbox=x=0:y=0:w=iw/2:h=ih:color=black:t=fill';
+  const base = { rtspUrl: 'rtsp://10.0.0.5/ch1', detectFps: 2, frame, socketTimeoutSeconds: 5, segmentSeconds: 2, privacyMaskFilter: mask };
+  const copies = { relayUrl: 'rtmp://127.0.0.1:1935/live/abc', segmentPattern: '/data/buf/run-%s.ts' };
+  const graph = (args: string[]) => args[args.indexOf('-filter_complex') + 1];
+
+  it('paints the mask before the letterbox, and re-encodes the masked picture for the relay and the buffer', () => {
+    const args = ingestArgs({ ...base, ...copies });
+    expect(graph(args)).toMatch(/^\[0:v:0\]drawbox=[^;]*,split=2\[masked\]\[view\];\[masked\]fps=2,scale=416:416:.*\[frames\]$/);
+    expect(args).not.toContain('-vf');
+    expect(args).not.toContain('copy');
+    expect(args.slice(args.indexOf('[view]') - 1, args.indexOf('[view]') + 5)).toEqual(['-map', '[view]', '-an', '-c:v', 'libx264', '-preset']);
+    expect(args[args.length - 1].split('|')).toHaveLength(3);
+  });
+
+  it('decodes the main stream whole in the keyframes tier (the copy needs every frame) and keeps one frame per GOP for analytics', () => {
+    const args = ingestArgs({ ...base, ...copies, decode: 'keyframes' });
+    expect(args).not.toContain('-skip_frame');
+    expect(graph(args)).toContain(String.raw`[masked]select=eq(pict_type\,I),scale=416:416`);
+  });
+
+  it('with a detect stream, masks both: the substream for the frames, the main stream for the copies', () => {
+    const args = ingestArgs({ ...base, ...copies, detectStreamUrl: 'rtsp://10.0.0.5/ch2', decode: 'keyframes' });
+    expect(graph(args)).toMatch(/^\[1:v:0\]drawbox=[^;]*,scale=416:416:.*\[frames\];\[0:v:0\]drawbox=[^;]*\[view\]$/);
+    // The substream alone feeds the frames: its decoder may skip to keyframes as without a mask.
+    expect(args.filter((arg) => arg === '-skip_frame')).toHaveLength(1);
+  });
+
+  it('without copies (no live view, no buffer) only masks the frames', () => {
+    const args = ingestArgs(base);
+    expect(graph(args)).toMatch(/^\[0:v:0\]drawbox=[^;]*,fps=2,scale=416:416:.*\[frames\]$/);
+    expect(args).not.toContain('libx264');
+    expect(args).not.toContain('tee');
+  });
+});
+
 describe('reading ingest ffmpeg output', () => {
   it('takes the codec from the input description, not from the outputs', () => {
     const parser = new IngestLogParser();

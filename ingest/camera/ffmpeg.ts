@@ -156,6 +156,12 @@ export interface IngestArgsOptions {
   /** Segment file pattern (strftime) for the rolling evidence buffer, or undefined. */
   segmentPattern?: string;
   segmentSeconds: number;
+  /**
+   * The camera's privacy masks as a filter chain (privacyMaskFilter in privacy-mask.ts), painted on
+   * every decoded picture. The live relay and the evidence buffer then carry the masked picture,
+   * re-encoded, instead of a copy of the camera's stream: a copy would show what the mask hides.
+   */
+  privacyMaskFilter?: string;
 }
 
 export interface IngestCommand {
@@ -241,6 +247,14 @@ function ingestArgs(options: IngestArgsOptions): string[] {
     '-f', 'concat', '-safe', '0',
     '-i', script,
   ];
+  const frameSteps = keyframesOnly
+    ? letterboxFilter(options.frame.width, options.frame.height, options.frame.padValue)
+    : `fps=${options.detectFps},${letterboxFilter(options.frame.width, options.frame.height, options.frame.padValue)}`;
+  const mask = options.privacyMaskFilter;
+  const copies = copyOutputs(options);
+  // A masked camera without a detect stream decodes its main stream for both the frames and the
+  // re-encoded copies: every frame must then be decoded, and the frames keep one per GOP by filtering.
+  const sharedMaskedDecode = mask !== undefined && !separateDetectStream && copies.length > 0;
   const args = [
     '-hide_banner',
     '-nostdin',
@@ -248,17 +262,22 @@ function ingestArgs(options: IngestArgsOptions): string[] {
     // verbose: the scale filter reports the source size at start and after every mid-stream
     // resolution change; the health monitor parses it (see parseIngestLine).
     '-loglevel', 'verbose',
-    ...inputArgs('pipe:3', !separateDetectStream),
+    ...inputArgs('pipe:3', !separateDetectStream && !sharedMaskedDecode),
     ...(separateDetectStream ? inputArgs('pipe:4', true) : []),
+  ];
+  if (mask === undefined) args.push('-map', `${decoded}:v:0`, '-vf', frameSteps);
+  else if (!sharedMaskedDecode) args.push('-filter_complex', `[${decoded}:v:0]${mask},${frameSteps}[frames]`, '-map', '[frames]');
+  else {
+    const keyframeSelect = keyframesOnly ? String.raw`select=eq(pict_type\,I),` : '';
+    args.push('-filter_complex', `[0:v:0]${mask},split=2[masked][view];[masked]${keyframeSelect}${frameSteps}[frames]`, '-map', '[frames]');
+  }
+  args.push(
     // (a) sampled, letterboxed bgr24 frames for analytics on stdout.
-    '-map', `${decoded}:v:0`,
     '-an',
     // Keyframes: no fps filter, and passthrough timing; rawvideo would otherwise be written at the
     // camera's constant frame rate, repeating each keyframe until the next one (decoding saved,
     // scaling and piping not).
-    ...(keyframesOnly
-      ? ['-vf', letterboxFilter(options.frame.width, options.frame.height, options.frame.padValue), '-fps_mode', 'passthrough']
-      : ['-vf', `fps=${options.detectFps},${letterboxFilter(options.frame.width, options.frame.height, options.frame.padValue)}`]),
+    ...(keyframesOnly ? ['-fps_mode', 'passthrough'] : []),
     '-f', 'rawvideo',
     '-flush_packets', '1',
     // Which camera this process pulls, for whoever reads `ps` (and the tests): the URL without its
@@ -266,11 +285,37 @@ function ingestArgs(options: IngestArgsOptions): string[] {
     '-metadata', `cityops_camera=${urlWithoutCredentials(options.rtspUrl)}`,
     ...(separateDetectStream ? ['-metadata', `cityops_detect_stream=${urlWithoutCredentials(options.detectStreamUrl!)}`] : []),
     'pipe:1',
-  ];
+  );
+  if (!copies.length) return args;
+  if (mask === undefined) {
+    // -copytb 1: the copy keeps the demuxer's (wall-clock, µs) time base; ffmpeg's default derives a
+    // coarse one from the frame rate, and arrival jitter then makes timestamps go backwards.
+    args.push('-map', '0:v:0', '-an', '-c:v', 'copy', '-copytb', '1', '-f', 'tee', copies.join('|'));
+    return args;
+  }
+  if (!sharedMaskedDecode) {
+    // The main stream is decoded for the copies alone (the frames come from the detect stream).
+    const last = args.indexOf('-filter_complex') + 1;
+    args[last] += `;[0:v:0]${mask}[view]`;
+  }
+  // The masked picture re-encoded at the camera's size and timing: ultrafast and zerolatency keep the
+  // CPU and the delay low (measured by `npm run bench -- masks`); a keyframe every 2 s lets a viewer
+  // join and a clip start within 2 s of where it is asked to.
+  args.push(
+    '-map', '[view]', '-an',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-crf', '26', '-pix_fmt', 'yuv420p',
+    '-force_key_frames', 'expr:gte(t,n_forced*2)', '-fps_mode', 'passthrough', '-threads', '1',
+    '-f', 'tee', copies.join('|'),
+  );
+  return args;
+}
+
+/**
+ * (b) the live relay and the rolling segment buffer. The tee muxer with onfail=ignore keeps frames
+ * flowing when one of them fails (relay restarting, disk full, a codec FLV cannot carry).
+ */
+function copyOutputs(options: IngestArgsOptions): string[] {
   const copies: string[] = [];
-  // (b) the compressed stream as received, copied (no re-encoding) to the live relay and to the
-  // rolling segment buffer. The tee muxer with onfail=ignore keeps frames flowing when one of them
-  // fails (relay restarting, disk full, a codec FLV cannot carry).
   if (options.relayUrl) copies.push(`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${teeEscape(options.relayUrl)}`);
   if (options.segmentPattern) {
     copies.push(
@@ -280,10 +325,7 @@ function ingestArgs(options: IngestArgsOptions): string[] {
   }
   // A null slave that cannot fail: when every real slave has failed, the tee would end ffmpeg.
   if (copies.length) copies.push('[f=null]null');
-  // -copytb 1: the copy keeps the demuxer's (wall-clock, µs) time base; ffmpeg's default derives a
-  // coarse one from the frame rate, and arrival jitter then makes timestamps go backwards.
-  if (copies.length) args.push('-map', '0:v:0', '-an', '-c:v', 'copy', '-copytb', '1', '-f', 'tee', copies.join('|'));
-  return args;
+  return copies;
 }
 
 function urlWithoutCredentials(url: string): string {

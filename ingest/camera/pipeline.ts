@@ -76,6 +76,8 @@ export interface CameraPipelineOptions {
   relayUrl?: () => string | undefined;
   /** Rolling evidence buffer: segment file pattern for this ffmpeg run. */
   segments?: { patternFor: (runId: string) => string; seconds: number };
+  /** The camera's privacy masks as an ffmpeg filter chain (privacy-mask.ts), if it has any. */
+  privacyMaskFilter?: string;
   logger: Logger;
   onStatus?: (status: CameraStatus) => void;
   onPicture?: (change: PictureConditionChange) => void;
@@ -299,6 +301,7 @@ export class CameraPipeline implements Component {
       relayUrl,
       segmentPattern: this.options.segments?.patternFor(runId),
       segmentSeconds: this.options.segments?.seconds ?? 2,
+      privacyMaskFilter: this.options.privacyMaskFilter,
     });
     const ffmpeg = new FfmpegProcess({
       ffmpegPath: this.options.ffmpegPath,

@@ -26,6 +26,7 @@ import { encodeJpeg } from '../frame/bgr24-frame.ts';
 import { CameraAlerts } from './camera-alerts.ts';
 import { CameraAssignment } from './camera-assignment.ts';
 import { CameraSharing } from './camera-sharing.ts';
+import { privacyMaskFilter } from './privacy-mask.ts';
 import { ClipService } from './clip-service.ts';
 import { FailureStreak, listenFailureHooks, reportCameraFailure } from './failures.ts';
 import { EvidenceBuffer } from './evidence-buffer.ts';
@@ -80,6 +81,8 @@ export class CameraIngestWorker implements Component {
   private started: Component[] = [];
   /** cameras.updated_at each pipeline started with: edits missed while LISTEN was away show here. */
   private readonly startedVersions = new Map<string, number>();
+  /** The privacy mask each camera's buffered segments were recorded with ('' for none) in this process. */
+  private readonly bufferMasks = new Map<string, string>();
   private readonly syncFailures: FailureStreak;
   private readonly statusFailures: FailureStreak;
   private readonly bufferRoot: string;
@@ -278,6 +281,11 @@ export class CameraIngestWorker implements Component {
     const settings = await cameraPipelineSettings(db, cameraId);
     if (!settings) return;
     this.startedVersions.set(cameraId, settings.version);
+    const mask = privacyMaskFilter(settings.privacyMasks);
+    // Clips are cut from the buffer: segments recorded before this mask (none, another one, or by an
+    // earlier run of this process) would show what it now hides.
+    if (mask !== undefined && this.bufferMasks.get(cameraId) !== mask) this.buffer.removeCamera(cameraId);
+    this.bufferMasks.set(cameraId, mask ?? '');
     const isAnalysed = this.consumer?.isAnalysed?.bind(this.consumer);
     // At 1 fps or less on a 1 s GOP a keyframe is every frame analytics needs: decoding the P-frames
     // between them only to throw them away was 10 of the 27 CPU ms per analysed frame (vision-live bench).
@@ -301,6 +309,7 @@ export class CameraIngestWorker implements Component {
       // Asked at each ffmpeg start; valid a little longer than the watchdog lets a start take.
       relayUrl: () => this.relay.publishUrl(cameraId, Math.max(PUBLISH_SIGN_SECONDS, config.CAMERA_STALL_SECONDS + 30)),
       segments: { patternFor: (runId) => this.buffer.patternFor(cameraId, runId), seconds: config.CAMERA_SEGMENT_SECONDS },
+      privacyMaskFilter: mask,
       logger: logger.child({ camera: cameraId }),
       onStatus: (status) => void this.onStatus(status),
       onPicture: (change) => {
