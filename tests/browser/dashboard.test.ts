@@ -396,6 +396,27 @@ describe('operator dashboard in Chromium', () => {
     expect(zone.polygon[0][0]).toBeCloseTo(0.1, 1);
     expect(zone.rules).toEqual([{ kind: 'crowd', minPersons: 6, seconds: 5 }]);
     expect(analysis.lines.at(-1)!.from[0]).toBeCloseTo(0.6, 1);
+
+    // A privacy mask over the top right (windows of homes), closed with the button, in Vietnamese too.
+    await page.click('[data-testid=draw-mask]');
+    await surface.scrollIntoViewIfNeeded();
+    const moved = (await surface.boundingBox())!; // the saved note above may have moved the picture
+    for (const [x, y] of [[0.7, 0.05], [0.95, 0.05], [0.95, 0.3], [0.7, 0.3]]) await page.mouse.click(moved.x + moved.width * x, moved.y + moved.height * y);
+    await page.click('[data-testid=finish-polygon]');
+    await page.click('[data-testid=analysis-save]');
+    await page.waitForSelector('[data-testid=analysis-editor] .form-ok');
+    const masks = ((await (await api.request('GET', '/api/cameras/cam-004', { role: 'engineer' })).json()) as { camera: { analysis: { privacyMasks: { id: string; polygon: number[][] }[] } } }).camera.analysis.privacyMasks;
+    expect(masks.map((mask) => mask.id)).toEqual(['mask-1']);
+    expect(masks[0].polygon[2][0]).toBeCloseTo(0.95, 1);
+    expect(masks[0].polygon[2][1]).toBeCloseTo(0.3, 1);
+    await expect.poll(() => page.locator('[data-testid=privacy-mask]').count()).toBe(1);
+    await page.locator('[data-testid=privacy-mask-item]').scrollIntoViewIfNeeded();
+    await shot(page, 'engineer-privacy-mask-en');
+    const vietnamese = await signedIn('engineer', '/engineer/cameras/cam-004', { language: 'vi' });
+    await vietnamese.locator('[data-testid=privacy-mask-item]').waitFor();
+    expect(await vietnamese.locator('[data-testid=draw-mask]').textContent()).toBe('Vẽ vùng che riêng tư');
+    await vietnamese.locator('[data-testid=privacy-mask-item]').scrollIntoViewIfNeeded();
+    await shot(vietnamese, 'engineer-privacy-mask-vi');
   });
 
   it('keeps the wall display up through a server restart and sounds the alarm for a new critical alert', async () => {

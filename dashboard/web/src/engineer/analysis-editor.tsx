@@ -1,5 +1,7 @@
-// Zones and counting lines drawn on the camera's snapshot, with each zone's rules. Coordinates are
-// fractions of the frame (devices/analysis-config.ts); the server validates (crossing edges, ids).
+// Zones and counting lines drawn on the camera's snapshot, with each zone's rules, and privacy masks
+// (parts of the picture nobody may see: camera-ingest paints them black in every picture it lets out).
+// Coordinates are fractions of the frame (devices/analysis-config.ts); the server validates (crossing
+// edges, ids).
 import { useRef, useState, type MouseEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
@@ -27,11 +29,18 @@ interface Line {
   from: Point;
   to: Point;
 }
+interface PrivacyMask {
+  id: string;
+  name?: string;
+  polygon: Point[];
+}
 interface Analysis {
   detectFps?: number;
   zones: Zone[];
   lines: Line[];
+  privacyMasks: PrivacyMask[];
 }
+type DrawMode = 'select' | 'zone' | 'line' | 'mask';
 
 const RULE_DEFAULTS: Record<Rule['kind'], Rule> = {
   stalled_vehicle: { kind: 'stalled_vehicle', seconds: 30 },
@@ -51,14 +60,14 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
   const { t } = useI18n();
   const live = useLive();
   const initial = (camera.analysis ?? {}) as Partial<Analysis>;
-  const [analysis, setAnalysis] = useState<Analysis>({ ...initial, zones: initial.zones ?? [], lines: initial.lines ?? [] });
-  const [mode, setMode] = useState<'select' | 'zone' | 'line'>('select');
+  const [analysis, setAnalysis] = useState<Analysis>({ ...initial, zones: initial.zones ?? [], lines: initial.lines ?? [], privacyMasks: initial.privacyMasks ?? [] });
+  const [mode, setMode] = useState<DrawMode>('select');
   const [draft, setDraft] = useState<Point[]>([]);
   const [snapshotFailed, setSnapshotFailed] = useState(false);
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState(false);
   const surface = useRef<SVGSVGElement>(null);
-  const ids = [...analysis.zones.map((zone) => zone.id), ...analysis.lines.map((line) => line.id)];
+  const ids = [...analysis.zones.map((zone) => zone.id), ...analysis.lines.map((line) => line.id), ...analysis.privacyMasks.map((mask) => mask.id)];
 
   const update = (next: Analysis) => {
     setAnalysis(next);
@@ -68,18 +77,19 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
     const box = surface.current!.getBoundingClientRect();
     return [round(Math.min(1, Math.max(0, (event.clientX - box.left) / box.width))), round(Math.min(1, Math.max(0, (event.clientY - box.top) / box.height)))];
   };
-  const finishZone = (points = draft) => {
+  const finishPolygon = (points = draft) => {
     if (points.length < 3) return;
-    update({ ...analysis, zones: [...analysis.zones, { id: nextId('zone', ids), polygon: points, rules: [] }] });
+    if (mode === 'mask') update({ ...analysis, privacyMasks: [...analysis.privacyMasks, { id: nextId('mask', ids), polygon: points }] });
+    else update({ ...analysis, zones: [...analysis.zones, { id: nextId('zone', ids), polygon: points, rules: [] }] });
     setDraft([]);
     setMode('select');
   };
   const click = (event: MouseEvent) => {
     if (mode === 'select') return;
     const point = pointAt(event);
-    if (mode === 'zone') {
+    if (mode === 'zone' || mode === 'mask') {
       // Clicking near the first point closes the polygon.
-      if (draft.length >= 3 && Math.hypot(point[0] - draft[0][0], point[1] - draft[0][1]) < 0.025) return finishZone();
+      if (draft.length >= 3 && Math.hypot(point[0] - draft[0][0], point[1] - draft[0][1]) < 0.025) return finishPolygon();
       setDraft([...draft, point]);
     } else if (draft.length === 0) {
       setDraft([point]);
@@ -112,9 +122,12 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
           <button className={`button small ${mode === 'line' ? 'primary' : ''}`} onClick={() => { setMode('line'); setDraft([]); }} data-testid="draw-line">
             {t('analysis.drawLine')}
           </button>
-          {mode === 'zone' && draft.length >= 3 && (
-            <button className="button small success" onClick={() => finishZone()}>
-              {t('analysis.finishZone')}
+          <button className={`button small ${mode === 'mask' ? 'primary' : ''}`} onClick={() => { setMode('mask'); setDraft([]); }} data-testid="draw-mask">
+            {t('analysis.drawMask')}
+          </button>
+          {(mode === 'zone' || mode === 'mask') && draft.length >= 3 && (
+            <button className="button small success" onClick={() => finishPolygon()} data-testid="finish-polygon">
+              {mode === 'mask' ? t('analysis.finishMask') : t('analysis.finishZone')}
             </button>
           )}
           {mode !== 'select' && (
@@ -132,6 +145,16 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
             <img src={`/api/cameras/${encodeURIComponent(camera.id)}/snapshot`} alt={camera.name} onError={() => setSnapshotFailed(true)} />
           )}
           <svg ref={surface} viewBox="0 0 1 1" preserveAspectRatio="none" onClick={click} data-testid="analysis-surface">
+            <defs>
+              <pattern id="privacy-hatch" width="0.02" height="0.02" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                <rect width="0.02" height="0.02" fill="#000000" />
+                <rect width="0.006" height="0.02" fill="#f5c518" fillOpacity={0.55} />
+              </pattern>
+            </defs>
+            {/* Masks as the picture leaves camera-ingest: black, hatched so they read as masks, not as a dark scene. */}
+            {analysis.privacyMasks.map((mask) => (
+              <polygon key={mask.id} points={mask.polygon.map((point) => point.join(',')).join(' ')} fill="url(#privacy-hatch)" stroke="#f5c518" strokeWidth={0.004} data-testid="privacy-mask" />
+            ))}
             {analysis.zones.map((zone, index) => (
               <g key={zone.id}>
                 <polygon points={zone.polygon.map((point) => point.join(',')).join(' ')} fill={ZONE_COLORS[index % ZONE_COLORS.length]} fillOpacity={0.18} stroke={ZONE_COLORS[index % ZONE_COLORS.length]} strokeWidth={0.004} />
@@ -153,10 +176,10 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
               </>
             )}
           </svg>
-          {mode !== 'select' && <div className="analysis-hint">{mode === 'zone' ? t('analysis.zoneHint') : t('analysis.lineHint')}</div>}
+          {mode !== 'select' && <div className="analysis-hint">{mode === 'zone' ? t('analysis.zoneHint') : mode === 'mask' ? t('analysis.maskHint') : t('analysis.lineHint')}</div>}
         </div>
         <div className="analysis-list">
-          {analysis.zones.length + analysis.lines.length === 0 && <p className="muted">{t('analysis.empty')}</p>}
+          {analysis.zones.length + analysis.lines.length + analysis.privacyMasks.length === 0 && <p className="muted">{t('analysis.empty')}</p>}
           {analysis.zones.map((zone, index) => (
             <div className="analysis-item" key={zone.id}>
               <div className="analysis-item-head">
@@ -190,6 +213,19 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
                   <Icon name="close" size={16} />
                 </button>
               </div>
+            </div>
+          ))}
+          {analysis.privacyMasks.map((mask, index) => (
+            <div className="analysis-item" key={mask.id} data-testid="privacy-mask-item">
+              <div className="analysis-item-head">
+                <span className="legend-swatch privacy-swatch" />
+                <input value={mask.id} onChange={(e) => update({ ...analysis, privacyMasks: analysis.privacyMasks.map((m, i) => (i === index ? { ...m, id: e.target.value } : m)) })} aria-label={t('device.id')} className="id-input" />
+                <input value={mask.name ?? ''} placeholder={t('engineer.name')} onChange={(e) => update({ ...analysis, privacyMasks: analysis.privacyMasks.map((m, i) => (i === index ? { ...m, name: e.target.value || undefined } : m)) })} />
+                <button className="icon-button" onClick={() => update({ ...analysis, privacyMasks: analysis.privacyMasks.filter((_, i) => i !== index) })} aria-label={t('common.delete')}>
+                  <Icon name="close" size={16} />
+                </button>
+              </div>
+              <span className="muted small">{t('analysis.maskEffect')}</span>
             </div>
           ))}
           {error && <p className="form-error">{error}</p>}
