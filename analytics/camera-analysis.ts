@@ -6,6 +6,7 @@ import type { Detector } from './detect/detector.ts';
 import type { Detection } from './detect/types.ts';
 import type { AnalysisConfig } from './rules/config.ts';
 import { RulesEngine } from './rules/engine.ts';
+import type { ParkedVehicles } from './rules/parking.ts';
 import type { LineCrossing, SituationEvent, ZoneOccupancy } from './rules/events.ts';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from './track/tracker.ts';
 
@@ -15,6 +16,8 @@ export interface FrameAnalysis {
   events: SituationEvent[];
   crossings: LineCrossing[];
   occupancy: ZoneOccupancy;
+  /** Vehicles standing in each parking zone this frame (rules/parking.ts). */
+  parked: ParkedVehicles;
 }
 
 export interface CameraAnalysisOptions {
@@ -44,7 +47,7 @@ export class CameraAnalysis {
   /** Tracking and rules only, for detections made elsewhere (tests, batched detection). */
   analyse(detections: Detection[], timestampMs: number): FrameAnalysis {
     const { tracks, removed } = this.tracker.update(detections, timestampMs);
-    const { events, crossings, occupancy } = this.rules.update(tracks, removed, timestampMs);
-    return { detections, tracks, events, crossings, occupancy };
+    const { events, crossings, occupancy, parked } = this.rules.update(tracks, removed, timestampMs);
+    return { detections, tracks, events, crossings, occupancy, parked };
   }
 }
