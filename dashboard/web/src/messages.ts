@@ -107,7 +107,7 @@ export const messages = {
   'parking.now': { vi: 'Đang đỗ {occupied}/{capacity} · còn {free} chỗ trống (lúc {time})', en: '{occupied} of {capacity} spaces taken · {free} free (at {time})' },
   'parking.noRecent': { vi: 'Chưa có số đếm trong {minutes} phút qua (camera chưa được phân tích)', en: 'No count in the last {minutes} minutes (the camera is not being analysed)' },
   'parking.chartTitle': { vi: 'Số xe đang đỗ, {hours} giờ qua (mỗi phút)', en: 'Vehicles parked, last {hours} hours (per minute)' },
-  'parking.capacity': { vi: 'Sức chứa', en: 'Capacity' },
+  'parking.capacity': { vi: 'Số chỗ', en: 'Capacity' },
   'parking.vehicles': { vi: 'xe', en: 'vehicles' },
   'parking.noSamples': { vi: 'Chưa có mẫu đếm', en: 'No samples yet' },
   'parking.noSamplesDetail': { vi: 'Không có mẫu đếm trong {hours} giờ qua.', en: 'No samples in the last {hours} hours.' },

@@ -27,6 +27,7 @@ export function ParkingChart({ zone, hours = 24, height = 200 }: { zone: Parking
         to={Date.parse(state.series.to)}
         height={height}
         fractionDigits={0}
+        counts
       />
     </div>
   );
