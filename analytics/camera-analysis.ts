@@ -7,6 +7,7 @@ import type { Detection } from './detect/types.ts';
 import type { AnalysisConfig } from './rules/config.ts';
 import { RulesEngine } from './rules/engine.ts';
 import { pointInPolygon, type Point } from './rules/geometry.ts';
+import type { ParkedVehicles } from './rules/parking.ts';
 import type { LineCrossing, SituationEvent, ZoneOccupancy } from './rules/events.ts';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from './track/tracker.ts';
 
@@ -16,6 +17,8 @@ export interface FrameAnalysis {
   events: SituationEvent[];
   crossings: LineCrossing[];
   occupancy: ZoneOccupancy;
+  /** Vehicles standing in each parking zone this frame (rules/parking.ts). */
+  parked: ParkedVehicles;
 }
 
 export interface CameraAnalysisOptions {
@@ -48,8 +51,8 @@ export class CameraAnalysis {
   analyse(allDetections: Detection[], timestampMs: number): FrameAnalysis {
     const detections = this.privacyMasks.length ? allDetections.filter((detection) => !this.isMasked(detection)) : allDetections;
     const { tracks, removed } = this.tracker.update(detections, timestampMs);
-    const { events, crossings, occupancy } = this.rules.update(tracks, removed, timestampMs);
-    return { detections, tracks, events, crossings, occupancy };
+    const { events, crossings, occupancy, parked } = this.rules.update(tracks, removed, timestampMs);
+    return { detections, tracks, events, crossings, occupancy, parked };
   }
 
   /**

@@ -15,6 +15,7 @@ import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
 import { tideForecastRoutes } from '@cityops/analytics/tide-forecast/routes';
+import { parkingRoutes } from '@cityops/analytics/parking/routes';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
 import { citizenReportFigureRoutes } from '@cityops/dashboard/server/citizen-reports/figures-routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
@@ -28,6 +29,7 @@ export const featureRoutes: FeatureRoutes[] = [
   deviceRoutes,
   sensorDataRoutes,
   tideForecastRoutes,
+  parkingRoutes,
   alertRoutes,
   teamRoutes,
   incidentRoutes,

@@ -44,3 +44,19 @@ describe('detectInputSize', () => {
     expect(analysisConfigSchema.safeParse({ detectInputSize: 672 }).success).toBe(false);
   });
 });
+
+describe('parking zone rule', () => {
+  const zone = (rules: unknown[]) => ({ zones: [{ id: 'lot', polygon: [[0, 0], [1, 0], [1, 1]], rules }] });
+
+  it('takes a whole number of spaces and refuses others with the reason', () => {
+    expect(analysisConfigSchema.parse(zone([{ kind: 'parking', capacity: 12 }])).zones[0].rules).toEqual([{ kind: 'parking', capacity: 12 }]);
+    expect(analysisConfigSchema.safeParse(zone([{ kind: 'parking', capacity: 0 }])).error?.issues[0].message).toBe('capacity must be at least 1 space');
+    expect(analysisConfigSchema.safeParse(zone([{ kind: 'parking', capacity: 2.5 }])).error?.issues[0].message).toMatch(/whole number of spaces/);
+    expect(analysisConfigSchema.safeParse(zone([{ kind: 'parking' }])).error?.issues[0].message).toMatch(/whole number of spaces/);
+  });
+
+  it('allows one capacity per zone', () => {
+    const twice = analysisConfigSchema.safeParse(zone([{ kind: 'parking', capacity: 3 }, { kind: 'parking', capacity: 4 }]));
+    expect(twice.error?.issues[0].message).toBe('zone lot: at most one parking rule (one capacity) per zone');
+  });
+});

@@ -28,6 +28,18 @@ export const zoneRuleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('stalled_vehicle'), seconds: z.number().positive().max(3600) }),
   /** A vehicle standing in a marked zone (sidewalk, no-parking, bus lane) for ≥ minutes. */
   z.object({ kind: z.literal('illegal_parking'), minutes: z.number().positive().max(24 * 60) }),
+  /**
+   * A parking area with `capacity` spaces: its occupancy (vehicles standing in it) is sampled once a
+   * minute into parking_occupancy and shown on the map. Raises no alert.
+   */
+  z.object({
+    kind: z.literal('parking'),
+    capacity: z
+      .number({ error: 'capacity must be a whole number of spaces (1-10000)' })
+      .int('capacity must be a whole number of spaces (1-10000)')
+      .min(1, 'capacity must be at least 1 space')
+      .max(10_000, 'capacity must be at most 10000 spaces'),
+  }),
   z.object({ kind: z.literal('congestion'), minVehicles: z.number().int().positive(), seconds: z.number().positive().max(3600) }),
   z.object({ kind: z.literal('crowd'), minPersons: z.number().int().positive(), seconds: z.number().min(0).max(3600) }),
 ]);
@@ -44,6 +56,10 @@ export const zoneSchema = z
     rules: z.array(zoneRuleSchema).max(MAX_RULES_PER_ZONE, `a zone has at most ${MAX_RULES_PER_ZONE} rules`).default([]),
   })
   .superRefine((zone, ctx) => {
+    // One capacity per zone: two would leave "free spaces" undefined.
+    if (zone.rules.filter((rule) => rule.kind === 'parking').length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['rules'], message: `zone ${zone.id}: at most one parking rule (one capacity) per zone` });
+    }
     // zod runs refinements even after the length check failed: never run the geometry on an oversized list.
     if (zone.polygon.length > MAX_ZONE_POINTS) return;
     if (polygonSelfIntersects(zone.polygon)) {

@@ -51,10 +51,12 @@ interface DemoCamera {
   bearing: number;
   district: string;
   scene: 'traffic' | 'people';
+  /** A smart parking zone (rule `parking`) on this camera's picture, with its spaces. */
+  parking?: { id: string; name: string; capacity: number };
 }
 
 const CAMERA_SITES: DemoCamera[] = [
-  { name: 'Ngã sáu Phù Đổng', lat: 10.7712, lon: 106.6933, bearing: 90, district: 'quan-1', scene: 'traffic' },
+  { name: 'Ngã sáu Phù Đổng', lat: 10.7712, lon: 106.6933, bearing: 90, district: 'quan-1', scene: 'traffic', parking: { id: 'bai-do-le-lai', name: 'Bãi đỗ xe Lê Lai', capacity: 12 } },
   { name: 'Phố đi bộ Nguyễn Huệ', lat: 10.7745, lon: 106.7038, bearing: 0, district: 'quan-1', scene: 'people' },
   { name: 'Nút giao Hàng Xanh', lat: 10.8016, lon: 106.7113, bearing: 45, district: 'quan-binh-thanh', scene: 'traffic' },
   { name: 'Vòng xoay Dân Chủ', lat: 10.7780, lon: 106.6810, bearing: 180, district: 'quan-3', scene: 'traffic' },
@@ -84,6 +86,18 @@ const SCENE_ANALYSIS = {
     lines: [],
   },
 };
+
+/**
+ * The scene's zones, plus the site's parking zone: the near lane (the lower quarter of the picture).
+ * The shared traffic video has cars driving through it, none parked, so the demo zone mostly shows its
+ * spaces free; a car that stops there for most of a minute takes one.
+ */
+function demoAnalysis(site: DemoCamera) {
+  const scene = SCENE_ANALYSIS[site.scene];
+  if (!site.parking) return scene;
+  const { id, name, capacity } = site.parking;
+  return { ...scene, zones: [...scene.zones, { id, name, polygon: [[0, 0.7], [1, 0.7], [1, 1], [0, 1]], rules: [{ kind: 'parking', capacity }] }] };
+}
 
 export function demoCameraStreamUrl(rtspPort: number, index: number): string {
   return `rtsp://127.0.0.1:${rtspPort}/cam-${String(index + 1).padStart(3, '0')}`;
@@ -149,7 +163,7 @@ export async function seedDemoDevices(context: Pick<RoleContext, 'db' | 'secretB
         bearing: site.bearing,
         districtId: site.district,
         detectFps: 2,
-        analysis: SCENE_ANALYSIS[site.scene],
+        analysis: demoAnalysis(site),
       });
       await insertCamera(tx, secretBox, input);
       await recordAudit(tx, actor, { action: 'create', entityType: 'camera', entityId: id, details: { via: 'demo_seed', scene: site.scene } });

@@ -21,6 +21,8 @@ import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from '../slots/notifications.t
 import { SlotLeaseRepository } from '../slots/slot-leases.ts';
 import { CameraSession } from './camera-session.ts';
 import { TrafficCountBuffer } from './traffic-counts.ts';
+import { ParkingSampleBuffer } from '../parking/minute-sampler.ts';
+import { insertParkingSamples } from '../parking/occupancy-repository.ts';
 
 const rejectedFrames = counter('cityops_analysis_frames_rejected_total', 'frame messages refused, by reason', ['reason']);
 const leasedGauge = gauge('cityops_analysis_slots_leased', 'analysis slots this worker holds');
@@ -40,7 +42,7 @@ export interface AnalysisWorkerDeps {
   topicPrefix?: string;
   /** Where the analysed-frame notices go (default `cityops/analysed`). */
   analysedTopicPrefix?: string;
-  /** How often traffic counts go to the database. */
+  /** How often traffic counts and parking samples go to the database. */
   countsFlushMs?: number;
   /**
    * Set when camera-ingest runs in this process (FRAME_TRANSPORT=auto): the sessions receive its raw
@@ -59,6 +61,7 @@ export class AnalysisWorker implements Component {
   readonly leases: SlotLeaseRepository;
   private readonly sessions = new Map<string, CameraSession>();
   private readonly counts = new TrafficCountBuffer();
+  private readonly parking = new ParkingSampleBuffer();
   private readonly progress = new Map<string, number>();
   private readonly listener: NotificationBus;
   private balanceTimer?: NodeJS.Timeout;
@@ -168,6 +171,7 @@ export class AnalysisWorker implements Component {
         detector: this.deps.detector,
         alerts: this.deps.alerts,
         counts: this.counts,
+        parking: this.parking,
         logger: this.deps.logger,
         onAnalysed: (cameraId, frame) => this.noteAnalysed(cameraId, frame),
         onReady: (ready) => this.schedule(ready),
@@ -265,6 +269,11 @@ export class AnalysisWorker implements Component {
       await this.counts.flush(this.deps.db);
     } catch (error) {
       this.deps.logger.warn({ err: error, pending: this.counts.pending }, 'could not write traffic counts; keeping them for the next attempt');
+    }
+    try {
+      await this.parking.flush((samples) => insertParkingSamples(this.deps.db, samples));
+    } catch (error) {
+      this.deps.logger.warn({ err: error, pending: this.parking.pending }, 'could not write parking occupancy samples; keeping them for the next attempt');
     }
   }
 }

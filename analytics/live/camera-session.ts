@@ -1,9 +1,10 @@
 // One camera under full analysis in an analytics worker, for as long as the worker leases its slot:
 // frames in (JPEG from camera-ingest over MQTT, or the raw frame in memory when camera-ingest runs in the
 // same process: ingest/frame/in-process-frame-channel.ts), detections → tracks → rules (CameraAnalysis), line
-// crossings to traffic_counts, situations to alerts with a snapshot. The newest frame wins: a frame
-// waiting to be analysed is replaced by a newer one (the older is dropped, counted). When to analyse
-// is the worker's choice (it shares the detector between cameras): the session says it is ready.
+// crossings to traffic_counts, parking zones' minute samples to parking_occupancy, situations to alerts
+// with a snapshot. The newest frame wins: a frame waiting to be analysed is replaced by a newer one (the
+// older is dropped, counted). When to analyse is the worker's choice (it shares the detector between
+// cameras): the session says it is ready.
 import type { AlertSink } from '@cityops/core/alerts/outbox';
 import type { AlertSeverity, LocalisedText } from '@cityops/contract/alerts';
 import type { Logger } from '@cityops/core/logger';
@@ -15,6 +16,7 @@ import { CameraAnalysis } from '../camera-analysis.ts';
 import type { Detector } from '../detect/detector.ts';
 import type { AnalysisConfig } from '../rules/config.ts';
 import type { SituationEvent, SituationKind } from '../rules/events.ts';
+import { ParkingMinuteSampler, parkingCapacities, type ParkingSampleBuffer } from '../parking/minute-sampler.ts';
 import { renderSnapshot, type SnapshotBox } from '../snapshot.ts';
 import type { TrackSnapshot } from '../track/tracker.ts';
 import type { TrafficCountBuffer } from './traffic-counts.ts';
@@ -41,6 +43,8 @@ export interface CameraSessionDeps {
   /** The analytics role's durable outbox (core/alerts/outbox.ts), or a raiser directly in tests. */
   alerts: AlertSink;
   counts: TrafficCountBuffer;
+  /** The worker's buffer of parking samples (written with the traffic counts). */
+  parking: ParkingSampleBuffer;
   logger: Logger;
   /** Called after each analysed frame (progress for the slot table, the analysed-frame notice). */
   onAnalysed: (cameraId: string, frame: { capturedAt: number; objects: number }) => void;
@@ -53,6 +57,7 @@ type WaitingFrame = { kind: 'jpeg'; ts: number; header: FrameHeader; jpeg: Buffe
 
 export class CameraSession implements InProcessFrameReceiver {
   private readonly analysis: CameraAnalysis;
+  private readonly parking: ParkingMinuteSampler;
   private readonly decoder = new FrameJpegDecoder();
   private pending?: WaitingFrame;
   /**
@@ -71,6 +76,7 @@ export class CameraSession implements InProcessFrameReceiver {
 
   constructor(private readonly deps: CameraSessionDeps) {
     this.analysis = new CameraAnalysis({ config: deps.config, detector: deps.detector });
+    this.parking = new ParkingMinuteSampler(deps.cameraId, parkingCapacities(deps.config));
   }
 
   get cameraId(): string {
@@ -151,6 +157,7 @@ export class CameraSession implements InProcessFrameReceiver {
     this.frames++;
     framesAnalysed.inc();
     for (const crossing of result.crossings) this.deps.counts.add(this.deps.cameraId, crossing);
+    if (this.parking.zones) this.deps.parking.add(this.parking.add(next.ts, result.parked));
     for (const event of result.events) this.report(event, frame, result.tracks);
     this.deps.onAnalysed(this.deps.cameraId, { capturedAt: next.ts, objects: result.tracks.length });
   }

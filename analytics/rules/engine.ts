@@ -7,6 +7,7 @@ import { crowdRule } from './crowd.ts';
 import type { LineCrossing, SituationEvent, ZoneOccupancy } from './events.ts';
 import { anchorOf, boxSize, pointInPolygon, type Point } from './geometry.ts';
 import { LineCounter } from './line-counter.ts';
+import { parkedVehicles, type ParkedVehicles } from './parking.ts';
 import { findRiders, riderClassOf } from './riders.ts';
 import { stalledVehicleRule } from './stalled-vehicle.ts';
 import { wrongWayRule } from './wrong-way.ts';
@@ -19,12 +20,15 @@ export interface RulesUpdate {
   events: SituationEvent[];
   crossings: LineCrossing[];
   occupancy: ZoneOccupancy;
+  /** Vehicles standing in each parking zone (rule `parking`) this frame; zones without one are absent. */
+  parked: ParkedVehicles;
 }
 
 interface CompiledZone {
   id: string;
   polygon: Point[];
   rules: ZoneRuleEvaluator[];
+  parking: boolean;
 }
 
 export class RulesEngine {
@@ -36,17 +40,20 @@ export class RulesEngine {
     this.zones = config.zones.map((zone) => ({
       id: zone.id,
       polygon: zone.polygon,
-      rules: zone.rules.map((rule): ZoneRuleEvaluator => {
+      parking: zone.rules.some((rule) => rule.kind === 'parking'),
+      rules: zone.rules.flatMap((rule): ZoneRuleEvaluator[] => {
         switch (rule.kind) {
           case 'crowd':
-            return crowdRule(zone.id, rule);
+            return [crowdRule(zone.id, rule)];
           case 'congestion':
-            return congestionRule(zone.id, rule);
+            return [congestionRule(zone.id, rule)];
           case 'stalled_vehicle':
           case 'illegal_parking':
-            return stalledVehicleRule(zone.id, rule);
+            return [stalledVehicleRule(zone.id, rule)];
           case 'wrong_way':
-            return wrongWayRule(zone.id, rule);
+            return [wrongWayRule(zone.id, rule)];
+          case 'parking':
+            return []; // counted below, no situation
         }
       }),
     }));
@@ -65,6 +72,8 @@ export class RulesEngine {
     const occupancy: ZoneOccupancy = {};
     for (const zone of this.zones) occupancy[zone.id] = {};
     const riders = findRiders(tracks);
+    const riddenVehicleIds = new Set([...riders.values()].map((vehicle) => vehicle.id));
+    const parked: ParkedVehicles = {};
 
     for (const track of tracks) {
       const vehicle = riders.get(track.id);
@@ -90,6 +99,7 @@ export class RulesEngine {
     }
     for (const zone of this.zones) {
       const frame = { zoneId: zone.id, timestampMs, tracks: zoneTracks.get(zone)! };
+      if (zone.parking) parked[zone.id] = parkedVehicles(frame.tracks, riddenVehicleIds);
       for (const rule of zone.rules) events.push(...rule.evaluate(frame));
     }
     for (const trackId of removed) {
@@ -97,7 +107,7 @@ export class RulesEngine {
       for (const line of this.lines) line.forget(trackId);
       for (const zone of this.zones) for (const rule of zone.rules) events.push(...rule.trackEnded(trackId, timestampMs));
     }
-    return { events, crossings, occupancy };
+    return { events, crossings, occupancy, parked };
   }
 
   private observe(track: TrackSnapshot, crossings: LineCrossing[], timestampMs: number): Observation[] {

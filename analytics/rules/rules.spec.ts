@@ -153,6 +153,29 @@ describe('illegal_parking', () => {
   // as a new track and its wait restarts: issue #16 part 1 (identities through occlusion), still open.
 });
 
+describe('parking', () => {
+  const lot = [[0, 0.4], [1, 0.4], [1, 0.9], [0, 0.9]];
+  const config = { zones: [{ id: 'lot', polygon: lot, rules: [{ kind: 'parking', capacity: 8 }] }, { id: 'road', polygon: [[0, 0], [1, 0], [1, 0.3], [0, 0.3]], rules: [] }] };
+
+  it('counts the vehicles standing in the zone, not one driving through, a ridden motorbike or its rider, and raises nothing', () => {
+    // 2 fps, 20 s: two parked cars and a parked motorbike, a truck driving along the lot, a motorbike
+    // waiting with its rider on it, a pedestrian standing.
+    const frames = Array.from({ length: 40 }, (_, i) => [
+      at(0.2, 0.6),
+      at(0.4 + (i % 2) * 0.001, 0.7),
+      at(0.9, 0.8, 'motorbike', 0.04, 0.05),
+      at(0.02 + 0.025 * i, 0.55, 'truck', 0.1, 0.08),
+      at(0.65, 0.85, 'motorbike', 0.04, 0.05),
+      { x1: 0.635, y1: 0.76, x2: 0.665, y2: 0.84, class: 'person' as const, score: 0.8 },
+      at(0.1, 0.5, 'person', 0.03, 0.08),
+    ]);
+    const { results, events } = run(config, frames);
+    expect(events).toEqual([]);
+    const settled = results.slice(10).map((result) => result.parked);
+    for (const parked of settled) expect(parked).toEqual({ lot: 3 });
+  });
+});
+
 describe('wrong_way', () => {
   const config = { zones: [{ id: 'eastbound', polygon: road, rules: [{ kind: 'wrong_way', direction: [1, 0] }] }] };
 

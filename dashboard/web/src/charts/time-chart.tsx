@@ -34,21 +34,24 @@ export interface TimeChartProps {
   overlay?: { points: SeriesPoint[]; color: string };
   /** Vertical marks: the present, or when a level is expected. */
   markers?: Array<{ t: number; label: string; color: string }>;
+  /** Counts (vehicles): the y axis starts at 0 and its ticks are whole numbers. */
+  counts?: boolean;
 }
 
 const PAD = { left: 46, right: 64, top: 12, bottom: 24 };
 
-function niceTicks(min: number, max: number, count: number): number[] {
+function niceTicks(min: number, max: number, count: number, whole = false): number[] {
   const span = max - min || 1;
   const step0 = span / count;
   const magnitude = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 2.5, 5, 10].map((factor) => factor * magnitude).find((candidate) => span / candidate <= count) ?? magnitude * 10;
+  const factors = whole ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
+  const step = Math.max(whole ? 1 : 0, factors.map((factor) => factor * magnitude).find((candidate) => span / candidate <= count) ?? magnitude * 10);
   const ticks: number[] = [];
   for (let value = Math.ceil(min / step) * step; value <= max + 1e-9; value += step) ticks.push(Number(value.toFixed(10)));
   return ticks;
 }
 
-export function TimeChart({ points, unit, levels = [], style = 'line', height = 220, color = '#38bdf8', from, to, fractionDigits = 2, overlay, markers = [] }: TimeChartProps) {
+export function TimeChart({ points, unit, levels = [], style = 'line', height = 220, color = '#38bdf8', from, to, fractionDigits = 2, overlay, markers = [], counts = false }: TimeChartProps) {
   const i18n = useI18n();
   const [hover, setHover] = useState<number>();
   const [box, WIDTH] = useElementWidth<HTMLDivElement>(640);
@@ -60,18 +63,18 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
     const values = points.flatMap((point) => [point.min ?? point.value, point.max ?? point.value]);
     for (const point of overlay?.points ?? []) if (point.t >= x0 && point.t <= x1) values.push(point.value);
     for (const level of levels) values.push(level.value);
-    if (style === 'bars') values.push(0);
+    if (style === 'bars' || counts) values.push(0);
     let y0 = Math.min(...values);
     let y1 = Math.max(...values);
     const margin = (y1 - y0 || Math.abs(y1) || 1) * 0.08;
-    y0 -= style === 'bars' && y0 >= 0 ? 0 : margin;
+    y0 -= (style === 'bars' || counts) && y0 >= 0 ? 0 : margin;
     y1 += margin;
     const plotWidth = WIDTH - PAD.left - PAD.right;
     const plotHeight = height - PAD.top - PAD.bottom;
     const x = (value: number) => PAD.left + ((value - x0) / (x1 - x0 || 1)) * plotWidth;
     const y = (value: number) => PAD.top + (1 - (value - y0) / (y1 - y0 || 1)) * plotHeight;
     return { x0, x1, y0, y1, x, y, plotWidth, plotHeight };
-  }, [points, levels, style, height, from, to, WIDTH, overlay]);
+  }, [points, levels, style, height, from, to, WIDTH, overlay, counts]);
 
   if (!points.length) return <div ref={box} />;
   const { x, y, x0, x1, y0, y1, plotWidth, plotHeight } = geometry;
@@ -82,7 +85,7 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
     : undefined;
   const shownOverlay = overlay?.points.filter((point) => point.t >= x0 && point.t <= x1) ?? [];
   const overlayLine = shownOverlay.map((point, index) => `${index ? 'L' : 'M'}${x(point.t).toFixed(1)},${y(point.value).toFixed(1)}`).join('');
-  const yTicks = niceTicks(y0, y1, 5);
+  const yTicks = niceTicks(y0, y1, 5, counts);
   const span = x1 - x0;
   const xTickStep = [15 * 60e3, 30 * 60e3, 3600e3, 2 * 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3].find((step) => span / step <= 7) ?? 86400e3;
   const xTicks: number[] = [];
@@ -106,7 +109,7 @@ export function TimeChart({ points, unit, levels = [], style = 'line', height = 
         <g key={tick}>
           <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} className="grid" />
           <text x={PAD.left - 6} y={y(tick) + 4} className="axis" textAnchor="end">
-            {i18n.number(tick, Math.abs(y1 - y0) < 5 ? 1 : 0)}
+            {i18n.number(tick, counts || Math.abs(y1 - y0) >= 5 ? 0 : 1)}
           </text>
         </g>
       ))}

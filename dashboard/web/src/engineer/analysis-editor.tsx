@@ -15,6 +15,7 @@ type Rule =
   | { kind: 'wrong_way'; direction: [number, number] }
   | { kind: 'stalled_vehicle'; seconds: number }
   | { kind: 'illegal_parking'; minutes: number }
+  | { kind: 'parking'; capacity: number }
   | { kind: 'congestion'; minVehicles: number; seconds: number }
   | { kind: 'crowd'; minPersons: number; seconds: number };
 interface Zone {
@@ -45,6 +46,7 @@ type DrawMode = 'select' | 'zone' | 'line' | 'mask';
 const RULE_DEFAULTS: Record<Rule['kind'], Rule> = {
   stalled_vehicle: { kind: 'stalled_vehicle', seconds: 30 },
   illegal_parking: { kind: 'illegal_parking', minutes: 10 },
+  parking: { kind: 'parking', capacity: 20 },
   congestion: { kind: 'congestion', minVehicles: 12, seconds: 30 },
   crowd: { kind: 'crowd', minPersons: 6, seconds: 5 },
   wrong_way: { kind: 'wrong_way', direction: [1, 0] },
@@ -252,6 +254,7 @@ function RuleEditor({ rule, onChange }: { rule: Rule; onChange(rule: Rule | unde
       <strong>{t(`kind.${rule.kind}` as MessageKey)}</strong>
       {rule.kind === 'stalled_vehicle' && numberField('seconds', rule.seconds, 'analysis.seconds')}
       {rule.kind === 'illegal_parking' && numberField('minutes', rule.minutes, 'analysis.minutes')}
+      {rule.kind === 'parking' && numberField('capacity', rule.capacity, 'analysis.capacity')}
       {rule.kind === 'congestion' && (
         <>
           {numberField('minVehicles', rule.minVehicles, 'analysis.minVehicles')}

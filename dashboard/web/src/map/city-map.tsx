@@ -3,6 +3,7 @@
 // icons, so 1,000 cameras and 5,000 sensors cost one symbol layer, not 6,000 DOM markers. Open alerts
 // are drawn on a 2D canvas over the map (alert-overlay.ts), so an alert storm never redraws the city.
 // Active incidents are pins of their own (incident-layer.ts); hovering one shows its linked alerts.
+// Parking zones are badges under their cameras, "P free/spaces" (parking-layer.ts).
 import { useEffect, useRef, useState } from 'react';
 import maplibregl, { type GeoJSONSource, type Map as MapLibreMap, type MapGeoJSONFeature } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -11,6 +12,7 @@ import type { Point } from 'geojson';
 import { useI18n, type I18n, type Translate } from '../i18n.tsx';
 import type { Camera, Sensor } from '@cityops/contract/devices';
 import type { IncidentView } from '@cityops/contract/incidents';
+import type { ParkingZoneView } from '@cityops/contract/parking';
 import type { Alert, DeviceHealth, DeviceState } from '../live/types.ts';
 import type { MessageKey } from '../messages.ts';
 import { AlertOverlay, SEVERITY_COLORS, type AlertMarker } from './alert-overlay.ts';
@@ -18,6 +20,8 @@ import { diffFeatures, type FeatureIndex, type PointFeature } from './feature-di
 import { IncidentLayer } from './incident-layer.ts';
 import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
+import { ParkingLayer } from './parking-layer.ts';
+import { PARKING_COLORS } from '../parking/parking-zones.ts';
 import { districtLayers, offlineStyle } from './map-style.ts';
 import { loadWebConfig, type WebConfig } from './web-config.ts';
 
@@ -59,6 +63,9 @@ export interface CityMapProps {
   /** Incidents drawn as pins (the active ones, usually); none when absent. */
   incidents?: readonly IncidentView[];
   onSelectIncident?(id: number): void;
+  /** Parking zones drawn as badges at their cameras (none when absent). */
+  parking?: readonly ParkingZoneView[];
+  onSelectParking?(cameraId: string, zoneId: string): void;
   /** Engineer placement: a click anywhere reports the point and shows a pin there. */
   pick?: { lat: number | null; lon: number | null; onPick(lat: number, lon: number): void };
   /** Wall: no controls, slower interactions. */
@@ -163,6 +170,7 @@ export function CityMap(props: CityMapProps) {
   const fitted = useRef(false);
   const alertOverlay = useRef<AlertOverlay | undefined>(undefined);
   const incidentLayer = useRef<IncidentLayer | undefined>(undefined);
+  const parkingLayer = useRef<ParkingLayer | undefined>(undefined);
 
   // Create the map once.
   useEffect(() => {
@@ -212,6 +220,7 @@ export function CityMap(props: CityMapProps) {
           const incidents = new IncidentLayer(map);
           incidents.start();
           incidentLayer.current = incidents;
+          parkingLayer.current = new ParkingLayer(map, (cameraId, zoneId) => propsRef.current.onSelectParking?.(cameraId, zoneId));
           const overlay = new AlertOverlay(map);
           overlay.start();
           alertOverlay.current = overlay;
@@ -239,6 +248,8 @@ export function CityMap(props: CityMapProps) {
       alertOverlay.current = undefined;
       incidentLayer.current?.stop();
       incidentLayer.current = undefined;
+      parkingLayer.current?.stop();
+      parkingLayer.current = undefined;
       map?.remove();
       mapRef.current = undefined;
     };
@@ -295,6 +306,14 @@ export function CityMap(props: CityMapProps) {
     container.current?.setAttribute('data-incident-count', String(incidents?.filter((incident) => incident.lat !== null).length ?? 0));
   }, [ready, incidents]);
 
+  // Parking badges: rebuilt only where the figures (or the language) changed.
+  const { parking } = props;
+  useEffect(() => {
+    if (!ready) return;
+    parkingLayer.current?.setZones(parking ?? [], t);
+    container.current?.setAttribute('data-parking-count', String(parking?.length ?? 0));
+  }, [ready, parking, language]);
+
   useEffect(() => {
     if (ready) alertOverlay.current?.setSelected(props.selectedAlertId);
   }, [ready, props.selectedAlertId]);
@@ -338,7 +357,7 @@ export function CityMap(props: CityMapProps) {
           <span>{failure}</span>
         </div>
       )}
-      {!props.kiosk && <MapLegend incidents={Boolean(props.incidents)} />}
+      {!props.kiosk && <MapLegend incidents={Boolean(props.incidents)} parking={Boolean(props.parking?.length)} />}
     </div>
   );
 }
@@ -437,7 +456,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-function MapLegend({ incidents }: { incidents: boolean }) {
+function MapLegend({ incidents, parking }: { incidents: boolean; parking: boolean }) {
   const { t } = useI18n();
   const entries: [string, MessageKey][] = [
     ['#22c55e', 'state.ok'],
@@ -469,6 +488,22 @@ function MapLegend({ incidents }: { incidents: boolean }) {
           </span>
         )}
       </div>
+      {parking && (
+        <div className="legend-group" data-testid="parking-legend">
+          <span className="legend-item">
+            <span className="parking-badge free legend-parking">
+              <span className="parking-letter">P</span>
+              <span className="parking-figures">{t('parking.legendFigures')}</span>
+            </span>
+          </span>
+          {(['free', 'filling', 'full'] as const).map((level) => (
+            <span key={level} className="legend-item">
+              <span className="legend-dot" style={{ borderColor: PARKING_COLORS[level], background: PARKING_COLORS[level] }} />
+              {t(`parking.level.${level}`)}
+            </span>
+          ))}
+        </div>
+      )}
     </div>
   );
 }

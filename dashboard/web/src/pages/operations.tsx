@@ -1,8 +1,11 @@
 // The operator's main screen: KPI strip, the city map and the live alert list; an alert or a device
 // opens its detail beside the list. The selection is in the URL (/alerts/42, ?device=sensor:tide-001).
+// Parking zones are badges on the map; one opens its camera's detail with the zone's occupancy chart
+// (?device=camera:cam-001&parking=lot).
 import { useCallback, useMemo, useState } from 'react';
 import { AlertDetail } from '../alerts/alert-detail.tsx';
 import { AlertsPanel } from '../alerts/alerts-panel.tsx';
+import { ParkingChart } from '../charts/parking-chart.tsx';
 import { SensorChart } from '../charts/sensor-chart.tsx';
 import { useI18n } from '../i18n.tsx';
 import { KpiStrip } from '../kpi-strip.tsx';
@@ -14,6 +17,8 @@ import { Snapshot } from '../media/snapshot.tsx';
 import type { MessageKey } from '../messages.ts';
 import { matchPath, navigate, setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, Icon } from '../ui.tsx';
+import { PARKING_FRESH_MINUTES, type ParkingZoneView } from '@cityops/contract/parking';
+import { parkingLevel, useParkingZones } from '../parking/parking-zones.ts';
 import { useNow } from '../use-now.ts';
 
 
@@ -26,6 +31,7 @@ export default function OperationsPage() {
   const [focus, setFocus] = useState<MapFocus>();
   const device = query.get('device') ?? undefined;
   const open = live.openAlerts();
+  const parking = useParkingZones();
 
   // Stable across renders, so the memoised alert rows do not all re-render on every live change.
   const selectAlert = useCallback(
@@ -55,6 +61,8 @@ export default function OperationsPage() {
           onSelectDevice={(type, id) => setQueryParam('device', `${type}:${id}`)}
           incidents={live.activeIncidents()}
           onSelectIncident={(id) => navigate(`/incidents/${id}`)}
+          parking={parking}
+          onSelectParking={(cameraId, zoneId) => navigate(`/?${new URLSearchParams({ device: `camera:${cameraId}`, parking: zoneId })}`)}
         />
         {selectedId &&
           (selected ? (
@@ -62,7 +70,10 @@ export default function OperationsPage() {
           ) : (
             <MissingAlert onClose={closeDetail} />
           ))}
-        {!selectedId && device && <DeviceDetail reference={device} onClose={() => setQueryParam('device', undefined)} />}
+        {!selectedId && device && <DeviceDetail reference={device} parking={parking} focusedZone={query.get('parking') ?? undefined} onClose={() => {
+          setQueryParam('parking', undefined);
+          setQueryParam('device', undefined);
+        }} />}
         <AlertsPanel selectedId={selectedId} onSelect={selectAlert} now={now} />
       </div>
     </div>
@@ -84,7 +95,7 @@ function MissingAlert({ onClose }: { onClose(): void }) {
   );
 }
 
-function DeviceDetail({ reference, onClose }: { reference: string; onClose(): void }) {
+function DeviceDetail({ reference, parking, focusedZone, onClose }: { reference: string; parking: readonly ParkingZoneView[]; focusedZone?: string; onClose(): void }) {
   const i18n = useI18n();
   const { t } = i18n;
   const live = useLive();
@@ -139,6 +150,7 @@ function DeviceDetail({ reference, onClose }: { reference: string; onClose(): vo
               </>
             )}
           </dl>
+          {camera && <CameraParking zones={parking.filter((zone) => zone.cameraId === camera.id)} focusedZone={focusedZone} />}
           {camera && <LiveVideo cameraId={camera.id} />}
           {camera && <Snapshot src={`/api/cameras/${encodeURIComponent(camera.id)}/snapshot`} alt={camera.name} refreshMs={10_000} />}
           {sensor && (
@@ -160,5 +172,41 @@ function DeviceDetail({ reference, onClose }: { reference: string; onClose(): vo
         </>
       )}
     </section>
+  );
+}
+
+/** The camera's parking zones: free spaces now and each zone's occupancy over the last 24 hours. */
+function CameraParking({ zones, focusedZone }: { zones: readonly ParkingZoneView[]; focusedZone?: string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  if (!zones.length) return null;
+  // The zone picked on the map first.
+  const ordered = [...zones].sort((a, b) => Number(b.zoneId === focusedZone) - Number(a.zoneId === focusedZone));
+  return (
+    <div className="camera-parking" data-testid="camera-parking">
+      {ordered.map((zone) => {
+        const level = parkingLevel(zone);
+        return (
+          <div key={zone.zoneId} className="detail-chart parking-zone" data-zone-id={zone.zoneId}>
+            <h3>
+              {t('parking.title')} · {zone.zoneName ?? zone.zoneId}
+            </h3>
+            <p className="small">
+              <span className={`parking-badge ${level}`}>
+                <span className="parking-letter">P</span>
+                <span className="parking-figures">{level === 'full' ? `${t('parking.full')} 0/${zone.capacity}` : `${zone.free ?? '–'}/${zone.capacity}`}</span>
+              </span>{' '}
+              <span data-testid="parking-now">
+                {zone.occupied === null || zone.free === null || zone.at === null
+                  ? t('parking.noRecent', { minutes: PARKING_FRESH_MINUTES })
+                  : `${t(`parking.level.${level}` as MessageKey)} · ${t('parking.now', { occupied: zone.occupied, capacity: zone.capacity, free: zone.free, time: i18n.time(zone.at) })}`}
+              </span>
+            </p>
+            <h4 className="muted small">{t('parking.chartTitle', { hours: 24 })}</h4>
+            <ParkingChart zone={zone} hours={24} height={180} />
+          </div>
+        );
+      })}
+    </div>
   );
 }
