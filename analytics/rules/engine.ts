@@ -87,7 +87,8 @@ export class RulesEngine {
         track,
         anchor,
         size,
-        relativeSpeed: size > 0 ? Math.hypot(track.velocityX, track.velocityY) / size : 0,
+        // A parked vehicle half hidden by passing traffic has jumpy boxes, not speed.
+        relativeSpeed: track.parked || size <= 0 ? 0 : Math.hypot(track.velocityX, track.velocityY) / size,
         observations,
         riding: vehicle !== undefined,
       };

@@ -4,6 +4,13 @@
 // length between frames: a last stage matches what is left with *buffered* IoU (boxes enlarged in
 // proportion to the time since the track was last seen, after C-BIoU, Yang et al., 2023), which
 // catches fast objects before their velocity is known.
+//
+// Parked vehicles get their own handling. A vehicle standing within a third of its size of one place for
+// a few seconds is *parked*: its box is that place (no drift from a velocity estimate), it takes only
+// detections of its size at that place, and only after the moving tracks have taken theirs, so a car
+// passing close to or in front of it neither takes its id nor gives it one. Hidden behind passing traffic
+// (something detected over its place), it is kept for up to a minute; with its place in plain view and
+// nothing there, it ends as fast as any track.
 import type { Box } from '@cityops/models/letterbox';
 import type { CityClass, Detection } from '../detect/types.ts';
 import { sameObjectGroup } from '../detect/class-groups.ts';
@@ -28,8 +35,14 @@ export interface TrackerOptions {
   bufferedMatchIou: number;
   /** Observations before a track is confirmed (reported and used by rules). */
   minHits: number;
-  /** A track not seen for this long is removed. */
+  /** A track not seen for this long is removed (parked ones: counted from when last seen or hidden). */
   maxLostMs: number;
+  /** A vehicle standing this long within `parkedRadius` of one place is parked. */
+  parkedAfterMs: number;
+  /** How far a parked vehicle's detections may be from its place, in its box sizes (jitter, partly hidden). */
+  parkedRadius: number;
+  /** A parked vehicle hidden by what stands in front of it is kept this long at most. */
+  parkedMaxLostMs: number;
 }
 
 /**
@@ -49,6 +62,11 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   bufferedMatchIou: 0.25,
   minHits: 2,
   maxLostMs: 2000,
+  parkedAfterMs: 3000,
+  // A half-hidden car's box shifts a quarter of its width: within this; a car passing in its lane does not
+  // stay within it for two frames.
+  parkedRadius: 0.3,
+  parkedMaxLostMs: 60_000,
 };
 
 
@@ -66,6 +84,8 @@ export interface TrackSnapshot {
   firstSeenMs: number;
   lastSeenMs: number;
   hits: number;
+  /** Standing in one place for a few seconds (see the top of this file): its speed is nil whatever the filter's estimate. */
+  parked: boolean;
   /** The observation before the latest one, if any (lets rules see movement from before confirmation). */
   previous?: { box: Box; timestampMs: number };
 }
@@ -91,6 +111,10 @@ interface Track {
   hits: number;
   seen: boolean;
   seenInPreviousFrame: boolean;
+  /** Where the track has stood since when (reset when it is seen farther than `parkedRadius` from it). */
+  place: { box: Box; sinceMs: number };
+  /** Last frame in which something was detected over its place while it was not seen. */
+  lastHiddenMs: number;
 }
 
 export class Tracker {
@@ -110,7 +134,9 @@ export class Tracker {
     this.lastTimestampMs = timestampMs;
     const o = this.options;
     for (const track of this.tracks) {
-      predict(track, timestampMs);
+      // A parked vehicle stays where it is: no velocity estimate moves its box while it is hidden.
+      if (this.isParked(track)) track.predictedAtMs = timestampMs;
+      else predict(track, timestampMs);
       track.seenInPreviousFrame = track.seen;
       track.seen = false;
     }
@@ -121,10 +147,14 @@ export class Tracker {
       else if (detection.score >= o.lowScore) low.push(index);
     });
 
-    const confirmedOrLost = this.tracks.filter((track) => track.confirmed);
+    const parked = this.tracks.filter((track) => this.isParked(track));
+    const confirmedOrLost = this.tracks.filter((track) => track.confirmed && !parked.includes(track));
     const tentative = this.tracks.filter((track) => !track.confirmed);
-    // Stage 1: strong detections ↔ confirmed and lost tracks.
-    const stage1 = this.associate(confirmedOrLost, high, detections, o.matchIou, () => 0, timestampMs);
+    // Stage 1: strong detections ↔ confirmed and lost tracks; moving ones first, then parked ones with
+    // what is left, so a car passing in front of a parked one keeps its own id and leaves it its own.
+    const moving = this.associate(confirmedOrLost, high, detections, o.matchIou, () => 0, timestampMs);
+    const parkedStage = this.associate(parked, moving.detections, detections, o.matchIou, () => 0, timestampMs);
+    const stage1 = { tracks: [...moving.tracks, ...parkedStage.tracks], detections: parkedStage.detections };
     // Stage 2: weak detections ↔ confirmed tracks. ByteTrack uses only tracks seen in the previous
     // frame; at 1–5 fps a detector that skips one frame is common, so a recently lost track (within
     // `lowMatchMaxLostMs`) may also be continued by a weak box that fits its prediction.
@@ -136,7 +166,7 @@ export class Tracker {
     // Stage 4: buffered IoU for what is still unmatched (fast motion at low fps).
     const buffer = (track: Track) => Math.min(o.maxBuffer, (o.bufferPerSecond * (timestampMs - track.lastSeenMs)) / 1000);
     const stage4 = this.associate(
-      [...leftConfirmed.filter((track) => !track.seen), ...stage3.tracks],
+      [...leftConfirmed.filter((track) => !track.seen && !parked.includes(track)), ...stage3.tracks],
       stage3.detections,
       detections,
       o.bufferedMatchIou,
@@ -148,19 +178,30 @@ export class Tracker {
       if (detections[index].score >= o.newTrackScore) this.tracks.push(this.newTrack(detections[index], timestampMs));
     }
 
+    for (const track of parked) {
+      if (!track.seen && detections.some((detection) => detection.score >= o.lowScore && covers(detection, track.place.box))) track.lastHiddenMs = timestampMs;
+    }
     const removed: number[] = [];
     this.tracks = this.tracks.filter((track) => {
       if (track.seen) return true;
       const [x, y] = track.axes;
+      const lost = parked.includes(track)
+        ? timestampMs - Math.max(track.lastSeenMs, track.lastHiddenMs) > o.maxLostMs || timestampMs - track.lastSeenMs > o.parkedMaxLostMs
+        : timestampMs - track.lastSeenMs > o.maxLostMs;
       const gone =
         !track.confirmed || // a tentative track must be confirmed by the very next frame
-        timestampMs - track.lastSeenMs > o.maxLostMs ||
+        lost ||
         x.position < 0 || x.position > 1 || y.position < 0 || y.position > 1; // predicted out of the frame
       if (gone && track.confirmed) removed.push(track.id);
       return !gone;
     });
-    const tracks = this.tracks.filter((track) => track.confirmed).map(snapshot);
+    const tracks = this.tracks.filter((track) => track.confirmed).map((track) => snapshot(track, this.isParked(track)));
     return { tracks, removed };
+  }
+
+  /** Confirmed and standing in one place for `parkedAfterMs` (see the top of this file). */
+  private isParked(track: Track): boolean {
+    return track.confirmed && track.lastSeenMs - track.place.sinceMs >= this.options.parkedAfterMs;
   }
 
   /** Live tracks, tentative ones included (for tests and metrics). */
@@ -184,12 +225,14 @@ export class Tracker {
     const pairs: { track: Track; index: number; iou: number }[] = [];
     for (const track of tracks) {
       if (track.seen) continue;
-      const predicted = predictedBox(track);
+      const parked = this.isParked(track);
+      const predicted = parked ? track.place.box : predictedBox(track);
       const trackGroup = sameObjectGroup(dominantClass(track));
       const buffer = bufferOf(track);
       for (const index of detectionIndices) {
         const detection = detections[index];
         if (sameObjectGroup(detection.class) !== trackGroup) continue;
+        if (parked && !atPlace(detection, track.place.box, this.options.parkedRadius)) continue;
         const overlap = bufferedIou(predicted, detection, buffer);
         if (overlap >= minIou) pairs.push({ track, index, iou: overlap });
       }
@@ -220,6 +263,7 @@ export class Tracker {
     track.lastBox = { x1: detection.x1, y1: detection.y1, x2: detection.x2, y2: detection.y2 };
     track.score = detection.score;
     track.classScores.set(detection.class, (track.classScores.get(detection.class) ?? 0) + detection.score);
+    if (!atPlace(detection, track.place.box, this.options.parkedRadius)) track.place = { box: { ...track.lastBox }, sinceMs: timestampMs };
     track.lastSeenMs = timestampMs;
     track.hits++;
     track.seen = true;
@@ -249,6 +293,8 @@ export class Tracker {
       hits: 1,
       seen: true,
       seenInPreviousFrame: false,
+      place: { box: { x1: detection.x1, y1: detection.y1, x2: detection.x2, y2: detection.y2 }, sinceMs: timestampMs },
+      lastHiddenMs: -Infinity,
     };
   }
 }
@@ -307,19 +353,39 @@ export function bufferedIou(a: Box, b: Box, buffer: number): number {
   return intersection / ((ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - intersection);
 }
 
-function snapshot(track: Track): TrackSnapshot {
+/**
+ * The detection is the same size as `place` (within 1.6×) and its centre within `radius` of the place's
+ * size from the place's centre.
+ */
+function atPlace(detection: Box, place: Box, radius: number): boolean {
+  const size = Math.sqrt(Math.max(1e-9, (place.x2 - place.x1) * (place.y2 - place.y1)));
+  const detectionSize = Math.sqrt(Math.max(0, (detection.x2 - detection.x1) * (detection.y2 - detection.y1)));
+  const ratio = detectionSize / size;
+  const distance = Math.hypot((detection.x1 + detection.x2 - place.x1 - place.x2) / 2, (detection.y1 + detection.y2 - place.y1 - place.y2) / 2);
+  return ratio >= 1 / 1.6 && ratio <= 1.6 && distance <= radius * size;
+}
+
+/** Something detected over a fifth or more of `place`: whatever stands there hides it. */
+function covers(detection: Box, place: Box): boolean {
+  const w = Math.min(detection.x2, place.x2) - Math.max(detection.x1, place.x1);
+  const h = Math.min(detection.y2, place.y2) - Math.max(detection.y1, place.y1);
+  return w > 0 && h > 0 && w * h >= 0.2 * (place.x2 - place.x1) * (place.y2 - place.y1);
+}
+
+function snapshot(track: Track, parked: boolean): TrackSnapshot {
   const [x, y] = track.axes;
   return {
     id: track.id,
     class: dominantClass(track),
     score: track.score,
-    box: track.seen ? { ...track.lastBox } : predictedBox(track),
+    box: track.seen ? { ...track.lastBox } : parked ? { ...track.place.box } : predictedBox(track),
     seen: track.seen,
     velocityX: x.velocity,
     velocityY: y.velocity,
     firstSeenMs: track.firstSeenMs,
     lastSeenMs: track.lastSeenMs,
     hits: track.hits,
+    parked,
     previous: track.previous,
   };
 }
