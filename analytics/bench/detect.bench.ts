@@ -5,7 +5,8 @@
 // Needs the model and traffic.mp4 in ASSET_MIRROR_DIR (or the model in DATA_DIR/models). When
 // npm run models:quantize has made the int8 model in DATA_DIR, it is measured against the float model
 // in the same run (interleaved rounds). Only one part: `--batch-only` (batched inference across
-// cameras), `--input-sizes`, `--int8`.
+// cameras), `--input-sizes`, `--int8`, `--occlusion` (`vision.id_switches` per clip of the tracking
+// test set made by occlusion-clips.ts: stopped cars with traffic passing in front; always printed).
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { createDetector, detectorOptionsFromConfig, type Detector, type Detector
 import { Preprocessor } from '../detect/preprocess.ts';
 import { parseAnalysisConfig } from '../rules/config.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
+import { analyseOcclusionClip, makeOcclusionClips, OCCLUSION_ANALYSIS_FPS, OCCLUSION_RULE_SECONDS } from './occlusion-clips.ts';
 
 const MODEL = 'yolox-nano 416';
 // The load average at the start says whether other jobs shared the cores (figures are then ratios only).
@@ -153,8 +155,28 @@ export async function run(args: string[]): Promise<void> {
     await int8AgainstFloat(options, video);
     return;
   }
-  if (!args.includes('--input-sizes')) await wholeModel(options, video);
-  await inputSizes(options, mirror);
+  if (!args.includes('--occlusion')) {
+    if (!args.includes('--input-sizes')) await wholeModel(options, video);
+    await inputSizes(options, mirror);
+  }
+  await occlusion(options, mirror);
+}
+
+/** Identity switches and stalled-vehicle alerts on the tracking test set, clip by clip, against what each clip should give. */
+async function occlusion(options: DetectorOptions, mirror: string): Promise<void> {
+  const detector = await createDetector({ ...options, sessions: 1, intraOpThreads: 1 });
+  try {
+    const clips = await makeOcclusionClips(mirror, path.join(options.dataDir ?? os.tmpdir(), 'occlusion-clips'));
+    for (const clip of clips) {
+      const outcome = await analyseOcclusionClip(detector, clip);
+      console.log(
+        `vision.id_switches.${clip.name}: ${outcome.idSwitches} (${clip.description}; ${outcome.stoppedVehicles} stopped vehicles, ${outcome.frames} frames at ${OCCLUSION_ANALYSIS_FPS} fps; ` +
+          `stalled_vehicle alerts ${outcome.stalledAlerts}, expected ${clip.expectedStalled} with a ${OCCLUSION_RULE_SECONDS} s rule)`,
+      );
+    }
+  } finally {
+    await detector.close();
+  }
 }
 
 async function wholeModel(options: DetectorOptions, video: string): Promise<void> {

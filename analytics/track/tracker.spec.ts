@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CityClass, Detection } from '../detect/types.ts';
-import { Tracker } from './tracker.ts';
+import { DEFAULT_TRACKER_OPTIONS, Tracker } from './tracker.ts';
 
 const box = (cx: number, cy: number, w: number, h: number, score = 0.8, cls: CityClass = 'car'): Detection => ({
   x1: cx - w / 2,
@@ -85,5 +85,68 @@ describe('Tracker', () => {
     const tracker = new Tracker();
     tracker.update([], 1000);
     expect(() => tracker.update([], 500)).toThrow(/must not go back/);
+  });
+
+  describe('parked vehicles', () => {
+    /** A car standing at (0.5, 0.5) for 5 s at 2 fps: parked from 3 s on. */
+    function parkedCar(tracker: Tracker): number {
+      let id = 0;
+      for (let t = 0; t <= 5000; t += 500) id = tracker.update([box(0.5 + (t % 1000 ? 0.004 : -0.004), 0.5, 0.12, 0.06)], t).tracks[0]?.id ?? id;
+      return id;
+    }
+
+    it('keep their id while a car of the same size passes in front, and the passing car keeps its own', () => {
+      const tracker = new Tracker();
+      const parked = parkedCar(tracker);
+      const passingIds = new Set<number>();
+      // The passing car drives 0.13 a frame along the parked car's lane, over it, hiding it for two frames.
+      for (let frame = 0; frame < 8; frame++) {
+        const t = 5500 + frame * 500;
+        const x = 0.1 + 0.13 * frame;
+        const hidden = Math.abs(x - 0.5) < 0.1;
+        const { tracks } = tracker.update([box(x, 0.5, 0.12, 0.06), ...(hidden ? [] : [box(0.5, 0.5, 0.12, 0.06, 0.6)])], t);
+        const still = tracks.find((track) => track.id === parked);
+        expect(still, `the parked car's track at ${t} ms`).toBeDefined();
+        expect((still!.box.x1 + still!.box.x2) / 2).toBeCloseTo(0.5, 1);
+        expect(still!.parked).toBe(true);
+        for (const track of tracks) if (track.id !== parked) passingIds.add(track.id);
+      }
+      expect(passingIds.size).toBe(1);
+    });
+
+    it('are kept while something is detected over them, up to parkedMaxLostMs, and dropped soon when their place is empty', () => {
+      const hiddenByBus = new Tracker();
+      const parked = parkedCar(hiddenByBus);
+      // A bus (twice the car's size, so never taken for it) stands over it for 30 s.
+      for (let t = 5500; t <= 35_500; t += 500) expect(hiddenByBus.update([box(0.5, 0.48, 0.3, 0.15, 0.9, 'bus')], t).tracks.some((track) => track.id === parked)).toBe(true);
+      expect(hiddenByBus.update([box(0.5, 0.5, 0.12, 0.06)], 36_000).tracks.find((track) => track.id === parked)).toMatchObject({ seen: true });
+
+      const drivenOff = new Tracker();
+      const gone = parkedCar(drivenOff);
+      let removedAt = 0;
+      for (let t = 5500; !removedAt && t < 20_000; t += 500) if (drivenOff.update([], t).removed.includes(gone)) removedAt = t;
+      expect(removedAt - 5000).toBeGreaterThan(2000);
+      expect(removedAt - 5000).toBeLessThanOrEqual(DEFAULT_TRACKER_OPTIONS.parkedUnseenMs + 500);
+    });
+
+    it('do not hand their id to a car that starts from their place and drives off', () => {
+      const tracker = new Tracker();
+      const parked = parkedCar(tracker);
+      const ids: number[] = [];
+      for (let frame = 1; frame <= 6; frame++) {
+        const { tracks } = tracker.update([box(0.5 + 0.1 * frame * frame * 0.5, 0.5, 0.12, 0.06)], 5000 + frame * 500);
+        for (const track of tracks) if (track.seen && Math.abs((track.box.x1 + track.box.x2) / 2 - 0.5) > 0.15) ids.push(track.id);
+      }
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).not.toContain(parked);
+    });
+
+    it('are not what a car creeping in a queue is: its place moves with it', () => {
+      const tracker = new Tracker();
+      let last;
+      for (let t = 0; t <= 10_000; t += 500) last = tracker.update([box(0.2 + 0.00125 * (t / 100), 0.5, 0.12, 0.06)], t).tracks[0];
+      // 0.025 a second, a fifth of its length: past its place's radius every ~1.5 s, so never parked.
+      expect(last?.parked).toBe(false);
+    });
   });
 });

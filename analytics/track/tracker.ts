@@ -9,8 +9,8 @@
 // a few seconds is *parked*: its box is that place (no drift from a velocity estimate), it takes only
 // detections of its size at that place, and only after the moving tracks have taken theirs, so a car
 // passing close to or in front of it neither takes its id nor gives it one. Hidden behind passing traffic
-// (something detected over its place), it is kept for up to a minute; with its place in plain view and
-// nothing there, it ends as fast as any track.
+// (something detected over its place), it is kept for up to a minute; with nothing detected at its place,
+// for 8 s.
 import type { Box } from '@cityops/models/letterbox';
 import type { CityClass, Detection } from '../detect/types.ts';
 import { sameObjectGroup } from '../detect/class-groups.ts';
@@ -43,6 +43,11 @@ export interface TrackerOptions {
   parkedRadius: number;
   /** A parked vehicle hidden by what stands in front of it is kept this long at most. */
   parkedMaxLostMs: number;
+  /**
+   * A parked vehicle no longer detected, with nothing detected over its place either, is kept this long:
+   * the model often finds neither a car nor what stands right in front of it.
+   */
+  parkedUnseenMs: number;
 }
 
 /**
@@ -67,6 +72,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   // stay within it for two frames.
   parkedRadius: 0.3,
   parkedMaxLostMs: 60_000,
+  // A departed car's alert ends this much later; a car hidden by an undetected van keeps its id.
+  parkedUnseenMs: 8000,
 };
 
 
@@ -186,7 +193,7 @@ export class Tracker {
       if (track.seen) return true;
       const [x, y] = track.axes;
       const lost = parked.includes(track)
-        ? timestampMs - Math.max(track.lastSeenMs, track.lastHiddenMs) > o.maxLostMs || timestampMs - track.lastSeenMs > o.parkedMaxLostMs
+        ? timestampMs - Math.max(track.lastSeenMs, track.lastHiddenMs) > o.parkedUnseenMs || timestampMs - track.lastSeenMs > o.parkedMaxLostMs
         : timestampMs - track.lastSeenMs > o.maxLostMs;
       const gone =
         !track.confirmed || // a tentative track must be confirmed by the very next frame
