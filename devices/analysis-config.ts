@@ -45,14 +45,25 @@ export const zoneRuleSchema = z.discriminatedUnion('kind', [
 ]);
 export type ZoneRule = z.infer<typeof zoneRuleSchema>;
 
+const idSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)');
+const polygonSchema = z
+  .array(pointSchema)
+  .min(3, 'a polygon needs at least 3 points')
+  .max(MAX_ZONE_POINTS, `a polygon has at most ${MAX_ZONE_POINTS} points`);
+
+/** A drawn polygon must enclose something and not cross itself; `what` names it in the message. */
+function checkPolygon(polygon: Point[], what: string, ctx: z.RefinementCtx): void {
+  // zod runs refinements even after the length check failed: never run the geometry on an oversized list.
+  if (polygon.length > MAX_ZONE_POINTS) return;
+  if (polygonSelfIntersects(polygon)) ctx.addIssue({ code: 'custom', path: ['polygon'], message: `${what}: polygon edges cross each other` });
+  if (Math.abs(polygonArea(polygon)) < 1e-6) ctx.addIssue({ code: 'custom', path: ['polygon'], message: `${what}: polygon has no area` });
+}
+
 export const zoneSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)'),
+    id: idSchema,
     name: z.string().max(200).optional(),
-    polygon: z
-      .array(pointSchema)
-      .min(3, 'a polygon needs at least 3 points')
-      .max(MAX_ZONE_POINTS, `a polygon has at most ${MAX_ZONE_POINTS} points`),
+    polygon: polygonSchema,
     rules: z.array(zoneRuleSchema).max(MAX_RULES_PER_ZONE, `a zone has at most ${MAX_RULES_PER_ZONE} rules`).default([]),
   })
   .superRefine((zone, ctx) => {
@@ -60,14 +71,7 @@ export const zoneSchema = z
     if (zone.rules.filter((rule) => rule.kind === 'parking').length > 1) {
       ctx.addIssue({ code: 'custom', path: ['rules'], message: `zone ${zone.id}: at most one parking rule (one capacity) per zone` });
     }
-    // zod runs refinements even after the length check failed: never run the geometry on an oversized list.
-    if (zone.polygon.length > MAX_ZONE_POINTS) return;
-    if (polygonSelfIntersects(zone.polygon)) {
-      ctx.addIssue({ code: 'custom', path: ['polygon'], message: `zone ${zone.id}: polygon edges cross each other` });
-    }
-    if (Math.abs(polygonArea(zone.polygon)) < 1e-6) {
-      ctx.addIssue({ code: 'custom', path: ['polygon'], message: `zone ${zone.id}: polygon has no area` });
-    }
+    checkPolygon(zone.polygon, `zone ${zone.id}`, ctx);
   });
 export type Zone = z.infer<typeof zoneSchema>;
 
@@ -76,24 +80,13 @@ export type Zone = z.infer<typeof zoneSchema>;
  * leaves camera-ingest, and nothing is detected in it (ingest/camera/privacy-mask.ts).
  */
 export const privacyMaskSchema = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)'),
-    name: z.string().max(200).optional(),
-    polygon: z
-      .array(pointSchema)
-      .min(3, 'a polygon needs at least 3 points')
-      .max(MAX_ZONE_POINTS, `a polygon has at most ${MAX_ZONE_POINTS} points`),
-  })
-  .superRefine((mask, ctx) => {
-    if (mask.polygon.length > MAX_ZONE_POINTS) return;
-    if (polygonSelfIntersects(mask.polygon)) ctx.addIssue({ code: 'custom', path: ['polygon'], message: `privacy mask ${mask.id}: polygon edges cross each other` });
-    if (Math.abs(polygonArea(mask.polygon)) < 1e-6) ctx.addIssue({ code: 'custom', path: ['polygon'], message: `privacy mask ${mask.id}: polygon has no area` });
-  });
+  .object({ id: idSchema, name: z.string().max(200).optional(), polygon: polygonSchema })
+  .superRefine((mask, ctx) => checkPolygon(mask.polygon, `privacy mask ${mask.id}`, ctx));
 export type PrivacyMask = z.infer<typeof privacyMaskSchema>;
 
 export const lineSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)'),
+    id: idSchema,
     name: z.string().max(200).optional(),
     from: pointSchema,
     to: pointSchema,

@@ -123,9 +123,11 @@ describe('stalled_vehicle', () => {
   });
 
   it('ends the situation when the vehicle drives off', () => {
+    // The parked track stays at its place, unseen, for the tracker's parkedUnseenMs (8 s) after the car
+    // pulls away under a new track: the situation ends within 10 s (20 frames) of it leaving.
     const frames = [
       ...Array.from({ length: 30 }, () => [at(0.3, 0.6)]),
-      ...Array.from({ length: 12 }, (_, i) => [at(0.3 + 0.04 * (i + 1), 0.6)]),
+      ...Array.from({ length: 20 }, (_, i) => [at(Math.min(0.95, 0.3 + 0.04 * (i + 1)), 0.6)]),
     ];
     const phases = run(config, frames).events.map((e) => e.phase);
     expect(phases).toEqual(['start', 'end']);
