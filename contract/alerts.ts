@@ -38,6 +38,29 @@ export interface LocalisedText {
   en: string;
 }
 
+/**
+ * Why a resolved alert was a false alarm: what the rule saw is normal at this place and hour (a bus stop's
+ * evening queue), it took something else for its object (a shadow, a poster), the same situation was
+ * already alerted, the device misread, or it was a test.
+ */
+export const FALSE_ALARM_REASONS = ['normal_here', 'wrong_object', 'duplicate', 'device_fault', 'test', 'other'] as const;
+export type FalseAlarmReason = (typeof FALSE_ALARM_REASONS)[number];
+
+/** Alerts judged (resolved) and false alarms among them, for one camera or sensor and one rule. */
+export interface AlertPrecisionRow {
+  sourceType: AlertSourceType;
+  sourceId: string;
+  kind: AlertKind;
+  resolved: number;
+  falseAlarms: number;
+  /** Share of resolved alerts that were real; null when none was resolved. */
+  precision: number | null;
+  /** False alarms by hour of the day they were raised, in the city's time zone (24 counts). */
+  falseAlarmsByHour: number[];
+  /** Resolved alerts by hour (24 counts). */
+  resolvedByHour: number[];
+}
+
 /** Evidence data and images are not part of the view (they can be large): the detail route adds them. */
 export interface AlertView {
   id: number;

@@ -3,7 +3,7 @@
 // kept by ../idempotency.ts, for every route.)
 import type { Actor } from '@cityops/core/audit';
 import type { Queryable } from '@cityops/core/database/pool';
-import type { AlertState } from '@cityops/contract/alerts';
+import type { AlertState, FalseAlarmReason } from '@cityops/contract/alerts';
 
 // Timestamp column set by each event type (the first time only for acknowledged).
 const STAMPS: Record<string, string> = {
@@ -40,6 +40,11 @@ export async function writeAlertState(tx: Queryable, alertId: number, eventType:
     toState,
     teamId,
   ]);
+}
+
+/** The operator's verdict, given with the resolve. */
+export async function markFalseAlarm(tx: Queryable, alertId: number, reason: FalseAlarmReason): Promise<void> {
+  await tx.query(`UPDATE alerts SET false_alarm_reason = $2 WHERE id = $1`, [alertId, reason]);
 }
 
 /** Stores a photo a person attached to the alert; returns its id. */

@@ -9,8 +9,8 @@ import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors'
 import { counter } from '@cityops/core/metrics';
 import { committedAlertEvent, copyToMqtt, recordAlertChange } from '@cityops/core/alerts/changes';
 import { addAlertNote } from '@cityops/core/alerts/alert-repository';
-import type { AlertEventMessage, AlertState } from '@cityops/contract/alerts';
-import { addAlertPhoto, lockAlertForAction, stampsAlert, teamExists, writeAlertState } from './action-repository.ts';
+import type { AlertEventMessage, AlertState, FalseAlarmReason } from '@cityops/contract/alerts';
+import { addAlertPhoto, lockAlertForAction, markFalseAlarm, stampsAlert, teamExists, writeAlertState } from './action-repository.ts';
 import { once, type IdempotentRequest } from '../idempotency.ts';
 import { decideTransition, type AlertAction } from './transitions.ts';
 import { teamsOfUser } from './teams.ts';
@@ -38,6 +38,8 @@ export interface AlertActionInput {
   teamId?: number;
   /** photo: the checked image. */
   photo?: AlertPhoto;
+  /** resolve: the operator judged it a false alarm, for this reason (engineers tune the rules from these). */
+  falseAlarmReason?: FalseAlarmReason;
   /** The client's Idempotency-Key and request: a second request with it replays the first one's event. */
   idempotency?: IdempotentRequest;
 }
@@ -53,6 +55,7 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
   if ((input.action === 'note') && !note) throw badRequest('a note needs text', 'note');
   if (input.action === 'assign' && input.teamId === undefined) throw badRequest('name the team to assign the alert to', 'teamId');
   if (input.action === 'photo' && !input.photo) throw badRequest('attach the photo', 'photo');
+  if (input.falseAlarmReason && input.action !== 'resolve') throw badRequest('only resolving an alert can call it a false alarm', 'falseAlarm');
 
   try {
     const { eventRowId, replayed } = await withTransaction(deps.db, async (tx) => {
@@ -111,6 +114,7 @@ async function applyAction(tx: Queryable, input: AlertActionInput, current: { st
   if (input.photo) {
     photoId = await addAlertPhoto(tx, input.alertId, input.photo, input.actor);
   }
+  if (input.falseAlarmReason) await markFalseAlarm(tx, input.alertId, input.falseAlarmReason);
   if (note) {
     await addAlertNote(tx, input.alertId, eventRowId, input.actor, note);
   }
@@ -125,6 +129,7 @@ async function applyAction(tx: Queryable, input: AlertActionInput, current: { st
       ...(newTeamId !== assignedTeamId ? { teamId: newTeamId, previousTeamId: assignedTeamId } : {}),
       ...(note ? { noteChars: note.length } : {}),
       ...(photoId ? { photoId } : {}),
+      ...(input.falseAlarmReason ? { falseAlarm: input.falseAlarmReason } : {}),
       ...(input.idempotency ? { idempotencyKey: input.idempotency.key } : {}),
     },
   });

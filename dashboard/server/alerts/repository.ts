@@ -4,7 +4,7 @@
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
 import { EVENT_MESSAGE_COLUMNS, eventMessageFromRow } from '@cityops/core/alerts/changes';
-import type { AlertEventMessage, AlertKind, AlertRemovedMessage, AlertSeverity, AlertState, AlertsSync, AlertView } from '@cityops/contract/alerts';
+import type { AlertEventMessage, AlertKind, AlertRemovedMessage, AlertSeverity, AlertState, AlertsSync, AlertView, FalseAlarmReason } from '@cityops/contract/alerts';
 import { getDistrict } from '@cityops/devices/district-repository';
 import type { CapContext } from './cap.ts';
 import type { AlertScope } from './visibility.ts';
@@ -98,6 +98,7 @@ export interface AlertHistoryEntry {
 
 export interface AlertDetail extends AlertView {
   evidence: Record<string, unknown>;
+  falseAlarmReason: FalseAlarmReason | null;
   history: AlertHistoryEntry[];
   notes: { id: number; at: string; username: string; text: string }[];
   photos: { id: number; at: string; username: string | null; contentType: string; width: number | null; height: number | null }[];
@@ -106,7 +107,7 @@ export interface AlertDetail extends AlertView {
 export async function getAlertDetail(db: Queryable, id: number): Promise<AlertDetail> {
   const alert = await getAlert(db, id);
   const [evidence, history, notes, photos] = await Promise.all([
-    db.query(`SELECT evidence FROM alerts WHERE id = $1`, [id]),
+    db.query(`SELECT evidence, false_alarm_reason FROM alerts WHERE id = $1`, [id]),
     // State changes and notes; plain repeats of the trigger are summed up in `occurrences`.
     db.query(
       `SELECT position AS "eventId", at, type, from_state AS "fromState", to_state AS "toState", username, note, team_id AS "teamId"
@@ -123,6 +124,7 @@ export async function getAlertDetail(db: Queryable, id: number): Promise<AlertDe
   return {
     ...alert,
     evidence: evidence.rows[0].evidence,
+    falseAlarmReason: evidence.rows[0].false_alarm_reason,
     history: history.rows.map((row) => ({ ...isoAt(row), eventId: Number(row.eventId), teamId: row.teamId === null ? null : Number(row.teamId) })),
     notes: notes.rows.map((row) => ({ ...isoAt(row), id: Number(row.id) })),
     photos: photos.rows.map((row) => ({ ...isoAt(row), id: Number(row.id) })),

@@ -7,7 +7,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { manualTrigger, raiseManualAlert } from '@cityops/core/alerts/raise';
 import { alertViewSchema } from '@cityops/contract/socket-schemas';
-import { ANY_ROLE, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
+import { ANY_ROLE, CAN_ENGINEER, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
+import { FALSE_ALARM_REASONS } from '@cityops/contract/alerts';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { activeAlertsAtom } from './atom.ts';
 import { alertToCap } from './cap.ts';
@@ -16,6 +17,7 @@ import { actOnAlert, type AlertActionResult } from './lifecycle.ts';
 import { idempotencyHeaders, idempotentRequest } from '../idempotency.ts';
 import { readPhotoUpload } from '../photo-upload.ts';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, getCapFacts, listAlerts } from './repository.ts';
+import { alertPrecision } from './precision.ts';
 import type { AlertAction } from './transitions.ts';
 import { alertScopeOf, assertCanSee } from './visibility.ts';
 import {
@@ -24,6 +26,7 @@ import {
   alertFilterQuery,
   alertIdParams,
   alertListQuery,
+  alertPrecisionRowSchema,
   manualAlertBody,
   noteBody,
 } from './schemas.ts';
@@ -147,8 +150,48 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
         answer(reply, await actOnAlert(actionDeps, { alertId: request.params.id, action, user: request.user!, actor: request.actor, note: request.body?.note, idempotency: idempotentRequest(request) })),
     );
   actionRoute('acknowledge', FIELD_WORK, 'Acknowledge a new alert (operators) or confirm an assigned one (its field team)');
-  actionRoute('resolve', FIELD_WORK, 'Resolve an acknowledged or assigned alert (operators, or the assigned field team)');
   actionRoute('close', CAN_OPERATE, 'Close a resolved alert');
+  app.post(
+    '/api/alerts/:id/resolve',
+    {
+      config: { roles: FIELD_WORK },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Resolve an acknowledged or assigned alert (operators, or the assigned field team); falseAlarm: it was not a real situation, and why',
+        params: alertIdParams,
+        headers: idempotencyHeaders,
+        body: noteBody(config.ALERT_NOTE_MAX_CHARS).extend({ falseAlarm: z.object({ reason: z.enum(FALSE_ALARM_REASONS) }).optional() }).optional(),
+        response: { 200: z.object({ event: alertEventSchema }) },
+      },
+    },
+    async (request, reply) =>
+      answer(
+        reply,
+        await actOnAlert(actionDeps, {
+          alertId: request.params.id,
+          action: 'resolve',
+          user: request.user!,
+          actor: request.actor,
+          note: request.body?.note,
+          falseAlarmReason: request.body?.falseAlarm?.reason,
+          idempotency: idempotentRequest(request),
+        }),
+      ),
+  );
+
+  app.get(
+    '/api/alerts/precision',
+    {
+      config: { roles: CAN_ENGINEER },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Per camera or sensor and rule: alerts resolved in the last `days` and the false alarms among them, by hour of the day (city time)',
+        querystring: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }),
+        response: { 200: z.object({ days: z.number().int(), timeZone: z.string(), rows: z.array(alertPrecisionRowSchema) }) },
+      },
+    },
+    async (request) => ({ days: request.query.days, timeZone: config.CITY_TIME_ZONE, rows: await alertPrecision(db, request.query.days, config.CITY_TIME_ZONE) }),
+  );
 
   app.post(
     '/api/alerts/:id/assign',

@@ -1,7 +1,7 @@
 // zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs. The alert
 // view itself is contract/socket-schemas.ts (what PostgreSQL builds and every channel carries).
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATES } from '@cityops/contract/alerts';
+import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_SOURCE_TYPES, ALERT_STATES, FALSE_ALARM_REASONS, type AlertPrecisionRow } from '@cityops/contract/alerts';
 import { localisedText, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '@cityops/core/alerts/trigger-schema';
 import { alertViewSchema } from '@cityops/contract/socket-schemas';
 
@@ -9,6 +9,8 @@ const time = z.string().describe('ISO 8601');
 
 export const alertDetailSchema = alertViewSchema.extend({
   evidence: z.record(z.string(), z.unknown()),
+  /** Set when it was resolved as a false alarm. */
+  falseAlarmReason: z.enum(FALSE_ALARM_REASONS).nullable(),
   history: z.array(
     z.object({
       eventId: z.number().int(),
@@ -26,6 +28,18 @@ export const alertDetailSchema = alertViewSchema.extend({
     z.object({ id: z.number().int(), at: time, username: z.string().nullable(), contentType: z.string(), width: z.number().nullable(), height: z.number().nullable() }),
   ),
 });
+
+const byHour = z.array(z.number().int()).length(24);
+export const alertPrecisionRowSchema = z.object({
+  sourceType: z.enum(ALERT_SOURCE_TYPES),
+  sourceId: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  resolved: z.number().int(),
+  falseAlarms: z.number().int(),
+  precision: z.number().nullable(),
+  falseAlarmsByHour: byHour,
+  resolvedByHour: byHour,
+}) satisfies z.ZodType<AlertPrecisionRow>;
 
 export const alertEventSchema = z.object({
   eventId: z.number().int(),

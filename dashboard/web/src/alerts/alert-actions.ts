@@ -1,16 +1,17 @@
 // Operator and field actions on an alert, through the alerts API. Each returns the updated alert,
 // which is applied to the live store at once (the socket echo arrives later and is a no-op).
 import { api } from '../api.ts';
-import type { AlertEventMessage } from '@cityops/contract/alerts';
+import type { AlertEventMessage, FalseAlarmReason } from '@cityops/contract/alerts';
 import type { Team } from '@cityops/contract/people';
 import type { Alert } from '../live/types.ts';
 
 export type AlertAction = 'acknowledge' | 'assign' | 'resolve' | 'close';
 
-export async function actOnAlert(alertId: number, action: AlertAction, input: { note?: string; teamId?: number }): Promise<Alert> {
+export async function actOnAlert(alertId: number, action: AlertAction, input: { note?: string; teamId?: number; falseAlarmReason?: FalseAlarmReason }): Promise<Alert> {
   const body: Record<string, unknown> = {};
   if (input.note?.trim()) body.note = input.note.trim();
   if (action === 'assign') body.teamId = input.teamId;
+  if (action === 'resolve' && input.falseAlarmReason) body.falseAlarm = { reason: input.falseAlarmReason };
   const result = await api<{ event: AlertEventMessage }>(`/api/alerts/${alertId}/${action}`, { method: 'POST', body });
   return result.event.alert;
 }

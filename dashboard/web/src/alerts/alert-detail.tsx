@@ -7,6 +7,7 @@ import { useDraft } from '../drafts.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { Team } from '@cityops/contract/people';
+import { FALSE_ALARM_REASONS, type FalseAlarmReason } from '@cityops/contract/alerts';
 import { isOpen, type Alert } from '../live/types.ts';
 import { LiveVideo } from '../media/live-video.tsx';
 import { Snapshot } from '../media/snapshot.tsx';
@@ -101,6 +102,8 @@ function AlertActions({ alert }: { alert: Alert }) {
   const [teamId, setTeamId] = useState<number>();
   const [busy, setBusy] = useState<AlertAction>();
   const [error, setError] = useState<string>();
+  // Engineers tune the rules from these verdicts (the precision panel on their page).
+  const [falseAlarmReason, setFalseAlarmReason] = useState<FalseAlarmReason | ''>('');
 
   useEffect(() => {
     loadTeams()
@@ -117,7 +120,7 @@ function AlertActions({ alert }: { alert: Alert }) {
     setBusy(action);
     setError(undefined);
     try {
-      const updated = await actOnAlert(alert.id, action, { note, teamId });
+      const updated = await actOnAlert(alert.id, action, { note, teamId, falseAlarmReason: falseAlarmReason || undefined });
       live.upsertAlert(updated);
       clearNote();
     } catch (caught) {
@@ -153,9 +156,22 @@ function AlertActions({ alert }: { alert: Alert }) {
             {t('actions.assign')}
           </button>
         </div>
+        {alert.state !== 'new' && isOpen(alert) && (
+          <label className="verdict-field">
+            <span>{t('actions.verdict')}</span>
+            <select value={falseAlarmReason} onChange={(e) => setFalseAlarmReason(e.target.value as FalseAlarmReason | '')} data-testid="alert-verdict">
+              <option value="">{t('actions.verdictReal')}</option>
+              {FALSE_ALARM_REASONS.map((reason) => (
+                <option key={reason} value={reason}>
+                  {t('actions.falseAlarm')}: {t(`falseAlarm.${reason}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {alert.state !== 'new' && (
           <button className="button success" disabled={Boolean(busy)} onClick={() => void run('resolve')} data-testid="action-resolve">
-            {t('actions.resolve')}
+            {falseAlarmReason ? t('actions.resolveFalseAlarm') : t('actions.resolve')}
           </button>
         )}
       </div>

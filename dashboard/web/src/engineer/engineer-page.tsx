@@ -14,6 +14,7 @@ import { HealthList } from './health-list.tsx';
 import { ImportPanel } from './import-panel.tsx';
 import { IncidentRules } from './incident-rules.tsx';
 import { OnvifPanel } from './onvif-panel.tsx';
+import { PrecisionPanel } from './precision-panel.tsx';
 import { SystemHealth } from './system-health.tsx';
 
 const TABS: { to: string; label: MessageKey; icon: string }[] = [
@@ -22,6 +23,7 @@ const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/engineer/import', label: 'engineer.import', icon: 'upload' },
   { to: '/engineer/onvif', label: 'onvif.tab', icon: 'camera' },
   { to: '/engineer/incident-rules', label: 'rules.tab', icon: 'incident' },
+  { to: '/engineer/precision', label: 'precision.tab', icon: 'health' },
 ];
 /** The one tab the command room (operators, viewers) may open: it reads the rules without editing them. */
 const READER_TAB = '/engineer/incident-rules';
@@ -45,6 +47,7 @@ export default function EngineerPage() {
   else if (path === '/engineer/import') content = <ImportPanel />;
   else if (path === '/engineer/onvif') content = <OnvifPanel />;
   else if (path === READER_TAB) content = <IncidentRules />;
+  else if (path === '/engineer/precision') content = <PrecisionPanel />;
   else content = <DeviceList />;
   return (
     <div className="page engineer-page">
