@@ -35,6 +35,7 @@ export class RulesEngine {
   private readonly zones: CompiledZone[];
   private readonly lines: LineCounter[];
   private readonly history = new Map<number, Observation[]>();
+  private readonly hasParking: boolean;
 
   constructor(config: AnalysisConfig) {
     this.zones = config.zones.map((zone) => ({
@@ -58,6 +59,7 @@ export class RulesEngine {
       }),
     }));
     this.lines = config.lines.map((line) => new LineCounter(line));
+    this.hasParking = this.zones.some((zone) => zone.parking);
   }
 
   /**
@@ -72,7 +74,7 @@ export class RulesEngine {
     const occupancy: ZoneOccupancy = {};
     for (const zone of this.zones) occupancy[zone.id] = {};
     const riders = findRiders(tracks);
-    const riddenVehicleIds = new Set([...riders.values()].map((vehicle) => vehicle.id));
+    const riddenVehicleIds = this.hasParking ? new Set([...riders.values()].map((vehicle) => vehicle.id)) : new Set<number>();
     const parked: ParkedVehicles = {};
 
     for (const track of tracks) {

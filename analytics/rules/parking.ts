@@ -1,6 +1,6 @@
 // parking: a zone with a number of spaces (a lot, a kerb bay, a motorbike park). It raises nothing: each
 // frame the engine counts the vehicles standing in it, and the analysis worker keeps one sample a minute
-// (analytics/live/parking-occupancy.ts) for the map and the occupancy chart.
+// (analytics/parking/minute-sampler.ts) for the map and the occupancy chart.
 import { STALLED_MAX_RELATIVE_SPEED } from './stalled-vehicle.ts';
 import { VEHICLE_CLASSES, type ZoneTrack } from './zone-frame.ts';
 

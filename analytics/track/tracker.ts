@@ -154,13 +154,13 @@ export class Tracker {
       else if (detection.score >= o.lowScore) low.push(index);
     });
 
-    const parked = this.tracks.filter((track) => this.isParked(track));
-    const confirmedOrLost = this.tracks.filter((track) => track.confirmed && !parked.includes(track));
+    const parked = new Set(this.tracks.filter((track) => this.isParked(track)));
+    const confirmedOrLost = this.tracks.filter((track) => track.confirmed && !parked.has(track));
     const tentative = this.tracks.filter((track) => !track.confirmed);
     // Stage 1: strong detections ↔ confirmed and lost tracks; moving ones first, then parked ones with
     // what is left, so a car passing in front of a parked one keeps its own id and leaves it its own.
     const moving = this.associate(confirmedOrLost, high, detections, o.matchIou, () => 0, timestampMs);
-    const parkedStage = this.associate(parked, moving.detections, detections, o.matchIou, () => 0, timestampMs);
+    const parkedStage = this.associate([...parked], moving.detections, detections, o.matchIou, () => 0, timestampMs);
     const stage1 = { tracks: [...moving.tracks, ...parkedStage.tracks], detections: parkedStage.detections };
     // Stage 2: weak detections ↔ confirmed tracks. ByteTrack uses only tracks seen in the previous
     // frame; at 1–5 fps a detector that skips one frame is common, so a recently lost track (within
@@ -173,7 +173,7 @@ export class Tracker {
     // Stage 4: buffered IoU for what is still unmatched (fast motion at low fps).
     const buffer = (track: Track) => Math.min(o.maxBuffer, (o.bufferPerSecond * (timestampMs - track.lastSeenMs)) / 1000);
     const stage4 = this.associate(
-      [...leftConfirmed.filter((track) => !track.seen && !parked.includes(track)), ...stage3.tracks],
+      [...leftConfirmed.filter((track) => !track.seen && !parked.has(track)), ...stage3.tracks],
       stage3.detections,
       detections,
       o.bufferedMatchIou,
@@ -192,7 +192,7 @@ export class Tracker {
     this.tracks = this.tracks.filter((track) => {
       if (track.seen) return true;
       const [x, y] = track.axes;
-      const lost = parked.includes(track)
+      const lost = parked.has(track)
         ? timestampMs - Math.max(track.lastSeenMs, track.lastHiddenMs) > o.parkedUnseenMs || timestampMs - track.lastSeenMs > o.parkedMaxLostMs
         : timestampMs - track.lastSeenMs > o.maxLostMs;
       const gone =
