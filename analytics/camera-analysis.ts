@@ -26,6 +26,8 @@ export interface CameraAnalysisOptions {
   /** Needed by process(); analyse() works without one. */
   detector?: Detector;
   tracker?: Partial<TrackerOptions>;
+  /** The city's time zone, for thresholds by time of day (the engine's default when absent). */
+  timeZone?: string;
 }
 
 export class CameraAnalysis {
@@ -35,7 +37,7 @@ export class CameraAnalysis {
 
   constructor(private readonly options: CameraAnalysisOptions) {
     this.tracker = new Tracker(options.tracker);
-    this.rules = new RulesEngine(options.config);
+    this.rules = new RulesEngine(options.config, options.timeZone);
     this.privacyMasks = options.config.privacyMasks.map((mask) => mask.polygon);
   }
 

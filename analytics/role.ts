@@ -81,6 +81,7 @@ export class AnalyticsRole implements Component {
         leaseMs: config.SLOT_LEASE_SECONDS * 1000,
         concurrency: config.DETECT_SESSIONS + 1,
         localFrames: this.options.localFrames,
+        timeZone: config.CITY_TIME_ZONE,
       });
       await this.worker.start();
     } catch (error) {

@@ -19,6 +19,26 @@ export const MAX_TOTAL_ZONE_POINTS = 2_000;
 export const pointSchema = z.tuple([fraction, fraction]);
 export type Point = z.infer<typeof pointSchema>;
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a clock time HH:MM (00:00-23:59)');
+/** Most hour ranges one rule may carry: a rule tuned for every hour of the day is a different rule. */
+export const MAX_SCHEDULE_ENTRIES = 24;
+
+/**
+ * Other thresholds for some hours of the day, in the city's time zone (CITY_TIME_ZONE): "crowd at 12
+ * instead of 6 from 17:00 to 19:00" on a bus stop. `to` is excluded; a range whose `to` is before its
+ * `from` runs over midnight. The first entry that covers the hour wins; outside every entry the rule's
+ * own threshold holds.
+ */
+const hourRange = { from: clockTime, to: clockTime };
+function schedule<Entry extends z.ZodObject<typeof hourRange & Record<string, z.ZodType>>>(entry: Entry) {
+  return z
+    .array(entry)
+    .max(MAX_SCHEDULE_ENTRIES)
+    .refine((entries) => entries.every((range) => range.from !== range.to), 'an hour range needs a different start and end (from ≠ to)');
+}
+const crowdSchedule = schedule(z.object({ ...hourRange, minPersons: z.number().int().positive() }));
+const congestionSchedule = schedule(z.object({ ...hourRange, minVehicles: z.number().int().positive() }));
+
 export const zoneRuleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('wrong_way'),
@@ -40,8 +60,18 @@ export const zoneRuleSchema = z.discriminatedUnion('kind', [
       .min(1, 'capacity must be at least 1 space')
       .max(10_000, 'capacity must be at most 10000 spaces'),
   }),
-  z.object({ kind: z.literal('congestion'), minVehicles: z.number().int().positive(), seconds: z.number().positive().max(3600) }),
-  z.object({ kind: z.literal('crowd'), minPersons: z.number().int().positive(), seconds: z.number().min(0).max(3600) }),
+  z.object({
+    kind: z.literal('congestion'),
+    minVehicles: z.number().int().positive(),
+    seconds: z.number().positive().max(3600),
+    schedule: congestionSchedule.optional(),
+  }),
+  z.object({
+    kind: z.literal('crowd'),
+    minPersons: z.number().int().positive(),
+    seconds: z.number().min(0).max(3600),
+    schedule: crowdSchedule.optional(),
+  }),
 ]);
 export type ZoneRule = z.infer<typeof zoneRuleSchema>;
 

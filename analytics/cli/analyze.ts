@@ -47,7 +47,7 @@ async function main(): Promise<number> {
   const appConfig = loadConfig(process.env, []);
   const detector = await createDetector({ ...detectorOptionsFromConfig(appConfig), ...(values.model ? { modelId: values.model } : {}) });
   try {
-    const analysis = new CameraAnalysis({ config: analysisConfig, detector });
+    const analysis = new CameraAnalysis({ config: analysisConfig, detector, timeZone: appConfig.CITY_TIME_ZONE });
     const summary: Summary = { type: 'summary', frames: 0, lines: {}, maxPersons: {}, events: {} };
     for (const line of analysisConfig.lines) summary.lines[line.id] = {};
     for (const zone of analysisConfig.zones) summary.maxPersons[zone.id] = 0;

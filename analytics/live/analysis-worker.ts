@@ -16,6 +16,7 @@ import { decodeFrameMessage, FrameMessageError } from '@cityops/ingest/frame/fra
 import type { InProcessFrameChannel } from '@cityops/ingest/frame/in-process-frame-channel';
 import type { Detector } from '../detect/detector.ts';
 import { parseAnalysisConfig, type AnalysisConfig } from '../rules/config.ts';
+import { DEFAULT_CITY_TIME_ZONE } from '../rules/engine.ts';
 import { analysedFrameTopic, cameraIdOfTopic, FRAME_TOPIC_PREFIX, frameTopic, type AnalysedFrameNotice } from '@cityops/contract/mqtt-topics';
 import { SLOT_LISTEN_RETRY_MAX_MS, slotsChanged } from '../slots/notifications.ts';
 import { SlotLeaseRepository } from '../slots/slot-leases.ts';
@@ -42,6 +43,8 @@ export interface AnalysisWorkerDeps {
   topicPrefix?: string;
   /** Where the analysed-frame notices go (default `cityops/analysed`). */
   analysedTopicPrefix?: string;
+  /** The city's time zone (CITY_TIME_ZONE) for thresholds by time of day; the rules' default when absent. */
+  timeZone?: string;
   /** How often traffic counts and parking samples go to the database. */
   countsFlushMs?: number;
   /**
@@ -168,6 +171,7 @@ export class AnalysisWorker implements Component {
         cameraId: row.id,
         cameraName: row.name,
         config,
+        timeZone: this.deps.timeZone ?? DEFAULT_CITY_TIME_ZONE,
         detector: this.deps.detector,
         alerts: this.deps.alerts,
         counts: this.counts,

@@ -39,6 +39,8 @@ export interface CameraSessionDeps {
   cameraId: string;
   cameraName: string;
   config: AnalysisConfig;
+  /** The city's time zone (CITY_TIME_ZONE): zone rules' thresholds by time of day. */
+  timeZone: string;
   detector: Detector;
   /** The analytics role's durable outbox (core/alerts/outbox.ts), or a raiser directly in tests. */
   alerts: AlertSink;
@@ -75,7 +77,7 @@ export class CameraSession implements InProcessFrameReceiver {
   waitingSinceMs = 0;
 
   constructor(private readonly deps: CameraSessionDeps) {
-    this.analysis = new CameraAnalysis({ config: deps.config, detector: deps.detector });
+    this.analysis = new CameraAnalysis({ config: deps.config, detector: deps.detector, timeZone: deps.timeZone });
     this.parking = new ParkingMinuteSampler(deps.cameraId, parkingCapacities(deps.config));
   }
 
@@ -196,6 +198,7 @@ export class CameraSession implements InProcessFrameReceiver {
               class: event.class,
               trackId: event.trackId,
               ...(event.count !== undefined ? { count: event.count } : {}),
+              ...(event.sustainedCount !== undefined ? { sustainedCount: event.sustainedCount } : {}),
               durationSeconds: event.durationSeconds,
             },
           },

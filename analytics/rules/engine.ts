@@ -9,12 +9,15 @@ import { anchorOf, boxSize, pointInPolygon, type Point } from './geometry.ts';
 import { LineCounter } from './line-counter.ts';
 import { parkedVehicles, type ParkedVehicles } from './parking.ts';
 import { findRiders, riderClassOf } from './riders.ts';
+import { CityClock } from './schedule.ts';
 import { stalledVehicleRule } from './stalled-vehicle.ts';
 import { wrongWayRule } from './wrong-way.ts';
 import type { Observation, ZoneRuleEvaluator, ZoneTrack } from './zone-frame.ts';
 
 /** Observations kept per track: enough for the wrong-way run and a few seconds of history. */
 const HISTORY_LENGTH = 12;
+/** The seed city's, as CITY_TIME_ZONE defaults to: the offline analyser and specs run without a config. */
+export const DEFAULT_CITY_TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
 export interface RulesUpdate {
   events: SituationEvent[];
@@ -37,7 +40,9 @@ export class RulesEngine {
   private readonly history = new Map<number, Observation[]>();
   private readonly hasParking: boolean;
 
-  constructor(config: AnalysisConfig) {
+  /** `timeZone`: the city's (CITY_TIME_ZONE), for rules with thresholds by time of day. */
+  constructor(config: AnalysisConfig, timeZone = DEFAULT_CITY_TIME_ZONE) {
+    const clock = new CityClock(timeZone);
     this.zones = config.zones.map((zone) => ({
       id: zone.id,
       polygon: zone.polygon,
@@ -45,9 +50,9 @@ export class RulesEngine {
       rules: zone.rules.flatMap((rule): ZoneRuleEvaluator[] => {
         switch (rule.kind) {
           case 'crowd':
-            return [crowdRule(zone.id, rule)];
+            return [crowdRule(zone.id, rule, clock)];
           case 'congestion':
-            return [congestionRule(zone.id, rule)];
+            return [congestionRule(zone.id, rule, clock)];
           case 'stalled_vehicle':
           case 'illegal_parking':
             return [stalledVehicleRule(zone.id, rule)];

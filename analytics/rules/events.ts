@@ -21,6 +21,11 @@ export interface SituationEvent {
   trackId: number | null;
   /** Persons or vehicles in the zone, for zone-wide situations. */
   count?: number;
+  /**
+   * For zone-wide situations: the highest count the zone held for the rule's whole wait so far, i.e.
+   * the highest threshold that would still have raised it (sustained-count.ts).
+   */
+  sustainedCount?: number;
   /** How long the condition has held, in seconds. */
   durationSeconds: number;
 }

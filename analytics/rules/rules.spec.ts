@@ -15,9 +15,9 @@ const at = (x: number, y: number, cls: CityClass = 'car', w = 0.08, h = 0.06, sc
   score,
 });
 
-function run(config: unknown, frames: Detection[][], fps = 2): { results: FrameAnalysis[]; events: SituationEvent[] } {
+function run(config: unknown, frames: Detection[][], fps = 2, startMs = 0): { results: FrameAnalysis[]; events: SituationEvent[] } {
   const analysis = new CameraAnalysis({ config: parseAnalysisConfig(config) });
-  const results = frames.map((detections, i) => analysis.analyse(detections, (i * 1000) / fps));
+  const results = frames.map((detections, i) => analysis.analyse(detections, startMs + (i * 1000) / fps));
   return { results, events: results.flatMap((r) => r.events) };
 }
 
@@ -107,6 +107,43 @@ describe('zone occupancy and crowd', () => {
     const start = run(config, dip).events.find((e) => e.phase === 'start');
     // tracks are confirmed on their second frame (t = 0.5 s): 3 s later, despite the dip at t = 2 s
     expect(start?.timestampMs).toBe(3500);
+  });
+});
+
+describe('thresholds by time of day (schedule, in the city time zone Asia/Ho_Chi_Minh, UTC+7)', () => {
+  const bus = { zones: [{ id: 'bus-stop', polygon: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]], rules: [{ kind: 'crowd', minPersons: 6, seconds: 3, schedule: [{ from: '17:00', to: '19:00', minPersons: 12 }] }] }] };
+  const people = (n: number) => Array.from({ length: n }, (_, i) => at(0.04 + i * 0.075, 0.8, 'person', 0.03, 0.15));
+  const waiting = (n: number) => Array.from({ length: 20 }, () => people(n));
+  /** 2026-12-05 at hh:mm in Ho Chi Minh City. */
+  const cityTime = (hh: number, mm: number) => Date.UTC(2026, 11, 5, hh - 7, mm);
+
+  it('holds the evening threshold from 17:00 to 19:00 and the rule\'s own outside it', () => {
+    expect(run(bus, waiting(8), 2, cityTime(17, 30)).events).toHaveLength(0);
+    expect(run(bus, waiting(8), 2, cityTime(16, 30)).events.filter((e) => e.phase === 'start')).toHaveLength(1);
+    expect(run(bus, waiting(8), 2, cityTime(19, 0)).events.filter((e) => e.phase === 'start')).toHaveLength(1);
+    expect(run(bus, waiting(13), 2, cityTime(18, 59)).events.filter((e) => e.phase === 'start')).toHaveLength(1);
+  });
+
+  it('runs an hour range over midnight when it ends before it starts', () => {
+    const night = { zones: [{ ...bus.zones[0], rules: [{ kind: 'crowd', minPersons: 6, seconds: 3, schedule: [{ from: '22:00', to: '05:00', minPersons: 3 }] }] }] };
+    expect(run(night, waiting(4), 2, cityTime(23, 0)).events.filter((e) => e.phase === 'start')).toHaveLength(1);
+    expect(run(night, waiting(4), 2, cityTime(4, 30)).events.filter((e) => e.phase === 'start')).toHaveLength(1);
+    expect(run(night, waiting(4), 2, cityTime(5, 0)).events).toHaveLength(0);
+  });
+
+  it('puts on the event the highest count held for the whole wait: the highest threshold that still fires', () => {
+    // 10 s of 7, one frame of 11, 10 s of 9: 9 held for 3 s, 11 only for half a second.
+    const frames = [...waiting(7), people(11), ...waiting(9)];
+    const events = run(bus, frames, 2, cityTime(10, 0)).events;
+    expect(events[0]).toMatchObject({ phase: 'start', count: 7, sustainedCount: 7 });
+    expect(Math.max(...events.map((e) => e.sustainedCount ?? 0))).toBe(9);
+  });
+
+  it('rejects a schedule entry that is not a clock time or has no length, naming the field', () => {
+    const withSchedule = (schedule: unknown) => ({ zones: [{ ...bus.zones[0], rules: [{ kind: 'crowd', minPersons: 6, seconds: 3, schedule }] }] });
+    expect(() => parseAnalysisConfig(withSchedule([{ from: '17:00', to: '24:00', minPersons: 12 }]))).toThrow(/zones\.0\.rules\.0\.schedule\.0\.to: a clock time/);
+    expect(() => parseAnalysisConfig(withSchedule([{ from: '17:00', to: '17:00', minPersons: 12 }]))).toThrow(/from ≠ to/);
+    expect(() => parseAnalysisConfig(withSchedule([{ from: '17:00', to: '19:00', minPersons: 0 }]))).toThrow(/minPersons/);
   });
 });
 
