@@ -6,6 +6,7 @@ import { userRoutes } from '@cityops/dashboard/server/user-routes';
 import { webRoutes } from '@cityops/dashboard/server/web-routes';
 import { alertRoutes } from '@cityops/dashboard/server/alerts/routes';
 import { teamRoutes } from '@cityops/dashboard/server/alerts/teams-routes';
+import { ruleTuningRoutes } from '@cityops/dashboard/server/alerts/tuning-routes';
 import { incidentRoutes } from '@cityops/dashboard/server/incidents/routes';
 import { dispatchPolicyRoutes } from '@cityops/dashboard/server/incidents/dispatch-policy-routes';
 import { agencyRoutes } from '@cityops/dashboard/server/incidents/agency-routes';
@@ -31,6 +32,7 @@ export const featureRoutes: FeatureRoutes[] = [
   tideForecastRoutes,
   parkingRoutes,
   alertRoutes,
+  ruleTuningRoutes,
   teamRoutes,
   incidentRoutes,
   dispatchPolicyRoutes,

@@ -61,6 +61,43 @@ export interface AlertPrecisionRow {
   resolvedByHour: number[];
 }
 
+/** Zone rules whose threshold a proposal can change, and the threshold's field in each. */
+export const TUNABLE_RULES = { crowd: 'minPersons', congestion: 'minVehicles' } as const;
+export type TunableRuleKind = keyof typeof TUNABLE_RULES;
+
+/**
+ * A change to one camera zone's rule: a higher threshold from `from` to `to` (city time, `to` excluded,
+ * over midnight when before `from`), or all day when both are null (the rule's own threshold).
+ */
+export interface RuleChange {
+  cameraId: string;
+  zoneId: string;
+  kind: TunableRuleKind;
+  from: string | null;
+  to: string | null;
+  threshold: number;
+}
+
+/** What a rule change would have done to the alerts resolved in the period, had it been in place. */
+export interface RuleChangePreview {
+  /** False alarms raised in the change's hours, and those the new threshold would not have raised. */
+  falseAlarms: number;
+  suppressedFalseAlarms: number;
+  /** Real alerts (resolved, not false alarms) in the change's hours, and those it would have missed. */
+  realAlerts: number;
+  missedRealAlerts: number;
+  /** Alerts of those hours stored with no count to compare (raised before counts were kept). */
+  uncounted: number;
+}
+
+/** A change the system proposes from operators' false alarms; applied only when an engineer approves. */
+export interface RuleProposal extends RuleChange {
+  cameraName: string;
+  /** The threshold the rule holds in those hours today. */
+  currentThreshold: number;
+  preview: RuleChangePreview;
+}
+
 /** Evidence data and images are not part of the view (they can be large): the detail route adds them. */
 export interface AlertView {
   id: number;

@@ -39,6 +39,20 @@ function schedule<Entry extends z.ZodObject<typeof hourRange & Record<string, z.
 const crowdSchedule = schedule(z.object({ ...hourRange, minPersons: z.number().int().positive() }));
 const congestionSchedule = schedule(z.object({ ...hourRange, minVehicles: z.number().int().positive() }));
 
+export interface ScheduleEntry {
+  from: string;
+  to: string;
+}
+
+const minutesOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+
+/** Whether `minute` (of the day) falls in the entry's [from, to), over midnight when `to` is before `from`. */
+export function coversMinute(entry: ScheduleEntry, minute: number): boolean {
+  const from = minutesOf(entry.from);
+  const to = minutesOf(entry.to);
+  return from < to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
 export const zoneRuleSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('wrong_way'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CityClock, coversMinute } from './schedule.ts';
+import { coversMinute } from '@cityops/devices/analysis-config';
+import { CityClock } from './schedule.ts';
 import { SustainedCount } from './sustained-count.ts';
 
 describe('CityClock', () => {

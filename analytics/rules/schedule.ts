@@ -1,10 +1,6 @@
 // A zone rule's threshold at a moment: its own, or the one its schedule gives for that time of day in
 // the city's time zone ("crowd at 12 instead of 6 from 17:00 to 19:00", devices/analysis-config.ts).
-
-export interface ScheduleEntry {
-  from: string;
-  to: string;
-}
+import { coversMinute, type ScheduleEntry } from '@cityops/devices/analysis-config';
 
 /** Minutes since local midnight in `timeZone`, for the rules' per-frame use. */
 export class CityClock {
@@ -29,15 +25,6 @@ export class CityClock {
     const utcMinute = Math.floor(timestampMs / 60_000) % 1440;
     return (((utcMinute + this.cachedOffsetMinutes) % 1440) + 1440) % 1440;
   }
-}
-
-const minutesOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
-
-/** Whether `minute` (of the day) falls in [from, to), over midnight when `to` is before `from`. */
-export function coversMinute(entry: ScheduleEntry, minute: number): boolean {
-  const from = minutesOf(entry.from);
-  const to = minutesOf(entry.to);
-  return from < to ? minute >= from && minute < to : minute >= from || minute < to;
 }
 
 /** The threshold for this frame: the first schedule entry covering its time of day, else `base`. */

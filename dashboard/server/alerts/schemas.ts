@@ -1,7 +1,7 @@
 // zod schemas of the alerts API: request validation and the OpenAPI document at /api/docs. The alert
 // view itself is contract/socket-schemas.ts (what PostgreSQL builds and every channel carries).
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_SOURCE_TYPES, ALERT_STATES, FALSE_ALARM_REASONS, type AlertPrecisionRow } from '@cityops/contract/alerts';
+import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_SOURCE_TYPES, ALERT_STATES, FALSE_ALARM_REASONS, TUNABLE_RULES, type AlertPrecisionRow, type RuleChange, type RuleChangePreview, type RuleProposal } from '@cityops/contract/alerts';
 import { localisedText, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '@cityops/core/alerts/trigger-schema';
 import { alertViewSchema } from '@cityops/contract/socket-schemas';
 
@@ -96,3 +96,36 @@ export const manualAlertBody = z.object({
     .optional()
     .describe('the device concerned, if any: its location is used; when its situation already has an open alert, the report is added to it as a note (severity only rises) instead of rewriting it'),
 });
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a clock time HH:MM (00:00-23:59)');
+export const ruleChangeSchema = z
+  .object({
+    cameraId: z.string().min(1).max(64),
+    zoneId: z.string().min(1).max(64),
+    kind: z.enum(Object.keys(TUNABLE_RULES) as [keyof typeof TUNABLE_RULES]),
+    from: clockTime.nullable().describe('city time; null with `to` null: all day (the rule\'s own threshold)'),
+    to: clockTime.nullable(),
+    threshold: z.number().int().min(1).max(10_000),
+  })
+  .refine((change) => (change.from === null) === (change.to === null), { message: 'give both from and to, or neither (all day)', path: ['to'] })
+  .refine((change) => change.from === null || change.from !== change.to, { message: 'an hour range needs a different start and end', path: ['to'] }) satisfies z.ZodType<RuleChange>;
+
+export const ruleChangePreviewSchema = z.object({
+  falseAlarms: z.number().int(),
+  suppressedFalseAlarms: z.number().int(),
+  realAlerts: z.number().int(),
+  missedRealAlerts: z.number().int(),
+  uncounted: z.number().int(),
+}) satisfies z.ZodType<RuleChangePreview>;
+
+export const ruleProposalSchema = z.object({
+  cameraId: z.string(),
+  cameraName: z.string(),
+  zoneId: z.string(),
+  kind: z.enum(Object.keys(TUNABLE_RULES) as [keyof typeof TUNABLE_RULES]),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  threshold: z.number().int(),
+  currentThreshold: z.number().int(),
+  preview: ruleChangePreviewSchema,
+}) satisfies z.ZodType<RuleProposal>;
