@@ -450,6 +450,38 @@ export const messages = {
   'precision.precision': { vi: 'Độ chính xác', en: 'Precision' },
   'precision.byHour': { vi: 'Báo động giả theo giờ (0–23)', en: 'False alarms by hour (0–23)' },
   'precision.empty': { vi: 'Chưa có cảnh báo nào được xử lý trong khoảng này.', en: 'No alert was resolved in this period.' },
+  'proposal.title': { vi: 'Đề xuất điều chỉnh quy tắc', en: 'Proposed rule changes' },
+  'proposal.hint': {
+    vi: 'Dựa trên báo động giả do điều hành viên đánh dấu và số đếm lưu cùng mỗi cảnh báo. Không có gì thay đổi cho đến khi bạn áp dụng.',
+    en: "Worked out from the false alarms operators marked and the count stored with each alert. Nothing changes until you apply it.",
+  },
+  'proposal.empty': {
+    vi: 'Chưa có đề xuất: không quy tắc nào có từ 3 báo động giả trở lên mà một ngưỡng cao hơn sẽ tránh được.',
+    en: 'Nothing to propose: no rule has 3 or more false alarms that a higher threshold would have spared.',
+  },
+  'proposal.sentence': {
+    vi: '{rule} tại {camera} (vùng {zone}): {threshold} {unit} thay vì {current} từ {from} đến {to}',
+    en: '{rule} on {camera} (zone {zone}): {threshold} {unit} instead of {current} from {from} to {to}',
+  },
+  'proposal.sentenceAllDay': {
+    vi: '{rule} tại {camera} (vùng {zone}): {threshold} {unit} thay vì {current} cả ngày',
+    en: '{rule} on {camera} (zone {zone}): {threshold} {unit} instead of {current} all day',
+  },
+  'proposal.unit.crowd': { vi: 'người', en: 'persons' },
+  'proposal.unit.congestion': { vi: 'xe', en: 'vehicles' },
+  'proposal.preview': {
+    vi: 'Trong {days} ngày qua, thay đổi này đã tránh được {suppressed}/{falseAlarms} báo động giả trong các giờ đó và bỏ sót {missed}/{real} cảnh báo thật.',
+    en: 'Over the last {days} days it would have spared {suppressed} of the {falseAlarms} false alarms in those hours and missed {missed} of {real} real alerts.',
+  },
+  'proposal.uncounted': {
+    vi: '{uncounted} cảnh báo trong các giờ đó được lưu không kèm số đếm nên không được tính.',
+    en: '{uncounted} alerts of those hours were stored without a count and are left out.',
+  },
+  'proposal.threshold': { vi: 'Ngưỡng', en: 'Threshold' },
+  'proposal.apply': { vi: 'Áp dụng…', en: 'Apply…' },
+  'proposal.confirm': { vi: 'Xác nhận thay đổi quy tắc', en: 'Confirm: change the rule' },
+  'proposal.applied': { vi: 'Đã áp dụng: {change}. Camera được phân tích lại với quy tắc mới.', en: "Applied: {change}. The camera's analysis restarts with it." },
+  'analysis.schedule': { vi: 'Theo giờ', en: 'By hour' },
   'analysis.save': { vi: 'Lưu vùng và quy tắc', en: 'Save zones and rules' },
   'analysis.drawMask': { vi: 'Vẽ vùng che riêng tư', en: 'Draw privacy mask' },
   'analysis.finishMask': { vi: 'Hoàn tất vùng che', en: 'Finish mask' },

@@ -16,8 +16,10 @@ type Rule =
   | { kind: 'stalled_vehicle'; seconds: number }
   | { kind: 'illegal_parking'; minutes: number }
   | { kind: 'parking'; capacity: number }
-  | { kind: 'congestion'; minVehicles: number; seconds: number }
-  | { kind: 'crowd'; minPersons: number; seconds: number };
+  | { kind: 'congestion'; minVehicles: number; seconds: number; schedule?: ScheduleEntry[] }
+  | { kind: 'crowd'; minPersons: number; seconds: number; schedule?: ScheduleEntry[] };
+/** Another threshold for some hours of the day (city time), set from a proposal on the precision tab. */
+type ScheduleEntry = { from: string; to: string; minPersons?: number; minVehicles?: number };
 interface Zone {
   id: string;
   name?: string;
@@ -267,6 +269,23 @@ function RuleEditor({ rule, onChange }: { rule: Rule; onChange(rule: Rule | unde
           {numberField('seconds', rule.seconds, 'analysis.seconds')}
         </>
       )}
+      {(rule.kind === 'crowd' || rule.kind === 'congestion') && rule.schedule?.length ? (
+        <span className="rule-schedule" data-testid="rule-schedule">
+          <span className="muted small">{t('analysis.schedule')}</span>
+          {rule.schedule.map((entry, index) => (
+            <span key={`${entry.from}-${entry.to}`} className="chip">
+              {entry.from}–{entry.to}: {entry.minPersons ?? entry.minVehicles}
+              <button
+                className="icon-button"
+                onClick={() => onChange({ ...rule, schedule: rule.schedule!.filter((_, other) => other !== index) })}
+                aria-label={`${t('common.delete')} ${entry.from}–${entry.to}`}
+              >
+                <Icon name="close" size={12} />
+              </button>
+            </span>
+          ))}
+        </span>
+      ) : null}
       {rule.kind === 'wrong_way' && (
         <label className="rule-param">
           <span>{t('analysis.direction')}</span>

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { ErrorNote } from '../ui.tsx';
+import { RuleProposals } from './rule-proposals.tsx';
 
 const PERIODS = [7, 30, 90];
 
@@ -33,53 +34,56 @@ export function PrecisionPanel() {
     (row.sourceType === 'camera' ? live.camera(row.sourceId)?.name : row.sourceType === 'sensor' ? live.sensor(row.sourceId)?.name : undefined) ?? row.sourceId;
 
   return (
-    <section className="panel table-panel precision-panel" data-testid="precision-panel">
-      <header className="panel-header">
-        <h2>{t('precision.title')}</h2>
-        <select value={days} onChange={(e) => setDays(Number(e.target.value))} aria-label={t('precision.title')} data-testid="precision-days">
-          {PERIODS.map((period) => (
-            <option key={period} value={period}>
-              {t('precision.days', { days: period })}
-            </option>
-          ))}
-        </select>
-      </header>
-      <p className="muted small precision-hint">{t('precision.hint', { days })}</p>
-      <ErrorNote error={error} />
-      {rows && rows.length === 0 && <p className="muted precision-hint">{t('precision.empty')}</p>}
-      {rows && rows.length > 0 && (
-        <div className="table-scroll">
-          <table className="data-table" data-testid="precision-table">
-            <thead>
-              <tr>
-                <th>{t('precision.source')}</th>
-                <th>{t('precision.rule')}</th>
-                <th className="numeric">{t('precision.resolved')}</th>
-                <th className="numeric">{t('precision.falseAlarms')}</th>
-                <th className="numeric">{t('precision.precision')}</th>
-                <th>{t('precision.byHour')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={`${row.sourceType}:${row.sourceId}:${row.kind}`} data-testid="precision-row" data-source-id={row.sourceId} data-kind={row.kind}>
-                  <td>{deviceName(row)}</td>
-                  <td>{t(`kind.${row.kind}` as MessageKey)}</td>
-                  <td className="numeric">{row.resolved}</td>
-                  <td className="numeric">{row.falseAlarms}</td>
-                  <td className={`numeric precision-value ${row.precision !== null && row.precision < 0.5 ? 'poor' : ''}`} data-testid="precision-value">
-                    {row.precision === null ? '—' : `${Math.round(row.precision * 100)} %`}
-                  </td>
-                  <td>
-                    <HourStrip falseAlarms={row.falseAlarmsByHour} resolved={row.resolvedByHour} />
-                  </td>
+    <>
+      <section className="panel table-panel precision-panel" data-testid="precision-panel">
+        <header className="panel-header">
+          <h2>{t('precision.title')}</h2>
+          <select value={days} onChange={(e) => setDays(Number(e.target.value))} aria-label={t('precision.title')} data-testid="precision-days">
+            {PERIODS.map((period) => (
+              <option key={period} value={period}>
+                {t('precision.days', { days: period })}
+              </option>
+            ))}
+          </select>
+        </header>
+        <p className="muted small precision-hint">{t('precision.hint', { days })}</p>
+        <ErrorNote error={error} />
+        {rows && rows.length === 0 && <p className="muted precision-hint">{t('precision.empty')}</p>}
+        {rows && rows.length > 0 && (
+          <div className="table-scroll">
+            <table className="data-table" data-testid="precision-table">
+              <thead>
+                <tr>
+                  <th>{t('precision.source')}</th>
+                  <th>{t('precision.rule')}</th>
+                  <th className="numeric">{t('precision.resolved')}</th>
+                  <th className="numeric">{t('precision.falseAlarms')}</th>
+                  <th className="numeric">{t('precision.precision')}</th>
+                  <th>{t('precision.byHour')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+              </thead>
+              <tbody>
+                {rows.map((row) => (
+                  <tr key={`${row.sourceType}:${row.sourceId}:${row.kind}`} data-testid="precision-row" data-source-id={row.sourceId} data-kind={row.kind}>
+                    <td>{deviceName(row)}</td>
+                    <td>{t(`kind.${row.kind}` as MessageKey)}</td>
+                    <td className="numeric">{row.resolved}</td>
+                    <td className="numeric">{row.falseAlarms}</td>
+                    <td className={`numeric precision-value ${row.precision !== null && row.precision < 0.5 ? 'poor' : ''}`} data-testid="precision-value">
+                      {row.precision === null ? '—' : `${Math.round(row.precision * 100)} %`}
+                    </td>
+                    <td>
+                      <HourStrip falseAlarms={row.falseAlarmsByHour} resolved={row.resolvedByHour} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <RuleProposals days={days} />
+    </>
   );
 }
 
