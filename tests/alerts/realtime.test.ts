@@ -56,11 +56,13 @@ const connectFeed = async (cookie: string, baseUrl?: string) => {
       }
     });
   });
-  const socket = await connectSocket(baseUrl ?? api.baseUrl, { cookie, auth: feed.auth });
+  // Attached before connecting: on a loaded machine the first sync can arrive in the same read as `connect`.
+  const socket = await connectSocket(baseUrl ?? api.baseUrl, { cookie, auth: feed.auth, beforeConnect: (created) => feed.attach(created) });
   sockets.push(socket);
-  feed.attach(socket);
-  return { feed, socket, firstSync: await firstSync };
+  return { feed, socket, firstSync: await withTimeout(firstSync, 15_000, 'the first alerts:sync') };
 };
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms).unref())]);
 const waitFor = async (condition: () => boolean, what: string, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

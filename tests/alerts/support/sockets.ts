@@ -5,6 +5,11 @@ export interface ConnectOptions {
   cookie: string;
   auth?: (callback: (data: object) => void) => void;
   reconnection?: boolean;
+  /**
+   * Called with the socket before it connects: listeners added here cannot miss what the server sends
+   * with the connection (packets arriving with `connect` are dispatched before the promise resolves).
+   */
+  beforeConnect?: (socket: Socket) => void;
 }
 
 /** Connects and resolves once connected (rejects on connect_error). */
@@ -16,6 +21,7 @@ export function connectSocket(baseUrl: string, options: ConnectOptions): Promise
     auth: options.auth,
     forceNew: true,
   });
+  options.beforeConnect?.(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
