@@ -1,7 +1,9 @@
-// npm run analyze -- --video FILE --config CAMERA.json [--fps N] [--model ID]
+// npm run analyze -- --video FILE --config CAMERA.json [--fps N] [--model ID] [--start ISO-TIME]
 // Runs the vision pipeline offline on a video file and prints JSON lines: one per event (line
 // crossings and the start of each situation), then a summary. A stable interface: scripts and tests
-// parse this output.
+// parse this output. --start: when the recording began (e.g. 2026-12-05T17:30:00+07:00), so rules'
+// thresholds by time of day (schedule) apply as they would have live; events' `t` stays seconds into
+// the video.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@cityops/core/config';
 import { privacyMaskFilter } from '@cityops/ingest/camera/privacy-mask';
@@ -13,7 +15,7 @@ import type { CityClass } from '../detect/types.ts';
 import type { RiderClass } from '../rules/riders.ts';
 import { decodeVideoFile } from '../video/decode-file.ts';
 
-const USAGE = 'usage: npm run analyze -- --video FILE --config CAMERA.json [--fps N] [--model ID]';
+const USAGE = 'usage: npm run analyze -- --video FILE --config CAMERA.json [--fps N] [--model ID] [--start ISO-TIME]';
 
 interface Summary {
   type: 'summary';
@@ -24,10 +26,10 @@ interface Summary {
 }
 
 async function main(): Promise<number> {
-  let values: { video?: string; config?: string; fps?: string; model?: string };
+  let values: { video?: string; config?: string; fps?: string; model?: string; start?: string };
   try {
     ({ values } = parseArgs({
-      options: { video: { type: 'string' }, config: { type: 'string' }, fps: { type: 'string' }, model: { type: 'string' } },
+      options: { video: { type: 'string' }, config: { type: 'string' }, fps: { type: 'string' }, model: { type: 'string' }, start: { type: 'string' } },
       strict: true,
     }));
   } catch (error) {
@@ -36,6 +38,11 @@ async function main(): Promise<number> {
   }
   if (!values.video || !values.config) {
     console.error(USAGE);
+    return 2;
+  }
+  const startMs = values.start === undefined ? 0 : Date.parse(values.start);
+  if (Number.isNaN(startMs)) {
+    console.error(`--start must be a date and time such as 2026-12-05T17:30:00+07:00, got ${values.start}\n${USAGE}`);
     return 2;
   }
   const analysisConfig = await loadAnalysisConfigFile(values.config);
@@ -52,14 +59,14 @@ async function main(): Promise<number> {
     for (const line of analysisConfig.lines) summary.lines[line.id] = {};
     for (const zone of analysisConfig.zones) summary.maxPersons[zone.id] = 0;
     const print = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
-    const seconds = (ms: number) => Math.round(ms) / 1000;
+    const seconds = (ms: number) => Math.round(ms - startMs) / 1000;
 
     // the camera's detectInputSize (CAMERA.json), as camera-ingest would letterbox its frames
     const input = inputGeometry(detector.model.manifest, analysisConfig.detectInputSize);
     // Privacy masks are painted as camera-ingest paints them, so the model sees what it sees live.
     const privacyMask = privacyMaskFilter(analysisConfig.privacyMasks.map((mask) => mask.polygon));
     for await (const frame of decodeVideoFile(values.video, { fps, width: input.width, height: input.height, padValue: input.padValue, privacyMaskFilter: privacyMask })) {
-      const result = await analysis.process(frame, frame.timestampMs);
+      const result = await analysis.process(frame, startMs + frame.timestampMs);
       summary.frames++;
       for (const crossing of result.crossings) {
         const byClass = (summary.lines[crossing.lineId][crossing.class] ??= { '+': 0, '-': 0 });
@@ -82,6 +89,7 @@ async function main(): Promise<number> {
           trackId: event.trackId,
           situationId: event.situationId,
           ...(event.count !== undefined ? { count: event.count } : {}),
+          ...(event.sustainedCount !== undefined ? { sustainedCount: event.sustainedCount } : {}),
           durationSeconds: event.durationSeconds,
         });
       }
