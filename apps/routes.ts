@@ -3,6 +3,7 @@ import type { FeatureRoutes } from '@cityops/core/http/route-context';
 import { operationsRoutes } from '@cityops/dashboard/server/operations-routes';
 import { authRoutes } from '@cityops/dashboard/server/auth-routes';
 import { userRoutes } from '@cityops/dashboard/server/user-routes';
+import { auditRoutes } from '@cityops/dashboard/server/audit-routes';
 import { webRoutes } from '@cityops/dashboard/server/web-routes';
 import { alertRoutes } from '@cityops/dashboard/server/alerts/routes';
 import { teamRoutes } from '@cityops/dashboard/server/alerts/teams-routes';
@@ -27,6 +28,7 @@ export const featureRoutes: FeatureRoutes[] = [
   operationsRoutes,
   authRoutes,
   userRoutes,
+  auditRoutes,
   deviceRoutes,
   sensorDataRoutes,
   tideForecastRoutes,

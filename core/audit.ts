@@ -43,18 +43,54 @@ export interface AuditRecord extends AuditEntry {
   sourceAddress: string | null;
 }
 
-export async function queryAudit(
-  db: Queryable,
-  filter: { entityType?: string; entityId?: string; since?: Date; limit?: number },
-): Promise<AuditRecord[]> {
+/** What an audit search may narrow by; every field optional. */
+export interface AuditFilter {
+  /** The acting user's name (exact; `system:` names for workers). */
+  username?: string;
+  action?: string;
+  entityType?: string;
+  entityId?: string;
+  since?: Date;
+  /** Entries strictly before this time. */
+  until?: Date;
+  /** Entries older than this id: the next page after a page ending at it. */
+  beforeId?: number;
+  limit?: number;
+}
+
+/** Audit entries matching `filter`, newest first. */
+export async function queryAudit(db: Queryable, filter: AuditFilter): Promise<AuditRecord[]> {
   const result = await db.query(
     `SELECT id, at, user_id AS "userId", username, source_address AS "sourceAddress", action,
             entity_type AS "entityType", entity_id AS "entityId", details
      FROM audit_log
      WHERE ($1::text IS NULL OR entity_type = $1) AND ($2::text IS NULL OR entity_id = $2)
-       AND ($3::timestamptz IS NULL OR at >= $3)
-     ORDER BY id DESC LIMIT $4`,
-    [filter.entityType ?? null, filter.entityId ?? null, filter.since ?? null, filter.limit ?? 200],
+       AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
+       AND ($5::text IS NULL OR username = $5) AND ($6::text IS NULL OR action = $6)
+       AND ($7::bigint IS NULL OR id < $7)
+     ORDER BY id DESC LIMIT $8`,
+    [
+      filter.entityType ?? null,
+      filter.entityId ?? null,
+      filter.since ?? null,
+      filter.until ?? null,
+      filter.username ?? null,
+      filter.action ?? null,
+      filter.beforeId ?? null,
+      filter.limit ?? 200,
+    ],
   );
   return result.rows;
+}
+
+/**
+ * The actions and entity types of the latest 5,000 entries, as suggestions for a screen's filters (the
+ * whole log of a city runs to millions of rows; a filter still takes any value).
+ */
+export async function auditVocabulary(db: Queryable): Promise<{ actions: string[]; entityTypes: string[] }> {
+  const result = await db.query<{ actions: string[] | null; entity_types: string[] | null }>(
+    `WITH recent AS (SELECT action, entity_type FROM audit_log ORDER BY id DESC LIMIT 5000)
+     SELECT array_agg(DISTINCT action ORDER BY action) AS actions, array_agg(DISTINCT entity_type ORDER BY entity_type) AS entity_types FROM recent`,
+  );
+  return { actions: result.rows[0].actions ?? [], entityTypes: result.rows[0].entity_types ?? [] };
 }

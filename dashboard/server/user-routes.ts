@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { queryAudit, recordAudit } from '@cityops/core/audit';
+import { recordAudit } from '@cityops/core/audit';
 import { generateOneTimePassword } from '@cityops/core/auth/passwords';
 import { ADMIN_ONLY, USER_ROLES } from '@cityops/contract/roles';
 import { deleteSessionsOfUser } from '@cityops/core/auth/sessions';
@@ -151,23 +151,5 @@ export const userRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       });
       return { ok: true };
     },
-  );
-
-  app.get(
-    '/api/audit',
-    {
-      config: { roles: ADMIN_ONLY },
-      schema: {
-        tags: ['audit'],
-        summary: 'The append-only audit log, newest first',
-        querystring: z.object({
-          entityType: z.string().optional(),
-          entityId: z.string().optional(),
-          since: z.coerce.date().optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
-        }),
-      },
-    },
-    async (request) => ({ entries: await queryAudit(context.db, request.query) }),
   );
 };

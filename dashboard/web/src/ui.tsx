@@ -32,6 +32,8 @@ const ICON_PATHS: Record<string, string> = {
   field: 'M12 21s-7-6.5-7-12a7 7 0 0 1 14 0c0 5.5-7 12-7 12Zm0-9a3 3 0 1 0 0-6 3 3 0 0 0 0 6Z',
   logout: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10',
   check: 'M5 12l5 5 9-10',
+  search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 5 5',
+  log: 'M6 3h9l4 4v14H6zM9 11h7M9 15h7M9 7h3',
   close: 'M6 6l12 12M18 6 6 18',
   user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8Zm-8 9a8 8 0 0 1 16 0',
   sound: 'M4 9h4l5-4v14l-5-4H4V9Zm13 0a4 4 0 0 1 0 6',

@@ -1,4 +1,4 @@
-// Administration (admins only): users, field teams and the agencies incidents are handed to. The server
+// Administration (admins only): users, field teams, the agencies incidents are handed to and the audit log. The server
 // refuses every change here to other roles; this page says so plainly instead of showing empty tables
 // when a non-admin opens the URL.
 import { useI18n } from '../i18n.tsx';
@@ -7,6 +7,7 @@ import { Link, useLocation } from '../router.tsx';
 import { useUser } from '../session.tsx';
 import { EmptyState, Icon } from '../ui.tsx';
 import { AgenciesPanel } from './agencies-panel.tsx';
+import { AuditPanel } from './audit-panel.tsx';
 import { TeamsPanel } from './teams-panel.tsx';
 import { UsersPanel } from './users-panel.tsx';
 
@@ -14,6 +15,7 @@ const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/admin', label: 'admin.users', icon: 'user' },
   { to: '/admin/teams', label: 'admin.teams', icon: 'field' },
   { to: '/admin/agencies', label: 'admin.agencies', icon: 'incident' },
+  { to: '/admin/audit', label: 'audit.tab', icon: 'log' },
 ];
 
 export default function AdminPage() {
@@ -36,7 +38,7 @@ export default function AdminPage() {
           </Link>
         ))}
       </nav>
-      {path === '/admin/teams' ? <TeamsPanel /> : path === '/admin/agencies' ? <AgenciesPanel /> : <UsersPanel />}
+      {path === '/admin/teams' ? <TeamsPanel /> : path === '/admin/agencies' ? <AgenciesPanel /> : path === '/admin/audit' ? <AuditPanel /> : <UsersPanel />}
     </div>
   );
 }

@@ -13,6 +13,7 @@ function TeamCard({ team, fieldUsers, onChange }: { team: Team; fieldUsers: Admi
   const { t } = useI18n();
   const [name, setName] = useState(team.name);
   const [candidate, setCandidate] = useState('');
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   const path = `/api/teams/${team.id}`;
   const candidates = fieldUsers.filter((user) => !user.disabled && !team.members.some((member) => member.userId === user.id));
   const rename = (event: FormEvent) => {
@@ -68,6 +69,23 @@ function TeamCard({ team, fieldUsers, onChange }: { team: Team; fieldUsers: Admi
         >
           <Icon name="plus" size={14} /> {t('admin.addMember')}
         </button>
+      </div>
+      <div className="team-delete">
+        {!confirmingDelete ? (
+          <button className="button small" type="button" onClick={() => setConfirmingDelete(true)} data-testid="team-delete">
+            <Icon name="close" size={14} /> {t('admin.deleteTeam')}
+          </button>
+        ) : (
+          <>
+            <span className="small">{t('admin.deleteTeamConfirm', { team: team.name })}</span>
+            <button className="button small danger" type="button" onClick={() => void onChange(() => api(path, { method: 'DELETE' }))} data-testid="team-delete-confirm">
+              {t('admin.deleteTeam')}
+            </button>
+            <button className="button small" type="button" onClick={() => setConfirmingDelete(false)}>
+              {t('common.cancel')}
+            </button>
+          </>
+        )}
       </div>
     </section>
   );

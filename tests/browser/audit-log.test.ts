@@ -1,0 +1,67 @@
+// The administrator's audit screen and team delete in Debian's Chromium against the real api role: an
+// admin deletes a field team (after confirming), then finds that deletion in the audit log by action and
+// entity type, and exports what the search found as CSV. In Vietnamese and in English.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestApi } from '../support/api.ts';
+import { ensureDashboardBuilt, launchChromium, openSignedIn, screenshot, startDashboardServer } from './harness.ts';
+
+let test: TestDatabase;
+let api: TestApi;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  test = await createTestDatabase();
+  api = await startDashboardServer(test);
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+  await test?.drop();
+});
+
+describe('audit screen and team delete', () => {
+  for (const language of ['vi', 'en'] as const) {
+    it(`finds a deleted team in the audit log and exports it (${language})`, async () => {
+      const teamName = language === 'vi' ? 'Đội tạm thời Quận 3' : 'Temporary team District 3';
+      const created = await api.request('POST', '/api/teams', { role: 'admin', body: { name: teamName } });
+      expect(created.status).toBe(201);
+      const teamId = String((await created.json()).team.id);
+
+      const page = await openSignedIn(browser, api, 'admin', '/admin/teams', { language });
+      const card = page.locator(`[data-testid=team-card][data-team-name="${teamName}"]`);
+      await card.locator('[data-testid=team-delete]').click();
+      expect(await card.innerText()).toContain(language === 'vi' ? `Xóa đội ${teamName}?` : `Delete ${teamName}?`);
+      expect((await test.db.query(`SELECT count(*)::int AS n FROM teams WHERE id = $1`, [teamId])).rows[0].n).toBe(1); // not before confirming
+      await card.locator('[data-testid=team-delete-confirm]').click();
+      await card.waitFor({ state: 'detached' });
+      expect((await test.db.query(`SELECT count(*)::int AS n FROM teams WHERE id = $1`, [teamId])).rows[0].n).toBe(0);
+
+      await page.click('[data-testid=admin-tab-audit]');
+      await page.locator('[data-testid=audit-table]').waitFor();
+      await page.fill('[data-testid=audit-filter-action]', 'delete');
+      await page.fill('[data-testid=audit-filter-entityType]', 'team');
+      await page.fill('[data-testid=audit-filter-entityId]', teamId);
+      await page.click('[data-testid=audit-search]');
+      const row = page.locator('[data-testid=audit-row][data-action=delete][data-entity-type=team]');
+      await expect.poll(() => row.count()).toBe(1);
+      expect(await row.innerText()).toContain(teamName);
+      expect(await page.locator('[data-testid=audit-row]').count()).toBe(1);
+      expect(await page.locator('thead').innerText()).toContain(language === 'vi' ? 'NGƯỜI DÙNG' : 'USER');
+      await screenshot(page, `audit-log-${language}`);
+
+      const href = await page.locator('[data-testid=audit-export]').getAttribute('href');
+      expect(href).toContain('action=delete');
+      const csv = await page.evaluate(async (url) => (await fetch(url)).text(), href!);
+      const lines = csv.trim().split('\r\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toContain(`,admin-user,`);
+      expect(lines[1]).toContain(`,delete,team,${teamId},`);
+      await page.context().close();
+    });
+  }
+});
