@@ -1,6 +1,7 @@
-// The administrator's audit screen and team delete in Debian's Chromium against the real api role: an
-// admin deletes a field team (after confirming), then finds that deletion in the audit log by action and
-// entity type, and exports what the search found as CSV. In Vietnamese and in English.
+// Administration in Debian's Chromium against the real api role: an admin deletes a field team (after
+// confirming), then finds that deletion in the audit log by action and entity type, and exports what the
+// search found as CSV; a user whose role an admin changes sees their page follow without a reload. In
+// Vietnamese and in English.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -64,4 +65,21 @@ describe('audit screen and team delete', () => {
       await page.context().close();
     });
   }
+
+  it('follows a role change on the user\'s open page without a reload (vi: operator → engineer, en: back)', async () => {
+    const operatorId = Number((await test.db.query(`SELECT id FROM users WHERE username = 'operator-user'`)).rows[0].id);
+    for (const [language, from, to] of [['vi', 'operator', 'engineer'], ['en', 'engineer', 'operator']] as const) {
+      const page = await openSignedIn(browser, api, 'operator', '/account', { language });
+      const engineerNav = page.locator('[data-testid=nav-engineer]');
+      expect(await engineerNav.count()).toBe(from === 'engineer' ? 1 : 0);
+      await page.evaluate(() => ((window as unknown as { beforeRoleChange: boolean }).beforeRoleChange = true));
+      expect((await api.request('PATCH', `/api/users/${operatorId}`, { role: 'admin', body: { role: to } })).status).toBe(200);
+      await expect.poll(() => engineerNav.count(), { timeout: 15_000 }).toBe(to === 'engineer' ? 1 : 0);
+      // The same page, not a reload.
+      expect(await page.evaluate(() => (window as unknown as { beforeRoleChange?: boolean }).beforeRoleChange)).toBe(true);
+      expect(await page.locator('.topbar').innerText()).toContain(language === 'vi' ? 'KỸ SƯ' : 'OPERATOR');
+      await screenshot(page, `role-change-${language}`);
+      await page.context().close();
+    }
+  });
 });

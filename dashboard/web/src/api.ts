@@ -22,6 +22,17 @@ export class ApiError extends Error {
 }
 
 export const UNAUTHENTICATED_EVENT = 'cityops:unauthenticated';
+/** Sent on `window` with the signed-in user (`detail`) when the server says who we are anew. */
+export const SESSION_USER_EVENT = 'cityops:session-user';
+
+/**
+ * Asks the server who we are and tells the session (a role changed by an admin, say): the page follows
+ * without a reload. A 401 brings up the login as any call does.
+ */
+export async function refreshSessionUser(): Promise<void> {
+  const { user } = await api<{ user: unknown }>('/api/auth/me');
+  window.dispatchEvent(new CustomEvent(SESSION_USER_EVENT, { detail: user }));
+}
 
 export interface RequestOptions {
   method?: string;

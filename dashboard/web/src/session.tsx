@@ -3,7 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { SessionUser } from '@cityops/contract/people';
 import { SECOND_FACTOR_ROLES } from '@cityops/contract/roles';
-import { api, ApiError, UNAUTHENTICATED_EVENT } from './api.ts';
+import { api, ApiError, SESSION_USER_EVENT, UNAUTHENTICATED_EVENT } from './api.ts';
 
 /** A new authenticator secret, shown once. */
 export interface TotpEnrolment {
@@ -89,6 +89,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => {
       cancelled = true;
     };
+  }, []);
+
+  // The server told us who we are anew (an admin changed our role): the whole page follows.
+  useEffect(() => {
+    const onUser = (event: Event) => {
+      const next = (event as CustomEvent<SessionUser>).detail;
+      setUser(next);
+      rememberFieldUser(next);
+    };
+    window.addEventListener(SESSION_USER_EVENT, onUser);
+    return () => window.removeEventListener(SESSION_USER_EVENT, onUser);
   }, []);
 
   useEffect(() => {

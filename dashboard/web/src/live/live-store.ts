@@ -7,7 +7,7 @@ import { AlertSyncClient, type AlertFeedChange } from '@cityops/contract/alert-s
 import type { Camera, District, Sensor } from '@cityops/contract/devices';
 import type { IncidentView } from '@cityops/contract/incidents';
 import type { ClientToServerEvents, ServerToClientEvents } from '@cityops/contract/socket-events';
-import { api, apiOptional } from '../api.ts';
+import { api, apiOptional, refreshSessionUser } from '../api.ts';
 import { isActiveIncident, isOpen, sortAlerts, sortIncidents, type Alert, type DeviceHealth } from './types.ts';
 
 /** What the camera feature reports (ingest/camera/api.ts, camera:status). */
@@ -144,9 +144,10 @@ export class LiveStore {
     this.socket.on('disconnect', (reason) => {
       this.setStatus('reconnecting');
       // The server closed it (the user was disabled, or their role changed): socket.io does not
-      // reconnect by itself then. Reconnect, and ask REST who we are: a 401 brings up the login.
+      // reconnect by itself then. Reconnect, and ask REST who we are: the page follows a new role at
+      // once, and a 401 brings up the login.
       if (reason === 'io server disconnect') {
-        void api('/api/auth/me').catch(() => {});
+        void refreshSessionUser().catch(() => {});
         this.socket?.connect();
       }
     });
