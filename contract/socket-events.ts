@@ -29,6 +29,8 @@ export interface CameraLiveStatus {
   fps?: number;
   picture?: string[];
   liveView?: boolean;
+  /** What ffmpeg decodes now: every frame at the detect rate, or keyframes only (the cheap tier). */
+  decode?: 'all' | 'keyframes' | null;
   since?: string;
 }
 

@@ -77,6 +77,7 @@ export const cameraStatusSchema = z.object({
   fps: z.number().optional(),
   picture: z.array(z.string()).optional(),
   liveView: z.boolean().optional(),
+  decode: z.enum(['all', 'keyframes']).nullable().optional(),
   since: z.string().optional(),
 }) satisfies z.ZodType<CameraLiveStatus>;
 

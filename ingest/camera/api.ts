@@ -40,6 +40,8 @@ const cameraStatusView = z.object({
   height: z.number().nullable(),
   picture: z.array(z.string()),
   liveView: z.boolean(),
+  /** What ffmpeg decodes now (null when no worker holds the camera or it has not said yet). */
+  decode: z.enum(['all', 'keyframes']).nullable(),
   bufferBytes: z.number(),
   clipBytes: z.number(),
   workerId: z.string().nullable(),

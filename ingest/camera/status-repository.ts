@@ -4,8 +4,9 @@
 import type { Queryable } from '@cityops/core/database/pool';
 import type { CameraStatus } from './pipeline.ts';
 
-export interface StoredCameraStatus extends Omit<CameraStatus, 'reason'> {
+export interface StoredCameraStatus extends Omit<CameraStatus, 'reason' | 'decode'> {
   reason: string | null;
+  decode: CameraStatus['decode'] | null;
   bufferBytes: number;
   clipBytes: number;
   workerId: string | null;
@@ -40,25 +41,27 @@ export async function saveCameraStatuses(db: Queryable, workerId: string, status
     buffer_bytes: status.bufferBytes,
     clip_bytes: status.clipBytes,
     since: status.since.toISOString(),
+    decode: status.decode,
   }));
   await db.query(
     `INSERT INTO camera_status (camera_id, state, reason, message, fps, target_fps, frames_received, frames_delivered,
        frames_dropped, restarts, last_frame_at, codec, width, height, picture, live_view, buffer_bytes, clip_bytes,
-       worker_id, since, updated_at)
+       worker_id, since, decode, updated_at)
      SELECT r.camera_id, r.state, r.reason, r.message, r.fps, r.target_fps, r.frames_received, r.frames_delivered,
        r.frames_dropped, r.restarts, r.last_frame_at, r.codec, r.width, r.height,
-       ARRAY(SELECT jsonb_array_elements_text(r.picture)), r.live_view, r.buffer_bytes, r.clip_bytes, $2, r.since, now()
+       ARRAY(SELECT jsonb_array_elements_text(r.picture)), r.live_view, r.buffer_bytes, r.clip_bytes, $2, r.since, r.decode, now()
      FROM jsonb_to_recordset($1::jsonb) AS r(camera_id text, state text, reason text, message text, fps real, target_fps real,
        frames_received bigint, frames_delivered bigint, frames_dropped bigint, restarts integer, last_frame_at timestamptz,
        codec text, width integer, height integer, picture jsonb, live_view boolean, buffer_bytes bigint, clip_bytes bigint,
-       since timestamptz)
+       since timestamptz, decode text)
      WHERE EXISTS (SELECT 1 FROM cameras c WHERE c.id = r.camera_id)
      ON CONFLICT (camera_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, message = EXCLUDED.message,
        fps = EXCLUDED.fps, target_fps = EXCLUDED.target_fps, frames_received = EXCLUDED.frames_received,
        frames_delivered = EXCLUDED.frames_delivered, frames_dropped = EXCLUDED.frames_dropped, restarts = EXCLUDED.restarts,
        last_frame_at = EXCLUDED.last_frame_at, codec = EXCLUDED.codec, width = EXCLUDED.width, height = EXCLUDED.height,
        picture = EXCLUDED.picture, live_view = EXCLUDED.live_view, buffer_bytes = EXCLUDED.buffer_bytes,
-       clip_bytes = EXCLUDED.clip_bytes, worker_id = EXCLUDED.worker_id, since = EXCLUDED.since, updated_at = now()`,
+       clip_bytes = EXCLUDED.clip_bytes, worker_id = EXCLUDED.worker_id, since = EXCLUDED.since, decode = EXCLUDED.decode,
+       updated_at = now()`,
     [JSON.stringify(rows), workerId],
   );
 }
@@ -72,7 +75,8 @@ const statusColumns = `c.id AS "cameraId",
   COALESCE(s.frames_dropped, 0) AS "framesDropped", COALESCE(s.restarts, 0) AS restarts, s.last_frame_at AS "lastFrameAt",
   s.codec, s.width, s.height, COALESCE(s.picture, '{}') AS picture, COALESCE(s.live_view AND held.camera_id IS NOT NULL, false) AS "liveView",
   COALESCE(s.buffer_bytes, 0) AS "bufferBytes", COALESCE(s.clip_bytes, 0) AS "clipBytes",
-  held.worker_id AS "workerId", COALESCE(s.since, c.created_at) AS since, s.updated_at AS "updatedAt"`;
+  held.worker_id AS "workerId", COALESCE(s.since, c.created_at) AS since, s.updated_at AS "updatedAt",
+  CASE WHEN held.camera_id IS NULL THEN NULL ELSE s.decode END AS decode`;
 
 const statusFrom = `FROM cameras c
   LEFT JOIN camera_status s ON s.camera_id = c.id

@@ -354,6 +354,7 @@ export class CameraIngestWorker implements Component {
         fps: status.fps,
         picture: status.picture,
         liveView: status.liveView,
+        decode: status.decode,
         since: status.since.toISOString(),
       } satisfies CameraLiveStatus);
       this.statusFailures.succeeded();

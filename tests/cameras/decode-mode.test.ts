@@ -8,6 +8,7 @@ import type { DecodeMode } from '../../ingest/camera/ffmpeg.ts';
 import type { CameraPipeline, CameraPipelineOptions, CameraStatus } from '../../ingest/camera/pipeline.ts';
 import type { CameraSimulator } from '../../ingest/camera/simulator/camera-simulator.ts';
 import { LiveRelay } from '../../ingest/camera/live-relay.ts';
+import { getCameraStatus } from '../../ingest/camera/status-repository.ts';
 import { CameraIngestWorker } from '../../ingest/camera/worker.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ffmpegProcesses, registerCamera, removeTemporaryDirs, roleContext, startSimulator, temporaryDir, testLogger, testPipeline, waitFor, workerConfig } from './support.ts';
@@ -170,6 +171,11 @@ describe('the camera-ingest worker with analysis slots', () => {
     await waitFor('the slot holder to decode every frame', () => decodeOf('cam-slot') === 'all' && (worker.pipeline('cam-slot')?.status().fps ?? 0) > 3, 45_000);
     expect(decodeOf('cam-plain')).toBe('keyframes');
     expect(worker.pipeline('cam-slot')?.status()).toMatchObject({ state: 'online', restarts: 0 });
+    // Device health (GET /api/cameras/status) says what each camera decodes.
+    await waitFor('the stored status to say what each camera decodes', async () => {
+      const [slot, plain] = await Promise.all([getCameraStatus(test!.db, 'cam-slot'), getCameraStatus(test!.db, 'cam-plain')]);
+      return slot?.decode === 'all' && plain?.decode === 'keyframes';
+    }, 30_000);
 
     await giveSlot('DELETE FROM analysis_slots WHERE camera_id = $1');
     await waitFor('back to keyframes when the slot is gone', () => decodeOf('cam-slot') === 'keyframes', 45_000);

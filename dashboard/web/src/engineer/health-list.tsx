@@ -1,8 +1,11 @@
 // Every device's health: state, last seen and last error, worst first, from the camera and sensor
-// features' live status. Devices without a location are flagged: they are not on the map.
-import { useMemo } from 'react';
+// features' live status. Devices without a location are flagged: they are not on the map. For cameras,
+// what ffmpeg decodes (every frame, or keyframes only in the cheap tier) and whether, and why, the
+// camera holds an analysis slot.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { apiOptional } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
-import { useLive } from '../live/live-context.tsx';
+import { useLive, useLiveStatus, useLiveStore } from '../live/live-context.tsx';
 import { deviceState } from '../map/city-map.tsx';
 import { STATE_RANK } from '../map/map-images.ts';
 import type { MessageKey } from '../messages.ts';
@@ -20,6 +23,7 @@ export function HealthList() {
     ];
     return all.sort((a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || a.id.localeCompare(b.id));
   }, [live.cameras, live.sensors, live.cameraHealth, live.sensorHealth]);
+  const slots = useSlotReasons();
   const counts = rows.reduce<Record<string, number>>((sums, row) => ({ ...sums, [row.state]: (sums[row.state] ?? 0) + 1 }), {});
   return (
     <section className="panel table-panel" data-testid="health-list">
@@ -45,6 +49,7 @@ export function HealthList() {
               <th>{t('device.lastSeen')}</th>
               <th>{t('device.lastValue')}</th>
               <th>{t('device.error')}</th>
+              <th>{t('engineer.analysis')}</th>
             </tr>
           </thead>
           <tbody>
@@ -63,6 +68,14 @@ export function HealthList() {
                 <td>{row.health?.lastSeenAt ? `${i18n.dateTime(row.health.lastSeenAt)} (${i18n.ago(row.health.lastSeenAt)})` : '—'}</td>
                 <td className="mono">{row.health?.lastValue != null ? i18n.number(row.health.lastValue, 2) : '—'}</td>
                 <td className="error-text">{row.health?.error ?? ''}</td>
+                <td className="small" data-testid={row.type === 'camera' ? 'camera-analysis' : undefined} data-camera-id={row.type === 'camera' ? row.id : undefined}>
+                  {row.type === 'camera' && (
+                    <>
+                      {row.health?.decode && <span className="decode-mode">{t(`decode.${row.health.decode}`)}</span>}
+                      {slots.has(row.id) && <span className={`reason-chip ${slots.get(row.id)}`}>{t('engineer.slot', { reason: t(`slotReason.${slots.get(row.id)}` as MessageKey) })}</span>}
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -70,4 +83,20 @@ export function HealthList() {
       </div>
     </section>
   );
+}
+
+/** Cameras holding an analysis slot now and why, reloaded on every `slots:changed` and reconnection. */
+function useSlotReasons(): Map<string, string> {
+  const store = useLiveStore();
+  const status = useLiveStatus();
+  const [reasons, setReasons] = useState(new Map<string, string>());
+  const load = useCallback(async () => {
+    const answer = await apiOptional<{ slots: Array<{ cameraId: string; reason: string }> }>('/api/analysis/slots').catch(() => undefined);
+    if (answer) setReasons(new Map(answer.slots.map((slot) => [slot.cameraId, slot.reason])));
+  }, []);
+  useEffect(() => store.onServerEvent('slots:changed', () => void load()), [store, load]);
+  useEffect(() => {
+    if (status === 'live') void load();
+  }, [status, load]);
+  return reasons;
 }

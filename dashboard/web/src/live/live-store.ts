@@ -18,6 +18,7 @@ interface CameraStatus {
   message?: string | null;
   lastFrameAt?: string | null;
   updatedAt?: string | null;
+  decode?: 'all' | 'keyframes' | null;
 }
 
 /** What the sensor feature reports (ingest/sensors/api.ts /api/sensors/latest, sensor:status). */
@@ -37,6 +38,7 @@ function cameraHealth(status: CameraStatus): DeviceHealth {
     lastSeenAt: status.lastFrameAt ?? null,
     // The reason an offline or degraded camera gives (wrong password, no frames, H.265...).
     error: status.state === 'online' ? null : (status.message ?? status.reason ?? null),
+    decode: status.decode ?? null,
   };
 }
 

@@ -18,6 +18,8 @@ export interface DeviceHealth {
   lastSeenAt?: string | null;
   lastValue?: number | null;
   error?: string | null;
+  /** Cameras: what ffmpeg decodes now, every frame or keyframes only (the cheap tier). */
+  decode?: 'all' | 'keyframes' | null;
 }
 
 export function sortAlerts(a: Alert, b: Alert): number {

@@ -1,6 +1,7 @@
 // Administration in Debian's Chromium against the real api role: an admin deletes a field team (after
 // confirming), then finds that deletion in the audit log by action and entity type, and exports what the
-// search found as CSV; a user whose role an admin changes sees their page follow without a reload. In
+// search found as CSV; a user whose role an admin changes sees their page follow without a reload; an
+// engineer's device health says what each camera decodes and why it holds an analysis slot. In
 // Vietnamese and in English.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ afterAll(async () => {
   await test?.drop();
 });
 
-describe('audit screen and team delete', () => {
+describe('administration and device health', () => {
   for (const language of ['vi', 'en'] as const) {
     it(`finds a deleted team in the audit log and exports it (${language})`, async () => {
       const teamName = language === 'vi' ? 'Đội tạm thời Quận 3' : 'Temporary team District 3';
@@ -79,6 +80,27 @@ describe('audit screen and team delete', () => {
       expect(await page.evaluate(() => (window as unknown as { beforeRoleChange?: boolean }).beforeRoleChange)).toBe(true);
       expect(await page.locator('.topbar').innerText()).toContain(language === 'vi' ? 'KỸ SƯ' : 'OPERATOR');
       await screenshot(page, `role-change-${language}`);
+      await page.context().close();
+    }
+  });
+
+  it('shows each camera\'s decode mode and analysis slot in device health (vi, en)', async () => {
+    // A camera-ingest worker holding cam-001 (in a slot, pinned: every frame) and cam-002 (cheap tier).
+    await test.db.query(`INSERT INTO camera_workers (worker_id, host, pid, expires_at) VALUES ('ingest-test', 'test', 1, now() + interval '1 hour')`);
+    for (const [cameraId, decode] of [['cam-001', 'all'], ['cam-002', 'keyframes']]) {
+      await test.db.query(`INSERT INTO camera_leases (camera_id, worker_id, acquired_at, expires_at) VALUES ($1, 'ingest-test', now(), now() + interval '1 hour')
+                           ON CONFLICT (camera_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, expires_at = EXCLUDED.expires_at`, [cameraId]);
+      await test.db.query(`INSERT INTO camera_status (camera_id, state, fps, target_fps, frames_received, frames_delivered, frames_dropped, restarts, since, decode, updated_at)
+                           VALUES ($1, 'online', 2, 2, 10, 10, 0, 0, now(), $2, now())`, [cameraId, decode]);
+    }
+    await test.db.query(`INSERT INTO analysis_slots (camera_id, reason, assigned_at) VALUES ('cam-001', 'pinned', now())`);
+    for (const language of ['vi', 'en'] as const) {
+      const page = await openSignedIn(browser, api, 'engineer', '/engineer/health', { language });
+      const cell = (cameraId: string) => page.locator(`[data-testid=camera-analysis][data-camera-id="${cameraId}"]`);
+      await expect.poll(() => cell('cam-001').innerText()).toContain(language === 'vi' ? 'Suất phân tích: Được ghim' : 'Analysis slot: Pinned');
+      expect(await cell('cam-001').innerText()).toContain(language === 'vi' ? 'Mọi khung hình' : 'Every frame');
+      expect(await cell('cam-002').innerText()).toBe(language === 'vi' ? 'Chỉ khung hình khóa' : 'Keyframes only');
+      await screenshot(page, `device-health-${language}`);
       await page.context().close();
     }
   });
