@@ -5,6 +5,8 @@ import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import { ALERT_KINDS, type AlertState } from '@cityops/contract/alerts';
 import { SEVERITIES, type Alert, type Severity } from '../live/types.ts';
+import { SeverityShape } from '../severity-shape.tsx';
+import { SEVERITY_COLORS } from '../map/alert-overlay.ts';
 import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
 import { EmptyState, Unavailable } from '../ui.tsx';
@@ -36,7 +38,12 @@ export function filterAlerts(alerts: Alert[], filters: AlertFilters): Alert[] {
 
 export function SeverityBadge({ severity, large = false }: { severity: Severity; large?: boolean }) {
   const { t } = useI18n();
-  return <span className={`severity-badge ${severity} ${large ? 'large' : ''}`}>{t(`severity.${severity}`)}</span>;
+  return (
+    <span className={`severity-badge ${severity} ${large ? 'large' : ''}`}>
+      <SeverityShape severity={severity} size={large ? 11 : 9} />
+      {t(`severity.${severity}`)}
+    </span>
+  );
 }
 
 export function StateBadge({ state }: { state: AlertState }) {
@@ -54,7 +61,11 @@ export const AlertRow = memo(function AlertRow({ alert, selected, onSelect, dist
         <span className="alert-main">
           <span className="alert-title">{alert.title[language] || alert.title.vi}</span>
           <span className="alert-meta">
-            <span>{t(`kind.${alert.kind}` as MessageKey)}</span>
+            <span className={`alert-severity ${alert.severity}`}>
+              <SeverityShape severity={alert.severity} size={10} color={SEVERITY_COLORS[alert.severity]} />
+              {t(`severity.${alert.severity}`)}
+            </span>
+            <span>· {t(`kind.${alert.kind}` as MessageKey)}</span>
             {districtName && <span>· {districtName}</span>}
             <span>· {alert.source.id}</span>
           </span>

@@ -6,6 +6,7 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import type { Alert, Severity } from '../live/types.ts';
 import { createFrameTask } from './frame-task.ts';
+import { traceSeverityShape } from '../severity-shape.tsx';
 
 export const SEVERITY_COLORS = { critical: '#ff3b4e', major: '#ff8a1f', minor: '#f5c518', info: '#38bdf8' } as const;
 const RADIUS: Record<Severity, number> = { critical: 9, major: 8, minor: 6.5, info: 5.5 };
@@ -131,14 +132,13 @@ export class AlertOverlay {
     const placed: Placed[] = [];
     for (const severity of DRAW_ORDER) {
       const radius = RADIUS[severity];
-      // One path per severity: a few hundred arcs filled and stroked in two calls.
+      // One path per severity: a few hundred shapes filled and stroked in two calls.
       context.beginPath();
       for (const marker of this.markers) {
         if (marker.severity !== severity) continue;
         const { x, y } = this.map.project([marker.lon, marker.lat]);
         if (x < -radius || y < -radius || x > width + radius || y > height + radius) continue;
-        context.moveTo(x + radius, y);
-        context.arc(x, y, radius, 0, Math.PI * 2);
+        traceSeverityShape(context, severity, x, y, radius);
         placed.push({ marker, x, y });
         if (!this.drawnAt.has(marker.id)) this.drawnAt.set(marker.id, now);
       }

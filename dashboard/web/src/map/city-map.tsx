@@ -24,6 +24,7 @@ import { ParkingLayer } from './parking-layer.ts';
 import { PARKING_COLORS } from '../parking/parking-zones.ts';
 import { districtLayers, offlineStyle } from './map-style.ts';
 import { loadWebConfig, type WebConfig } from './web-config.ts';
+import { SeverityShape } from '../severity-shape.tsx';
 
 export { SEVERITY_COLORS };
 
@@ -477,7 +478,7 @@ function MapLegend({ incidents, parking }: { incidents: boolean; parking: boolea
       <div className="legend-group">
         {(['critical', 'major', 'minor'] as const).map((severity) => (
           <span key={severity} className="legend-item">
-            <span className="legend-alert" style={{ background: SEVERITY_COLORS[severity] }} />
+            <SeverityShape severity={severity} size={12} color={SEVERITY_COLORS[severity]} />
             {t(`severity.${severity}`)}
           </span>
         ))}
