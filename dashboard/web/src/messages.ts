@@ -135,6 +135,8 @@ export const messages = {
   'kind.sensor_forecast': { vi: 'Dự báo triều', en: 'Tide forecast' },
   'kind.pump_failure': { vi: 'Máy bơm hỏng', en: 'Pump failure' },
   'kind.illegal_parking': { vi: 'Đỗ xe trái phép', en: 'Illegal parking' },
+  'kind.flooded_road': { vi: 'Đường bị ngập', en: 'Flooded road' },
+  'kind.joint_rule': { vi: 'Quy tắc kết hợp', en: 'Joint rule' },
   'kind.parking': { vi: 'Bãi đỗ xe (đếm chỗ trống)', en: 'Parking (free spaces)' },
   'forecast.label': { vi: 'Dự báo triều', en: 'Tide forecast' },
   'forecast.now': { vi: 'Bây giờ', en: 'Now' },
