@@ -5,6 +5,7 @@ import { dispatchMessages } from './incidents/dispatch-messages.ts';
 import { handoffMessages } from './incidents/handoff-messages.ts';
 import { agencyMessages } from './admin/agency-messages.ts';
 import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
+import { jointRulesMessages } from './engineer/joint-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
 
@@ -579,6 +580,7 @@ export const messages = {
   ...handoffMessages,
   ...agencyMessages,
   ...incidentRulesMessages,
+  ...jointRulesMessages,
   ...reportMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 
