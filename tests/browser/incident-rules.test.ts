@@ -107,6 +107,7 @@ describe('the incident rules screen', () => {
     expect(await page.locator('[data-testid=link-rule-row]').count()).toBe(3);
     expect(await page.locator('[data-testid=policy-row]').count()).toBe(6);
     expect(await page.locator('[data-testid$=-edit], [data-testid$=-delete], [data-testid$=-new]').count()).toBe(0);
-    expect(await page.locator('[data-testid^=engineer-tab-]').count()).toBe(1);
+    // The command room's tabs: these rules and the joint rules (tests/browser/joint-rules.test.ts).
+    expect(await page.locator('[data-testid^=engineer-tab-]').evaluateAll((tabs) => tabs.map((tab) => tab.getAttribute('data-testid')))).toEqual(['engineer-tab-incident-rules', 'engineer-tab-joint-rules']);
   }, 60_000);
 });

@@ -5,7 +5,11 @@
 // and the saved rule is listed in words. The command room reads it without edit buttons.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
+import { JointRuleEvaluator } from '../../analytics/joint-rules/evaluator.ts';
+import { createLogger } from '../../core/logger.ts';
+import { waitFor } from '../support/wait.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import type { TestApi } from '../support/api.ts';
 import { registerSensor } from '../sensors/helpers.ts';
@@ -28,7 +32,8 @@ beforeAll(async () => {
   cameraName = camera.name;
   await registerSensor(test.db, { id: GAUGE, name: 'Trạm triều thử nghiệm', kind: 'tide_level', lat: camera.lat - 0.0027, lon: camera.lon, level1: 1.5, level2: 1.6, level3: 1.7, expectedIntervalSeconds: 3600 });
   await test.db.query(`INSERT INTO sensor_state (sensor_id, level, status, last_value, last_ts) VALUES ($1, 2, 'level2', 1.64, now())`, [GAUGE]);
-  await createAlertRaiser({ db: test.db }).raise({ sourceType: 'camera', sourceId: CAMERA, kind: 'stalled_vehicle', severity: 'minor', title: { vi: 'Xe dừng', en: 'Stalled vehicle' } });
+  const snapshotJpeg = await sharp({ create: { width: 320, height: 180, channels: 3, background: '#3a5f7d' } }).jpeg().toBuffer();
+  await createAlertRaiser({ db: test.db }).raise({ sourceType: 'camera', sourceId: CAMERA, kind: 'stalled_vehicle', severity: 'minor', title: { vi: 'Xe dừng', en: 'Stalled vehicle' }, evidence: { snapshotJpeg } });
 }, 180_000);
 
 afterAll(async () => {
@@ -95,6 +100,26 @@ describe('the joint rules screen', () => {
       await operator.context().close();
     }, 120_000);
   }
+
+  it('puts the joint alert before the operator with both evidences: the gauge\'s level and the camera\'s picture', async () => {
+    // The evaluator runs in the sensor-ingest role; here one pass of it, on the rules saved above.
+    const evaluator = new JointRuleEvaluator({ db: test.db, logger: createLogger('silent'), alerts: createAlertRaiser({ db: test.db }), checkEveryMs: 600_000 });
+    await waitFor('a joint rules pass', async () => (await evaluator.passOnce()).raised > 0);
+    const alertId = (await test.db.query(`SELECT id FROM alerts WHERE kind = 'flooded_road' AND source_id = $1 ORDER BY id LIMIT 1`, [GAUGE])).rows[0].id;
+    for (const language of ['vi', 'en'] as const) {
+      const page = await openSignedIn(browser, api, 'operator', `/alerts/${alertId}`, { language });
+      // A missing picture fails in seconds, not at the test's timeout.
+      page.setDefaultTimeout(10_000);
+      const detail = page.locator(`[data-testid=alert-detail][data-alert-id="${alertId}"]`);
+      await detail.waitFor();
+      const text = await detail.innerText();
+      expect(text).toContain(language === 'vi' ? 'Đường ngập gần Trạm triều thử nghiệm' : 'Flooded road near Trạm triều thử nghiệm');
+      expect(text).toContain(language === 'vi' ? `xe dừng bất thường tại ${cameraName} (300 m)` : `stalled vehicle at ${cameraName} (300 m)`);
+      await expect.poll(() => detail.locator('.snapshot img').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(320);
+      await screenshot(page, `joint-alert-detail-${language}`);
+      await page.context().close();
+    }
+  }, 90_000);
 
   it('shows the server\'s refusal beside the field it names (a name already taken)', async () => {
     const page = await openSignedIn(browser, api, 'engineer', '/engineer/joint-rules', { language: 'en' });
