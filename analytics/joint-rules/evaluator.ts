@@ -25,7 +25,7 @@ import { cameraSituations, cameraSnapshot, listJointRules, openJointAlerts, sens
 /** Sent by the alerts table's trigger (migration 0116) and by the rule routes. */
 export const jointRulesWake = textChannel('cityops_joint_rules_wake');
 /** Advisory lock key of a pass ("join" in ASCII). */
-const PASS_LOCK_KEY = 0x6a6f696e;
+export const JOINT_PASS_LOCK_KEY = 0x6a6f696e;
 /** Another process held the pass while we were woken: look again this much later (its pass may have read before the change). */
 const BUSY_RETRY_MS = 1000;
 
@@ -96,7 +96,7 @@ export class JointRuleEvaluator implements Component {
   async passOnce(nowMs = Date.now()): Promise<JointPassOutcome> {
     const { db, alerts, logger } = this.deps;
     return withTransaction(db, async (tx) => {
-      const lock = await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [PASS_LOCK_KEY]);
+      const lock = await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [JOINT_PASS_LOCK_KEY]);
       if (!lock.rows[0].locked) return { evaluated: false, raised: 0, cleared: 0 };
       const rules = await listJointRules(tx, { enabledOnly: true });
       const sensors = await sensorFacts(tx, rules);

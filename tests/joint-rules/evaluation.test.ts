@@ -1,6 +1,7 @@
-// A joint rule end to end on the real parts: the rule saved through the API; a tide gauge's readings over
-// the real broker, ingest worker and sensor rules (level II); camera alerts raised by the real alerts
-// service, one 2 km and one 300 m from the gauge; the evaluator woken by the alerts' changes.
+// A joint rule end to end on the real parts: the rule saved through the API; a tide gauge's readings, made
+// by the sensor simulator's tide model for Phú An, over the real broker, ingest worker and sensor rules
+// (the flood tide up to level II); camera alerts raised by the real alerts service, one 2 km and one 300 m
+// from the gauge; the evaluator woken by the alerts' changes.
 // The far camera raises nothing; the near one raises a flooded road with both evidences and the camera's
 // snapshot; the tide falling back clears it.
 import sharp from 'sharp';
@@ -10,7 +11,8 @@ import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import type { AlertRaiser } from '../../core/alerts/types.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
 import { SensorRuleEngine } from '../../analytics/sensor-rules/rule-engine.ts';
-import { JointRuleEvaluator } from '../../analytics/joint-rules/evaluator.ts';
+import { JOINT_PASS_LOCK_KEY, JointRuleEvaluator } from '../../analytics/joint-rules/evaluator.ts';
+import { seededRandom, simulatedValue } from '../../ingest/sensors/simulated-series.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { waitFor } from '../support/wait.ts';
@@ -34,7 +36,21 @@ async function addCamera(id: string, name: string, latOffset: number) {
   await test.db.query(`INSERT INTO cameras (id, name, rtsp_url, lat, lon) VALUES ($1, $2, 'rtsp://127.0.0.1/x', $3, $4)`, [id, name, GAUGE.lat + latOffset, GAUGE.lon]);
 }
 
-const publishLevel = (value: number) => publisher.publishAsync(topicOf(gauge), JSON.stringify({ ts: Date.now(), value }), { qos: 1 });
+/**
+ * Publishes the simulator's Phú An tide every 10 simulated minutes over [fromHours, toHours] (hours from its
+ * higher high water, 1.77 m), one simulated hour per real minute from ten minutes ago; the last value.
+ */
+const startMs = Date.now() - 10 * 60_000;
+const noise = seededRandom(16);
+async function publishTide(fromHours: number, toHours: number): Promise<number> {
+  let value = NaN;
+  for (let hours = fromHours; hours <= toHours + 1e-9; hours += 1 / 6) {
+    value = simulatedValue({ id: gauge, kind: 'tide_level', siteIndex: 0 }, hours, 1 / 6, { pumpOn: false }, noise);
+    await publisher.publishAsync(topicOf(gauge), JSON.stringify({ ts: Math.round(startMs + (hours + 2) * 60_000), value }), { qos: 1 });
+  }
+  return value;
+}
+let floodTide: number;
 
 const jointAlerts = async () =>
   (
@@ -96,8 +112,12 @@ describe('joint rule: water level and stalled vehicles', () => {
   });
 
   it('raises nothing for a gauge at level II and a stalled vehicle 2 km away', async () => {
-    await publishLevel(1.65);
-    await waitFor('the gauge at level II', async () => (await test.db.query(`SELECT level FROM sensor_state WHERE sensor_id = $1`, [gauge])).rows[0]?.level === 2);
+    // The flood tide from two hours before high water to 48 minutes before it: about 1.2 m up to 1.68 m.
+    floodTide = await publishTide(-2, -0.8);
+    expect(floodTide).toBeGreaterThanOrEqual(1.6);
+    expect(floodTide).toBeLessThan(1.7);
+    await waitFor('the gauge at level II', async () => (await test.db.query(`SELECT level, last_value FROM sensor_state WHERE sensor_id = $1`, [gauge])).rows[0]?.last_value === floodTide);
+    expect((await test.db.query(`SELECT level FROM sensor_state WHERE sensor_id = $1`, [gauge])).rows[0].level).toBe(2);
     await alerts.raise({ sourceType: 'camera', sourceId: farCamera, kind: 'stalled_vehicle', severity: 'minor', title: { vi: 'Xe dừng', en: 'Stalled vehicle' } });
     await evaluateNow();
     expect(await jointAlerts()).toEqual([]);
@@ -112,15 +132,28 @@ describe('joint rule: water level and stalled vehicles', () => {
       return rows.length ? rows : undefined;
     });
     expect(joint).toMatchObject({ severity: 'critical', title_en: 'Flooded road near Trạm triều Phú An', auto_cleared_at: null, lat: GAUGE.lat, lon: GAUGE.lon, has_snapshot: true });
-    expect(joint.description_en).toContain('Trạm triều Phú An at alarm level II (1.65 m)');
+    expect(joint.description_en).toContain(`Trạm triều Phú An at alarm level II (${floodTide} m)`);
     expect(joint.description_en).toContain('stalled vehicle at Cầu Sài Gòn (300 m)');
-    expect(joint.evidence.sensor).toMatchObject({ sensorId: gauge, level: 2, value: 1.65, unit: 'm' });
+    expect(joint.evidence.sensor).toMatchObject({ sensorId: gauge, level: 2, value: floodTide, unit: 'm' });
     expect(joint.evidence.cameras).toEqual([expect.objectContaining({ alertId: stalled.alertId, cameraId: nearCamera, kind: 'stalled_vehicle', distanceM: 300, endedAt: null, hasSnapshot: true })]);
     expect((await jointAlerts())).toHaveLength(1);
   });
 
+  it('leaves the pass to the process that holds it', async () => {
+    const other = await test.db.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1)', [JOINT_PASS_LOCK_KEY]);
+      expect(await evaluator.passOnce()).toEqual({ evaluated: false, raised: 0, cleared: 0 });
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+  });
+
   it('clears it when the tide falls back below level II', async () => {
-    await publishLevel(1.4);
+    // The ebb, two and a half to three hours after high water: about 1.0 m down to 0.7 m.
+    expect(await publishTide(2.5, 3)).toBeLessThan(1.5);
     const [joint] = await waitFor('the flooded road alert cleared', async () => {
       const rows = await jointAlerts();
       return rows[0]?.auto_cleared_at ? rows : undefined;
