@@ -79,12 +79,14 @@ export class JointRuleEvaluator implements Component {
   }
 
   private async passes(): Promise<JointPassOutcome> {
+    const woken = this.again;
     let outcome: JointPassOutcome;
     do {
       this.again = false;
       outcome = await this.passOnce();
     } while (this.again && !this.stopped && outcome.evaluated);
-    if (!outcome.evaluated && !this.stopped) {
+    // A periodic pass another process made is simply done; a change we were woken for is looked at again.
+    if (!outcome.evaluated && woken && !this.stopped) {
       clearTimeout(this.busyTimer);
       this.busyTimer = setTimeout(() => this.wake(), BUSY_RETRY_MS);
       this.busyTimer.unref();

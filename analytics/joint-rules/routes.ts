@@ -11,7 +11,7 @@ import { notify } from '@cityops/core/database/notification-bus';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { jointRulesWake } from './evaluator.ts';
-import { matchesOf } from './match.ts';
+import { matchesOf, sensorsOfRule } from './match.ts';
 import { cameraSituations, deleteJointRule, getJointRule, insertJointRule, listJointRules, sensorFacts, updateJointRule } from './repository.ts';
 import { checkAgainstRegistry, jointRuleBody, jointRuleMatchSchema, jointRuleSchema, normalizedRule } from './rule-schema.ts';
 
@@ -22,7 +22,7 @@ const tags = ['joint-rules'];
 async function dryRun(db: Queryable, rule: JointRuleInput, nowMs: number) {
   const sensors = await sensorFacts(db, [rule]);
   const situations = await cameraSituations(db, rule.cameraAlertKinds, nowMs - rule.windowMinutes * 60_000);
-  return { matches: matchesOf(rule, sensors, situations, nowMs), sensorsLookedAt: sensors.filter((sensor) => (rule.sensorId ? sensor.sensorId === rule.sensorId : sensor.kind === rule.sensorKind)).length };
+  return { matches: matchesOf(rule, sensors, situations, nowMs), sensorsLookedAt: sensorsOfRule(rule, sensors).length };
 }
 
 export const jointRuleRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, { db }) => {
