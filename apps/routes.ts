@@ -18,6 +18,7 @@ import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
 import { slotRoutes } from '@cityops/analytics/slots/api';
 import { tideForecastRoutes } from '@cityops/analytics/tide-forecast/routes';
 import { parkingRoutes } from '@cityops/analytics/parking/routes';
+import { jointRuleRoutes } from '@cityops/analytics/joint-rules/routes';
 import { citizenReportRoutes } from '@cityops/dashboard/server/citizen-reports/routes';
 import { citizenReportFigureRoutes } from '@cityops/dashboard/server/citizen-reports/figures-routes';
 import { openDataRoutes } from '@cityops/dashboard/server/open-data/routes';
@@ -33,6 +34,7 @@ export const featureRoutes: FeatureRoutes[] = [
   sensorDataRoutes,
   tideForecastRoutes,
   parkingRoutes,
+  jointRuleRoutes,
   alertRoutes,
   ruleTuningRoutes,
   teamRoutes,

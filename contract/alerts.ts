@@ -17,6 +17,9 @@ export const ALERT_KINDS = [
   'sensor_forecast',
   'pump_failure',
   'illegal_parking',
+  // Raised by joint rules (contract/joint-rules.ts): a sensor state and camera situations near it together.
+  'flooded_road',
+  'joint_rule',
   'manual',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -228,6 +228,9 @@ export const configSchema = z.object({
   ),
   SENSOR_OFFLINE_CHECK_SECONDS: positiveInt.default(5).describe('how often silent sensors are looked for'),
   PUMP_CHECK_SECONDS: positiveInt.default(30).describe('how often pumps are checked against the level they drain (pump_failure)'),
+  JOINT_RULES_CHECK_SECONDS: positiveInt.default(15).describe(
+    'how often the joint rules are evaluated besides on every camera or sensor alert change (a camera situation leaving the window)',
+  ),
   TIDE_FORECAST_EVERY_MINUTES: z.coerce.number().min(0.1).max(1440).default(10).describe('how often each tide gauge\'s forecast is fitted again (divided by SENSOR_SIM_TIME_FACTOR when simulating)'),
   TIDE_FORECAST_FIT_DAYS: z.coerce.number().min(2).max(90).default(30).describe('days of readings a tide forecast is fitted on, at most (2 at least are needed; 15 separate S2 from M2)'),
   TIDE_FORECAST_WARN_HOURS: z.coerce.number().min(0).max(48).default(6).describe('a tide alarm level expected within this many hours raises a sensor_forecast alert (0 = never)'),

@@ -1,6 +1,7 @@
 // The sensor-ingest role: the sensor directory, the ingest worker (MQTT → PostgreSQL), the sensor rules
 // that turn the readings it stored into live state and alerts, the watches for silent sensors and failed
-// pumps, and the tide forecaster (analytics/tide-forecast/).
+// pumps, the tide forecaster (analytics/tide-forecast/) and the joint rules over sensors and cameras
+// (analytics/joint-rules/evaluator.ts says why here).
 // The rules run here, beside the worker, on the readings it has just committed (ARCHITECTURE.md says why).
 // Several of these roles may run at once on several machines: with MQTT 5 they share the subscription,
 // and all state they share lives in PostgreSQL.
@@ -17,6 +18,7 @@ import { SensorRuleEngine } from '@cityops/analytics/sensor-rules/rule-engine';
 import { OfflineWatch } from '@cityops/analytics/sensor-rules/offline-watch';
 import { TideForecaster } from '@cityops/analytics/tide-forecast/forecaster';
 import { PumpWatch } from '@cityops/analytics/sensor-rules/pump-watch';
+import { JointRuleEvaluator } from '@cityops/analytics/joint-rules/evaluator';
 
 export interface SensorIngestParts extends SensorIngestPipeline {
   directory: SensorDirectory;
@@ -24,6 +26,7 @@ export interface SensorIngestParts extends SensorIngestPipeline {
   offlineWatch: OfflineWatch;
   tideForecaster: TideForecaster;
   pumpWatch: PumpWatch;
+  jointRules: JointRuleEvaluator;
 }
 
 /** Builds the role's parts; `alerts` and `live` default to the real alerts service and live publisher. */
@@ -55,7 +58,8 @@ export function createSensorIngestParts(
     everyMs: Math.max(1000, (config.TIDE_FORECAST_EVERY_MINUTES * 60_000) / timeFactor),
   });
   const pumpWatch = new PumpWatch({ db, logger: log, alerts, profiles: directory, checkEveryMs: config.PUMP_CHECK_SECONDS * 1000 });
-  return { directory, engine, offlineWatch, tideForecaster, pumpWatch, ...pipeline };
+  const jointRules = new JointRuleEvaluator({ db, logger: log, alerts, checkEveryMs: config.JOINT_RULES_CHECK_SECONDS * 1000 });
+  return { directory, engine, offlineWatch, tideForecaster, pumpWatch, jointRules, ...pipeline };
 }
 
 export async function createRole(context: RoleContext): Promise<Component> {
@@ -74,5 +78,5 @@ export async function createRole(context: RoleContext): Promise<Component> {
   const rulesFlush: Component = { name: 'sensor-rules', start: async () => {}, stop: () => parts.engine.stop() };
   // Stopped in reverse: the watch, the legacy drain and the worker (last batches committed), then the rules
   // (last readings applied).
-  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch, parts.tideForecaster, parts.pumpWatch]);
+  return new ComponentGroup([parts.directory, alertCopyConnection, rulesFlush, parts.worker, parts.legacySessionDrain, parts.offlineWatch, parts.tideForecaster, parts.pumpWatch, parts.jointRules]);
 }

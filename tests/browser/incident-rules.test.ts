@@ -55,14 +55,14 @@ afterAll(async () => {
 describe('the incident rules screen', () => {
   it('changes a link rule distance and a policy deadline, the API refusal beside the field (en)', async () => {
     const flooding = page.locator('[data-testid=link-rule-row][data-rule-name=flooding]');
-    expect(await flooding.innerText()).toMatch(/10\s+flooding\s+Flooding\s+Alarm level, Fast rise, Stalled vehicle, Congestion\s+Critical\s+500\s+30\s+On/);
-    expect(await flooding.locator('[data-opening=true]').allInnerTexts()).toEqual(['Alarm level']);
+    expect(await flooding.innerText()).toMatch(/10\s+flooding\s+Flooding\s+Alarm level, Fast rise, Stalled vehicle, Congestion, Flooded road\s+Critical\s+500\s+30\s+On/);
+    expect(await flooding.locator('[data-opening=true]').allInnerTexts()).toEqual(['Alarm level', 'Flooded road']);
     await flooding.locator('[data-testid=link-rule-edit]').click();
     await page.locator('[data-testid=link-rule-distance-input]').fill('650');
     await page.locator('[data-testid=link-rule-save]').click();
     await expect.poll(() => flooding.locator('[data-testid=link-rule-distance]').innerText()).toBe('650');
     const { rules } = await read<{ rules: IncidentLinkRule[] }>('/api/incident-link-rules');
-    expect(rules.find((rule) => rule.name === 'flooding')).toMatchObject({ distanceM: 650, openingKinds: ['sensor_level'], alertKinds: ['sensor_level', 'sensor_rate_of_rise', 'stalled_vehicle', 'congestion'] });
+    expect(rules.find((rule) => rule.name === 'flooding')).toMatchObject({ distanceM: 650, openingKinds: ['sensor_level', 'flooded_road'], alertKinds: ['sensor_level', 'sensor_rate_of_rise', 'stalled_vehicle', 'congestion', 'flooded_road'] });
 
     const fire = page.locator('[data-testid=policy-row][data-kind=fire][data-severity="*"]');
     expect(await fire.innerText()).toMatch(/Fire\s+Any severity\s+60 s\s+10\.0 min\s+60 s\s+Remind the team\s+Alert the supervisors\s+Propose the next team\s+No/);
@@ -107,6 +107,7 @@ describe('the incident rules screen', () => {
     expect(await page.locator('[data-testid=link-rule-row]').count()).toBe(3);
     expect(await page.locator('[data-testid=policy-row]').count()).toBe(6);
     expect(await page.locator('[data-testid$=-edit], [data-testid$=-delete], [data-testid$=-new]').count()).toBe(0);
-    expect(await page.locator('[data-testid^=engineer-tab-]').count()).toBe(1);
+    // The command room's tabs: these rules and the joint rules (tests/browser/joint-rules.test.ts).
+    expect(await page.locator('[data-testid^=engineer-tab-]').evaluateAll((tabs) => tabs.map((tab) => tab.getAttribute('data-testid')))).toEqual(['engineer-tab-incident-rules', 'engineer-tab-joint-rules']);
   }, 60_000);
 });

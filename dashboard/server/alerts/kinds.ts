@@ -15,6 +15,8 @@ export const KIND_NAMES: Record<AlertKind, LocalisedText> = {
   sensor_forecast: { vi: 'Dự báo triều vượt ngưỡng', en: 'Tide level forecast' },
   pump_failure: { vi: 'Máy bơm không hoạt động đúng', en: 'Pump failure' },
   illegal_parking: { vi: 'Đỗ xe trái phép', en: 'Illegal parking' },
+  flooded_road: { vi: 'Đường bị ngập', en: 'Flooded road' },
+  joint_rule: { vi: 'Quy tắc kết hợp cảm biến và camera', en: 'Joint sensor and camera rule' },
   manual: { vi: 'Báo cáo của điều hành viên', en: 'Operator report' },
 };
 
@@ -33,5 +35,8 @@ export const CAP_CATEGORY: Record<AlertKind, string> = {
   sensor_forecast: 'Met',
   pump_failure: 'Infra',
   illegal_parking: 'Transport',
+  // A flooded road is water first (like the level rules); what a joint rule means is the engineer's.
+  flooded_road: 'Met',
+  joint_rule: 'Other',
   manual: 'Other',
 };

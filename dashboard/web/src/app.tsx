@@ -130,8 +130,8 @@ function page(path: string, user: SessionUser): ReactNode {
   else if (path === '/account') content = <AccountPage />;
   else if (matchPath('/incidents/:id/dispatch', path)) content = <DispatchPage incidentId={Number(matchPath('/incidents/:id/dispatch', path)!.id)} />;
   else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;
-  // The command room reads the incident rules there too (the page shows them that tab only, without edits).
-  else if (path === '/engineer/incident-rules') content = <EngineerPage />;
+  // The command room reads the incident and joint rules there too (the page shows them those tabs only, without edits).
+  else if (path === '/engineer/incident-rules' || path === '/engineer/joint-rules') content = <EngineerPage />;
   // Non-admins get the page too: it tells them plainly they may not manage users.
   else if (path === '/admin' || path.startsWith('/admin/')) content = <AdminPage />;
   else content = <NotFound />;

@@ -5,6 +5,7 @@ import { dispatchMessages } from './incidents/dispatch-messages.ts';
 import { handoffMessages } from './incidents/handoff-messages.ts';
 import { agencyMessages } from './admin/agency-messages.ts';
 import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
+import { jointRulesMessages } from './engineer/joint-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
 
@@ -135,6 +136,8 @@ export const messages = {
   'kind.sensor_forecast': { vi: 'Dự báo triều', en: 'Tide forecast' },
   'kind.pump_failure': { vi: 'Máy bơm hỏng', en: 'Pump failure' },
   'kind.illegal_parking': { vi: 'Đỗ xe trái phép', en: 'Illegal parking' },
+  'kind.flooded_road': { vi: 'Đường bị ngập', en: 'Flooded road' },
+  'kind.joint_rule': { vi: 'Quy tắc kết hợp', en: 'Joint rule' },
   'kind.parking': { vi: 'Bãi đỗ xe (đếm chỗ trống)', en: 'Parking (free spaces)' },
   'forecast.label': { vi: 'Dự báo triều', en: 'Tide forecast' },
   'forecast.now': { vi: 'Bây giờ', en: 'Now' },
@@ -631,6 +634,7 @@ export const messages = {
   ...handoffMessages,
   ...agencyMessages,
   ...incidentRulesMessages,
+  ...jointRulesMessages,
   ...reportMessages,
 } satisfies Record<string, { vi: string; en: string }>;
 

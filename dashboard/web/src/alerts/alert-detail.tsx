@@ -83,6 +83,8 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
       )}
       {camera && tab === 'evidence' && <Snapshot src={alert.hasSnapshot === false ? `/api/cameras/${encodeURIComponent(camera.id)}/snapshot` : `/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} />}
       {camera && tab === 'video' && <LiveVideo cameraId={camera.id} />}
+      {/* A sensor's alert with a picture: a joint rule's, showing the camera situation that made it. */}
+      {!camera && alert.hasSnapshot && <Snapshot src={`/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} />}
       {sensor && (
         <div className="detail-chart">
           <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>

@@ -13,6 +13,7 @@ import { CameraForm, SensorForm } from './device-form.tsx';
 import { HealthList } from './health-list.tsx';
 import { ImportPanel } from './import-panel.tsx';
 import { IncidentRules } from './incident-rules.tsx';
+import { JointRulesPanel } from './joint-rules-panel.tsx';
 import { OnvifPanel } from './onvif-panel.tsx';
 import { PrecisionPanel } from './precision-panel.tsx';
 import { SystemHealth } from './system-health.tsx';
@@ -23,10 +24,11 @@ const TABS: { to: string; label: MessageKey; icon: string }[] = [
   { to: '/engineer/import', label: 'engineer.import', icon: 'upload' },
   { to: '/engineer/onvif', label: 'onvif.tab', icon: 'camera' },
   { to: '/engineer/incident-rules', label: 'rules.tab', icon: 'incident' },
+  { to: '/engineer/joint-rules', label: 'jointRules.tab', icon: 'incident' },
   { to: '/engineer/precision', label: 'precision.tab', icon: 'health' },
 ];
-/** The one tab the command room (operators, viewers) may open: it reads the rules without editing them. */
-const READER_TAB = '/engineer/incident-rules';
+/** The tabs the command room (operators, viewers) may open: they read the rules without editing them. */
+const READER_TABS = ['/engineer/incident-rules', '/engineer/joint-rules'];
 
 export default function EngineerPage() {
   const { t } = useI18n();
@@ -46,13 +48,14 @@ export default function EngineerPage() {
     );
   else if (path === '/engineer/import') content = <ImportPanel />;
   else if (path === '/engineer/onvif') content = <OnvifPanel />;
-  else if (path === READER_TAB) content = <IncidentRules />;
+  else if (path === '/engineer/incident-rules') content = <IncidentRules />;
+  else if (path === '/engineer/joint-rules') content = <JointRulesPanel />;
   else if (path === '/engineer/precision') content = <PrecisionPanel />;
   else content = <DeviceList />;
   return (
     <div className="page engineer-page">
       <nav className="sub-nav" aria-label={t('nav.engineer')}>
-        {TABS.filter((tab) => engineer || tab.to === READER_TAB).map((tab) => (
+        {TABS.filter((tab) => engineer || READER_TABS.includes(tab.to)).map((tab) => (
           <Link key={tab.to} to={tab.to} data-testid={`engineer-tab-${tab.to.split('/')[2] ?? 'devices'}`} className={path === tab.to || (tab.to === '/engineer' && (camera || sensor)) ? 'active' : ''}>
             <Icon name={tab.icon} size={16} /> {t(tab.label)}
           </Link>
