@@ -20,10 +20,11 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(db: Queryable, actor: Actor, entry: AuditEntry): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_log (user_id, username, source_address, action, entity_type, entity_id, details)
+  await db.query({
+    name: 'audit-insert',
+    text: `INSERT INTO audit_log (user_id, username, source_address, action, entity_type, entity_id, details)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [
+    values: [
       actor.userId ?? null,
       actor.username,
       actor.sourceAddress ?? null,
@@ -32,7 +33,7 @@ export async function recordAudit(db: Queryable, actor: Actor, entry: AuditEntry
       entry.entityId ?? null,
       JSON.stringify(entry.details ?? {}),
     ],
-  );
+  });
 }
 
 export interface AuditRecord extends AuditEntry {

@@ -2,6 +2,7 @@
 // a tsx file that prints `listening on port N` (bench-api.ts, the bare servers) and take a quantile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 
 /** Starts `file` with `args` in a child process (node options first, e.g. --cpu-prof); resolves when it printed its port. */
 export async function startServer(file: string, args: string[], nodeOptions: string[] = []): Promise<{ child: ChildProcess; url: string }> {
@@ -16,3 +17,14 @@ export const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
 };
+
+/** CPU time (user + system) a process has used, from /proc (Linux); 0 once it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}

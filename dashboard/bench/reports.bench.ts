@@ -12,7 +12,10 @@
 // - `reports.to_operator_screen_p95_ms`: `--rate` reports a second for `--seconds` → the operator's
 //   socket receives the `incident:changed` that counts the report (the incident it opened or joined);
 // - the same two figures against a bare fastify + multipart + socket.io server that only reads the
-//   upload and emits (bare-upload-server.ts), and the ratios.
+//   upload and emits (bare-upload-server.ts), and the ratios;
+// - `reports.cpu_ms_per_report`: CPU time per accepted report during the throughput run, of the api
+//   process, of the PostgreSQL backends serving its database, of this process (the residents' phones),
+//   and of the bare server: on a shared machine the rate moves with the neighbours' load, CPU per report much less.
 // Needs PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres);
 // creates and drops a scratch database.
 import { execFile, type ChildProcess } from 'node:child_process';
@@ -26,11 +29,11 @@ import { io, type Socket } from 'socket.io-client';
 import { openSession, SESSION_COOKIE } from '@cityops/core/auth/sessions';
 import { createUser } from '@cityops/core/auth/users';
 import { migrate } from '@cityops/core/database/migrate';
-import { createDatabase } from '@cityops/core/database/pool';
+import { createDatabase, type Database } from '@cityops/core/database/pool';
 import { REPORT_CATEGORIES } from '@cityops/contract/citizen-reports';
 import type { IncidentView } from '@cityops/contract/incidents';
 import { paced } from './paced.ts';
-import { quantile, startServer } from './child-server.ts';
+import { processCpuMs, quantile, startServer } from './child-server.ts';
 import { createScratchDatabase, databaseUrl, option } from './bench-options.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -97,6 +100,27 @@ async function flood(url: string, photo: Buffer, count: number, concurrency: num
   return { accepted, seconds: (now() - started) / 1000, refused };
 }
 
+interface CpuSample {
+  api: number;
+  /** Per backend pid of the bench's database (the api's pool connections, the operator's session's listener...). */
+  backends: Map<number, number>;
+  client: NodeJS.CpuUsage;
+}
+
+async function cpuNow(db: Database, database: string, apiPid: number): Promise<CpuSample> {
+  const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+  return { api: processCpuMs(apiPid), backends: new Map(rows.map((row) => [Number(row.pid), processCpuMs(Number(row.pid))])), client: process.cpuUsage() };
+}
+
+/** CPU ms per report between two samples; a backend opened meanwhile counts from 0. */
+function cpuSince(before: CpuSample, after: CpuSample, reports: number): { api: number; postgres: number; client: number } {
+  let postgres = 0;
+  for (const [pid, ms] of after.backends) postgres += ms - (before.backends.get(pid) ?? 0);
+  const client = process.cpuUsage(before.client);
+  const per = (ms: number) => ms / Math.max(1, reports);
+  return { api: per(after.api - before.api), postgres: per(postgres), client: per((client.user + client.system) / 1000) };
+}
+
 async function connect(url: string, cookie?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(url, { transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false, forceNew: true });
@@ -144,7 +168,9 @@ export async function run(args: string[]): Promise<void> {
 
     // 1. Throughput: as fast as the server takes them.
     const uploadUrl = `${api.url}/api/public/reports`;
+    const cpuBefore = await cpuNow(db, name, api.child.pid!);
     const throughput = await flood(uploadUrl, photo, reportCount, concurrency, 0);
+    const cpu = cpuSince(cpuBefore, await cpuNow(db, name, api.child.pid!), throughput.accepted);
 
     // 2. Latency at a steady rate: report n sent → the screen counts it in its incident.
     const sentAt = new Map<number, number>();
@@ -177,7 +203,9 @@ export async function run(args: string[]): Promise<void> {
     sockets.push(bareSocket);
     const bareSeen = new Map<number, number>();
     bareSocket.on('bare:report', (message: { n: number }) => bareSeen.set(message.n, now()));
+    const bareCpuBefore = processCpuMs(bare.child.pid!);
     const bareThroughput = await flood(`${bare.url}/upload`, photo, reportCount, concurrency, 0);
+    const bareCpuPerReport = (processCpuMs(bare.child.pid!) - bareCpuBefore) / Math.max(1, bareThroughput.accepted);
     const bareSentAt = new Map<number, number>();
     const barePending: Promise<unknown>[] = [];
     await paced(rate, seconds, (i) => {
@@ -201,6 +229,10 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log(`reports.bare_accepted_per_s: ${barePerS.toFixed(1)} (the same uploads to a bare fastify multipart server that only reads them; ${bareThroughput.accepted}/${reportCount})`);
     console.log(`reports.accepted_ratio: ${(acceptedPerS / barePerS).toFixed(2)} (accepted_per_s ÷ bare_accepted_per_s)`);
+    console.log(
+      `reports.cpu_ms_per_report: ${(cpu.api + cpu.postgres).toFixed(1)} (api process ${cpu.api.toFixed(1)} + PostgreSQL backends ${cpu.postgres.toFixed(1)}; ` +
+        `the sending phones (this process) ${cpu.client.toFixed(1)}; bare server ${bareCpuPerReport.toFixed(1)}; ${cpus().length} cores = ${((cpus().length * 1000) / (cpu.api + cpu.postgres + cpu.client)).toFixed(0)} reports/s if the machine were the bench's alone)`,
+    );
     console.log(
       `reports.to_operator_screen_p95_ms: ${screenP95.toFixed(1)} (POST → the operator's socket receives the incident:changed counting the report; p50 ${quantile(screenLatencies, 0.5).toFixed(1)}, max ${Math.max(...screenLatencies).toFixed(1)}; ` +
         `${screenLatencies.length}/${latencyCount} seen; ${rate}/s for ${seconds} s; goal < ${SCREEN_GOAL_MS} ${screenP95 < SCREEN_GOAL_MS ? 'met' : 'missed'})`,

@@ -177,6 +177,32 @@ describe('a report becomes a source of an incident', () => {
     expect((await test.db.query(`SELECT count(*)::int AS n FROM citizen_reports WHERE submission_key = $1`, [key])).rows[0].n).toBe(1);
   });
 
+  it('a burst of 24 reports sent at once (stored in shared transactions) keeps every one; the one outside the city alone is refused', async () => {
+    const place = spot();
+    const sends = Array.from({ length: 24 }, (_, n) =>
+      n === 7 ? send({ lat: 21.03, lon: 105.85, description: 'burst outside' }) : send({ lat: place.lat + north(10 * n), lon: place.lon, category: 'garbage', description: `burst ${n}` }, { photos: [photoWithGps] }),
+    );
+    const answers = await Promise.all(sends);
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map((_, n) => (n === 7 ? 400 : 201)));
+    expect(answers[7].body.error.field).toBe('lat');
+    const codes = answers.filter((answer) => answer.status === 201).map((answer) => (answer.body as ReportReceipt).code);
+    expect(new Set(codes).size).toBe(23);
+    // Every accepted report is stored with its photo and its timeline line, and counted by its incident.
+    const stored = await test.db.query(
+      `SELECT r.code, r.incident_id, (SELECT count(*) FROM citizen_report_media m WHERE m.report_id = r.id) AS photos,
+         (SELECT count(*) FROM incident_events e WHERE e.incident_id = r.incident_id AND e.type = 'report' AND e.data->>'code' = r.code) AS lines
+       FROM citizen_reports r WHERE r.code = ANY($1)`,
+      [codes],
+    );
+    expect(stored.rows.map((row) => row.code).sort()).toEqual([...codes].sort());
+    expect(stored.rows.every((row) => Number(row.photos) === 1 && Number(row.lines) === 1)).toBe(true);
+    // (Reports written at the same moment in different groups may each open an incident, as concurrent
+    // transactions could before: what matters here is that each is counted once.)
+    const incidents = await Promise.all([...new Set(stored.rows.map((row) => Number(row.incident_id)))].map(incident));
+    expect(incidents.every((one) => one.kind === 'other')).toBe(true);
+    expect(incidents.reduce((sum, one) => sum + one.reportCount, 0)).toBe(23);
+  });
+
   it('a clip is stored re-encoded: video only, no sound, no metadata', async () => {
     const input = path.join(workDir, 'with-sound.mp4');
     await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-f', 'lavfi', '-i', 'sine=duration=2',

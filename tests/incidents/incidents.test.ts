@@ -162,15 +162,17 @@ describe('alerts linked into incidents by the link rules', () => {
 describe('an alert the linker cannot link', () => {
   it('is skipped and counted; the alerts after it are linked', async () => {
     const place = spot();
-    const poison = await raise(place);
     // The database refuses to link this one alert (as a bug or a broken rule would make a link fail);
-    // only the owner may add a trigger, the application role cannot.
+    // only the owner may add a trigger, the application role cannot. The trigger knows the alert by its
+    // zone and exists before the alert does: the linker may take an alert the moment it is raised.
+    const poisonZone = uniqueId('poison-zone');
     const owner = new pg.Client({ connectionString: test.ownerUrl });
     await owner.connect();
     await owner.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.alert_id = ${poison} THEN RAISE EXCEPTION 'poison alert'; END IF; RETURN NEW; END $$`);
+      BEGIN IF (SELECT zone_id FROM alerts WHERE id = NEW.alert_id) = '${poisonZone}' THEN RAISE EXCEPTION 'poison alert'; END IF; RETURN NEW; END $$`);
     await owner.query(`CREATE TRIGGER refuse_poison BEFORE INSERT ON incident_alerts FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
     try {
+      const poison = await raise({ ...place, zoneId: poisonZone });
       const after = await raise({ lat: place.lat + north(2000), lon: place.lon });
       const incident = await linkedIncident(after);
       expect(incident.alertIds).toEqual([after]);

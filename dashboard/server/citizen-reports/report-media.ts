@@ -65,6 +65,7 @@ export async function cleanPhoto(bytes: Buffer): Promise<StoredMedia> {
 export function stripJpegMetadata(bytes: Buffer): Buffer | undefined {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   const kept: Buffer[] = [bytes.subarray(0, 2)];
+  let dropped = false;
   let at = 2;
   while (at + 4 <= bytes.length) {
     if (bytes[at] !== 0xff) return undefined;
@@ -77,13 +78,16 @@ export function stripJpegMetadata(bytes: Buffer): Buffer | undefined {
     if (length < 2 || at + 2 + length > bytes.length) return undefined;
     const segment = bytes.subarray(at, at + 2 + length);
     if (marker === 0xda) {
-      kept.push(bytes.subarray(at)); // start of scan: the rest is the picture
+      // Start of scan: the rest is the picture. Nothing to drop (the report page's own JPEG): no copy.
+      if (!dropped) return bytes;
+      kept.push(bytes.subarray(at));
       return Buffer.concat(kept);
     }
     const isApp = marker >= 0xe0 && marker <= 0xef;
     const isJfif = marker === 0xe0 && segment.subarray(4, 9).toString('latin1') === 'JFIF\0';
     const isComment = marker === 0xfe;
     if ((!isApp || isJfif) && !isComment) kept.push(segment);
+    else dropped = true;
     at += 2 + length;
   }
   return undefined;

@@ -70,7 +70,7 @@ export async function reportById(db: Queryable, id: number, lock = false): Promi
 }
 
 export async function reportIdBySubmissionKey(db: Queryable, key: string): Promise<number | undefined> {
-  const result = await db.query(`SELECT id FROM citizen_reports WHERE submission_key = $1`, [key]);
+  const result = await db.query({ name: 'citizen-report-by-key', text: `SELECT id FROM citizen_reports WHERE submission_key = $1`, values: [key] });
   return result.rowCount ? Number(result.rows[0].id) : undefined;
 }
 
@@ -112,25 +112,32 @@ export interface NewReport {
   deviceHash: string | null;
 }
 
-/** Inserts the report; undefined when its code was taken (the caller draws another). */
-export async function insertReport(tx: Queryable, report: NewReport): Promise<number | undefined> {
-  const result = await tx.query(
-    `INSERT INTO citizen_reports (code, submission_key, incident_id, category, description, lat, lon, district_id, submitted_at, contact_encrypted, device_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (code) DO NOTHING RETURNING id`,
-    [report.code, report.submissionKey, report.incidentId, report.category, report.description, report.lat, report.lon, report.districtId, report.submittedAt, report.contactEncrypted, report.deviceHash],
-  );
-  return result.rowCount ? Number(result.rows[0].id) : undefined;
-}
-
-export async function insertMedia(tx: Queryable, reportId: number, media: StoredMedia[]): Promise<void> {
+/**
+ * Inserts the report and its media in one statement (one round trip instead of one per row); undefined
+ * when its code was taken, in which case nothing was inserted and the caller draws another.
+ */
+export async function insertReport(tx: Queryable, report: NewReport, media: StoredMedia[]): Promise<number | undefined> {
+  const params: unknown[] = [report.code, report.submissionKey, report.incidentId, report.category, report.description, report.lat, report.lon, report.districtId, report.submittedAt, report.contactEncrypted, report.deviceHash];
   let photos = 0;
-  for (const item of media) {
-    await tx.query(
-      `INSERT INTO citizen_report_media (report_id, kind, position, content_type, width, height, duration_seconds, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [reportId, item.kind, item.kind === 'photo' ? photos++ : 0, item.contentType, item.width, item.height, item.durationSeconds, item.bytes],
-    );
-  }
+  const rows = media.map((item) => {
+    const at = params.push(item.kind, item.kind === 'photo' ? photos++ : 0, item.contentType, item.width, item.height, item.durationSeconds, item.bytes) - 6;
+    return `($${at}::text, $${at + 1}::smallint, $${at + 2}::text, $${at + 3}::int, $${at + 4}::int, $${at + 5}::real, $${at + 6}::bytea)`;
+  });
+  const insertMedia = rows.length
+    ? `, media AS (INSERT INTO citizen_report_media (report_id, kind, position, content_type, width, height, duration_seconds, bytes)
+         SELECT report.id, m.* FROM report, (VALUES ${rows.join(', ')}) AS m (kind, position, content_type, width, height, duration_seconds, bytes))`
+    : '';
+  // Named per media layout (kinds and count): parsed and planned once per connection.
+  const result = await tx.query({
+    name: `citizen-report-insert-${media.map((item) => item.kind).join('-')}`,
+    text: `WITH report AS (
+       INSERT INTO citizen_reports (code, submission_key, incident_id, category, description, lat, lon, district_id, submitted_at, contact_encrypted, device_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (code) DO NOTHING RETURNING id)${insertMedia}
+     SELECT id FROM report`,
+    values: params,
+  });
+  return result.rowCount ? Number(result.rows[0].id) : undefined;
 }
 
 export async function mediaOf(db: Queryable, reportId: number, kind: 'photo' | 'clip', position: number): Promise<{ contentType: string; bytes: Buffer } | undefined> {

@@ -16,7 +16,7 @@ import { rateReport, rejectReport } from './actions.ts';
 import { cleanClip, cleanPhoto, type StoredMedia } from './report-media.ts';
 import { incidentPhoto, incidentProgress, listReports, mediaOf, reportByCode, reportById } from './repository.ts';
 import { operatorView, publicView } from './public-view.ts';
-import { normalizeCode, receiveReport } from './submit.ts';
+import { createReportReceiver, normalizeCode } from './submit.ts';
 import { receiptSchema, publicReportSchema, reportViewSchema, reportListQuery, rejectBody, ratingBody } from './schemas.ts';
 
 const tags = ['citizen reports'];
@@ -25,6 +25,7 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
   const { db, config, secretBox } = context;
   const deps = { db, live: createLivePublisher(db), secrets: secretBox };
+  const reports = createReportReceiver(deps);
 
   /** 429 with Retry-After when the caller is over `perMinute` in `bucket`. */
   async function limit(reply: FastifyReply, bucket: string, key: string, perMinute: number, what: string): Promise<void> {
@@ -67,7 +68,7 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
       const media: StoredMedia[] = [];
       for (const photo of form.photos) media.push(await cleanPhoto(photo));
       if (form.clip) media.push(await cleanClip(form.clip, config.FFMPEG_PATH));
-      const outcome = await receiveReport(deps, {
+      const outcome = await reports.receive({
         submissionKey: request.headers['idempotency-key'] ?? randomUUID(),
         category: form.category,
         lat: form.lat,

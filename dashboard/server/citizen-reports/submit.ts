@@ -3,9 +3,14 @@
 // opens one, which also takes in the unlinked alerts that rule names nearby (a resident's flooding
 // report beside a tide gauge's level II alert: one incident with both). All in one transaction, with
 // the timeline line, the audit row and the live `incident:changed` to the command room.
+//
+// Reports that arrive together are stored together (core/database/group-commit.ts): one transaction
+// and one COMMIT for the reports that came while the previous group was being written, the link rules
+// read once per group. Each report still gets its own answer, only after the COMMIT.
 import { createHash, randomInt } from 'node:crypto';
 import { recordAudit, systemActor, type Actor } from '@cityops/core/audit';
-import { withTransaction, type Queryable } from '@cityops/core/database/pool';
+import { createGroupCommit } from '@cityops/core/database/group-commit';
+import type { Queryable } from '@cityops/core/database/pool';
 import { AppError } from '@cityops/core/errors';
 import { counter, histogram } from '@cityops/core/metrics';
 import type { SecretBox } from '@cityops/core/secret-box';
@@ -13,10 +18,10 @@ import { districtAt, recentDistrictBoundaries } from '@cityops/devices/district-
 import type { AlertSeverity } from '@cityops/contract/alerts';
 import { REPORT_INCIDENT_KIND, type ReportCategory, type ReportReceipt } from '@cityops/contract/citizen-reports';
 import type { IncidentKind } from '@cityops/contract/incidents';
-import { listLinkRules } from '../incidents/link-rules.ts';
+import { listLinkRules, type LinkRule } from '../incidents/link-rules.ts';
 import { publishIncident, type IncidentDeps } from '../incidents/live.ts';
 import {
-  addIncidentEvent,
+  addIncidentEvents,
   insertIncident,
   linkAlertRow,
   nearestJoinableIncident,
@@ -25,7 +30,7 @@ import {
   worseSeverity,
   type JoinRule,
 } from '../incidents/repository.ts';
-import { insertMedia, insertReport, reportById, reportIdBySubmissionKey } from './repository.ts';
+import { insertReport, reportById, reportIdBySubmissionKey } from './repository.ts';
 import { publicState } from './public-view.ts';
 import type { StoredMedia } from './report-media.ts';
 
@@ -73,45 +78,80 @@ export interface ReportDeps extends IncidentDeps {
   secrets: SecretBox;
 }
 
-/** Stores the report on its incident; a resend of the same submission key answers the first receipt. */
-export async function receiveReport(deps: ReportDeps, input: ReportInput): Promise<{ receipt: ReportReceipt; replayed: boolean; incidentId: number }> {
-  const started = performance.now();
-  try {
-    const outcome = await withTransaction(deps.db, async (tx) => {
-      const earlier = await reportIdBySubmissionKey(tx, input.submissionKey);
-      const stored = earlier === undefined ? await storeReport(tx, deps, input) : undefined;
-      const report = await reportById(tx, earlier ?? stored!.reportId);
-      // A report that opened its incident is simply received; one that joined may find it in progress.
-      const state = stored && !stored.joined ? 'received' : await publicState(tx, report);
-      return { report, state, replayed: earlier !== undefined, joined: stored?.joined ?? false };
-    });
-    const { report, state } = outcome;
-    received.inc({ category: input.category, outcome: outcome.replayed ? 'replayed' : outcome.joined ? 'joined' : 'opened' });
-    handling.observe((performance.now() - started) / 1000);
-    return { receipt: { code: report.code, trackingPath: `/report/${report.code}`, state }, replayed: outcome.replayed, incidentId: report.incidentId };
-  } catch (error) {
-    received.inc({ category: input.category, outcome: error instanceof AppError ? error.code : 'error' });
-    throw error;
-  }
+/**
+ * Groups written at once, each on its own pooled connection: enough to keep PostgreSQL and this
+ * process busy while one group waits on its COMMIT, few enough to leave connections to everything else.
+ */
+const GROUP_LANES = 4;
+/** Most reports in one transaction: a group holds its incidents' row locks until it commits. */
+const MAX_GROUP = 16;
+
+type ReportOutcome = { receipt: ReportReceipt; replayed: boolean; joined: boolean; incidentId: number };
+
+export interface ReportReceiver {
+  /** Stores the report on its incident; a resend of the same submission key answers the first receipt. */
+  receive(input: ReportInput): Promise<{ receipt: ReportReceipt; replayed: boolean; incidentId: number }>;
 }
 
-async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput): Promise<{ reportId: number; joined: boolean }> {
+/** One per process (per database): the reports it receives are grouped into shared transactions. */
+export function createReportReceiver(deps: ReportDeps): ReportReceiver {
+  const groups = createGroupCommit<ReportInput, LinkRule[], ReportOutcome>({
+    db: deps.db,
+    lanes: GROUP_LANES,
+    maxGroup: MAX_GROUP,
+    prepare: (tx) => listLinkRules(tx),
+    write: (tx, input, rules) => writeReport(tx, deps, input, rules),
+  });
+  return {
+    async receive(input) {
+      const started = performance.now();
+      try {
+        const outcome = await groups.submit(input);
+        received.inc({ category: input.category, outcome: outcome.replayed ? 'replayed' : outcome.joined ? 'joined' : 'opened' });
+        handling.observe((performance.now() - started) / 1000);
+        return { receipt: outcome.receipt, replayed: outcome.replayed, incidentId: outcome.incidentId };
+      } catch (error) {
+        received.inc({ category: input.category, outcome: error instanceof AppError ? error.code : 'error' });
+        throw error;
+      }
+    },
+  };
+}
+
+/** One report inside its group's transaction: the first receipt again for a known key, else stored. */
+async function writeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, rules: LinkRule[]): Promise<ReportOutcome> {
+  const earlier = await reportIdBySubmissionKey(tx, input.submissionKey);
+  if (earlier !== undefined) {
+    const report = await reportById(tx, earlier);
+    return { receipt: receiptOf(report.code, await publicState(tx, report)), replayed: true, joined: false, incidentId: report.incidentId };
+  }
+  const stored = await storeReport(tx, deps, input, rules);
+  // A report that opened its incident is simply received; one that joined may find it in progress.
+  const state = stored.joined ? await publicState(tx, await reportById(tx, stored.reportId)) : 'received';
+  return { receipt: receiptOf(stored.code, state), replayed: false, joined: stored.joined, incidentId: stored.incidentId };
+}
+
+const receiptOf = (code: string, state: ReportReceipt['state']): ReportReceipt => ({ code, trackingPath: `/report/${code}`, state });
+
+async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, rules: LinkRule[]): Promise<{ reportId: number; code: string; incidentId: number; joined: boolean }> {
   const districtId = await districtAt(tx, input.lat, input.lon, 3000, await recentDistrictBoundaries(tx, BOUNDARY_MAX_AGE_MS));
   if (districtId === null) throw new AppError('invalid', 'this place is outside the city: move the pin into one of its districts', 'lat');
   const kind = REPORT_INCIDENT_KIND[input.category];
-  const rule = await joinRuleFor(tx, kind);
+  const rule = joinRuleFor(rules, kind);
   const place = { lat: input.lat, lon: input.lon, at: new Date() };
   const actor = residentActor(input.sourceAddress);
   const severity = REPORT_SEVERITY[input.category];
 
   let incidentId = await nearestJoinableIncident(tx, place, rule);
   const joined = incidentId !== undefined;
+  // The timeline lines are written together at the end (one statement), in this order.
+  const timeline: TimelineLine[] = [];
   if (incidentId !== undefined) {
     await touchIncident(tx, incidentId, { sourceAt: place.at, severity });
   } else {
     incidentId = await insertIncident(tx, { kind, kindSetBy: 'rule', kindRuleRank: rule.rank ?? undefined, severity, lat: input.lat, lon: input.lon, districtId });
-    await addIncidentEvent(tx, incidentId, actor, { type: 'opened', data: { by: 'report', category: input.category } });
-    await takeInNearbyAlerts(tx, incidentId, place, rule, severity, actor);
+    timeline.push({ type: 'opened', data: { by: 'report', category: input.category } });
+    timeline.push(...(await takeInNearbyAlerts(tx, incidentId, place, rule, severity)));
   }
 
   let reportId: number | undefined;
@@ -132,11 +172,11 @@ async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput):
       submittedAt: input.submittedAt,
       contactEncrypted: input.contact ? deps.secrets.encrypt(input.contact) : null,
       deviceHash: input.deviceId ? createHash('sha256').update(input.deviceId).digest('hex') : null,
-    });
+    }, input.media);
   }
-  await insertMedia(tx, reportId, input.media);
   // The description is the resident's words, shown as text; the contact is personal: neither is copied into the audit.
-  await addIncidentEvent(tx, incidentId, actor, { type: 'report', note: input.description || undefined, data: { reportId, code, category: input.category } });
+  timeline.push({ type: 'report', note: input.description || undefined, data: { reportId, code, category: input.category } });
+  await addIncidentEvents(tx, incidentId, actor, timeline);
   await recordAudit(tx, actor, {
     action: joined ? 'report_joined' : 'report',
     entityType: 'citizen_report',
@@ -150,31 +190,37 @@ async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput):
     },
   });
   await publishIncident(tx, deps.live, incidentId);
-  return { reportId, joined };
+  return { reportId, code, incidentId, joined };
 }
 
 /** The enabled link rule of the incident kind (the best-ranked), or the defaults for kinds no rule names. */
-async function joinRuleFor(tx: Queryable, kind: IncidentKind): Promise<JoinRule & { rank: number | null }> {
-  const rule = (await listLinkRules(tx)).find((candidate) => candidate.enabled && candidate.incidentKind === kind);
+function joinRuleFor(rules: LinkRule[], kind: IncidentKind): JoinRule & { rank: number | null } {
+  const rule = rules.find((candidate) => candidate.enabled && candidate.incidentKind === kind);
   return rule ? { ...rule } : { incidentKind: kind, ...DEFAULT_JOIN, rank: null };
 }
 
-/** A new incident takes in the unlinked alerts its rule names nearby; its severity is the worst of them. */
+type TimelineLine = Parameters<typeof addIncidentEvents>[3][number];
+
+/**
+ * A new incident takes in the unlinked alerts its rule names nearby; its severity is the worst of them.
+ * Answers the timeline lines of the alerts it took.
+ */
 async function takeInNearbyAlerts(
   tx: Queryable,
   incidentId: number,
   place: { lat: number; lon: number; at: Date },
   rule: JoinRule & { rank: number | null; name?: string },
   severity: AlertSeverity,
-  actor: Actor,
-): Promise<void> {
+): Promise<TimelineLine[]> {
   let worst = severity;
+  const lines: TimelineLine[] = [];
   for (const alert of await unlinkedAlertsNear(tx, place, rule)) {
     if (!(await linkAlertRow(tx, incidentId, alert.id, rule.name ?? null))) continue;
     worst = worseSeverity(worst, alert.severity);
-    await addIncidentEvent(tx, incidentId, actor, { type: 'alert_linked', data: { alertId: alert.id, alertKind: alert.kind, severity: alert.severity, rule: rule.name ?? null, by: 'report' } });
+    lines.push({ type: 'alert_linked', data: { alertId: alert.id, alertKind: alert.kind, severity: alert.severity, rule: rule.name ?? null, by: 'report' } });
   }
   if (worst !== severity) await touchIncident(tx, incidentId, { severity: worst });
+  return lines;
 }
 
 /** Digits and capitals without 0/O, 1/I/L: a code read out over the phone is not misheard. */

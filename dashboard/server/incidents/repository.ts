@@ -162,10 +162,11 @@ export interface NewIncident {
 }
 
 export async function insertIncident(tx: Queryable, incident: NewIncident): Promise<number> {
-  const result = await tx.query(
-    `INSERT INTO incidents (kind, kind_set_by, kind_rule_rank, severity, title, lat, lon, district_id, address, opened_at, last_source_at, created_by)
+  const result = await tx.query({
+    name: 'incident-insert',
+    text: `INSERT INTO incidents (kind, kind_set_by, kind_rule_rank, severity, title, lat, lon, district_id, address, opened_at, last_source_at, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()), COALESCE($10, now()), $11) RETURNING id`,
-    [
+    values: [
       incident.kind,
       incident.kindSetBy,
       incident.kindRuleRank ?? null,
@@ -178,7 +179,7 @@ export async function insertIncident(tx: Queryable, incident: NewIncident): Prom
       incident.at ?? null,
       incident.createdBy ?? null,
     ],
-  );
+  });
   return Number(result.rows[0].id);
 }
 
@@ -225,12 +226,33 @@ export async function addIncidentEvent(
   event: { type: string; note?: string; data?: Record<string, unknown>; at?: Date },
 ): Promise<number> {
   const result = await tx.query(
-    `INSERT INTO incident_events (incident_id, at, type, user_id, username, note, data) VALUES ($1, COALESCE($2, now()), $3, $4, $5, $6, $7) RETURNING id`,
+    `WITH added AS (
+       INSERT INTO incident_events (incident_id, at, type, user_id, username, note, data) VALUES ($1, COALESCE($2, now()), $3, $4, $5, $6, $7) RETURNING id),
+     ${TOUCH_UPDATED_AT}
+     SELECT id FROM added`,
     [incidentId, event.at ?? null, event.type, actor.userId ?? null, actor.username, event.note ?? null, JSON.stringify(event.data ?? {})],
   );
-  // Every line of the timeline is a change: screens keep the newest copy by updatedAt.
-  await tx.query(`UPDATE incidents SET updated_at = clock_timestamp() WHERE id = $1`, [incidentId]);
   return Number(result.rows[0].id);
+}
+
+/** Every line of the timeline is a change: screens keep the newest copy by updatedAt (same statement, no extra round trip). */
+const TOUCH_UPDATED_AT = `touched AS (UPDATE incidents SET updated_at = clock_timestamp() WHERE id = $1)`;
+
+/** Several lines of the timeline at once, in the given order (one statement), by one actor. */
+export async function addIncidentEvents(tx: Queryable, incidentId: number, actor: Actor, events: Array<{ type: string; note?: string; data?: Record<string, unknown> }>): Promise<void> {
+  if (events.length === 0) return;
+  const params: unknown[] = [incidentId, actor.userId ?? null, actor.username];
+  const rows = events.map((event) => {
+    const at = params.push(event.type, event.note ?? null, JSON.stringify(event.data ?? {})) - 2;
+    return `($1::bigint, now(), $${at}::text, $2::bigint, $3::text, $${at + 1}::text, $${at + 2}::jsonb)`;
+  });
+  await tx.query({
+    name: `incident-events-insert-${events.length}`,
+    text: `WITH added AS (INSERT INTO incident_events (incident_id, at, type, user_id, username, note, data) VALUES ${rows.join(', ')} RETURNING id),
+     ${TOUCH_UPDATED_AT}
+     SELECT count(*) FROM added`,
+    values: params,
+  });
 }
 
 /** A call as the hotline form gives it: the view's fields less those the database fills in. */
@@ -310,8 +332,10 @@ export type JoinRule = Pick<IncidentLinkRule, 'incidentKind' | 'alertKinds' | 'd
  * operator's merge or split waits for the link (and the other way round).
  */
 export async function nearestJoinableIncident(tx: Queryable, source: { lat: number; lon: number; at: Date }, rule: JoinRule): Promise<number | undefined> {
-  const result = await tx.query(
-    `WITH candidates AS (
+  // Named: PostgreSQL parses and plans this statement once per connection, not once per report.
+  const result = await tx.query({
+    name: 'incidents-nearest-joinable',
+    text: `WITH candidates AS (
        SELECT i.id, i.lat, i.lon FROM incidents i
        WHERE i.state IN ('open', 'dispatched', 'on_scene')
          AND i.last_source_at >= $3::timestamptz - make_interval(mins => $5)
@@ -328,8 +352,8 @@ export async function nearestJoinableIncident(tx: Queryable, source: { lat: numb
      SELECT id, min(cityops_distance_m($1, $2, lat, lon)) AS distance_m FROM placed GROUP BY id
      HAVING min(cityops_distance_m($1, $2, lat, lon)) <= $4
      ORDER BY 2, 1 LIMIT 1`,
-    [source.lat, source.lon, source.at, rule.distanceM, rule.windowMinutes, rule.incidentKind, rule.alertKinds],
-  );
+    values: [source.lat, source.lon, source.at, rule.distanceM, rule.windowMinutes, rule.incidentKind, rule.alertKinds],
+  });
   if (!result.rowCount) return undefined;
   const id = Number(result.rows[0].id);
   const locked = await tx.query(`SELECT 1 FROM incidents WHERE id = $1 AND state IN ('open', 'dispatched', 'on_scene') FOR UPDATE`, [id]);
