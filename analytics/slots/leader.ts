@@ -65,6 +65,8 @@ export class SlotLeader implements Component {
   private round?: Promise<RoundResult>;
   private again = false;
   private readonly listener: NotificationBus;
+  /** When this process became leader (its first round's time), for the start-up grace below. */
+  private leadingSinceMs?: number;
 
   constructor(private readonly deps: SlotLeaderDeps) {
     this.listener = new NotificationBus({ db: deps.db, logger: deps.logger, name: 'slot-leader:listen', retryMaxMs: SLOT_LISTEN_RETRY_MAX_MS }).on(slotsWake, () => this.wake());
@@ -142,6 +144,7 @@ export class SlotLeader implements Component {
   private async resign(): Promise<void> {
     const client = this.lockClient;
     this.lockClient = undefined;
+    this.leadingSinceMs = undefined;
     if (!client) return;
     client.off('error', this.onLockClientError);
     try {
@@ -173,6 +176,15 @@ export class SlotLeader implements Component {
       await readHolders(client),
       await readSchedulerState(client),
     ];
+    this.leadingSinceMs ??= nowMs;
+    // A restart of every role: the analytics workers are still loading the model and measuring their
+    // speed, so no capacity is known yet. Releasing the slots now and giving them back seconds later
+    // restarted every slot camera's ffmpeg twice (every frame → keyframes → every frame). Slots already
+    // held wait one lease period for the workers to say what they can take.
+    if (slotSource === 'measured' && slotCount === 0 && holders.length > 0 && nowMs - this.leadingSinceMs < settings.leaseMs) {
+      logger.debug({ holders: holders.length }, 'no analytics worker has measured its capacity yet: slots kept for now');
+      return { leader: true, slotCount, slotSource };
+    }
     const plan = planSlots({ nowMs, slotCount, cameras, holders, options: { ...settings.scheduler, tickMs: settings.intervalMs } });
     if (slotSource === 'measured' && slotCount === 0) {
       const noSlots = plan.notices.find((notice) => notice.code === 'no_slots');

@@ -205,6 +205,31 @@ describe('slot leader on PostgreSQL', () => {
     await test.db.query('DELETE FROM analysis_workers');
   });
 
+  it('measured slot count at a restart: slots already held wait one lease period for the workers to measure, then go', async () => {
+    const cameras = cameraGrid('restart', 4);
+    await insertCameras(test.db, cameras);
+    await setActivity(test.db, cameras.map((c) => c.id), 5);
+    // Held before the restart; no worker alive yet.
+    for (const camera of cameras.slice(0, 2)) await test.db.query(`INSERT INTO analysis_slots (camera_id, reason, assigned_at) VALUES ($1, 'motion', now())`, [camera.id]);
+    let nowMs = Date.now();
+    const slotLeader = leader({ slotCount: undefined, leaseMs: 15_000 }, () => nowMs);
+    expect(await slotLeader.runRound()).toMatchObject({ leader: true, slotCount: 0 });
+    nowMs += 10_000;
+    await slotLeader.runRound();
+    expect((await slotTable(test.db)).size).toBe(2); // kept: no camera restarted for nothing
+    // A worker measured in time: the slots it can take are kept, none released and given back.
+    await test.db.query(`INSERT INTO analysis_workers (worker_id, hostname, capacity) VALUES ('w-restart', 'h', 2)`);
+    nowMs += 1_000;
+    await slotLeader.runRound();
+    expect([...(await slotTable(test.db)).keys()].sort()).toEqual(cameras.slice(0, 2).map((c) => c.id).sort());
+    // No worker for a whole lease period: the slots go, and the state says why.
+    await test.db.query('DELETE FROM analysis_workers');
+    nowMs += 20_000;
+    const round = await slotLeader.runRound();
+    expect(round.plan!.notices[0].message).toMatch(/no analytics worker is alive/);
+    expect((await slotTable(test.db)).size).toBe(0);
+  });
+
   it('only one process leads at a time; another takes over when the leader stops', async () => {
     const cameras = cameraGrid('leaders', 2);
     await insertCameras(test.db, cameras);
