@@ -90,8 +90,12 @@ describe('camera-ingest worker', () => {
     expect(alert).toMatchObject({ zone_id: 'frozen', severity: 'major', auto_cleared_at: null });
     const snapshot = await test.db.query(`SELECT bytes FROM alert_media WHERE alert_id = $1 AND kind = 'snapshot'`, [alert.id]);
     expect((await sharp(snapshot.rows[0].bytes).metadata()).format).toBe('jpeg');
-    const status = await (await api.request('GET', '/api/cameras/cam-a/status', { role: 'operator' })).json();
-    expect(status.status).toMatchObject({ state: 'degraded', reason: 'frozen', picture: ['frozen'] });
+    // The alert and the stored status are written independently: the status may land a moment later.
+    const status = await waitFor('the stored status to say frozen', async () => {
+      const answer = await (await api.request('GET', '/api/cameras/cam-a/status', { role: 'operator' })).json();
+      return answer.status.state === 'degraded' && answer.status;
+    }, 20_000);
+    expect(status).toMatchObject({ state: 'degraded', reason: 'frozen', picture: ['frozen'] });
 
     await simulator.fault('cam-a', 'resume');
     await waitFor('auto-clear', async () => {
