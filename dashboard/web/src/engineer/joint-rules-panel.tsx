@@ -17,6 +17,7 @@ import {
 } from '@cityops/contract/joint-rules';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
+import { RuleRowActions } from './rule-row-actions.tsx';
 import { useLive } from '../live/live-context.tsx';
 import { canEngineer, useUser } from '../session.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner } from '../ui.tsx';
@@ -128,27 +129,7 @@ export function JointRulesPanel() {
                       <span className={`state-chip ${rule.enabled ? 'ok' : 'offline'}`}>{t(rule.enabled ? 'jointRules.on' : 'jointRules.off')}</span>
                     </td>
                     {canEdit && (
-                      <td className="action-cell">
-                        {deleting === rule.id ? (
-                          <>
-                            <button className="button small danger" onClick={() => void remove(rule.id)} data-testid="joint-rule-delete-confirm">
-                              {t('rules.confirmDelete')}
-                            </button>
-                            <button className="button small ghost" onClick={() => setDeleting(undefined)}>
-                              {t('common.cancel')}
-                            </button>
-                          </>
-                        ) : (
-                          <>
-                            <button className="button small" onClick={() => setEditing(rule)} data-testid="joint-rule-edit">
-                              {t('common.edit')}
-                            </button>
-                            <button className="button small ghost" onClick={() => setDeleting(rule.id)} data-testid="joint-rule-delete">
-                              {t('common.delete')}
-                            </button>
-                          </>
-                        )}
-                      </td>
+                      <RuleRowActions testId="joint-rule" confirming={deleting === rule.id} onEdit={() => setEditing(rule)} onAskDelete={() => setDeleting(rule.id)} onDelete={() => void remove(rule.id)} onCancel={() => setDeleting(undefined)} />
                     )}
                   </tr>
                 ))}

@@ -5,6 +5,7 @@ import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertSeverity } fro
 import { INCIDENT_KINDS, type IncidentKind, type IncidentLinkRule } from '@cityops/contract/incidents';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
+import { RuleRowActions } from './rule-row-actions.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner } from '../ui.tsx';
 import { FieldError, numberOf, RuleField, useFormErrors, useRowDelete } from './rule-form.tsx';
 
@@ -111,27 +112,7 @@ export function LinkRulesPanel({ rules, canEdit, onChanged }: { rules: IncidentL
                     <span className={`state-chip ${rule.enabled ? 'ok' : 'offline'}`}>{t(rule.enabled ? 'linkRules.on' : 'linkRules.off')}</span>
                   </td>
                   {canEdit && (
-                    <td className="action-cell">
-                      {deleting === rule.id ? (
-                        <>
-                          <button className="button small danger" onClick={() => void remove(rule.id)} data-testid="link-rule-delete-confirm">
-                            {t('rules.confirmDelete')}
-                          </button>
-                          <button className="button small ghost" onClick={() => setDeleting(undefined)}>
-                            {t('common.cancel')}
-                          </button>
-                        </>
-                      ) : (
-                        <>
-                          <button className="button small" onClick={() => setEditing(rule)} data-testid="link-rule-edit">
-                            {t('common.edit')}
-                          </button>
-                          <button className="button small ghost" onClick={() => setDeleting(rule.id)} data-testid="link-rule-delete">
-                            {t('common.delete')}
-                          </button>
-                        </>
-                      )}
-                    </td>
+                    <RuleRowActions testId="link-rule" confirming={deleting === rule.id} onEdit={() => setEditing(rule)} onAskDelete={() => setDeleting(rule.id)} onDelete={() => void remove(rule.id)} onCancel={() => setDeleting(undefined)} />
                   )}
                 </tr>
               ))}
