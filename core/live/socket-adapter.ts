@@ -56,7 +56,7 @@ export function createLiveAdapter(db: Database, options: LiveAdapterOptions) {
  * (a database restart must not take the API down): handle it, discard the broken connection, and
  * report when listening resumes.
  */
-function supervisedListenPool(db: Database, options: LiveAdapterOptions) {
+export function supervisedListenPool(db: Database, options: LiveAdapterOptions) {
   let connections = 0;
   return {
     query: db.query.bind(db),
@@ -64,12 +64,24 @@ function supervisedListenPool(db: Database, options: LiveAdapterOptions) {
       const client = await db.connect();
       const isReconnection = connections++ > 0;
       let broken = false;
+      let released = false;
       client.on('error', (error: Error) => {
-        if (broken) return;
+        // Released already (the adapter closed it): the pool handles it now. Still listening, so an
+        // error on a connection the pool has ended cannot go unhandled.
+        if (broken || released) return;
         broken = true;
         options.onError?.(error);
         client.release(error);
       });
+      // The adapter releases the connection itself when it closes it; an error arriving after that (the
+      // database going away) must not release it a second time: pg-pool throws on that, and the throw,
+      // inside an event handler, crashed the process (seen once in CI as an uncaught exception).
+      const release = client.release.bind(client);
+      client.release = (error?: Error | boolean) => {
+        if (released) return;
+        released = true;
+        release(error);
+      };
       if (isReconnection) {
         const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
         (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
