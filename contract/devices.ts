@@ -7,6 +7,7 @@ export type SensorKind = (typeof SENSOR_KINDS)[number];
 export interface Camera {
   id: string;
   name: string;
+  nameEn?: string | null;
   rtspUrl: string;
   username: string | null;
   hasPassword: boolean;
@@ -29,6 +30,7 @@ export interface Camera {
 export interface Sensor {
   id: string;
   name: string;
+  nameEn?: string | null;
   kind: SensorKind;
   unit: string;
   lat: number | null;
@@ -50,4 +52,21 @@ export interface Sensor {
 export interface District {
   id: string;
   name: string;
+  nameEn?: string | null;
+}
+
+/** A place's local name (as people in the city say it) and, when people use another one, its English name. */
+export interface PlaceNames {
+  name: string;
+  nameEn?: string | null;
+}
+
+/** The name to show or send in a language: English screens and feeds use the English name when there is one. */
+export function nameIn(place: PlaceNames, language: 'vi' | 'en'): string {
+  return language === 'en' && place.nameEn ? place.nameEn : place.name;
+}
+
+/** Both names, for texts made once and shown in either language (alert titles). */
+export function namesOf(place: PlaceNames): { vi: string; en: string } {
+  return { vi: nameIn(place, 'vi'), en: nameIn(place, 'en') };
 }

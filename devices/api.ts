@@ -48,7 +48,7 @@ export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, c
     { config: { roles: CAN_ENGINEER }, schema: { tags: ['devices'], params: z.object({ id: districtId }), body: districtInput.omit({ id: true }) } },
     async (request) =>
       withTransaction(db, async (tx) => {
-        const district = await upsertDistrict(tx, { id: request.params.id, name: request.body.name, geometry: request.body.geometry ?? null });
+        const district = await upsertDistrict(tx, { id: request.params.id, name: request.body.name, nameEn: request.body.nameEn ?? null, geometry: request.body.geometry ?? null });
         await recordAudit(tx, request.actor, { action: 'upsert', entityType: 'district', entityId: district.id });
         await announceDeviceChange(tx, { type: 'district', id: district.id, change: 'updated' });
         return { district };

@@ -45,6 +45,7 @@ const csvAliases: Record<string, string> = {
   expected_interval_seconds: 'expectedIntervalSeconds',
   mqtt_username: 'mqttUsername',
   mqtt_password: 'mqttPassword',
+  name_en: 'nameEn',
   latitude: 'lat',
   longitude: 'lon',
 };

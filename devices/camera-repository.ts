@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { privacyMaskSchema, type Point } from './analysis-config.ts';
 import type { CameraInput, CameraView } from './schemas.ts';
 
-const viewColumns = `id, name, rtsp_url AS "rtspUrl", rtsp_username AS "username",
+const viewColumns = `id, name, name_en AS "nameEn", rtsp_url AS "rtspUrl", rtsp_username AS "username",
   rtsp_password_encrypted IS NOT NULL AS "hasPassword", rtsp_query_credential_names AS "queryCredentialNames",
   lat, lon, bearing, district_id AS "districtId",
   detect_stream_url AS "detectStreamUrl", detect_stream_credentials_encrypted IS NOT NULL AS "hasDetectStreamCredentials",
@@ -120,8 +120,8 @@ export async function insertCamera(db: Queryable, secrets: SecretBox, input: Cam
   const result = await db.query(
     `INSERT INTO cameras (id, name, rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted,
        rtsp_query_credential_names, lat, lon, bearing, district_id, detect_fps, enabled, analysis,
-       detect_stream_url, detect_stream_credentials_encrypted)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${viewColumns}`,
+       detect_stream_url, detect_stream_credentials_encrypted, name_en)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${viewColumns}`,
     [
       input.id,
       input.name,
@@ -139,6 +139,7 @@ export async function insertCamera(db: Queryable, secrets: SecretBox, input: Cam
       JSON.stringify(input.analysis),
       detect?.url ?? null,
       detect?.encrypted ?? null,
+      input.nameEn ?? null,
     ],
   );
   return result.rows[0];
@@ -171,6 +172,7 @@ export async function updateCamera(
     if (split.queryCredentials.length) setQueryCredentials(encryptQueryCredentials(secrets, split.queryCredentials));
   }
   if (patch.name !== undefined) set('name', patch.name);
+  if (patch.nameEn !== undefined) set('name_en', patch.nameEn);
   if (patch.username !== undefined) set('rtsp_username', patch.username);
   // null clears the password; undefined keeps it (a form that never shows the password can save other fields)
   if (patch.password !== undefined) set('rtsp_password_encrypted', patch.password === null ? null : secrets.encrypt(patch.password));
@@ -345,8 +347,11 @@ export async function cameraVersions(db: Queryable, ids: string[]): Promise<Map<
 }
 
 /** Name and raw analysis configuration (zones, lines; parsed by the caller) of these cameras. */
-export async function cameraAnalysisRows(db: Queryable, ids: string[]): Promise<{ id: string; name: string; analysis: unknown }[]> {
-  const result = await db.query<{ id: string; name: string; analysis: unknown }>(`SELECT id, name, analysis FROM cameras WHERE id = ANY($1::text[])`, [ids]);
+export async function cameraAnalysisRows(db: Queryable, ids: string[]): Promise<{ id: string; name: string; nameEn: string | null; analysis: unknown }[]> {
+  const result = await db.query<{ id: string; name: string; nameEn: string | null; analysis: unknown }>(
+    `SELECT id, name, name_en AS "nameEn", analysis FROM cameras WHERE id = ANY($1::text[])`,
+    [ids],
+  );
   return result.rows;
 }
 

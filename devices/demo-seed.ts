@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { RoleContext } from '@cityops/core/role-context';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { recordAudit, systemActor } from '@cityops/core/audit';
+import { cityDistrict } from './city-districts.ts';
 import { slugify, upsertDistrict } from './district-repository.ts';
 import { insertCamera } from './camera-repository.ts';
 import { insertSensor } from './sensor-repository.ts';
@@ -14,6 +15,7 @@ import { cameraInput, sensorInput, type SensorKind } from './schemas.ts';
 
 interface DemoSensor {
   name: string;
+  nameEn: string;
   kind: SensorKind;
   lat: number;
   lon: number;
@@ -22,18 +24,18 @@ interface DemoSensor {
 
 // Real places; coordinates approximate.
 const SENSOR_SITES: DemoSensor[] = [
-  { name: 'Trạm triều Phú An (sông Sài Gòn)', kind: 'tide_level', lat: 10.7723, lon: 106.7105, district: 'quan-binh-thanh' },
-  { name: 'Trạm triều Nhà Bè', kind: 'tide_level', lat: 10.6953, lon: 106.7409, district: 'huyen-nha-be' },
-  { name: 'Kênh Nhiêu Lộc – Thị Nghè (cầu Thị Nghè)', kind: 'water_level', lat: 10.7905, lon: 106.7036, district: 'quan-1' },
-  { name: 'Kênh Tàu Hủ – Bến Nghé (cầu Chữ Y)', kind: 'water_level', lat: 10.7519, lon: 106.6893, district: 'quan-5' },
-  { name: 'Kênh Tân Hóa – Lò Gốm', kind: 'water_level', lat: 10.7560, lon: 106.6407, district: 'quan-6' },
-  { name: 'Độ mặn Nhà Bè (sông Soài Rạp)', kind: 'salinity', lat: 10.6460, lon: 106.7330, district: 'huyen-nha-be' },
-  { name: 'Độ mặn Cần Giờ (Bình Khánh)', kind: 'salinity', lat: 10.6460, lon: 106.7830, district: 'huyen-can-gio' },
-  { name: 'Mưa Tân Sơn Hòa', kind: 'rainfall', lat: 10.8183, lon: 106.6588, district: 'quan-tan-binh' },
-  { name: 'Mưa Thủ Đức', kind: 'rainfall', lat: 10.8494, lon: 106.7537, district: 'tp-thu-duc' },
-  { name: 'Độ ẩm đất Củ Chi (Tân Thạnh Đông)', kind: 'soil_moisture', lat: 10.9740, lon: 106.5880, district: 'huyen-cu-chi' },
-  { name: 'Độ ẩm đất Hóc Môn', kind: 'soil_moisture', lat: 10.8860, lon: 106.5920, district: 'huyen-hoc-mon' },
-  { name: 'Trạm bơm Bình Chánh', kind: 'pump_state', lat: 10.6880, lon: 106.5940, district: 'huyen-binh-chanh' },
+  { name: 'Trạm triều Phú An (sông Sài Gòn)', nameEn: 'Phu An tide station (Saigon River)', kind: 'tide_level', lat: 10.7723, lon: 106.7105, district: 'quan-binh-thanh' },
+  { name: 'Trạm triều Nhà Bè', nameEn: 'Nha Be tide station', kind: 'tide_level', lat: 10.6953, lon: 106.7409, district: 'huyen-nha-be' },
+  { name: 'Kênh Nhiêu Lộc – Thị Nghè (cầu Thị Nghè)', nameEn: 'Nhieu Loc – Thi Nghe canal (Thi Nghe bridge)', kind: 'water_level', lat: 10.7905, lon: 106.7036, district: 'quan-1' },
+  { name: 'Kênh Tàu Hủ – Bến Nghé (cầu Chữ Y)', nameEn: 'Tau Hu – Ben Nghe canal (Chu Y bridge)', kind: 'water_level', lat: 10.7519, lon: 106.6893, district: 'quan-5' },
+  { name: 'Kênh Tân Hóa – Lò Gốm', nameEn: 'Tan Hoa – Lo Gom canal', kind: 'water_level', lat: 10.7560, lon: 106.6407, district: 'quan-6' },
+  { name: 'Độ mặn Nhà Bè (sông Soài Rạp)', nameEn: 'Nha Be salinity (Soai Rap River)', kind: 'salinity', lat: 10.6460, lon: 106.7330, district: 'huyen-nha-be' },
+  { name: 'Độ mặn Cần Giờ (Bình Khánh)', nameEn: 'Can Gio salinity (Binh Khanh)', kind: 'salinity', lat: 10.6460, lon: 106.7830, district: 'huyen-can-gio' },
+  { name: 'Mưa Tân Sơn Hòa', nameEn: 'Tan Son Hoa rain gauge', kind: 'rainfall', lat: 10.8183, lon: 106.6588, district: 'quan-tan-binh' },
+  { name: 'Mưa Thủ Đức', nameEn: 'Thu Duc rain gauge', kind: 'rainfall', lat: 10.8494, lon: 106.7537, district: 'tp-thu-duc' },
+  { name: 'Độ ẩm đất Củ Chi (Tân Thạnh Đông)', nameEn: 'Cu Chi soil moisture (Tan Thanh Dong)', kind: 'soil_moisture', lat: 10.9740, lon: 106.5880, district: 'huyen-cu-chi' },
+  { name: 'Độ ẩm đất Hóc Môn', nameEn: 'Hoc Mon soil moisture', kind: 'soil_moisture', lat: 10.8860, lon: 106.5920, district: 'huyen-hoc-mon' },
+  { name: 'Trạm bơm Bình Chánh', nameEn: 'Binh Chanh pumping station', kind: 'pump_state', lat: 10.6880, lon: 106.5940, district: 'huyen-binh-chanh' },
 ];
 
 // Vietnam's tide alarm levels (báo động I/II/III) at Phú An are 1.50 / 1.60 / 1.70 m.
@@ -46,6 +48,7 @@ const THRESHOLDS: Partial<Record<SensorKind, { level1: number; level2: number; l
 
 interface DemoCamera {
   name: string;
+  nameEn: string;
   lat: number;
   lon: number;
   bearing: number;
@@ -56,14 +59,14 @@ interface DemoCamera {
 }
 
 const CAMERA_SITES: DemoCamera[] = [
-  { name: 'Ngã sáu Phù Đổng', lat: 10.7712, lon: 106.6933, bearing: 90, district: 'quan-1', scene: 'traffic', parking: { id: 'bai-do-le-lai', name: 'Bãi đỗ xe Lê Lai', capacity: 12 } },
-  { name: 'Phố đi bộ Nguyễn Huệ', lat: 10.7745, lon: 106.7038, bearing: 0, district: 'quan-1', scene: 'people' },
-  { name: 'Nút giao Hàng Xanh', lat: 10.8016, lon: 106.7113, bearing: 45, district: 'quan-binh-thanh', scene: 'traffic' },
-  { name: 'Vòng xoay Dân Chủ', lat: 10.7780, lon: 106.6810, bearing: 180, district: 'quan-3', scene: 'traffic' },
-  { name: 'Cộng Hòa – Hoàng Văn Thụ', lat: 10.8010, lon: 106.6600, bearing: 270, district: 'quan-tan-binh', scene: 'traffic' },
-  { name: 'Ngã tư Thủ Đức', lat: 10.8490, lon: 106.7740, bearing: 0, district: 'tp-thu-duc', scene: 'traffic' },
-  { name: 'Chợ Bến Thành', lat: 10.7725, lon: 106.6980, bearing: 120, district: 'quan-1', scene: 'people' },
-  { name: 'Cầu Sài Gòn', lat: 10.7985, lon: 106.7215, bearing: 60, district: 'quan-binh-thanh', scene: 'traffic' },
+  { name: 'Ngã sáu Phù Đổng', nameEn: 'Phu Dong six-way junction', lat: 10.7712, lon: 106.6933, bearing: 90, district: 'quan-1', scene: 'traffic', parking: { id: 'bai-do-le-lai', name: 'Bãi đỗ xe Lê Lai', capacity: 12 } },
+  { name: 'Phố đi bộ Nguyễn Huệ', nameEn: 'Nguyen Hue walking street', lat: 10.7745, lon: 106.7038, bearing: 0, district: 'quan-1', scene: 'people' },
+  { name: 'Nút giao Hàng Xanh', nameEn: 'Hang Xanh junction', lat: 10.8016, lon: 106.7113, bearing: 45, district: 'quan-binh-thanh', scene: 'traffic' },
+  { name: 'Vòng xoay Dân Chủ', nameEn: 'Dan Chu roundabout', lat: 10.7780, lon: 106.6810, bearing: 180, district: 'quan-3', scene: 'traffic' },
+  { name: 'Cộng Hòa – Hoàng Văn Thụ', nameEn: 'Cong Hoa – Hoang Van Thu junction', lat: 10.8010, lon: 106.6600, bearing: 270, district: 'quan-tan-binh', scene: 'traffic' },
+  { name: 'Ngã tư Thủ Đức', nameEn: 'Thu Duc crossroads', lat: 10.8490, lon: 106.7740, bearing: 0, district: 'tp-thu-duc', scene: 'traffic' },
+  { name: 'Chợ Bến Thành', nameEn: 'Ben Thanh Market', lat: 10.7725, lon: 106.6980, bearing: 120, district: 'quan-1', scene: 'people' },
+  { name: 'Cầu Sài Gòn', nameEn: 'Saigon Bridge', lat: 10.7985, lon: 106.7215, bearing: 60, district: 'quan-binh-thanh', scene: 'traffic' },
 ];
 
 /** Zones for the simulated scenes, matched to the shared test videos (traffic.mp4, people.mp4). */
@@ -114,6 +117,20 @@ function readDistrictGeometry(assetMirrorDir: string | undefined): Map<string, {
   return districts;
 }
 
+/**
+ * A district still holds a name an earlier seed gave it (its id with spaces, or the boundary file's
+ * name) and no English name: an engineer's own naming is never overwritten.
+ */
+function namedBySeed(id: string, stored: { name: string; nameEn: string | null }, outlineName: string | undefined): boolean {
+  if (stored.nameEn !== null) return false;
+  return stored.name === id.replace(/-/g, ' ') || stored.name === outlineName || stored.name === cityDistrict(id)?.name;
+}
+
+/** A demo device registered before names had an English form gets it, unless an engineer renamed it. */
+async function addEnglishName(tx: Queryable, table: 'cameras' | 'sensors', id: string, name: string, nameEn: string): Promise<void> {
+  await tx.query(`UPDATE ${table} SET name_en = $3 WHERE id = $1 AND name = $2 AND name_en IS NULL`, [id, name, nameEn]);
+}
+
 export async function seedDemoDevices(context: Pick<RoleContext, 'db' | 'secretBox' | 'config' | 'logger'>): Promise<void> {
   const { db, secretBox, config, logger } = context;
   const actor = systemActor('demo-seed');
@@ -124,21 +141,34 @@ export async function seedDemoDevices(context: Pick<RoleContext, 'db' | 'secretB
     const districtIds = new Set([...SENSOR_SITES, ...CAMERA_SITES].map((site) => site.district));
     for (const id of geometry.keys()) districtIds.add(id);
     for (const id of districtIds) {
-      const known = geometry.get(id);
-      const name = known?.name ?? id.replace(/-/g, ' ');
-      const exists = await tx.query('SELECT 1 FROM districts WHERE id = $1', [id]);
-      if (!exists.rowCount) await upsertDistrict(tx, { id, name, geometry: known?.geometry ?? null });
+      const outline = geometry.get(id);
+      const known = cityDistrict(id);
+      const names = { name: known?.name ?? outline?.name ?? id, nameEn: known?.nameEn ?? null };
+      const stored = await tx.query<{ name: string; nameEn: string | null }>('SELECT name, name_en AS "nameEn" FROM districts WHERE id = $1', [id]);
+      if (!stored.rowCount) {
+        await upsertDistrict(tx, { id, ...names, geometry: outline?.geometry ?? null });
+      } else if (known && namedBySeed(id, stored.rows[0], outline?.name)) {
+        // Earlier starts named districts by their id ("quan binh thanh") or left out the English name.
+        await tx.query('UPDATE districts SET name = $2, name_en = $3 WHERE id = $1', [id, known.name, known.nameEn]);
+        await recordAudit(tx, actor, { action: 'rename', entityType: 'district', entityId: id, details: { via: 'demo_seed', from: stored.rows[0], to: names } });
+      }
     }
     let created = 0;
     for (let i = 0; i < config.SIMULATED_SENSORS; i++) {
       const site = SENSOR_SITES[i % SENSOR_SITES.length];
       const round = Math.floor(i / SENSOR_SITES.length);
       const id = `${site.kind.replace('_', '-')}-${String(i + 1).padStart(3, '0')}`;
-      if ((await tx.query('SELECT 1 FROM sensors WHERE id = $1', [id])).rowCount) continue;
+      const name = round ? `${site.name} #${round + 1}` : site.name;
+      const nameEn = round ? `${site.nameEn} #${round + 1}` : site.nameEn;
+      if ((await tx.query('SELECT 1 FROM sensors WHERE id = $1', [id])).rowCount) {
+        await addEnglishName(tx, 'sensors', id, name, nameEn);
+        continue;
+      }
       const offset = round * 0.004;
       const input = sensorInput.parse({
         id,
-        name: round ? `${site.name} #${round + 1}` : site.name,
+        name,
+        nameEn,
         kind: site.kind,
         lat: site.lat + offset,
         lon: site.lon + offset,
@@ -153,10 +183,14 @@ export async function seedDemoDevices(context: Pick<RoleContext, 'db' | 'secretB
     for (let i = 0; i < config.SIMULATED_CAMERAS; i++) {
       const site = CAMERA_SITES[i % CAMERA_SITES.length];
       const id = `cam-${String(i + 1).padStart(3, '0')}`;
-      if ((await tx.query('SELECT 1 FROM cameras WHERE id = $1', [id])).rowCount) continue;
+      if ((await tx.query('SELECT 1 FROM cameras WHERE id = $1', [id])).rowCount) {
+        await addEnglishName(tx, 'cameras', id, site.name, site.nameEn);
+        continue;
+      }
       const input = cameraInput.parse({
         id,
         name: site.name,
+        nameEn: site.nameEn,
         rtspUrl: demoCameraStreamUrl(rtspPort, i),
         lat: site.lat,
         lon: site.lon,

@@ -4,23 +4,27 @@ import { notFound } from '@cityops/core/errors';
 
 export interface District {
   id: string;
+  /** As people in the city say it (Vietnamese); `nameEn` for English screens and feeds, when known. */
   name: string;
+  nameEn: string | null;
   geometry: Record<string, unknown> | null;
 }
 
+const COLUMNS = 'id, name, name_en AS "nameEn", geometry';
+
 export async function listDistricts(db: Queryable, withGeometry = false): Promise<District[]> {
   const result = await db.query(
-    `SELECT id, name, ${withGeometry ? 'geometry' : 'NULL AS geometry'} FROM districts ORDER BY name`,
+    `SELECT id, name, name_en AS "nameEn", ${withGeometry ? 'geometry' : 'NULL AS geometry'} FROM districts ORDER BY name`,
   );
   return result.rows;
 }
 
 export async function upsertDistrict(db: Queryable, district: District): Promise<District> {
   const result = await db.query(
-    `INSERT INTO districts (id, name, geometry) VALUES ($1, $2, $3)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, geometry = EXCLUDED.geometry
-     RETURNING id, name, geometry`,
-    [district.id, district.name, district.geometry ? JSON.stringify(district.geometry) : null],
+    `INSERT INTO districts (id, name, name_en, geometry) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, geometry = EXCLUDED.geometry
+     RETURNING ${COLUMNS}`,
+    [district.id, district.name, district.nameEn, district.geometry ? JSON.stringify(district.geometry) : null],
   );
   return result.rows[0];
 }
@@ -43,13 +47,13 @@ export function slugify(name: string): string {
 }
 
 export async function getDistrict(db: Queryable, id: string): Promise<District | undefined> {
-  const result = await db.query(`SELECT id, name, geometry FROM districts WHERE id = $1`, [id]);
+  const result = await db.query(`SELECT ${COLUMNS} FROM districts WHERE id = $1`, [id]);
   return result.rows[0];
 }
 
 /** The districts that have a boundary, by id (the map overlay). */
 export async function listDistrictBoundaries(db: Queryable): Promise<District[]> {
-  const result = await db.query(`SELECT id, name, geometry FROM districts WHERE geometry IS NOT NULL ORDER BY id`);
+  const result = await db.query(`SELECT ${COLUMNS} FROM districts WHERE geometry IS NOT NULL ORDER BY id`);
   return result.rows;
 }
 

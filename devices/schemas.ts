@@ -39,9 +39,13 @@ const districtGeometry = z
     }
   });
 
+/** The English name people use for a place, when it differs from the local one (#17 part 1). */
+const englishName = z.string().trim().min(1).max(200).nullish().describe('the name in English, when people use another one');
+
 export const districtInput = z.object({
   id: districtId,
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).describe('as people in the city say it (Vietnamese)'),
+  nameEn: englishName,
   geometry: districtGeometry.nullish().describe('GeoJSON Polygon or MultiPolygon'),
 });
 
@@ -54,6 +58,7 @@ export const rtspUrl = z
 const cameraFields = z.object({
   id: deviceId,
   name: z.string().min(1).max(200),
+  nameEn: englishName,
   rtspUrl,
   username: z.string().max(200).nullish(),
   /** Write-only: stored encrypted, never returned. In a PATCH, null clears it and the query's credentials. */
@@ -83,6 +88,7 @@ export const cameraPatch = cameraFields.omit({ id: true }).partial();
 export const cameraView = z.object({
   id: z.string(),
   name: z.string(),
+  nameEn: z.string().nullable(),
   rtspUrl: z.string(),
   username: z.string().nullable(),
   hasPassword: z.boolean(),
@@ -112,6 +118,7 @@ const sensorRuleSettings = z
 const sensorInputBase = z.object({
   id: deviceId,
   name: z.string().min(1).max(200),
+  nameEn: englishName,
   kind: z.enum(SENSOR_KINDS),
   unit: z.string().min(1).max(20).optional(),
   lat: latitude.nullish(),
@@ -161,6 +168,7 @@ export const sensorPatch = sensorInputBase.omit({ id: true }).partial().superRef
 export const sensorView = z.object({
   id: z.string(),
   name: z.string(),
+  nameEn: z.string().nullable(),
   kind: z.enum(SENSOR_KINDS),
   unit: z.string(),
   lat: z.number().nullable(),

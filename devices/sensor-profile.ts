@@ -62,6 +62,8 @@ export function readRuleSettings(rules: unknown): { settings: SensorRuleSettings
 export interface SensorProfile {
   id: string;
   name: string;
+  /** The English name, when people use another one (alert titles in English use it). */
+  nameEn?: string | null;
   kind: SensorKind;
   unit: string;
   enabled: boolean;

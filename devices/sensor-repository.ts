@@ -6,7 +6,7 @@ import { notFound } from '@cityops/core/errors';
 import { DEFAULT_UNITS, type SensorInput, type SensorKind, type SensorView } from './schemas.ts';
 import { readRuleSettings, type SensorProfile } from './sensor-profile.ts';
 
-const viewColumns = `id, name, kind, unit, lat, lon, district_id AS "districtId", mqtt_username AS "mqttUsername",
+const viewColumns = `id, name, name_en AS "nameEn", kind, unit, lat, lon, district_id AS "districtId", mqtt_username AS "mqttUsername",
   mqtt_password_encrypted IS NOT NULL AS "hasMqttPassword", level1, level2, level3, hysteresis,
   expected_interval_seconds AS "expectedIntervalSeconds", enabled, rules, created_at AS "createdAt",
   updated_at AS "updatedAt"`;
@@ -29,8 +29,8 @@ export async function getSensor(db: Queryable, id: string): Promise<SensorView> 
 export async function insertSensor(db: Queryable, secrets: SecretBox, input: SensorInput): Promise<SensorView> {
   const result = await db.query(
     `INSERT INTO sensors (id, name, kind, unit, lat, lon, district_id, mqtt_username, mqtt_password_encrypted,
-       level1, level2, level3, hysteresis, expected_interval_seconds, enabled, rules)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ${viewColumns}`,
+       level1, level2, level3, hysteresis, expected_interval_seconds, enabled, rules, name_en)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${viewColumns}`,
     [
       input.id,
       input.name,
@@ -48,6 +48,7 @@ export async function insertSensor(db: Queryable, secrets: SecretBox, input: Sen
       input.expectedIntervalSeconds,
       input.enabled,
       JSON.stringify(input.rules),
+      input.nameEn ?? null,
     ],
   );
   return result.rows[0];
@@ -55,6 +56,7 @@ export async function insertSensor(db: Queryable, secrets: SecretBox, input: Sen
 
 const patchColumns: Record<string, string> = {
   name: 'name',
+  nameEn: 'name_en',
   kind: 'kind',
   unit: 'unit',
   lat: 'lat',
@@ -130,7 +132,7 @@ export async function authenticateSensorDevice(
 /** Sensors as the ingest worker and the rules see them (all, or the given ids). */
 export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise<SensorProfile[]> {
   const result = await db.query(
-    `SELECT id, name, kind, unit, enabled, lat, lon, district_id, level1, level2, level3, hysteresis,
+    `SELECT id, name, name_en, kind, unit, enabled, lat, lon, district_id, level1, level2, level3, hysteresis,
             expected_interval_seconds, rules
        FROM sensors WHERE $1::text[] IS NULL OR id = ANY($1)`,
     [ids ?? null],
@@ -138,6 +140,7 @@ export async function loadSensorProfiles(db: Queryable, ids?: string[]): Promise
   return result.rows.map((row) => ({
     id: row.id,
     name: row.name,
+    nameEn: row.name_en,
     kind: row.kind,
     unit: row.unit,
     enabled: row.enabled,

@@ -170,6 +170,7 @@ export class AnalysisWorker implements Component {
       const session = new CameraSession({
         cameraId: row.id,
         cameraName: row.name,
+        cameraNameEn: row.nameEn,
         config,
         timeZone: this.deps.timeZone ?? DEFAULT_CITY_TIME_ZONE,
         detector: this.deps.detector,

@@ -7,6 +7,7 @@
 // cameras): the session says it is ready.
 import type { AlertSink } from '@cityops/core/alerts/outbox';
 import type { AlertSeverity, LocalisedText } from '@cityops/contract/alerts';
+import { namesOf } from '@cityops/contract/devices';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import { FrameJpegDecoder, type RawFrame } from '@cityops/ingest/frame/bgr24-frame';
@@ -26,18 +27,20 @@ const framesSkipped = counter('cityops_analysis_frames_skipped_total', 'frames r
 const alertFailures = counter('cityops_analysis_alert_failures_total', 'situations that could not be raised or cleared as alerts');
 
 const SEVERITY: Record<SituationKind, AlertSeverity> = { crowd: 'major', wrong_way: 'major', stalled_vehicle: 'minor', congestion: 'minor', illegal_parking: 'info' };
-const TITLE: Record<SituationKind, (where: string) => LocalisedText> = {
-  crowd: (where) => ({ vi: `Đám đông tại ${where}`, en: `Crowd at ${where}` }),
-  stalled_vehicle: (where) => ({ vi: `Xe dừng bất thường tại ${where}`, en: `Stalled vehicle at ${where}` }),
-  wrong_way: (where) => ({ vi: `Xe đi ngược chiều tại ${where}`, en: `Wrong-way vehicle at ${where}` }),
-  congestion: (where) => ({ vi: `Ùn tắc tại ${where}`, en: `Congestion at ${where}` }),
-  illegal_parking: (where) => ({ vi: `Đỗ xe trái phép tại ${where}`, en: `Illegal parking at ${where}` }),
+const TITLE: Record<SituationKind, (where: LocalisedText) => LocalisedText> = {
+  crowd: (where) => ({ vi: `Đám đông tại ${where.vi}`, en: `Crowd at ${where.en}` }),
+  stalled_vehicle: (where) => ({ vi: `Xe dừng bất thường tại ${where.vi}`, en: `Stalled vehicle at ${where.en}` }),
+  wrong_way: (where) => ({ vi: `Xe đi ngược chiều tại ${where.vi}`, en: `Wrong-way vehicle at ${where.en}` }),
+  congestion: (where) => ({ vi: `Ùn tắc tại ${where.vi}`, en: `Congestion at ${where.en}` }),
+  illegal_parking: (where) => ({ vi: `Đỗ xe trái phép tại ${where.vi}`, en: `Illegal parking at ${where.en}` }),
 };
 const ENDED: LocalisedText = { vi: 'Tình huống đã kết thúc (phân tích hình ảnh)', en: 'The situation ended (video analysis)' };
 
 export interface CameraSessionDeps {
   cameraId: string;
   cameraName: string;
+  /** The camera's English name, when people use another one (English alert titles). */
+  cameraNameEn?: string | null;
   config: AnalysisConfig;
   /** The city's time zone (CITY_TIME_ZONE): zone rules' thresholds by time of day. */
   timeZone: string;
@@ -174,6 +177,12 @@ export class CameraSession implements InProcessFrameReceiver {
     };
   }
 
+  /** "Camera name (zone)" in each language. */
+  private place(zoneId: string): LocalisedText {
+    const names = namesOf({ name: this.deps.cameraName, nameEn: this.deps.cameraNameEn });
+    return { vi: `${names.vi} (${zoneId})`, en: `${names.en} (${zoneId})` };
+  }
+
   /** Situations become alerts in order, one call at a time per camera; the snapshot is taken now. */
   private report(event: SituationEvent, frame: RawFrame, tracks: TrackSnapshot[]): void {
     const key = { sourceType: 'camera' as const, sourceId: this.deps.cameraId, kind: event.kind, zoneId: event.zoneId };
@@ -188,7 +197,7 @@ export class CameraSession implements InProcessFrameReceiver {
         await this.deps.alerts.raise({
           ...key,
           severity: SEVERITY[event.kind],
-          title: TITLE[event.kind](`${this.deps.cameraName} (${event.zoneId})`),
+          title: TITLE[event.kind](this.place(event.zoneId)),
           observedAt: new Date(event.timestampMs),
           evidence: {
             snapshotJpeg: await snapshot,

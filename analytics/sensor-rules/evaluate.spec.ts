@@ -143,6 +143,15 @@ describe('alert plan', () => {
     expect(action.trigger.title.en).toBe('Alarm level II: Trạm triều Phú An (sông Sài Gòn) at 1.623 m');
   });
 
+  it('uses the English name people use for the sensor in English texts', () => {
+    const named = { ...phuAn, nameEn: 'Phu An tide station (Saigon River)' };
+    const [level] = planAlertActions(named, { ...NO_ALERTS, level: 1 }, NO_ALERTS, { value: 1.55, tsMs: 0, lastSeenAtMs: null, rateCmPerHour: null });
+    const [offline] = planAlertActions(named, { ...NO_ALERTS, offline: true }, NO_ALERTS, { value: 1, tsMs: 0, lastSeenAtMs: 0, rateCmPerHour: null });
+    if (level.type !== 'raise' || offline.type !== 'raise') throw new Error('expected raises');
+    expect(level.trigger.title).toEqual({ vi: 'Báo động cấp I: Trạm triều Phú An (sông Sài Gòn) 1.55 m', en: 'Alarm level I: Phu An tide station (Saigon River) at 1.55 m' });
+    expect(offline.trigger.title.en).toBe('Sensor offline: Phu An tide station (Saigon River)');
+  });
+
   it('raises offline and clears it when readings return', () => {
     expect(planAlertActions(phuAn, { ...NO_ALERTS, offline: true }, NO_ALERTS, { value: 1, tsMs: 0, lastSeenAtMs: 0, rateCmPerHour: null })[0]).toMatchObject({
       type: 'raise',

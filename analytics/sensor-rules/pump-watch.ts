@@ -9,6 +9,7 @@
 // sensors, so it runs on a timer over the stored readings (like the offline watch) rather than on each
 // reading; with several sensor-ingest processes, one makes each pass (an advisory lock). The pumps and
 // their settings come from the role's sensor directory (in memory), not from a query every pass.
+import { namesOf } from '@cityops/contract/devices';
 import type { AlertKey, AlertRaiser, AlertTrigger } from '@cityops/core/alerts/types';
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
@@ -71,22 +72,23 @@ export function pumpFailure(settings: PumpSettings, pump: Reading[], level: Read
 export const pumpAlertKey = (pumpId: string, failure: PumpFailure): AlertKey => ({ sourceType: 'sensor', sourceId: pumpId, kind: 'pump_failure', zoneId: failure });
 
 export function pumpFailureTrigger(pump: SensorProfile, levelSensor: SensorProfile | undefined, settings: PumpSettings, failure: PumpFailure, now: number, latestLevel: number | null): AlertTrigger {
-  const where = levelSensor?.name ?? (pump.settings.pumpLevelSensorId as string);
+  const pumpName = namesOf(pump);
+  const where = namesOf(levelSensor ?? { name: String(pump.settings.pumpLevelSensorId) });
   const level = latestLevel === null ? '?' : `${Number(latestLevel.toFixed(2))} ${levelSensor?.unit ?? 'm'}`;
   const minutes = settings.failureMinutes;
   const texts: Record<PumpFailure, Pick<AlertTrigger, 'title' | 'description'>> = {
     not_running: {
-      title: { vi: `Máy bơm không chạy: ${pump.name}`, en: `Pump not running: ${pump.name}` },
+      title: { vi: `Máy bơm không chạy: ${pumpName.vi}`, en: `Pump not running: ${pumpName.en}` },
       description: {
-        vi: `${pump.name} tắt suốt ${minutes} phút trong khi mực nước tại ${where} (${level}) ở trên mức khởi động ${settings.startLevel} m.`,
-        en: `${pump.name} has been off for ${minutes} minutes while the level at ${where} (${level}) stayed above its start level of ${settings.startLevel} m.`,
+        vi: `${pumpName.vi} tắt suốt ${minutes} phút trong khi mực nước tại ${where.vi} (${level}) ở trên mức khởi động ${settings.startLevel} m.`,
+        en: `${pumpName.en} has been off for ${minutes} minutes while the level at ${where.en} (${level}) stayed above its start level of ${settings.startLevel} m.`,
       },
     },
     no_effect: {
-      title: { vi: `Máy bơm chạy nhưng nước không rút: ${pump.name}`, en: `Pump running without effect: ${pump.name}` },
+      title: { vi: `Máy bơm chạy nhưng nước không rút: ${pumpName.vi}`, en: `Pump running without effect: ${pumpName.en}` },
       description: {
-        vi: `${pump.name} chạy suốt ${minutes} phút nhưng mực nước tại ${where} (${level}) hạ chưa tới ${settings.minDropCm} cm.`,
-        en: `${pump.name} has run for ${minutes} minutes but the level at ${where} (${level}) fell by less than ${settings.minDropCm} cm.`,
+        vi: `${pumpName.vi} chạy suốt ${minutes} phút nhưng mực nước tại ${where.vi} (${level}) hạ chưa tới ${settings.minDropCm} cm.`,
+        en: `${pumpName.en} has run for ${minutes} minutes but the level at ${where.en} (${level}) fell by less than ${settings.minDropCm} cm.`,
       },
     },
   };

@@ -32,14 +32,16 @@ const QUANTITY: Record<SensorProfile['kind'], LocalisedText> = {
 const LEVEL_SEVERITY: Record<1 | 2 | 3, AlertSeverity> = { 1: 'minor', 2: 'major', 3: 'critical' };
 export const SALINITY_ZONE = 'salinity';
 
-const shortName = (profile: SensorProfile) => (profile.name.length > 120 ? `${profile.name.slice(0, 119)}…` : profile.name);
+const short = (name: string) => (name.length > 120 ? `${name.slice(0, 119)}…` : name);
+/** The sensor's name in each language: English titles use its English name when it has one. */
+const shortNames = (profile: SensorProfile): LocalisedText => ({ vi: short(profile.name), en: short(profile.nameEn ?? profile.name) });
 const formatted = (value: number | null, unit: string) => (value === null ? '?' : `${Number(value.toFixed(3))} ${unit}`);
 
 export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, raised: WantedAlerts, facts: SensorFacts): AlertAction[] {
   const actions: AlertAction[] = [];
   const key = (kind: AlertKey['kind'], zoneId = ''): AlertKey => ({ sourceType: 'sensor', sourceId: profile.id, kind, zoneId });
   const observedAt = facts.tsMs === null ? undefined : new Date(facts.tsMs);
-  const name = shortName(profile);
+  const name = shortNames(profile);
   const value = formatted(facts.value, profile.unit);
   const evidence = {
     data: {
@@ -61,7 +63,7 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
       trigger: {
         ...key('sensor_level'),
         severity: LEVEL_SEVERITY[level],
-        title: { vi: `Báo động cấp ${ROMAN[level]}: ${name} ${value}`, en: `Alarm level ${ROMAN[level]}: ${name} at ${value}` },
+        title: { vi: `Báo động cấp ${ROMAN[level]}: ${name.vi} ${value}`, en: `Alarm level ${ROMAN[level]}: ${name.en} at ${value}` },
         description: below
           ? {
               vi: `${QUANTITY[profile.kind].vi} ${value} xuống mức báo động cấp ${ROMAN[level]} (≤ ${formatted(threshold, profile.unit)}).`,
@@ -94,7 +96,7 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
       trigger: {
         ...key('sensor_rate_of_rise'),
         severity: 'major',
-        title: { vi: `Nước lên nhanh: ${name} ${rate} cm/giờ`, en: `Fast rise: ${name} ${rate} cm/h` },
+        title: { vi: `Nước lên nhanh: ${name.vi} ${rate} cm/giờ`, en: `Fast rise: ${name.en} ${rate} cm/h` },
         description: {
           vi: `Tốc độ lên ${rate} cm/giờ vượt ngưỡng ${profile.settings.rateOfRiseCmPerHour} cm/giờ.`,
           en: `Rising ${rate} cm/h, above the limit of ${profile.settings.rateOfRiseCmPerHour} cm/h.`,
@@ -139,7 +141,7 @@ export function planAlertActions(profile: SensorProfile, wanted: WantedAlerts, r
       trigger: {
         ...key('sensor_offline'),
         severity: 'minor',
-        title: { vi: `Mất tín hiệu: ${name}`, en: `Sensor offline: ${name}` },
+        title: { vi: `Mất tín hiệu: ${name.vi}`, en: `Sensor offline: ${name.en}` },
         description: {
           vi: since ? `Không có dữ liệu từ ${since}.` : 'Chưa nhận được dữ liệu nào.',
           en: since ? `No reading since ${since}.` : 'No reading received yet.',
@@ -158,20 +160,20 @@ export function alarmLevelOf(value: unknown): AlarmLevel {
 }
 
 /** At an intake (rules.intakeName) the alert is advice: close it before salt water reaches the fields. */
-function salinityTexts(profile: SensorProfile, name: string, value: string): { title: LocalisedText; description: LocalisedText } {
+function salinityTexts(profile: SensorProfile, name: LocalisedText, value: string): { title: LocalisedText; description: LocalisedText } {
   const limit = formatted(profile.settings.salinityLimit ?? null, profile.unit);
   const intake = profile.settings.intakeName;
   if (!intake) {
     return {
-      title: { vi: `Độ mặn vượt ngưỡng: ${name} ${value}`, en: `Salinity above limit: ${name} at ${value}` },
+      title: { vi: `Độ mặn vượt ngưỡng: ${name.vi} ${value}`, en: `Salinity above limit: ${name.en} at ${value}` },
       description: { vi: `Độ mặn ${value} vượt giới hạn ${limit}.`, en: `Salinity ${value} is above the limit of ${limit}.` },
     };
   }
   return {
     title: { vi: `Đóng cống lấy nước ${intake}: độ mặn ${value}`, en: `Close intake ${intake}: salinity ${value}` },
     description: {
-      vi: `Độ mặn ${value} tại ${name} vượt giới hạn lấy nước ${limit}. Đề nghị đóng ${intake} cho đến khi độ mặn xuống dưới ngưỡng.`,
-      en: `Salinity ${value} at ${name} is above the intake limit of ${limit}. Close ${intake} until it is back below the limit.`,
+      vi: `Độ mặn ${value} tại ${name.vi} vượt giới hạn lấy nước ${limit}. Đề nghị đóng ${intake} cho đến khi độ mặn xuống dưới ngưỡng.`,
+      en: `Salinity ${value} at ${name.en} is above the intake limit of ${limit}. Close ${intake} until it is back below the limit.`,
     },
   };
 }

@@ -14,6 +14,7 @@ import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
 import type { AlertSeverity } from '@cityops/contract/alerts';
+import { nameIn } from '@cityops/contract/devices';
 import type { SensorProfile } from '@cityops/devices/sensor-profile';
 import { loadSensorProfiles } from '@cityops/devices/sensor-repository';
 import { ROMAN } from '../sensor-rules/levels.ts';
@@ -107,7 +108,7 @@ function warningTrigger(profile: SensorProfile, expected: { level: 1 | 2 | 3; at
   return {
     ...forecastAlertKey(profile.id),
     severity: LEVEL_FORECAST_SEVERITY[expected.level],
-    title: { vi: `Dự báo đạt báo động cấp ${level} lúc ${time}: ${profile.name}`, en: `Level ${level} expected at ${time}: ${profile.name}` },
+    title: { vi: `Dự báo đạt báo động cấp ${level} lúc ${time}: ${nameIn(profile, 'vi')}`, en: `Level ${level} expected at ${time}: ${nameIn(profile, 'en')}` },
     description: {
       vi: `Mực nước dự báo đạt ${metres(threshold, ',')} (báo động cấp ${level}) lúc ${time}, cao nhất ${metres(peak.level, ',')} lúc ${peakTime}. Dự báo điều hòa từ số liệu các ngày qua (sai lệch khớp ${String(fitCm).replace('.', ',')} cm).`,
       en: `The water is expected to reach ${metres(threshold, '.')} (alarm level ${level}) at ${time}, highest ${metres(peak.level, '.')} at ${peakTime}. Harmonic forecast from the last days of readings (fit within ${fitCm} cm).`,

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { bytesToHeader, TileType } from 'pmtiles';
 import { ANY_ROLE } from '@cityops/contract/roles';
 import { AppError } from '@cityops/core/errors';
-import { listDistrictBoundaries } from '@cityops/devices/district-repository';
+import { cityDistrict } from '@cityops/devices/city-districts';
+import { listDistrictBoundaries, slugify } from '@cityops/devices/district-repository';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { webTrafficRoutes } from './web-traffic-routes.ts';
 
@@ -90,7 +91,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
       if (rows.length) {
         collection = {
           type: 'FeatureCollection',
-          features: rows.map((row) => ({ type: 'Feature', id: row.id, properties: { id: row.id, name: row.name }, geometry: row.geometry })),
+          features: rows.map((row) => ({ type: 'Feature', id: row.id, properties: { id: row.id, name: row.name, name_en: row.nameEn }, geometry: row.geometry })),
         };
       } else {
         collection = { type: 'FeatureCollection', features: await districtsFromMirror(config.ASSET_MIRROR_DIR) };
@@ -134,6 +135,7 @@ async function districtsFromMirror(assetMirrorDir: string | undefined): Promise<
   const parsed = JSON.parse(await readFile(file, 'utf8')) as { features?: { properties?: { localname?: string }; geometry: unknown }[] };
   return (parsed.features ?? []).map((feature, index) => {
     const name = feature.properties?.localname ?? `#${index + 1}`;
-    return { type: 'Feature', id: name, properties: { id: name, name }, geometry: feature.geometry };
+    const known = cityDistrict(slugify(name));
+    return { type: 'Feature', id: name, properties: { id: name, name: known?.name ?? name, name_en: known?.nameEn ?? null }, geometry: feature.geometry };
   });
 }

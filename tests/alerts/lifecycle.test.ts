@@ -238,7 +238,7 @@ describe('history, export and images', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await response.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('id,kind,severity,state,source_type,source_id,zone_id,district_id,lat,lon,title_vi,title_en,first_seen_at,last_seen_at,occurrences,team,acknowledged_at,assigned_at,resolved_at,closed_at,auto_cleared_at');
+    expect(lines[0]).toBe('id,kind,severity,state,source_type,source_id,zone_id,district_id,lat,lon,title_vi,title_en,first_seen_at,last_seen_at,occurrences,team,acknowledged_at,assigned_at,resolved_at,closed_at,auto_cleared_at,district_vi,district_en');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`${id},stalled_vehicle,major,new,camera,${csvCamera}`);
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")","Stalled, ""quoted"""`);

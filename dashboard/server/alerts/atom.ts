@@ -2,9 +2,10 @@
 // reader to follow them. Each entry links to its CAP document, as CAP feeds customarily do.
 import { KIND_NAMES } from './kinds.ts';
 import type { AlertView } from '@cityops/contract/alerts';
+import { nameIn, type PlaceNames } from '@cityops/contract/devices';
 import { element, emptyElement, parent } from '../xml.ts';
 
-export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string; language: 'vi' | 'en'; generatedAt: Date }): string {
+export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string; language: 'vi' | 'en'; generatedAt: Date; districts?: ReadonlyMap<string, PlaceNames> }): string {
   const { baseUrl, language } = options;
   const updated = alerts.reduce((latest, alert) => (alert.lastSeenAt > latest ? alert.lastSeenAt : latest), options.generatedAt.toISOString());
   const entries = alerts.map((alert) =>
@@ -15,6 +16,7 @@ export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string
       element('published', alert.firstSeenAt),
       element('summary', alert.description[language] || alert.title[language]),
       emptyElement('category', { term: alert.kind, label: KIND_NAMES[alert.kind][language] }),
+      ...districtCategory(alert.districtId, options.districts, language),
       emptyElement('link', { rel: 'alternate', type: 'application/cap+xml', href: `${baseUrl}/api/alerts/${alert.id}/cap` }),
       ...(alert.lat !== null && alert.lon !== null ? [element('georss:point', `${alert.lat} ${alert.lon}`)] : []),
     ]),
@@ -34,4 +36,11 @@ export function activeAlertsAtom(alerts: AlertView[], options: { baseUrl: string
       { xmlns: 'http://www.w3.org/2005/Atom', 'xmlns:georss': 'http://www.georss.org/georss', 'xml:lang': language },
     )
   );
+}
+
+/** The alert's district as a category in its own scheme, named in the feed's language. */
+function districtCategory(id: string | null, districts: ReadonlyMap<string, PlaceNames> | undefined, language: 'vi' | 'en'): string[] {
+  if (!id) return [];
+  const district = districts?.get(id);
+  return [emptyElement('category', { scheme: 'urn:cityops:district', term: id, label: district ? nameIn(district, language) : id })];
 }

@@ -4,6 +4,7 @@
 // polygon. The CAP pieces alerts and incidents share are in ../cap-xml.ts.
 import { CAP_CATEGORY, KIND_NAMES } from './kinds.ts';
 import type { AlertView } from '@cityops/contract/alerts';
+import { nameIn } from '@cityops/contract/devices';
 import { capAlert, capInfo, capReference, capTime } from '../cap-xml.ts';
 
 /** Radius of the CAP circle around a device's point: a camera's or gauge's surroundings. */
@@ -50,7 +51,7 @@ export function alertToCap(alert: AlertView, context: CapContext): string {
         ...(alert.autoCleared ? [['cityops:autoCleared', capTime(new Date(alert.autoCleared.at))] as [string, string]] : []),
       ],
       area: {
-        description: context.district?.name ?? (language === 'vi' ? 'Không rõ quận' : 'District unknown'),
+        description: context.district ? nameIn(context.district, language) : language === 'vi' ? 'Không rõ quận' : 'District unknown',
         point: alert.lat !== null && alert.lon !== null ? { lat: alert.lat, lon: alert.lon, radiusKm: POINT_RADIUS_KM } : null,
         districtGeometry: context.district?.geometry,
       },

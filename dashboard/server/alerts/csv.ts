@@ -4,7 +4,7 @@
 export const ALERT_CSV_COLUMNS = [
   'id', 'kind', 'severity', 'state', 'source_type', 'source_id', 'zone_id', 'district_id', 'lat', 'lon',
   'title_vi', 'title_en', 'first_seen_at', 'last_seen_at', 'occurrences', 'team', 'acknowledged_at',
-  'assigned_at', 'resolved_at', 'closed_at', 'auto_cleared_at',
+  'assigned_at', 'resolved_at', 'closed_at', 'auto_cleared_at', 'district_vi', 'district_en',
 ] as const;
 
 const COLUMN_SOURCE: Record<(typeof ALERT_CSV_COLUMNS)[number], string> = {
@@ -12,7 +12,7 @@ const COLUMN_SOURCE: Record<(typeof ALERT_CSV_COLUMNS)[number], string> = {
   zone_id: 'zone_id', district_id: 'district_id', lat: 'lat', lon: 'lon', title_vi: 'title_vi', title_en: 'title_en',
   first_seen_at: 'first_seen_at', last_seen_at: 'last_seen_at', occurrences: 'occurrences', team: 'team_name',
   acknowledged_at: 'acknowledged_at', assigned_at: 'assigned_at', resolved_at: 'resolved_at', closed_at: 'closed_at',
-  auto_cleared_at: 'auto_cleared_at',
+  auto_cleared_at: 'auto_cleared_at', district_vi: 'district_name', district_en: 'district_name_en',
 };
 
 export function csvCell(value: unknown): string {

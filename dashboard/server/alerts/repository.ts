@@ -69,7 +69,9 @@ export async function* allAlerts(db: Queryable, filter: Omit<AlertFilter, 'befor
     const condition = `${where.sql ? `${where.sql} AND` : 'WHERE'} a.id > $${where.params.length}`;
     const rows = (
       await db.query(
-        `SELECT a.*, t.name AS team_name FROM alerts a LEFT JOIN teams t ON t.id = a.assigned_team_id ${condition} ORDER BY a.id LIMIT 1000`,
+        `SELECT a.*, t.name AS team_name, d.name AS district_name, COALESCE(d.name_en, d.name) AS district_name_en
+           FROM alerts a LEFT JOIN teams t ON t.id = a.assigned_team_id LEFT JOIN districts d ON d.id = a.district_id
+           ${condition} ORDER BY a.id LIMIT 1000`,
         where.params,
       )
     ).rows;

@@ -10,6 +10,7 @@ import { alertViewSchema } from '@cityops/contract/socket-schemas';
 import { ANY_ROLE, CAN_ENGINEER, CAN_OPERATE, CAN_VIEW, FIELD_WORK } from '@cityops/contract/roles';
 import { FALSE_ALARM_REASONS } from '@cityops/contract/alerts';
 import type { RouteContext } from '@cityops/core/http/route-context';
+import { listDistricts } from '@cityops/devices/district-repository';
 import { activeAlertsAtom } from './atom.ts';
 import { alertToCap } from './cap.ts';
 import { alertCsvHeader, alertCsvLine } from './csv.ts';
@@ -93,7 +94,8 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
     },
     async (request, reply) => {
       const { alerts } = await listAlerts(db, { states: ['new', 'acknowledged', 'assigned'], limit: 500 }, null);
-      const xml = activeAlertsAtom(alerts, { baseUrl: baseUrlOf(request), language: request.query.lang, generatedAt: new Date() });
+      const districts = new Map((await listDistricts(db)).map((district) => [district.id, district]));
+      const xml = activeAlertsAtom(alerts, { baseUrl: baseUrlOf(request), language: request.query.lang, generatedAt: new Date(), districts });
       return reply.type('application/atom+xml; charset=utf-8').send(xml);
     },
   );

@@ -4,14 +4,14 @@ import { useI18n } from './i18n.tsx';
 import { useLive } from './live/live-context.tsx';
 
 export function DistrictSelect({ value, onChange, testId }: { value: string; onChange: (event: { target: { value: string } }) => void; testId?: string }) {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const live = useLive();
   return (
     <select value={value} onChange={onChange} data-testid={testId}>
       <option value="">{t('engineer.noDistrict')}</option>
       {live.districts.map((district) => (
         <option key={district.id} value={district.id}>
-          {district.name}
+          {nameOf(district)}
         </option>
       ))}
     </select>

@@ -1,5 +1,6 @@
 // Translation and time formatting without React: labels in Vietnamese and English, times in the
 // command room's zone (Asia/Ho_Chi_Minh) whatever the browser's own zone is.
+import { nameIn, type PlaceNames } from '@cityops/contract/devices';
 import { messages, type MessageKey } from './messages.ts';
 
 export type Language = 'vi' | 'en';
@@ -23,6 +24,8 @@ export interface I18n {
   /** "3 min ago" */
   ago(value: Date | string | number, now?: number): string;
   number(value: number, fractionDigits?: number): string;
+  /** A district's, camera's or sensor's name as people say it in this language. */
+  name(place: PlaceNames): string;
 }
 
 export function storedLanguage(): Language {
@@ -61,6 +64,7 @@ export function createI18n(language: Language, timeZone: string, setLanguage: (l
     setLanguage,
     t,
     timeZone,
+    name: (place) => nameIn(place, language),
     time: (value) => timeFormat.format(new Date(value)),
     timeSeconds: (value) => timeSecondsFormat.format(new Date(value)),
     dateTime: (value) => dateTimeFormat.format(new Date(value)),

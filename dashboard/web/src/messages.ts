@@ -384,6 +384,8 @@ export const messages = {
   'engineer.newSensor': { vi: 'Thêm cảm biến', en: 'New sensor' },
   'engineer.noDevices': { vi: 'Không có thiết bị nào', en: 'No devices' },
   'engineer.name': { vi: 'Tên', en: 'Name' },
+  'engineer.nameEn': { vi: 'Tên tiếng Anh', en: 'Name in English' },
+  'engineer.nameEnHint': { vi: 'Để trống nếu giống tên tiếng Việt', en: 'Leave empty when people use the Vietnamese name' },
   'engineer.location': { vi: 'Vị trí', en: 'Location' },
   'engineer.noLocation': { vi: 'chưa có vị trí', en: 'no location' },
   'engineer.state': { vi: 'Trạng thái', en: 'State' },

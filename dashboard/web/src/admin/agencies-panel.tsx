@@ -25,7 +25,7 @@ const withEnabled = (agency: Agency, enabled: boolean) => ({
 });
 
 export function AgenciesPanel() {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const live = useLive();
   const [agencies, setAgencies] = useState<Agency[]>();
   const [teams, setTeams] = useState<Team[]>([]);
@@ -57,7 +57,7 @@ export function AgenciesPanel() {
     }
   };
 
-  const districtName = (id: string) => live.districts.find((district) => district.id === id)?.name ?? id;
+  const districtName = (id: string) => live.districtName(id, language)!;
   const teamName = (id: number) => teams.find((team) => team.id === id)?.name ?? `#${id}`;
 
   return (

@@ -55,7 +55,7 @@ const draftOf = (agency?: Agency): Draft => ({
 const toggled = <T,>(list: T[], value: T, on: boolean) => (on ? [...list, value] : list.filter((item) => item !== value));
 
 export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { agency?: Agency; agencies: Agency[]; teams: Team[]; onSaved(agency: Agency): void; onCancel(): void }) {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const live = useLive();
   const [draft, setDraft] = useState<Draft>(() => draftOf(agency));
   const { errors, clear, fail, set: setError } = useFormErrors(FIELDS);
@@ -158,7 +158,7 @@ export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { age
         hint={t('agencies.districtsHint')}
         error={errorFor('districtIds')}
         testId="agency-districts"
-        options={live.districts.map((district) => ({ value: district.id, label: district.name }))}
+        options={live.districts.map((district) => ({ value: district.id, label: nameOf(district) }))}
         chosen={draft.districtIds}
         onChange={(value, on) => set('districtIds', toggled(draft.districtIds, value, on))}
       />

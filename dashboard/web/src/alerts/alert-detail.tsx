@@ -25,7 +25,6 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
   const camera = alert.source.type === 'camera' ? live.camera(alert.source.id) : undefined;
   const sensor = alert.source.type === 'sensor' ? live.sensor(alert.source.id) : undefined;
   const deviceMissing = alert.source.type !== 'system' && live.cameras.length + live.sensors.length > 0 && !camera && !sensor;
-  const district = live.districts.find((candidate) => candidate.id === alert.districtId);
   const [tab, setTab] = useState<'evidence' | 'video'>('evidence');
 
   return (
@@ -47,11 +46,11 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
         <dd>{t(`kind.${alert.kind}` as MessageKey)}</dd>
         <dt>{t('alert.source')}</dt>
         <dd>
-          {camera?.name ?? sensor?.name ?? alert.source.id}
+          {camera ? i18n.name(camera) : sensor ? i18n.name(sensor) : alert.source.id}
           {deviceMissing && <span className="warning-tag">{t('alert.deviceDeleted')}</span>}
         </dd>
         <dt>{t('alert.district')}</dt>
-        <dd>{district?.name ?? alert.districtId ?? '—'}</dd>
+        <dd>{live.districtName(alert.districtId, language) ?? '—'}</dd>
         <dt>{t('alert.firstSeen')}</dt>
         <dd>{i18n.dateTime(alert.firstSeenAt)}</dd>
         <dt>{t('alert.lastSeen')}</dt>

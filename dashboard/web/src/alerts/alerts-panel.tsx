@@ -85,7 +85,7 @@ export const AlertRow = memo(function AlertRow({ alert, selected, onSelect, dist
 });
 
 export function AlertFiltersBar({ filters }: { filters: AlertFilters }) {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const live = useLive();
   return (
     <div className="filters" data-testid="alert-filters">
@@ -109,7 +109,7 @@ export function AlertFiltersBar({ filters }: { filters: AlertFilters }) {
         <option value="">{t('filter.allDistricts')}</option>
         {live.districts.map((district) => (
           <option key={district.id} value={district.id}>
-            {district.name}
+            {nameOf(district)}
           </option>
         ))}
       </select>
@@ -126,12 +126,12 @@ export function AlertFiltersBar({ filters }: { filters: AlertFilters }) {
 }
 
 export function AlertsPanel({ selectedId, onSelect, now }: { selectedId?: number; onSelect(id: number): void; now: number }) {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const live = useLive();
   const filters = useAlertFilters();
   const open = live.openAlerts();
   const shown = useMemo(() => filterAlerts(open, filters), [open, filters.kind, filters.district, filters.state, filters.severity]); 
-  const districtNames = useMemo(() => new Map(live.districts.map((district) => [district.id, district.name])), [live.districts]);
+  const districtNames = useMemo(() => new Map(live.districts.map((district) => [district.id, nameOf(district)])), [live.districts, nameOf]);
   const filtered = shown.length !== open.length;
 
   return (

@@ -22,6 +22,7 @@ const numberOrNull = (value: string | boolean) => (value === '' || value === fal
 const commonValues = (existing: Camera | Sensor | undefined): Values => ({
   id: text(existing?.id),
   name: text(existing?.name),
+  nameEn: text(existing?.nameEn),
   lat: text(existing?.lat),
   lon: text(existing?.lon),
   districtId: text(existing?.districtId),
@@ -31,6 +32,7 @@ const commonValues = (existing: Camera | Sensor | undefined): Values => ({
 /** The request fields every device has (the id goes in the URL, or only into a create). */
 const commonBody = (values: Values) => ({
   name: values.name,
+  nameEn: String(values.nameEn).trim() || null,
   lat: numberOrNull(values.lat),
   lon: numberOrNull(values.lon),
   districtId: values.districtId || null,
@@ -115,7 +117,10 @@ function IdentityFields({ form }: { form: DeviceFormState }) {
         </Field>
       )}
       <Field label={t('engineer.name')} name="name" error={form.error} wide={!form.isNew}>
-        <input value={text(values.name)} onChange={set('name')} required />
+        <input value={text(values.name)} onChange={set('name')} required lang="vi" />
+      </Field>
+      <Field label={t('engineer.nameEn')} name="nameEn" error={form.error} wide>
+        <input value={text(values.nameEn)} onChange={set('nameEn')} lang="en" placeholder={t('engineer.nameEnHint')} data-testid="device-name-en" />
       </Field>
     </>
   );

@@ -67,19 +67,18 @@ export default function EngineerPage() {
 }
 
 function DeviceList() {
-  const { t } = useI18n();
+  const { t, language, name: nameOf } = useI18n();
   const live = useLive();
   const [search, setSearch] = useState('');
   const [type, setType] = useState<'all' | 'camera' | 'sensor'>('all');
   const rows = useMemo(() => {
     const needle = search.trim().toLowerCase();
     const all = [
-      ...live.cameras.map((camera) => ({ type: 'camera' as const, id: camera.id, name: camera.name, kind: 'camera', districtId: camera.districtId, located: camera.lat != null, enabled: camera.enabled, health: live.cameraHealth.get(camera.id) })),
-      ...live.sensors.map((sensor) => ({ type: 'sensor' as const, id: sensor.id, name: sensor.name, kind: sensor.kind, districtId: sensor.districtId, located: sensor.lat != null, enabled: sensor.enabled, health: live.sensorHealth.get(sensor.id) })),
+      ...live.cameras.map((camera) => ({ type: 'camera' as const, id: camera.id, name: nameOf(camera), searchText: `${camera.name} ${camera.nameEn ?? ''}`, kind: 'camera', districtId: camera.districtId, located: camera.lat != null, enabled: camera.enabled, health: live.cameraHealth.get(camera.id) })),
+      ...live.sensors.map((sensor) => ({ type: 'sensor' as const, id: sensor.id, name: nameOf(sensor), searchText: `${sensor.name} ${sensor.nameEn ?? ''}`, kind: sensor.kind, districtId: sensor.districtId, located: sensor.lat != null, enabled: sensor.enabled, health: live.sensorHealth.get(sensor.id) })),
     ];
-    return all.filter((row) => (type === 'all' || row.type === type) && (!needle || `${row.id} ${row.name}`.toLowerCase().includes(needle)));
-  }, [live.cameras, live.sensors, live.cameraHealth, live.sensorHealth, search, type]);
-  const districts = new Map(live.districts.map((district) => [district.id, district.name]));
+    return all.filter((row) => (type === 'all' || row.type === type) && (!needle || `${row.id} ${row.searchText}`.toLowerCase().includes(needle)));
+  }, [live.cameras, live.sensors, live.cameraHealth, live.sensorHealth, search, type, nameOf]);
   return (
     <section className="panel table-panel">
       <header className="panel-header">
@@ -125,7 +124,7 @@ function DeviceList() {
                     <td className="mono">{row.id}</td>
                     <td>{row.name}</td>
                     <td>{row.type === 'camera' ? t('device.camera') : t(`sensorKind.${row.kind}` as MessageKey)}</td>
-                    <td>{row.districtId ? (districts.get(row.districtId) ?? row.districtId) : '—'}</td>
+                    <td>{live.districtName(row.districtId, language) ?? '—'}</td>
                     <td>{row.located ? <Icon name="pin" size={15} /> : <span className="warning-tag">{t('engineer.noLocation')}</span>}</td>
                     <td>
                       <span className={`state-dot inline ${state}`} /> {t(`state.${state}` as MessageKey)}

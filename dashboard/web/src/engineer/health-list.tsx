@@ -18,11 +18,11 @@ export function HealthList() {
   const live = useLive();
   const rows = useMemo(() => {
     const all = [
-      ...live.cameras.map((camera) => ({ type: 'camera' as const, id: camera.id, name: camera.name, located: camera.lat != null, health: live.cameraHealth.get(camera.id), state: deviceState(camera.enabled, live.cameraHealth.get(camera.id)) })),
-      ...live.sensors.map((sensor) => ({ type: 'sensor' as const, id: sensor.id, name: sensor.name, located: sensor.lat != null, health: live.sensorHealth.get(sensor.id), state: deviceState(sensor.enabled, live.sensorHealth.get(sensor.id)) })),
+      ...live.cameras.map((camera) => ({ type: 'camera' as const, id: camera.id, name: i18n.name(camera), located: camera.lat != null, health: live.cameraHealth.get(camera.id), state: deviceState(camera.enabled, live.cameraHealth.get(camera.id)) })),
+      ...live.sensors.map((sensor) => ({ type: 'sensor' as const, id: sensor.id, name: i18n.name(sensor), located: sensor.lat != null, health: live.sensorHealth.get(sensor.id), state: deviceState(sensor.enabled, live.sensorHealth.get(sensor.id)) })),
     ];
     return all.sort((a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || a.id.localeCompare(b.id));
-  }, [live.cameras, live.sensors, live.cameraHealth, live.sensorHealth]);
+  }, [live.cameras, live.sensors, live.cameraHealth, live.sensorHealth, i18n]);
   const slots = useSlotReasons();
   const counts = rows.reduce<Record<string, number>>((sums, row) => ({ ...sums, [row.state]: (sums[row.state] ?? 0) + 1 }), {});
   return (

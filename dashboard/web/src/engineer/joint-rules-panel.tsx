@@ -57,7 +57,7 @@ const ruleOf = ({ target, ...draft }: Draft): JointRuleDraft => ({
 });
 
 export function JointRulesPanel() {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const live = useLive();
   const canEdit = canEngineer(useUser());
   const [rules, setRules] = useState<JointRule[]>();
@@ -68,7 +68,7 @@ export function JointRulesPanel() {
     load().catch(setLoadError);
   }, [load]);
   const { deleting, setDeleting, error, remove } = useRowDelete((id) => `/api/joint-rules/${id}`, load);
-  const sensorName = (id: string | null) => (id === null ? undefined : (live.sensors.find((sensor) => sensor.id === id)?.name ?? t('jointRules.unknownSensor', { id })));
+  const sensorName = (id: string | null) => (id === null ? undefined : (live.sensor(id) ? nameOf(live.sensor(id)!) : t('jointRules.unknownSensor', { id })));
 
   return (
     <div className="incident-rules" data-testid="joint-rules-page" data-can-edit={canEdit}>
@@ -143,7 +143,7 @@ export function JointRulesPanel() {
 }
 
 function JointRuleForm({ rule, onSaved, onCancel }: { rule?: JointRule; onSaved(): Promise<void>; onCancel(): void }) {
-  const { t } = useI18n();
+  const { t, language, name: nameOf } = useI18n();
   const live = useLive();
   const [draft, setDraft] = useState<Draft>(() => draftOf(rule));
   const [busy, setBusy] = useState(false);
@@ -156,9 +156,9 @@ function JointRuleForm({ rule, onSaved, onCancel }: { rule?: JointRule; onSaved(
   };
   const toggle = <K extends 'sensorAlertKinds' | 'cameraAlertKinds'>(key: K, kind: Draft[K][number], on: boolean) =>
     set(key, (on ? [...draft[key], kind] : draft[key].filter((other) => other !== kind)) as Draft[K]);
-  const sensors = [...live.sensors].sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  const sensors = [...live.sensors].sort((a, b) => nameOf(a).localeCompare(nameOf(b), language));
   const asRule = ruleOf(draft);
-  const sensorName = draft.sensorId ? sensors.find((sensor) => sensor.id === draft.sensorId)?.name : undefined;
+  const sensorName = draft.sensorId && live.sensor(draft.sensorId) ? nameOf(live.sensor(draft.sensorId)!) : undefined;
   const errorOf = (field: keyof typeof problems | (typeof FIELDS)[number]) => (problems as Record<string, string | undefined>)[field] ?? errors[field];
 
   /** Checks the draft in the engineer's language first; only a draft with no problem goes to the server. */
@@ -225,7 +225,7 @@ function JointRuleForm({ rule, onSaved, onCancel }: { rule?: JointRule; onSaved(
                 <option value="">{t('jointRules.chooseSensor')}</option>
                 {sensors.map((sensor) => (
                   <option key={sensor.id} value={sensor.id}>
-                    {sensor.name} ({sensor.id})
+                    {nameOf(sensor)} ({sensor.id})
                   </option>
                 ))}
               </select>

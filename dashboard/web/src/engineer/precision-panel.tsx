@@ -13,7 +13,7 @@ import { RuleProposals } from './rule-proposals.tsx';
 const PERIODS = [7, 30, 90];
 
 export function PrecisionPanel() {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const live = useLive();
   const [days, setDays] = useState(30);
   const [rows, setRows] = useState<AlertPrecisionRow[]>();
@@ -31,7 +31,7 @@ export function PrecisionPanel() {
   }, [days]);
 
   const deviceName = (row: AlertPrecisionRow) =>
-    (row.sourceType === 'camera' ? live.camera(row.sourceId)?.name : row.sourceType === 'sensor' ? live.sensor(row.sourceId)?.name : undefined) ?? row.sourceId;
+    nameOf((row.sourceType === 'camera' ? live.camera(row.sourceId) : row.sourceType === 'sensor' ? live.sensor(row.sourceId) : undefined) ?? { name: row.sourceId });
 
   return (
     <>

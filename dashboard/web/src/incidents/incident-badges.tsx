@@ -39,10 +39,10 @@ export function IncidentKindLabel({ kind }: { kind: IncidentKind }) {
 
 /** "12 Lê Lợi · Quận 1", or the coordinates when that is all there is. */
 export function usePlaceText(): (place: Pick<IncidentView, 'address' | 'districtId' | 'lat' | 'lon'>) => string {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const live = useLive();
   return (place) => {
-    const district = place.districtId ? (live.districts.find((candidate) => candidate.id === place.districtId)?.name ?? place.districtId) : '';
+    const district = live.districtName(place.districtId, language) ?? '';
     const parts = [place.address, district].filter(Boolean);
     if (parts.length) return parts.join(' · ');
     if (place.lat !== null && place.lon !== null) return `${place.lat.toFixed(5)}, ${place.lon.toFixed(5)}`;

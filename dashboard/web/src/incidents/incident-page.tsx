@@ -94,7 +94,6 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
   const user = useUser();
   const placeText = usePlaceText();
   const live = useLive();
-  const district = incident.districtId ? live.districts.find((candidate) => candidate.id === incident.districtId) : undefined;
   const acts = canOperate(user);
   const selectable = acts && ['open', 'dispatched', 'on_scene'].includes(incident.state);
   const toggle = (key: keyof SplitSelection, itemId: number) =>
@@ -126,7 +125,7 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
         <dt>{t('incident.place')}</dt>
         <dd data-testid="incident-place">{placeText(incident)}</dd>
         <dt>{t('incident.district')}</dt>
-        <dd>{district?.name ?? incident.districtId ?? '—'}</dd>
+        <dd>{live.districtName(incident.districtId, i18n.language) ?? '—'}</dd>
         <dt>{t('incident.opened')}</dt>
         <dd>
           {i18n.dateTime(incident.openedAt)} · {i18n.ago(incident.openedAt)}

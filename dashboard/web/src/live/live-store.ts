@@ -4,7 +4,7 @@
 // The alerts themselves are kept by the protocol's one client, AlertSyncClient (@cityops/contract).
 import { io, type Socket } from 'socket.io-client';
 import { AlertSyncClient, type AlertFeedChange } from '@cityops/contract/alert-sync-client';
-import type { Camera, District, Sensor } from '@cityops/contract/devices';
+import { nameIn, type Camera, type District, type Sensor } from '@cityops/contract/devices';
 import type { IncidentView } from '@cityops/contract/incidents';
 import type { ClientToServerEvents, ServerToClientEvents } from '@cityops/contract/socket-events';
 import { api, apiOptional, refreshSessionUser } from '../api.ts';
@@ -225,6 +225,16 @@ export class LiveStore {
 
   sensor(id: string) {
     return this.sensors.find((sensor) => sensor.id === id);
+  }
+
+  district(id: string | null | undefined) {
+    return id ? this.districts.find((district) => district.id === id) : undefined;
+  }
+
+  /** The district's name in the language; its id when it is not (or no longer) registered; undefined for none. */
+  districtName(id: string | null | undefined, language: 'vi' | 'en'): string | undefined {
+    const district = this.district(id);
+    return district ? nameIn(district, language) : (id ?? undefined);
   }
 
   /** Active incidents (open, dispatched, on scene): most severe first, newest first within a severity. */

@@ -10,7 +10,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { Protocol } from 'pmtiles';
 import type { Point } from 'geojson';
 import { useI18n, type I18n, type Translate } from '../i18n.tsx';
-import type { Camera, Sensor } from '@cityops/contract/devices';
+import { nameIn, type Camera, type Sensor } from '@cityops/contract/devices';
 import type { IncidentView } from '@cityops/contract/incidents';
 import type { ParkingZoneView } from '@cityops/contract/parking';
 import type { Alert, DeviceHealth, DeviceState } from '../live/types.ts';
@@ -22,7 +22,7 @@ import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
 import { ParkingLayer } from './parking-layer.ts';
 import { PARKING_COLORS } from '../parking/parking-zones.ts';
-import { districtLayers, offlineStyle } from './map-style.ts';
+import { districtLabelField, districtLayers, offlineStyle } from './map-style.ts';
 import { loadWebConfig, type WebConfig } from './web-config.ts';
 import { SeverityShape } from '../severity-shape.tsx';
 
@@ -87,12 +87,12 @@ function deviceFeatures(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'camer
   for (const camera of props.cameras) {
     if (camera.lat == null || camera.lon == null) continue; // a device with no location is listed, not drawn
     const state = deviceState(camera.enabled, props.cameraHealth.get(camera.id));
-    features.push({ type: 'Feature', id: `camera:${camera.id}`, geometry: { type: 'Point', coordinates: [camera.lon, camera.lat] }, properties: { id: camera.id, type: 'camera', name: camera.name, state, rank: STATE_RANK[state] } });
+    features.push({ type: 'Feature', id: `camera:${camera.id}`, geometry: { type: 'Point', coordinates: [camera.lon, camera.lat] }, properties: { id: camera.id, type: 'camera', name: camera.name, name_en: camera.nameEn ?? '', state, rank: STATE_RANK[state] } });
   }
   for (const sensor of props.sensors) {
     if (sensor.lat == null || sensor.lon == null) continue;
     const state = deviceState(sensor.enabled, props.sensorHealth.get(sensor.id));
-    features.push({ type: 'Feature', id: `sensor:${sensor.id}`, geometry: { type: 'Point', coordinates: [sensor.lon, sensor.lat] }, properties: { id: sensor.id, type: 'sensor', name: sensor.name, kind: sensor.kind, state, rank: STATE_RANK[state] } });
+    features.push({ type: 'Feature', id: `sensor:${sensor.id}`, geometry: { type: 'Point', coordinates: [sensor.lon, sensor.lat] }, properties: { id: sensor.id, type: 'sensor', name: sensor.name, name_en: sensor.nameEn ?? '', kind: sensor.kind, state, rank: STATE_RANK[state] } });
   }
   return features;
 }
@@ -299,6 +299,12 @@ export function CityMap(props: CityMapProps) {
     if (ready) alertOverlay.current?.setAlerts(alerts, language);
   }, [ready, alerts, language]);
 
+  // District labels follow the language without rebuilding the style.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (ready && map?.getLayer('districts-labels')) map.setLayoutProperty('districts-labels', 'text-field', districtLabelField(language));
+  }, [ready, language]);
+
   // Incidents: the store hands a new list on every live change; the layer redraws only what changed.
   const { incidents } = props;
   useEffect(() => {
@@ -385,10 +391,12 @@ function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, incidents: In
       lines.join('')
     );
   };
+  // Feature properties carry both names (`name`, `name_en`): the reader's language picks.
+  const placeName = (properties: Record<string, unknown>) => nameIn({ name: String(properties.name ?? ''), nameEn: properties.name_en ? String(properties.name_en) : null }, i18nRef.current.language);
   const describe = (feature: MapGeoJSONFeature): string => {
     const properties = feature.properties as Record<string, string | number>;
     if (feature.layer.id === 'device-clusters') return `<strong>${properties.point_count}</strong> <span class="tip-sub">${t('map.devicesHere')}</span>`;
-    return `<strong>${escapeHtml(String(properties.name))}</strong><span class="tip-sub">${t(`device.${properties.type}` as MessageKey)} · ${t(`state.${properties.state}` as MessageKey)}</span>`;
+    return `<strong>${escapeHtml(placeName(properties))}</strong><span class="tip-sub">${t(`device.${properties.type}` as MessageKey)} · ${t(`state.${properties.state}` as MessageKey)}</span>`;
   };
 
   map.on('mousemove', (event) => {
@@ -414,7 +422,7 @@ function bindInteractions(map: MapLibreMap, overlay: AlertOverlay, incidents: In
       hover.remove();
       const district = map.queryRenderedFeatures(event.point, { layers: ['districts-fill'] })[0];
       if (district && !propsRef.current.kiosk) {
-        hover.setLngLat(event.lngLat).setHTML(`<span class="tip-sub">${escapeHtml(String(district.properties?.name ?? ''))}</span>`).addTo(map);
+        hover.setLngLat(event.lngLat).setHTML(`<span class="tip-sub">${escapeHtml(placeName(district.properties ?? {}))}</span>`).addTo(map);
       }
       return;
     }

@@ -113,7 +113,12 @@ export function offlineStyle(config: WebConfig): StyleSpecification {
   return style;
 }
 
-export function districtLayers(): LayerSpecification[] {
+/** District labels in the reader's language: the English name where one is known, else the local one. */
+export function districtLabelField(language: 'vi' | 'en'): unknown[] {
+  return language === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
+}
+
+export function districtLayers(language: 'vi' | 'en' = 'vi'): LayerSpecification[] {
   return [
     { id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': COLORS.districtFill, 'fill-opacity': 0.45 } },
     {
@@ -121,6 +126,14 @@ export function districtLayers(): LayerSpecification[] {
       type: 'line',
       source: 'districts',
       paint: { 'line-color': COLORS.districtLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.6, 14, 2], 'line-opacity': 0.8 },
+    },
+    {
+      id: 'districts-labels',
+      type: 'symbol',
+      source: 'districts',
+      minzoom: 10,
+      layout: { 'text-field': districtLabelField(language) as never, 'text-font': LABEL_FONT, 'text-size': ['interpolate', ['linear'], ['zoom'], 10, 11, 14, 15], 'text-max-width': 8 },
+      paint: { 'text-color': COLORS.label, 'text-halo-color': COLORS.background, 'text-halo-width': 1.4, 'text-opacity': 0.85 },
     },
   ];
 }

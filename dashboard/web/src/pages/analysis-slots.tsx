@@ -192,7 +192,7 @@ export default function AnalysisSlotsPage() {
                 {view.slots.map((slot) => (
                   <tr key={slot.cameraId} data-testid="slot-row" data-camera-id={slot.cameraId} data-reason={slot.reason}>
                     <td>
-                      {slot.cameraName} <span className="muted mono small">{slot.cameraId}</span>
+                      {i18n.name(store.camera(slot.cameraId) ?? { name: slot.cameraName })} <span className="muted mono small">{slot.cameraId}</span>
                     </td>
                     <td>
                       <span className={`reason-chip ${slot.reason}`}>{t(`slotReason.${slot.reason}` as MessageKey)}</span>
@@ -233,7 +233,7 @@ export default function AnalysisSlotsPage() {
               {cameras.map((camera) => (
                 <tr key={camera.cameraId} data-testid="slot-camera-row" data-camera-id={camera.cameraId} data-analysed={camera.analysed}>
                   <td>
-                    {camera.name} <span className="muted mono small">{camera.cameraId}</span>
+                    {i18n.name(store.camera(camera.cameraId) ?? camera)} <span className="muted mono small">{camera.cameraId}</span>
                   </td>
                   <td>{camera.streamOnline == null ? '—' : t(camera.streamOnline ? 'slots.online' : 'slots.offline')}</td>
                   <td>{camera.reason ? t(`slotReason.${camera.reason}` as MessageKey) : t('common.no')}</td>

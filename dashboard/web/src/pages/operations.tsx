@@ -121,7 +121,7 @@ function DeviceDetail({ reference, parking, focusedZone, onClose }: { reference:
         <EmptyState icon="alert" title={t('device.notFound')} detail={id} />
       ) : (
         <>
-          <h2 className="detail-title">{device.name}</h2>
+          <h2 className="detail-title">{i18n.name(device)}</h2>
           <dl className="detail-facts">
             <dt>{t('device.id')}</dt>
             <dd>{device.id}</dd>
@@ -132,7 +132,7 @@ function DeviceDetail({ reference, parking, focusedZone, onClose }: { reference:
               </>
             )}
             <dt>{t('alert.district')}</dt>
-            <dd>{live.districts.find((district) => district.id === device.districtId)?.name ?? '—'}</dd>
+            <dd>{live.districtName(device.districtId, i18n.language) ?? '—'}</dd>
             <dt>{t('device.lastSeen')}</dt>
             <dd>{health?.lastSeenAt ? `${i18n.dateTime(health.lastSeenAt)} · ${i18n.ago(health.lastSeenAt)}` : '—'}</dd>
             {sensor && health?.lastValue != null && (
@@ -152,7 +152,7 @@ function DeviceDetail({ reference, parking, focusedZone, onClose }: { reference:
           </dl>
           {camera && <CameraParking zones={parking.filter((zone) => zone.cameraId === camera.id)} focusedZone={focusedZone} />}
           {camera && <LiveVideo cameraId={camera.id} />}
-          {camera && <Snapshot src={`/api/cameras/${encodeURIComponent(camera.id)}/snapshot`} alt={camera.name} refreshMs={10_000} />}
+          {camera && <Snapshot src={`/api/cameras/${encodeURIComponent(camera.id)}/snapshot`} alt={i18n.name(camera)} refreshMs={10_000} />}
           {sensor && (
             <div className="detail-chart">
               <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>

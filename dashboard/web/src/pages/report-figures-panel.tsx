@@ -29,7 +29,7 @@ export function ReportFiguresPanel({ days, generation }: { days: number; generat
   const groupName = (row: ReportFigureRow) => {
     if (by === 'category') return t(`report.category.${row.group}` as MessageKey);
     if (!row.group) return t(by === 'district' ? 'figures.noDistrict' : 'reportFigures.noAgency');
-    if (by === 'district') return live.districts.find((district) => district.id === row.group)?.name ?? row.group;
+    if (by === 'district') return live.districtName(row.group, i18n.language)!;
     return row.group;
   };
   const minutes = (value: number | null) => (value === null ? '—' : durationText(i18n, value * 60));

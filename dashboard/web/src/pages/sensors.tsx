@@ -52,7 +52,7 @@ export default function SensorsPage() {
                 return (
                   <button key={sensor.id} className={`sensor-item ${sensor.id === selectedId ? 'selected' : ''}`} onClick={() => setQueryParam('sensor', sensor.id)}>
                     <span className={`state-dot ${state}`} title={t(`state.${state}` as MessageKey)} />
-                    <span className="sensor-name">{sensor.name}</span>
+                    <span className="sensor-name">{i18n.name(sensor)}</span>
                     <span className="sensor-value">{health?.lastValue != null ? `${i18n.number(health.lastValue, 2)} ${sensor.unit}` : '—'}</span>
                   </button>
                 );
@@ -94,7 +94,7 @@ function ChartCard({ sensor, hours, large = false }: { sensor: Sensor; hours: nu
     <section className={`panel chart-panel ${large ? 'large' : ''}`} data-testid="sensor-chart" data-sensor-id={sensor.id}>
       <header className="panel-header">
         <div>
-          <h2>{sensor.name}</h2>
+          <h2>{i18n.name(sensor)}</h2>
           <span className="muted small">
             {t(`sensorKind.${sensor.kind}`)} · {sensor.id}
             {levels.some((level) => level != null) && ` · ${t('sensors.levels')}: ${levels.map((level) => (level == null ? '—' : i18n.number(level, 2))).join(' / ')} ${sensor.unit}`}

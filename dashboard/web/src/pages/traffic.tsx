@@ -82,7 +82,7 @@ export default function TrafficPage() {
             <option value="">{t('traffic.allCameras')}</option>
             {countingCameras.map((camera) => (
               <option key={camera.id} value={camera.id}>
-                {camera.name} ({camera.id})
+                {i18n.name(camera)} ({camera.id})
               </option>
             ))}
           </select>

@@ -112,7 +112,7 @@ export default function WallPage() {
                   <SeverityBadge severity={alert.severity} />
                   <span className="wall-alert-title">{alert.title[language] || alert.title.vi}</span>
                   <span className="wall-alert-meta">
-                    {t(`kind.${alert.kind}` as MessageKey)} · {live.districts.find((district) => district.id === alert.districtId)?.name ?? alert.districtId ?? '—'} · {i18n.time(alert.lastSeenAt)}
+                    {t(`kind.${alert.kind}` as MessageKey)} · {live.districtName(alert.districtId, language) ?? '—'} · {i18n.time(alert.lastSeenAt)}
                     {alert.state !== 'new' && ` · ${t(`alertState.${alert.state}`)}`}
                   </span>
                 </li>
@@ -128,7 +128,7 @@ export default function WallPage() {
 
 /** Four tiles; cameras with open alerts come first, the rest rotate every 15 s. */
 function CameraTiles({ cameras, alerts }: { cameras: Camera[]; alerts: Alert[] }) {
-  const { t } = useI18n();
+  const { t, name: nameOf } = useI18n();
   const [offset, setOffset] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setOffset((value) => value + TILE_COUNT), ROTATE_MS);
@@ -154,7 +154,7 @@ function CameraTiles({ cameras, alerts }: { cameras: Camera[]; alerts: Alert[] }
         <div className="wall-tile" key={`${camera.id}-${index}`}>
           <LiveVideo cameraId={camera.id} showDetail={false} retryAfterMs={WALL_VIDEO_RETRY_MS} />
           <span className="wall-tile-name">
-            <Icon name="camera" size={14} /> {camera.name}
+            <Icon name="camera" size={14} /> {nameOf(camera)}
           </span>
         </div>
       ))}
