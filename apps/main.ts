@@ -21,6 +21,7 @@ import { roleModules, type SameProcess } from './roles.ts';
 import type { RoleContext } from '@cityops/core/role-context';
 import { Supervisor } from '@cityops/core/supervisor';
 import { childWatchdog } from '@cityops/core/child-watchdog';
+import { ensureDemoAssets } from '@cityops/core/demo-assets';
 
 export interface RunningSystem {
   config: Config;
@@ -124,6 +125,7 @@ export async function startSystem(config: Config, logger: Logger, supervisor = n
     let oneTimeAdminPassword: string | undefined;
     if (config.roles.includes('api')) oneTimeAdminPassword = await ensureFirstAdmin(db, config.ADMIN_USERNAME);
     if (config.simulate) {
+      await ensureDemoAssets(config, logger);
       const { seedDemoDevices } = await import('@cityops/devices/demo-seed');
       await seedDemoDevices(context);
     }

@@ -2,8 +2,8 @@
 // Saigon River and canals, salinity in Nhà Bè / Cần Giờ, rain gauges, soil moisture and pumps in the
 // outer districts, and cameras at well-known junctions pointing at the camera simulator.
 // Inserted only when missing, so an engineer's edits survive restarts.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { findAsset, type AssetPlaces } from '@cityops/core/demo-assets';
 import type { RoleContext } from '@cityops/core/role-context';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
 import { recordAudit, systemActor } from '@cityops/core/audit';
@@ -106,10 +106,10 @@ export function demoCameraStreamUrl(rtspPort: number, index: number): string {
   return `rtsp://127.0.0.1:${rtspPort}/cam-${String(index + 1).padStart(3, '0')}`;
 }
 
-function readDistrictGeometry(assetMirrorDir: string | undefined): Map<string, { name: string; geometry: Record<string, unknown> }> {
+function readDistrictGeometry(places: AssetPlaces): Map<string, { name: string; geometry: Record<string, unknown> }> {
   const districts = new Map<string, { name: string; geometry: Record<string, unknown> }>();
-  const file = assetMirrorDir ? path.join(assetMirrorDir, 'geo', 'hcmc-districts.geojson') : undefined;
-  if (!file || !existsSync(file)) return districts;
+  const file = findAsset(places, 'geo/hcmc-districts.geojson');
+  if (!file) return districts;
   const collection = JSON.parse(readFileSync(file, 'utf8')) as { features: { properties: { localname: string }; geometry: Record<string, unknown> }[] };
   for (const feature of collection.features) {
     districts.set(slugify(feature.properties.localname), { name: feature.properties.localname, geometry: feature.geometry });
@@ -134,7 +134,7 @@ async function addEnglishName(tx: Queryable, table: 'cameras' | 'sensors', id: s
 export async function seedDemoDevices(context: Pick<RoleContext, 'db' | 'secretBox' | 'config' | 'logger'>): Promise<void> {
   const { db, secretBox, config, logger } = context;
   const actor = systemActor('demo-seed');
-  const geometry = readDistrictGeometry(config.ASSET_MIRROR_DIR);
+  const geometry = readDistrictGeometry(config);
   const rtspPort = config.SIM_RTSP_PORT;
   await withTransaction(db, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7240002)');

@@ -2,12 +2,9 @@
 // Order: the asset mirror (ASSET_MIRROR_DIR/models/<file>, for offline sites and CI), then
 // DATA_DIR/models/<file> (an earlier download), then the upstream URL into DATA_DIR/models.
 // A file that is found but wrong is an error, never silently replaced: the operator must know.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { DownloadFailure, downloadVerified, sha256OfFile } from '@cityops/core/download';
 import { AppError } from '@cityops/core/errors';
 import type { ModelManifest } from './manifest.ts';
 
@@ -43,11 +40,7 @@ export interface ResolvedModel {
   warnings: string[];
 }
 
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
+export { sha256OfFile };
 
 async function isFile(file: string): Promise<boolean> {
   try {
@@ -134,47 +127,28 @@ export async function resolveModel(manifest: ModelManifest, options: FetchOption
   return { manifest, modelPath, source, sha256, labels, labelsSource, warnings };
 }
 
-/** Streams to `<target>.part`, hashing on the way, and renames only a verified file into place. */
+/** Downloads through core/download.ts, which renames only a verified file into place. */
 async function downloadModel(manifest: ModelManifest & { url: string }, target: string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const partial = `${target}.part`;
-  const failed = (reason: string) =>
-    new ModelFileError(
+  try {
+    await downloadVerified(manifest.url, manifest.sha256, target);
+  } catch (error) {
+    if (!(error instanceof DownloadFailure)) throw error;
+    if (error.reason === 'checksum') {
+      throw new ModelFileError(
+        'checksum_mismatch',
+        manifest.url,
+        `Downloaded model ${manifest.id} from ${manifest.url} does not match its manifest: expected sha256 ${manifest.sha256}, got ${error.actualSha256}`,
+        manifest.sha256,
+        error.actualSha256,
+      );
+    }
+    throw new ModelFileError(
       'download_failed',
       target,
-      `Could not download model ${manifest.id} from ${manifest.url}: ${reason}. ` +
+      `Could not download model ${manifest.id} from ${manifest.url}: ${error.message}. ` +
         `Without internet, copy ${manifest.file} into ASSET_MIRROR_DIR/models/ or ${path.dirname(target)}/`,
     );
-  let response: Response;
-  try {
-    response = await fetch(manifest.url, { redirect: 'follow' });
-  } catch (error) {
-    // undici hides the network reason (ENOTFOUND, ECONNREFUSED...) in `cause`
-    const cause = (error as Error & { cause?: Error }).cause;
-    throw failed(cause ? `${(error as Error).message} (${cause.message})` : (error as Error).message);
   }
-  if (!response.ok || !response.body) throw failed(`HTTP ${response.status}`);
-  const hash = createHash('sha256');
-  try {
-    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    body.on('data', (chunk: Buffer) => hash.update(chunk));
-    await pipeline(body, createWriteStream(partial));
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw failed((error as Error).message);
-  }
-  const actual = hash.digest('hex');
-  if (actual !== manifest.sha256) {
-    await rm(partial, { force: true });
-    throw new ModelFileError(
-      'checksum_mismatch',
-      manifest.url,
-      `Downloaded model ${manifest.id} from ${manifest.url} does not match its manifest: expected sha256 ${manifest.sha256}, got ${actual}`,
-      manifest.sha256,
-      actual,
-    );
-  }
-  await rename(partial, target);
 }
 
 /**

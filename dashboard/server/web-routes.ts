@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { bytesToHeader, TileType } from 'pmtiles';
 import { ANY_ROLE } from '@cityops/contract/roles';
 import { AppError } from '@cityops/core/errors';
+import { findAsset, type AssetPlaces } from '@cityops/core/demo-assets';
 import { cityDistrict } from '@cityops/devices/city-districts';
 import { listDistrictBoundaries, slugify } from '@cityops/devices/district-repository';
 import type { RouteContext } from '@cityops/core/http/route-context';
@@ -94,7 +95,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
           features: rows.map((row) => ({ type: 'Feature', id: row.id, properties: { id: row.id, name: row.name, name_en: row.nameEn }, geometry: row.geometry })),
         };
       } else {
-        collection = { type: 'FeatureCollection', features: await districtsFromMirror(config.ASSET_MIRROR_DIR) };
+        collection = { type: 'FeatureCollection', features: await districtsFromAssets(config) };
       }
       // Boundaries change rarely; a short private cache spares the wall display a refetch per reload.
       return reply.header('cache-control', 'private, max-age=300').type('application/geo+json').send(JSON.stringify(collection));
@@ -129,9 +130,9 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   );
 };
 
-async function districtsFromMirror(assetMirrorDir: string | undefined): Promise<unknown[]> {
-  const file = assetMirrorDir ? path.join(assetMirrorDir, 'geo', 'hcmc-districts.geojson') : undefined;
-  if (!file || !existsSync(file)) return [];
+async function districtsFromAssets(places: AssetPlaces): Promise<unknown[]> {
+  const file = findAsset(places, 'geo/hcmc-districts.geojson');
+  if (!file) return [];
   const parsed = JSON.parse(await readFile(file, 'utf8')) as { features?: { properties?: { localname?: string }; geometry: unknown }[] };
   return (parsed.features ?? []).map((feature, index) => {
     const name = feature.properties?.localname ?? `#${index + 1}`;
