@@ -133,3 +133,30 @@ export const notFound = (what: string) => new AppError('not_found', `${what} not
 export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
 export const badRequest = (message: string, field?: string) => new AppError('invalid', message, field);
 export const forbidden = (message = 'your role does not allow this') => new AppError('forbidden', message);
+
+/**
+ * Why a value was refused, as a code and parameters a screen translates ("too_small", {minimum: 1}),
+ * beside the English message: every refusal a person can see is rendered in their language.
+ */
+export interface RefusalReason {
+  reason: string;
+  params?: Record<string, string | number | boolean>;
+}
+
+/** The reason of a schema (zod) issue: its code, and the limits or expectations it names. */
+export function issueReason(issue: { code: string } & Record<string, unknown>): RefusalReason {
+  const params: Record<string, string | number | boolean> = {};
+  for (const key of ['expected', 'origin', 'format', 'inclusive', 'divisor'] as const) {
+    const value = issue[key];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params[key] = value;
+  }
+  for (const key of ['minimum', 'maximum'] as const) {
+    const value = issue[key];
+    if (typeof value === 'number' || typeof value === 'bigint') params[key] = Number(value);
+  }
+  for (const key of ['values', 'keys'] as const) {
+    const value = issue[key];
+    if (Array.isArray(value)) params[key] = value.map(String).join(', ');
+  }
+  return { reason: issue.code, ...(Object.keys(params).length ? { params } : {}) };
+}

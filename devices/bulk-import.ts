@@ -5,13 +5,13 @@ import { parse } from 'csv-parse/sync';
 import type { Database } from '@cityops/core/database/pool';
 import { withTransaction } from '@cityops/core/database/pool';
 import { recordAudit, type Actor } from '@cityops/core/audit';
-import { AppError } from '@cityops/core/errors';
+import { AppError, issueReason, type RefusalReason } from '@cityops/core/errors';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { cameraInput, sensorInput, type CameraInput, type SensorInput } from './schemas.ts';
 import { insertCamera, updateCamera } from './camera-repository.ts';
 import { insertSensor, updateSensor } from './sensor-repository.ts';
 
-export interface ImportRowError {
+export interface ImportRowError extends RefusalReason {
   row: number;
   id?: string;
   field: string;
@@ -25,6 +25,9 @@ export interface ImportResult {
 }
 
 /** Every bad row of a file at once (the answer lists them all), so the file can be fixed in one go. */
+/** The reasons of import row errors other than schema issues (which carry the zod issue code). */
+export const IMPORT_ROW_REASONS = ['not_feature_collection', 'too_many_rows', 'too_many_zone_points', 'unknown_type', 'duplicate_in_file', 'no_rows', 'already_exists'] as const;
+
 export class ImportRejected extends AppError {
   constructor(readonly errors: ImportRowError[]) {
     super('import_rejected', `import rejected: ${errors.length} row error(s); nothing was imported`);
@@ -71,7 +74,7 @@ export function rowsFromCsv(text: string): Row[] {
 export function rowsFromGeoJson(document: unknown): Row[] {
   const collection = document as { type?: string; features?: unknown[] };
   if (collection?.type !== 'FeatureCollection' || !Array.isArray(collection.features)) {
-    throw new ImportRejected([{ row: 0, field: 'type', message: 'expected a GeoJSON FeatureCollection' }]);
+    throw new ImportRejected([{ row: 0, field: 'type', message: 'expected a GeoJSON FeatureCollection', reason: 'not_feature_collection' }]);
   }
   return collection.features.map((feature) => {
     const { properties, geometry } = feature as { properties?: Row; geometry?: { type?: string; coordinates?: number[] } };
@@ -118,13 +121,13 @@ export function validateRows(rows: Row[]): { parsed: Parsed[]; errors: ImportRow
   const parsed: Parsed[] = [];
   const errors: ImportRowError[] = [];
   if (rows.length > MAX_IMPORT_ROWS) {
-    return { parsed, errors: [{ row: 0, field: '(file)', message: `a file has at most ${MAX_IMPORT_ROWS} rows (${rows.length} given); split it` }] };
+    return { parsed, errors: [{ row: 0, field: '(file)', message: `a file has at most ${MAX_IMPORT_ROWS} rows (${rows.length} given); split it`, reason: 'too_many_rows', params: { maximum: MAX_IMPORT_ROWS, given: rows.length } }] };
   }
   const zonePoints = rows.reduce((sum, row) => sum + zonePointsOf(row), 0);
   if (zonePoints > MAX_IMPORT_ZONE_POINTS) {
     return {
       parsed,
-      errors: [{ row: 0, field: 'analysis', message: `a file has at most ${MAX_IMPORT_ZONE_POINTS} zone points in total (${zonePoints} given); split it` }],
+      errors: [{ row: 0, field: 'analysis', message: `a file has at most ${MAX_IMPORT_ZONE_POINTS} zone points in total (${zonePoints} given); split it`, reason: 'too_many_zone_points', params: { maximum: MAX_IMPORT_ZONE_POINTS, given: zonePoints } }],
     };
   }
   const seen = new Map<string, number>();
@@ -133,19 +136,19 @@ export function validateRows(rows: Row[]): { parsed: Parsed[]; errors: ImportRow
     const { type, ...fields } = raw;
     const id = typeof fields.id === 'string' ? fields.id : undefined;
     if (type !== 'camera' && type !== 'sensor') {
-      errors.push({ row, id, field: 'type', message: 'must be "camera" or "sensor"' });
+      errors.push({ row, id, field: 'type', message: 'must be "camera" or "sensor"', reason: 'unknown_type' });
       return;
     }
     const key = `${type}:${id}`;
     if (id && seen.has(key)) {
-      errors.push({ row, id, field: 'id', message: `duplicate of row ${seen.get(key)} in this file` });
+      errors.push({ row, id, field: 'id', message: `duplicate of row ${seen.get(key)} in this file`, reason: 'duplicate_in_file', params: { row: seen.get(key)! } });
       return;
     }
     if (id) seen.set(key, row);
     const result = type === 'camera' ? cameraInput.safeParse(fields) : sensorInput.safeParse(fields);
     if (!result.success) {
       for (const issue of result.error.issues) {
-        errors.push({ row, id, field: issue.path.join('.') || '(row)', message: issue.message });
+        errors.push({ row, id, field: issue.path.join('.') || '(row)', message: issue.message, ...issueReason(issue as unknown as { code: string } & Record<string, unknown>) });
       }
       return;
     }
@@ -163,7 +166,7 @@ export async function importDevices(
 ): Promise<ImportResult> {
   const { parsed, errors } = validateRows(rows);
   if (errors.length) throw new ImportRejected(errors);
-  if (!parsed.length) throw new ImportRejected([{ row: 0, field: '(file)', message: 'no rows to import' }]);
+  if (!parsed.length) throw new ImportRejected([{ row: 0, field: '(file)', message: 'no rows to import', reason: 'no_rows' }]);
 
   return withTransaction(db, async (tx) => {
     const existing = new Set(
@@ -178,7 +181,7 @@ export async function importDevices(
       const clashes = parsed.filter((p) => existing.has(`${p.type}:${p.input.id}`));
       if (clashes.length) {
         throw new ImportRejected(
-          clashes.map((p) => ({ row: p.row, id: p.input.id, field: 'id', message: `${p.type} ${p.input.id} already exists` })),
+          clashes.map((p) => ({ row: p.row, id: p.input.id, field: 'id', message: `${p.type} ${p.input.id} already exists`, reason: 'already_exists', params: { type: p.type, id: p.input.id } })),
         );
       }
     }

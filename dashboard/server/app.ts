@@ -16,7 +16,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { AppError } from '@cityops/core/errors';
+import { AppError, issueReason } from '@cityops/core/errors';
 import { ImportRejected } from '@cityops/devices/bulk-import';
 import { counter } from '@cityops/core/metrics';
 import { authPlugin } from './auth-plugin.ts';
@@ -84,7 +84,9 @@ async function errorHandler(context: RouteContext, error: FastifyError, request:
     const first = error.validation[0];
     const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(first.params?.issue ?? '');
     rejectedRequests.inc({ code: 'invalid' });
-    return reply.code(400).send({ error: { code: 'invalid', message: `${field || 'request'}: ${first.message}`, field } });
+    const issue = (first.params as { issue?: { code: string } & Record<string, unknown> } | undefined)?.issue;
+    const reason = issue ? issueReason(issue) : {};
+    return reply.code(400).send({ error: { code: 'invalid', message: `${field || 'request'}: ${first.message}`, field, ...reason } });
   }
   const status = error instanceof AppError ? httpStatusOf(error) : undefined;
   if (error instanceof AppError && status !== undefined) {
