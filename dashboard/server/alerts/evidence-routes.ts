@@ -49,7 +49,7 @@ const signedClipKey = (alertId: number, clip: AlertClip) => `${clip.cameraId}\n$
 
 /** A file name a police officer's machine accepts and a reader understands: alert, camera, clip start. */
 function exportFileName(alertId: number, clip: AlertClip): string {
-  const start = (clip.clipStartAt ?? clip.triggerAt).toISOString().replace(/[:.]/g, '-');
+  const start = `${(clip.clipStartAt ?? clip.triggerAt).toISOString().slice(0, 19).replace(/:/g, '-')}Z`;
   return `cityops-alert-${alertId}-${clip.cameraId.replace(/[^A-Za-z0-9._-]/g, '_')}-${start}.mp4`;
 }
 
