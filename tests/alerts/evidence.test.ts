@@ -143,3 +143,22 @@ describe('an alert\'s evidence', () => {
     }
   });
 });
+
+describe('a private camera\'s evidence', () => {
+  it('shows its owner who watched and who exported its clips', async () => {
+    const created = await api.request('POST', '/api/camera-owners', { role: 'engineer', body: { name: 'Tiệm tạp hóa Cô Ba', kind: 'shop', contact: '+84 90 123 4567' } });
+    expect(created.status).toBe(201);
+    const { owner, link } = await created.json();
+    const consent = { ownerId: owner.id, sharesLive: true, sharesAnalysis: true, sharesClips: true, hours: null, clipRetentionDays: 7, givenAt: new Date(Date.now() - 3_600_000).toISOString() };
+    expect((await api.request('PUT', `/api/cameras/${cameraId}/consent`, { role: 'engineer', body: consent })).status).toBe(200);
+
+    expect((await api.request('POST', clipPath('view'), { role: 'viewer' })).status).toBe(200);
+    expect((await api.request('GET', clipPath('download'), { role: 'operator' })).status).toBe(200);
+    const page = await (await fetch(`${api.baseUrl}/api/camera-owner/${link.path.split('/').pop()}`)).json();
+    const clipViews = page.views.filter((view: { kind: string; at: string }) => view.kind === 'clip' && Date.parse(view.at) >= Date.parse(consent.givenAt));
+    expect(clipViews.slice(0, 2)).toEqual([
+      expect.objectContaining({ cameraId, kind: 'clip', viewer: 'operator-user' }),
+      expect.objectContaining({ cameraId, kind: 'clip', viewer: 'viewer-user' }),
+    ]);
+  });
+});
