@@ -11,6 +11,7 @@ import { ownedDirName } from '../support/abandoned-dirs.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { saveRealClip } from '../support/evidence-clip.ts';
+import { waitFor } from '../support/wait.ts';
 import { addCamera, addDistrict, uniqueId } from './support/fixtures.ts';
 import { addTeam, addUser, userId } from './support/people.ts';
 
@@ -22,6 +23,7 @@ let alertId: number;
 let clip: { filePath: string; bytes: number; durationSeconds: number };
 let teamA: number;
 let fieldB: { id: number; cookie: string };
+let teamB: number;
 
 beforeAll(async () => {
   test = await createTestDatabase();
@@ -45,7 +47,7 @@ beforeAll(async () => {
   clip = await saveRealClip(test.db, alertId, clipDir);
   teamA = await addTeam(api, 'Đội A', [await userId(test.db, 'field-user')], districtId);
   fieldB = await addUser(test.db, api, 'field-b-evidence', 'field');
-  await addTeam(api, 'Đội B', [fieldB.id]);
+  teamB = await addTeam(api, 'Đội B', [fieldB.id]);
   const assigned = await api.request('POST', `/api/alerts/${alertId}/assign`, { role: 'operator', body: { teamId: teamA } });
   expect(assigned.status).toBe(200);
 });
@@ -64,7 +66,7 @@ describe('an alert\'s evidence', () => {
       const response = await api.request('GET', `/api/alerts/${alertId}/evidence`, { cookie });
       expect(response.status).toBe(200);
       const evidence = await response.json();
-      expect(evidence.snapshots).toEqual([{ url: `/api/alerts/${alertId}/snapshot`, at: expect.any(String), bytes: expect.any(Number), contentType: 'image/jpeg' }]);
+      expect(evidence.snapshots).toEqual([{ url: `/api/alerts/${alertId}/evidence/snapshot`, at: expect.any(String), bytes: expect.any(Number), contentType: 'image/jpeg' }]);
       expect(evidence.clips).toEqual([
         { clipId: alertId, cameraId, state: 'saved', triggerAt: expect.any(String), clipStartAt: expect.any(String), durationSeconds: clip.durationSeconds, bytes: clip.bytes },
       ]);
@@ -141,6 +143,27 @@ describe('an alert\'s evidence', () => {
     } finally {
       await test.db.query(`UPDATE alert_clips SET state = 'saved' WHERE alert_id = $1`, [alertId]);
     }
+  });
+});
+
+describe('the evidence of an incident\'s alerts', () => {
+  it('is the field team\'s while the incident is assigned to it, and no longer after', async () => {
+    const asTeamB = (method: string, path: string) => api.request(method, path, { cookie: fieldB.cookie });
+    // The incident linker gathers the camera alert into an incident of its own.
+    const incidentId = await waitFor('the alert\'s incident', async () => (await test.db.query(`SELECT incident_id FROM incident_alerts WHERE alert_id = $1`, [alertId])).rows[0]?.incident_id);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence`)).status).toBe(403);
+
+    expect((await api.request('POST', `/api/incidents/${incidentId}/assign`, { role: 'operator', body: { teamId: teamB } })).status).toBe(200);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence`)).status).toBe(200);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence/snapshot`)).headers.get('content-type')).toBe('image/jpeg');
+    expect((await asTeamB('POST', clipPath('view'))).status).toBe(200);
+    expect((await asTeamB('GET', clipPath('download'))).status).toBe(200);
+    // The alert itself stays the other team's: its desk routes still refuse team B.
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/snapshot`)).status).toBe(403);
+
+    expect((await api.request('POST', `/api/incidents/${incidentId}/assign`, { role: 'operator', body: { teamId: teamA, replace: true } })).status).toBe(200);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence`)).status).toBe(403);
+    expect((await asTeamB('POST', clipPath('view'))).status).toBe(403);
   });
 });
 

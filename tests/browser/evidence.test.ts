@@ -15,6 +15,7 @@ import { ownedDirName } from '../support/abandoned-dirs.ts';
 import type { TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { saveRealClip } from '../support/evidence-clip.ts';
+import { waitFor } from '../support/wait.ts';
 import { ensureDashboardBuilt, launchChromium, openSignedIn, screenshot, startDashboardServer } from './harness.ts';
 
 const CAMERA = 'cam-003';
@@ -45,7 +46,7 @@ afterAll(async () => {
 });
 
 /** A camera alert with a snapshot and a saved 3 s clip, assigned to the field user's team. */
-async function alertWithClip(language: string): Promise<{ alertId: number; clipFile: string }> {
+async function alertWithClip(language: string, { assign = true } = {}): Promise<{ alertId: number; clipFile: string }> {
   const snapshotJpeg = await sharp({ create: { width: 320, height: 180, channels: 3, background: '#3a4f6b' } }).jpeg().toBuffer();
   const { alertId } = await createAlertRaiser({ db: test.db }).raise({
     sourceType: 'camera',
@@ -57,8 +58,10 @@ async function alertWithClip(language: string): Promise<{ alertId: number; clipF
     evidence: { snapshotJpeg },
   });
   const clip = await saveRealClip(test.db, alertId, clipDir);
-  const assigned = await api.request('POST', `/api/alerts/${alertId}/assign`, { role: 'operator', body: { teamId } });
-  expect(assigned.status).toBe(200);
+  if (assign) {
+    const assigned = await api.request('POST', `/api/alerts/${alertId}/assign`, { role: 'operator', body: { teamId } });
+    expect(assigned.status).toBe(200);
+  }
   return { alertId, clipFile: clip.filePath };
 }
 
@@ -136,6 +139,28 @@ describe('evidence at hand', () => {
       await page.locator('[data-testid=evidence-video]').scrollIntoViewIfNeeded();
       expect((await audits(alertId, 'evidence.view')).map((entry) => entry.username)).toEqual(['field-user']);
       await screenshot(page, `evidence-field-played-${language}`);
+      await page.context().close();
+    }, 120_000);
+
+    it(`shows the evidence of an incident's alerts on the card of the team sent to it (${language})`, async () => {
+      // The alert is not the team's; the incident the linker gathered it into is sent to the team.
+      const { alertId } = await alertWithClip(`${language}-incident`, { assign: false });
+      const incidentId = await waitFor('the alert\'s incident', async () => (await test.db.query(`SELECT incident_id FROM incident_alerts WHERE alert_id = $1`, [alertId])).rows[0]?.incident_id);
+      // The linker may gather the second language's alert into the first one's incident, already sent.
+      const sent = await test.db.query(`SELECT 1 FROM incident_assignments WHERE incident_id = $1 AND team_id = $2 AND ended_at IS NULL`, [incidentId, teamId]);
+      if (!sent.rowCount) expect((await api.request('POST', `/api/incidents/${incidentId}/assign`, { role: 'operator', body: { teamId } })).status).toBe(200);
+      const page = await openSignedIn(browser, api, 'field', '/field', { language, viewport: PHONE });
+      const clipRequests = recordClipRequests(page);
+      const panel = page.locator(`[data-testid=field-incident][data-incident-id="${incidentId}"] [data-testid=evidence-panel][data-alert-id="${alertId}"]`);
+      await panel.locator('[data-testid=evidence-clip]').waitFor();
+      expect(await panel.locator('h3').innerText()).toBe(language === 'vi' ? `Bằng chứng · cảnh báo #${alertId}` : `Evidence · alert #${alertId}`);
+      await panel.locator('[data-testid=evidence-snapshot] img').evaluate((image: HTMLImageElement) => image.decode());
+      await panel.scrollIntoViewIfNeeded();
+      expect(clipRequests, 'no clip bytes before a tap').toEqual([]);
+      await screenshot(page, `evidence-field-incident-${language}`);
+      await panel.locator('[data-testid=evidence-play]').click();
+      await panel.locator('[data-testid=evidence-video]').evaluate((video: HTMLVideoElement) => new Promise<void>((resolve) => (video.readyState >= 2 ? resolve() : video.addEventListener('loadeddata', () => resolve(), { once: true }))));
+      expect((await audits(alertId, 'evidence.view')).map((entry) => entry.username)).toEqual(['field-user']);
       await page.context().close();
     }, 120_000);
   }

@@ -1,6 +1,7 @@
 // Labels of an alert's evidence panel (evidence-panel.tsx), in Vietnamese and English.
 export const evidenceMessages = {
   'evidence.title': { vi: 'Bằng chứng', en: 'Evidence' },
+  'evidence.ofAlert': { vi: 'Bằng chứng · cảnh báo #{id}', en: 'Evidence · alert #{id}' },
   'evidence.snapshot': { vi: 'Ảnh chụp lúc cảnh báo', en: 'Snapshot at the alert' },
   'evidence.clip': { vi: 'Đoạn video {camera}', en: 'Video clip {camera}' },
   'evidence.facts': { vi: '{time} · {length} · {size}', en: '{time} · {length} · {size}' },

@@ -17,7 +17,7 @@ import './evidence.css';
 /** While a clip is being saved (20 s after its alert), how often the list is asked again. */
 const PENDING_REFRESH_MS = 10_000;
 
-export function EvidencePanel({ alertId, showSnapshots = true }: { alertId: number; showSnapshots?: boolean }) {
+export function EvidencePanel({ alertId, showSnapshots = true, title }: { alertId: number; showSnapshots?: boolean; title?: string }) {
   const { t } = useI18n();
   const [evidence, setEvidence] = useState<AlertEvidence>();
   const [failed, setFailed] = useState(false);
@@ -46,8 +46,8 @@ export function EvidencePanel({ alertId, showSnapshots = true }: { alertId: numb
 
   if (failed && !evidence) {
     return (
-      <section className="evidence-panel" data-testid="evidence-panel">
-        <h3>{t('evidence.title')}</h3>
+      <section className="evidence-panel" data-testid="evidence-panel" data-alert-id={alertId}>
+        <h3>{title ?? t('evidence.title')}</h3>
         <p className="muted small">{t('evidence.unavailable')}</p>
         <button className="button ghost small" onClick={() => setReload((n) => n + 1)}>
           <Icon name="refresh" /> {t('common.retry')}
@@ -59,8 +59,8 @@ export function EvidencePanel({ alertId, showSnapshots = true }: { alertId: numb
   if (!evidence || (snapshots.length === 0 && evidence.clips.length === 0)) return null;
 
   return (
-    <section className="evidence-panel" data-testid="evidence-panel">
-      <h3>{t('evidence.title')}</h3>
+    <section className="evidence-panel" data-testid="evidence-panel" data-alert-id={alertId}>
+      <h3>{title ?? t('evidence.title')}</h3>
       <ul className="evidence-list">
         {snapshots.map((snapshot) => (
           <li key={snapshot.url} className="evidence-item" data-testid="evidence-snapshot">
