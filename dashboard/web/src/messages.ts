@@ -8,10 +8,12 @@ import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
 import { jointRulesMessages } from './engineer/joint-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
+import { comfortMessages } from './comfort-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
   ...cameraOwnerMessages,
+  ...comfortMessages,
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },
   'time.justNow': { vi: 'vừa xong', en: 'just now' },
