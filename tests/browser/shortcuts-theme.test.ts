@@ -151,6 +151,8 @@ describe('keyboard shortcuts on the operations page', () => {
 describe('light theme', () => {
   for (const language of ['vi', 'en'] as const) {
     it(`is chosen, kept across a reload, repaints the map, and the wall stays dark (${language})`, async () => {
+      const raiser = createAlertRaiser({ db: test.db });
+      const { alertId } = await raiser.raise({ sourceType: 'camera', sourceId: 'cam-004', kind: 'crowd', zoneId: `theme-${language}`, severity: 'major', title: { vi: 'Đám đông ở công viên', en: 'Crowd in the park' }, lat: 10.776, lon: 106.695 });
       const page = await openSignedIn(browser, api, 'operator', '/', { language });
       await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 60_000 });
       // Dark by default: the command room.
@@ -172,8 +174,7 @@ describe('light theme', () => {
       expect(await backgroundOf(page)).toBe(LIGHT_BACKGROUND);
       expect(await mapBackground()).toBe('#e8edf3');
       await screenshot(page, `theme-light-map-${language}`);
-      const first = (await drawnRowIds(page))[0];
-      await page.click(`[data-testid=alert-row][data-alert-id="${first}"]`);
+      await page.click(`[data-testid=alert-row][data-alert-id="${alertId}"]`);
       await page.locator('[data-testid=alert-detail]').waitFor();
       // Body text on a panel, as drawn.
       expect(await page.locator('[data-testid=alert-detail] .detail-title').evaluate((title) => getComputedStyle(title).color)).toBe('rgb(15, 27, 45)');
