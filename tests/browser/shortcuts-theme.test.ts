@@ -179,6 +179,17 @@ describe('light theme', () => {
       // Body text on a panel, as drawn.
       expect(await page.locator('[data-testid=alert-detail] .detail-title').evaluate((title) => getComputedStyle(title).color)).toBe('rgb(15, 27, 45)');
       await screenshot(page, `theme-light-operations-${language}`);
+      await page.keyboard.press('?');
+      await page.locator('[data-testid=shortcut-help]').waitFor();
+      await screenshot(page, `theme-light-help-${language}`);
+      await page.keyboard.press('Escape');
+      // Other command-room pages in the light theme, to be looked at.
+      for (const [path, ready] of [['/incidents', '.page'], ['/sensors', '.sensors-page']] as const) {
+        await page.goto(`${api.baseUrl}${path}`);
+        await page.waitForSelector(ready);
+        expect(await backgroundOf(page)).toBe(LIGHT_BACKGROUND);
+        await screenshot(page, `theme-light${path.replace('/', '-')}-${language}`);
+      }
 
       // The wall: dark whatever the choice, its map too.
       await page.goto(`${api.baseUrl}/wall`);
