@@ -4,7 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import './theme.css';
 import './theme-light.css';
-import { applyTheme, storedTheme, themeFor } from './theme.tsx';
+import { applyTheme, storedTheme, themeFor } from './theme-choice.ts';
 
 applyTheme(themeFor(window.location.pathname, storedTheme()));
 

@@ -1,37 +1,19 @@
 // Dark or light. The command room is dim, so dark is the default whatever the operating system prefers
 // (a room's screens are set up once, by whoever installs them, not by each browser's daylight setting);
-// a daylight office picks light, and the choice is kept per browser. The wall is always dark: it is
-// read from across a dim room and its severity colours are tuned for a dark ground.
+// a daylight office picks light, and the choice is kept per browser. The choice is for the command-room
+// pages (those with the top bar and its switch). The wall is always dark: it is read from across a dim
+// room and its severity colours are tuned for a dark ground. The field view and the public pages (the
+// residents' reports, a camera owner's link) have no switch and keep their own dark design.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useI18n } from './i18n.tsx';
 import { useLocation } from './router.tsx';
 import { Icon } from './ui.tsx';
+import { applyTheme, storedTheme, THEME_STORAGE_KEY, THEMES, themeFor, type Theme } from './theme-choice.ts';
 
-export type Theme = 'dark' | 'light';
-export const THEMES: Theme[] = ['dark', 'light'];
-export const THEME_STORAGE_KEY = 'cityops.theme';
-
-export function storedTheme(): Theme {
-  try {
-    if (localStorage.getItem(THEME_STORAGE_KEY) === 'light') return 'light';
-  } catch {}
-  return 'dark';
-}
-
-const isWallPath = (path: string) => path === '/wall' || path.startsWith('/wall/');
-
-/** The theme a page is drawn in: the chosen one, except on the wall. */
-export function themeFor(path: string, chosen: Theme): Theme {
-  return isWallPath(path) ? 'dark' : chosen;
-}
-
-/** Sets the page's theme before React draws anything, so a light page does not flash dark first. */
-export function applyTheme(theme: Theme): void {
-  document.documentElement.dataset.theme = theme;
-}
+export type { Theme } from './theme-choice.ts';
 
 interface ThemeState {
-  /** What this page is drawn in (dark on the wall). */
+  /** What this page is drawn in (dark on the wall and the pages without the switch). */
   theme: Theme;
   /** What the user chose for this browser. */
   chosen: Theme;
