@@ -19,8 +19,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const districtsFile = path.join(assetMirrorDir(), 'geo', 'hcmc-districts.geojson');
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'cityops-basemap-'));
 const basemapFile = path.join(workDir, 'hcmc.pmtiles');
-/** COLORS.area in map-style.ts: the fill of `areas` features of an unknown kind such as `districts`. */
+/** MAP_PALETTES.*.area in map-style.ts: the fill of `areas` features of an unknown kind such as `districts`. */
 const AREA_RGB = [0x16, 0x24, 0x3d];
+const LIGHT_AREA_RGB = [0xe5, 0xe9, 0xef];
 
 let test: TestDatabase;
 let api: TestApi;
@@ -52,12 +53,12 @@ async function showOnly(page: Page, prefixes: string[]): Promise<void> {
 }
 
 /** The share of the map canvas's pixels that have the basemap's area fill colour. */
-async function areaPixelShare(page: Page, name: string): Promise<number> {
+async function areaPixelShare(page: Page, name: string, rgb = AREA_RGB): Promise<number> {
   const png = await page.locator('[data-testid=city-map] canvas.maplibregl-canvas').screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let matching = 0;
   for (let i = 0; i < data.length; i += info.channels) {
-    if (Math.abs(data[i] - AREA_RGB[0]) <= 3 && Math.abs(data[i + 1] - AREA_RGB[1]) <= 3 && Math.abs(data[i + 2] - AREA_RGB[2]) <= 3) matching++;
+    if (Math.abs(data[i] - rgb[0]) <= 3 && Math.abs(data[i + 1] - rgb[1]) <= 3 && Math.abs(data[i + 2] - rgb[2]) <= 3) matching++;
   }
   return matching / (info.width * info.height);
 }
@@ -146,6 +147,24 @@ describe('offline PMTiles basemap in Chromium', () => {
 
     expect(mapErrors).toEqual([]);
     expect(external).toEqual([]);
+    await context.close();
+  });
+
+  it('draws the same basemap in the light palette for the light theme, labels dark on it', async () => {
+    const context = await newTestContext(browser, { viewport: { width: 1400, height: 900 } });
+    await context.addInitScript(() => {
+      localStorage.setItem('cityops.language', 'en');
+      localStorage.setItem('cityops.theme', 'light');
+    });
+    const page = await context.newPage();
+    await logIn(page, api.baseUrl, 'operator-user', TEST_PASSWORD);
+    await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 45_000 });
+    await page.waitForFunction(() => (window as unknown as { cityopsMap?: MapHook }).cityopsMap?.queryRenderedFeatures({ layers: ['basemap-area-labels'] }).length, undefined, { timeout: 45_000, polling: 250 });
+    const labelColour = await page.evaluate(() => (window as unknown as { cityopsMap: { getPaintProperty(layer: string, name: string): string } }).cityopsMap.getPaintProperty('basemap-area-labels', 'text-color'));
+    expect(labelColour).toBe('#2b3a4e');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'basemap-operations-light.png') });
+    await showOnly(page, ['background', 'basemap-']);
+    expect(await areaPixelShare(page, 'basemap-only-light', LIGHT_AREA_RGB)).toBeGreaterThan(0.2);
     await context.close();
   });
 });

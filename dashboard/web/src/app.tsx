@@ -10,6 +10,7 @@ import { canEngineer, SessionProvider, useSession } from './session.tsx';
 import { Shell } from './shell.tsx';
 import { Logo, Spinner } from './ui.tsx';
 import { loadWebConfig } from './map/web-config.ts';
+import { ThemeProvider } from './theme.tsx';
 
 // Each page is its own chunk: /field on a phone never downloads MapLibre or the engineer tools.
 const OperationsPage = lazy(() => import('./pages/operations.tsx'));
@@ -36,15 +37,19 @@ export function App() {
   if (owner) {
     return (
       <I18nProvider>
-        <Suspense fallback={<Loading />}>
-          <CameraOwnerPage token={owner.token} />
-        </Suspense>
+        <ThemeProvider>
+          <Suspense fallback={<Loading />}>
+            <CameraOwnerPage token={owner.token} />
+          </Suspense>
+        </ThemeProvider>
       </I18nProvider>
     );
   }
   return (
     <I18nProvider>
-      <PublicOrSignedIn />
+      <ThemeProvider>
+        <PublicOrSignedIn />
+      </ThemeProvider>
     </I18nProvider>
   );
 }

@@ -3,6 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import './theme.css';
+import './theme-light.css';
+import { applyTheme, storedTheme, themeFor } from './theme-choice.ts';
+
+applyTheme(themeFor(window.location.pathname, storedTheme()));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -6,6 +6,7 @@ import { useLiveStatus } from './live/live-context.tsx';
 import type { MessageKey } from './messages.ts';
 import { Link, useLocation } from './router.tsx';
 import { canEngineer, useSession, useUser } from './session.tsx';
+import { ThemeToggle } from './theme.tsx';
 import { Icon, Logo } from './ui.tsx';
 
 interface NavItem {
@@ -90,6 +91,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <ConnectionPill />
           <Clock />
           <LanguageSwitch />
+          <ThemeToggle />
           {/* The user's own name opens their account page: who they are, and their authenticator app. */}
           <Link to="/account" className={`user-chip${path === '/account' ? ' active' : ''}`} title={`${t('nav.account')} — ${user.username}`} data-testid="nav-account">
             <Icon name="user" />

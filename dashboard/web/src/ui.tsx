@@ -46,6 +46,9 @@ const ICON_PATHS: Record<string, string> = {
   health: 'M3 12h4l3-7 4 14 3-7h4',
   phone: 'M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2Z',
   incident: 'M4 20h16M6 20V10l6-6 6 6v10M12 10v4m0 3v.5',
+  sun: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8zM12 2v2m0 16v2M4.9 4.9l1.4 1.4m11.4 11.4 1.4 1.4M2 12h2m16 0h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4',
+  moon: 'M20 14.5A8 8 0 0 1 9.5 4 8 8 0 1 0 20 14.5z',
+  keyboard: 'M3 6h18v12H3zM7 10h.01M11 10h.01M15 10h.01M7 14h10',
 };
 
 export function Icon({ name, size = 18, className = '' }: { name: keyof typeof ICON_PATHS | string; size?: number; className?: string }) {

@@ -1,6 +1,8 @@
 // One alert: what, where, since when, its evidence (snapshot, live video, sensor chart) and the
 // operator's actions. The note being typed is a draft kept across reloads and expired sessions.
-import { useEffect, useState } from 'react';
+// A keyboard shortcut of the operations page arrives as a command and runs what the button would.
+import { useEffect, useRef, useState } from 'react';
+import { useAnnounce } from '../announcer.tsx';
 import { ApiError } from '../api.ts';
 import { SensorChart } from '../charts/sensor-chart.tsx';
 import { useDraft } from '../drafts.ts';
@@ -18,7 +20,13 @@ import { Icon } from '../ui.tsx';
 import { actOnAlert, loadTeams, type AlertAction } from './alert-actions.ts';
 import { SeverityBadge, StateBadge } from './alerts-panel.tsx';
 
-export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClose(): void; onLocate(alert: Alert): void }) {
+/** A shortcut for this alert; `seq` tells a new press of the same key from the one already handled. */
+export interface AlertCommand {
+  action: 'acknowledge' | 'assign' | 'camera';
+  seq: number;
+}
+
+export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Alert; onClose(): void; onLocate(alert: Alert): void; command?: AlertCommand }) {
   const i18n = useI18n();
   const { t, language } = i18n;
   const live = useLive();
@@ -27,6 +35,18 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
   const sensor = alert.source.type === 'sensor' ? live.sensor(alert.source.id) : undefined;
   const deviceMissing = alert.source.type !== 'system' && live.cameras.length + live.sensors.length > 0 && !camera && !sensor;
   const [tab, setTab] = useState<'evidence' | 'video'>('evidence');
+  const announce = useAnnounce();
+  const tabs = useRef<HTMLDivElement>(null);
+
+  // C: the camera's live video, as the "Live video" tab would.
+  useEffect(() => {
+    if (command?.action !== 'camera') return;
+    if (!camera) return announce(t('shortcuts.noCamera'));
+    setTab('video');
+    tabs.current?.scrollIntoView({ block: 'start' });
+    announce(t('shortcuts.cameraOpened', { camera: camera.name }));
+    // Only a new command acts; a camera list update must not switch the tab back.
+  }, [command?.seq]);
 
   return (
     <section className={`panel alert-detail ${alert.severity}`} data-testid="alert-detail" data-alert-id={alert.id}>
@@ -72,7 +92,7 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
       )}
 
       {camera && (
-        <div className="tabs" role="tablist">
+        <div className="tabs" role="tablist" ref={tabs}>
           <button role="tab" className={tab === 'evidence' ? 'active' : ''} onClick={() => setTab('evidence')}>
             {t('alert.snapshot')}
           </button>
@@ -92,13 +112,15 @@ export function AlertDetail({ alert, onClose, onLocate }: { alert: Alert; onClos
           <SensorChart sensor={sensor} hours={12} height={200} />
         </div>
       )}
-      {canOperate(user) && isOpen(alert) && <AlertActions key={alert.id} alert={alert} />}
+      {canOperate(user) && isOpen(alert) && <AlertActions key={alert.id} alert={alert} command={command?.action === 'camera' ? undefined : command} />}
     </section>
   );
 }
 
-function AlertActions({ alert }: { alert: Alert }) {
-  const { t } = useI18n();
+function AlertActions({ alert, command }: { alert: Alert; command?: AlertCommand }) {
+  const { t, language } = useI18n();
+  const announce = useAnnounce();
+  const teamSelect = useRef<HTMLSelectElement>(null);
   const live = useLive();
   const [note, setNote, clearNote] = useDraft(`alert-note-${alert.id}`);
   const [teams, setTeams] = useState<Team[]>();
@@ -126,6 +148,10 @@ function AlertActions({ alert }: { alert: Alert }) {
       const updated = await actOnAlert(alert.id, action, { note, teamId, falseAlarmReason: falseAlarmReason || undefined });
       live.upsertAlert(updated);
       clearNote();
+      const title = updated.title[language] || updated.title.vi;
+      if (action === 'acknowledge') announce(t('announce.acknowledged', { title }));
+      if (action === 'assign') announce(t('announce.assigned', { title, team: teams?.find((team) => team.id === teamId)?.name ?? '' }));
+      if (action === 'resolve') announce(t('announce.resolved', { title }));
     } catch (caught) {
       // A 401 opens the login over the page; the note stays as a draft.
       if (!(caught instanceof ApiError && caught.status === 401)) setError((caught as Error).message);
@@ -133,6 +159,20 @@ function AlertActions({ alert }: { alert: Alert }) {
       setBusy(undefined);
     }
   };
+
+  // A: acknowledge, as the button (which only a new alert has). S: the team choice takes the keyboard.
+  useEffect(() => {
+    if (command?.action === 'acknowledge') {
+      if (alert.state === 'new') void run('acknowledge');
+      else announce(t('shortcuts.notNew'));
+    }
+    if (command?.action === 'assign') {
+      teamSelect.current?.focus();
+      teamSelect.current?.scrollIntoView({ block: 'nearest' });
+      announce(t('shortcuts.assignFocused'));
+    }
+    // Only a new command acts, not a re-render of the alert it was for.
+  }, [command?.seq]);
 
   return (
     <div className="alert-actions" data-testid="alert-actions">
@@ -147,7 +187,7 @@ function AlertActions({ alert }: { alert: Alert }) {
           </button>
         )}
         <div className="assign-group">
-          <select value={teamId ?? ''} onChange={(e) => setTeamId(Number(e.target.value))} aria-label={t('actions.team')} disabled={!teams?.length} data-testid="assign-team">
+          <select ref={teamSelect} value={teamId ?? ''} onChange={(e) => setTeamId(Number(e.target.value))} aria-label={t('actions.team')} disabled={!teams?.length} data-testid="assign-team">
             {!teams?.length && <option value="">{teams ? t('actions.noTeams') : t('common.loading')}</option>}
             {teams?.map((team) => (
               <option key={team.id} value={team.id}>

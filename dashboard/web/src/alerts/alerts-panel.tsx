@@ -9,7 +9,7 @@ import { SeverityShape } from '../severity-shape.tsx';
 import { SEVERITY_COLORS } from '../map/alert-overlay.ts';
 import type { MessageKey } from '../messages.ts';
 import { setQueryParam, useLocation } from '../router.tsx';
-import { EmptyState, Unavailable } from '../ui.tsx';
+import { EmptyState, Icon, Unavailable } from '../ui.tsx';
 
 /** Rows drawn at once: an operator reads the top of the list; the rest is reached by filtering. */
 const MAX_ROWS = 150;
@@ -125,7 +125,7 @@ export function AlertFiltersBar({ filters }: { filters: AlertFilters }) {
   );
 }
 
-export function AlertsPanel({ selectedId, onSelect, now }: { selectedId?: number; onSelect(id: number): void; now: number }) {
+export function AlertsPanel({ selectedId, onSelect, now, onShowShortcuts }: { selectedId?: number; onSelect(id: number): void; now: number; onShowShortcuts?(): void }) {
   const { t, name: nameOf } = useI18n();
   const live = useLive();
   const filters = useAlertFilters();
@@ -143,6 +143,11 @@ export function AlertsPanel({ selectedId, onSelect, now }: { selectedId?: number
             {filtered ? `${shown.length} / ${open.length}` : open.length}
           </span>
         </h2>
+        {onShowShortcuts && (
+          <button type="button" className="button ghost small shortcut-hint" onClick={onShowShortcuts} title={t('shortcuts.open')} aria-label={t('shortcuts.open')} data-testid="shortcuts-open">
+            <Icon name="keyboard" /> ?
+          </button>
+        )}
       </header>
       <AlertFiltersBar filters={filters} />
       {!live.alertsAvailable ? (

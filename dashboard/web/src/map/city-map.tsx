@@ -22,7 +22,8 @@ import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
 import { ParkingLayer } from './parking-layer.ts';
 import { PARKING_COLORS } from '../parking/parking-zones.ts';
-import { districtLabelField, districtLayers, offlineStyle } from './map-style.ts';
+import { districtLabelField, districtLayers, MAP_PALETTES, offlineStyle, type MapPalette } from './map-style.ts';
+import { useTheme } from '../theme.tsx';
 import { loadWebConfig, type WebConfig } from './web-config.ts';
 import { SeverityShape } from '../severity-shape.tsx';
 
@@ -97,6 +98,16 @@ function deviceFeatures(props: Pick<CityMapProps, 'cameras' | 'sensors' | 'camer
   return features;
 }
 
+/** Re-colours the offline basemap and the districts in place when the theme changes: a new style would
+ *  drop the device, incident and parking layers added over it. A configured MAP_STYLE_URL is left as is. */
+function repaint(map: MapLibreMap, config: WebConfig, palette: MapPalette) {
+  const layers = [...(config.mapStyleUrl ? [] : offlineStyle(config, palette).layers), ...districtLayers(palette)];
+  for (const layer of layers) {
+    if (!map.getLayer(layer.id) || !('paint' in layer) || !layer.paint) continue;
+    for (const [name, value] of Object.entries(layer.paint)) map.setPaintProperty(layer.id, name, value);
+  }
+}
+
 /** How the map frames its devices the first time it has them. */
 const FIT_DEVICES = { padding: 60, maxZoom: 13 };
 
@@ -117,10 +128,10 @@ for (const [state, rank] of Object.entries(STATE_RANK)) RANK_TO_STATE.push(rank,
 RANK_TO_STATE.push('unknown');
 
 /** Adds the device layers on top of whatever basemap style is loaded (alerts are the overlay's). */
-function addOverlay(map: MapLibreMap) {
+function addOverlay(map: MapLibreMap, palette: MapPalette) {
   if (!map.getSource('districts')) {
     map.addSource('districts', { type: 'geojson', data: new URL('/api/web/districts.geojson', window.location.href).href });
-    for (const layer of districtLayers()) map.addLayer(layer);
+    for (const layer of districtLayers(palette)) map.addLayer(layer);
   }
   map.addSource('devices', {
     type: 'geojson',
@@ -172,6 +183,12 @@ export function CityMap(props: CityMapProps) {
   const alertOverlay = useRef<AlertOverlay | undefined>(undefined);
   const incidentLayer = useRef<IncidentLayer | undefined>(undefined);
   const parkingLayer = useRef<ParkingLayer | undefined>(undefined);
+  const configRef = useRef<WebConfig | undefined>(undefined);
+  // The wall's map is dark whatever the theme, like the wall.
+  const { theme: pageTheme } = useTheme();
+  const theme = props.kiosk ? 'dark' : pageTheme;
+  const themeRef = useRef(theme);
+  themeRef.current = theme;
 
   // Create the map once.
   useEffect(() => {
@@ -181,6 +198,7 @@ export function CityMap(props: CityMapProps) {
     void loadWebConfig()
       .then((config: WebConfig) => {
         if (disposed || !container.current) return;
+        configRef.current = config;
         installPmtiles();
         // Devices already here (the registry often arrives before the map's settings): the map starts
         // framed on them, instead of loading tiles at the default view and jumping to them after.
@@ -189,7 +207,7 @@ export function CityMap(props: CityMapProps) {
         try {
           map = new maplibregl.Map({
             container: container.current,
-            style: config.mapStyleUrl ?? offlineStyle(config),
+            style: config.mapStyleUrl ?? offlineStyle(config, MAP_PALETTES[themeRef.current]),
             center: config.center,
             zoom: 11.2,
             ...(framed.length ? { bounds: boundsOf(framed), fitBoundsOptions: FIT_DEVICES } : {}),
@@ -217,7 +235,8 @@ export function CityMap(props: CityMapProps) {
         // (districts, basemap), and the devices would only start loading after it.
         map.once('style.load', () => {
           if (!map) return;
-          addOverlay(map);
+          addOverlay(map, MAP_PALETTES[themeRef.current]);
+          container.current?.setAttribute('data-map-theme', themeRef.current);
           const incidents = new IncidentLayer(map);
           incidents.start();
           incidentLayer.current = incidents;
@@ -292,6 +311,13 @@ export function CityMap(props: CityMapProps) {
     container.current?.setAttribute('data-device-count', String(cameras.length + sensors.length));
   }, [ready, cameras, sensors, cameraHealth, sensorHealth, showDevices]);
   useEffect(() => () => devicesUpdate.current.cancel(), []);
+
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map || !configRef.current || container.current?.getAttribute('data-map-theme') === theme) return;
+    repaint(map, configRef.current, MAP_PALETTES[theme]);
+    container.current?.setAttribute('data-map-theme', theme);
+  }, [ready, theme]);
 
   // Alerts on the overlay: drawn at the next animation frame, however many changed since the last.
   const { alerts } = props;

@@ -3,7 +3,7 @@
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BASEMAP_LAYERS } from '../../../basemap/geojson-basemap.ts';
-import { offlineStyle } from './map-style.ts';
+import { MAP_PALETTES, offlineStyle } from './map-style.ts';
 import type { WebConfig } from './web-config.ts';
 
 const ORIGIN = 'http://127.0.0.1:8080';
@@ -40,5 +40,17 @@ describe('offline map style', () => {
       for (const url of urls) expect(url.replace(/^pmtiles:\/\//, '')).toMatch(new RegExp(`^${ORIGIN}/`));
     }
     expect(offlineStyle(vectorConfig).sources.basemap).toEqual({ type: 'vector', url: `pmtiles://${ORIGIN}/api/web/basemap.pmtiles` });
+  });
+
+  it('has a light palette with the same layers, for the light theme', () => {
+    for (const config of [vectorConfig, { ...vectorConfig, basemap: { ...vectorConfig.basemap!, tileType: 'raster' as const } }]) {
+      const dark = offlineStyle(config, MAP_PALETTES.dark);
+      const light = offlineStyle(config, MAP_PALETTES.light);
+      expect(validateStyleMin(light)).toEqual([]);
+      expect(light.layers.map((layer) => layer.id)).toEqual(dark.layers.map((layer) => layer.id));
+    }
+    const background = (palette: keyof typeof MAP_PALETTES) => (offlineStyle(vectorConfig, MAP_PALETTES[palette]).layers[0] as unknown as { paint: Record<string, string> }).paint['background-color'];
+    expect(background('dark')).toBe('#0a1222');
+    expect(background('light')).toBe('#e8edf3');
   });
 });

@@ -4,6 +4,7 @@
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
 import { canUseSecondFactor, useUser } from '../session.tsx';
+import { ThemeChoice } from '../theme.tsx';
 import { TotpEnrolmentForm } from './login.tsx';
 
 export default function AccountPage() {
@@ -24,6 +25,13 @@ export default function AccountPage() {
           <dt>{t('account.role')}</dt>
           <dd>{t(`role.${user.role}` as MessageKey)}</dd>
         </dl>
+      </section>
+      <section className="panel account-panel" data-testid="account-theme">
+        <header className="panel-header">
+          <h2>{t('theme.label')}</h2>
+          <ThemeChoice />
+        </header>
+        <p className="account-note muted">{t('theme.explain')}</p>
       </section>
       {canUseSecondFactor(user) && (
         <section className="panel account-panel" data-testid="account-two-factor">

@@ -1,9 +1,11 @@
 // The operator's main screen: KPI strip, the city map and the live alert list; an alert or a device
 // opens its detail beside the list. The selection is in the URL (/alerts/42, ?device=sensor:tide-001).
 // Parking zones are badges on the map; one opens its camera's detail with the zone's occupancy chart
-// (?device=camera:cam-001&parking=lot).
-import { useCallback, useMemo, useState } from 'react';
-import { AlertDetail } from '../alerts/alert-detail.tsx';
+// (?device=camera:cam-001&parking=lot). The keyboard drives the list too (alerts/alert-shortcuts.tsx).
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { AnnouncerProvider, useAnnounce } from '../announcer.tsx';
+import { AlertDetail, type AlertCommand } from '../alerts/alert-detail.tsx';
+import { ShortcutHelp, useShortcuts, type ShortcutAction } from '../alerts/alert-shortcuts.tsx';
 import { AlertsPanel } from '../alerts/alerts-panel.tsx';
 import { ParkingChart } from '../charts/parking-chart.tsx';
 import { SensorChart } from '../charts/sensor-chart.tsx';
@@ -20,9 +22,26 @@ import { EmptyState, Icon } from '../ui.tsx';
 import { PARKING_FRESH_MINUTES, type ParkingZoneView } from '@cityops/contract/parking';
 import { parkingLevel, useParkingZones } from '../parking/parking-zones.ts';
 import { useNow } from '../use-now.ts';
+import { canOperate, useUser } from '../session.tsx';
 
 
 export default function OperationsPage() {
+  return (
+    <AnnouncerProvider>
+      <Operations />
+    </AnnouncerProvider>
+  );
+}
+
+/** The alert rows as drawn, top to bottom: the list's own order, filters and row cap included. */
+function drawnAlertRows(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>('[data-testid=alerts-panel] [data-testid=alert-row]')];
+}
+
+function Operations() {
+  const { t } = useI18n();
+  const user = useUser();
+  const announce = useAnnounce();
   const live = useLive();
   const { path, query } = useLocation();
   const now = useNow(15_000);
@@ -33,9 +52,16 @@ export default function OperationsPage() {
   const open = live.openAlerts();
   const parking = useParkingZones();
 
+  const [command, setCommand] = useState<AlertCommand & { alertId: number }>();
+  const [helpOpen, setHelpOpen] = useState(false);
+  // The alert the keyboard is on: the selected one, or the last one when its detail was closed.
+  const cursor = useRef<number | undefined>(undefined);
+  if (selectedId) cursor.current = selectedId;
+
   // Stable across renders, so the memoised alert rows do not all re-render on every live change.
   const selectAlert = useCallback(
     (id: number) => {
+      setCommand(undefined);
       navigate(`/alerts/${id}${window.location.search}`);
       const alert = live.alerts.get(id);
       if (alert?.lat != null && alert.lon != null) setFocus({ lat: alert.lat, lon: alert.lon, zoom: 14.5, key: `${id}-${Date.now()}` });
@@ -43,7 +69,59 @@ export default function OperationsPage() {
     [live],
   );
   const locate = (alert: Alert) => alert.lat != null && alert.lon != null && setFocus({ lat: alert.lat, lon: alert.lon, zoom: 15.5, key: Date.now() });
-  const closeDetail = () => navigate(`/${window.location.search}`);
+  const closeDetail = () => {
+    setCommand(undefined);
+    navigate(`/${window.location.search}`);
+  };
+  const closeDevice = () => {
+    setQueryParam('parking', undefined);
+    setQueryParam('device', undefined);
+  };
+
+  /** Selects the row `step` away from the cursor (the first or last when there is none), as a click would. */
+  const moveCursor = (step: number) => {
+    const rows = drawnAlertRows();
+    if (!rows.length) return announce(t('shortcuts.noAlerts'));
+    const at = rows.findIndex((row) => Number(row.dataset.alertId) === cursor.current);
+    const index = at < 0 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + step));
+    const row = rows[index];
+    selectAlert(Number(row.dataset.alertId));
+    // Focus on the row: a screen reader reads it, Enter re-opens it, and the list scrolls to it.
+    row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: 'nearest' });
+    announce(t('shortcuts.selected', { position: index + 1, count: rows.length, title: row.querySelector('.alert-title')?.textContent ?? '' }));
+  };
+
+  /** A, S and C act on the selected alert, opening it first when the keyboard is on a closed one. */
+  const commandAlert = (action: AlertCommand['action']) => {
+    const alertId = selectedId ?? cursor.current;
+    if (!alertId || !live.alerts.get(alertId)) return announce(t('shortcuts.noAlert'));
+    // The same rule as the buttons, which a viewer does not have (the server checks it again).
+    if (action !== 'camera' && !canOperate(user)) return announce(t('shortcuts.notAllowed'));
+    if (alertId !== selectedId) selectAlert(alertId);
+    setCommand((previous) => ({ action, alertId, seq: (previous?.seq ?? 0) + 1 }));
+  };
+
+  useShortcuts((action: ShortcutAction) => {
+    if (helpOpen) {
+      if (action === 'help' || action === 'close') setHelpOpen(false);
+      return;
+    }
+    if (action === 'help') setHelpOpen(true);
+    else if (action === 'next') moveCursor(1);
+    else if (action === 'previous') moveCursor(-1);
+    else if (action === 'open') {
+      if (selectedId) return;
+      if (cursor.current && live.alerts.get(cursor.current)) selectAlert(cursor.current);
+      else moveCursor(1);
+    } else if (action === 'close') {
+      if (selectedId) {
+        closeDetail();
+        drawnAlertRows().find((row) => Number(row.dataset.alertId) === selectedId)?.focus({ preventScroll: true });
+        announce(t('shortcuts.closed'));
+      } else if (device) closeDevice();
+    } else commandAlert(action);
+  });
 
   return (
     <div className="operations">
@@ -66,16 +144,14 @@ export default function OperationsPage() {
         />
         {selectedId &&
           (selected ? (
-            <AlertDetail alert={selected} onClose={closeDetail} onLocate={locate} />
+            <AlertDetail alert={selected} onClose={closeDetail} onLocate={locate} command={command?.alertId === selected.id ? command : undefined} />
           ) : (
             <MissingAlert onClose={closeDetail} />
           ))}
-        {!selectedId && device && <DeviceDetail reference={device} parking={parking} focusedZone={query.get('parking') ?? undefined} onClose={() => {
-          setQueryParam('parking', undefined);
-          setQueryParam('device', undefined);
-        }} />}
-        <AlertsPanel selectedId={selectedId} onSelect={selectAlert} now={now} />
+        {!selectedId && device && <DeviceDetail reference={device} parking={parking} focusedZone={query.get('parking') ?? undefined} onClose={closeDevice} />}
+        <AlertsPanel selectedId={selectedId} onSelect={selectAlert} now={now} onShowShortcuts={() => setHelpOpen(true)} />
       </div>
+      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </div>
   );
 }
