@@ -8,13 +8,11 @@ import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
 import { jointRulesMessages } from './engineer/joint-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
-import { evidenceMessages } from './media/evidence-messages.ts';
 import { comfortMessages } from './comfort-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
   ...cameraOwnerMessages,
-  ...evidenceMessages,
   ...comfortMessages,
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },

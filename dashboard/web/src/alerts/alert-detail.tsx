@@ -11,7 +11,6 @@ import { useLive } from '../live/live-context.tsx';
 import type { Team } from '@cityops/contract/people';
 import { FALSE_ALARM_REASONS, type FalseAlarmReason } from '@cityops/contract/alerts';
 import { isOpen, type Alert } from '../live/types.ts';
-import { EvidencePanel } from '../media/evidence-panel.tsx';
 import { LiveVideo } from '../media/live-video.tsx';
 import { Snapshot } from '../media/snapshot.tsx';
 import type { MessageKey } from '../messages.ts';
@@ -105,7 +104,6 @@ export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Aler
       {camera && tab === 'video' && <LiveVideo cameraId={camera.id} />}
       {/* A sensor's alert with a picture: a joint rule's, showing the camera situation that made it. */}
       {!camera && alert.hasSnapshot && <Snapshot src={`/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} />}
-      <EvidencePanel key={alert.id} alertId={alert.id} />
       {sensor && (
         <div className="detail-chart">
           <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>
