@@ -11,6 +11,7 @@ import { ANY_ROLE } from '@cityops/contract/roles';
 import { AppError } from '@cityops/core/errors';
 import { findAsset, type AssetPlaces } from '@cityops/core/demo-assets';
 import { cityDistrict } from '@cityops/devices/city-districts';
+import { isAreaGeometry, waterwaysAlongBoundaries, type DistrictOutline } from '@cityops/devices/city-waterways';
 import { listDistrictBoundaries, slugify } from '@cityops/devices/district-repository';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { webTrafficRoutes } from './web-traffic-routes.ts';
@@ -103,6 +104,22 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   );
 
   app.get(
+    '/api/web/waterways.geojson',
+    {
+      config: { roles: ANY_ROLE },
+      schema: { tags: ['dashboard'], summary: "The city's river and canals, drawn along the district boundaries they run between" },
+    },
+    async (_request, reply) => {
+      const rows = await listDistrictBoundaries(db);
+      const places = rows.length ? rows : (await districtsFromAssets(config)).map((feature) => ({ id: slugify(feature.id), geometry: feature.geometry }));
+      const outlines: DistrictOutline[] = [];
+      for (const { id, geometry } of places) if (isAreaGeometry(geometry)) outlines.push({ id, geometry });
+      const collection = { type: 'FeatureCollection', features: waterwaysAlongBoundaries(outlines) };
+      return reply.header('cache-control', 'private, max-age=300').type('application/geo+json').send(JSON.stringify(collection));
+    },
+  );
+
+  app.get(
     BASEMAP_PATH,
     {
       config: { roles: ANY_ROLE },
@@ -130,13 +147,20 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   );
 };
 
-async function districtsFromAssets(places: AssetPlaces): Promise<unknown[]> {
+interface AssetDistrict {
+  type: 'Feature';
+  id: string;
+  properties: { id: string; name: string; name_en: string | null };
+  geometry: unknown;
+}
+
+async function districtsFromAssets(places: AssetPlaces): Promise<AssetDistrict[]> {
   const file = findAsset(places, 'geo/hcmc-districts.geojson');
   if (!file) return [];
   const parsed = JSON.parse(await readFile(file, 'utf8')) as { features?: { properties?: { localname?: string }; geometry: unknown }[] };
   return (parsed.features ?? []).map((feature, index) => {
     const name = feature.properties?.localname ?? `#${index + 1}`;
     const known = cityDistrict(slugify(name));
-    return { type: 'Feature', id: name, properties: { id: name, name: known?.name ?? name, name_en: known?.nameEn ?? null }, geometry: feature.geometry };
+    return { type: 'Feature' as const, id: name, properties: { id: name, name: known?.name ?? name, name_en: known?.nameEn ?? null }, geometry: feature.geometry };
   });
 }

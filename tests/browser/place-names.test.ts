@@ -1,5 +1,5 @@
 // Names people use (#17 part 1), in Debian's Chromium against the real api role: the engineer's device
-// table, the alert detail, the wall and the district filter show "Quận Bình Thạnh" / "Cầu Sài Gòn" in
+// table, the alert detail, the wall, the district filter and the river on the map show "Quận Bình Thạnh" / "Cầu Sài Gòn" in
 // Vietnamese and "Binh Thanh District" / "Saigon Bridge" in English, never a district id.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,30 @@ describe('names people use, in both languages', () => {
       expect(options).toContain(names.district);
       await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 60_000 });
       await screenshot(page, `place-names-operations-${language}`);
+
+      // The river on the default map, named in the reader's language, where the Saigon River passes Bạch Đằng wharf.
+      const river = await page.evaluate(async () => {
+        type RenderedMap = {
+          jumpTo(view: object): void;
+          once(event: string, listener: () => void): void;
+          queryRenderedFeatures(options: object): { properties: Record<string, string> }[];
+          getLayoutProperty(layer: string, name: string): unknown;
+        };
+        const map = (window as unknown as { cityopsMap: RenderedMap }).cityopsMap;
+        const idle = new Promise<void>((resolve) => map.once('idle', resolve));
+        map.jumpTo({ center: [106.7068, 10.7748], zoom: 13.5 });
+        await idle;
+        return {
+          drawn: map.queryRenderedFeatures({ layers: ['waterways-line'] }).map((feature) => feature.properties.name_en),
+          labelled: map.queryRenderedFeatures({ layers: ['waterways-labels'] }).length,
+          labelField: JSON.stringify(map.getLayoutProperty('waterways-labels', 'text-field')),
+        };
+      });
+      expect(river.drawn).toContain('Saigon River');
+      expect(river.labelled).toBeGreaterThan(0);
+      expect(river.labelField).toContain(language === 'en' ? 'name_en' : '"name"');
+      if (language === 'vi') expect(river.labelField).not.toContain('name_en');
+      await screenshot(page, `place-names-river-${language}`);
 
       await page.goto(`${api.baseUrl}/wall`);
       const wallAlert = page.locator('[data-testid=wall-alert]', { hasText: names.title });

@@ -22,7 +22,7 @@ import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
 import { ParkingLayer } from './parking-layer.ts';
 import { PARKING_COLORS } from '../parking/parking-zones.ts';
-import { districtLabelField, districtLayers, MAP_PALETTES, offlineStyle, type MapPalette } from './map-style.ts';
+import { districtLabelField, districtLayers, MAP_PALETTES, NAMED_LAYERS, offlineStyle, type MapPalette } from './map-style.ts';
 import { useTheme } from '../theme.tsx';
 import { loadWebConfig, type WebConfig } from './web-config.ts';
 import { SeverityShape } from '../severity-shape.tsx';
@@ -131,6 +131,7 @@ RANK_TO_STATE.push('unknown');
 function addOverlay(map: MapLibreMap, palette: MapPalette) {
   if (!map.getSource('districts')) {
     map.addSource('districts', { type: 'geojson', data: new URL('/api/web/districts.geojson', window.location.href).href });
+    map.addSource('waterways', { type: 'geojson', data: new URL('/api/web/waterways.geojson', window.location.href).href });
     for (const layer of districtLayers(palette)) map.addLayer(layer);
   }
   map.addSource('devices', {
@@ -325,10 +326,11 @@ export function CityMap(props: CityMapProps) {
     if (ready) alertOverlay.current?.setAlerts(alerts, language);
   }, [ready, alerts, language]);
 
-  // District labels follow the language without rebuilding the style.
+  // District and river labels follow the language without rebuilding the style.
   useEffect(() => {
     const map = mapRef.current;
-    if (ready && map?.getLayer('districts-labels')) map.setLayoutProperty('districts-labels', 'text-field', districtLabelField(language));
+    if (!ready || !map) return;
+    for (const layer of NAMED_LAYERS) if (map.getLayer(layer)) map.setLayoutProperty(layer, 'text-field', districtLabelField(language));
   }, [ready, language]);
 
   // Incidents: the store hands a new list on every live change; the layer redraws only what changed.

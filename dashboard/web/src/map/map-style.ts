@@ -16,6 +16,8 @@ export interface MapPalette {
   building: string;
   districtFill: string;
   districtLine: string;
+  /** The river and canals drawn along the district boundaries (no basemap needed). */
+  river: string;
   area: string;
   areaLine: string;
   green: string;
@@ -35,6 +37,7 @@ export const MAP_PALETTES: Record<'dark' | 'light', MapPalette> = {
     building: '#15233b',
     districtFill: '#13284a',
     districtLine: '#3a6ea5',
+    river: '#2f8fd8',
     area: '#16243d',
     areaLine: '#2b4a72',
     green: '#122e2a',
@@ -52,6 +55,7 @@ export const MAP_PALETTES: Record<'dark' | 'light', MapPalette> = {
     building: '#dde2e9',
     districtFill: '#c9d8ec',
     districtLine: '#2f5f96',
+    river: '#4a90d0',
     area: '#e5e9ef',
     areaLine: '#b6c2d2',
     green: '#d2e6cd',
@@ -136,6 +140,7 @@ export function offlineStyle(config: WebConfig, palette: MapPalette = COLORS): S
     name: 'CityOps offline',
     sources: {
       districts: { type: 'geojson', data: absolute('/api/web/districts.geojson') },
+      waterways: { type: 'geojson', data: absolute('/api/web/waterways.geojson') },
     },
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': palette.background } }],
   };
@@ -170,6 +175,18 @@ export function districtLayers(palette: MapPalette = MAP_PALETTES.dark, language
       source: 'districts',
       paint: { 'line-color': palette.districtLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.6, 14, 2], 'line-opacity': 0.8 },
     },
+    // Over the district lines: the boundary runs down the river's middle and would split it in two.
+    {
+      id: 'waterways-line',
+      type: 'line',
+      source: 'waterways',
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': palette.river,
+        'line-width': ['interpolate', ['linear'], ['zoom'], 9, ['match', ['get', 'kind'], 'river', 3, 1.2], 15, ['match', ['get', 'kind'], 'river', 14, 5]],
+        'line-opacity': 0.9,
+      },
+    },
     {
       id: 'districts-labels',
       type: 'symbol',
@@ -178,5 +195,16 @@ export function districtLayers(palette: MapPalette = MAP_PALETTES.dark, language
       layout: { 'text-field': districtLabelField(language) as never, 'text-font': LABEL_FONT, 'text-size': ['interpolate', ['linear'], ['zoom'], 10, 11, 14, 15], 'text-max-width': 8 },
       paint: { 'text-color': palette.label, 'text-halo-color': palette.background, 'text-halo-width': 1.4, 'text-opacity': 0.85 },
     },
+    {
+      id: 'waterways-labels',
+      type: 'symbol',
+      source: 'waterways',
+      minzoom: 11,
+      layout: { 'text-field': districtLabelField(language) as never, 'text-font': LABEL_FONT, 'symbol-placement': 'line', 'text-size': 12, 'symbol-spacing': 400 },
+      paint: { 'text-color': palette.river, 'text-halo-color': palette.background, 'text-halo-width': 1.4 },
+    },
   ];
 }
+
+/** The layers whose text follows the reader's language. */
+export const NAMED_LAYERS = ['districts-labels', 'waterways-labels'] as const;
