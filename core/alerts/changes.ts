@@ -10,6 +10,7 @@ import type { Actor } from '../audit.ts';
 import type { Queryable } from '../database/pool.ts';
 import { liveRooms } from '../live/rooms.ts';
 import { counter } from '../metrics.ts';
+import { districtNames } from './district-names.ts';
 import type { AlertEventMessage, AlertState, AlertView } from '@cityops/contract/alerts';
 import { alertCopyTopic } from '@cityops/contract/mqtt-topics';
 
@@ -85,15 +86,23 @@ export async function committedAlertEvent(db: Queryable, eventRowId: number): Pr
 
 /**
  * The copy other city systems read: `cityops/alerts/{district}/{kind}` ('none' without a district),
- * QoS 1, JSON `{ eventId, type, at, alert }`. Sent after the commit and not awaited: the alert is
- * already safe in PostgreSQL, and a broker outage must not hold up the producer (mqtt.js queues the
+ * QoS 1, JSON `{ eventId, type, at, alert, district }` where `district` carries the names people use
+ * (`{ id, name, nameEn }`, null without a district). Sent after the commit and not awaited: the alert
+ * is already safe in PostgreSQL, and a broker outage must not hold up the producer (mqtt.js queues the
  * message until it reconnects). Outcomes are counted.
  */
-export function copyToMqtt(mqtt: MqttClient | undefined, message: AlertEventMessage): void {
+export function copyToMqtt(mqtt: MqttClient | undefined, message: AlertEventMessage, db?: Queryable): void {
   if (!mqtt) return;
-  const payload = JSON.stringify({ eventId: message.eventId, type: message.type, at: message.at, alert: message.alert });
-  mqtt.publishAsync(alertCopyTopic(message.alert), payload, { qos: 1 }).then(
-    () => mqttCopies.inc({ outcome: 'sent' }),
-    () => mqttCopies.inc({ outcome: 'failed' }),
-  );
+  // One queue per process: a copy waiting for the district's names never overtakes, nor is overtaken.
+  copyQueue = copyQueue.then(async () => {
+    // Without its names (the database is out) the copy still goes: the id is in the alert.
+    const district = db ? await districtNames(db, message.alert.districtId).catch(() => undefined) : undefined;
+    const payload = JSON.stringify({ eventId: message.eventId, type: message.type, at: message.at, alert: message.alert, ...(district !== undefined ? { district } : {}) });
+    mqtt.publishAsync(alertCopyTopic(message.alert), payload, { qos: 1 }).then(
+      () => mqttCopies.inc({ outcome: 'sent' }),
+      () => mqttCopies.inc({ outcome: 'failed' }),
+    );
+  });
 }
+
+let copyQueue: Promise<void> = Promise.resolve();

@@ -81,7 +81,7 @@ export async function raiseAlert(
   countAlertEvent(row.created ? createdType : 'updated');
   triggers.inc({ kind: trigger.kind, outcome: row.created ? 'created' : 'updated' });
   const message = await committedAlertEvent(deps.db, Number(row.event_row_id));
-  copyToMqtt(deps.mqtt, message);
+  copyToMqtt(deps.mqtt, message, deps.db);
   return { alertId: Number(row.id), created: row.created, severity: row.severity, occurrences: Number(row.occurrences), message };
 }
 
@@ -146,7 +146,7 @@ export async function raiseManualAlert(
     if (reported) {
       triggers.inc({ kind: trigger.kind, outcome: 'manual_report' });
       const message = await committedAlertEvent(deps.db, reported.eventRowId);
-      copyToMqtt(deps.mqtt, message);
+      copyToMqtt(deps.mqtt, message, deps.db);
       return { alertId: reported.alertId, created: false, severity: reported.severity, occurrences: reported.occurrences, message };
     }
   }
@@ -181,7 +181,7 @@ export async function clearAlert(deps: AlertRaiserDeps, input: AlertKey, reason?
   if (!row) return undefined;
   if (row.event_row_id !== null) {
     countAlertEvent('auto_cleared');
-    copyToMqtt(deps.mqtt, await committedAlertEvent(deps.db, Number(row.event_row_id)));
+    copyToMqtt(deps.mqtt, await committedAlertEvent(deps.db, Number(row.event_row_id)), deps.db);
   }
   return { alertId: Number(row.id) };
 }

@@ -268,8 +268,9 @@ describe('event order', () => {
 });
 
 describe('interoperability', () => {
-  it('publishes a copy of each change on cityops/alerts/{district}/{kind} on the real broker', async () => {
+  it('publishes a copy of each change on cityops/alerts/{district}/{kind} on the real broker, with the names people use', async () => {
     const district = await addDistrict(test.db);
+    await test.db.query(`UPDATE districts SET name = 'Quận Bình Thạnh', name_en = 'Binh Thanh District' WHERE id = $1`, [district]);
     const cameraId = await addCamera(test.db, district);
     const topic = `cityops/alerts/${district}/wrong_way`;
     await broker.subscribeAsync(topic, { qos: 1 });
@@ -282,5 +283,6 @@ describe('interoperability', () => {
     const { body } = await received;
     expect(body).toMatchObject({ type: 'raised', alert: { id: raised.alertId, kind: 'wrong_way', severity: 'major', districtId: district, state: 'new' } });
     expect(body.eventId).toEqual(expect.any(Number));
+    expect(body.district).toEqual({ id: district, name: 'Quận Bình Thạnh', nameEn: 'Binh Thanh District' });
   });
 });

@@ -71,7 +71,7 @@ export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput)
     }
     actions.inc({ action: input.action, outcome: 'done' });
     const message = await committedAlertEvent(deps.db, eventRowId);
-    copyToMqtt(deps.mqtt, message);
+    copyToMqtt(deps.mqtt, message, deps.db);
     return message;
   } catch (error) {
     actions.inc({ action: input.action, outcome: error instanceof AppError ? error.code : 'error' });
