@@ -190,8 +190,11 @@ export async function reportPdf(report: LeaderReportData): Promise<Buffer> {
     gauge.levels.forEach((level, index) => {
       if (level === null) return;
       doc.moveTo(at(level), y - 1).lineTo(at(level), y + 17).lineWidth(1.5).strokeColor(LEVEL_COLOURS[index]).stroke();
-      doc.font('body').fontSize(6).fillColor(LEVEL_COLOURS[index]).text(`${text('level')} ${index + 1}: ${number.format(level)}`, at(level) - 30, y + 18, { width: 60, align: 'center', lineBreak: false });
+      // The level's number under its line; the values are written out below the bar (lines can be close).
+      doc.font('bold').fontSize(6).fillColor(LEVEL_COLOURS[index]).text(String(index + 1), at(level) - 5, y + 18, { width: 10, align: 'center', lineBreak: false });
     });
+    const levelsText = gauge.levels.map((level) => (level === null ? '–' : number.format(level))).join(' / ');
+    doc.font('body').fontSize(7).fillColor(MUTED).text(`${text('level')} 1 / 2 / 3: ${levelsText} ${gauge.unit}`, MARGIN, y + 16, { width: labelWidth + 100, lineBreak: false });
     const peakText = gauge.peak === null ? '–' : `${text('peak')} ${number.format(gauge.peak)} ${gauge.unit}`;
     doc.font('bold').fontSize(8).fillColor(INK).text(peakText, MARGIN + labelWidth + scaleWidth + 6, y + 1, { width: 104, lineBreak: false });
     if (gauge.peakAt) doc.font('body').fontSize(7).fillColor(MUTED).text(`${text('peakAt')} ${dateTime.format(gauge.peakAt)}`, MARGIN + labelWidth + scaleWidth + 6, y + 11, { width: 104, lineBreak: false });
