@@ -24,8 +24,6 @@ const CLASS_COLOURS = ['#2f6fb2', '#e67e22', '#27ae60', '#8e44ad', '#c0392b', '#
 /** Alarm levels 1–3: yellow, orange, red, as the map colours gauges. */
 const LEVEL_COLOURS = ['#d4ac0d', '#e67e22', '#c0392b'];
 
-type Doc = PDFKit.PDFDocument;
-
 export async function reportPdf(report: LeaderReportData): Promise<Buffer> {
   const { language } = report;
   const text = (key: ReportTextKey) => reportText(language, key);
@@ -52,7 +50,17 @@ export async function reportPdf(report: LeaderReportData): Promise<Buffer> {
     doc.moveDown(0.6).font('bold').fontSize(13).fillColor(INK).text(text(key), MARGIN, doc.y);
     doc.moveDown(0.3);
   };
-  const none = () => doc.font('body').fontSize(9).fillColor(MUTED).text(text('none'), MARGIN, doc.y);
+  const none = () => {
+    doc.font('body').fontSize(9).fillColor(MUTED).text(text('none'), MARGIN, doc.y);
+    doc.moveDown(0.5);
+  };
+  /** A label cut with an ellipsis to one line of `width` in the current font (long gauge names would wrap). */
+  const fit = (label: string, width: number) => {
+    if (doc.widthOfString(label) <= width) return label;
+    let cut = label;
+    while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
+    return `${cut.trimEnd()}…`;
+  };
 
   // Title block.
   doc.font('bold').fontSize(20).fillColor(INK).text(title, MARGIN, MARGIN);
@@ -89,7 +97,8 @@ export async function reportPdf(report: LeaderReportData): Promise<Buffer> {
     for (const row of rows) {
       room(16);
       const y = doc.y;
-      doc.font('body').fontSize(9).fillColor(INK).text(row.label, MARGIN, y + 1, { width: labelWidth - 8, lineBreak: false, ellipsis: true });
+      doc.font('body').fontSize(9).fillColor(INK);
+      doc.text(fit(row.label, labelWidth - 8), MARGIN, y + 1, { lineBreak: false });
       doc.rect(MARGIN + labelWidth, y + 1, Math.max(1, (barWidth * row.count) / max), 10).fill(colour(row));
       doc.fillColor(INK).text(number.format(row.count), MARGIN + labelWidth + (barWidth * row.count) / max + 4, y + 1, { lineBreak: false });
       doc.y = y + 15;
@@ -184,7 +193,8 @@ export async function reportPdf(report: LeaderReportData): Promise<Buffer> {
     const known = [gauge.peak, ...gauge.levels].filter((value): value is number => value !== null);
     const max = Math.max(...known, 1) * 1.1;
     const at = (value: number) => MARGIN + labelWidth + (scaleWidth * Math.max(0, value)) / max;
-    doc.font('body').fontSize(9).fillColor(INK).text(gauge.label, MARGIN, y + 2, { width: labelWidth - 8, lineBreak: false, ellipsis: true });
+    doc.font('body').fontSize(9).fillColor(INK);
+    doc.text(fit(gauge.label, labelWidth - 8), MARGIN, y + 2, { lineBreak: false });
     doc.rect(MARGIN + labelWidth, y + 2, scaleWidth, 12).fill('#eef2f6');
     if (gauge.peak !== null) doc.rect(MARGIN + labelWidth, y + 2, at(gauge.peak) - MARGIN - labelWidth, 12).fill(gauge.levelReached ? LEVEL_COLOURS[gauge.levelReached - 1] : BAR);
     gauge.levels.forEach((level, index) => {
