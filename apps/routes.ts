@@ -12,6 +12,7 @@ import { incidentRoutes } from '@cityops/dashboard/server/incidents/routes';
 import { dispatchPolicyRoutes } from '@cityops/dashboard/server/incidents/dispatch-policy-routes';
 import { agencyRoutes } from '@cityops/dashboard/server/incidents/agency-routes';
 import { incidentFigureRoutes } from '@cityops/dashboard/server/incidents/figures-routes';
+import { leaderReportRoutes } from '@cityops/dashboard/server/leader-reports/routes';
 import { deviceRoutes } from '@cityops/devices/api';
 import { sensorDataRoutes } from '@cityops/ingest/sensors/api';
 import { cameraIngestRoutes } from '@cityops/ingest/camera/api';
@@ -42,6 +43,7 @@ export const featureRoutes: FeatureRoutes[] = [
   dispatchPolicyRoutes,
   agencyRoutes,
   incidentFigureRoutes,
+  leaderReportRoutes,
   citizenReportFigureRoutes,
   citizenReportRoutes,
   slotRoutes,

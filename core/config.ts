@@ -186,6 +186,9 @@ export const configSchema = z.object({
   OPEN_DATA_DAILY_FILES: booleanFromString.default(true).describe(
     'the api role writes each UTC day\'s open data files (CSV and JSON per dataset) after the day ends, served at /api/open/daily',
   ),
+  LEADER_REPORTS_SCHEDULE: booleanFromString.default(true).describe(
+    'the api role makes the daily (and, on Mondays, the weekly) operations report for leaders after midnight city time, in Vietnamese and English',
+  ),
   OPEN_DATA_DAILY_DIR: z.string().optional().describe('where the daily open data files are kept; default DATA_DIR/open-data/daily (shared storage when several api processes serve them)'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
   CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(

@@ -13,6 +13,7 @@ import { createHandoffDelivery } from './incidents/handoffs.ts';
 import { createContactRetention } from './citizen-reports/contact-retention.ts';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { createDailyExport, dailyDir } from './open-data/daily-files.ts';
+import { createReportSchedule } from './leader-reports/schedule.ts';
 import { openDataMeta } from './open-data/entity-type.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -67,6 +68,8 @@ export class ApiRole implements Component {
       ...(config.OPEN_DATA_DAILY_FILES
         ? [createDailyExport({ db, caps, meta: openDataMeta(config), dir: dailyDir(config) }, logger.child({ component: 'open-data-daily-files' }))]
         : []),
+      // The daily and weekly reports for leaders (leader-reports/schedule.ts: one process makes each).
+      ...(config.LEADER_REPORTS_SCHEDULE ? [createReportSchedule(db, logger.child({ component: 'leader-reports' }))] : []),
     ]);
     await this.incidentWorkers.start();
   }

@@ -45,6 +45,8 @@ export async function startTestApi(
       SIMULATE: 'false',
       // The open data daily files are written only where a test asks for them (tests/opendata/daily-files.test.ts).
       OPEN_DATA_DAILY_FILES: 'false',
+      // Likewise the leaders' reports (tests/reports/leader-reports.test.ts runs the schedule itself).
+      LEADER_REPORTS_SCHEDULE: 'false',
       ...overrides,
     },
     [],

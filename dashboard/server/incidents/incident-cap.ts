@@ -12,7 +12,7 @@ import { getIncident, incidentCapFacts, type IncidentCapFacts } from './reposito
 /** A hotline place is a street address, less exact than a device's: a wider circle than an alert's 0.2 km. */
 const POINT_RADIUS_KM = 0.3;
 
-const KIND_NAMES: Record<IncidentKind, { vi: string; en: string }> = {
+export const KIND_NAMES: Record<IncidentKind, { vi: string; en: string }> = {
   flooding: { vi: 'Ngập nước', en: 'Flooding' },
   traffic_accident: { vi: 'Tai nạn giao thông', en: 'Traffic accident' },
   stalled_vehicle: { vi: 'Xe dừng bất thường', en: 'Stalled vehicle' },

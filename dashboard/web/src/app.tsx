@@ -23,6 +23,7 @@ const WallPage = lazy(() => import('./wall/wall-page.tsx'));
 const FieldPage = lazy(() => import('./field/field-page.tsx'));
 const AccountPage = lazy(() => import('./pages/account.tsx'));
 const ResponseFiguresPage = lazy(() => import('./pages/response-figures.tsx'));
+const ReportsPage = lazy(() => import('./leader-reports/reports-page.tsx'));
 const IncidentsPage = lazy(() => import('./incidents/incidents-list.tsx'));
 const IncidentPage = lazy(() => import('./incidents/incident-page.tsx'));
 const HotlinePage = lazy(() => import('./incidents/hotline-form.tsx'));
@@ -132,6 +133,7 @@ function page(path: string, user: SessionUser): ReactNode {
   else if (path.startsWith('/traffic')) content = <TrafficPage />;
   else if (path.startsWith('/analysis')) content = <AnalysisSlotsPage />;
   else if (path === '/figures') content = <ResponseFiguresPage />;
+  else if (path === '/reports') content = <ReportsPage />;
   else if (path === '/account') content = <AccountPage />;
   else if (matchPath('/incidents/:id/dispatch', path)) content = <DispatchPage incidentId={Number(matchPath('/incidents/:id/dispatch', path)!.id)} />;
   else if (path.startsWith('/engineer') && canEngineer(user)) content = <EngineerPage />;

@@ -25,6 +25,7 @@ const NAV: NavItem[] = [
   { to: '/traffic', label: 'nav.traffic', icon: 'traffic', match: (path) => path.startsWith('/traffic') },
   { to: '/analysis', label: 'nav.analysis', icon: 'camera', match: (path) => path.startsWith('/analysis') },
   { to: '/figures', label: 'nav.figures', icon: 'chart', match: (path) => path === '/figures' },
+  { to: '/reports', label: 'nav.reports', icon: 'log', match: (path) => path === '/reports' },
   { to: '/engineer', label: 'nav.engineer', icon: 'tools', match: (path) => path.startsWith('/engineer'), engineerOnly: true },
   { to: '/admin', label: 'nav.admin', icon: 'user', match: (path) => path.startsWith('/admin'), adminOnly: true },
 ];
