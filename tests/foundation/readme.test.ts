@@ -23,7 +23,7 @@ describe('README', () => {
     const named = /`apt-get install -y ([a-z0-9 -]+)`/.exec(quickStart)?.[1].split(' ');
     const ci = readFileSync(path.join(root, '.ci', 'run'), 'utf8');
     const installed = [...ci.matchAll(/need_apt\+=\(([a-z0-9-]+)\)/g)].map((match) => match[1]);
-    expect(named).toEqual(['ffmpeg', 'chromium', 'mosquitto', 'libxml2-utils']);
+    expect(named).toEqual(['ffmpeg', 'chromium', 'mosquitto', 'libxml2-utils', 'poppler-utils']);
     for (const pkg of named!) expect(installed).toContain(pkg);
     const commands = ci.split('\n').filter((line) => /^\s*(exec |npm |.*unshare)/.test(line) && !line.trim().startsWith('#'));
     expect(commands.some((line) => /npm ci\b/.test(line))).toBe(true);
