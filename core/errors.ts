@@ -1,67 +1,13 @@
 // The one error type of CityOps. An error that crosses a boundary (a worker to its caller, a module to a
-// route, a CLI to its operator) carries a stable code from the closed list below, a message a person can
-// act on and, when one value is to blame, the offending field. It knows nothing of HTTP: the API edge
-// (dashboard/server/http-errors.ts) maps the code to a status. Worker code branches on the code.
+// route, a CLI to its operator) carries a stable code from a closed list, a message a person can act on
+// and, when one value is to blame, the offending field. The request codes (what a screen can be answered
+// with) live in contract/server-codes.ts, where the web words each one in the reader's language; the
+// worker codes are below. It knows nothing of HTTP: the API edge (dashboard/server/http-errors.ts) maps
+// the code to a status. Worker code branches on the code.
 
-/** "Not now": retrying the same request later may succeed. Every other request code refuses the action itself. */
-const TRANSIENT_REQUEST_CODES = [
-  'unavailable',
-  'onvif_failed',
-  'camera_unassigned',
-  'camera_offline',
-  'worker_unreachable',
-  // a camera-ingest worker's refusal of a snapshot, passed on by the api role
-  'no_picture',
-  'not_here',
-  'unsigned',
-  'expired',
-  'bad_signature',
-] as const;
+import { REQUEST_ERROR_CODES, TRANSIENT_REQUEST_CODES, type RefusalReasonCode, type RequestErrorCode } from '@cityops/contract/server-codes';
 
-/** Codes a request can be answered with (the API edge gives each its HTTP status). */
-export const REQUEST_ERROR_CODES = [
-  // the request itself
-  'invalid',
-  'invalid_file',
-  'import_rejected',
-  'invalid_trigger',
-  'unknown_device',
-  'not_an_image',
-  'not_a_video',
-  'too_large',
-  'idempotency_key_reused',
-  'onvif_no_media',
-  'onvif_auth_failed',
-  // what it names
-  'not_found',
-  'no_basemap',
-  // the state it meets
-  'conflict',
-  'invalid_transition',
-  'self_lockout',
-  'not_pending',
-  'totp_already_enabled',
-  'totp_not_started',
-  'live_unavailable',
-  'clip_pending',
-  'clip_saved',
-  'clip_failed',
-  'clip_deleted',
-  // who asks
-  'unauthenticated',
-  'invalid_credentials',
-  'invalid_code',
-  'second_factor_required',
-  'forbidden',
-  'role_forbidden',
-  'password_change_required',
-  'second_factor_enrolment_required',
-  'onvif_target_not_allowed',
-  'too_many_attempts',
-  // a private camera its owner does not share now (paused, ended, outside its hours, or that share not given)
-  'not_shared',
-  ...TRANSIENT_REQUEST_CODES,
-] as const;
+export { REQUEST_ERROR_CODES, type RequestErrorCode };
 
 /** Codes of workers, CLIs and start-up: never an answer to a request (the API edge answers them as internal errors). */
 export const WORKER_ERROR_CODES = [
@@ -106,7 +52,6 @@ export const WORKER_ERROR_CODES = [
   'simulator_refused',
 ] as const;
 
-export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 export type ErrorCode = RequestErrorCode | (typeof WORKER_ERROR_CODES)[number];
 
 const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(TRANSIENT_REQUEST_CODES);
@@ -139,7 +84,7 @@ export const forbidden = (message = 'your role does not allow this') => new AppE
  * beside the English message: every refusal a person can see is rendered in their language.
  */
 export interface RefusalReason {
-  reason: string;
+  reason: RefusalReasonCode;
   params?: Record<string, string | number | boolean>;
 }
 
@@ -158,5 +103,5 @@ export function issueReason(issue: { code: string } & Record<string, unknown>): 
     const value = issue[key];
     if (Array.isArray(value)) params[key] = value.map(String).join(', ');
   }
-  return { reason: issue.code, ...(Object.keys(params).length ? { params } : {}) };
+  return { reason: issue.code as RefusalReasonCode, ...(Object.keys(params).length ? { params } : {}) };
 }

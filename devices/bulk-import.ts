@@ -6,16 +6,20 @@ import type { Database } from '@cityops/core/database/pool';
 import { withTransaction } from '@cityops/core/database/pool';
 import { recordAudit, type Actor } from '@cityops/core/audit';
 import { AppError, issueReason, type RefusalReason } from '@cityops/core/errors';
+import type { ImportRowReason } from '@cityops/contract/server-codes';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { cameraInput, sensorInput, type CameraInput, type SensorInput } from './schemas.ts';
 import { insertCamera, updateCamera } from './camera-repository.ts';
 import { insertSensor, updateSensor } from './sensor-repository.ts';
 
-export interface ImportRowError extends RefusalReason {
+/** A bad row: a schema issue's reason, or one of the import's own (contract/server-codes.ts lists both for the web). */
+export interface ImportRowError {
   row: number;
   id?: string;
   field: string;
   message: string;
+  reason: RefusalReason['reason'] | ImportRowReason;
+  params?: RefusalReason['params'];
 }
 
 export interface ImportResult {
@@ -25,9 +29,6 @@ export interface ImportResult {
 }
 
 /** Every bad row of a file at once (the answer lists them all), so the file can be fixed in one go. */
-/** The reasons of import row errors other than schema issues (which carry the zod issue code). */
-export const IMPORT_ROW_REASONS = ['not_feature_collection', 'too_many_rows', 'too_many_zone_points', 'unknown_type', 'duplicate_in_file', 'no_rows', 'already_exists'] as const;
-
 export class ImportRejected extends AppError {
   constructor(readonly errors: ImportRowError[]) {
     super('import_rejected', `import rejected: ${errors.length} row error(s); nothing was imported`);

@@ -19,6 +19,8 @@
 // an urgent camera needs the slot, or the slot count shrinks. After that, a challenger in the same
 // tier must beat it clearly (hysteresis: motion by `motionMargin`, enter/exit thresholds for motion).
 
+import type { SlotNoticeCode } from '@cityops/contract/server-codes';
+
 export const SLOT_REASONS = ['pinned', 'alert', 'sensor_alarm', 'motion', 'time_of_day', 'round_robin'] as const;
 export type SlotReason = (typeof SLOT_REASONS)[number];
 
@@ -87,10 +89,12 @@ export interface SlotRelease {
   heldMs: number;
 }
 
-export type SchedulerNotice =
+/** Notices the engineer reads on the slots page; their codes are listed in contract/ (SLOT_NOTICE_CODES) for the web. */
+export type SchedulerNotice = (
   | { code: 'no_slots'; message: string }
   | { code: 'more_pinned_than_slots'; pinned: number; slots: number; waiting: string[]; message: string }
-  | { code: 'round_robin_short'; needed: number; available: number; message: string };
+  | { code: 'round_robin_short'; needed: number; available: number; message: string }
+) & { code: SlotNoticeCode };
 
 export interface SlotPlan {
   assignments: SlotAssignment[];

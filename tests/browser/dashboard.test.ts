@@ -507,6 +507,13 @@ describe('operator dashboard in Chromium', () => {
       await operator.setInputFiles('[data-testid=import-file]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('type,id,name,lat\ncamera,cam-x,No URL,10.7\nsensor,s x,Bad id,91\n') });
       await operator.click('[data-testid=import-submit]');
       await operator.waitForSelector('[data-testid=import-errors] tbody tr');
+      // The refusal and each row's reason in the page's language (server-messages.ts), not the server's English under vi.
+      const refusal = await operator.locator('[data-testid=import-errors]').innerText();
+      if (language === 'vi') {
+        expect(refusal).toContain('Tệp bị từ chối: 4 dòng lỗi');
+        expect(refusal).toContain('phải nhỏ hơn hoặc bằng 90');
+        expect(refusal).not.toMatch(/Too big|import rejected/);
+      } else expect(refusal).toContain('Too big: expected number to be <=90');
       await shot(operator, `engineer-import-errors-${language}`);
       await operator.context().close();
 

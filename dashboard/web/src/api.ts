@@ -1,5 +1,16 @@
 // The one way the dashboard talks HTTP: JSON in and out, the session cookie, and errors that carry
 // the server's code, message and field. A 401 tells the session to ask for a login again.
+import { storedLanguage, type Language } from './i18n-core.ts';
+import { serverMessage, type ServerParams } from './server-messages.ts';
+
+/** A bad row of a rejected bulk import: its field, the English message, and the reason to word it by. */
+export interface ImportRowRefusal {
+  row: number;
+  field?: string;
+  message: string;
+  reason?: string;
+  params?: ServerParams;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -8,12 +19,19 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     /** Row errors of a rejected bulk import. */
-    readonly rows?: { row: number; field?: string; message: string }[],
+    readonly rows?: ImportRowRefusal[],
     /** A 429's Retry-After, in seconds: how long the server asks to wait. */
     readonly retryAfterSeconds?: number,
+    /** Why a value was refused (a schema issue's code) and its limits, to word it in the reader's language. */
+    readonly reason?: string,
+    readonly params?: ServerParams,
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+  /** The refusal in the reader's language (server-messages.ts); `message` keeps the server's English. */
+  inLanguage(language: Language = storedLanguage()): string {
+    return serverMessage(this, language);
   }
   /** The route is not there (yet): a feature of another part that is not deployed or not built. */
   get unavailable() {
@@ -69,7 +87,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     payload = text;
   }
   if (!response.ok) {
-    const error = (payload as { error?: { code?: string; message?: string; field?: string; rows?: ApiError['rows'] } })?.error;
+    const error = (payload as { error?: { code?: string; message?: string; field?: string; rows?: ApiError['rows']; reason?: string; params?: ServerParams } })?.error;
     if (response.status === 401 && !path.startsWith('/api/auth/login') && !path.startsWith('/api/auth/password')) {
       window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT));
     }
@@ -81,6 +99,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       error?.field,
       error?.rows,
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      error?.reason,
+      error?.params,
     );
   }
   return payload as T;

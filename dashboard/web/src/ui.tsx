@@ -2,6 +2,7 @@
 import type { ReactNode } from 'react';
 import { useI18n } from './i18n.tsx';
 import type { MessageKey } from './messages.ts';
+import { errorMessage } from './server-messages.ts';
 
 export function Logo({ size = 28 }: { size?: number }) {
   return (
@@ -86,10 +87,11 @@ export function Spinner({ label }: { label?: string }) {
 }
 
 export function ErrorNote({ error }: { error: unknown }) {
+  const { language } = useI18n();
   if (!error) return null;
   return (
     <p className="form-error" role="alert">
-      {(error as Error).message ?? String(error)}
+      {errorMessage(error, language)}
     </p>
   );
 }

@@ -11,6 +11,7 @@ import { FieldError, useFormErrors } from '../form-errors.tsx';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
+import { errorMessage } from '../server-messages.ts';
 
 /** One label per delivery mode: a new mode in AGENCY_DELIVERIES needs its label here, nothing else. */
 export const DELIVERY_LABELS: Record<AgencyDelivery, MessageKey> = {
@@ -92,7 +93,7 @@ export function AgencyForm({ agency, agencies, teams, onSaved, onCancel }: { age
           if (wanted !== saved.teamIds.includes(team.id)) await api(`/api/teams/${team.id}/agency`, { method: 'PUT', body: { agencyId: wanted ? saved.id : null } });
         }
       } catch (failure) {
-        setError('teams', (failure as Error).message);
+        setError('teams', errorMessage(failure));
         return;
       }
       onSaved(saved);

@@ -18,6 +18,7 @@ import { canOperate, useUser } from '../session.tsx';
 import { Icon } from '../ui.tsx';
 import { actOnAlert, loadTeams, type AlertAction } from './alert-actions.ts';
 import { SeverityBadge, StateBadge } from './alerts-panel.tsx';
+import { errorMessage } from '../server-messages.ts';
 
 /** A shortcut for this alert; `seq` tells a new press of the same key from the one already handled. */
 export interface AlertCommand {
@@ -152,7 +153,7 @@ function AlertActions({ alert, command }: { alert: Alert; command?: AlertCommand
       if (action === 'resolve') announce(t('announce.resolved', { title }));
     } catch (caught) {
       // A 401 opens the login over the page; the note stays as a draft.
-      if (!(caught instanceof ApiError && caught.status === 401)) setError((caught as Error).message);
+      if (!(caught instanceof ApiError && caught.status === 401)) setError(errorMessage(caught));
     } finally {
       setBusy(undefined);
     }

@@ -3,12 +3,13 @@
 // Coordinates are fractions of the frame (devices/analysis-config.ts); the server validates (crossing
 // edges, ids).
 import { useRef, useState, type MouseEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
 import type { Camera } from '@cityops/contract/devices';
 import type { MessageKey } from '../messages.ts';
 import { Icon } from '../ui.tsx';
+import { errorMessage } from '../server-messages.ts';
 
 type Point = [number, number];
 type Rule =
@@ -110,7 +111,7 @@ export function AnalysisEditor({ camera }: { camera: Camera }) {
       await live.loadRegistry();
       setSaved(true);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(errorMessage(caught));
     }
   };
   const setZone = (index: number, zone: Zone) => update({ ...analysis, zones: analysis.zones.map((candidate, i) => (i === index ? zone : candidate)) });

@@ -40,12 +40,13 @@ const commonBody = (values: Values) => ({
 });
 
 function Field({ label, name, error, children, wide = false }: { label: string; name: string; error?: ApiError; children: ReactNode; wide?: boolean }) {
+  const { language } = useI18n();
   const failed = error?.field === name || error?.field?.startsWith(`${name}.`);
   return (
     <label className={`form-field ${wide ? 'wide' : ''} ${failed ? 'invalid' : ''}`} data-field={name}>
       <span>{label}</span>
       {children}
-      {failed && <em className="field-error">{error!.message}</em>}
+      {failed && <em className="field-error">{error!.inLanguage(language)}</em>}
     </label>
   );
 }
@@ -168,10 +169,10 @@ function LocationPicker({ values, setValues }: { values: Values; setValues: (upd
 }
 
 function FormFooter({ busy, saved, error, onDelete }: { busy: boolean; saved: boolean; error?: ApiError; onDelete?: () => void }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   return (
     <div className="form-footer">
-      {error && !error.field && <p className="form-error">{error.message}</p>}
+      {error && !error.field && <p className="form-error">{error.inLanguage(language)}</p>}
       {error?.field && <p className="form-error">{t('engineer.fixField', { field: error.field })}</p>}
       {saved && <p className="form-ok">{t('common.saved')}</p>}
       <div className="action-row">

@@ -11,6 +11,7 @@ import { STATE_RANK } from '../map/map-images.ts';
 import type { MessageKey } from '../messages.ts';
 import { Link } from '../router.tsx';
 import { Unavailable } from '../ui.tsx';
+import { cameraStatusMessage } from '../server-messages.ts';
 
 export function HealthList() {
   const i18n = useI18n();
@@ -67,7 +68,7 @@ export function HealthList() {
                 </td>
                 <td>{row.health?.lastSeenAt ? `${i18n.dateTime(row.health.lastSeenAt)} (${i18n.ago(row.health.lastSeenAt)})` : '—'}</td>
                 <td className="mono">{row.health?.lastValue != null ? i18n.number(row.health.lastValue, 2) : '—'}</td>
-                <td className="error-text">{row.health?.error ?? ''}</td>
+                <td className="error-text">{cameraStatusMessage(row.health?.reason, row.health?.error, i18n.language) ?? ''}</td>
                 <td className="small" data-testid={row.type === 'camera' ? 'camera-analysis' : undefined} data-camera-id={row.type === 'camera' ? row.id : undefined}>
                   {row.type === 'camera' && (
                     <>

@@ -4,9 +4,10 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useLive } from '../live/live-context.tsx';
+import { importRowMessage } from '../server-messages.ts';
 
 export function ImportPanel() {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const live = useLive();
   const [file, setFile] = useState<File>();
   const [onExisting, setOnExisting] = useState<'fail' | 'update'>('fail');
@@ -61,7 +62,7 @@ export function ImportPanel() {
       )}
       {result && !result.ok && (
         <div className="import-errors" data-testid="import-errors">
-          <p className="form-error">{result.error.message}</p>
+          <p className="form-error">{result.error.inLanguage(language)}</p>
           {result.error.rows && result.error.rows.length > 0 && (
             <table className="data-table">
               <thead>
@@ -76,7 +77,7 @@ export function ImportPanel() {
                   <tr key={index}>
                     <td className="mono">{row.row}</td>
                     <td className="mono">{row.field ?? '—'}</td>
-                    <td>{row.message}</td>
+                    <td>{importRowMessage(row, language)}</td>
                   </tr>
                 ))}
               </tbody>

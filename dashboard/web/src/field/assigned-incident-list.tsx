@@ -18,6 +18,7 @@ import { actionLabel, IncidentPendingBadge, refusalReason, useOutbox } from './o
 import type { PhonePosition } from './phone-position.ts';
 import { shrinkPhoto } from './photo.ts';
 import './field-dispatch.css';
+import { errorMessage } from '../server-messages.ts';
 
 export function AssignedIncidentList({ incidents, position }: { incidents: AssignedIncidents; position?: PhonePosition }) {
   const i18n = useI18n();
@@ -141,7 +142,7 @@ function useIncidentStep({ incident }: AssignmentMessage) {
       if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
       else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
     } catch (error) {
-      setMessage({ ok: false, text: (error as Error).message });
+      setMessage({ ok: false, text: errorMessage(error) });
     } finally {
       setBusy(false);
     }

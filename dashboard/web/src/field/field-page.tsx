@@ -28,6 +28,7 @@ import { actionLabel, OutboxBar, OutboxProvider, PendingBadge, refusalReason, us
 import { usePhonePosition, type PhonePosition } from './phone-position.ts';
 import { shrinkPhoto } from './photo.ts';
 import { saveAlerts, savedAlerts } from './saved-alerts.ts';
+import { errorMessage } from '../server-messages.ts';
 
 function Distance({ alert, position }: { alert: Alert; position?: PhonePosition }) {
   const i18n = useI18n();
@@ -218,7 +219,7 @@ function FieldAlert({ alertId }: { alertId: number }) {
       setMessage({ ok: true, text: outcome.status === 'sent' ? t('actions.done') : t('outbox.queued') });
       if (action === 'resolve') navigate('/field');
     } catch (error) {
-      setMessage({ ok: false, text: (error as Error).message });
+      setMessage({ ok: false, text: errorMessage(error) });
     } finally {
       setBusy(false);
     }

@@ -11,6 +11,7 @@ import type { MessageKey } from '../messages.ts';
 import { EmptyState, Spinner } from '../ui.tsx';
 import { loadIncident } from './dispatch-actions.ts';
 import { DispatchPanel } from './dispatch-panel.tsx';
+import { errorMessage } from '../server-messages.ts';
 
 export default function DispatchPage({ incidentId }: { incidentId: number }) {
   const i18n = useI18n();
@@ -31,7 +32,7 @@ export default function DispatchPage({ incidentId }: { incidentId: number }) {
   });
 
   if (error && !incident) {
-    return <div className="page">{error instanceof ApiError && error.status === 404 ? <EmptyState icon="alert" title={t('dispatch.incidentNotFound', { id: incidentId })} /> : <p className="form-error">{error.message}</p>}</div>;
+    return <div className="page">{error instanceof ApiError && error.status === 404 ? <EmptyState icon="alert" title={t('dispatch.incidentNotFound', { id: incidentId })} /> : <p className="form-error">{errorMessage(error)}</p>}</div>;
   }
   if (!incident) return <Spinner label={t('common.loading')} />;
   return (

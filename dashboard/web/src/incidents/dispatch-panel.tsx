@@ -15,6 +15,7 @@ import { Icon, Spinner } from '../ui.tsx';
 import { Deadline } from './deadline.tsx';
 import { activeAssignment, assignTeam, loadDispatch } from './dispatch-actions.ts';
 import './dispatch.css';
+import { errorMessage } from '../server-messages.ts';
 
 /** Teams move: their distances are asked for again this often while the panel is open. */
 const CANDIDATES_REFRESH_MS = 30_000;
@@ -46,7 +47,7 @@ export function DispatchPanel({ incident }: { incident: IncidentView }) {
       setLoadError(undefined);
       return fresh;
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) setLoadError((error as Error).message);
+      if (!(error instanceof ApiError && error.status === 401)) setLoadError(errorMessage(error));
       return undefined;
     }
   }, [incident.id]);
@@ -83,9 +84,9 @@ export function DispatchPanel({ incident }: { incident: IncidentView }) {
         // Someone was first: show whom they sent, from the server's state, not from our stale list.
         setReplacing(undefined);
         const current = activeAssignment(await reload());
-        setOutcome(current ? { ok: false, text: t('dispatch.firstWas', { user: current.assignedBy, team: current.teamName, time: i18n.time(current.assignedAt) }) } : { ok: false, text: error.message });
+        setOutcome(current ? { ok: false, text: t('dispatch.firstWas', { user: current.assignedBy, team: current.teamName, time: i18n.time(current.assignedAt) }) } : { ok: false, text: errorMessage(error) });
       } else if (!(error instanceof ApiError && error.status === 401)) {
-        setOutcome({ ok: false, text: (error as Error).message });
+        setOutcome({ ok: false, text: errorMessage(error) });
       }
     } finally {
       setAssigning(undefined);

@@ -17,6 +17,7 @@ import { canOperate, useUser } from '../session.tsx';
 import { Icon } from '../ui.tsx';
 import { activeAssignment, assignTeam, loadDispatch, loadIncident } from './dispatch-actions.ts';
 import './dispatch.css';
+import { errorMessage } from '../server-messages.ts';
 
 type SupervisorStep = Exclude<EscalationNotice['step'], 'remind'>;
 const SUPERVISOR_STEPS: readonly string[] = ['supervisor', 'next_team', 'team_deleted'] satisfies SupervisorStep[];
@@ -152,7 +153,7 @@ function EscalationBanner({ notice, onDone, onDismiss }: { notice: EscalationNot
       await assignTeam(notice.incidentId, proposal.teamId, Boolean(active));
       onDone();
     } catch (caught) {
-      if (!(caught instanceof ApiError && caught.status === 401)) setError((caught as Error).message);
+      if (!(caught instanceof ApiError && caught.status === 401)) setError(errorMessage(caught));
     } finally {
       setBusy(false);
     }

@@ -8,6 +8,7 @@ import { api, ApiError } from '../api.ts';
 import { useI18n, type I18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
 import { canOperate, useUser } from '../session.tsx';
+import { errorMessage } from '../server-messages.ts';
 
 interface Routing {
   proposals: RoutingProposal[];
@@ -26,7 +27,7 @@ export function HandoffPanel({ incident }: { incident: IncidentView }) {
     try {
       setRouting(await api<Routing>(`/api/incidents/${incident.id}/routing`));
     } catch (failure) {
-      if (!(failure instanceof ApiError && failure.status === 401)) setError((failure as Error).message);
+      if (!(failure instanceof ApiError && failure.status === 401)) setError(errorMessage(failure));
     }
   }, [incident.id]);
   // Every change of the incident (a delivery, a confirmation) arrives as a newer updatedAt.
@@ -39,7 +40,7 @@ export function HandoffPanel({ incident }: { incident: IncidentView }) {
       await api(path, { method: 'POST', body });
       await reload();
     } catch (failure) {
-      setError((failure as Error).message);
+      setError(errorMessage(failure));
     } finally {
       setBusy(false);
     }

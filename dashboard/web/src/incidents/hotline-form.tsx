@@ -19,6 +19,7 @@ import { logHotlineCall, nearbyIncidents, type CallInput, type NearbyIncident, t
 import { IncidentKindLabel, IncidentStateBadge, usePlaceText } from './incident-badges.tsx';
 import { fieldOf, parseCoordinates, type FieldName } from './hotline-fields.ts';
 import './incidents.css';
+import { errorMessage } from '../server-messages.ts';
 
 /** Long enough not to ask on every keystroke of an address, short enough to be there before the call ends. */
 const NEARBY_DELAY_MS = 350;
@@ -134,7 +135,7 @@ function HotlineForm() {
     } catch (caught) {
       if (caught instanceof ApiError && caught.status === 401) return; // the login opens over the form; nothing is lost
       const field = caught instanceof ApiError ? fieldOf(caught.field) : 'form';
-      setErrors({ [field]: (caught as Error).message });
+      setErrors({ [field]: errorMessage(caught) });
     } finally {
       setBusy(false);
     }

@@ -13,6 +13,7 @@ import { navigate } from '../router.tsx';
 import { Icon } from '../ui.tsx';
 import { addIncidentNote, changeIncidentState, editIncident, mergeIntoIncident, nearbyIncidents, splitIncident, type NearbyIncident } from './incident-api.ts';
 import { IncidentKindLabel, usePlaceText } from './incident-badges.tsx';
+import { errorMessage } from '../server-messages.ts';
 
 /** The buttons each state offers; the server holds the same rule (incidents/lifecycle.ts) and has the last word. */
 const NEXT_STATES: Record<IncidentState, readonly IncidentState[]> = {
@@ -43,7 +44,7 @@ function useActionRunner() {
       return true;
     } catch (caught) {
       // A 401 brings the login over the page; what was typed stays.
-      if (!(caught instanceof ApiError && caught.status === 401)) setFailure({ action, message: (caught as Error).message });
+      if (!(caught instanceof ApiError && caught.status === 401)) setFailure({ action, message: errorMessage(caught) });
       return false;
     } finally {
       setBusy(undefined);

@@ -20,6 +20,7 @@ import { IncidentKindLabel, IncidentStateBadge, usePlaceText } from './incident-
 import { Timeline } from './timeline.tsx';
 import { ReportsOfIncident } from './incident-reports.tsx';
 import './incidents.css';
+import { errorMessage } from '../server-messages.ts';
 
 const NO_SELECTION: SplitSelection = { alertIds: [], callIds: [] };
 
@@ -63,7 +64,7 @@ export default function IncidentPage() {
     return (
       <div className="page">
         <BackLink />
-        <EmptyState icon="alert" title={notFound ? t('incident.notFound') : (error as Error).message} />
+        <EmptyState icon="alert" title={notFound ? t('incident.notFound') : errorMessage(error)} />
       </div>
     );
   }

@@ -38,6 +38,7 @@ function cameraHealth(status: CameraStatus): DeviceHealth {
     lastSeenAt: status.lastFrameAt ?? null,
     // The reason an offline or degraded camera gives (wrong password, no frames, H.265...).
     error: status.state === 'online' ? null : (status.message ?? status.reason ?? null),
+    reason: status.state === 'online' ? null : (status.reason ?? null),
     decode: status.decode ?? null,
   };
 }

@@ -18,6 +18,8 @@ export interface DeviceHealth {
   lastSeenAt?: string | null;
   lastValue?: number | null;
   error?: string | null;
+  /** Cameras: why it is not online, as a code to word in the reader's language (server-messages.ts). */
+  reason?: string | null;
   /** Cameras: what ffmpeg decodes now, every frame or keyframes only (the cheap tier). */
   decode?: 'all' | 'keyframes' | null;
 }

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import type { MessageKey } from '../messages.ts';
+import { errorMessage } from '../server-messages.ts';
 
 /** The part of mpegts.js used here (its typings describe the CommonJS export awkwardly). */
 interface MpegtsApi {
@@ -105,9 +106,9 @@ export function LiveVideo({
           // Retrying cannot help without the camera feature, nor before the camera is set to H.264.
           setRetryable(!error.unavailable && error.status !== 409);
           const why = error.code === 'camera_offline' ? 'video.noPicture' : error.status === 409 ? 'video.codecUnsupported' : undefined;
-          return end('unavailable', why, error.unavailable ? undefined : error.message);
+          return end('unavailable', why, error.unavailable ? undefined : errorMessage(error));
         }
-        return end('failed', undefined, (error as Error).message);
+        return end('failed', undefined, errorMessage(error));
       }
       if (disposed || !element) return;
       // hasAudio false: the relay carries video only (ingest/camera/ffmpeg.ts, `-an`), but

@@ -7,6 +7,7 @@ import { useLiveStatus, useLiveStore } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
 import { canOperate, useUser } from '../session.tsx';
 import { EmptyState, ErrorNote, Icon, Spinner, Unavailable } from '../ui.tsx';
+import { slotNoticeMessage } from '../server-messages.ts';
 
 type SlotReason = 'pinned' | 'alert' | 'sensor_alarm' | 'motion' | 'time_of_day' | 'round_robin';
 
@@ -15,7 +16,7 @@ interface SlotsView {
   slotSource: 'config' | 'measured' | null;
   ranAt: string | null;
   roundRobinReserve: number;
-  notices: { code: string; message: string }[];
+  notices: ({ code: string; message: string } & Record<string, unknown>)[];
   slots: { cameraId: string; cameraName: string; reason: SlotReason; since: string; workerId: string | null; framesAnalysed: number }[];
   workers: { workerId: string; capacity: number }[];
   pins: { cameraId: string; pinnedAt: string; pinnedBy: string; note: string; analysed: boolean }[];
@@ -157,7 +158,7 @@ export default function AnalysisSlotsPage() {
       </header>
       {view.notices.map((notice) => (
         <p key={notice.code} className="warning-note" role="status">
-          {notice.message}
+          {slotNoticeMessage(notice, i18n.language)}
         </p>
       ))}
       {warning && (

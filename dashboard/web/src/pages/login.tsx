@@ -3,23 +3,25 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api.ts';
 import { LanguageSwitch, useI18n } from '../i18n.tsx';
+import type { Language } from '../i18n-core.ts';
 import { useSession, type TotpEnrolment } from '../session.tsx';
 import { Logo } from '../ui.tsx';
 import { TotpQrCode } from './totp-qr-code.tsx';
+import { errorMessage } from '../server-messages.ts';
 
-function errorText(error: unknown, t: ReturnType<typeof useI18n>['t']): string {
+function errorText(error: unknown, t: ReturnType<typeof useI18n>['t'], language: Language): string {
   if (error instanceof ApiError) {
     if (error.code === 'invalid_credentials') return t('login.wrong');
     if (error.code === 'too_many_attempts') return t('login.throttled');
     if (error.code === 'invalid_code') return t('totp.wrong');
     if (error.code === 'network') return t('common.offline');
-    return error.message;
+    return error.inLanguage(language);
   }
-  return String((error as Error)?.message ?? error);
+  return errorMessage(error, language);
 }
 
 export function LoginForm({ onDone, compact = false }: { onDone?: () => void; compact?: boolean }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { login } = useSession();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -34,7 +36,7 @@ export function LoginForm({ onDone, compact = false }: { onDone?: () => void; co
       await login(username.trim(), password);
       onDone?.();
     } catch (caught) {
-      setError(errorText(caught, t));
+      setError(errorText(caught, t, language));
     } finally {
       setBusy(false);
     }
@@ -64,7 +66,7 @@ export function LoginForm({ onDone, compact = false }: { onDone?: () => void; co
 }
 
 export function ChangePasswordForm() {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { changePassword, logout, user } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -82,7 +84,7 @@ export function ChangePasswordForm() {
     try {
       await changePassword(current, next);
     } catch (caught) {
-      setError(caught instanceof ApiError && caught.field === 'currentPassword' ? t('password.currentWrong') : errorText(caught, t));
+      setError(caught instanceof ApiError && caught.field === 'currentPassword' ? t('password.currentWrong') : errorText(caught, t, language));
     } finally {
       setBusy(false);
     }
@@ -132,7 +134,7 @@ function CodeInput({ value, onChange }: { value: string; onChange: (value: strin
 
 /** The second step of a login: the authenticator's code. */
 export function SecondFactorForm() {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { verifyCode, logout } = useSession();
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
@@ -144,7 +146,7 @@ export function SecondFactorForm() {
     try {
       await verifyCode(code);
     } catch (caught) {
-      setError(errorText(caught, t));
+      setError(errorText(caught, t, language));
       setCode('');
     } finally {
       setBusy(false);
@@ -176,7 +178,7 @@ export function SecondFactorForm() {
  * one an admin or engineer chooses on the account page (`embedded`: no sign-out, a smaller heading).
  */
 export function TotpEnrolmentForm({ embedded = false }: { embedded?: boolean }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { startTotpEnrolment, confirmTotpEnrolment, logout } = useSession();
   const [enrolment, setEnrolment] = useState<TotpEnrolment>();
   const [code, setCode] = useState('');
@@ -188,7 +190,7 @@ export function TotpEnrolmentForm({ embedded = false }: { embedded?: boolean }) 
     try {
       await work();
     } catch (caught) {
-      setError(errorText(caught, t));
+      setError(errorText(caught, t, language));
     } finally {
       setBusy(false);
     }

@@ -23,6 +23,7 @@ import { PARKING_FRESH_MINUTES, type ParkingZoneView } from '@cityops/contract/p
 import { parkingLevel, useParkingZones } from '../parking/parking-zones.ts';
 import { useNow } from '../use-now.ts';
 import { canOperate, useUser } from '../session.tsx';
+import { cameraStatusMessage } from '../server-messages.ts';
 
 
 export default function OperationsPage() {
@@ -222,7 +223,7 @@ function DeviceDetail({ reference, parking, focusedZone, onClose }: { reference:
             {health?.error && (
               <>
                 <dt>{t('device.error')}</dt>
-                <dd className="error-text">{health.error}</dd>
+                <dd className="error-text">{cameraStatusMessage(health.reason, health.error, i18n.language)}</dd>
               </>
             )}
           </dl>

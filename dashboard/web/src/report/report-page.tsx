@@ -15,6 +15,7 @@ import { CategoryIcon } from './category-icons.tsx';
 import { clipSeconds } from './clip.ts';
 import { myReports } from './my-reports.ts';
 import { reportOutbox, type QueuedReport, type ReportDraft } from './report-outbox.ts';
+import { errorMessage } from '../server-messages.ts';
 
 const PinMap = lazy(() => import('./pin-map.tsx'));
 
@@ -213,7 +214,7 @@ export function ReportPage() {
       setLastId(id);
       window.scrollTo({ top: 0 });
     } catch (error) {
-      setError('form', (error as Error).message);
+      setError('form', errorMessage(error));
     } finally {
       setBusy(false);
     }

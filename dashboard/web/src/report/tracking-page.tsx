@@ -10,6 +10,7 @@ import { Link } from '../router.tsx';
 import { EmptyState, Icon, Spinner } from '../ui.tsx';
 import { CategoryIcon } from './category-icons.tsx';
 import { categoryLabel } from './report-page.tsx';
+import { errorMessage } from '../server-messages.ts';
 
 const REFRESH_MS = 30_000;
 const STEPS = ['received', 'in_progress', 'resolved'] as const;
@@ -209,7 +210,7 @@ function RatingForm({ code, onRated }: { code: string; onRated(view: PublicRepor
       onRated(view);
     } catch (failure) {
       // 409: rated already (from another tab) or reopened meanwhile: show the server's word and the fresh state.
-      setError((failure as Error).message);
+      setError(errorMessage(failure));
       if (failure instanceof ApiError && failure.status === 409) {
         await api<PublicReportView>(reportPath(code)).then(onRated).catch(() => {});
       }
