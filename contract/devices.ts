@@ -16,6 +16,9 @@ export interface Camera {
   lat: number | null;
   lon: number | null;
   bearing: number | null;
+  /** Field of view width, degrees (360 = sees all round); drawn as a cone with rangeMeters. */
+  fovDegrees: number;
+  rangeMeters: number;
   districtId: string | null;
   detectFps: number;
   enabled: boolean;
