@@ -30,6 +30,15 @@ export interface Camera {
   updatedAt: string;
 }
 
+/** GET /api/cameras/for-place: a camera that sees the place (inside its cone) or is only near it. */
+export interface PlaceCamera {
+  id: string;
+  name: string;
+  nameEn?: string | null;
+  sees: boolean;
+  distanceMeters: number;
+}
+
 export interface Sensor {
   id: string;
   name: string;

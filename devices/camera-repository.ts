@@ -105,6 +105,21 @@ export async function listCameras(db: Queryable, filter: { districtId?: string; 
   return result.rows;
 }
 
+/**
+ * Enabled, placed cameras within `radiusMeters` of a point, by a bounding box (the exact cone and
+ * distance test is contract/field-of-view.ts's, in memory, over these few rows).
+ */
+export async function listCamerasAround(db: Queryable, place: { lat: number; lon: number }, radiusMeters: number): Promise<CameraView[]> {
+  const latitudeDegrees = radiusMeters / 111_320;
+  const longitudeDegrees = radiusMeters / (111_320 * Math.max(0.01, Math.cos((place.lat * Math.PI) / 180)));
+  const result = await db.query(
+    `SELECT ${viewColumns} FROM cameras
+     WHERE enabled AND lat BETWEEN $1 AND $2 AND lon BETWEEN $3 AND $4 ORDER BY id`,
+    [place.lat - latitudeDegrees, place.lat + latitudeDegrees, place.lon - longitudeDegrees, place.lon + longitudeDegrees],
+  );
+  return result.rows;
+}
+
 export async function getCamera(db: Queryable, id: string): Promise<CameraView> {
   const result = await db.query(`SELECT ${viewColumns} FROM cameras WHERE id = $1`, [id]);
   if (!result.rowCount) throw notFound(`camera ${id}`);

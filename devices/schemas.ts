@@ -119,6 +119,15 @@ export const cameraView = z.object({
 });
 export type CameraView = z.infer<typeof cameraView>;
 
+/** A camera shown with a place (an alert's, an incident's): whether it sees the place or is only near. */
+export const placeCameraView = z.object({
+  id: z.string(),
+  name: z.string(),
+  nameEn: z.string().nullable(),
+  sees: z.boolean(),
+  distanceMeters: z.number(),
+});
+
 // Flat settings (devices/sensor-profile.ts reads them): a bounded number of scalar values.
 export const MAX_SENSOR_RULE_KEYS = 50;
 const sensorRuleSettings = z
