@@ -9,11 +9,13 @@ import { jointRulesMessages } from './engineer/joint-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
 import { comfortMessages } from './comfort-messages.ts';
+import { placeCameraMessages } from './media/place-camera-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
   ...cameraOwnerMessages,
   ...comfortMessages,
+  ...placeCameraMessages,
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },
   'time.justNow': { vi: 'vừa xong', en: 'just now' },
