@@ -112,7 +112,7 @@ export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Aler
         </div>
       )}
       {/* The cameras that see the place or are near it; none without a place. */}
-      {alert.lat != null && alert.lon != null && <PlaceCameras key={alert.id} place={{ lat: alert.lat, lon: alert.lon }} excludeCameraId={camera?.id} />}
+      {alert.lat != null && alert.lon != null && <PlaceCameras key={`cameras-${alert.id}`} place={{ lat: alert.lat, lon: alert.lon }} excludeCameraId={camera?.id} />}
       {canOperate(user) && isOpen(alert) && <AlertActions key={alert.id} alert={alert} command={command?.action === 'camera' ? undefined : command} />}
     </section>
   );

@@ -140,7 +140,7 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
           </>
         )}
       </dl>
-      {incident.lat != null && incident.lon != null && <PlaceCameras key={incident.id} place={{ lat: incident.lat, lon: incident.lon }} />}
+      {incident.lat != null && incident.lon != null && <PlaceCameras key={`cameras-${incident.id}`} place={{ lat: incident.lat, lon: incident.lon }} />}
 
       <div className="incident-columns">
         <div className="incident-main">
