@@ -16,6 +16,9 @@ export interface Camera {
   lat: number | null;
   lon: number | null;
   bearing: number | null;
+  /** Field of view width, degrees (360 = sees all round); drawn as a cone with rangeMeters. */
+  fovDegrees: number;
+  rangeMeters: number;
   districtId: string | null;
   detectFps: number;
   enabled: boolean;
@@ -25,6 +28,15 @@ export interface Camera {
   hasDetectStreamCredentials?: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** GET /api/cameras/for-place: a camera that sees the place (inside its cone) or is only near it. */
+export interface PlaceCamera {
+  id: string;
+  name: string;
+  nameEn?: string | null;
+  sees: boolean;
+  distanceMeters: number;
 }
 
 export interface Sensor {

@@ -15,12 +15,15 @@ import {
   districtId,
   districtInput,
   deviceId,
+  MAX_CAMERA_RANGE_METERS,
+  placeCameraView,
   SENSOR_KINDS,
   sensorInput,
   sensorPatch,
   sensorView,
 } from './schemas.ts';
-import { deleteCamera, getCamera, insertCamera, listCameras, updateCamera } from './camera-repository.ts';
+import { deleteCamera, getCamera, insertCamera, listCameras, listCamerasAround, updateCamera } from './camera-repository.ts';
+import { camerasForPlace, DEFAULT_CAMERAS_FOR_PLACE } from '@cityops/contract/field-of-view';
 import { deleteSensor, getSensor, insertSensor, listSensors, updateSensor } from './sensor-repository.ts';
 import { deleteDistrict, listDistricts, upsertDistrict } from './district-repository.ts';
 import { ImportRejected, importDevices, rowsFromCsv, rowsFromGeoJson } from './bulk-import.ts';
@@ -79,6 +82,32 @@ export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, c
       },
     },
     async (request) => ({ cameras: await listCameras(db, request.query) }),
+  );
+
+  app.get(
+    '/api/cameras/for-place',
+    {
+      config: { roles: CAN_VIEW },
+      schema: {
+        tags: ['devices'],
+        summary: 'The cameras that see a place (inside their field of view) first, then the nearest ones',
+        querystring: z.object({ lat: z.coerce.number().min(-90).max(90), lon: z.coerce.number().min(-180).max(180) }),
+        response: { 200: z.object({ cameras: z.array(placeCameraView) }) },
+      },
+    },
+    async (request) => {
+      const place = request.query;
+      const around = await listCamerasAround(db, place, Math.max(MAX_CAMERA_RANGE_METERS, DEFAULT_CAMERAS_FOR_PLACE.nearRadiusMeters));
+      return {
+        cameras: camerasForPlace(around, place).map(({ camera, sees, distanceMeters }) => ({
+          id: camera.id,
+          name: camera.name,
+          nameEn: camera.nameEn,
+          sees,
+          distanceMeters: Math.round(distanceMeters),
+        })),
+      };
+    },
   );
 
   app.get(

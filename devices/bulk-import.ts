@@ -38,7 +38,7 @@ export class ImportRejected extends AppError {
 type Row = Record<string, unknown>;
 type Parsed = { row: number; type: 'camera'; input: CameraInput } | { row: number; type: 'sensor'; input: SensorInput };
 
-const numeric = new Set(['lat', 'lon', 'bearing', 'detectFps', 'level1', 'level2', 'level3', 'hysteresis', 'expectedIntervalSeconds']);
+const numeric = new Set(['lat', 'lon', 'bearing', 'fovDegrees', 'rangeMeters', 'detectFps', 'level1', 'level2', 'level3', 'hysteresis', 'expectedIntervalSeconds']);
 const csvAliases: Record<string, string> = {
   rtsp_url: 'rtspUrl',
   detect_stream_url: 'detectStreamUrl',
@@ -50,6 +50,8 @@ const csvAliases: Record<string, string> = {
   mqtt_username: 'mqttUsername',
   mqtt_password: 'mqttPassword',
   name_en: 'nameEn',
+  fov_degrees: 'fovDegrees',
+  range_meters: 'rangeMeters',
   latitude: 'lat',
   longitude: 'lon',
 };

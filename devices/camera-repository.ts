@@ -12,7 +12,7 @@ import type { CameraInput, CameraView } from './schemas.ts';
 
 const viewColumns = `id, name, name_en AS "nameEn", rtsp_url AS "rtspUrl", rtsp_username AS "username",
   rtsp_password_encrypted IS NOT NULL AS "hasPassword", rtsp_query_credential_names AS "queryCredentialNames",
-  lat, lon, bearing, district_id AS "districtId",
+  lat, lon, bearing, fov_degrees AS "fovDegrees", range_meters AS "rangeMeters", district_id AS "districtId",
   detect_stream_url AS "detectStreamUrl", detect_stream_credentials_encrypted IS NOT NULL AS "hasDetectStreamCredentials",
   detect_fps AS "detectFps", enabled, analysis, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -105,6 +105,21 @@ export async function listCameras(db: Queryable, filter: { districtId?: string; 
   return result.rows;
 }
 
+/**
+ * Enabled, placed cameras within `radiusMeters` of a point, by a bounding box (the exact cone and
+ * distance test is contract/field-of-view.ts's, in memory, over these few rows).
+ */
+export async function listCamerasAround(db: Queryable, place: { lat: number; lon: number }, radiusMeters: number): Promise<CameraView[]> {
+  const latitudeDegrees = radiusMeters / 111_320;
+  const longitudeDegrees = radiusMeters / (111_320 * Math.max(0.01, Math.cos((place.lat * Math.PI) / 180)));
+  const result = await db.query(
+    `SELECT ${viewColumns} FROM cameras
+     WHERE enabled AND lat BETWEEN $1 AND $2 AND lon BETWEEN $3 AND $4 ORDER BY id`,
+    [place.lat - latitudeDegrees, place.lat + latitudeDegrees, place.lon - longitudeDegrees, place.lon + longitudeDegrees],
+  );
+  return result.rows;
+}
+
 export async function getCamera(db: Queryable, id: string): Promise<CameraView> {
   const result = await db.query(`SELECT ${viewColumns} FROM cameras WHERE id = $1`, [id]);
   if (!result.rowCount) throw notFound(`camera ${id}`);
@@ -120,8 +135,8 @@ export async function insertCamera(db: Queryable, secrets: SecretBox, input: Cam
   const result = await db.query(
     `INSERT INTO cameras (id, name, rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted,
        rtsp_query_credential_names, lat, lon, bearing, district_id, detect_fps, enabled, analysis,
-       detect_stream_url, detect_stream_credentials_encrypted, name_en)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${viewColumns}`,
+       detect_stream_url, detect_stream_credentials_encrypted, name_en, fov_degrees, range_meters)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${viewColumns}`,
     [
       input.id,
       input.name,
@@ -140,6 +155,8 @@ export async function insertCamera(db: Queryable, secrets: SecretBox, input: Cam
       detect?.url ?? null,
       detect?.encrypted ?? null,
       input.nameEn ?? null,
+      input.fovDegrees,
+      input.rangeMeters,
     ],
   );
   return result.rows[0];
@@ -191,6 +208,8 @@ export async function updateCamera(
   if (patch.lat !== undefined) set('lat', patch.lat);
   if (patch.lon !== undefined) set('lon', patch.lon);
   if (patch.bearing !== undefined) set('bearing', patch.bearing);
+  if (patch.fovDegrees !== undefined) set('fov_degrees', patch.fovDegrees);
+  if (patch.rangeMeters !== undefined) set('range_meters', patch.rangeMeters);
   if (patch.districtId !== undefined) set('district_id', patch.districtId);
   if (patch.detectFps !== undefined) set('detect_fps', patch.detectFps);
   if (patch.enabled !== undefined) set('enabled', patch.enabled);

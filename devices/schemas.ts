@@ -54,6 +54,9 @@ export const rtspUrl = z
   .max(2000)
   .refine((value) => /^rtsps?:\/\/[^\s/]+/.test(value), 'must be an rtsp:// or rtsps:// URL with a host');
 
+/** Beyond this a street camera shows no detail worth sending an operator to (and the cone would cover a district). */
+export const MAX_CAMERA_RANGE_METERS = 2000;
+
 // Field shapes without defaults: a PATCH must only touch the fields it names.
 const cameraFields = z.object({
   id: deviceId,
@@ -66,6 +69,9 @@ const cameraFields = z.object({
   lat: latitude.nullish(),
   lon: longitude.nullish(),
   bearing: z.number().min(0).lt(360).nullish(),
+  /** The field of view: how wide the camera sees (360 = all round) and how far, for the map's cone. */
+  fovDegrees: z.number().min(1).max(360).describe('field of view width in degrees, 1-360'),
+  rangeMeters: z.number().positive().max(MAX_CAMERA_RANGE_METERS).describe(`how far the camera sees usefully, metres (at most ${MAX_CAMERA_RANGE_METERS})`),
   districtId: districtId.nullish(),
   detectFps: z.number().positive().max(30),
   enabled: z.boolean(),
@@ -80,6 +86,8 @@ const cameraFields = z.object({
 export const cameraInput = cameraFields.extend({
   detectFps: cameraFields.shape.detectFps.default(2),
   enabled: cameraFields.shape.enabled.default(true),
+  fovDegrees: cameraFields.shape.fovDegrees.default(60),
+  rangeMeters: cameraFields.shape.rangeMeters.default(60),
   analysis: analysisConfigSchema.default({ zones: [], lines: [], privacyMasks: [] }),
 });
 export type CameraInput = z.infer<typeof cameraInput>;
@@ -97,6 +105,8 @@ export const cameraView = z.object({
   lat: z.number().nullable(),
   lon: z.number().nullable(),
   bearing: z.number().nullable(),
+  fovDegrees: z.number(),
+  rangeMeters: z.number(),
   districtId: z.string().nullable(),
   detectFps: z.number(),
   enabled: z.boolean(),
@@ -108,6 +118,15 @@ export const cameraView = z.object({
   updatedAt: z.date(),
 });
 export type CameraView = z.infer<typeof cameraView>;
+
+/** A camera shown with a place (an alert's, an incident's): whether it sees the place or is only near. */
+export const placeCameraView = z.object({
+  id: z.string(),
+  name: z.string(),
+  nameEn: z.string().nullable(),
+  sees: z.boolean(),
+  distanceMeters: z.number(),
+});
 
 // Flat settings (devices/sensor-profile.ts reads them): a bounded number of scalar values.
 export const MAX_SENSOR_RULE_KEYS = 50;

@@ -5,7 +5,8 @@
 // time until the 500 live alerts are listed; the frame times while new alerts stream in over socket.io,
 // and the time from each streamed alert's commit to its marker.
 // `--quick`: 100 cameras, 500 sensors, 50 alerts, one render each, 3 s of stream. `--runs N`: first
-// renders per page (median; 3 by default). `--alerts N`: open alerts (500). `--profile`: a Chromium trace of the dashboard's last first
+// renders per page (median; 3 by default). `--no-cones`: cameras without a bearing, so no field-of-view
+// cones are drawn (by default each camera looks a random way, 60° wide, 60 m: 1,000 cones). `--alerts N`: open alerts (500). `--profile`: a Chromium trace of the dashboard's last first
 // render, its busiest threads and their top events printed as comments, and its requests' waterfall. `--keep`: keep the database.
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -29,6 +30,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { Queryable } from '../../core/database/pool.ts';
 import { BARE_DEVICE_LAYER, startBareMapPage, type BareDevice } from './bare-maplibre-page.ts';
 import { waitForEveryDeviceDrawn } from './devices-drawn.ts';
+import { CAMERA_FOV_LAYER } from '../../dashboard/web/src/map/camera-fov-layer.ts';
 import { kilobytes, loadWaterfall, shippedBefore } from './shipped-bytes.ts';
 import { summariseTrace, TRACE_CATEGORIES } from './chromium-trace.ts';
 
@@ -86,11 +88,36 @@ async function bareFirstRender(browser: Browser, url: string, expected: number, 
 
 /** The logged-in dashboard with its HTTP cache emptied (a first visit, session kept): navigation start
  *  → every device drawn. The page stays on the dashboard for the figures that follow. */
-async function dashboardFirstRender(browser: Browser, page: Page, cdp: CDPSession, baseUrl: string, expected: number, options: { trace: boolean }): Promise<{ renderedMs: number; trace?: Buffer }> {
+/** performance.now() when the cone source holds `expected` cones and its tiles are loaded. Counted in the
+ *  source, not on screen: at the city-wide zoom a 60 m cone is under a pixel, and MapLibre's GeoJSON
+ *  tiling drops it from the tile (nothing to draw); zoomed in, the same source draws it. */
+async function waitForEveryConeDrawn(page: Page, expected: number): Promise<number> {
+  const ready = `(() => {
+    const map = window.cityopsMap;
+    const source = map && map.getSource(${JSON.stringify(CAMERA_FOV_LAYER)});
+    if (!source || !map.isSourceLoaded(${JSON.stringify(CAMERA_FOV_LAYER)})) return false;
+    return source.serialize().data.features.length >= ${expected};
+  })()`;
+  const handle = await page.waitForFunction(`${ready} ? performance.now() : false`, undefined, { timeout: RENDER_TIMEOUT_MS, polling: 50 });
+  return (await handle.jsonValue()) as number;
+}
+
+/** Distinct cameras whose cone is on screen now (see above: none at a city-wide zoom). */
+async function conesOnScreen(page: Page): Promise<number> {
+  return page.evaluate(`(() => {
+    const map = window.cityopsMap;
+    if (!map || !map.getLayer(${JSON.stringify(CAMERA_FOV_LAYER)})) return 0;
+    return new Set(map.queryRenderedFeatures({ layers: [${JSON.stringify(CAMERA_FOV_LAYER)}] }).map((feature) => feature.properties.id)).size;
+  })()`) as Promise<number>;
+}
+
+async function dashboardFirstRender(browser: Browser, page: Page, cdp: CDPSession, baseUrl: string, expected: number, options: { trace: boolean; cones: number }): Promise<{ renderedMs: number; trace?: Buffer }> {
   await cdp.send('Network.clearBrowserCache');
   if (options.trace) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   await page.goto(`${baseUrl}/`);
-  const renderedMs = await waitForEveryDeviceDrawn(page, { mapGlobal: 'cityopsMap', layers: DASHBOARD_DEVICE_LAYERS, expected, timeoutMs: RENDER_TIMEOUT_MS });
+  const devicesMs = await waitForEveryDeviceDrawn(page, { mapGlobal: 'cityopsMap', layers: DASHBOARD_DEVICE_LAYERS, expected, timeoutMs: RENDER_TIMEOUT_MS });
+  // With cones, the render is done when every camera's cone is drawn too (they are a source of their own).
+  const renderedMs = options.cones ? Math.max(devicesMs, await waitForEveryConeDrawn(page, options.cones)) : devicesMs;
   return { renderedMs, trace: options.trace ? await browser.stopTracing() : undefined };
 }
 
@@ -98,6 +125,7 @@ export async function run(args: string[]): Promise<void> {
   const keep = args.includes('--keep');
   const quick = args.includes('--quick');
   const profile = args.includes('--profile');
+  const cones = !args.includes('--no-cones');
   const runsArgument = args.indexOf('--runs');
   const runs = runsArgument >= 0 ? Math.max(1, Number(args[runsArgument + 1]) || 1) : quick ? 1 : 3;
   const CAMERAS = quick ? 100 : 1000;
@@ -124,10 +152,11 @@ export async function run(args: string[]): Promise<void> {
   try {
     // Devices spread over the city (about 0.5° square around the centre), in districts of the demo seed.
     await test.db.query(
-      `INSERT INTO cameras (id, name, rtsp_url, lat, lon)
-       SELECT 'bench-cam-' || lpad(i::text, 4, '0'), 'Camera ' || i, 'rtsp://127.0.0.1:8554/bench', 10.55 + random() * 0.5, 106.45 + random() * 0.5
+      `INSERT INTO cameras (id, name, rtsp_url, lat, lon, bearing)
+       SELECT 'bench-cam-' || lpad(i::text, 4, '0'), 'Camera ' || i, 'rtsp://127.0.0.1:8554/bench', 10.55 + random() * 0.5, 106.45 + random() * 0.5,
+              CASE WHEN $2 THEN floor(random() * 360) END
        FROM generate_series(1, $1) AS i`,
-      [CAMERAS],
+      [CAMERAS, cones],
     );
     await test.db.query(
       `INSERT INTO sensors (id, name, kind, unit, lat, lon, level1, level2, level3)
@@ -153,6 +182,9 @@ export async function run(args: string[]): Promise<void> {
 
     // Every device with a location: the bench's own plus any the demo seed added.
     const devices = await devicesWithLocation(test.db);
+    const expectedCones = Number(
+      (await test.db.query(`SELECT count(*) AS n FROM cameras WHERE lat IS NOT NULL AND lon IS NOT NULL AND (bearing IS NOT NULL OR fov_degrees >= 360)`)).rows[0].n,
+    );
     const bare = await startBareMapPage(devices);
     const context = await browser.newContext({ viewport: VIEWPORT });
     const page = await context.newPage();
@@ -173,7 +205,7 @@ export async function run(args: string[]): Promise<void> {
         const bareRendered = await bareFirstRender(browser, bare.url, devices.length, { trace: profile && attempt === runs });
         bareMs.push(bareRendered.renderedMs);
         bareTrace = bareRendered.trace ?? bareTrace;
-        const rendered = await dashboardFirstRender(browser, page, cdp, api.baseUrl, devices.length, { trace: profile && attempt === runs });
+        const rendered = await dashboardFirstRender(browser, page, cdp, api.baseUrl, devices.length, { trace: profile && attempt === runs, cones: expectedCones });
         dashboardMs.push(rendered.renderedMs);
         trace = rendered.trace ?? trace;
       }
@@ -264,7 +296,7 @@ export async function run(args: string[]): Promise<void> {
     const spent = (name: string) => Math.round((after[name] - before[name]) * 1000);
 
     // The machine's load matters: Chromium, the api role and this process share its cores.
-    const conditions = `${CAMERAS} cameras, ${SENSORS} sensors, ${OPEN_ALERTS} open alerts, headless Chromium, software WebGL, 1600x900, load ${os.loadavg()[0].toFixed(1)}`;
+    const conditions = `${CAMERAS} cameras${cones ? ' with field-of-view cones' : ' (no cones)'}, ${SENSORS} sensors, ${OPEN_ALERTS} open alerts, headless Chromium, software WebGL, 1600x900, load ${os.loadavg()[0].toFixed(1)}`;
     const stream = `${STREAM_RATE_PER_S} alerts/s for ${STREAM_SECONDS} s on top of ${OPEN_ALERTS} open`;
     const everyDevice = `navigation start to all ${devices.length} devices drawn (queryRenderedFeatures on the device layers over the viewport, clusters by point_count, each cluster or point once across tiles)`;
     const renders = `median of ${runs}, each a first visit with an empty HTTP cache`;
@@ -272,6 +304,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `dashboard.bare_maplibre_render_ms: ${Math.round(median(bareMs))} (same browser and devices, bare MapLibre ${maplibreVersion()} page served by the bench: blank style, one GeoJSON source of circles, same framing; ${renders}: ${bareMs.map(Math.round).join(', ')})`,
     );
+    console.log(`# ${expectedCones} field-of-view cones in the dashboard's cone layer, ${await conesOnScreen(page)} of them big enough to draw at zoom ${(await page.evaluate('window.cityopsMap.getZoom()') as number).toFixed(1)} (the bare page draws none)`);
     console.log(`dashboard.render_ratio: ${(median(dashboardMs) / median(bareMs)).toFixed(2)} (dashboard ÷ bare MapLibre first render, medians of the same ${runs} runs; goal ≤ 1.5)`);
     const firstPage = `responses ended before the first map render, from the browser's Resource Timing, cold cache`;
     console.log(

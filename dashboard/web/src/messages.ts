@@ -10,12 +10,14 @@ import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
 import { comfortMessages } from './comfort-messages.ts';
 import { leaderReportMessages } from './leader-reports/leader-report-messages.ts';
+import { placeCameraMessages } from './media/place-camera-messages.ts';
 
 export const messages = {
   ...dispatchMessages,
   ...cameraOwnerMessages,
   ...comfortMessages,
   ...leaderReportMessages,
+  ...placeCameraMessages,
   'app.subtitle': { vi: 'Trung tâm điều hành TP.HCM', en: 'HCMC Operations Center' },
   'language.label': { vi: 'Ngôn ngữ', en: 'Language' },
   'time.justNow': { vi: 'vừa xong', en: 'just now' },

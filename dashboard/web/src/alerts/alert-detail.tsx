@@ -12,6 +12,7 @@ import type { Team } from '@cityops/contract/people';
 import { FALSE_ALARM_REASONS, type FalseAlarmReason } from '@cityops/contract/alerts';
 import { isOpen, type Alert } from '../live/types.ts';
 import { LiveVideo } from '../media/live-video.tsx';
+import { PlaceCameras } from '../media/place-cameras.tsx';
 import { Snapshot } from '../media/snapshot.tsx';
 import type { MessageKey } from '../messages.ts';
 import { canOperate, useUser } from '../session.tsx';
@@ -111,6 +112,8 @@ export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Aler
           <SensorChart sensor={sensor} hours={12} height={200} />
         </div>
       )}
+      {/* The cameras that see the place or are near it; none without a place. */}
+      {alert.lat != null && alert.lon != null && <PlaceCameras key={`cameras-${alert.id}`} place={{ lat: alert.lat, lon: alert.lon }} excludeCameraId={camera?.id} />}
       {canOperate(user) && isOpen(alert) && <AlertActions key={alert.id} alert={alert} command={command?.action === 'camera' ? undefined : command} />}
     </section>
   );

@@ -12,6 +12,7 @@ import { navigate } from '../router.tsx';
 import { EmptyState } from '../ui.tsx';
 import { AnalysisEditor } from './analysis-editor.tsx';
 import { clearCameraPrefill, peekCameraPrefill } from './camera-prefill.ts';
+import { FieldOfViewEditor } from './field-of-view-editor.tsx';
 
 type Values = Record<string, string | boolean>;
 
@@ -206,6 +207,12 @@ function RegisteredDevice({ kind, id }: { kind: DeviceKind; id?: string }) {
   return kind === 'camera' ? <CameraEditor id={id} existing={existing as Camera | undefined} /> : <SensorEditor id={id} existing={existing as Sensor | undefined} />;
 }
 
+/** A typed number the editor can draw, or the fallback while the field is empty or half typed. */
+function finiteOr(value: unknown, fallback: number): number {
+  const parsed = value === '' || value == null ? NaN : Number(value);
+  return Number.isFinite(parsed) ? parsed : fallback;
+}
+
 function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
   const { t } = useI18n();
   // A camera picked in ONVIF discovery arrives here with its stream and account filled in.
@@ -219,6 +226,8 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
     password: prefill?.password ?? '',
     detectStreamUrl: text(existing?.detectStreamUrl),
     bearing: text(existing?.bearing),
+    fovDegrees: text(existing?.fovDegrees ?? 60),
+    rangeMeters: text(existing?.rangeMeters ?? 60),
     detectFps: text(existing?.detectFps ?? 2),
   });
   const { values, set } = form;
@@ -227,6 +236,8 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
     rtspUrl: entered.rtspUrl,
     username: entered.username || null,
     bearing: numberOrNull(entered.bearing),
+    fovDegrees: Number(entered.fovDegrees),
+    rangeMeters: Number(entered.rangeMeters),
     detectFps: Number(entered.detectFps),
     // Empty: no detect stream, analysis decodes the main stream.
     detectStreamUrl: entered.detectStreamUrl || null,
@@ -266,6 +277,12 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
           <Field label={t('engineer.bearing')} name="bearing" error={form.error}>
             <input value={text(values.bearing)} onChange={set('bearing')} inputMode="decimal" />
           </Field>
+          <Field label={t('engineer.fovDegrees')} name="fovDegrees" error={form.error}>
+            <input value={text(values.fovDegrees)} onChange={set('fovDegrees')} inputMode="decimal" />
+          </Field>
+          <Field label={t('engineer.rangeMeters')} name="rangeMeters" error={form.error}>
+            <input value={text(values.rangeMeters)} onChange={set('rangeMeters')} inputMode="decimal" />
+          </Field>
           <Field label={t('engineer.detectFps')} name="detectFps" error={form.error}>
             <input value={text(values.detectFps)} onChange={set('detectFps')} inputMode="decimal" />
           </Field>
@@ -276,6 +293,10 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
         <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.remove} />
       </form>
       <LocationPicker values={values} setValues={form.setValues} />
+      <FieldOfViewEditor
+        value={{ bearing: values.bearing === '' ? null : finiteOr(values.bearing, 0), fovDegrees: finiteOr(values.fovDegrees, 60), rangeMeters: finiteOr(values.rangeMeters, 60) }}
+        onChange={(next) => form.setValues((previous) => ({ ...previous, bearing: text(next.bearing), fovDegrees: String(next.fovDegrees), rangeMeters: String(next.rangeMeters) }))}
+      />
       {existing && <AnalysisEditor camera={existing} />}
     </div>
   );

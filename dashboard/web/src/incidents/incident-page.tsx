@@ -19,6 +19,7 @@ import { loadIncident, type IncidentDetail } from './incident-api.ts';
 import { IncidentKindLabel, IncidentStateBadge, usePlaceText } from './incident-badges.tsx';
 import { Timeline } from './timeline.tsx';
 import { ReportsOfIncident } from './incident-reports.tsx';
+import { PlaceCameras } from '../media/place-cameras.tsx';
 import './incidents.css';
 import { errorMessage } from '../server-messages.ts';
 
@@ -140,6 +141,7 @@ function IncidentScreen({ incident, detail, selection, onSelection }: { incident
           </>
         )}
       </dl>
+      {incident.lat != null && incident.lon != null && <PlaceCameras key={`cameras-${incident.id}`} place={{ lat: incident.lat, lon: incident.lon }} />}
 
       <div className="incident-columns">
         <div className="incident-main">

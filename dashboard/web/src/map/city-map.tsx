@@ -21,6 +21,7 @@ import { IncidentLayer } from './incident-layer.ts';
 import { createFrameTask } from './frame-task.ts';
 import { installImageFactory, STATE_RANK } from './map-images.ts';
 import { ParkingLayer } from './parking-layer.ts';
+import { CameraFovLayer } from './camera-fov-layer.ts';
 import { PARKING_COLORS } from '../parking/parking-zones.ts';
 import { districtLabelField, districtLayers, MAP_PALETTES, NAMED_LAYERS, offlineStyle, type MapPalette } from './map-style.ts';
 import { useTheme } from '../theme.tsx';
@@ -184,6 +185,7 @@ export function CityMap(props: CityMapProps) {
   const alertOverlay = useRef<AlertOverlay | undefined>(undefined);
   const incidentLayer = useRef<IncidentLayer | undefined>(undefined);
   const parkingLayer = useRef<ParkingLayer | undefined>(undefined);
+  const fovLayer = useRef<CameraFovLayer | undefined>(undefined);
   const configRef = useRef<WebConfig | undefined>(undefined);
   // The wall's map is dark whatever the theme, like the wall.
   const { theme: pageTheme } = useTheme();
@@ -237,6 +239,8 @@ export function CityMap(props: CityMapProps) {
         map.once('style.load', () => {
           if (!map) return;
           addOverlay(map, MAP_PALETTES[themeRef.current]);
+          fovLayer.current = new CameraFovLayer(map);
+          fovLayer.current.start('device-clusters');
           container.current?.setAttribute('data-map-theme', themeRef.current);
           const incidents = new IncidentLayer(map);
           incidents.start();
@@ -271,6 +275,7 @@ export function CityMap(props: CityMapProps) {
       incidentLayer.current = undefined;
       parkingLayer.current?.stop();
       parkingLayer.current = undefined;
+      fovLayer.current = undefined;
       map?.remove();
       mapRef.current = undefined;
     };
@@ -288,6 +293,8 @@ export function CityMap(props: CityMapProps) {
         const source = map?.getSource('devices') as GeoJSONSource | undefined;
         if (!map || !source) return false;
         const current = propsRef.current;
+        // Cones change with a camera's field of view, which the device icons do not show.
+        fovLayer.current?.setCameras(current.cameras, current.showDevices ?? true);
         const features = (current.showDevices ?? true) ? deviceFeatures(current) : [];
         const { diff, index } = diffFeatures(devicesShown.current, features);
         // The first load is one setData; later changes go by difference (feature ids are stable).

@@ -15,6 +15,7 @@ import { Clock } from '../shell.tsx';
 import { Icon, Logo } from '../ui.tsx';
 import { AlarmSound } from './alarm-sound.ts';
 import { IncidentTile } from './incident-tile.tsx';
+import { usePinnedCameras } from './pinned-cameras.ts';
 
 const TILE_COUNT = 4;
 const ROTATE_MS = 15_000;
@@ -126,9 +127,11 @@ export default function WallPage() {
   );
 }
 
-/** Four tiles; cameras with open alerts come first, the rest rotate every 15 s. */
+/** Four tiles; the cameras at an unacknowledged critical alert's place stay pinned first; then cameras
+ *  with open alerts, the rest rotating every 15 s. */
 function CameraTiles({ cameras, alerts }: { cameras: Camera[]; alerts: Alert[] }) {
-  const { t, name: nameOf } = useI18n();
+  const { t, name: nameOf, language } = useI18n();
+  const pin = usePinnedCameras(alerts);
   const [offset, setOffset] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setOffset((value) => value + TILE_COUNT), ROTATE_MS);
@@ -136,12 +139,14 @@ function CameraTiles({ cameras, alerts }: { cameras: Camera[]; alerts: Alert[] }
   }, []);
   const ordered = useMemo(() => {
     const alerting = new Set(alerts.filter((alert) => alert.source.type === 'camera').map((alert) => alert.source.id));
-    const enabled = cameras.filter((camera) => camera.enabled);
+    const pinnedIds = new Set(pin.cameras.map((camera) => camera.id));
+    const enabled = cameras.filter((camera) => camera.enabled && !pinnedIds.has(camera.id));
     return [...enabled.filter((camera) => alerting.has(camera.id)), ...enabled.filter((camera) => !alerting.has(camera.id))];
-  }, [cameras, alerts]);
-  const shown: Camera[] = [];
-  for (let i = 0; i < Math.min(TILE_COUNT, ordered.length); i++) shown.push(ordered[(offset + i) % ordered.length]);
-  if (!ordered.length) {
+  }, [cameras, alerts, pin.cameras]);
+  const pinned = pin.cameras.slice(0, TILE_COUNT).flatMap((found) => cameras.find((camera) => camera.id === found.id) ?? []);
+  const shown: Camera[] = [...pinned];
+  for (let i = 0; i < Math.min(TILE_COUNT - pinned.length, ordered.length); i++) shown.push(ordered[(offset + i) % ordered.length]);
+  if (!shown.length) {
     return (
       <div className="wall-tiles">
         <div className="wall-tile empty">{t('wall.noCameras')}</div>
@@ -151,8 +156,9 @@ function CameraTiles({ cameras, alerts }: { cameras: Camera[]; alerts: Alert[] }
   return (
     <div className="wall-tiles" data-testid="wall-tiles">
       {shown.map((camera, index) => (
-        <div className="wall-tile" key={`${camera.id}-${index}`}>
+        <div className={`wall-tile ${index < pinned.length ? 'pinned' : ''}`} key={index < pinned.length ? `pinned-${camera.id}` : `${camera.id}-${index}`} data-testid="wall-tile" data-camera-id={camera.id} data-pinned={index < pinned.length}>
           <LiveVideo cameraId={camera.id} showDetail={false} retryAfterMs={WALL_VIDEO_RETRY_MS} />
+          {index < pinned.length && pin.alert && <span className="wall-tile-pin">{t('placeCameras.pinned', { title: pin.alert.title[language] || pin.alert.title.vi })}</span>}
           <span className="wall-tile-name">
             <Icon name="camera" size={14} /> {nameOf(camera)}
           </span>
