@@ -33,7 +33,8 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
-const ONLY_TILE = '[data-testid=live-video]';
+/** The alert's or device's own tile, not the tiles of the cameras near the place (they have their own test). */
+const ONLY_TILE = '[data-testid=live-video]:not([data-testid=place-camera] [data-testid=live-video])';
 /** The wall shows a tile per camera: the one of the H.264 camera. */
 const WALL_TILE = `.wall-tile:has-text("${CAMERA}") [data-testid=live-video]`;
 
@@ -164,9 +165,9 @@ describe('live camera video in the browser', () => {
     // silent, so only the player's watchdog can tell (the picture must not just freeze).
     await simulator.fault(CAMERA, 'stop');
     const stalled = await waitForTile(page, ['failed'], 'live-video-stopped', 90_000);
-    expect(await page.locator('[data-testid=live-video]').getAttribute('data-reason')).toBe('video.stalled');
+    expect(await page.locator(ONLY_TILE).getAttribute('data-reason')).toBe('video.stalled');
     expect(stalled.text).toContain('The camera stopped sending video');
-    expect(await page.locator('[data-testid=live-video] .video-message').isVisible()).toBe(true);
+    expect(await page.locator(`${ONLY_TILE} .video-message`).isVisible()).toBe(true);
     await shot(page, 'live-video-stopped');
 
     // Retry while the camera is still down: the api says why instead of opening a silent stream.
@@ -174,9 +175,9 @@ describe('live camera video in the browser', () => {
       const result = await test.db.query(`SELECT state FROM camera_status WHERE camera_id = $1`, [CAMERA]);
       return result.rows[0]?.state === 'offline';
     }, 90_000, 250);
-    await page.click('[data-testid=live-video-retry]');
+    await page.click(`${ONLY_TILE} [data-testid=live-video-retry]`);
     const refused = await waitForTile(page, ['unavailable'], 'live-video-offline', 60_000);
-    expect(await page.locator('[data-testid=live-video]').getAttribute('data-reason')).toBe('video.noPicture');
+    expect(await page.locator(ONLY_TILE).getAttribute('data-reason')).toBe('video.noPicture');
     expect(refused.text).toContain('The camera sends no picture');
     await shot(page, 'live-video-offline');
 
@@ -185,7 +186,7 @@ describe('live camera video in the browser', () => {
       const result = await test.db.query(`SELECT state FROM camera_status WHERE camera_id = $1`, [CAMERA]);
       return result.rows[0]?.state === 'online';
     }, 90_000, 250);
-    await page.click('[data-testid=live-video-retry]');
+    await page.click(`${ONLY_TILE} [data-testid=live-video-retry]`);
     await expectPicturePlaying(page);
     await shot(page, 'live-video-recovered');
     await page.close();
@@ -204,7 +205,7 @@ describe('live camera video in the browser', () => {
     // node-media-server resumes the same publish within its grace window, so the open stream goes on
     // (measured: the tile never left "playing"). A reconnect slower than the stall watchdog (10 s, a
     // very busy machine) is reported as a stopped camera instead: Retry then, as an operator would.
-    if ((await videoState(page)).state === 'failed') await page.click('[data-testid=live-video-retry]');
+    if ((await videoState(page)).state === 'failed') await page.click(`${ONLY_TILE} [data-testid=live-video-retry]`);
     await expectPicturePlaying(page);
     await page.close();
   }, 300_000);
@@ -213,10 +214,10 @@ describe('live camera video in the browser', () => {
     const page = await context.newPage();
     await page.goto(`${api.baseUrl}/?device=camera:${HEVC_CAMERA}`);
     const refused = await waitForTile(page, ['unavailable'], 'live-video-hevc', 60_000);
-    expect(await page.locator('[data-testid=live-video]').getAttribute('data-reason')).toBe('video.codecUnsupported');
+    expect(await page.locator(ONLY_TILE).getAttribute('data-reason')).toBe('video.codecUnsupported');
     expect(refused.text).toContain('The camera sends H.265: set it to H.264 for live view');
     // Retrying cannot help until the camera is reconfigured: no button to press in vain.
-    expect(await page.locator('[data-testid=live-video-retry]').count()).toBe(0);
+    expect(await page.locator(`${ONLY_TILE} [data-testid=live-video-retry]`).count()).toBe(0);
     await shot(page, 'live-video-hevc');
     await page.close();
   }, 120_000);

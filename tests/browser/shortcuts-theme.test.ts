@@ -109,7 +109,7 @@ describe('keyboard shortcuts on the operations page', () => {
       // C: the camera's live video.
       await page.locator('[data-testid=alert-detail] .detail-title').click();
       await page.keyboard.press('c');
-      await page.locator('[data-testid=alert-detail] [data-testid=live-video]').waitFor();
+      await page.locator('[data-testid=alert-detail] > [data-testid=live-video]').waitFor();
       expect(await page.locator('[data-testid=tab-video]').getAttribute('class')).toContain('active');
       await expect.poll(() => announced(page)).toContain(text.camera);
 
