@@ -84,7 +84,9 @@ describe('server message texts', () => {
     expect(serverMessage(tooBig, 'en')).toBe(tooBig.message);
     expect(serverMessage({ code: 'invalid', message: 'name: Too small', field: 'name', reason: 'too_small', params: { origin: 'string', minimum: 1 } }, 'vi')).toBe('name: không được để trống');
     expect(serverMessage({ code: 'invalid', message: 'x', field: 'kind', reason: 'invalid_value', params: { values: 'rainfall, tide_level' } }, 'vi')).toBe('kind: phải là một trong: rainfall, tide_level');
-    expect(serverMessage({ code: 'conflict', message: 'id: already taken by another camera', field: 'id' }, 'vi')).toBe('id: Giá trị đã được dùng hoặc dữ liệu vừa bị người khác thay đổi');
+    // A generic code without a reason keeps the server's hint: what to fix is not lost.
+    expect(serverMessage({ code: 'conflict', message: 'id: already taken by another camera', field: 'id' }, 'vi')).toBe('id: Giá trị đã được dùng hoặc dữ liệu vừa bị người khác thay đổi (already taken by another camera)');
+    expect(serverMessage({ code: 'invalid', message: 'say where: click on the map', field: 'place' }, 'vi')).toBe('place: Yêu cầu có giá trị không hợp lệ (say where: click on the map)');
     expect(serverMessage({ code: 'import_rejected', message: 'import rejected: 2 row error(s)', rows: [{}, {}] }, 'vi')).toBe('Tệp bị từ chối: 2 dòng lỗi; chưa nhập gì cả');
     // A code no list knows (a newer server): its message, in both languages.
     expect(serverMessage({ code: 'from_the_future', message: 'something new' }, 'vi')).toBe('something new');

@@ -147,6 +147,8 @@ export const cameraStatusTexts: Record<CameraStatusReason, ServerText> = {
 
 /** Codes the browser makes itself: their message is the browser's ("Failed to fetch"), not the server's. */
 const BROWSER_CODES = new Set(['network']);
+/** Codes many different refusals share: their text alone cannot say what to fix. */
+const GENERIC_CODES = new Set(['invalid', 'bad_request', 'not_found', 'conflict']);
 
 const has = <K extends string>(record: Record<K, ServerText>, key: unknown): key is K => typeof key === 'string' && Object.hasOwn(record, key);
 
@@ -197,7 +199,11 @@ export function serverMessage(refusal: ServerRefusal, language: Language): strin
   if (reason) return refusal.field ? `${refusal.field}: ${reason}` : reason;
   if (refusal.code === 'import_rejected') return fill(errorCodeTexts.import_rejected[language], { count: refusal.rows?.length ?? 0 });
   if (has(errorCodeTexts, refusal.code)) {
-    const text = errorCodeTexts[refusal.code][language];
+    // A generic code says only that something was refused; until that refusal has a reason of its own,
+    // the server's words ("say where: click on the map…") follow, so nothing the person needs is lost.
+    const hint = refusal.field && refusal.message?.startsWith(`${refusal.field}: `) ? refusal.message.slice(refusal.field.length + 2) : refusal.message;
+    const detail = GENERIC_CODES.has(refusal.code) && hint ? ` (${hint})` : '';
+    const text = errorCodeTexts[refusal.code][language] + detail;
     return refusal.field ? `${refusal.field}: ${text}` : text;
   }
   return refusal.message;
