@@ -102,7 +102,7 @@ export function copyToMqtt(mqtt: MqttClient | undefined, message: AlertEventMess
       () => mqttCopies.inc({ outcome: 'sent' }),
       () => mqttCopies.inc({ outcome: 'failed' }),
     );
-  });
+  }).catch(() => mqttCopies.inc({ outcome: 'failed' })); // a copy that could not be made never stops the queue
 }
 
 let copyQueue: Promise<void> = Promise.resolve();
