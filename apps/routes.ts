@@ -6,6 +6,7 @@ import { userRoutes } from '@cityops/dashboard/server/user-routes';
 import { auditRoutes } from '@cityops/dashboard/server/audit-routes';
 import { webRoutes } from '@cityops/dashboard/server/web-routes';
 import { alertRoutes } from '@cityops/dashboard/server/alerts/routes';
+import { evidenceRoutes } from '@cityops/dashboard/server/alerts/evidence-routes';
 import { teamRoutes } from '@cityops/dashboard/server/alerts/teams-routes';
 import { ruleTuningRoutes } from '@cityops/dashboard/server/alerts/tuning-routes';
 import { incidentRoutes } from '@cityops/dashboard/server/incidents/routes';
@@ -37,6 +38,7 @@ export const featureRoutes: FeatureRoutes[] = [
   parkingRoutes,
   jointRuleRoutes,
   alertRoutes,
+  evidenceRoutes,
   ruleTuningRoutes,
   teamRoutes,
   incidentRoutes,

@@ -1,5 +1,6 @@
 // What the owner page shows of the audit log: every look at the owner's cameras since their consent
-// was given (live view opened on a camera-ingest worker, a snapshot, an evidence clip watched), with the
+// was given (live view opened on a camera-ingest worker, a snapshot, an evidence clip watched or exported
+// for the police: dashboard/server/alerts/evidence-routes.ts), with the
 // username of who looked. Accountability is the point: an owner who shares with the city may see which
 // operator watched, as the city's own audit log does.
 import type { Queryable } from '@cityops/core/database/pool';
@@ -24,7 +25,7 @@ export async function viewsOfCameras(db: Queryable, cameraIds: string[], limit =
        UNION ALL
        SELECT a.at, al.source_id, 'clip', a.username
          FROM audit_log a JOIN alerts al ON a.entity_id = al.id::text AND al.source_type = 'camera'
-        WHERE a.entity_type = 'alert' AND a.action = 'clip_viewed' AND al.source_id = ANY($1::text[])
+        WHERE a.entity_type = 'alert' AND a.action IN ('clip_viewed', 'evidence.view', 'evidence.export') AND al.source_id = ANY($1::text[])
      ) v
      JOIN cameras c ON c.id = v.camera_id
      JOIN camera_consents cc ON cc.camera_id = v.camera_id AND v.at >= cc.given_at

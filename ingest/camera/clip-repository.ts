@@ -33,6 +33,22 @@ export async function findClipFile(db: Queryable, cameraId: string, alertId: num
   return row && { state: row.state, filePath: row.file_path, bytes: row.bytes };
 }
 
+export interface AlertClip extends ClipView {
+  cameraId: string;
+  filePath: string | null;
+}
+
+/** The evidence clips of an alert (today one at most: the clip of a camera alert, keyed by the alert). */
+export async function listClipsOfAlert(db: Queryable, alertId: number): Promise<AlertClip[]> {
+  const result = await db.query<AlertClip>(
+    `SELECT alert_id AS "alertId", camera_id AS "cameraId", state, trigger_at AS "triggerAt", clip_start_at AS "clipStartAt",
+            duration_seconds AS "durationSeconds", bytes, error, delete_after AS "deleteAfter", file_path AS "filePath"
+     FROM alert_clips WHERE alert_id = $1 ORDER BY trigger_at`,
+    [alertId],
+  );
+  return result.rows;
+}
+
 export interface PendingClip {
   alertId: number;
   cameraId: string;

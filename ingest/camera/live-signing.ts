@@ -7,7 +7,8 @@ import type { Queryable } from '@cityops/core/database/pool';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { offerLiveSigningKey, readLiveSigningKey } from './live-repository.ts';
 
-export type SignedPurpose = 'live' | 'snapshot';
+/** `evidence`: one opening of an evidence clip by a user (dashboard/server/alerts/evidence-routes.ts). */
+export type SignedPurpose = 'live' | 'snapshot' | 'evidence';
 
 export async function loadLiveSigningKey(db: Queryable, secretBox: SecretBox): Promise<Buffer> {
   await offerLiveSigningKey(db, secretBox.encrypt(randomBytes(32).toString('base64')));

@@ -142,6 +142,15 @@ export async function getAlertImage(db: Queryable, alertId: number, kind: 'snaps
   return { contentType: result.rows[0].content_type, bytes: result.rows[0].bytes };
 }
 
+/** When the alert's snapshot was taken, its size and type, without its bytes (the evidence list). */
+export async function getSnapshotFacts(db: Queryable, alertId: number): Promise<{ at: Date; bytes: number; contentType: string } | undefined> {
+  const result = await db.query(
+    `SELECT at, octet_length(bytes) AS bytes, content_type AS "contentType" FROM alert_media WHERE alert_id = $1 AND kind = 'snapshot'`,
+    [alertId],
+  );
+  return result.rows[0];
+}
+
 /** What a CAP message needs beside the view: when its first and latest versions were sent (the
  *  alert's first and latest changes) and its district's outline. */
 export async function getCapFacts(db: Queryable, alert: Pick<AlertView, 'id' | 'lastEventId' | 'districtId'>): Promise<Pick<CapContext, 'sentAt' | 'firstMessage' | 'district'>> {

@@ -40,6 +40,16 @@ export function asAssignment(row: Record<string, unknown>): AssignmentView {
   };
 }
 
+/** Whether the alert belongs to an incident one of these teams is assigned to now (its evidence is theirs to see). */
+export async function isAlertOfTeamsIncident(db: Queryable, alertId: number, teamIds: number[]): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM incident_alerts ia JOIN incident_assignments a ON a.incident_id = ia.incident_id AND a.ended_at IS NULL
+     WHERE ia.alert_id = $1 AND a.team_id = ANY($2) LIMIT 1`,
+    [alertId, teamIds],
+  );
+  return Boolean(result.rowCount);
+}
+
 export async function assignmentsOf(db: Queryable, incidentId: number): Promise<AssignmentView[]> {
   return (await db.query(`SELECT * FROM incident_assignments WHERE incident_id = $1 ORDER BY id`, [incidentId])).rows.map(asAssignment);
 }

@@ -8,6 +8,7 @@ import { incidentRulesMessages } from './engineer/incident-rules-messages.ts';
 import { jointRulesMessages } from './engineer/joint-rules-messages.ts';
 import { reportMessages } from './report/report-messages.ts';
 import { cameraOwnerMessages } from './camera-owner/camera-owner-messages.ts';
+import { evidenceMessages } from './media/evidence-messages.ts';
 import { comfortMessages } from './comfort-messages.ts';
 import { leaderReportMessages } from './leader-reports/leader-report-messages.ts';
 import { placeCameraMessages } from './media/place-camera-messages.ts';
@@ -15,6 +16,7 @@ import { placeCameraMessages } from './media/place-camera-messages.ts';
 export const messages = {
   ...dispatchMessages,
   ...cameraOwnerMessages,
+  ...evidenceMessages,
   ...comfortMessages,
   ...leaderReportMessages,
   ...placeCameraMessages,

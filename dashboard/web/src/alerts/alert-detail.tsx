@@ -11,6 +11,7 @@ import { useLive } from '../live/live-context.tsx';
 import type { Team } from '@cityops/contract/people';
 import { FALSE_ALARM_REASONS, type FalseAlarmReason } from '@cityops/contract/alerts';
 import { isOpen, type Alert } from '../live/types.ts';
+import { EvidencePanel } from '../media/evidence-panel.tsx';
 import { LiveVideo } from '../media/live-video.tsx';
 import { PlaceCameras } from '../media/place-cameras.tsx';
 import { Snapshot } from '../media/snapshot.tsx';
@@ -106,6 +107,7 @@ export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Aler
       {camera && tab === 'video' && <LiveVideo cameraId={camera.id} />}
       {/* A sensor's alert with a picture: a joint rule's, showing the camera situation that made it. */}
       {!camera && alert.hasSnapshot && <Snapshot src={`/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} />}
+      <EvidencePanel key={alert.id} alertId={alert.id} />
       {sensor && (
         <div className="detail-chart">
           <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>

@@ -9,6 +9,7 @@ import { SeverityBadge } from '../alerts/alerts-panel.tsx';
 import { bearingDegrees, compassLabel, distanceMetres, formatDistance, mapLinks } from '../geodesy.ts';
 import { useI18n } from '../i18n.tsx';
 import { Deadline } from '../incidents/deadline.tsx';
+import { EvidencePanel } from '../media/evidence-panel.tsx';
 import { useNow } from '../use-now.ts';
 import type { MessageKey } from '../messages.ts';
 import { Icon } from '../ui.tsx';
@@ -123,6 +124,10 @@ function IncidentCard({ item, reminder, position }: { item: AssignmentMessage; r
         )}
       </div>
       {arrived && <ResolveForm item={item} />}
+      {/* The evidence of the incident's alerts (camera clips fetched only on a tap), under the team's actions; sent here, the team may see it. */}
+      {incident.alertIds.map((alertId) => (
+        <EvidencePanel key={alertId} alertId={alertId} title={t('evidence.ofAlert', { id: alertId })} />
+      ))}
     </article>
   );
 }

@@ -19,6 +19,7 @@ import { matchPath, navigate, useLocation } from '../router.tsx';
 import { useSession, useUser } from '../session.tsx';
 import { ConnectionPill } from '../shell.tsx';
 import { EmptyState, Icon, Logo } from '../ui.tsx';
+import { EvidencePanel } from '../media/evidence-panel.tsx';
 import { distanceMetres } from '../geodesy.ts';
 import { AssignedIncidentList } from './assigned-incident-list.tsx';
 import { useAssignedIncidents } from './assigned-incidents.ts';
@@ -259,6 +260,8 @@ function FieldAlert({ alertId }: { alertId: number }) {
         </a>
       )}
       {alert.hasSnapshot && <img className="field-snapshot" src={`/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} loading="lazy" />}
+      {/* The snapshot is shown just above; the panel adds the clips, fetched only on a tap. */}
+      <EvidencePanel key={alert.id} alertId={alert.id} showSnapshots={false} />
       <label className="note-field">
         <span>{t('actions.note')}</span>
         <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={4} maxLength={2000} placeholder={t('actions.notePlaceholder')} data-testid="field-note" />

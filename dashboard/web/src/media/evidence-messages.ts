@@ -1,0 +1,22 @@
+// Labels of an alert's evidence panel (evidence-panel.tsx), in Vietnamese and English.
+export const evidenceMessages = {
+  'evidence.title': { vi: 'Bằng chứng', en: 'Evidence' },
+  'evidence.ofAlert': { vi: 'Bằng chứng · cảnh báo #{id}', en: 'Evidence · alert #{id}' },
+  'evidence.snapshot': { vi: 'Ảnh chụp lúc cảnh báo', en: 'Snapshot at the alert' },
+  'evidence.clip': { vi: 'Đoạn video {camera}', en: 'Video clip {camera}' },
+  'evidence.facts': { vi: '{time} · {length} · {size}', en: '{time} · {length} · {size}' },
+  'evidence.megabytes': { vi: '{value} MB', en: '{value} MB' },
+  'evidence.kilobytes': { vi: '{value} KB', en: '{value} KB' },
+  'evidence.play': { vi: 'Xem video', en: 'Play clip' },
+  'evidence.export': { vi: 'Tải về cho công an', en: 'Download for police' },
+  'evidence.exporting': { vi: 'Đang tải về…', en: 'Downloading…' },
+  'evidence.exported': { vi: 'Đã tải {file}. Mã SHA-256 (đã ghi vào nhật ký):', en: 'Downloaded {file}. SHA-256 (recorded in the audit log):' },
+  'evidence.hashChecked': { vi: 'Đã kiểm tra: mã khớp với tệp nhận được', en: 'Checked: the hash matches the file received' },
+  'evidence.hashMismatch': { vi: 'Cảnh báo: mã không khớp với tệp nhận được — hãy tải lại', en: 'Warning: the hash does not match the file received — download again' },
+  'evidence.pending': { vi: 'Đang lưu đoạn video (20 giây sau cảnh báo)…', en: 'Saving the clip (20 s after the alert)…' },
+  'evidence.failed': { vi: 'Không lưu được đoạn video', en: 'The clip could not be saved' },
+  'evidence.deleted': { vi: 'Đoạn video đã bị xóa theo thời hạn lưu', en: 'The clip was deleted after its retention period' },
+  'evidence.unavailable': { vi: 'Không tải được danh sách bằng chứng (mất kết nối?)', en: 'Could not load the evidence (no connection?)' },
+  'evidence.openFailed': { vi: 'Không mở được: {reason}', en: 'Could not open: {reason}' },
+  'evidence.viewsAudited': { vi: 'Mỗi lần xem và tải về đều được ghi nhật ký.', en: 'Every view and download is recorded in the audit log.' },
+} as const;
