@@ -45,18 +45,24 @@ afterAll(async () => {
   if (clipDir) rmSync(clipDir, { recursive: true, force: true });
 });
 
-/** A camera alert with a snapshot and a saved 3 s clip, assigned to the field user's team. */
-async function alertWithClip(language: string, { assign = true } = {}): Promise<{ alertId: number; clipFile: string }> {
+/** A camera alert with a snapshot; its clip is pending (the clip service saves it 20 s later). */
+async function alertWithPendingClip(zone: string): Promise<number> {
   const snapshotJpeg = await sharp({ create: { width: 320, height: 180, channels: 3, background: '#3a4f6b' } }).jpeg().toBuffer();
   const { alertId } = await createAlertRaiser({ db: test.db }).raise({
     sourceType: 'camera',
     sourceId: CAMERA,
     kind: 'stalled_vehicle',
-    zoneId: `lane-${language}`,
+    zoneId: `lane-${zone}`,
     severity: 'major',
     title: { vi: 'Xe dừng trên làn khẩn cấp', en: 'Vehicle stopped in the emergency lane' },
     evidence: { snapshotJpeg },
   });
+  return alertId;
+}
+
+/** A camera alert with a snapshot and a saved 3 s clip, assigned to the field user's team. */
+async function alertWithClip(language: string, { assign = true } = {}): Promise<{ alertId: number; clipFile: string }> {
+  const alertId = await alertWithPendingClip(language);
   const clip = await saveRealClip(test.db, alertId, clipDir);
   if (assign) {
     const assigned = await api.request('POST', `/api/alerts/${alertId}/assign`, { role: 'operator', body: { teamId } });
@@ -122,6 +128,19 @@ describe('evidence at hand', () => {
       await page.context().close();
     }, 120_000);
 
+    it(`says a clip is being saved, and offers it once saved without a reload (${language})`, async () => {
+      const alertId = await alertWithPendingClip(`${language}-pending`);
+      const page = await openSignedIn(browser, api, 'operator', `/alerts/${alertId}`, { language });
+      const clip = page.locator('[data-testid=evidence-clip]');
+      await clip.waitFor();
+      expect(await clip.innerText()).toContain(language === 'vi' ? 'Đang lưu đoạn video (20 giây sau cảnh báo)…' : 'Saving the clip (20 s after the alert)…');
+      expect(await page.locator('[data-testid=evidence-play]').count()).toBe(0);
+      await saveRealClip(test.db, alertId, clipDir);
+      // The panel asks again every 10 s while a clip is pending.
+      await page.locator('[data-testid=evidence-play]').waitFor({ timeout: 30_000 });
+      await page.context().close();
+    }, 120_000);
+
     it(`lets the field team play a clip on the phone, fetched only on a tap (${language})`, async () => {
       const { alertId } = await alertWithClip(`${language}-field`);
       const page = await openSignedIn(browser, api, 'field', `/field/alerts/${alertId}`, { language, viewport: PHONE });
@@ -154,8 +173,9 @@ describe('evidence at hand', () => {
       const panel = page.locator(`[data-testid=field-incident][data-incident-id="${incidentId}"] [data-testid=evidence-panel][data-alert-id="${alertId}"]`);
       await panel.locator('[data-testid=evidence-clip]').waitFor();
       expect(await panel.locator('h3').innerText()).toBe(language === 'vi' ? `Bằng chứng · cảnh báo #${alertId}` : `Evidence · alert #${alertId}`);
-      await panel.locator('[data-testid=evidence-snapshot] img').evaluate((image: HTMLImageElement) => image.decode());
+      // The snapshot loads lazily: on a card with many alerts it starts loading only once scrolled to.
       await panel.scrollIntoViewIfNeeded();
+      await panel.locator('[data-testid=evidence-snapshot] img').evaluate((image: HTMLImageElement) => image.decode());
       expect(clipRequests, 'no clip bytes before a tap').toEqual([]);
       await screenshot(page, `evidence-field-incident-${language}`);
       await panel.locator('[data-testid=evidence-play]').click();

@@ -107,7 +107,7 @@ export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Aler
       {camera && tab === 'video' && <LiveVideo cameraId={camera.id} />}
       {/* A sensor's alert with a picture: a joint rule's, showing the camera situation that made it. */}
       {!camera && alert.hasSnapshot && <Snapshot src={`/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} />}
-      <EvidencePanel key={alert.id} alertId={alert.id} />
+      <EvidencePanel key={`evidence-${alert.id}`} alertId={alert.id} />
       {sensor && (
         <div className="detail-chart">
           <h3>{t('alert.sensorChart', { unit: sensor.unit })}</h3>
@@ -116,7 +116,7 @@ export function AlertDetail({ alert, onClose, onLocate, command }: { alert: Aler
       )}
       {/* The cameras that see the place or are near it; none without a place. */}
       {alert.lat != null && alert.lon != null && <PlaceCameras key={`cameras-${alert.id}`} place={{ lat: alert.lat, lon: alert.lon }} excludeCameraId={camera?.id} />}
-      {canOperate(user) && isOpen(alert) && <AlertActions key={alert.id} alert={alert} command={command?.action === 'camera' ? undefined : command} />}
+      {canOperate(user) && isOpen(alert) && <AlertActions key={`actions-${alert.id}`} alert={alert} command={command?.action === 'camera' ? undefined : command} />}
     </section>
   );
 }

@@ -261,7 +261,7 @@ function FieldAlert({ alertId }: { alertId: number }) {
       )}
       {alert.hasSnapshot && <img className="field-snapshot" src={`/api/alerts/${alert.id}/snapshot`} alt={t('alert.snapshot')} loading="lazy" />}
       {/* The snapshot is shown just above; the panel adds the clips, fetched only on a tap. */}
-      <EvidencePanel key={alert.id} alertId={alert.id} showSnapshots={false} />
+      <EvidencePanel key={`evidence-${alert.id}`} alertId={alert.id} showSnapshots={false} />
       <label className="note-field">
         <span>{t('actions.note')}</span>
         <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={4} maxLength={2000} placeholder={t('actions.notePlaceholder')} data-testid="field-note" />

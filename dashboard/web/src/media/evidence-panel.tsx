@@ -14,14 +14,18 @@ import { Icon } from '../ui.tsx';
 import { downloadEvidence, type EvidenceExport } from './evidence-download.ts';
 import './evidence.css';
 
-/** While a clip is being saved (20 s after its alert), how often the list is asked again. */
+/** While a clip is being saved (20 s after its alert), how often the list is asked again, and how many
+ *  times: a camera that went offline can leave a clip pending for long, and a detail left open on a wall
+ *  must not ask forever (after that a button asks again). */
 const PENDING_REFRESH_MS = 10_000;
+const PENDING_REFRESHES = 12;
 
 export function EvidencePanel({ alertId, showSnapshots = true, title }: { alertId: number; showSnapshots?: boolean; title?: string }) {
   const { t } = useI18n();
   const [evidence, setEvidence] = useState<AlertEvidence>();
   const [failed, setFailed] = useState(false);
   const [reload, setReload] = useState(0);
+  const [autoReloads, setAutoReloads] = useState(0);
 
   useEffect(() => {
     let cancelled = false;
@@ -38,11 +42,15 @@ export function EvidencePanel({ alertId, showSnapshots = true, title }: { alertI
   }, [alertId, reload]);
 
   const savingClip = evidence?.clips.some((clip) => clip.state === 'pending');
+  const keepAsking = savingClip && autoReloads < PENDING_REFRESHES;
   useEffect(() => {
-    if (!savingClip) return;
-    const timer = setTimeout(() => setReload((n) => n + 1), PENDING_REFRESH_MS);
+    if (!keepAsking) return;
+    const timer = setTimeout(() => {
+      setAutoReloads((n) => n + 1);
+      setReload((n) => n + 1);
+    }, PENDING_REFRESH_MS);
     return () => clearTimeout(timer);
-  }, [savingClip, evidence]);
+  }, [keepAsking, evidence]);
 
   if (failed && !evidence) {
     return (
@@ -77,6 +85,18 @@ export function EvidencePanel({ alertId, showSnapshots = true, title }: { alertI
           <ClipItem key={clip.clipId} alertId={alertId} clip={clip} />
         ))}
       </ul>
+      {savingClip && !keepAsking && (
+        <button
+          className="button ghost small"
+          onClick={() => {
+            setAutoReloads(0);
+            setReload((n) => n + 1);
+          }}
+          data-testid="evidence-check-again"
+        >
+          <Icon name="refresh" /> {t('common.retry')}
+        </button>
+      )}
       <p className="muted small">{t('evidence.viewsAudited')}</p>
     </section>
   );
