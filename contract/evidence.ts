@@ -15,6 +15,9 @@ export interface EvidenceClip {
   /** The clip's own id (alert_clips.alert_id: one clip per camera alert). */
   clipId: number;
   cameraId: string;
+  /** The camera's local name and, when people use another one, its English name. */
+  cameraName: string;
+  cameraNameEn: string | null;
   state: EvidenceClipState;
   triggerAt: string;
   clipStartAt: string | null;

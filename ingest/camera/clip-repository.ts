@@ -35,15 +35,19 @@ export async function findClipFile(db: Queryable, cameraId: string, alertId: num
 
 export interface AlertClip extends ClipView {
   cameraId: string;
+  /** The camera's names (local and English), for screens; the id when the camera was deleted. */
+  cameraName: string;
+  cameraNameEn: string | null;
   filePath: string | null;
 }
 
 /** The evidence clips of an alert (today one at most: the clip of a camera alert, keyed by the alert). */
 export async function listClipsOfAlert(db: Queryable, alertId: number): Promise<AlertClip[]> {
   const result = await db.query<AlertClip>(
-    `SELECT alert_id AS "alertId", camera_id AS "cameraId", state, trigger_at AS "triggerAt", clip_start_at AS "clipStartAt",
-            duration_seconds AS "durationSeconds", bytes, error, delete_after AS "deleteAfter", file_path AS "filePath"
-     FROM alert_clips WHERE alert_id = $1 ORDER BY trigger_at`,
+    `SELECT c.alert_id AS "alertId", c.camera_id AS "cameraId", COALESCE(cam.name, c.camera_id) AS "cameraName", cam.name_en AS "cameraNameEn",
+            c.state, c.trigger_at AS "triggerAt", c.clip_start_at AS "clipStartAt", c.duration_seconds AS "durationSeconds", c.bytes, c.error,
+            c.delete_after AS "deleteAfter", c.file_path AS "filePath"
+     FROM alert_clips c LEFT JOIN cameras cam ON cam.id = c.camera_id WHERE c.alert_id = $1 ORDER BY c.trigger_at`,
     [alertId],
   );
   return result.rows;

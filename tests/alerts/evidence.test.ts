@@ -68,7 +68,7 @@ describe('an alert\'s evidence', () => {
       const evidence = await response.json();
       expect(evidence.snapshots).toEqual([{ url: `/api/alerts/${alertId}/evidence/snapshot`, at: expect.any(String), bytes: expect.any(Number), contentType: 'image/jpeg' }]);
       expect(evidence.clips).toEqual([
-        { clipId: alertId, cameraId, state: 'saved', triggerAt: expect.any(String), clipStartAt: expect.any(String), durationSeconds: clip.durationSeconds, bytes: clip.bytes },
+        { clipId: alertId, cameraId, cameraName: `Camera ${cameraId}`, cameraNameEn: null, state: 'saved', triggerAt: expect.any(String), clipStartAt: expect.any(String), durationSeconds: clip.durationSeconds, bytes: clip.bytes },
       ]);
     }
   });

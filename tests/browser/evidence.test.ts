@@ -104,6 +104,8 @@ describe('evidence at hand', () => {
       expect(await panel.locator('[data-testid=evidence-snapshot]').count()).toBe(1);
       // Time · length · size: a 3 s clip of some tens of kilobytes.
       expect(await page.locator('[data-testid=evidence-clip] [data-testid=evidence-facts]').innerText()).toMatch(language === 'vi' ? /· 3 giây · \d+ KB$/ : /· 3 s · \d+ KB$/);
+      // The camera by the name people use in the reader's language (the demo's cam-003), not its id.
+      expect(await page.locator('[data-testid=evidence-clip]').innerText()).toContain(language === 'vi' ? 'Đoạn video Nút giao Hàng Xanh' : 'Video clip Hang Xanh junction');
       expect(await page.locator('[data-testid=evidence-play]').innerText()).toContain(language === 'vi' ? 'Xem video' : 'Play clip');
       expect(clipRequests, 'no clip bytes before a tap').toEqual([]);
       await screenshot(page, `evidence-detail-${language}`);

@@ -35,6 +35,8 @@ const evidenceSchema: z.ZodType<AlertEvidence> = z.object({
     z.object({
       clipId: z.number(),
       cameraId: z.string(),
+      cameraName: z.string(),
+      cameraNameEn: z.string().nullable(),
       state: z.enum(['pending', 'saved', 'failed', 'deleted']),
       triggerAt: z.string(),
       clipStartAt: z.string().nullable(),
@@ -101,6 +103,8 @@ export const evidenceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
         clips: clips.map((clip) => ({
           clipId: clip.alertId,
           cameraId: clip.cameraId,
+          cameraName: clip.cameraName,
+          cameraNameEn: clip.cameraNameEn,
           state: clip.state,
           triggerAt: clip.triggerAt.toISOString(),
           clipStartAt: clip.clipStartAt?.toISOString() ?? null,

@@ -5,6 +5,7 @@
 // recorded in the audit log, checked here against the bytes received.
 import { useEffect, useState } from 'react';
 import type { AlertEvidence, EvidenceClip, EvidenceViewGrant } from '@cityops/contract/evidence';
+import { nameIn } from '@cityops/contract/devices';
 import { FIELD_WORK } from '@cityops/contract/roles';
 import { api } from '../api.ts';
 import { durationText } from '../duration-text.ts';
@@ -115,7 +116,7 @@ function EvidenceFacts({ at, seconds, bytes }: { at: string; seconds?: number | 
 }
 
 function ClipItem({ alertId, clip }: { alertId: number; clip: EvidenceClip }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const user = useUser();
   const [videoUrl, setVideoUrl] = useState<string>();
   const [busy, setBusy] = useState<'play' | 'export'>();
@@ -152,7 +153,7 @@ function ClipItem({ alertId, clip }: { alertId: number; clip: EvidenceClip }) {
         <Icon name="camera" size={24} />
       </div>
       <div className="evidence-clip-body">
-        <div>{t('evidence.clip', { camera: clip.cameraId })}</div>
+        <div>{t('evidence.clip', { camera: nameIn({ name: clip.cameraName, nameEn: clip.cameraNameEn }, language) })}</div>
         <EvidenceFacts at={clip.clipStartAt ?? clip.triggerAt} seconds={clip.durationSeconds} bytes={clip.bytes} />
         {clip.state !== 'saved' && <div className="muted small">{t(`evidence.${clip.state}`)}</div>}
         {clip.state === 'saved' && (
