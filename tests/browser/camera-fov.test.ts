@@ -105,8 +105,10 @@ describe('the cameras that see a place', () => {
     });
   }
 
-  it('draws every camera with a bearing as a cone on the map, and the engineer turns one by dragging its tip', async () => {
-    const page = await openSignedIn(browser, api, 'engineer', `/engineer/cameras/${MARKET_CAMERA.id}`, { language: 'en' });
+  // Vietnamese turns the camera east, English back north: each run moves the bearing the other saved.
+  for (const [language, turn] of [['vi', { bearing: 90, dx: 0.3, dy: 0, caption: 'Vùng nhìn của camera' }], ['en', { bearing: 0, dx: 0, dy: -0.3, caption: 'Camera field of view' }]] as const) {
+  it(`draws every camera with a bearing as a cone on the map, and the engineer turns one by dragging its tip (${language})`, async () => {
+    const page = await openSignedIn(browser, api, 'engineer', `/engineer/cameras/${MARKET_CAMERA.id}`, { language });
     const editor = page.locator('[data-testid=fov-editor]');
     await editor.waitFor();
     await page.waitForSelector('[data-testid=city-map][data-map-ready=true]', { timeout: 60_000 });
@@ -116,23 +118,25 @@ describe('the cameras that see a place', () => {
       return (map?.getSource('camera-fov')?.serialize().data.features.length ?? 0) >= 8;
     }, undefined, { timeout: 30_000 });
 
+    // In the form, beside the numbers it edits.
+    expect(await page.locator('[data-testid=camera-form] [data-testid=fov-editor] figcaption').innerText()).toBe(turn.caption);
     await editor.scrollIntoViewIfNeeded();
     const svg = (await editor.locator('svg').boundingBox())!;
     const tip = (await page.locator('[data-testid=fov-tip]').boundingBox())!;
-    // Drag the tip straight north of the camera (the centre of the drawing).
+    // Drag the tip straight east (or north) of the camera, the centre of the drawing.
     await page.mouse.move(tip.x + tip.width / 2, tip.y + tip.height / 2);
     await page.mouse.down();
-    await page.mouse.move(svg.x + svg.width / 2, svg.y + svg.height * 0.2, { steps: 5 });
+    await page.mouse.move(svg.x + svg.width * (0.5 + turn.dx), svg.y + svg.height * (0.5 + turn.dy), { steps: 5 });
     await page.mouse.up();
-    expect(await page.locator('[data-field=bearing] input').inputValue()).toBe('0');
+    expect(await page.locator('[data-field=bearing] input').inputValue()).toBe(String(turn.bearing));
     await page.fill('[data-field=fovDegrees] input', '40');
-    await screenshot(page, 'camera-fov-engineer-en');
+    await screenshot(page, `camera-fov-engineer-${language}`);
     await page.click('[data-testid=device-save]');
-    await page.waitForFunction(async (id) => {
+    await page.waitForFunction(async ({ id, expected }) => {
       const response = await fetch(`/api/cameras/${id}`);
       const { camera } = await response.json();
-      return camera.bearing === 0 && camera.fovDegrees === 40;
-    }, MARKET_CAMERA.id, { timeout: 30_000 });
+      return camera.bearing === expected && camera.fovDegrees === 40;
+    }, { id: MARKET_CAMERA.id, expected: turn.bearing }, { timeout: 30_000 });
 
     // Out of range: a clear error on the field, nothing saved.
     await page.fill('[data-field=rangeMeters] input', '0');
@@ -142,4 +146,5 @@ describe('the cameras that see a place', () => {
     expect(camera.rangeMeters).toBeGreaterThan(0);
     await page.context().close();
   });
+  }
 });

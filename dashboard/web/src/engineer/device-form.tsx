@@ -283,6 +283,11 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
           <Field label={t('engineer.rangeMeters')} name="rangeMeters" error={form.error}>
             <input value={text(values.rangeMeters)} onChange={set('rangeMeters')} inputMode="decimal" />
           </Field>
+          {/* Beside the numbers it edits: dragging the cone fills bearing, angle and range above. */}
+          <FieldOfViewEditor
+            value={{ bearing: values.bearing === '' ? null : finiteOr(values.bearing, 0), fovDegrees: finiteOr(values.fovDegrees, 60), rangeMeters: finiteOr(values.rangeMeters, 60) }}
+            onChange={(next) => form.setValues((previous) => ({ ...previous, bearing: text(next.bearing), fovDegrees: String(next.fovDegrees), rangeMeters: String(next.rangeMeters) }))}
+          />
           <Field label={t('engineer.detectFps')} name="detectFps" error={form.error}>
             <input value={text(values.detectFps)} onChange={set('detectFps')} inputMode="decimal" />
           </Field>
@@ -293,10 +298,6 @@ function CameraEditor({ id, existing }: { id?: string; existing?: Camera }) {
         <FormFooter busy={form.busy} saved={form.saved} error={form.error} onDelete={form.remove} />
       </form>
       <LocationPicker values={values} setValues={form.setValues} />
-      <FieldOfViewEditor
-        value={{ bearing: values.bearing === '' ? null : finiteOr(values.bearing, 0), fovDegrees: finiteOr(values.fovDegrees, 60), rangeMeters: finiteOr(values.rangeMeters, 60) }}
-        onChange={(next) => form.setValues((previous) => ({ ...previous, bearing: text(next.bearing), fovDegrees: String(next.fovDegrees), rangeMeters: String(next.rangeMeters) }))}
-      />
       {existing && <AnalysisEditor camera={existing} />}
     </div>
   );
