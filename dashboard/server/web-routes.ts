@@ -1,5 +1,7 @@
 // What the dashboard needs besides the feature APIs: its map settings, the district boundaries as one
 // GeoJSON overlay, and a local PMTiles basemap, so an air-gapped command room needs nothing outside.
+// Public on purpose: the residents' /report page puts its pin on the same map without an account, and
+// these hold only the city's geography (no device, alert or person).
 import { createReadStream, existsSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +9,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bytesToHeader, TileType } from 'pmtiles';
-import { ANY_ROLE } from '@cityops/contract/roles';
 import { AppError } from '@cityops/core/errors';
 import { findAsset, type AssetPlaces } from '@cityops/core/demo-assets';
 import { cityDistrict } from '@cityops/devices/city-districts';
@@ -64,7 +65,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   app.get(
     '/api/web/config',
     {
-      config: { roles: ANY_ROLE },
+      config: { public: true },
       schema: { tags: ['dashboard'], summary: 'Map and display settings of the dashboard', response: { 200: webConfigView } },
     },
     async (request) => {
@@ -84,7 +85,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   app.get(
     '/api/web/districts.geojson',
     {
-      config: { roles: ANY_ROLE },
+      config: { public: true },
       schema: { tags: ['dashboard'], summary: 'District boundaries as one GeoJSON FeatureCollection (registry first, asset mirror otherwise)' },
     },
     async (_request, reply) => {
@@ -106,7 +107,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   app.get(
     '/api/web/waterways.geojson',
     {
-      config: { roles: ANY_ROLE },
+      config: { public: true },
       schema: { tags: ['dashboard'], summary: "The city's river and canals, drawn along the district boundaries they run between" },
     },
     async (_request, reply) => {
@@ -122,7 +123,7 @@ export const webRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, cont
   app.get(
     BASEMAP_PATH,
     {
-      config: { roles: ANY_ROLE },
+      config: { public: true },
       schema: { tags: ['dashboard'], summary: 'The configured local PMTiles basemap (HTTP range requests)' },
     },
     async (request, reply) => {

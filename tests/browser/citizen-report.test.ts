@@ -15,6 +15,7 @@ import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
 import type { TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { waitFor } from '../support/wait.ts';
 import { ensureDashboardBuilt, launchChromium, newTestContext, openSignedIn, recordExternalRequests, screenshot, startDashboardServer } from './harness.ts';
 
 let test: TestDatabase;
@@ -187,4 +188,37 @@ describe('a resident reports a problem from a phone', () => {
       await figures.context().close();
     }
   });
+
+  for (const language of ['vi', 'en'] as const) {
+    it(`puts the pin on the city's map, with its districts and river, for a resident without an account (${language})`, async () => {
+      const phone = await newTestContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await phone.addInitScript((chosen) => localStorage.setItem('cityops.language', chosen), language);
+      const page = await phone.newPage();
+      const refused: string[] = [];
+      const geography = new Map<string, number>();
+      page.on('response', (response) => {
+        const { pathname } = new URL(response.url());
+        if (response.status() === 401 || response.status() === 403) refused.push(pathname);
+        if (pathname === '/api/web/districts.geojson' || pathname === '/api/web/waterways.geojson') {
+          void response.json().then((body: { features: unknown[] }) => geography.set(pathname, body.features.length));
+        }
+      });
+      await page.goto(`${api.baseUrl}/report`);
+      await page.click('[data-testid=report-pick-on-map]');
+      await page.locator('[data-testid=report-map][data-ready=true]').waitFor({ timeout: 60_000 });
+      await waitFor('the districts and the river', () => geography.size === 2 || undefined);
+      expect(geography.get('/api/web/districts.geojson')).toBeGreaterThan(10);
+      expect(geography.get('/api/web/waterways.geojson')).toBe(3);
+      expect(refused).toEqual([]);
+
+      const map = (await page.locator('[data-testid=report-map] canvas').boundingBox())!;
+      await page.mouse.click(map.x + map.width / 2, map.y + map.height / 2);
+      const place = page.locator('[data-testid=report-place]');
+      await place.waitFor();
+      expect(await place.innerText()).toContain(language === 'vi' ? 'Đã đặt ghim' : 'Pin placed');
+      await page.locator('[data-testid=report-map]').scrollIntoViewIfNeeded();
+      await screenshot(page, `citizen-report-pin-map-${language}`);
+      await phone.close();
+    });
+  }
 });

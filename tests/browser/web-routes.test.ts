@@ -81,7 +81,10 @@ describe('dashboard web routes', () => {
     const whole = await withBasemap.request('GET', '/api/web/basemap.pmtiles', { role: 'viewer' });
     expect(Buffer.from(await whole.arrayBuffer())).toEqual(basemap.bytes);
     expect((await withBasemap.request('GET', '/api/web/basemap.pmtiles', { role: 'viewer', headers: { range: 'bytes=99999-' } })).status).toBe(416);
-    expect((await withBasemap.request('GET', '/api/web/basemap.pmtiles')).status).toBe(401);
+    // Public: the residents' report page draws the same basemap without an account.
+    const anonymous = await withBasemap.request('GET', '/api/web/basemap.pmtiles', { headers: { range: 'bytes=0-6' } });
+    expect(anonymous.status).toBe(206);
+    expect(Buffer.from(await anonymous.arrayBuffer()).toString('latin1')).toBe('PMTiles');
   });
 
   it('answers 404 for the basemap when none is configured', async () => {

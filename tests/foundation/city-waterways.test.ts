@@ -101,8 +101,8 @@ describe('GET /api/web/waterways.geojson', () => {
     return body.features.map((feature) => feature.properties.name_en).sort();
   };
 
-  it('needs a session, and draws the river from the boundary file while the registry has none', async () => {
-    expect((await api.request('GET', '/api/web/waterways.geojson')).status).toBe(401);
+  it('is public (the residents\' report map draws it), and draws the river from the boundary file while the registry has none', async () => {
+    expect((await api.request('GET', '/api/web/waterways.geojson')).status).toBe(200);
     expect(await waterways()).toEqual(['Ben Nghe Canal', 'Saigon River', 'Te Canal']);
   });
 
