@@ -237,7 +237,8 @@ export const deviceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, c
         description:
           'Body is the file itself: Content-Type text/csv or application/geo+json (or application/json). ' +
           'CSV needs a header with a `type` column (camera|sensor). On any bad row nothing is imported and ' +
-          'the 400 answer lists every bad row with its field and reason.',
+          'the 400 answer lists every bad row with its field and reason. With onExisting=update, a row for an ' +
+          'existing device changes only the columns it fills; the others keep their stored values.',
         querystring: z.object({ onExisting: z.enum(['fail', 'update']).default('fail') }),
       },
     },

@@ -36,7 +36,8 @@ export class ImportRejected extends AppError {
 }
 
 type Row = Record<string, unknown>;
-type Parsed = { row: number; type: 'camera'; input: CameraInput } | { row: number; type: 'sensor'; input: SensorInput };
+/** A valid row; `given` names the fields its cells set (the rest are the schema's defaults). */
+type Parsed = { row: number; given: Set<string> } & ({ type: 'camera'; input: CameraInput } | { type: 'sensor'; input: SensorInput });
 
 const numeric = new Set(['lat', 'lon', 'bearing', 'fovDegrees', 'rangeMeters', 'detectFps', 'level1', 'level2', 'level3', 'hysteresis', 'expectedIntervalSeconds']);
 const csvAliases: Record<string, string> = {
@@ -155,7 +156,7 @@ export function validateRows(rows: Row[]): { parsed: Parsed[]; errors: ImportRow
       }
       return;
     }
-    parsed.push({ row, type, input: result.data } as Parsed);
+    parsed.push({ row, given: new Set(Object.keys(fields)), type, input: result.data } as Parsed);
   });
   return { parsed, errors };
 }
@@ -191,7 +192,11 @@ export async function importDevices(
     const result: ImportResult = { cameras: 0, sensors: 0, updated: 0 };
     for (const item of parsed) {
       const isUpdate = existing.has(`${item.type}:${item.input.id}`);
-      const { id, ...patch } = item.input;
+      const { id, ...parsedFields } = item.input;
+      // An update changes what the row's cells say and nothing else: a column left out or empty keeps
+      // the stored value, not the schema's default (a re-imported list would otherwise turn every
+      // camera's analysis rate back to 2 fps and re-enable the ones switched off).
+      const patch = isUpdate ? Object.fromEntries(Object.entries(parsedFields).filter(([key]) => item.given.has(key))) : parsedFields;
       if (item.type === 'camera') {
         if (isUpdate) await updateCamera(tx, secrets, id, patch as Partial<CameraInput>);
         else await insertCamera(tx, secrets, item.input as CameraInput);

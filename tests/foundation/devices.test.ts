@@ -259,6 +259,15 @@ describe('bulk import', () => {
     expect((await test.db.query(`SELECT name FROM sensors WHERE id = 'bulk-s-1'`)).rows[0].name).toBe('Renamed');
   });
 
+  it('updates only what the rows say: columns left out or empty keep the stored values', async () => {
+    await test.db.query(`UPDATE cameras SET detect_fps = 5, enabled = false, fov_degrees = 90, bearing = 45, name_en = 'Bulk two' WHERE id = 'bulk-2'`);
+    const body = ['type,id,name,rtsp_url,lat,lon,range_meters,name_en', 'camera,bulk-2,Bulk hai,rtsp://10.2.0.2/s,10.7002,106.7,80,'].join('\n');
+    const updated = await api.request('POST', '/api/devices/import?onExisting=update', { role: 'engineer', headers: { 'content-type': 'text/csv' }, body });
+    expect(updated.status).toBe(200);
+    const camera = await test.db.query(`SELECT name, name_en, detect_fps, enabled, fov_degrees, bearing, range_meters FROM cameras WHERE id = 'bulk-2'`);
+    expect(camera.rows[0]).toEqual({ name: 'Bulk hai', name_en: 'Bulk two', detect_fps: 5, enabled: false, fov_degrees: 90, bearing: 45, range_meters: 80 });
+  });
+
   it('imports GeoJSON points, taking lat/lon from the geometry', async () => {
     const response = await api.request('POST', '/api/devices/import', {
       role: 'engineer',
