@@ -58,4 +58,21 @@ describe('theme contrast', () => {
       expect(failing).toEqual([]);
     });
   }
+
+  // The severity badges' words (CRITICAL, MAJOR…) on their own colour: dark text on the bright ones,
+  // white on critical's red (theme.css .severity-badge).
+  const BADGES: [severity: string, text: string, background: string][] = [
+    ['critical', '#ffffff', 'critical-badge'],
+    ['major', '#071020', 'major'],
+    ['minor', '#071020', 'minor'],
+    ['info', '#071020', 'info'],
+  ];
+  for (const [name, variables] of Object.entries(THEMES)) {
+    it(`${name}: every severity badge's word is at least 4.5:1 on its colour`, () => {
+      const failing = BADGES.filter(([, text, background]) => contrastRatio(text, variables[background]) < 4.5).map(
+        ([severity, text, background]) => `${severity}: ${contrastRatio(text, variables[background]).toFixed(2)}`,
+      );
+      expect(failing).toEqual([]);
+    });
+  }
 });
