@@ -86,6 +86,24 @@ describe('the cameras that see a place', () => {
       await page.context().close();
     });
 
+    it(`shows the cameras that see an incident's place, live, in the incident's page (${language})`, async () => {
+      const opened = await api.request('POST', '/api/incidents', { role: 'operator', body: { kind: 'flooding', severity: 'major', ...FLOODED } });
+      expect(opened.status).toBe(201);
+      const { incident } = await opened.json();
+      const page = await openSignedIn(browser, api, 'operator', `/incidents/${incident.id}`, { language });
+      const panel = page.locator('[data-testid=place-cameras]');
+      await panel.waitFor();
+      expect(await panel.locator('h3').innerText()).toBe(words.title);
+      expect((await placeCameraIds(page))[0]).toEqual({ id: MARKET_CAMERA.id, sees: 'true' });
+      const first = panel.locator('[data-testid=place-camera]').first();
+      expect(await first.innerText()).toContain(MARKET_CAMERA[language]);
+      expect(await first.innerText()).toContain(words.sees);
+      await first.locator('[data-testid=live-video]').waitFor();
+      await panel.scrollIntoViewIfNeeded();
+      await screenshot(page, `camera-fov-incident-${language}`);
+      await page.context().close();
+    });
+
     it(`pins the cameras at a critical alert's place on the wall until it is acknowledged (${language})`, async () => {
       const page = await openSignedIn(browser, api, 'operator', '/', { language });
       await page.goto(`${api.baseUrl}/wall`);
