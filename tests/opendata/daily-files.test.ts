@@ -36,6 +36,7 @@ beforeAll(async () => {
   api = await startTestApi(test, { TRUST_PROXY: 'loopback', OPEN_DATA_DAILY_DIR: dir, OPEN_DATA_REQUESTS_PER_MINUTE: '20' }, { skipLogins: true });
   deps = { db: test.db, caps: test.caps, meta: openDataMeta(api.config), dir };
   districtId = await addDistrict(test.db);
+  await test.db.query(`UPDATE districts SET name_en = $2 WHERE id = $1`, [districtId, `${districtId} District`]);
   cameraId = await addCamera(test.db, districtId);
   const counts: Array<[Date, string, string, number]> = [
     [at('08:05:00'), 'car', '+', 12],
@@ -90,8 +91,8 @@ describe('a day exported', () => {
     const alerts = JSON.parse(readFileSync(path.join(written, 'alerts.json'), 'utf8'));
     expect(alerts.rows.map((row: { id: string }) => row.id)).toEqual([`urn:ngsi-ld:Alert:${alertOfTheDay}`]);
     expect(readFileSync(path.join(written, 'report-counts.csv'), 'utf8').trim().split('\r\n')).toEqual([
-      'day,category,district_id,district,reports,licence',
-      `${DAY},flooding,${districtId},District ${districtId},2,CC-BY-4.0`, // the rejected one left out
+      'day,category,district_id,district,district_en,reports,licence',
+      `${DAY},flooding,${districtId},District ${districtId},${districtId} District,2,CC-BY-4.0`, // the rejected one left out
     ]);
   });
 
@@ -121,7 +122,7 @@ describe('the daily files over HTTP', () => {
     expect(csv.headers.get('content-disposition')).toContain(`traffic-counts-${DAY}.csv`);
     expect(await csv.text()).toBe(readFileSync(path.join(dir, DAY, 'traffic-counts.csv'), 'utf8'));
     const json = await get(`/api/open/daily/${DAY}/report-counts.json`);
-    expect((await json.json()).rows).toEqual([{ day: DAY, category: 'flooding', district_id: districtId, district: `District ${districtId}`, reports: 2 }]);
+    expect((await json.json()).rows).toEqual([{ day: DAY, category: 'flooding', district_id: districtId, district: `District ${districtId}`, district_en: `${districtId} District`, reports: 2 }]);
 
     for (const missing of ['2026-11-29/traffic-counts.csv', `${DAY}/users.csv`, `${DAY}/traffic-counts.xml`, `..%2F..%2Fsecret.key/x.csv`, `${DAY}/..%2F${DAY}%2Ftraffic-counts.csv`]) {
       const answer = await get(`/api/open/daily/${missing}`);

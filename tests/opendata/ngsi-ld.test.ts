@@ -115,6 +115,7 @@ beforeAll(async () => {
        ($5, 'Nha Be salinity', 'salinity', 'g/L', 10.7, 106.74)`,
     [tideGauge, riverGauge, rain, unplaced, salinityStation],
   );
+  await test.db.query(`UPDATE sensors SET name = 'Kênh Nhiêu Lộc', name_en = 'Nhieu Loc canal' WHERE id = $1`, [riverGauge]);
   const readings: Array<[string, Date, number]> = [
     [tideGauge, minute(hoursAgo(2), 10), 1.2],
     [tideGauge, minute(hoursAgo(2), 40), 1.4],
@@ -317,16 +318,16 @@ describe('open data files', () => {
     expect(lines).toHaveLength(5); // header, 3 types 2 hours ago, the car 5 hours ago
     const json = await get(`/api/open/water-levels.json?station=${riverGauge}`);
     expect(json.body).toMatchObject({ dataset: 'water-levels', licence: 'CC-BY-4.0', licenceUrl: 'https://creativecommons.org/licenses/by/4.0/' });
-    expect(json.body.rows).toEqual([expect.objectContaining({ station_id: riverGauge, level_avg_m: 1.6, readings: 2 })]);
+    expect(json.body.rows).toEqual([expect.objectContaining({ station_id: riverGauge, station_name: 'Kênh Nhiêu Lộc', station_name_en: 'Nhieu Loc canal', level_avg_m: 1.6, readings: 2 })]);
     const rainfall = await get('/api/open/rainfall.csv');
     expect(rainfall.text.trim().split('\r\n')).toEqual([
-      'hour,station_id,station_name,lat,lon,rainfall,unit,readings,licence',
-      `${hoursAgo(2).toISOString()},${rain},Rain,10.8,106.6,7.5,mm,2,CC-BY-4.0`,
+      'hour,station_id,station_name,station_name_en,lat,lon,rainfall,unit,readings,licence',
+      `${hoursAgo(2).toISOString()},${rain},Rain,Rain,10.8,106.6,7.5,mm,2,CC-BY-4.0`, // no English name: the local one in both
     ]);
     const salinity = await get(`/api/open/salinity.json?station=${salinityStation}`);
     expect(salinity.body.rows).toEqual([expect.objectContaining({ salinity_avg: 3.4, salinity_min: 3.2, salinity_max: 3.6, unit: 'g/L' })]);
     const alerts = await get('/api/open/alerts.csv');
-    expect(alerts.text.split('\r\n')[0]).toBe('id,kind,category,sub_category,severity,first_seen_at,last_seen_at,lat,lon,district,licence');
+    expect(alerts.text.split('\r\n')[0]).toBe('id,kind,category,sub_category,severity,first_seen_at,last_seen_at,lat,lon,district,district_en,licence');
     const crowd = await get(`/api/open/crowd-counts.csv?from=${hoursAgo(6).toISOString()}&camera=${cameraNear}`);
     expect(crowd.text.trim().split('\r\n')).toEqual([
       'hour,camera_id,lat,lon,people,people_towards,people_away,congested,licence',
@@ -343,7 +344,7 @@ describe('open data files', () => {
     expect(new Map(reports.body.rows.map((row: Record<string, unknown>) => [`${row.day}|${row.category}|${row.district_id}`, row.reports]))).toEqual(expected);
     expect(reports.body.rows.find((row: Record<string, unknown>) => row.district_id === districtId).district).toBe(`District ${districtId}`);
     const reportsCsv = await get(`/api/open/report-counts.csv?from=${days(72)}T00:00:00Z`);
-    expect(reportsCsv.text.split('\r\n')[0]).toBe('day,category,district_id,district,reports,licence');
+    expect(reportsCsv.text.split('\r\n')[0]).toBe('day,category,district_id,district,district_en,reports,licence');
     const tooLong = await get('/api/open/traffic-counts.json?from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z');
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.message).toMatch(/at most 31 days/);

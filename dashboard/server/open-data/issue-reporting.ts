@@ -28,7 +28,7 @@ const COARSE = 3;
 
 /** Not rejected, with its incident's state (of the incident it was merged into, if it was). */
 const REPORTS_SQL = `
-  SELECT r.id, r.category, r.district_id, d.name AS district_name, r.received_at,
+  SELECT r.id, r.category, r.district_id, d.name AS district_name, coalesce(d.name_en, d.name) AS district_name_en, r.received_at,
          round(r.lat::numeric, ${COARSE})::float8 AS lat, round(r.lon::numeric, ${COARSE})::float8 AS lon,
          coalesce(m.state, i.state) AS incident_state, coalesce(m.resolved_at, i.resolved_at) AS resolved_at
     FROM citizen_reports r
@@ -90,12 +90,12 @@ export const reportCounts: RowSource = {
     params.push(range.from, range.to);
     const [from, to] = [params.length - 1, params.length];
     const dayOf = (time: string) => `date_bin(INTERVAL '1 day', ${time}, TIMESTAMPTZ '2000-01-01')`;
-    return `SELECT ${dayOf('reports.received_at')} AS day, reports.category, reports.district_id, reports.district_name,
+    return `SELECT ${dayOf('reports.received_at')} AS day, reports.category, reports.district_id, reports.district_name, reports.district_name_en,
                    count(*)::int AS reports, NULL::float8 AS lat, NULL::float8 AS lon
               FROM (${REPORTS_SQL}
                     AND r.received_at >= ${dayOf(`$${from}::timestamptz`)} AND r.received_at < ${dayOf(`$${to}::timestamptz`)} + interval '1 day') reports
              WHERE ${dayOf('reports.received_at')} >= $${from} AND ${dayOf('reports.received_at')} < $${to}
-             GROUP BY 1, 2, 3, 4`;
+             GROUP BY 1, 2, 3, 4, 5`;
   },
   orderBy: 'day, category, district_id NULLS LAST',
 };

@@ -25,14 +25,14 @@ export const waterObserved: EntityType = {
     const [from, to, kinds] = [params.length - 2, params.length - 1, params.length];
     // Whole hours only: the readings of every hour that starts in the range, however it is cut.
     return `SELECT * FROM (SELECT ${timeBucketSql(caps, `'1 hour'`, 'r.ts')} AS hour, r.sensor_id, '${DEVICE_PREFIX}' || r.sensor_id AS ref_device,
-                   s.kind AS sensor_kind, s.name AS sensor_name, s.lat, s.lon,
+                   s.kind AS sensor_kind, s.name AS sensor_name, coalesce(s.name_en, s.name) AS sensor_name_en, s.lat, s.lon,
                    avg(r.value) * ${METRES_SQL} AS level_avg_m, min(r.value) * ${METRES_SQL} AS level_min_m,
                    max(r.value) * ${METRES_SQL} AS level_max_m, count(*)::int AS readings
               FROM sensor_readings r JOIN sensors s ON s.id = r.sensor_id
              WHERE s.kind = ANY($${kinds}) AND s.unit IN ('m', 'cm', 'mm') AND s.lat IS NOT NULL AND s.lon IS NOT NULL
                AND r.ts >= date_bin(INTERVAL '1 hour', $${from}::timestamptz, TIMESTAMPTZ '2000-01-01')
                AND r.ts < date_bin(INTERVAL '1 hour', $${to}::timestamptz, TIMESTAMPTZ '2000-01-01') + interval '1 hour'
-             GROUP BY 1, 2, 3, 4, 5, 6, 7, s.unit) hourly
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, s.unit) hourly
              WHERE hour >= $${from} AND hour < $${to}`;
   },
   orderBy: 'hour, sensor_id',
