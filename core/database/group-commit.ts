@@ -16,10 +16,18 @@ export interface GroupCommitOptions<Item, Shared, Result> {
   lanes: number;
   /** Most items in one transaction: bounds how long a group holds its locks and keeps its callers waiting. */
   maxGroup: number;
-  /** What every item of a group needs, read once per group inside its transaction. */
-  prepare: (tx: pg.PoolClient) => Promise<Shared>;
+  /**
+   * What every item of a group needs, read once per group inside its transaction (given the group's
+   * items, so it can look up all of theirs in one statement). Made again when a group is written again.
+   */
+  prepare: (tx: pg.PoolClient, items: Item[]) => Promise<Shared>;
   /** Writes one item; throwing fails that item only. */
   write: (tx: pg.PoolClient, item: Item, shared: Shared) => Promise<Result>;
+  /**
+   * After the group's last write, before its COMMIT: what the writes left in `shared` to be done once
+   * per group (rows written in one statement). Throwing fails the whole group, as a failed prepare does.
+   */
+  finish?: (tx: pg.PoolClient, shared: Shared) => Promise<void>;
 }
 
 export interface GroupCommit<Item, Result> {
@@ -63,12 +71,16 @@ export function createGroupCommit<Item, Shared, Result>(options: GroupCommitOpti
       let failedAt = -1;
       try {
         await withTransaction(options.db, async (tx) => {
-          const shared = await options.prepare(tx);
+          const shared = await options.prepare(
+            tx,
+            pending.map((waiting) => waiting.item),
+          );
           for (let index = 0; index < pending.length; index++) {
             failedAt = index;
             results.push(await options.write(tx, pending[index].item, shared));
           }
           failedAt = -1;
+          await options.finish?.(tx, shared);
         });
       } catch (error) {
         if (isTransient(error) && transientRetries++ < MAX_TRANSIENT_RETRIES) continue;

@@ -33,6 +33,11 @@ export interface LivePublisher {
    * and in commit order across processes.
    */
   publishIn(tx: Queryable, rooms: string[], event: string, payload: unknown): Promise<void>;
+  /**
+   * `publishIn` for several payloads of one event, in this order: those within NOTIFY's limit in one
+   * statement (one round trip for a group's changes), any larger one through the attachments table.
+   */
+  publishEachIn(tx: Queryable, rooms: string[], event: string, payloads: unknown[]): Promise<void>;
   /** Makes the sockets in `inRooms` join `rooms` (e.g. a user added to a team joins `team:<id>`). */
   joinRooms(inRooms: string[], rooms: string[], tx?: Queryable): Promise<void>;
   leaveRooms(inRooms: string[], rooms: string[], tx?: Queryable): Promise<void>;
@@ -100,6 +105,22 @@ export function createLivePublisher(db: Database | Queryable): LivePublisher {
   return {
     publish: (rooms, event, payload) => broadcast(db, rooms, event, payload),
     publishIn: (tx, rooms, event, payload) => broadcast(tx, rooms, event, payload),
+    async publishEachIn(tx, rooms, event, payloads) {
+      const texts = payloads.map((payload) => broadcastNotifyText(rooms, event, payload));
+      if (texts.every((text) => text !== undefined)) {
+        if (texts.length === 0) return;
+        try {
+          // unnest yields the payloads in array order: the notifications are queued (and delivered) in it.
+          await tx.query({ name: 'live-notify-many', text: 'SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', values: [LIVE_CHANNEL, texts] });
+        } catch (error) {
+          publishFailures.inc({ event }, texts.length);
+          throw error;
+        }
+        published.inc({ event }, texts.length);
+        return;
+      }
+      for (const payload of payloads) await broadcast(tx, rooms, event, payload);
+    },
     joinRooms: roomsChange(MessageType.SOCKETS_JOIN, 'rooms:join'),
     leaveRooms: roomsChange(MessageType.SOCKETS_LEAVE, 'rooms:leave'),
     disconnectSockets: (inRooms, tx) => {

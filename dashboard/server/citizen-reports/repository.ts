@@ -74,6 +74,12 @@ export async function reportIdBySubmissionKey(db: Queryable, key: string): Promi
   return result.rowCount ? Number(result.rows[0].id) : undefined;
 }
 
+/** The reports already stored under any of `keys`: submission key → report id. */
+export async function reportIdsBySubmissionKeys(db: Queryable, keys: string[]): Promise<Map<string, number>> {
+  const result = await db.query({ name: 'citizen-reports-by-keys', text: `SELECT submission_key, id FROM citizen_reports WHERE submission_key = ANY($1::text[])`, values: [keys] });
+  return new Map(result.rows.map((row) => [String(row.submission_key), Number(row.id)]));
+}
+
 export interface ReportFilter {
   incidentId?: number;
   categories?: ReportCategory[];

@@ -5,10 +5,13 @@
 // the timeline line, the audit row and the live `incident:changed` to the command room.
 //
 // Reports that arrive together are stored together (core/database/group-commit.ts): one transaction
-// and one COMMIT for the reports that came while the previous group was being written, the link rules
-// read once per group. Each report still gets its own answer, only after the COMMIT.
+// and one COMMIT for the reports that came while the previous group was being written. What a group's
+// reports share costs one statement per group, not one per report: the link rules and the lookup of
+// their submission keys before the writes, their audit rows and the incident:changed of the incidents
+// they opened or joined (each incident once, as it stands after the group) after them. Each report
+// still gets its own answer, only after the COMMIT.
 import { createHash, randomInt } from 'node:crypto';
-import { recordAudit, systemActor, type Actor } from '@cityops/core/audit';
+import { recordAudits, systemActor, type Actor, type AuditEntry } from '@cityops/core/audit';
 import { createGroupCommit } from '@cityops/core/database/group-commit';
 import type { Queryable } from '@cityops/core/database/pool';
 import { AppError } from '@cityops/core/errors';
@@ -19,7 +22,7 @@ import type { AlertSeverity } from '@cityops/contract/alerts';
 import { REPORT_INCIDENT_KIND, type ReportCategory, type ReportReceipt } from '@cityops/contract/citizen-reports';
 import type { IncidentKind } from '@cityops/contract/incidents';
 import { listLinkRules, type LinkRule } from '../incidents/link-rules.ts';
-import { publishIncident, type IncidentDeps } from '../incidents/live.ts';
+import { publishIncidents, type IncidentDeps } from '../incidents/live.ts';
 import {
   addIncidentEvents,
   insertIncident,
@@ -30,7 +33,7 @@ import {
   worseSeverity,
   type JoinRule,
 } from '../incidents/repository.ts';
-import { insertReport, reportById, reportIdBySubmissionKey } from './repository.ts';
+import { insertReport, reportById, reportIdBySubmissionKey, reportIdsBySubmissionKeys } from './repository.ts';
 import { publicState } from './public-view.ts';
 import type { StoredMedia } from './report-media.ts';
 
@@ -88,6 +91,18 @@ const MAX_GROUP = 16;
 
 type ReportOutcome = { receipt: ReportReceipt; replayed: boolean; joined: boolean; incidentId: number };
 
+/** One group's shared reads, and what its writes leave to be written once at its end. */
+interface ReportGroup {
+  rules: LinkRule[];
+  /** The group's submission keys already stored before it began. */
+  storedKeys: Map<string, number>;
+  /** Keys stored by this group's earlier reports: a resend within the same group looks itself up. */
+  keysWritten: Set<string>;
+  audit: Array<{ actor: Actor; entry: AuditEntry }>;
+  /** Incidents opened or joined, in the order of their first change. */
+  changedIncidents: Set<number>;
+}
+
 export interface ReportReceiver {
   /** Stores the report on its incident; a resend of the same submission key answers the first receipt. */
   receive(input: ReportInput): Promise<{ receipt: ReportReceipt; replayed: boolean; incidentId: number }>;
@@ -95,12 +110,22 @@ export interface ReportReceiver {
 
 /** One per process (per database): the reports it receives are grouped into shared transactions. */
 export function createReportReceiver(deps: ReportDeps): ReportReceiver {
-  const groups = createGroupCommit<ReportInput, LinkRule[], ReportOutcome>({
+  const groups = createGroupCommit<ReportInput, ReportGroup, ReportOutcome>({
     db: deps.db,
     lanes: GROUP_LANES,
     maxGroup: MAX_GROUP,
-    prepare: (tx) => listLinkRules(tx),
-    write: (tx, input, rules) => writeReport(tx, deps, input, rules),
+    prepare: async (tx, inputs) => ({
+      rules: await listLinkRules(tx),
+      storedKeys: await reportIdsBySubmissionKeys(tx, inputs.map((input) => input.submissionKey)),
+      keysWritten: new Set(),
+      audit: [],
+      changedIncidents: new Set(),
+    }),
+    write: (tx, input, group) => writeReport(tx, deps, input, group),
+    finish: async (tx, group) => {
+      await recordAudits(tx, group.audit);
+      await publishIncidents(tx, deps.live, group.changedIncidents);
+    },
   });
   return {
     async receive(input) {
@@ -119,13 +144,14 @@ export function createReportReceiver(deps: ReportDeps): ReportReceiver {
 }
 
 /** One report inside its group's transaction: the first receipt again for a known key, else stored. */
-async function writeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, rules: LinkRule[]): Promise<ReportOutcome> {
-  const earlier = await reportIdBySubmissionKey(tx, input.submissionKey);
+async function writeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, group: ReportGroup): Promise<ReportOutcome> {
+  const earlier = group.storedKeys.get(input.submissionKey) ?? (group.keysWritten.has(input.submissionKey) ? await reportIdBySubmissionKey(tx, input.submissionKey) : undefined);
   if (earlier !== undefined) {
     const report = await reportById(tx, earlier);
     return { receipt: receiptOf(report.code, await publicState(tx, report)), replayed: true, joined: false, incidentId: report.incidentId };
   }
-  const stored = await storeReport(tx, deps, input, rules);
+  const stored = await storeReport(tx, deps, input, group);
+  group.keysWritten.add(input.submissionKey);
   // A report that opened its incident is simply received; one that joined may find it in progress.
   const state = stored.joined ? await publicState(tx, await reportById(tx, stored.reportId)) : 'received';
   return { receipt: receiptOf(stored.code, state), replayed: false, joined: stored.joined, incidentId: stored.incidentId };
@@ -133,11 +159,11 @@ async function writeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, 
 
 const receiptOf = (code: string, state: ReportReceipt['state']): ReportReceipt => ({ code, trackingPath: `/report/${code}`, state });
 
-async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, rules: LinkRule[]): Promise<{ reportId: number; code: string; incidentId: number; joined: boolean }> {
+async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, group: ReportGroup): Promise<{ reportId: number; code: string; incidentId: number; joined: boolean }> {
   const districtId = await districtAt(tx, input.lat, input.lon, 3000, await recentDistrictBoundaries(tx, BOUNDARY_MAX_AGE_MS));
   if (districtId === null) throw new AppError('invalid', 'this place is outside the city: move the pin into one of its districts', 'lat');
   const kind = REPORT_INCIDENT_KIND[input.category];
-  const rule = joinRuleFor(rules, kind);
+  const rule = joinRuleFor(group.rules, kind);
   const place = { lat: input.lat, lon: input.lon, at: new Date() };
   const actor = residentActor(input.sourceAddress);
   const severity = REPORT_SEVERITY[input.category];
@@ -177,19 +203,23 @@ async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, 
   // The description is the resident's words, shown as text; the contact is personal: neither is copied into the audit.
   timeline.push({ type: 'report', note: input.description || undefined, data: { reportId, code, category: input.category } });
   await addIncidentEvents(tx, incidentId, actor, timeline);
-  await recordAudit(tx, actor, {
-    action: joined ? 'report_joined' : 'report',
-    entityType: 'citizen_report',
-    entityId: String(reportId),
-    details: {
-      incidentId,
-      category: input.category,
-      photos: input.media.filter((item) => item.kind === 'photo').length,
-      clip: input.media.some((item) => item.kind === 'clip'),
-      contactGiven: Boolean(input.contact),
+  // The audit row and the operator's screen are written at the end of the group, in the same transaction.
+  group.audit.push({
+    actor,
+    entry: {
+      action: joined ? 'report_joined' : 'report',
+      entityType: 'citizen_report',
+      entityId: String(reportId),
+      details: {
+        incidentId,
+        category: input.category,
+        photos: input.media.filter((item) => item.kind === 'photo').length,
+        clip: input.media.some((item) => item.kind === 'clip'),
+        contactGiven: Boolean(input.contact),
+      },
     },
   });
-  await publishIncident(tx, deps.live, incidentId);
+  group.changedIncidents.add(incidentId);
   return { reportId, code, incidentId, joined };
 }
 

@@ -52,6 +52,14 @@ export async function getIncident(db: Queryable, id: number): Promise<IncidentVi
   return asIncident(result.rows[0]);
 }
 
+/** The views of several incidents, in the order of `ids` (those that exist). */
+export async function getIncidents(db: Queryable, ids: number[]): Promise<IncidentView[]> {
+  if (ids.length === 0) return [];
+  const result = await db.query({ name: 'incidents-by-ids', text: `${incidentSelect} WHERE i.id = ANY($1::bigint[])`, values: [ids] });
+  const views = new Map(result.rows.map((row) => [Number(row.id), asIncident(row)]));
+  return ids.flatMap((id) => views.get(id) ?? []);
+}
+
 export interface IncidentFilter {
   states?: IncidentState[];
   kinds?: IncidentKind[];
