@@ -127,3 +127,102 @@ export const CAMERA_STATUS_REASONS = [
   'disabled',
 ] as const;
 export type CameraStatusReason = (typeof CAMERA_STATUS_REASONS)[number];
+
+/**
+ * Why a request with a generic code (invalid, conflict, not_found) was refused, sent as `reason` beside
+ * the English message, each with the names of its `params`. Adding a reason is one line here plus its
+ * texts in dashboard/web/src/server-messages.ts (a missing text does not compile). A param named `what`
+ * or `unit` holds a code of THINGS or UNITS, so the web words it too.
+ */
+export const REQUEST_REASONS = {
+  // what it names
+  not_found: ['what', 'id'],
+  does_not_exist: ['what', 'id'],
+  not_part_of_incident: ['what', 'id', 'incident'],
+  // the request itself
+  required: [],
+  from_after_to: [],
+  from_after_horizon: [],
+  range_too_long: ['maximum', 'unit'],
+  too_many_buckets: ['maximum'],
+  lat_lon_pair: [],
+  place_required: [],
+  outside_city: [],
+  note_required: [],
+  reopen_reason_required: [],
+  team_required: [],
+  photo_required: [],
+  multipart_required: [],
+  unexpected_file: ['field'],
+  too_many_files: ['maximum', 'what'],
+  clip_too_long: ['maximum'],
+  merge_sources_required: [],
+  merge_into_itself: ['id'],
+  split_items_required: [],
+  split_everything: ['id'],
+  false_alarm_needs_resolve: [],
+  onvif_device_url: [],
+  position_in_future: [],
+  period_not_started: [],
+  not_tide_gauge: ['id'],
+  sensor_not_placed: ['id'],
+  sensor_level_unset: ['id', 'level'],
+  agency_url_required: [],
+  agency_disabled: ['name'],
+  user_disabled: ['id'],
+  // the state it meets
+  already_assigned: ['team', 'by', 'at'],
+  assigned_by_other: ['team', 'by', 'at'],
+  assigned_same_moment: [],
+  already_handed: ['incident', 'agency'],
+  alert_in_other_incident: ['alert', 'incident'],
+  default_policy_undeletable: [],
+  off_duty: [],
+  report_already_rejected: ['code', 'by'],
+  report_already_rated: ['code'],
+  // a rule of the database the request broke (dashboard/server/database-errors.ts)
+  already_taken: [],
+  dangling_reference: [],
+  rule_broken: ['rule'],
+  out_of_range: [],
+} as const satisfies Record<string, readonly string[]>;
+export type RequestReason = keyof typeof REQUEST_REASONS;
+
+/** A request refusal's reason with exactly the parameters its line above names. */
+export type RequestRefusal = {
+  [R in RequestReason]: (typeof REQUEST_REASONS)[R] extends readonly [] ? { reason: R; params?: undefined } : { reason: R; params: Record<(typeof REQUEST_REASONS)[R][number], string | number> };
+}[RequestReason];
+
+/** What a `not_found` or `does_not_exist` refusal names (its `what`). */
+export const THINGS = [
+  'camera',
+  'sensor',
+  'district',
+  'camera_owner',
+  'owner_link',
+  'consent',
+  'simulated_camera',
+  'alert',
+  'alert_clip',
+  'snapshot',
+  'photo',
+  'clip',
+  'incident',
+  'call',
+  'team',
+  'team_member',
+  'user',
+  'agency',
+  'handoff',
+  'assignment',
+  'dispatch_policy',
+  'link_rule',
+  'joint_rule',
+  'camera_rule',
+  'report',
+] as const;
+export type Thing = (typeof THINGS)[number];
+
+/** The units of a `range_too_long`. */
+export const UNITS = ['days', 'hours'] as const;
+export type Unit = (typeof UNITS)[number];

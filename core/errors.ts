@@ -5,7 +5,7 @@
 // worker codes are below. It knows nothing of HTTP: the API edge (dashboard/server/http-errors.ts) maps
 // the code to a status. Worker code branches on the code.
 
-import { REQUEST_ERROR_CODES, TRANSIENT_REQUEST_CODES, type RefusalReasonCode, type RequestErrorCode } from '@cityops/contract/server-codes';
+import { REQUEST_ERROR_CODES, TRANSIENT_REQUEST_CODES, type RefusalReasonCode, type RequestErrorCode, type RequestRefusal, type Thing } from '@cityops/contract/server-codes';
 
 export { REQUEST_ERROR_CODES, type RequestErrorCode };
 
@@ -57,14 +57,17 @@ export type ErrorCode = RequestErrorCode | (typeof WORKER_ERROR_CODES)[number];
 const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(TRANSIENT_REQUEST_CODES);
 
 export class AppError extends Error {
+  readonly refusal?: RefusalReason;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { refusal?: RefusalReason },
   ) {
     super(message, options);
     this.name = 'AppError';
+    // Why, as a code and parameters a screen words in its reader's language (the message stays English).
+    this.refusal = options?.refusal;
   }
 }
 
@@ -74,9 +77,13 @@ export const isRefusal = (error: unknown): error is AppError =>
 
 export const isRequestErrorCode = (code: unknown): code is RequestErrorCode => (REQUEST_ERROR_CODES as readonly unknown[]).includes(code);
 
-export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
-export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
-export const badRequest = (message: string, field?: string) => new AppError('invalid', message, field);
+// The generic refusals need a reason (contract/server-codes.ts REQUEST_REASONS): their code alone cannot
+// tell a person what to fix, and the English message is not theirs to read.
+/** `what` (a code of THINGS) with `id` is not there; the message defaults to "camera 5 not found". */
+export const notFound = (what: Thing, id: string | number = '', message = `${what.replaceAll('_', ' ')}${id === '' ? '' : ` ${id}`} not found`, field?: string) =>
+  new AppError('not_found', message, field, { refusal: { reason: 'not_found', params: { what, id } } });
+export const conflict = (message: string, field: string | undefined, refusal: RequestRefusal) => new AppError('conflict', message, field, { refusal });
+export const badRequest = (message: string, field: string | undefined, refusal: RequestRefusal | RefusalReason) => new AppError('invalid', message, field, { refusal });
 export const forbidden = (message = 'your role does not allow this') => new AppError('forbidden', message);
 
 /**
@@ -84,12 +91,14 @@ export const forbidden = (message = 'your role does not allow this') => new AppE
  * beside the English message: every refusal a person can see is rendered in their language.
  */
 export interface RefusalReason {
-  reason: RefusalReasonCode;
+  reason: RefusalReasonCode | RequestRefusal['reason'];
   params?: Record<string, string | number | boolean>;
 }
 
 /** The reason of a schema (zod) issue: its code, and the limits or expectations it names. */
 export function issueReason(issue: { code: string } & Record<string, unknown>): RefusalReason {
+  // A value not given at all is "required", not "must be of type string" (zod words it as received undefined).
+  if (issue.code === 'invalid_type' && (('input' in issue && issue.input === undefined) || /received undefined$/.test(String(issue.message)))) return { reason: 'required' };
   const params: Record<string, string | number | boolean> = {};
   for (const key of ['expected', 'origin', 'format', 'inclusive', 'divisor'] as const) {
     const value = issue[key];

@@ -122,7 +122,7 @@ export async function listCamerasAround(db: Queryable, place: { lat: number; lon
 
 export async function getCamera(db: Queryable, id: string): Promise<CameraView> {
   const result = await db.query(`SELECT ${viewColumns} FROM cameras WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`camera ${id}`);
+  if (!result.rowCount) throw notFound('camera', id);
   return result.rows[0];
 }
 
@@ -224,7 +224,7 @@ export async function updateCamera(
 
 export async function deleteCamera(db: Queryable, id: string): Promise<void> {
   const result = await db.query('DELETE FROM cameras WHERE id = $1', [id]);
-  if (!result.rowCount) throw notFound(`camera ${id}`);
+  if (!result.rowCount) throw notFound('camera', id);
 }
 
 /** A camera whose stored rtsp_url held credentials in clear, moved by moveCredentialsOutOfStoredUrls. */
@@ -279,7 +279,7 @@ export async function cameraStreamUrl(db: Queryable, secrets: SecretBox, id: str
     'SELECT rtsp_url, rtsp_username, rtsp_password_encrypted, rtsp_query_credentials_encrypted FROM cameras WHERE id = $1',
     [id],
   );
-  if (!result.rowCount) throw notFound(`camera ${id}`);
+  if (!result.rowCount) throw notFound('camera', id);
   const row = result.rows[0];
   const url = new URL(row.rtsp_url);
   if (row.rtsp_username) url.username = encodeURIComponent(row.rtsp_username);
@@ -299,7 +299,7 @@ export async function cameraDetectStreamUrl(db: Queryable, secrets: SecretBox, i
     'SELECT rtsp_url, detect_stream_url, detect_stream_credentials_encrypted FROM cameras WHERE id = $1',
     [id],
   );
-  if (!result.rowCount) throw notFound(`camera ${id}`);
+  if (!result.rowCount) throw notFound('camera', id);
   const row = result.rows[0];
   if (!row.detect_stream_url) return undefined;
   const url = new URL(row.detect_stream_url);

@@ -31,7 +31,7 @@ export async function upsertDistrict(db: Queryable, district: District): Promise
 
 export async function deleteDistrict(db: Queryable, id: string): Promise<void> {
   const result = await db.query('DELETE FROM districts WHERE id = $1', [id]);
-  if (!result.rowCount) throw notFound(`district ${id}`);
+  if (!result.rowCount) throw notFound('district', id);
 }
 
 /** Lowercase ASCII slug for ids: "Quận 1" → "quan-1", "Thủ Đức" → "thu-duc". */

@@ -22,7 +22,7 @@ export async function listSensors(db: Queryable, filter: { districtId?: string; 
 
 export async function getSensor(db: Queryable, id: string): Promise<SensorView> {
   const result = await db.query(`SELECT ${viewColumns} FROM sensors WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`sensor ${id}`);
+  if (!result.rowCount) throw notFound('sensor', id);
   return result.rows[0];
 }
 
@@ -98,13 +98,13 @@ export async function updateSensor(
     `UPDATE sensors SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING ${viewColumns}`,
     values,
   );
-  if (!result.rowCount) throw notFound(`sensor ${id}`);
+  if (!result.rowCount) throw notFound('sensor', id);
   return result.rows[0];
 }
 
 export async function deleteSensor(db: Queryable, id: string): Promise<void> {
   const result = await db.query('DELETE FROM sensors WHERE id = $1', [id]);
-  if (!result.rowCount) throw notFound(`sensor ${id}`);
+  if (!result.rowCount) throw notFound('sensor', id);
 }
 
 /**

@@ -47,7 +47,7 @@ export async function listJointRules(db: Queryable, options: { enabledOnly?: boo
 
 export async function getJointRule(db: Queryable, id: number): Promise<JointRule> {
   const result = await db.query(`SELECT * FROM joint_rules WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`joint rule ${id}`);
+  if (!result.rowCount) throw notFound('joint_rule', );
   return asRule(result.rows[0]);
 }
 
@@ -68,13 +68,13 @@ export async function updateJointRule(db: Queryable, id: number, rule: JointRule
      WHERE id = $1 RETURNING *`,
     [id, ...values(rule)],
   );
-  if (!result.rowCount) throw notFound(`joint rule ${id}`);
+  if (!result.rowCount) throw notFound('joint_rule', );
   return asRule(result.rows[0]);
 }
 
 export async function deleteJointRule(db: Queryable, id: number): Promise<void> {
   const result = await db.query(`DELETE FROM joint_rules WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`joint rule ${id}`);
+  if (!result.rowCount) throw notFound('joint_rule', );
 }
 
 /** Enabled, placed sensors the rules name (by id or kind), with their alarm level and their open, not cleared alerts. */

@@ -76,11 +76,11 @@ export const jointRuleSchema = z.object({
 export async function checkAgainstRegistry(db: Queryable, rule: JointRuleInput): Promise<void> {
   if (rule.sensorId === null) return;
   const found = await db.query(`SELECT lat, lon, level1, level2, level3 FROM sensors WHERE id = $1`, [rule.sensorId]);
-  if (!found.rowCount) throw badRequest(`unknown sensor ${rule.sensorId}`, 'sensorId');
+  if (!found.rowCount) throw badRequest(`unknown sensor ${rule.sensorId}`, 'sensorId', { reason: 'does_not_exist', params: { what: 'sensor', id: rule.sensorId } });
   const sensor = found.rows[0];
-  if (sensor.lat === null || sensor.lon === null) throw badRequest(`sensor ${rule.sensorId} has no location: place it on the map first`, 'sensorId');
+  if (sensor.lat === null || sensor.lon === null) throw badRequest(`sensor ${rule.sensorId} has no location: place it on the map first`, 'sensorId', { reason: 'sensor_not_placed', params: { id: rule.sensorId } });
   if (rule.sensorCondition === 'level' && rule.minLevel !== null && sensor[`level${rule.minLevel}`] === null) {
-    throw badRequest(`sensor ${rule.sensorId} has no alarm level ${['', 'I', 'II', 'III'][rule.minLevel]} set`, 'minLevel');
+    throw badRequest(`sensor ${rule.sensorId} has no alarm level ${['', 'I', 'II', 'III'][rule.minLevel]} set`, 'minLevel', { reason: 'sensor_level_unset', params: { id: rule.sensorId, level: rule.minLevel } });
   }
 }
 

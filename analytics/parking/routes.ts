@@ -98,10 +98,10 @@ export const parkingRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, 
       const { cameraId, zoneId: zone } = request.params;
       const to = request.query.to ?? new Date();
       const from = request.query.from ?? new Date(to.getTime() - 24 * HOUR_MS);
-      if (from >= to) throw badRequest('from must be before to', 'from');
-      if (to.getTime() - from.getTime() > MAX_SERIES_HOURS * HOUR_MS) throw badRequest(`at most ${MAX_SERIES_HOURS} hours per request`, 'from');
+      if (from >= to) throw badRequest('from must be before to', 'from', { reason: 'from_after_to' });
+      if (to.getTime() - from.getTime() > MAX_SERIES_HOURS * HOUR_MS) throw badRequest(`at most ${MAX_SERIES_HOURS} hours per request`, 'from', { reason: 'range_too_long', params: { maximum: MAX_SERIES_HOURS, unit: 'hours' } });
       // The camera must exist; the zone need not be a parking zone any more (its history stays readable).
-      if (!(await cameraExists(db, cameraId))) throw notFound('camera');
+      if (!(await cameraExists(db, cameraId))) throw notFound('camera', cameraId, 'camera not found');
       const samples = await parkingSeries(db, cameraId, zone, from, to);
       return {
         cameraId,

@@ -74,7 +74,7 @@ const iso = (value: Date | null | undefined) => {
 
 async function assertCamera(db: Queryable, cameraId: string): Promise<string> {
   const name = await cameraName(db, cameraId);
-  if (name === undefined) throw notFound(`camera ${cameraId}`);
+  if (name === undefined) throw notFound('camera', cameraId);
   return name;
 }
 

@@ -57,8 +57,8 @@ export const tideForecastRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request): Promise<TideForecastView> => {
       const sensor = await db.query(`SELECT kind FROM sensors WHERE id = $1`, [request.params.id]);
-      if (!sensor.rowCount) throw notFound('sensor');
-      if (sensor.rows[0].kind !== 'tide_level') throw badRequest('forecasts are made for tide gauges (kind tide_level) only', 'id');
+      if (!sensor.rowCount) throw notFound('sensor', request.params.id, 'sensor not found');
+      if (sensor.rows[0].kind !== 'tide_level') throw badRequest('forecasts are made for tide gauges (kind tide_level) only', 'id', { reason: 'not_tide_gauge', params: { id: request.params.id } });
       const stored = await loadForecast(db, request.params.id);
       const empty = { sensorId: request.params.id, model: null, expectedLevels: [], peak: null, points: [] };
       if (!stored) return { ...empty, madeAt: null, reason: 'no forecast yet: the forecaster has not run for this gauge', timeFactor: 1, horizonUntil: null };
@@ -67,7 +67,7 @@ export const tideForecastRoutes: FastifyPluginAsync<RouteContext> = async (plain
       if (!model) return { ...base, timeFactor: 1, model: null, points: [] };
       const to = stored.horizonUntil.getTime();
       const from = request.query.from?.getTime() ?? stored.madeAt.getTime() - (24 * HOUR_MS) / model.timeFactor;
-      if (from >= to) throw badRequest('from must be before the forecast\'s horizon', 'from');
+      if (from >= to) throw badRequest('from must be before the forecast\'s horizon', 'from', { reason: 'from_after_horizon' });
       const step = Math.max(1000, Math.ceil((to - from) / request.query.points));
       return {
         ...base,

@@ -84,8 +84,8 @@ async function errorHandler(context: RouteContext, error: FastifyError, request:
     const first = error.validation[0];
     const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(first.params?.issue ?? '');
     rejectedRequests.inc({ code: 'invalid' });
-    const issue = (first.params as { issue?: { code: string } & Record<string, unknown> } | undefined)?.issue;
-    const reason = issue ? issueReason(issue) : {};
+    // The zod issue arrives spread: its code as `keyword`, its limits (maximum, origin...) as `params`.
+    const reason = issueReason({ ...(first.params as Record<string, unknown> | undefined), code: first.keyword, message: first.message });
     return reply.code(400).send({ error: { code: 'invalid', message: `${field || 'request'}: ${first.message}`, field, ...reason } });
   }
   const status = error instanceof AppError ? httpStatusOf(error) : undefined;
@@ -93,7 +93,7 @@ async function errorHandler(context: RouteContext, error: FastifyError, request:
     rejectedRequests.inc({ code: error.code });
     // A rejected import lists every bad row, not one field.
     const rows = error instanceof ImportRejected ? { rows: error.errors } : {};
-    return reply.code(status).send({ error: { code: error.code, message: error.message, field: error.field, ...rows } });
+    return reply.code(status).send({ error: { code: error.code, message: error.message, field: error.field, ...error.refusal, ...rows } });
   }
   // A database rule the request broke: answered with the field and the rule, never the database's own
   // detail text, which quotes the whole row (an encrypted device password included).

@@ -1,6 +1,7 @@
 // A request that breaks a rule of the database (a CHECK, a unique key, a reference, NOT NULL, a value
 // of the wrong form) gets a clear answer naming the field and the rule. Never the database's own
 // `detail`: for a CHECK it is "Failing row contains (...)", the whole row, encrypted secrets included.
+import type { RequestRefusal } from '@cityops/contract/server-codes';
 import type { Queryable } from '@cityops/core/database/pool';
 
 interface DatabaseError {
@@ -13,7 +14,7 @@ interface DatabaseError {
 
 export interface DatabaseErrorResponse {
   status: number;
-  body: { code: string; message: string; field?: string };
+  body: { code: string; message: string; field?: string } & Partial<RequestRefusal>;
 }
 
 /** snake_case column → the camelCase name the API uses for the same field. */
@@ -60,21 +61,21 @@ export async function databaseErrorResponse(db: Queryable, rawError: unknown): P
     return { status: 503, body: { code: 'database_timeout', message: 'the database took too long to answer (statement timeout); try a smaller request' } };
   }
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
-  const invalid = (message: string, field?: string): DatabaseErrorResponse => ({ status: 400, body: { code: 'invalid', message, ...(field ? { field } : {}) } });
+  const invalid = (message: string, field: string | undefined, refusal: RequestRefusal): DatabaseErrorResponse => ({ status: 400, body: { code: 'invalid', message, ...(field ? { field } : {}), ...refusal } });
 
-  if (code === '23502' && error.column) return invalid(`${apiFieldName(error.column)}: required`, apiFieldName(error.column));
+  if (code === '23502' && error.column) return invalid(`${apiFieldName(error.column)}: required`, apiFieldName(error.column), { reason: 'required' });
   if (code === '23505' || code === '23503' || code === '23514') {
     const { columns, definition } = error.constraint ? await describeConstraint(db, error) : { columns: [] as string[] };
     const fields = columns.map(apiFieldName);
     const field = fields[0];
     const named = fields.length ? fields.join(', ') : (error.table ?? 'request');
     if (code === '23505') {
-      return { status: 409, body: { code: 'conflict', message: `${named}: already taken by another ${error.table ?? 'record'}`, ...(field ? { field } : {}) } };
+      return { status: 409, body: { code: 'conflict', message: `${named}: already taken by another ${error.table ?? 'record'}`, ...(field ? { field } : {}), reason: 'already_taken' } };
     }
-    if (code === '23503') return invalid(`${named}: refers to something that does not exist, or is still referred to`, field);
-    return invalid(`${named}: breaks the rule ${definition ?? error.constraint ?? 'of the registry'}`, field);
+    if (code === '23503') return invalid(`${named}: refers to something that does not exist, or is still referred to`, field, { reason: 'dangling_reference' });
+    return invalid(`${named}: breaks the rule ${definition ?? error.constraint ?? 'of the registry'}`, field, { reason: 'rule_broken', params: { rule: definition ?? error.constraint ?? '' } });
   }
   // Values of the wrong form or out of range (22xxx): the database's message may quote the value.
-  if (code.startsWith('22')) return invalid('a value is out of range or not of the expected form');
+  if (code.startsWith('22')) return invalid('a value is out of range or not of the expected form', undefined, { reason: 'out_of_range' });
   return undefined;
 }

@@ -26,14 +26,14 @@ export async function readPhotoUpload(
   request: FastifyRequest,
   limits: { maxBytes: number; noteMaxChars: number; to: string; required: boolean },
 ): Promise<{ photo?: CheckedPhoto; note?: string }> {
-  if (!request.isMultipart()) throw badRequest('send multipart/form-data with a `photo` file', 'photo');
+  if (!request.isMultipart()) throw badRequest('send multipart/form-data with a `photo` file', 'photo', { reason: 'multipart_required' });
   let bytes: Buffer | undefined;
   let note: string | undefined;
   for await (const part of request.parts({ limits: { fileSize: limits.maxBytes, files: 1, fields: 2, fieldSize: limits.noteMaxChars * 4 } })) {
     if (part.type === 'file') {
       if (part.fieldname !== 'photo') {
         part.file.resume();
-        throw badRequest(`unexpected file field "${part.fieldname}"; name it photo`, part.fieldname);
+        throw badRequest(`unexpected file field "${part.fieldname}"; name it photo`, part.fieldname, { reason: 'unexpected_file', params: { field: part.fieldname } });
       }
       try {
         bytes = await part.toBuffer();
@@ -46,7 +46,7 @@ export async function readPhotoUpload(
     }
   }
   if (!bytes?.length) {
-    if (limits.required) throw badRequest('attach the photo as a file field named photo', 'photo');
+    if (limits.required) throw badRequest('attach the photo as a file field named photo', 'photo', { reason: 'photo_required' });
     return { note };
   }
   return { photo: await checkedPhoto(bytes, limits.to), note };

@@ -90,7 +90,7 @@ export const userRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       }
       return withTransaction(context.db, async (tx) => {
         const before = await findUserById(tx, id);
-        if (!before) throw notFound(`user ${id}`);
+        if (!before) throw notFound('user', id);
         const user = (await updateUser(tx, id, changes))!;
         if (changes.disabled) await endAccess(tx, id);
         // The socket's rooms were chosen by role at connection: reconnecting puts it in the new role's.
@@ -121,7 +121,7 @@ export const userRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       const oneTimePassword = generateOneTimePassword();
       await withTransaction(context.db, async (tx) => {
         const user = await findUserById(tx, request.params.id);
-        if (!user) throw notFound(`user ${request.params.id}`);
+        if (!user) throw notFound('user', request.params.id);
         await setOneTimePassword(tx, user.id, oneTimePassword);
         await endAccess(tx, user.id);
         await recordAudit(tx, request.actor, { action: 'password_reset', entityType: 'user', entityId: String(user.id), details: { username: user.username } });
@@ -144,7 +144,7 @@ export const userRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     async (request) => {
       await withTransaction(context.db, async (tx) => {
         const user = await findUserById(tx, request.params.id);
-        if (!user) throw notFound(`user ${request.params.id}`);
+        if (!user) throw notFound('user', request.params.id);
         await clearTotp(tx, user.id);
         await endAccess(tx, user.id);
         await recordAudit(tx, request.actor, { action: 'totp_reset', entityType: 'user', entityId: String(user.id), details: { username: user.username } });

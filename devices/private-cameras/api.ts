@@ -126,7 +126,7 @@ export const privateCameraRoutes: FastifyPluginAsync<RouteContext> = async (plai
     },
     async (request) => {
       const consent = await getConsent(db, request.params.id);
-      if (!consent) throw notFound(`consent of camera ${request.params.id}`);
+      if (!consent) throw notFound('consent', request.params.id, `consent of camera ${request.params.id} not found`);
       return { consent: { ...consent, sharingNow: sharingAt(consent, Date.now()).state } };
     },
   );
@@ -144,7 +144,7 @@ export const privateCameraRoutes: FastifyPluginAsync<RouteContext> = async (plai
       },
     },
     async (request) => {
-      if (!(await cameraExists(db, request.params.id))) throw notFound(`camera ${request.params.id}`);
+      if (!(await cameraExists(db, request.params.id))) throw notFound('camera', request.params.id);
       const consent = await withTransaction(db, async (tx) => {
         const saved = await saveConsent(tx, request.params.id, request.body);
         const { ownerId, sharesLive, sharesAnalysis, sharesClips, hours, timeZone, clipRetentionDays, givenAt, endsAt } = request.body;

@@ -50,7 +50,7 @@ export async function listOwners(db: Queryable, secrets: SecretBox): Promise<Own
 /** Replaces the owner's link token: the old link stops working at once. */
 export async function replaceOwnerLink(db: Queryable, ownerId: number, token: string): Promise<void> {
   const result = await db.query(`UPDATE camera_owners SET link_token_sha256 = $2, link_issued_at = now(), updated_at = now() WHERE id = $1`, [ownerId, linkTokenHash(token)]);
-  if (!result.rowCount) throw notFound(`camera owner ${ownerId}`);
+  if (!result.rowCount) throw notFound('camera_owner', );
 }
 
 /** The owner a link token opens, or undefined. */
@@ -94,7 +94,7 @@ export async function saveConsent(db: Queryable, cameraId: string, input: Consen
   } catch (error) {
     if ((error as { code?: string }).code === '23503') {
       const constraint = String((error as { constraint?: string }).constraint ?? '');
-      throw constraint.includes('owner') ? new AppError('not_found', `no camera owner ${input.ownerId}`, 'ownerId') : notFound(`camera ${cameraId}`);
+      throw constraint.includes('owner') ? notFound('camera_owner', input.ownerId, `no camera owner ${input.ownerId}`, 'ownerId') : notFound('camera', cameraId);
     }
     throw error;
   }
@@ -131,7 +131,7 @@ export type OwnerAction = 'pause' | 'resume' | 'end';
  */
 export async function applyOwnerAction(db: Queryable, ownerId: number, cameraId: string, action: OwnerAction): Promise<Consent> {
   const current = await db.query(`SELECT ended_at FROM camera_consents WHERE camera_id = $1 AND owner_id = $2 FOR UPDATE`, [cameraId, ownerId]);
-  if (!current.rowCount) throw notFound(`camera ${cameraId}`);
+  if (!current.rowCount) throw notFound('camera', cameraId);
   if (current.rows[0].ended_at) throw new AppError('invalid_transition', 'sharing of this camera has ended; ask the city to register a new consent');
   const assignments = {
     pause: 'paused_at = coalesce(paused_at, now())',

@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAudit, type Actor } from '@cityops/core/audit';
 import { withTransaction } from '@cityops/core/database/pool';
-import { AppError } from '@cityops/core/errors';
+import { AppError, notFound } from '@cityops/core/errors';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { takeRequest } from '@cityops/core/http/rate-limit';
 import { announceConsentChange } from '@cityops/devices/change-notices';
@@ -61,7 +61,7 @@ export const cameraOwnerRoutes: FastifyPluginAsync<RouteContext> = async (plainA
 
   const ownerOf = async (linkToken: string) => {
     const owner = await ownerByLinkToken(db, linkToken);
-    if (!owner) throw new AppError('not_found', 'this link is not valid (it may have been replaced by a newer one): ask the city for your current link');
+    if (!owner) throw notFound('owner_link', '', 'this link is not valid (it may have been replaced by a newer one): ask the city for your current link');
     return owner;
   };
 

@@ -64,7 +64,7 @@ const clipView = z.object({
 const WORKER_SNAPSHOT_REFUSALS: readonly ErrorCode[] = ['no_picture', 'not_here', 'unsigned', 'expired', 'bad_signature', 'not_shared'];
 const snapshotRefusal = (code: unknown): ErrorCode => WORKER_SNAPSHOT_REFUSALS.find((known) => known === code) ?? 'no_picture';
 async function assertCameraExists(context: RouteContext, id: string): Promise<void> {
-  if (!(await cameraExists(context.db, id))) throw notFound(`camera ${id}`);
+  if (!(await cameraExists(context.db, id))) throw notFound('camera', id);
 }
 
 /**
@@ -102,7 +102,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request) => {
       const status = await getCameraStatus(context.db, request.params.id);
-      if (!status) throw notFound(`camera ${request.params.id}`);
+      if (!status) throw notFound('camera', request.params.id);
       return { status };
     },
   );
@@ -196,7 +196,7 @@ export const cameraIngestRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request, reply) => {
       const clip = await findClipFile(context.db, request.params.id, request.params.alertId);
-      if (!clip) throw notFound(`clip of alert ${request.params.alertId}`);
+      if (!clip) throw notFound('alert_clip', request.params.alertId, `clip of alert ${request.params.alertId} not found`);
       if (clip.state !== 'saved' || !clip.filePath || !existsSync(clip.filePath)) {
         throw new AppError(`clip_${clip.state}`, clip.state === 'pending' ? 'the clip is not saved yet (20 s after the alert)' : `the clip is ${clip.state}`);
       }

@@ -3,7 +3,7 @@
 // network (connect to any host:port and read the error). Allowed: an http(s) URL whose path is an
 // ONVIF service path (/onvif/…), on an address a discovery by this api found recently, or on the host
 // of a registered camera at a port ONVIF devices commonly use.
-import { AppError } from '@cityops/core/errors';
+import { AppError, badRequest } from '@cityops/core/errors';
 import type { Queryable } from '@cityops/core/database/pool';
 import { isRegisteredCameraHost } from '@cityops/devices/camera-repository';
 import { counter } from '@cityops/core/metrics';
@@ -43,7 +43,7 @@ export class OnvifTargets {
     }
     if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.pathname.startsWith('/onvif/') || url.username || url.password) {
       refusedTargets.inc({ reason: 'not_onvif_url' });
-      throw new AppError('invalid', 'deviceUrl must be the http(s) ONVIF device service URL from discovery (e.g. http://10.0.0.5/onvif/device_service)', 'deviceUrl');
+      throw badRequest('deviceUrl must be the http(s) ONVIF device service URL from discovery (e.g. http://10.0.0.5/onvif/device_service)', 'deviceUrl', { reason: 'onvif_device_url' });
     }
     if ((this.discovered.get(url.origin) ?? 0) > nowMs) return url;
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));

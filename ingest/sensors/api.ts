@@ -24,8 +24,8 @@ const rangeQuery = z.object({
 function resolveRange(query: { from?: string; to?: string }, defaultSpanMs = DAY_MS): { fromMs: number; toMs: number } {
   const toMs = query.to ? Date.parse(query.to) : Date.now();
   const fromMs = query.from ? Date.parse(query.from) : toMs - defaultSpanMs;
-  if (fromMs >= toMs) throw badRequest('from must be before to', 'from');
-  if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS) throw badRequest(`at most ${MAX_RANGE_DAYS} days per request`, 'from');
+  if (fromMs >= toMs) throw badRequest('from must be before to', 'from', { reason: 'from_after_to' });
+  if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS) throw badRequest(`at most ${MAX_RANGE_DAYS} days per request`, 'from', { reason: 'range_too_long', params: { maximum: MAX_RANGE_DAYS, unit: 'days' } });
   return { fromMs, toMs };
 }
 
@@ -60,7 +60,7 @@ export const sensorDataRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
 
   async function requireSensor(id: string): Promise<{ unit: string }> {
     const unit = await sensorUnit(db, id);
-    if (unit === undefined) throw notFound(`sensor ${id}`);
+    if (unit === undefined) throw notFound('sensor', id);
     return { unit };
   }
 
@@ -126,7 +126,7 @@ export const sensorDataRoutes: FastifyPluginAsync<RouteContext> = async (plainAp
       const { unit } = await requireSensor(request.params.id);
       const { fromMs, toMs } = resolveRange(request.query);
       const bucketSeconds = request.query.bucketSeconds ?? bucketSecondsFor(fromMs, toMs, request.query.buckets);
-      if ((toMs - fromMs) / 1000 / bucketSeconds > 20_000) throw badRequest('more than 20 000 buckets: choose a wider bucketSeconds', 'bucketSeconds');
+      if ((toMs - fromMs) / 1000 / bucketSeconds > 20_000) throw badRequest('more than 20 000 buckets: choose a wider bucketSeconds', 'bucketSeconds', { reason: 'too_many_buckets', params: { maximum: 20_000 } });
       const points = await readingSeries(db, caps, request.params.id, fromMs, toMs, bucketSeconds);
       return { sensorId: request.params.id, unit, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), bucketSeconds, points };
     },

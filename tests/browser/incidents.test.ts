@@ -155,8 +155,11 @@ describe.each(['vi', 'en'] as const)('incident screens in %s', (language) => {
     await page.keyboard.press('Control+Enter');
     const placeError = page.locator('[data-testid=hotline-error-place]');
     await placeError.waitFor({ timeout: WAIT_MS });
-    // In Vietnamese the refusal is worded as such, and keeps the server's hint until it has a reason of its own.
-    expect(await placeError.textContent()).toMatch(language === 'vi' ? /không hợp lệ.*click on the map/ : /click on the map/);
+    // The refusal has a reason of its own (place_required): worded in the reader's language, no English left in Vietnamese.
+    const placeText = await placeError.textContent();
+    expect(placeText).toMatch(language === 'vi' ? /bấm lên bản đồ/ : /click on the map/);
+    if (language === 'vi') expect(placeText).not.toMatch(/click on the map/);
+    await shot(page, `hotline-refusal-${language}`);
     await page.focus('[data-testid=hotline-coordinates]');
     // Apart per language: the first language's incident is resolved, but keep the places distinct anyway.
     const firePoint = language === 'vi' ? { lat: 10.7721, lon: 106.6983 } : { lat: 10.7802, lon: 106.6958 };

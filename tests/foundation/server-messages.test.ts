@@ -12,7 +12,10 @@ import {
   IMPORT_ROW_REASONS,
   REFUSAL_REASONS,
   REQUEST_ERROR_CODES,
+  REQUEST_REASONS,
   SLOT_NOTICE_CODES,
+  THINGS,
+  UNITS,
   type CameraStatusReason,
   type RefusalReasonCode,
   type SlotNoticeCode,
@@ -27,6 +30,9 @@ import {
   importRowReasonTexts,
   limitTexts,
   refusalReasonTexts,
+  requestReasonTexts,
+  thingTexts,
+  unitTexts,
   serverMessage,
   slotNoticeMessage,
   slotNoticeTexts,
@@ -52,6 +58,7 @@ const LISTS: { name: string; codes: readonly string[]; texts: Record<string, Ser
   { name: 'edge error codes', codes: EDGE_ERROR_CODES, texts: errorCodeTexts },
   { name: 'refusal reasons', codes: REFUSAL_REASONS, texts: refusalReasonTexts },
   { name: 'import row reasons', codes: IMPORT_ROW_REASONS, texts: importRowReasonTexts },
+  { name: 'request reasons', codes: Object.keys(REQUEST_REASONS), texts: requestReasonTexts },
   { name: 'slot notice codes', codes: SLOT_NOTICE_CODES, texts: slotNoticeTexts },
   { name: 'camera status reasons', codes: CAMERA_STATUS_REASONS, texts: cameraStatusTexts },
 ];
@@ -66,7 +73,15 @@ describe('server message texts', () => {
         if (!text?.en.trim()) missing.push(`${list.name}: ${code} (en)`);
       }
     }
+    // The names of what was refused, and units: words, some the same in both languages ("camera").
+    for (const [name, codes, texts] of [['things', THINGS, thingTexts], ['units', UNITS, unitTexts]] as const) {
+      for (const code of codes) if (!(texts as Record<string, ServerText>)[code]?.vi.trim() || !(texts as Record<string, ServerText>)[code]?.en.trim()) missing.push(`${name}: ${code}`);
+    }
     expect(missing).toEqual([]);
+  });
+
+  it('words a request reason only with the parameters its contract line names', () => {
+    for (const [reason, names] of Object.entries(REQUEST_REASONS)) expect(names, reason).toEqual(expect.arrayContaining(placeholders(requestReasonTexts[reason as keyof typeof REQUEST_REASONS].en)));
   });
 
   it('says the same in both languages: the same parameters, and Vietnamese that is not the English left in place', () => {
@@ -147,6 +162,13 @@ describe('codes the server code sends', () => {
     expect(notIn(answered, [...REQUEST_ERROR_CODES, ...EDGE_ERROR_CODES])).toEqual([]);
   });
 
+  it('gives every refusal with a generic code a reason: none is made without the helpers that require one', () => {
+    // badRequest, conflict and notFound (core/errors.ts) take a reason by type; a bare AppError of these
+    // codes would reach a Vietnamese screen as its English message.
+    const bare = literals(/(new AppError\(\s*'(?:invalid|conflict|not_found)',(?:(?!refusal:)[^;])*;)/g, (file) => !file.endsWith(path.join('core', 'errors.ts')));
+    expect(bare.map((item) => item.at)).toEqual([]);
+  });
+
   it('gives bulk-import rows, slot notices and camera states only listed reasons', () => {
     const rowReasons = literals(/reason: '(\w+)'/g, (file) => file.endsWith(path.join('devices', 'bulk-import.ts')));
     const notices = literals(/\{\s*code: '(\w+)'/g, (file) => file.endsWith(path.join('slots', 'scheduler.ts')));
@@ -180,6 +202,7 @@ describe('real refusals of the API', () => {
       'sensor,bad-1,Bad,,95,106.65,quan-1,volcano,,,',
       'drone,d-1,Drone,,10.8,106.7,quan-1,,,,',
       'camera,cam-m1,Again,rtsp://10.0.0.1/s,10.78,106.70,quan-1,,,,',
+      'sensor,s-empty,,,10.8,106.7,quan-1,rainfall,,,',
     ].join('\n');
     const response = await api.request('POST', '/api/devices/import', { role: 'engineer', headers: { 'content-type': 'text/csv' }, body });
     expect(response.status).toBe(400);
@@ -187,10 +210,33 @@ describe('real refusals of the API', () => {
     expect(error.code).toBe('import_rejected');
     expect(error.rows.length).toBeGreaterThanOrEqual(5);
     for (const row of error.rows) {
-      expect([...REFUSAL_REASONS, ...IMPORT_ROW_REASONS], JSON.stringify(row)).toContain(row.reason);
+      expect([...REFUSAL_REASONS, ...IMPORT_ROW_REASONS, ...Object.keys(REQUEST_REASONS)], JSON.stringify(row)).toContain(row.reason);
       expect(importRowMessage(row, 'vi'), JSON.stringify(row)).not.toBe(row.message);
     }
-    expect(error.rows.map((row: { reason: string }) => row.reason)).toEqual(expect.arrayContaining(['unknown_type', 'duplicate_in_file', 'too_big', 'invalid_value']));
+    expect(error.rows.map((row: { reason: string }) => row.reason)).toEqual(expect.arrayContaining(['unknown_type', 'duplicate_in_file', 'too_big', 'invalid_value', 'required']));
+    const missing = error.rows.find((row: { reason: string }) => row.reason === 'required');
+    expect(importRowMessage(missing, 'vi')).toBe('thiếu giá trị');
+  });
+
+  it('a refusal with a generic code carries a reason and parameters the web words in both languages', async () => {
+    const response = await api.request('POST', '/api/incidents', { role: 'operator', body: { kind: 'crowd', severity: 'minor', title: 'Nowhere' } });
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error).toMatchObject({ code: 'invalid', field: 'place', reason: 'place_required' });
+    expect(serverMessage(error, 'vi')).toBe('place: hãy chỉ vị trí: bấm lên bản đồ, hoặc chọn quận và nhập địa chỉ');
+    const gone = await api.request('GET', '/api/cameras/no-such-camera/status', { role: 'engineer' });
+    const notFoundBody = (await gone.json()).error;
+    expect(notFoundBody).toMatchObject({ code: 'not_found', reason: 'not_found', params: { what: 'camera', id: 'no-such-camera' } });
+    expect(serverMessage(notFoundBody, 'vi')).toBe('Không tìm thấy camera no-such-camera');
+    expect(serverMessage({ ...notFoundBody, message: '' }, 'en')).toBe('Not found: camera no-such-camera');
+  });
+
+  it('a number out of range carries too_big with its limit', async () => {
+    const response = await api.request('POST', '/api/cameras', { role: 'engineer', body: { id: 'cam-lat', name: 'Cam', rtspUrl: 'rtsp://10.0.0.1/s', lat: 95, lon: 106.7, districtId: 'quan-1' } });
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error).toMatchObject({ code: 'invalid', field: 'lat', reason: 'too_big', params: { maximum: 90 } });
+    expect(serverMessage(error, 'vi')).toBe('lat: phải nhỏ hơn hoặc bằng 90');
   });
 
 });

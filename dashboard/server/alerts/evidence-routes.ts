@@ -75,7 +75,7 @@ export const evidenceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
   /** The saved clip of the alert, with its file on disk; a refusal saying why not otherwise. */
   const savedClip = async (alertId: number, clipId: number): Promise<AlertClip & { filePath: string }> => {
     const clip = (await listClipsOfAlert(db, alertId)).find((candidate) => candidate.alertId === clipId);
-    if (!clip) throw notFound(`clip ${clipId} of alert ${alertId}`);
+    if (!clip) throw notFound('alert_clip', alertId, `clip ${clipId} of alert ${alertId} not found`);
     if (clip.state !== 'saved' || !clip.filePath || !existsSync(clip.filePath)) {
       throw new AppError(`clip_${clip.state === 'saved' ? 'deleted' : clip.state}`, clip.state === 'pending' ? 'the clip is not saved yet (20 s after the alert)' : `the clip is ${clip.state === 'saved' ? 'missing from the clip store' : clip.state}`);
     }

@@ -51,16 +51,16 @@ const actions = counter('cityops_alert_actions_total', 'actions people took on a
 
 export async function actOnAlert(deps: AlertActionDeps, input: AlertActionInput): Promise<AlertActionResult> {
   const note = input.note?.trim() || undefined;
-  if (note && note.length > deps.noteMaxChars) throw badRequest(`note is ${note.length} characters; at most ${deps.noteMaxChars}`, 'note');
-  if ((input.action === 'note') && !note) throw badRequest('a note needs text', 'note');
-  if (input.action === 'assign' && input.teamId === undefined) throw badRequest('name the team to assign the alert to', 'teamId');
-  if (input.action === 'photo' && !input.photo) throw badRequest('attach the photo', 'photo');
-  if (input.falseAlarmReason && input.action !== 'resolve') throw badRequest('only resolving an alert can call it a false alarm', 'falseAlarm');
+  if (note && note.length > deps.noteMaxChars) throw badRequest(`note is ${note.length} characters; at most ${deps.noteMaxChars}`, 'note', { reason: 'too_big', params: { origin: 'string', maximum: deps.noteMaxChars } });
+  if ((input.action === 'note') && !note) throw badRequest('a note needs text', 'note', { reason: 'note_required' });
+  if (input.action === 'assign' && input.teamId === undefined) throw badRequest('name the team to assign the alert to', 'teamId', { reason: 'team_required' });
+  if (input.action === 'photo' && !input.photo) throw badRequest('attach the photo', 'photo', { reason: 'photo_required' });
+  if (input.falseAlarmReason && input.action !== 'resolve') throw badRequest('only resolving an alert can call it a false alarm', 'falseAlarm', { reason: 'false_alarm_needs_resolve' });
 
   try {
     const { eventRowId, replayed } = await withTransaction(deps.db, async (tx) => {
       const current = await lockAlertForAction(tx, input.alertId);
-      if (!current) throw notFound(`alert ${input.alertId}`);
+      if (!current) throw notFound('alert', input.alertId);
       // Before the rules: a resend of an applied "resolve" must get its answer, not "already resolved".
       const done = await once(tx, input.idempotency, async () => ({ eventRowId: await applyAction(tx, input, current, note) }));
       return { eventRowId: done.answer.eventRowId, replayed: done.replayed };
@@ -93,7 +93,7 @@ async function applyAction(tx: Queryable, input: AlertActionInput, current: { st
 
   let newTeamId = assignedTeamId;
   if (input.action === 'assign') {
-    if (!(await teamExists(tx, input.teamId))) throw badRequest(`team ${input.teamId} does not exist`, 'teamId');
+    if (!(await teamExists(tx, input.teamId))) throw badRequest(`team ${input.teamId} does not exist`, 'teamId', { reason: 'does_not_exist', params: { what: 'team', id: input.teamId ?? '' } });
     newTeamId = input.teamId!;
   }
   if (outcome.toState !== state || stampsAlert(outcome.eventType) || newTeamId !== assignedTeamId) {

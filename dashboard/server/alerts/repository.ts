@@ -83,7 +83,7 @@ export async function* allAlerts(db: Queryable, filter: Omit<AlertFilter, 'befor
 
 export async function getAlert(db: Queryable, id: number): Promise<AlertView> {
   const result = await db.query(`SELECT ${ALERT_VIEW} FROM alerts a WHERE a.id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`alert ${id}`);
+  if (!result.rowCount) throw notFound('alert', id);
   return alertViewOf(result.rows[0]);
 }
 
@@ -138,7 +138,7 @@ export async function getAlertImage(db: Queryable, alertId: number, kind: 'snaps
     `SELECT content_type, bytes FROM alert_media WHERE alert_id = $1 AND kind = $2 AND ($3::bigint IS NULL OR id = $3)`,
     [alertId, kind, mediaId ?? null],
   );
-  if (!result.rowCount) throw notFound(kind === 'snapshot' ? `snapshot of alert ${alertId}` : `photo ${mediaId} of alert ${alertId}`);
+  if (!result.rowCount) throw (kind === 'snapshot' ? notFound('snapshot', alertId, `snapshot of alert ${alertId} not found`) : notFound('photo', mediaId, `photo ${mediaId} of alert ${alertId} not found`));
   return { contentType: result.rows[0].content_type, bytes: result.rows[0].bytes };
 }
 

@@ -2,7 +2,7 @@
 // what a change would have done to the alerts judged in the period, and applying one an engineer has
 // approved (a change to the camera's analysis configuration, which restarts its analysis).
 import type { Queryable } from '@cityops/core/database/pool';
-import { badRequest, notFound } from '@cityops/core/errors';
+import { badRequest, notFound, issueReason } from '@cityops/core/errors';
 import { TUNABLE_RULES, type RuleChange, type RuleChangePreview, type RuleProposal, type TunableRuleKind } from '@cityops/contract/alerts';
 import { analysisConfigSchema, coversMinute } from '@cityops/devices/analysis-config';
 import { hoursOf, previewChange, proposeChange, type HourlyThresholds, type JudgedAlerts } from './rule-proposals.ts';
@@ -93,10 +93,10 @@ export interface AppliedRuleChange {
  */
 export async function ruleChanged(db: Queryable, change: RuleChange): Promise<AppliedRuleChange> {
   const row = await db.query<{ analysis: unknown }>(`SELECT analysis FROM cameras WHERE id = $1 FOR UPDATE`, [change.cameraId]);
-  if (!row.rowCount) throw notFound(`camera ${change.cameraId}`);
+  if (!row.rowCount) throw notFound('camera', change.cameraId);
   const analysis = structuredClone(row.rows[0].analysis) as { zones?: Array<{ id: string; rules?: TunableRule[] }> };
   const rule = findRule(analysis, change.zoneId, change.kind);
-  if (!rule) throw notFound(`a ${change.kind} rule in zone ${change.zoneId} of camera ${change.cameraId}`);
+  if (!rule) throw notFound('camera_rule', change.kind, `a ${change.kind} rule in zone ${change.zoneId} of camera ${change.cameraId} not found`);
   const before = structuredClone(rule);
   const field = TUNABLE_RULES[change.kind];
   if (change.from === null || change.to === null) rule[field] = change.threshold;
@@ -107,7 +107,7 @@ export async function ruleChanged(db: Queryable, change: RuleChange): Promise<Ap
   const checked = analysisConfigSchema.safeParse(analysis);
   if (!checked.success) {
     const issue = checked.error.issues[0];
-    throw badRequest(`the changed rule is not valid: ${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'));
+    throw badRequest(`the changed rule is not valid: ${issue.path.join('.')}: ${issue.message}`, issue.path.join('.'), issueReason(issue as unknown as { code: string } & Record<string, unknown>));
   }
   return { before, after: structuredClone(rule), analysis };
 }

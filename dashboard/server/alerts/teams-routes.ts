@@ -115,8 +115,8 @@ export const teamRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
       withTransaction(db, async (tx) => {
         const team = await getTeam(tx, request.params.id);
         const user = await findUserById(tx, request.params.userId);
-        if (!user) throw notFound(`user ${request.params.userId}`);
-        if (user.disabled) throw badRequest(`user ${request.params.userId} is disabled`, 'userId');
+        if (!user) throw notFound('user', request.params.userId);
+        if (user.disabled) throw badRequest(`user ${request.params.userId} is disabled`, 'userId', { reason: 'user_disabled', params: { id: request.params.userId } });
         if (await addTeamMember(tx, team.id, request.params.userId)) {
           await recordAudit(tx, request.actor, { action: 'add_member', entityType: 'team', entityId: String(team.id), details: { userId: request.params.userId } });
           await refreshMemberRooms(tx, live, request.params.userId, []);
@@ -131,7 +131,7 @@ export const teamRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, con
     async (request) =>
       withTransaction(db, async (tx) => {
         const team = await getTeam(tx, request.params.id);
-        if (!(await removeTeamMember(tx, team.id, request.params.userId))) throw notFound(`user ${request.params.userId} in team ${team.id}`);
+        if (!(await removeTeamMember(tx, team.id, request.params.userId))) throw notFound('team_member', request.params.userId, `user ${request.params.userId} in team ${team.id} not found`);
         await recordAudit(tx, request.actor, { action: 'remove_member', entityType: 'team', entityId: String(team.id), details: { userId: request.params.userId } });
         await refreshMemberRooms(tx, live, request.params.userId, roomsOfTeam(team));
         return { team: await getTeam(tx, team.id) };

@@ -24,7 +24,7 @@ export async function listTeams(db: Queryable): Promise<Team[]> {
 
 export async function getTeam(db: Queryable, id: number): Promise<Team> {
   const result = await db.query(`${teamSelect} WHERE t.id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`team ${id}`);
+  if (!result.rowCount) throw notFound('team', id);
   return asTeam(result.rows[0]);
 }
 
@@ -46,13 +46,13 @@ export async function updateTeam(db: Queryable, id: number, patch: Partial<TeamI
      WHERE id = $1`,
     [id, patch.name ?? null, patch.districtId !== undefined, patch.districtId ?? null, patch.phone !== undefined, patch.phone ?? null, patch.incidentKinds ?? null],
   );
-  if (!result.rowCount) throw notFound(`team ${id}`);
+  if (!result.rowCount) throw notFound('team', id);
   return getTeam(db, id);
 }
 
 export async function deleteTeam(db: Queryable, id: number): Promise<void> {
   const result = await db.query(`DELETE FROM teams WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`team ${id}`);
+  if (!result.rowCount) throw notFound('team', id);
 }
 
 /** Adds the user to the team; false when they already were a member. */

@@ -3,7 +3,7 @@
 // Each is one transaction with its audit row (and, for a rejection, the incident's timeline).
 import { recordAudit, systemActor, type Actor } from '@cityops/core/audit';
 import { withTransaction } from '@cityops/core/database/pool';
-import { AppError, notFound } from '@cityops/core/errors';
+import { AppError, notFound, conflict } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import type { PublicReportView } from '@cityops/contract/citizen-reports';
 import { publishIncident, type IncidentDeps } from '../incidents/live.ts';
@@ -25,7 +25,7 @@ export async function rejectReport(deps: IncidentDeps, actor: Actor, reportId: n
     // The incident first, as every incident change does (no deadlock with a dispatcher).
     const incident = await lockIncident(tx, incidentId);
     const report = await reportById(tx, reportId, true);
-    if (report.rejectedAt) throw new AppError('conflict', `report ${report.code} was rejected already by ${report.rejectedByName ?? 'someone'}`, 'reason');
+    if (report.rejectedAt) throw conflict(`report ${report.code} was rejected already by ${report.rejectedByName ?? 'someone'}`, 'reason', { reason: 'report_already_rejected', params: { code: report.code, by: report.rejectedByName ?? '?' } });
     await markRejected(tx, reportId, actor, reason);
     await addIncidentEvent(tx, incidentId, actor, { type: 'report_rejected', note: reason, data: { reportId, code: report.code } });
     const closeIncident = incident.state === 'open' && !(await hasOtherSources(tx, incidentId, reportId));
@@ -46,12 +46,12 @@ export async function rejectReport(deps: IncidentDeps, actor: Actor, reportId: n
 export async function rateReport(deps: IncidentDeps, code: string, rating: { stars: number; comment?: string }, sourceAddress: string): Promise<PublicReportView> {
   return withTransaction(deps.db, async (tx) => {
     const found = await reportByCode(tx, code);
-    if (!found) throw notFound(`report ${code}`);
+    if (!found) throw notFound('report', code);
     const report = await reportById(tx, found.id, true);
     const state = await publicState(tx, report);
     if (state !== 'resolved') throw new AppError('invalid_transition', `report ${code} is ${state.replace('_', ' ')}; it can be rated once it is resolved`, 'stars');
     const comment = rating.comment?.trim() || null;
-    if (!(await recordRating(tx, report.id, rating.stars, comment))) throw new AppError('conflict', `report ${code} was rated already`, 'stars');
+    if (!(await recordRating(tx, report.id, rating.stars, comment))) throw conflict(`report ${code} was rated already`, 'stars', { reason: 'report_already_rated', params: { code } });
     const actor: Actor = { ...systemActor('resident-report'), username: 'resident', sourceAddress };
     await addIncidentEvent(tx, report.incidentId, actor, { type: 'report_rated', note: comment ?? undefined, data: { reportId: report.id, code, stars: rating.stars } });
     await recordAudit(tx, actor, { action: 'rate', entityType: 'citizen_report', entityId: String(report.id), details: { stars: rating.stars, commentChars: comment?.length ?? 0 } });

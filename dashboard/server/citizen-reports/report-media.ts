@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { AppError } from '@cityops/core/errors';
+import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { REPORT_LIMITS } from '@cityops/contract/citizen-reports';
 import { checkedPhoto } from '../photo-upload.ts';
@@ -140,7 +140,7 @@ async function reencodeClip(bytes: Buffer, ffmpegPath: string): Promise<StoredMe
 
 function refuseLongerThanLimit(durationSeconds: number) {
   if (durationSeconds > REPORT_LIMITS.maxClipSeconds + 0.5) {
-    throw new AppError('invalid', `the clip lasts ${durationSeconds >= REPORT_LIMITS.maxClipSeconds + 1 ? 'more than ' + REPORT_LIMITS.maxClipSeconds : durationSeconds.toFixed(1)} s; send at most ${REPORT_LIMITS.maxClipSeconds} s`, 'clip');
+    throw badRequest(`the clip lasts ${durationSeconds >= REPORT_LIMITS.maxClipSeconds + 1 ? 'more than ' + REPORT_LIMITS.maxClipSeconds : durationSeconds.toFixed(1)} s; send at most ${REPORT_LIMITS.maxClipSeconds} s`, 'clip', { reason: 'clip_too_long', params: { maximum: REPORT_LIMITS.maxClipSeconds } });
   }
 }
 

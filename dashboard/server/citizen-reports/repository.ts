@@ -65,7 +65,7 @@ export async function reportByCode(db: Queryable, code: string): Promise<ReportR
 
 export async function reportById(db: Queryable, id: number, lock = false): Promise<ReportRow> {
   const result = await db.query(`${reportSelect} WHERE r.id = $1${lock ? ' FOR UPDATE OF r' : ''}`, [id]);
-  if (!result.rowCount) throw notFound(`report ${id}`);
+  if (!result.rowCount) throw notFound('report', id);
   return asReport(result.rows[0]);
 }
 

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, badRequest, notFound } from '@cityops/core/errors';
+import { AppError, badRequest, notFound, issueReason } from '@cityops/core/errors';
 import { takeRequest } from '@cityops/core/http/rate-limit';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { createLivePublisher } from '@cityops/core/live/publisher';
@@ -39,11 +39,11 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
   async function reportOfCode(code: string) {
     const normalized = normalizeCode(code);
     const report = normalized ? await reportByCode(db, normalized) : undefined;
-    if (!report) throw notFound(`report ${code.slice(0, 20)}`);
+    if (!report) throw notFound('report', code.slice(0, 20));
     return report;
   }
 
-  const sendMedia = (reply: FastifyReply, media: { contentType: string; bytes: Buffer } | undefined, what: string, visibility: 'public' | 'private') => {
+  const sendMedia = (reply: FastifyReply, media: { contentType: string; bytes: Buffer } | undefined, what: 'photo' | 'clip', visibility: 'public' | 'private') => {
     if (!media) throw notFound(what);
     return reply.type(media.contentType).header('cache-control', `${visibility}, max-age=3600`).header('x-content-type-options', 'nosniff').send(media.bytes);
   };
@@ -111,8 +111,8 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
       const report = await reportOfCode(request.params.code);
       const view = await publicView(db, report);
       const progress = await incidentProgress(db, report.incidentId);
-      if (!view.resolution?.photoPath || progress.resolutionPhotoId === null) throw notFound('photo of the fix');
-      return sendMedia(reply, await incidentPhoto(db, progress.resolutionPhotoId), 'photo of the fix', 'private');
+      if (!view.resolution?.photoPath || progress.resolutionPhotoId === null) throw notFound('photo', '', 'photo of the fix not found');
+      return sendMedia(reply, await incidentPhoto(db, progress.resolutionPhotoId), 'photo', 'private');
     },
   );
   app.post(
@@ -182,7 +182,7 @@ interface ReportForm {
 
 /** Reads and checks the multipart form; every refusal names its field. Files are checked by content later. */
 async function readReportForm(request: FastifyRequest): Promise<ReportForm> {
-  if (!request.isMultipart()) throw badRequest('send multipart/form-data: category, lat, lon, description and photo files', 'category');
+  if (!request.isMultipart()) throw badRequest('send multipart/form-data: category, lat, lon, description and photo files', 'category', { reason: 'multipart_required' });
   const fields: Record<string, string> = {};
   const photos: Buffer[] = [];
   let clip: Buffer | undefined;
@@ -197,10 +197,10 @@ async function readReportForm(request: FastifyRequest): Promise<ReportForm> {
     const isPhoto = part.fieldname === 'photo';
     if (!isPhoto && part.fieldname !== 'clip') {
       part.file.resume();
-      throw badRequest(`unexpected file "${part.fieldname}": send photos as photo and the clip as clip`, part.fieldname);
+      throw badRequest(`unexpected file "${part.fieldname}": send photos as photo and the clip as clip`, part.fieldname, { reason: 'unexpected_file', params: { field: part.fieldname } });
     }
-    if (isPhoto && photos.length === REPORT_LIMITS.maxPhotos) throw badRequest(`at most ${REPORT_LIMITS.maxPhotos} photos`, 'photo');
-    if (!isPhoto && clip) throw badRequest('at most one clip', 'clip');
+    if (isPhoto && photos.length === REPORT_LIMITS.maxPhotos) throw badRequest(`at most ${REPORT_LIMITS.maxPhotos} photos`, 'photo', { reason: 'too_many_files', params: { maximum: REPORT_LIMITS.maxPhotos, what: 'photo' } });
+    if (!isPhoto && clip) throw badRequest('at most one clip', 'clip', { reason: 'too_many_files', params: { maximum: 1, what: 'clip' } });
     let bytes: Buffer;
     try {
       bytes = await part.toBuffer();
@@ -235,7 +235,7 @@ function checkFields(fields: Record<string, string>): Omit<ReportForm, 'photos' 
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = String(issue.path[0] ?? 'category');
-    throw badRequest(`${field}: ${issue.message}`, field);
+    throw badRequest(`${field}: ${issue.message}`, field, issueReason(issue as unknown as { code: string } & Record<string, unknown>));
   }
   const { takenAt, contact, description, ...rest } = parsed.data;
   const now = Date.now();

@@ -14,7 +14,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { recordAudits, systemActor, type Actor, type AuditEntry } from '@cityops/core/audit';
 import { createGroupCommit } from '@cityops/core/database/group-commit';
 import type { Queryable } from '@cityops/core/database/pool';
-import { AppError } from '@cityops/core/errors';
+import { AppError, badRequest } from '@cityops/core/errors';
 import { counter, histogram } from '@cityops/core/metrics';
 import type { SecretBox } from '@cityops/core/secret-box';
 import { districtAt, recentDistrictBoundaries } from '@cityops/devices/district-repository';
@@ -161,7 +161,7 @@ const receiptOf = (code: string, state: ReportReceipt['state']): ReportReceipt =
 
 async function storeReport(tx: Queryable, deps: ReportDeps, input: ReportInput, group: ReportGroup): Promise<{ reportId: number; code: string; incidentId: number; joined: boolean }> {
   const districtId = await districtAt(tx, input.lat, input.lon, 3000, await recentDistrictBoundaries(tx, BOUNDARY_MAX_AGE_MS));
-  if (districtId === null) throw new AppError('invalid', 'this place is outside the city: move the pin into one of its districts', 'lat');
+  if (districtId === null) throw badRequest('this place is outside the city: move the pin into one of its districts', 'lat', { reason: 'outside_city' });
   const kind = REPORT_INCIDENT_KIND[input.category];
   const rule = joinRuleFor(group.rules, kind);
   const place = { lat: input.lat, lon: input.lon, at: new Date() };

@@ -54,7 +54,7 @@ export async function listAgencies(db: Queryable, box: SecretBox): Promise<Agenc
 
 export async function getAgency(db: Queryable, box: SecretBox, id: number): Promise<Agency> {
   const result = await db.query(`${select} WHERE a.id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`agency ${id}`);
+  if (!result.rowCount) throw notFound('agency', id);
   return asAgency(box, result.rows[0]);
 }
 
@@ -76,7 +76,7 @@ async function checkDistricts(db: Queryable, districtIds: string[]): Promise<voi
   if (!districtIds.length) return;
   const known = await db.query(`SELECT id FROM districts WHERE id = ANY($1)`, [districtIds]);
   const missing = districtIds.filter((id) => !known.rows.some((row) => row.id === id));
-  if (missing.length) throw badRequest(`district ${missing.join(', ')} is not registered`, 'districtIds');
+  if (missing.length) throw badRequest(`district ${missing.join(', ')} is not registered`, 'districtIds', { reason: 'does_not_exist', params: { what: 'district', id: missing.join(', ') } });
 }
 
 export async function saveAgency(db: Queryable, box: SecretBox, input: AgencyInput, id?: number): Promise<Agency> {
@@ -85,7 +85,7 @@ export async function saveAgency(db: Queryable, box: SecretBox, input: AgencyInp
   const values = [input.name, input.kind, input.districtIds, input.incidentKinds, input.delivery, encryptedUrl, input.mqttTopic ?? null, input.phone ?? null, input.enabled];
   // An edit without a URL keeps the stored one; a switch to a URL delivery needs one stored or sent.
   if (postsToUrl(input.delivery) && !encryptedUrl && (id === undefined || !(await encryptedUrlOf(db, id)))) {
-    throw badRequest(`a ${input.delivery} agency needs its URL`, 'webhookUrl');
+    throw badRequest(`a ${input.delivery} agency needs its URL`, 'webhookUrl', { reason: 'agency_url_required' });
   }
   if (id === undefined) {
     const result = await db.query(
@@ -101,18 +101,18 @@ export async function saveAgency(db: Queryable, box: SecretBox, input: AgencyInp
      WHERE id = $10`,
     [...values, id],
   );
-  if (!result.rowCount) throw notFound(`agency ${id}`);
+  if (!result.rowCount) throw notFound('agency', id);
   return getAgency(db, box, id);
 }
 
 export async function deleteAgency(db: Queryable, id: number): Promise<void> {
   const result = await db.query(`DELETE FROM agencies WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`agency ${id}`);
+  if (!result.rowCount) throw notFound('agency', id);
 }
 
 export async function setTeamAgency(db: Queryable, teamId: number, agencyId: number | null): Promise<void> {
   const result = await db.query(`UPDATE teams SET agency_id = $2, updated_at = now() WHERE id = $1`, [teamId, agencyId]);
-  if (!result.rowCount) throw notFound(`team ${teamId}`);
+  if (!result.rowCount) throw notFound('team', teamId);
 }
 
 /**

@@ -68,9 +68,9 @@ export async function upsertDispatchPolicy(db: Queryable, policy: DispatchPolicy
 /** Removes a policy; the default (any kind, any severity) stays, so every incident has deadlines. */
 export async function deleteDispatchPolicy(db: Queryable, id: number): Promise<DispatchPolicyRule> {
   const result = await db.query(`SELECT * FROM dispatch_policies WHERE id = $1 FOR UPDATE`, [id]);
-  if (!result.rowCount) throw notFound(`dispatch policy ${id}`);
+  if (!result.rowCount) throw notFound('dispatch_policy', );
   const policy = asRule(result.rows[0]);
-  if (policy.kind === '*' && policy.severity === null) throw conflict('the default policy (any kind, any severity) cannot be deleted; change its deadlines instead', 'kind');
+  if (policy.kind === '*' && policy.severity === null) throw conflict('the default policy (any kind, any severity) cannot be deleted; change its deadlines instead', 'kind', { reason: 'default_policy_undeletable' });
   await db.query(`DELETE FROM dispatch_policies WHERE id = $1`, [id]);
   return policy;
 }

@@ -3,7 +3,7 @@
 // arrived). The team's phones get the assignment live in their team's room.
 import { recordAudit, type Actor } from '@cityops/core/audit';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
-import { AppError, badRequest, forbidden, notFound } from '@cityops/core/errors';
+import { AppError, badRequest, forbidden, notFound, conflict } from '@cityops/core/errors';
 import { liveRooms } from '@cityops/core/live/rooms';
 import { counter } from '@cityops/core/metrics';
 import { ACTIVE_INCIDENT_STATES, type AssignmentMessage, type AssignmentView, type DispatchCandidate } from '@cityops/contract/incidents';
@@ -124,13 +124,13 @@ export async function assignTeam(
       const incident = await lockIncident(tx, incidentId);
       if (!ACTIVE_INCIDENT_STATES.includes(incident.state)) throw new AppError('invalid_transition', `incident ${incidentId} is ${incident.state}; reopen it to dispatch a team`, 'state');
       const team = await tx.query(`SELECT id, name FROM teams WHERE id = $1`, [teamId]);
-      if (!team.rowCount) throw badRequest(`team ${teamId} does not exist`, 'teamId');
+      if (!team.rowCount) throw badRequest(`team ${teamId} does not exist`, 'teamId', { reason: 'does_not_exist', params: { what: 'team', id: teamId } });
       const active = await tx.query(`SELECT * FROM incident_assignments WHERE incident_id = $1 AND ended_at IS NULL`, [incidentId]);
       if (active.rowCount) {
         const current = asAssignment(active.rows[0]);
-        if (current.teamId === teamId) throw new AppError('conflict', `${current.teamName} is already assigned (by ${current.assignedBy} at ${current.assignedAt})`, 'teamId');
+        if (current.teamId === teamId) throw conflict(`${current.teamName} is already assigned (by ${current.assignedBy} at ${current.assignedAt})`, 'teamId', { reason: 'already_assigned', params: { team: current.teamName, by: current.assignedBy, at: current.assignedAt } });
         if (!options.replace) {
-          throw new AppError('conflict', `${current.assignedBy} assigned ${current.teamName} at ${current.assignedAt}; to send another team instead, reassign`, 'teamId');
+          throw conflict(`${current.assignedBy} assigned ${current.teamName} at ${current.assignedAt}; to send another team instead, reassign`, 'teamId', { reason: 'assigned_by_other', params: { team: current.teamName, by: current.assignedBy, at: current.assignedAt } });
         }
         await endAssignment(tx, deps, actor, current, 'reassigned');
       }
@@ -157,7 +157,7 @@ export async function assignTeam(
   } catch (error) {
     // The partial unique index refused a second active assignment made at the same instant.
     const raced = (error as { code?: string; constraint?: string }).constraint === 'incident_assignments_one_active';
-    const refusal = raced ? new AppError('conflict', 'another dispatcher assigned a team to this incident at the same moment; reload to see who', 'teamId') : error;
+    const refusal = raced ? conflict('another dispatcher assigned a team to this incident at the same moment; reload to see who', 'teamId', { reason: 'assigned_same_moment' }) : error;
     dispatches.inc({ action: 'assign', outcome: refusal instanceof AppError ? refusal.code : 'error' });
     throw refusal;
   }
@@ -180,7 +180,7 @@ export async function endActiveAssignment(tx: Queryable, deps: IncidentDeps, act
 /** The field user's active assignment on this incident (one of their teams), or 403/404. */
 async function ownActiveAssignment(tx: Queryable, incidentId: number, user: { id: number; role: string }): Promise<AssignmentView> {
   const result = await tx.query(`SELECT * FROM incident_assignments WHERE incident_id = $1 AND ended_at IS NULL FOR UPDATE`, [incidentId]);
-  if (!result.rowCount) throw notFound(`an active assignment of incident ${incidentId}`);
+  if (!result.rowCount) throw notFound('assignment', incidentId, `an active assignment of incident ${incidentId} not found`);
   const assignment = asAssignment(result.rows[0]);
   if (user.role === 'field') {
     const member = await tx.query(`SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2`, [assignment.teamId, user.id]);

@@ -9,7 +9,7 @@
 import type { MqttClient } from 'mqtt';
 import { recordAudit, systemActor, type Actor } from '@cityops/core/audit';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
-import { AppError, badRequest, notFound } from '@cityops/core/errors';
+import { AppError, badRequest, notFound, conflict } from '@cityops/core/errors';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
 import { counter } from '@cityops/core/metrics';
@@ -52,11 +52,11 @@ export async function handOff(deps: IncidentDeps & { secretBox: SecretBox }, act
     const incident = await lockIncident(tx, incidentId);
     if (incident.state === 'closed') throw new AppError('invalid_transition', `incident ${incidentId} is closed`, 'state');
     const agency = await getAgency(tx, deps.secretBox, agencyId).catch(() => {
-      throw badRequest(`agency ${agencyId} does not exist`, 'agencyId');
+      throw badRequest(`agency ${agencyId} does not exist`, 'agencyId', { reason: 'does_not_exist', params: { what: 'agency', id: agencyId } });
     });
-    if (!agency.enabled) throw badRequest(`${agency.name} is disabled in the registry`, 'agencyId');
+    if (!agency.enabled) throw badRequest(`${agency.name} is disabled in the registry`, 'agencyId', { reason: 'agency_disabled', params: { name: agency.name } });
     const open = await tx.query(`SELECT 1 FROM incident_handoffs WHERE incident_id = $1 AND agency_id = $2 AND gave_up_at IS NULL`, [incidentId, agencyId]);
-    if (open.rowCount) throw new AppError('conflict', `incident ${incidentId} was already handed to ${agency.name}`, 'agencyId');
+    if (open.rowCount) throw conflict(`incident ${incidentId} was already handed to ${agency.name}`, 'agencyId', { reason: 'already_handed', params: { incident: incidentId, agency: agency.name } });
     const outbound = agency.delivery !== 'team';
     const inserted = await tx.query(
       `INSERT INTO incident_handoffs (incident_id, agency_id, agency_name, delivery, by_user_id, by_name, next_attempt_at, delivered_at)
@@ -80,7 +80,7 @@ export async function acknowledgeHandoff(deps: IncidentDeps, actor: Actor, incid
        WHERE id = $1 AND incident_id = $2 RETURNING *`,
       [handoffId, incidentId, acknowledgedBy.trim().slice(0, 150)],
     );
-    if (!updated.rowCount) throw notFound(`handoff ${handoffId} of incident ${incidentId}`);
+    if (!updated.rowCount) throw notFound('handoff', handoffId, `handoff ${handoffId} of incident ${incidentId} not found`);
     const handoff = asHandoff(updated.rows[0]);
     await addIncidentEvent(tx, incidentId, actor, { type: 'handoff_acknowledged', data: { handoffId, agencyName: handoff.agencyName, acknowledgedBy: handoff.acknowledgedBy } });
     await recordAudit(tx, actor, { action: 'handoff_acknowledged', entityType: 'incident', entityId: String(incidentId), details: { handoffId } });

@@ -3,7 +3,7 @@
 // is checked, applied, put on the timeline, audited and sent live in one transaction.
 import { recordAudit, type Actor } from '@cityops/core/audit';
 import { withTransaction, type Queryable } from '@cityops/core/database/pool';
-import { AppError, badRequest, notFound } from '@cityops/core/errors';
+import { AppError, badRequest, notFound, conflict } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { districtAt } from '@cityops/devices/district-repository';
 import type { AlertSeverity } from '@cityops/contract/alerts';
@@ -53,12 +53,12 @@ export interface PlaceInput {
 export async function checkPlace(db: Queryable, place: PlaceInput): Promise<{ lat: number | null; lon: number | null; districtId: string | null; address: string }> {
   const address = place.address?.trim() ?? '';
   const hasPoint = place.lat !== undefined && place.lon !== undefined;
-  if ((place.lat === undefined) !== (place.lon === undefined)) throw badRequest('give both lat and lon, or neither', place.lat === undefined ? 'lat' : 'lon');
+  if ((place.lat === undefined) !== (place.lon === undefined)) throw badRequest('give both lat and lon, or neither', place.lat === undefined ? 'lat' : 'lon', { reason: 'lat_lon_pair' });
   if (place.districtId !== undefined) {
     const known = await db.query(`SELECT 1 FROM districts WHERE id = $1`, [place.districtId]);
-    if (!known.rowCount) throw badRequest(`district "${place.districtId}" is not registered`, 'districtId');
+    if (!known.rowCount) throw badRequest(`district "${place.districtId}" is not registered`, 'districtId', { reason: 'does_not_exist', params: { what: 'district', id: place.districtId } });
   }
-  if (!hasPoint && !(place.districtId && address)) throw badRequest('say where: click on the map (coordinates), or give a district and an address', 'place');
+  if (!hasPoint && !(place.districtId && address)) throw badRequest('say where: click on the map (coordinates), or give a district and an address', 'place', { reason: 'place_required' });
   let districtId = place.districtId ?? null;
   if (hasPoint && !districtId) districtId = await districtAt(db, place.lat!, place.lon!);
   return { lat: hasPoint ? place.lat! : null, lon: hasPoint ? place.lon! : null, districtId, address };
@@ -109,10 +109,10 @@ export async function openIncident(deps: IncidentDeps, actor: Actor, input: NewI
 
 async function linkByPerson(tx: Queryable, incidentId: number, alertId: number, actor: Actor): Promise<void> {
   const alert = await tx.query(`SELECT severity, last_seen_at, kind FROM alerts WHERE id = $1`, [alertId]);
-  if (!alert.rowCount) throw badRequest(`alert ${alertId} does not exist`, 'alertIds');
+  if (!alert.rowCount) throw badRequest(`alert ${alertId} does not exist`, 'alertIds', { reason: 'does_not_exist', params: { what: 'alert', id: alertId } });
   const current = await tx.query(`SELECT incident_id FROM incident_alerts WHERE alert_id = $1 FOR UPDATE`, [alertId]);
   if (current.rowCount) {
-    throw new AppError('conflict', `alert ${alertId} already belongs to incident ${current.rows[0].incident_id}: split it off or merge the incidents`, 'alertIds');
+    throw conflict(`alert ${alertId} already belongs to incident ${current.rows[0].incident_id}: split it off or merge the incidents`, 'alertIds', { reason: 'alert_in_other_incident', params: { alert: alertId, incident: current.rows[0].incident_id } });
   }
   await linkAlertRow(tx, incidentId, alertId, null);
   await touchIncident(tx, incidentId, { sourceAt: alert.rows[0].last_seen_at, severity: alert.rows[0].severity });
@@ -127,7 +127,7 @@ export async function changeState(deps: IncidentDeps, actor: Actor, id: number, 
     if (!NEXT_STATES[incident.state].includes(to)) {
       throw new AppError('invalid_transition', `incident ${id} is ${incident.state.replace('_', ' ')}; it cannot become ${to.replace('_', ' ')}`, 'state');
     }
-    if (to === 'open' && !reason) throw badRequest('say why the incident is reopened', 'note');
+    if (to === 'open' && !reason) throw badRequest('say why the incident is reopened', 'note', { reason: 'reopen_reason_required' });
     if (to === 'resolved') await assertProofOfFix(tx, incident);
     await writeIncidentState(tx, id, to);
     // Resolved or closed, the team's job is done: its assignment ends (and its deadlines with it).
@@ -140,7 +140,7 @@ export async function changeState(deps: IncidentDeps, actor: Actor, id: number, 
 
 export async function addNote(deps: IncidentDeps, actor: Actor, id: number, text: string, idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   const note = text.trim();
-  if (!note) throw badRequest('a note needs text', 'note');
+  if (!note) throw badRequest('a note needs text', 'note', { reason: 'note_required' });
   return act(deps, 'note', async (tx) => {
     const incident = await lockIncident(tx, id);
     if (incident.state === 'closed') throw new AppError('invalid_transition', `incident ${id} is closed`, 'state');
@@ -197,8 +197,8 @@ export async function linkAlerts(deps: IncidentDeps, actor: Actor, id: number, a
 /** Merges other incidents into this one: their alerts and calls move here, they close pointing here. */
 export async function mergeIncidents(deps: IncidentDeps, actor: Actor, intoId: number, fromIds: number[], note?: string, idempotency?: IdempotentRequest): Promise<Replayable<IncidentView>> {
   const sources = [...new Set(fromIds)];
-  if (!sources.length) throw badRequest('name the incidents to merge into this one', 'incidentIds');
-  if (sources.includes(intoId)) throw badRequest(`incident ${intoId} cannot be merged into itself`, 'incidentIds');
+  if (!sources.length) throw badRequest('name the incidents to merge into this one', 'incidentIds', { reason: 'merge_sources_required' });
+  if (sources.includes(intoId)) throw badRequest(`incident ${intoId} cannot be merged into itself`, 'incidentIds', { reason: 'merge_into_itself', params: { id: intoId } });
   return act(deps, 'merge', async (tx) => {
     // Locked in id order, so two merges of the same incidents in opposite directions cannot deadlock.
     const ordered = [intoId, ...sources].sort((a, b) => a - b);
@@ -228,19 +228,19 @@ export async function splitIncident(
   input: { alertIds: number[]; callIds: number[]; kind?: IncidentKind; note?: string },
   idempotency?: IdempotentRequest,
 ): Promise<Replayable<{ from: IncidentView; created: IncidentView }>> {
-  if (!input.alertIds.length && !input.callIds.length) throw badRequest('name the alerts or calls to split off', 'alertIds');
+  if (!input.alertIds.length && !input.callIds.length) throw badRequest('name the alerts or calls to split off', 'alertIds', { reason: 'split_items_required' });
   return act(deps, 'split', async (tx) => {
     const from = await lockIncident(tx, id);
     if (!ACTIVE_INCIDENT_STATES.includes(from.state)) throw new AppError('invalid_transition', `incident ${id} is ${from.state}; reopen it first`, 'state');
     const missingAlerts = input.alertIds.filter((alertId) => !from.alertIds.includes(alertId));
-    if (missingAlerts.length) throw badRequest(`alert ${missingAlerts.join(', ')} is not part of incident ${id}`, 'alertIds');
+    if (missingAlerts.length) throw badRequest(`alert ${missingAlerts.join(', ')} is not part of incident ${id}`, 'alertIds', { reason: 'not_part_of_incident', params: { what: 'alert', id: missingAlerts.join(', '), incident: id } });
     const place = await firstPlace(tx, input.alertIds, input.callIds, id);
     const createdId = await insertIncident(tx, { kind: input.kind ?? from.kind, kindSetBy: 'person', severity: from.severity, ...place, createdBy: actor.userId });
     const moved = await moveSources(tx, id, createdId, { alertIds: input.alertIds, callIds: input.callIds });
     const missingCalls = input.callIds.filter((callId) => !moved.callIds.includes(callId));
-    if (missingCalls.length) throw badRequest(`call ${missingCalls.join(', ')} is not part of incident ${id}`, 'callIds');
+    if (missingCalls.length) throw badRequest(`call ${missingCalls.join(', ')} is not part of incident ${id}`, 'callIds', { reason: 'not_part_of_incident', params: { what: 'call', id: missingCalls.join(', '), incident: id } });
     if (from.alertIds.length === moved.alertIds.length && from.callCount === moved.callIds.length) {
-      throw badRequest(`that is everything incident ${id} has: relabel it instead of splitting`, 'alertIds');
+      throw badRequest(`that is everything incident ${id} has: relabel it instead of splitting`, 'alertIds', { reason: 'split_everything', params: { id } });
     }
     // Each side takes the worst severity and newest time of what it holds now.
     for (const side of [id, createdId]) {
@@ -266,7 +266,7 @@ async function firstPlace(tx: Queryable, alertIds: number[], callIds: number[], 
     [alertIds, callIds, incidentId],
   );
   const row = result.rows[0];
-  if (!row) throw notFound(`incident ${incidentId}`);
+  if (!row) throw notFound('incident', incidentId);
   return { lat: row.lat, lon: row.lon, districtId: row.district_id, address: row.address };
 }
 

@@ -29,7 +29,7 @@ export async function listLinkRules(db: Queryable): Promise<LinkRule[]> {
 
 export async function getLinkRule(db: Queryable, id: number): Promise<LinkRule> {
   const result = await db.query(`SELECT * FROM incident_link_rules WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`link rule ${id}`);
+  if (!result.rowCount) throw notFound('link_rule', );
   return asRule(result.rows[0]);
 }
 
@@ -48,11 +48,11 @@ export async function updateLinkRule(db: Queryable, id: number, rule: LinkRuleIn
        distance_m = $8, window_minutes = $9, enabled = $10, updated_at = now() WHERE id = $1 RETURNING *`,
     [id, rule.name, rule.rank, rule.incidentKind, rule.alertKinds, rule.openingKinds, rule.openMinSeverity, rule.distanceM, rule.windowMinutes, rule.enabled],
   );
-  if (!result.rowCount) throw notFound(`link rule ${id}`);
+  if (!result.rowCount) throw notFound('link_rule', );
   return asRule(result.rows[0]);
 }
 
 export async function deleteLinkRule(db: Queryable, id: number): Promise<void> {
   const result = await db.query(`DELETE FROM incident_link_rules WHERE id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`link rule ${id}`);
+  if (!result.rowCount) throw notFound('link_rule', );
 }

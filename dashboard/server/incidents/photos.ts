@@ -31,7 +31,7 @@ export async function photosOf(db: Queryable, incidentId: number): Promise<Incid
 
 export async function incidentPhoto(db: Queryable, incidentId: number, photoId: number): Promise<{ bytes: Buffer; contentType: string }> {
   const result = await db.query(`SELECT bytes, content_type FROM incident_photos WHERE incident_id = $1 AND id = $2`, [incidentId, photoId]);
-  if (!result.rowCount) throw notFound(`photo ${photoId} of incident ${incidentId}`);
+  if (!result.rowCount) throw notFound('photo', photoId, `photo ${photoId} of incident ${incidentId} not found`);
   return { bytes: result.rows[0].bytes, contentType: result.rows[0].content_type };
 }
 

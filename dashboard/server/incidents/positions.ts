@@ -2,7 +2,7 @@
 // asks for consent first; off duty, nothing is kept). A position that would need a speed no vehicle
 // in a city reaches is refused and counted, and the last good one stays.
 import { withTransaction, type Database, type Queryable } from '@cityops/core/database/pool';
-import { AppError } from '@cityops/core/errors';
+import { AppError, conflict, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { once, type IdempotentRequest, type Replayable } from '../idempotency.ts';
 
@@ -60,11 +60,11 @@ async function storePosition(db: Queryable, userId: number, report: PositionRepo
   const row = current.rows[0];
   if (!row?.on_duty) {
     reports.inc({ outcome: 'off_duty' });
-    throw new AppError('conflict', 'you are off duty: start your duty on the phone to share your position', 'onDuty');
+    throw conflict('you are off duty: start your duty on the phone to share your position', 'onDuty', { reason: 'off_duty' });
   }
   if (report.measuredAt.getTime() > Date.now() + 60_000) {
     reports.inc({ outcome: 'future' });
-    throw new AppError('invalid', 'the position is dated in the future: check the phone\'s clock', 'measuredAt');
+    throw badRequest('the position is dated in the future: check the phone\'s clock', 'measuredAt', { reason: 'position_in_future' });
   }
   if (row.measured_at && report.measuredAt <= row.measured_at) {
     reports.inc({ outcome: 'older' });

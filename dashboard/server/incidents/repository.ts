@@ -48,7 +48,7 @@ function asIncident(row: Record<string, unknown>): IncidentView {
 
 export async function getIncident(db: Queryable, id: number): Promise<IncidentView> {
   const result = await db.query(`${incidentSelect} WHERE i.id = $1`, [id]);
-  if (!result.rowCount) throw notFound(`incident ${id}`);
+  if (!result.rowCount) throw notFound('incident', id);
   return asIncident(result.rows[0]);
 }
 
@@ -143,14 +143,14 @@ export async function incidentCapFacts(db: Queryable, incident: Pick<IncidentVie
 
 export async function getCall(db: Queryable, callId: number): Promise<HotlineCallView> {
   const result = await db.query(`SELECT * FROM hotline_calls WHERE id = $1`, [callId]);
-  if (!result.rowCount) throw notFound(`call ${callId}`);
+  if (!result.rowCount) throw notFound('call', callId);
   return asCall(result.rows[0]);
 }
 
 /** The incident's row, locked for a change in the caller's transaction. */
 export async function lockIncident(tx: Queryable, id: number): Promise<IncidentView> {
   const result = await tx.query(`SELECT id FROM incidents WHERE id = $1 FOR UPDATE`, [id]);
-  if (!result.rowCount) throw notFound(`incident ${id}`);
+  if (!result.rowCount) throw notFound('incident', id);
   return getIncident(tx, id);
 }
 

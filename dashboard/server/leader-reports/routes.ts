@@ -46,7 +46,7 @@ export const leaderReportRoutes: FastifyPluginAsync<RouteContext> = async (plain
     },
     async (request, reply) => {
       const period = periodOf(request.body.kind, request.body.day);
-      if (period.from.getTime() > Date.now()) throw badRequest('the period has not started yet', 'day');
+      if (period.from.getTime() > Date.now()) throw badRequest('the period has not started yet', 'day', { reason: 'period_not_started' });
       const files = await makeReportFiles(db, period, request.body.language);
       const report = await withTransaction(db, async (tx) => {
         const saved = await saveReport(tx, { kind: period.kind, language: request.body.language, from: period.from, to: period.to, createdBy: request.actor.username, ...files });
@@ -62,7 +62,7 @@ export const leaderReportRoutes: FastifyPluginAsync<RouteContext> = async (plain
     { config: { roles: CAN_VIEW }, schema: { tags, summary: 'A report as PDF or CSV', params: fileParams } },
     async (request, reply) => {
       const file = await reportFile(db, request.params.id, request.params.format);
-      if (!file) throw notFound('report');
+      if (!file) throw notFound('report', request.params.id, 'report not found');
       const { report } = file;
       const name = `cityops-${report.kind}-report-${report.day}-${report.language}.${request.params.format}`;
       return reply.type(CONTENT_TYPES[request.params.format]).header('content-disposition', `attachment; filename="${name}"`).send(file.bytes);

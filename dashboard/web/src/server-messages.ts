@@ -6,7 +6,7 @@
 // written for people and often more precise (a schema's "at least 5 seconds", the field a conflict is
 // on) than a text made from the code; the English texts here word what comes without one. A code no
 // list knows (a newer server) falls back to the message in both languages.
-import type { CameraStatusReason, ImportRowReason, RefusalReasonCode, ServerErrorCode, SlotNoticeCode } from '@cityops/contract/server-codes';
+import type { CameraStatusReason, ImportRowReason, RefusalReasonCode, RequestReason, ServerErrorCode, SlotNoticeCode, Thing, Unit } from '@cityops/contract/server-codes';
 import { storedLanguage, type Language } from './i18n-core.ts';
 
 export interface ServerText {
@@ -145,6 +145,100 @@ export const cameraStatusTexts: Record<CameraStatusReason, ServerText> = {
   disabled: { vi: 'Camera đã bị tắt', en: 'The camera is disabled' },
 };
 
+/** Why a request with a generic code was refused (contract REQUEST_REASONS); `{what}` and `{unit}` are worded by the tables below. */
+export const requestReasonTexts: Record<RequestReason, ServerText> = {
+  not_found: { vi: 'Không tìm thấy {what} {id}', en: 'Not found: {what} {id}' },
+  does_not_exist: { vi: '{what} {id} không tồn tại', en: '{what} {id} does not exist' },
+  not_part_of_incident: { vi: '{what} {id} không thuộc sự cố {incident}', en: '{what} {id} is not part of incident {incident}' },
+  required: { vi: 'thiếu giá trị', en: 'required' },
+  from_after_to: { vi: 'thời điểm bắt đầu phải trước thời điểm kết thúc', en: 'from must be before to' },
+  from_after_horizon: { vi: 'thời điểm bắt đầu phải trước giới hạn dự báo', en: 'from must be before the forecast horizon' },
+  range_too_long: { vi: 'mỗi yêu cầu tối đa {maximum} {unit}', en: 'at most {maximum} {unit} per request' },
+  too_many_buckets: { vi: 'quá {maximum} khoảng: hãy chọn khoảng rộng hơn', en: 'more than {maximum} buckets: choose wider ones' },
+  lat_lon_pair: { vi: 'hãy nhập cả vĩ độ và kinh độ, hoặc bỏ trống cả hai', en: 'give both lat and lon, or neither' },
+  place_required: { vi: 'hãy chỉ vị trí: bấm lên bản đồ, hoặc chọn quận và nhập địa chỉ', en: 'say where: click on the map, or give a district and an address' },
+  outside_city: { vi: 'vị trí này nằm ngoài thành phố: hãy kéo ghim vào một quận', en: 'this place is outside the city: move the pin into a district' },
+  note_required: { vi: 'ghi chú cần có nội dung', en: 'a note needs text' },
+  reopen_reason_required: { vi: 'hãy nói lý do mở lại sự cố', en: 'say why the incident is reopened' },
+  team_required: { vi: 'hãy chọn đội được giao', en: 'name the team to assign' },
+  photo_required: { vi: 'hãy đính kèm ảnh', en: 'attach the photo' },
+  multipart_required: { vi: 'hãy gửi biểu mẫu kèm tệp (multipart/form-data)', en: 'send the form with its files (multipart/form-data)' },
+  unexpected_file: { vi: 'tệp không mong đợi ở trường "{field}"', en: 'unexpected file in field "{field}"' },
+  too_many_files: { vi: 'tối đa {maximum} {what}', en: 'at most {maximum} {what}' },
+  clip_too_long: { vi: 'đoạn video dài tối đa {maximum} giây', en: 'the clip may last at most {maximum} s' },
+  merge_sources_required: { vi: 'hãy chọn các sự cố cần gộp vào sự cố này', en: 'name the incidents to merge into this one' },
+  merge_into_itself: { vi: 'không thể gộp sự cố {id} vào chính nó', en: 'incident {id} cannot be merged into itself' },
+  split_items_required: { vi: 'hãy chọn cảnh báo hoặc cuộc gọi cần tách ra', en: 'name the alerts or calls to split off' },
+  split_everything: { vi: 'đó là toàn bộ sự cố {id}: hãy đổi nhãn thay vì tách', en: 'that is everything incident {id} has: relabel it instead' },
+  false_alarm_needs_resolve: { vi: 'chỉ khi xử lý xong mới có thể đánh dấu báo động giả', en: 'only resolving an alert can call it a false alarm' },
+  onvif_device_url: { vi: 'phải là địa chỉ dịch vụ thiết bị ONVIF http(s) lấy từ dò tìm', en: 'must be the http(s) ONVIF device service URL from discovery' },
+  position_in_future: { vi: 'vị trí có thời điểm trong tương lai: hãy kiểm tra đồng hồ điện thoại', en: 'the position is dated in the future: check the phone clock' },
+  period_not_started: { vi: 'kỳ báo cáo chưa bắt đầu', en: 'the period has not started yet' },
+  not_tide_gauge: { vi: 'cảm biến {id} không phải trạm đo triều: chỉ trạm đo triều có dự báo', en: 'sensor {id} is not a tide gauge: forecasts are for tide gauges only' },
+  sensor_not_placed: { vi: 'cảm biến {id} chưa có vị trí: hãy đặt nó lên bản đồ trước', en: 'sensor {id} has no location: place it on the map first' },
+  sensor_level_unset: { vi: 'cảm biến {id} chưa đặt mức báo động {level}', en: 'sensor {id} has no alarm level {level} set' },
+  agency_url_required: { vi: 'cơ quan này cần địa chỉ URL', en: 'this agency needs its URL' },
+  agency_disabled: { vi: '{name} đang bị tắt trong danh bạ', en: '{name} is disabled in the registry' },
+  user_disabled: { vi: 'người dùng {id} đang bị khóa', en: 'user {id} is disabled' },
+  already_assigned: { vi: '{team} đã được giao (bởi {by} lúc {at})', en: '{team} is already assigned (by {by} at {at})' },
+  assigned_by_other: { vi: '{by} đã giao {team} lúc {at}; muốn cử đội khác thì hãy giao lại', en: '{by} assigned {team} at {at}; to send another team, reassign' },
+  assigned_same_moment: { vi: 'một điều phối viên khác vừa giao đội cho sự cố này cùng lúc; hãy tải lại để xem', en: 'another dispatcher assigned a team at the same moment; reload to see who' },
+  already_handed: { vi: 'sự cố {incident} đã được chuyển cho {agency}', en: 'incident {incident} was already handed to {agency}' },
+  alert_in_other_incident: { vi: 'cảnh báo {alert} đã thuộc sự cố {incident}: hãy tách ra hoặc gộp các sự cố', en: 'alert {alert} already belongs to incident {incident}: split it off or merge' },
+  default_policy_undeletable: { vi: 'không thể xóa chính sách mặc định; hãy đổi thời hạn của nó', en: 'the default policy cannot be deleted; change its deadlines instead' },
+  off_duty: { vi: 'bạn đang ngoài ca: hãy bắt đầu ca trên điện thoại để chia sẻ vị trí', en: 'you are off duty: start your duty to share your position' },
+  report_already_rejected: { vi: 'phản ánh {code} đã bị {by} từ chối', en: 'report {code} was rejected already by {by}' },
+  report_already_rated: { vi: 'phản ánh {code} đã được đánh giá', en: 'report {code} was rated already' },
+  already_taken: { vi: 'giá trị này đã được dùng', en: 'already taken' },
+  dangling_reference: { vi: 'tham chiếu tới thứ không tồn tại, hoặc vẫn đang được tham chiếu', en: 'refers to something that does not exist, or is still referred to' },
+  rule_broken: { vi: 'vi phạm quy tắc {rule}', en: 'breaks the rule {rule}' },
+  out_of_range: { vi: 'có giá trị ngoài phạm vi hoặc sai dạng', en: 'a value is out of range or not of the expected form' },
+};
+
+/** What a not_found / does_not_exist names. */
+export const thingTexts: Record<Thing, ServerText> = {
+  camera: { vi: 'camera', en: 'camera' },
+  sensor: { vi: 'cảm biến', en: 'sensor' },
+  district: { vi: 'quận', en: 'district' },
+  camera_owner: { vi: 'chủ camera', en: 'camera owner' },
+  owner_link: { vi: 'đường dẫn của chủ camera', en: 'owner link' },
+  consent: { vi: 'thỏa thuận chia sẻ của camera', en: 'consent of camera' },
+  simulated_camera: { vi: 'camera mô phỏng', en: 'simulated camera' },
+  alert: { vi: 'cảnh báo', en: 'alert' },
+  alert_clip: { vi: 'đoạn video của cảnh báo', en: 'clip of alert' },
+  snapshot: { vi: 'ảnh chụp của cảnh báo', en: 'snapshot of alert' },
+  photo: { vi: 'ảnh', en: 'photo' },
+  clip: { vi: 'đoạn video', en: 'clip' },
+  incident: { vi: 'sự cố', en: 'incident' },
+  call: { vi: 'cuộc gọi', en: 'call' },
+  team: { vi: 'đội', en: 'team' },
+  team_member: { vi: 'thành viên đội', en: 'team member' },
+  user: { vi: 'người dùng', en: 'user' },
+  agency: { vi: 'cơ quan', en: 'agency' },
+  handoff: { vi: 'lần chuyển giao', en: 'handoff' },
+  assignment: { vi: 'lần giao việc đang mở của sự cố', en: 'active assignment of incident' },
+  dispatch_policy: { vi: 'chính sách điều phối', en: 'dispatch policy' },
+  link_rule: { vi: 'quy tắc liên kết', en: 'link rule' },
+  joint_rule: { vi: 'quy tắc kết hợp', en: 'joint rule' },
+  camera_rule: { vi: 'quy tắc camera', en: 'camera rule' },
+  report: { vi: 'báo cáo', en: 'report' },
+};
+
+/** The units of a range limit. */
+export const unitTexts: Record<Unit, ServerText> = {
+  days: { vi: 'ngày', en: 'days' },
+  hours: { vi: 'giờ', en: 'hours' },
+};
+
+/** A request reason in words; `what` and `unit` are codes themselves, worded before they fill the text. */
+function requestReasonText(reason: RequestReason, params: ServerParams | undefined, language: Language): string {
+  const worded: ServerParams = { ...params };
+  if (has(thingTexts, params?.what)) worded.what = thingTexts[params.what][language];
+  if (has(unitTexts, params?.unit)) worded.unit = unitTexts[params.unit][language];
+  // An id may be empty ("report not found"): no dangling space.
+  return fill(requestReasonTexts[reason][language], worded).replace(/\s+/g, ' ').trim();
+}
+
 /** Codes the browser makes itself: their message is the browser's ("Failed to fetch"), not the server's. */
 const BROWSER_CODES = new Set(['network']);
 /** Codes many different refusals share: their text alone cannot say what to fix. */
@@ -176,6 +270,7 @@ export function refusalText(reason: RefusalReasonCode, params: ServerParams | un
 export function reasonText(reason: unknown, params: ServerParams | undefined, language: Language): string | undefined {
   if (has(refusalReasonTexts, reason)) return refusalText(reason, params, language);
   if (has(importRowReasonTexts, reason)) return fill(importRowReasonTexts[reason][language], params);
+  if (has(requestReasonTexts, reason)) return requestReasonText(reason, params, language);
   return undefined;
 }
 

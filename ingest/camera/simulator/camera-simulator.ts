@@ -31,7 +31,7 @@ import {
   type PreparedSourceOptions,
 } from '../ffmpeg.ts';
 import { RtspRelayServer, type SimulatedCameraCredentials } from './rtsp-server.ts';
-import { AppError } from '@cityops/core/errors';
+import { notFound } from '@cityops/core/errors';
 
 export const CAMERA_FAULTS = ['stop', 'resume', 'freeze', 'black', 'scene-change', 'resize', 'disconnect', 'time-loop', 'time-wrap', 'time-leap'] as const;
 export type CameraFault = (typeof CAMERA_FAULTS)[number];
@@ -197,7 +197,7 @@ export class CameraSimulator implements Component {
   /** Injects a fault (or `resume`s); resolves once the camera shows it. */
   async fault(cameraId: string, fault: CameraFault): Promise<void> {
     const camera = this.cameras.get(cameraId);
-    if (!camera) throw new AppError('not_found', `no simulated camera ${cameraId}`);
+    if (!camera) throw notFound('simulated_camera', cameraId, `no simulated camera ${cameraId}`);
     const codec = camera.spec.codec ?? 'h264';
     const { width, height } = camera;
     if (fault !== 'disconnect') {

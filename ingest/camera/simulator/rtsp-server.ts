@@ -17,7 +17,7 @@ import {
   RtspReader,
   type RtspRequest,
 } from './rtsp-messages.ts';
-import { AppError } from '@cityops/core/errors';
+import { notFound } from '@cityops/core/errors';
 
 const PUBLIC_METHODS = 'OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER';
 /** A viewer further behind than this (its socket buffer) loses packets until the next keyframe. */
@@ -145,7 +145,7 @@ export class RtspRelayServer implements Component {
   /** Points a camera at a source, or at nothing (stream stopped: viewers get silence, new ones 503). */
   attach(cameraId: string, sourceId: string | undefined): void {
     const camera = this.cameras.get(cameraId);
-    if (!camera) throw new AppError('not_found', `unknown simulated camera ${cameraId}`);
+    if (!camera) throw notFound('simulated_camera', cameraId, `unknown simulated camera ${cameraId}`);
     camera.source?.cameras.delete(camera);
     camera.source = sourceId ? this.sourceFor(sourceId) : undefined;
     camera.source?.cameras.add(camera);

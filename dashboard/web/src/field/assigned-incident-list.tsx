@@ -144,7 +144,7 @@ function useIncidentStep({ incident }: AssignmentMessage) {
     try {
       const title = incident.title || t(`incidentKind.${incident.kind}` as MessageKey);
       const outcome = await outbox.submit([{ subject: 'incident', incidentId: incident.id, incidentTitle: title, ...step }]);
-      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
+      if (outcome.status === 'refused') setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${errorMessage(outcome.entry)})` });
       else if (outcome.status === 'queued') setMessage({ ok: true, text: t('outbox.queued') });
     } catch (error) {
       setMessage({ ok: false, text: errorMessage(error) });

@@ -207,7 +207,7 @@ function FieldAlert({ alertId }: { alertId: number }) {
       if (action !== 'note' || !photo) steps.push({ alertId, alertTitle: title, action, note: photo && action !== 'resolve' ? undefined : text || undefined });
       const outcome = await outbox.submit(steps);
       if (outcome.status === 'refused') {
-        setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${outcome.entry.message})` });
+        setMessage({ ok: false, text: `${actionLabel(t, outcome.entry.action)}: ${refusalReason(t, outcome.entry)} (${errorMessage(outcome.entry)})` });
         return;
       }
       // Stored on the phone (or already applied): what was sent is safe to clear, and only that: a note

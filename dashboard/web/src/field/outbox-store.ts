@@ -56,6 +56,10 @@ export type RefusedEntry = OmitEach<OutboxEntry, 'photo'> & {
   status: number;
   code: string;
   message: string;
+  /** The refusal's field, reason and parameters, to word it in the reader's language (server-messages.ts). */
+  field?: string;
+  reason?: string;
+  params?: Record<string, string | number | boolean>;
   refusedAt: string;
   hadPhoto: boolean;
 };

@@ -3,6 +3,7 @@
 // and per-incident badges.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useI18n } from '../i18n.tsx';
+import { errorMessage, serverMessage } from '../server-messages.ts';
 import type { Translate } from '../i18n.tsx';
 import { useLiveStore } from '../live/live-context.tsx';
 import type { MessageKey } from '../messages.ts';
@@ -50,22 +51,22 @@ export function useOutbox(): Outbox {
 export const actionLabel = (t: Translate, action: OutboxAction) => t(`outbox.action.${action}` as MessageKey);
 
 /** Why the server said no, in words a field worker can act on; the server's own message follows. */
-export function refusalReason(t: Translate, refused: Pick<RefusedEntry, 'status' | 'message' | 'subject'>): string {
+export function refusalReason(t: Translate, refused: Pick<RefusedEntry, 'status' | 'code' | 'message' | 'field' | 'reason' | 'params' | 'subject'>): string {
   if (refused.subject === 'position') {
     if (refused.status === 409) return t('outbox.reason.offDuty');
     if (refused.status === 400) return t('outbox.reason.positionRefused');
-    return refused.message;
+    return errorMessage(refused);
   }
   if (refused.subject === 'incident') {
     if (refused.status === 409) return t('outbox.reason.incidentConflict');
     if (refused.status === 403) return t('outbox.reason.incidentForbidden');
     if (refused.status === 404) return t('outbox.reason.incidentGone');
-    return refused.message;
+    return errorMessage(refused);
   }
   if (refused.status === 409) return t('outbox.reason.conflict');
   if (refused.status === 403) return t('outbox.reason.forbidden');
   if (refused.status === 404) return t('outbox.reason.gone');
-  return refused.message;
+  return errorMessage(refused);
 }
 
 /** "Not accepted: confirmation on alert #12" / "… on incident #3" / "Not accepted: position". */
@@ -140,7 +141,7 @@ export function OutboxBar() {
           <span>{refusalReason(t, refused)}</span>
           {(refused.subject === undefined || refused.subject === 'alert') && refused.note && <span className="small">{t('outbox.yourNote', { note: refused.note })}</span>}
           <span className="small muted">
-            {t('outbox.takenAt', { time: i18n.dateTime(refused.queuedAt) })} · {refused.message}
+            {t('outbox.takenAt', { time: i18n.dateTime(refused.queuedAt) })} · {serverMessage(refused, i18n.language)}
           </span>
           <button className="button small" onClick={() => void outbox.dismiss(refused.seq)} data-testid="outbox-dismiss">
             {t('outbox.dismiss')}

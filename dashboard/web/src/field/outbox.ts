@@ -268,7 +268,7 @@ export class Outbox {
         const apiError = error as ApiError;
         const hadPhoto = 'photo' in next && Boolean(next.photo);
         const { photo: _photo, ...rest } = next as OutboxEntry & { photo?: Blob };
-        const refused = { ...rest, status: apiError.status, code: apiError.code, message: apiError.message, refusedAt: new Date().toISOString(), hadPhoto } as RefusedEntry;
+        const refused = { ...rest, status: apiError.status, code: apiError.code, message: apiError.message, field: apiError.field, reason: apiError.reason, params: apiError.params, refusedAt: new Date().toISOString(), hadPhoto } as RefusedEntry;
         if (this.awaited.has(next.seq)) {
           await removeEntry(next.seq);
           this.outcomes.set(next.seq, { status: 'refused', entry: refused });

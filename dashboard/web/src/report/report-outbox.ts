@@ -163,7 +163,7 @@ export class ReportOutbox {
           break;
         }
         const apiError = error as ApiError;
-        await updateReport({ ...next, attempts: next.attempts + 1, refusal: { status: apiError.status, code: apiError.code, message: apiError.message, field: apiError.field } });
+        await updateReport({ ...next, attempts: next.attempts + 1, refusal: { status: apiError.status, code: apiError.code, message: apiError.message, field: apiError.field, reason: apiError.reason, params: apiError.params } });
       } finally {
         this.sendingId = undefined;
         await this.reload();

@@ -15,7 +15,7 @@ import { CategoryIcon } from './category-icons.tsx';
 import { clipSeconds } from './clip.ts';
 import { myReports } from './my-reports.ts';
 import { reportOutbox, type QueuedReport, type ReportDraft } from './report-outbox.ts';
-import { errorMessage } from '../server-messages.ts';
+import { errorMessage, serverMessage } from '../server-messages.ts';
 
 const PinMap = lazy(() => import('./pin-map.tsx'));
 
@@ -90,7 +90,7 @@ export function ReportPage() {
     setCorrecting(report.id);
     const refusal = report.refusal;
     const field = fieldOfServer(refusal?.field);
-    const message = refusal?.status === 413 ? `${t('report.tooLarge')} (${refusal.message})` : refusal?.message;
+    const message = refusal && (refusal.status === 413 ? `${t('report.tooLarge')} (${refusal.message})` : errorMessage(refusal));
     setErrors(message ? { [field]: message } : {});
     setRefusal(message);
     setLastId(undefined);
@@ -482,7 +482,7 @@ function StoredReports({ exclude, onCorrect }: { exclude: (number | undefined)[]
                 {t(categoryLabel(report.category))} · {i18n.dateTime(report.takenAt)}
               </strong>
               <p className="error-text" data-testid="report-refusal-message">
-                {report.refusal!.status === 413 ? `${t('report.tooLarge')} (${report.refusal!.message})` : report.refusal!.message}
+                {report.refusal!.status === 413 ? `${t('report.tooLarge')} (${report.refusal!.message})` : serverMessage(report.refusal!, i18n.language)}
               </p>
               <p className="muted small">{t('report.refusedKept')}</p>
               <div className="report-row">

@@ -23,6 +23,9 @@ export interface ServerRefusal {
   code: string;
   message: string;
   field?: string;
+  /** Why, as a code and parameters worded in the resident's language (server-messages.ts). */
+  reason?: string;
+  params?: Record<string, string | number | boolean>;
 }
 
 export interface QueuedReport extends ReportDraft {
