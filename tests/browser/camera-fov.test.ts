@@ -160,6 +160,11 @@ describe('the cameras that see a place', () => {
     await page.fill('[data-field=rangeMeters] input', '0');
     await page.click('[data-testid=device-save]');
     await page.locator('[data-field=rangeMeters].invalid').waitFor();
+    // Beside its field, in the reader's language, without the field's key in front.
+    const rangeError = await page.locator('[data-field=rangeMeters] .field-error').innerText();
+    expect(rangeError).not.toMatch(/rangeMeters/);
+    expect(rangeError.length).toBeGreaterThan(5);
+    if (language === 'vi') expect(rangeError).not.toMatch(/must|greater|least/i);
     const { camera } = await (await api.request('GET', `/api/cameras/${MARKET_CAMERA.id}`, { role: 'engineer' })).json();
     expect(camera.rangeMeters).toBeGreaterThan(0);
     await page.context().close();

@@ -159,6 +159,8 @@ describe.each(['vi', 'en'] as const)('incident screens in %s', (language) => {
     const placeText = await placeError.textContent();
     expect(placeText).toMatch(language === 'vi' ? /bấm lên bản đồ/ : /click on the map/);
     if (language === 'vi') expect(placeText).not.toMatch(/click on the map/);
+    // Beside the place section: no field key ("place:") in front of the words.
+    expect(placeText).not.toMatch(/^place/);
     await shot(page, `hotline-refusal-${language}`);
     await page.focus('[data-testid=hotline-coordinates]');
     // Apart per language: the first language's incident is resolved, but keep the places distinct anyway.

@@ -1,7 +1,7 @@
 // The one way the dashboard talks HTTP: JSON in and out, the session cookie, and errors that carry
 // the server's code, message and field. A 401 tells the session to ask for a login again.
 import { storedLanguage, type Language } from './i18n-core.ts';
-import { serverMessage, type ServerParams } from './server-messages.ts';
+import { serverMessage, type RefusalPlace, type ServerParams } from './server-messages.ts';
 
 /** A bad row of a rejected bulk import: its field, the English message, and the reason to word it by. */
 export interface ImportRowRefusal {
@@ -30,8 +30,8 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
   /** The refusal in the reader's language (server-messages.ts); `message` keeps the server's English. */
-  inLanguage(language: Language = storedLanguage()): string {
-    return serverMessage(this, language);
+  inLanguage(language: Language = storedLanguage(), place?: RefusalPlace): string {
+    return serverMessage(this, language, place);
   }
   /** The route is not there (yet): a feature of another part that is not deployed or not built. */
   get unavailable() {

@@ -284,22 +284,30 @@ export interface ServerRefusal {
   rows?: readonly unknown[];
 }
 
+/** Where a refusal is shown: beside its own field, whose label already says which value is meant. */
+export interface RefusalPlace {
+  besideField?: boolean;
+}
+
 /**
  * A server refusal worded in `language`: the field and the reason of a refused value ("lat: must be at
  * most 90"), else the text of the code; the server's English message only for a code no list knows.
+ * Beside its own field, the field's name (an English key such as `place`) is left out.
  */
-export function serverMessage(refusal: ServerRefusal, language: Language): string {
-  if (language === 'en' && refusal.message && !BROWSER_CODES.has(refusal.code)) return refusal.message;
+export function serverMessage(refusal: ServerRefusal, language: Language, { besideField = false }: RefusalPlace = {}): string {
+  const named = (text: string) => (refusal.field && !besideField ? `${refusal.field}: ${text}` : text);
+  if (language === 'en' && refusal.message && !BROWSER_CODES.has(refusal.code)) {
+    return besideField && refusal.field && refusal.message.startsWith(`${refusal.field}: `) ? refusal.message.slice(refusal.field.length + 2) : refusal.message;
+  }
   const reason = reasonText(refusal.reason, refusal.params, language);
-  if (reason) return refusal.field ? `${refusal.field}: ${reason}` : reason;
+  if (reason) return named(reason);
   if (refusal.code === 'import_rejected') return fill(errorCodeTexts.import_rejected[language], { count: refusal.rows?.length ?? 0 });
   if (has(errorCodeTexts, refusal.code)) {
     // A generic code says only that something was refused; until that refusal has a reason of its own,
     // the server's words ("say where: click on the map…") follow, so nothing the person needs is lost.
     const hint = refusal.field && refusal.message?.startsWith(`${refusal.field}: `) ? refusal.message.slice(refusal.field.length + 2) : refusal.message;
     const detail = GENERIC_CODES.has(refusal.code) && hint ? ` (${hint})` : '';
-    const text = errorCodeTexts[refusal.code][language] + detail;
-    return refusal.field ? `${refusal.field}: ${text}` : text;
+    return named(errorCodeTexts[refusal.code][language] + detail);
   }
   return refusal.message;
 }
@@ -329,8 +337,8 @@ export function cameraStatusMessage(reason: string | null | undefined, message: 
 }
 
 /** Any failure in words: a server refusal in `language` (by default the one the reader chose), else the error's own message. */
-export function errorMessage(error: unknown, language: Language = storedLanguage()): string {
+export function errorMessage(error: unknown, language: Language = storedLanguage(), place: RefusalPlace = {}): string {
   const refusal = error as Partial<ServerRefusal> | undefined;
-  if (refusal && typeof refusal.code === 'string' && typeof refusal.message === 'string') return serverMessage(refusal as ServerRefusal, language);
+  if (refusal && typeof refusal.code === 'string' && typeof refusal.message === 'string') return serverMessage(refusal as ServerRefusal, language, place);
   return String((error as Error)?.message ?? error);
 }

@@ -47,7 +47,7 @@ function Field({ label, name, error, children, wide = false }: { label: string; 
     <label className={`form-field ${wide ? 'wide' : ''} ${failed ? 'invalid' : ''}`} data-field={name}>
       <span>{label}</span>
       {children}
-      {failed && <em className="field-error">{error!.inLanguage(language)}</em>}
+      {failed && <em className="field-error">{error!.inLanguage(language, { besideField: true })}</em>}
     </label>
   );
 }

@@ -135,7 +135,7 @@ function HotlineForm() {
     } catch (caught) {
       if (caught instanceof ApiError && caught.status === 401) return; // the login opens over the form; nothing is lost
       const field = caught instanceof ApiError ? fieldOf(caught.field) : 'form';
-      setErrors({ [field]: errorMessage(caught) });
+      setErrors({ [field]: errorMessage(caught, undefined, { besideField: field !== 'form' }) });
     } finally {
       setBusy(false);
     }
