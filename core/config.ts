@@ -189,6 +189,7 @@ export const configSchema = z.object({
   LEADER_REPORTS_SCHEDULE: booleanFromString.default(true).describe(
     'the api role makes the daily (and, on Mondays, the weekly) operations report for leaders after midnight city time, in Vietnamese and English',
   ),
+  REPORT_MEDIA_DIR: z.string().optional().describe('residents\' report photos and clips (files named by the database rows); default DATA_DIR/report-media; shared storage when several api processes take reports; in backups'),
   OPEN_DATA_DAILY_DIR: z.string().optional().describe('where the daily open data files are kept; default DATA_DIR/open-data/daily (shared storage when several api processes serve them)'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg').describe('ffmpeg executable for camera ingest, clips and the camera simulator'),
   CAMERA_STALL_SECONDS: z.coerce.number().min(1).max(300).default(5).describe(

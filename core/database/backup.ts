@@ -1,4 +1,5 @@
-// Backup and restore: the database and the evidence clips in one archive file (a gzipped tar).
+// Backup and restore: the database, the evidence clips and the residents' report media in one archive
+// file (a gzipped tar).
 //
 // Two routes for the database, chosen by where it lives:
 // - the embedded PostgreSQL: a physical copy of its cluster taken through PostgreSQL's low-level
@@ -23,6 +24,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { reportMediaDirOf } from '../media-store.ts';
 import { redactUrl, type Logger } from '../logger.ts';
 import { EmbeddedDatabase } from './embedded.ts';
 import { migrate } from './migrate.ts';
@@ -46,6 +48,12 @@ interface Manifest {
 const EMBEDDED_SECRETS = ['postgres.password', 'postgres-owner.password', 'postgres-app.password'];
 
 export const clipsDirOf = (config: Config) => config.CAMERA_CLIPS_DIR ?? path.join(config.dataDir, 'clips');
+
+/** Directories of files the database's rows name, each carried as a tar of its own. */
+const FILE_DIRECTORIES = [
+  { archive: 'clips.tar', what: 'the evidence clips', dirOf: clipsDirOf },
+  { archive: 'report-media.tar', what: 'the residents\' photos and clips', dirOf: reportMediaDirOf },
+];
 
 export class BackupError extends AppError {
   constructor(message: string) {
@@ -72,8 +80,11 @@ export async function backup(config: Config, outFile: string, logger: Logger): P
       serverVersion = await dumpExternal(config, path.join(staging, 'database.dump'), logger);
     }
     if (!config.SECRET_KEY) files.push(...copyIfPresent(config.dataDir, staging, 'secret.key'));
+    for (const { archive, dirOf } of FILE_DIRECTORIES) {
+      const dir = dirOf(config);
+      if (existsSync(dir)) await tar(['-cf', path.join(staging, archive), '-C', dir, '.']);
+    }
     const clipsDir = clipsDirOf(config);
-    if (existsSync(clipsDir)) await tar(['-cf', path.join(staging, 'clips.tar'), '-C', clipsDir, '.']);
     const manifest: Manifest = { format: FORMAT, version: 1, createdAt: new Date().toISOString(), database: kind, serverVersion, clipsDir, files };
     writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
     mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
@@ -182,10 +193,12 @@ export async function restore(config: Config, archive: string, { force = false }
       copyFileSync(path.join(staging, 'secret.key'), path.join(config.dataDir, 'secret.key'));
       chmodSync(path.join(config.dataDir, 'secret.key'), 0o600);
     }
-    if (existsSync(path.join(staging, 'clips.tar'))) {
-      if (existsSync(clipsDir) && readdirSync(clipsDir).length && !force) throw new BackupError(`${clipsDir} is not empty: pass --force to restore the clips over it`);
-      mkdirSync(clipsDir, { recursive: true });
-      await tar(['-xf', path.join(staging, 'clips.tar'), '-C', clipsDir]);
+    for (const { archive: tarName, what, dirOf } of FILE_DIRECTORIES) {
+      if (!existsSync(path.join(staging, tarName))) continue;
+      const dir = dirOf(config);
+      if (existsSync(dir) && readdirSync(dir).length && !force) throw new BackupError(`${dir} is not empty: pass --force to restore ${what} over it`);
+      mkdirSync(dir, { recursive: true });
+      await tar(['-xf', path.join(staging, tarName), '-C', dir]);
     }
     // Also the first start of a restored embedded cluster (WAL replay): a broken restore fails here, not later.
     await relocateClips(config, manifest.clipsDir, clipsDir, logger);

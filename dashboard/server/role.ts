@@ -11,6 +11,8 @@ import { createIncidentLinker } from './incidents/linker.ts';
 import { createEscalationWorker } from './incidents/escalation.ts';
 import { createHandoffDelivery } from './incidents/handoffs.ts';
 import { createContactRetention } from './citizen-reports/contact-retention.ts';
+import { createMediaSweep } from './citizen-reports/media-sweep.ts';
+import { createMediaStore, reportMediaDirOf } from '@cityops/core/media-store';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { createDailyExport, dailyDir } from './open-data/daily-files.ts';
 import { createReportSchedule } from './leader-reports/schedule.ts';
@@ -63,6 +65,7 @@ export class ApiRole implements Component {
       createEscalationWorker({ db, live }, logger.child({ component: 'dispatch-escalation' })),
       createHandoffDelivery({ db, live, secretBox, mqtt: () => this.mqtt, cap: { sender: config.CAP_SENDER, publicUrl: config.PUBLIC_URL } }, logger.child({ component: 'handoff-delivery' })),
       createContactRetention(db, logger.child({ component: 'report-contact-retention' }), config.REPORT_CONTACT_DAYS),
+      createMediaSweep(db, createMediaStore(reportMediaDirOf(config)), logger.child({ component: 'report-media-sweep' })),
       // The open data daily files (open-data/daily-files.ts): written by every api process into the same
       // directory is harmless (a day is renamed into place whole), so no leader is needed.
       ...(config.OPEN_DATA_DAILY_FILES

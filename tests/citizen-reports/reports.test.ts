@@ -5,7 +5,7 @@
 // and bad input (not an image, 45 MB, a broken clip, outside the city, a flood from one address) gets a
 // clear answer without losing anything else.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import type { PublicReportView, ReportReceipt, ReportView } from '../../contract/citizen-reports.ts';
 import type { IncidentView } from '../../contract/incidents.ts';
+import { createMediaStore } from '../../core/media-store.ts';
 import { deleteExpiredContacts } from '../../dashboard/server/citizen-reports/contact-retention.ts';
+import { deleteOrphanMedia } from '../../dashboard/server/citizen-reports/media-sweep.ts';
 import { stripJpegMetadata } from '../../dashboard/server/citizen-reports/report-media.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
@@ -217,6 +219,72 @@ describe('a report becomes a source of an incident', () => {
     expect(probe.streams.map((stream: { codec_type: string }) => stream.codec_type)).toEqual(['video']);
     expect(JSON.stringify(probe.format.tags ?? {})).not.toMatch(/Secret|location|10\.7765/);
     expect(Number(probe.format.duration)).toBeGreaterThan(1.5);
+  });
+});
+
+describe('photos and clips are files of the media store, named by their rows', () => {
+  const mediaDir = () => api.config.REPORT_MEDIA_DIR!;
+  const filesInStore = async () => {
+    const names: string[] = [];
+    for await (const batch of createMediaStore(mediaDir()).namesOlderThan(-60_000)) names.push(...batch);
+    return names.sort();
+  };
+
+  it('keeps a photo as a file (no bytes in the row) and serves it; a refused or resent report leaves no file behind', async () => {
+    const before = await filesInStore();
+    const key = uniqueId('media-resend');
+    const place = spot();
+    const first = await send({ ...place }, { photos: [photoWithGps] }, { key });
+    expect(first.status).toBe(201);
+    const row = (await test.db.query(`SELECT m.file_name, m.bytes FROM citizen_report_media m JOIN citizen_reports r ON r.id = m.report_id WHERE r.code = $1`, [first.body.code])).rows[0];
+    expect(row.bytes).toBeNull();
+    expect(await filesInStore()).toEqual([...before, row.file_name].sort());
+    const served = Buffer.from(await (await fetch(`${api.baseUrl}/api/public/reports/${first.body.code}/photos/0`)).arrayBuffer());
+    expect(served.equals(await readFile(path.join(mediaDir(), row.file_name)))).toBe(true);
+
+    // Refused after its photo was cleaned and written (outside the city), and the same report sent again.
+    expect((await send({ lat: 21.03, lon: 105.85 }, { photos: [photoWithGps] })).status).toBe(400);
+    expect((await send({ ...place }, { photos: [photoWithGps] }, { key })).status).toBe(200);
+    expect(await filesInStore()).toEqual([...before, row.file_name].sort());
+  });
+
+  it('serves a photo stored in its row before the media files, and a clip by byte range', async () => {
+    const receipt = (await send({ ...spot() })).body as ReportReceipt;
+    const { id } = await reportOf(receipt.code);
+    const oldPhoto = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    await test.db.query(`INSERT INTO citizen_report_media (report_id, kind, position, content_type, width, height, bytes) VALUES ($1, 'photo', 0, 'image/jpeg', 8, 8, $2)`, [id, oldPhoto]);
+    const response = await api.request('GET', `/api/reports/${id}/photos/0`, { role: 'viewer' });
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).equals(oldPhoto)).toBe(true);
+
+    const input = path.join(workDir, 'ranged.mp4');
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10', '-c:v', 'libx264', '-preset', 'ultrafast', '-y', input]);
+    const withClip = (await send({ ...spot() }, { clip: await readFile(input) })).body as ReportReceipt;
+    const whole = await fetch(`${api.baseUrl}/api/public/reports/${withClip.code}/clip`);
+    const size = (await whole.arrayBuffer()).byteLength;
+    const part = await fetch(`${api.baseUrl}/api/public/reports/${withClip.code}/clip`, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${size}`);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it('the sweep deletes files no report names once an hour old, keeps the rest; a row whose file is gone answers 404', async () => {
+    const store = createMediaStore(mediaDir());
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    const receipt = (await send({ ...spot() }, { photos: [photoWithGps] })).body as ReportReceipt;
+    const named = (await test.db.query(`SELECT m.file_name FROM citizen_report_media m JOIN citizen_reports r ON r.id = m.report_id WHERE r.code = $1`, [receipt.code])).rows[0].file_name;
+    const oldOrphan = (await store.put(Buffer.from('crashed before its COMMIT'), 'jpg')).name;
+    const youngOrphan = (await store.put(Buffer.from('its report may be on its way'), 'jpg')).name;
+    for (const name of [named, oldOrphan]) await utimes(path.join(mediaDir(), name), hoursAgo(2), hoursAgo(2));
+
+    expect(await deleteOrphanMedia(test.db, store)).toBe(1);
+    const left = await filesInStore();
+    expect(left).toContain(named);
+    expect(left).toContain(youngOrphan);
+    expect(left).not.toContain(oldOrphan);
+
+    await rm(path.join(mediaDir(), named));
+    expect((await fetch(`${api.baseUrl}/api/public/reports/${receipt.code}/photos/0`)).status).toBe(404);
   });
 });
 

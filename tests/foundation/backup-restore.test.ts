@@ -81,6 +81,8 @@ function npmScript(script: 'backup' | 'restore', args: string[], env: NodeJS.Pro
   });
 }
 
+const REPORT_PHOTO = `ab/${'ab'.repeat(16)}.jpg`;
+
 describe('backup and restore of the embedded default', () => {
   it('restores devices, alerts, users, audit rows and clips into a fresh data directory, and refuses to overwrite without --force', async () => {
     const sourceDir = path.join(workDir, 'source');
@@ -102,6 +104,9 @@ describe('backup and restore of the embedded default', () => {
       mkdirSync(path.join(sourceDir, 'clips'), { recursive: true });
       writeFileSync(path.join(sourceDir, 'clips', 'cam-backup-1.mp4'), 'not really an mp4');
       await db.query(`UPDATE alert_clips SET state = 'saved', file_path = $2 WHERE alert_id = $1`, [cameraAlert.alertId, path.join(sourceDir, 'clips', 'cam-backup-1.mp4')]);
+      // A resident's photo lives in the media store (REPORT_MEDIA_DIR, default DATA_DIR/report-media), named by its row.
+      mkdirSync(path.join(sourceDir, 'report-media', 'ab'), { recursive: true });
+      writeFileSync(path.join(sourceDir, 'report-media', REPORT_PHOTO), 'a resident\'s photo');
     } finally {
       await db.end();
     }
@@ -116,6 +121,7 @@ describe('backup and restore of the embedded default', () => {
     const targetEnv = await environment(targetDir);
     const restored = await npmScript('restore', [archive], targetEnv.env);
     expect(restored, restored.output).toMatchObject({ code: 0 });
+    expect(readFileSync(path.join(targetDir, 'report-media', REPORT_PHOTO), 'utf8')).toBe('a resident\'s photo');
     const again = await npmScript('restore', [archive], targetEnv.env);
     expect(again.code).not.toBe(0);
     expect(again.output).toMatch(/already holds a database: pass --force/);

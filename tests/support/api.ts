@@ -1,6 +1,9 @@
 // Starts the real api role (Fastify + socket.io) on an ephemeral port against a test database, and
 // logs in users of every role. Used by every HTTP and socket test.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { SecretBox } from '../../core/secret-box.ts';
@@ -35,8 +38,11 @@ export async function startTestApi(
   overrides: Record<string, string> = {},
   options: { logDestination?: NodeJS.WritableStream; skipLogins?: boolean } = {},
 ): Promise<TestApi> {
+  // Each api its own media store (residents' photos and clips), removed when it stops.
+  const mediaDir = overrides.REPORT_MEDIA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), 'cityops-report-media-'));
   const config = loadConfig(
     {
+      ...(mediaDir ? { REPORT_MEDIA_DIR: mediaDir } : {}),
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: test.url,
@@ -63,7 +69,16 @@ export async function startTestApi(
   }, featureRoutes);
   await role.start();
   const client = await connectApiClient(test.db, `http://127.0.0.1:${role.port}`, options);
-  return { ...client, role, config, secretBox, stop: () => role.stop() };
+  return {
+    ...client,
+    role,
+    config,
+    secretBox,
+    async stop() {
+      await role.stop();
+      if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

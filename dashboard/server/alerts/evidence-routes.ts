@@ -7,7 +7,7 @@
 // The police download reads the file once, hashes exactly those bytes, records the SHA-256 in the audit
 // log before sending and returns it in a header, so the receiver can check the file they were given.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,7 +19,7 @@ import { ANY_ROLE, FIELD_WORK } from '@cityops/contract/roles';
 import { EVIDENCE_SHA256_HEADER, type AlertEvidence, type EvidenceViewGrant } from '@cityops/contract/evidence';
 import { listClipsOfAlert, type AlertClip } from '@cityops/ingest/camera/clip-repository';
 import { checkCameraAccess, loadLiveSigningKey, signCameraAccess } from '@cityops/ingest/camera/live-signing';
-import { parseByteRange } from '../byte-range.ts';
+import { sendFileRange } from '../byte-range.ts';
 import { isAlertOfTeamsIncident } from '../incidents/dispatch.ts';
 import { getAlert, getAlertImage, getSnapshotFacts } from './repository.ts';
 import { alertScopeOf, assertCanSee, canSee } from './visibility.ts';
@@ -170,15 +170,8 @@ export const evidenceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       // The URL is the user's own opening: another user's link, an old one or none means open it again (audited).
       if (!check.ok || check.subject !== String(request.user!.id)) throw forbidden('this clip link is not yours or has expired; open the clip again');
       const { size } = await stat(clip.filePath);
-      const range = parseByteRange(request.headers.range, size);
-      reply.type('video/mp4').header('accept-ranges', 'bytes').header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
-      if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${size}`).send();
-      if (range === 'whole') return reply.header('content-length', size).send(createReadStream(clip.filePath));
-      return reply
-        .code(206)
-        .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
-        .header('content-length', range.end - range.start + 1)
-        .send(createReadStream(clip.filePath, { start: range.start, end: range.end }));
+      reply.type('video/mp4').header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
+      return sendFileRange(reply, request.headers.range, { path: clip.filePath, bytes: size });
     },
   );
 

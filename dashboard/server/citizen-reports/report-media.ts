@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { REPORT_LIMITS } from '@cityops/contract/citizen-reports';
+import type { MediaStore } from '@cityops/core/media-store';
 import { checkedPhoto } from '../photo-upload.ts';
 
 const run = promisify(execFile);
@@ -24,7 +25,8 @@ const cleaned = counter('cityops_report_media_total', 'residents\' photos and cl
 /** Longest side a stored photo keeps: enough to read a plate or a street sign, small enough for 2G. */
 const MAX_PHOTO_SIDE = 1600;
 
-export interface StoredMedia {
+/** A photo or clip once cleaned: what may be stored. */
+export interface CleanedMedia {
   kind: 'photo' | 'clip';
   contentType: string;
   width: number;
@@ -33,8 +35,27 @@ export interface StoredMedia {
   bytes: Buffer;
 }
 
+/** A cleaned photo or clip written to the media store: what its row keeps. */
+export type StoredMedia = Omit<CleanedMedia, 'bytes'> & { fileName: string };
+
+const EXTENSION: Record<string, string> = { 'image/jpeg': 'jpg', 'video/mp4': 'mp4' };
+
+/**
+ * Writes the report's cleaned media to the store, before the report's transaction (which names the
+ * files). All or none: when one write fails, those already written are deleted again.
+ */
+export async function saveMedia(store: MediaStore, media: CleanedMedia[]): Promise<StoredMedia[]> {
+  const written = await Promise.allSettled(media.map((item) => store.put(item.bytes, EXTENSION[item.contentType] ?? 'bin')));
+  const failed = written.find((result) => result.status === 'rejected');
+  if (failed) {
+    await store.remove(written.flatMap((result) => (result.status === 'fulfilled' ? [result.value.name] : [])));
+    throw failed.reason;
+  }
+  return media.map(({ bytes: _bytes, ...item }, index) => ({ ...item, fileName: (written[index] as PromiseFulfilledResult<{ name: string }>).value.name }));
+}
+
 /** A photo as stored: JPEG, at most 1600 px, upright, with no metadata. A 400 for anything not an image. */
-export async function cleanPhoto(bytes: Buffer): Promise<StoredMedia> {
+export async function cleanPhoto(bytes: Buffer): Promise<CleanedMedia> {
   const photo = await checkedPhoto(bytes, 'report');
   if (photo.contentType === 'image/jpeg' && photo.orientation === 1 && Math.max(photo.width, photo.height) <= MAX_PHOTO_SIDE) {
     const stripped = stripJpegMetadata(bytes);
@@ -100,13 +121,13 @@ let clipQueue: Promise<unknown> = Promise.resolve();
  * A clip as stored: H.264 MP4 of at most 1280 px wide, no sound, no metadata, made from the decoded
  * frames. A 400 when it does not decode as video or runs longer than the limit.
  */
-export async function cleanClip(bytes: Buffer, ffmpegPath: string): Promise<StoredMedia> {
+export async function cleanClip(bytes: Buffer, ffmpegPath: string): Promise<CleanedMedia> {
   const job = clipQueue.then(() => reencodeClip(bytes, ffmpegPath));
   clipQueue = job.catch(() => undefined);
   return job;
 }
 
-async function reencodeClip(bytes: Buffer, ffmpegPath: string): Promise<StoredMedia> {
+async function reencodeClip(bytes: Buffer, ffmpegPath: string): Promise<CleanedMedia> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cityops-clip-'));
   try {
     const input = path.join(dir, 'input');

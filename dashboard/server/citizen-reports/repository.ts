@@ -119,19 +119,20 @@ export interface NewReport {
 }
 
 /**
- * Inserts the report and its media in one statement (one round trip instead of one per row); undefined
- * when its code was taken, in which case nothing was inserted and the caller draws another.
+ * Inserts the report and its media rows in one statement (one round trip instead of one per row);
+ * undefined when its code was taken, in which case nothing was inserted and the caller draws another.
+ * The media's files are already in the media store: the rows only name them.
  */
 export async function insertReport(tx: Queryable, report: NewReport, media: StoredMedia[]): Promise<number | undefined> {
   const params: unknown[] = [report.code, report.submissionKey, report.incidentId, report.category, report.description, report.lat, report.lon, report.districtId, report.submittedAt, report.contactEncrypted, report.deviceHash];
   let photos = 0;
   const rows = media.map((item) => {
-    const at = params.push(item.kind, item.kind === 'photo' ? photos++ : 0, item.contentType, item.width, item.height, item.durationSeconds, item.bytes) - 6;
-    return `($${at}::text, $${at + 1}::smallint, $${at + 2}::text, $${at + 3}::int, $${at + 4}::int, $${at + 5}::real, $${at + 6}::bytea)`;
+    const at = params.push(item.kind, item.kind === 'photo' ? photos++ : 0, item.contentType, item.width, item.height, item.durationSeconds, item.fileName) - 6;
+    return `($${at}::text, $${at + 1}::smallint, $${at + 2}::text, $${at + 3}::int, $${at + 4}::int, $${at + 5}::real, $${at + 6}::text)`;
   });
   const insertMedia = rows.length
-    ? `, media AS (INSERT INTO citizen_report_media (report_id, kind, position, content_type, width, height, duration_seconds, bytes)
-         SELECT report.id, m.* FROM report, (VALUES ${rows.join(', ')}) AS m (kind, position, content_type, width, height, duration_seconds, bytes))`
+    ? `, media AS (INSERT INTO citizen_report_media (report_id, kind, position, content_type, width, height, duration_seconds, file_name)
+         SELECT report.id, m.* FROM report, (VALUES ${rows.join(', ')}) AS m (kind, position, content_type, width, height, duration_seconds, file_name))`
     : '';
   // Named per media layout (kinds and count): parsed and planned once per connection.
   const result = await tx.query({
@@ -146,9 +147,20 @@ export async function insertReport(tx: Queryable, report: NewReport, media: Stor
   return result.rowCount ? Number(result.rows[0].id) : undefined;
 }
 
-export async function mediaOf(db: Queryable, reportId: number, kind: 'photo' | 'clip', position: number): Promise<{ contentType: string; bytes: Buffer } | undefined> {
-  const result = await db.query(`SELECT content_type, bytes FROM citizen_report_media WHERE report_id = $1 AND kind = $2 AND position = $3`, [reportId, kind, position]);
-  return result.rowCount ? { contentType: result.rows[0].content_type, bytes: result.rows[0].bytes } : undefined;
+/** Where a photo or clip is: a file of the media store, or (rows from before migration 0121) the row's bytes. */
+export type MediaLocation = { contentType: string } & ({ fileName: string } | { bytes: Buffer });
+
+export async function mediaOf(db: Queryable, reportId: number, kind: 'photo' | 'clip', position: number): Promise<MediaLocation | undefined> {
+  const result = await db.query(`SELECT content_type, file_name, bytes FROM citizen_report_media WHERE report_id = $1 AND kind = $2 AND position = $3`, [reportId, kind, position]);
+  if (!result.rowCount) return undefined;
+  const row = result.rows[0];
+  return row.file_name ? { contentType: row.content_type, fileName: row.file_name } : { contentType: row.content_type, bytes: row.bytes };
+}
+
+/** The names among `names` that a report's row still refers to (the media sweep keeps those files). */
+export async function referencedMediaFiles(db: Queryable, names: string[]): Promise<Set<string>> {
+  const result = await db.query<{ file_name: string }>(`SELECT file_name FROM citizen_report_media WHERE file_name = ANY($1::text[])`, [names]);
+  return new Set(result.rows.map((row) => row.file_name));
 }
 
 export async function markRejected(tx: Queryable, id: number, by: { userId?: number; username: string }, reason: string): Promise<void> {

@@ -10,11 +10,13 @@ import { AppError, badRequest, notFound, issueReason } from '@cityops/core/error
 import { takeRequest } from '@cityops/core/http/rate-limit';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { createLivePublisher } from '@cityops/core/live/publisher';
+import { createMediaStore, reportMediaDirOf } from '@cityops/core/media-store';
 import { CAN_OPERATE, CAN_VIEW } from '@cityops/contract/roles';
 import { REPORT_CATEGORIES, REPORT_LIMITS, type ReportCategory } from '@cityops/contract/citizen-reports';
+import { sendFileRange } from '../byte-range.ts';
 import { rateReport, rejectReport } from './actions.ts';
-import { cleanClip, cleanPhoto, type StoredMedia } from './report-media.ts';
-import { incidentPhoto, incidentProgress, listReports, mediaOf, reportByCode, reportById } from './repository.ts';
+import { cleanClip, cleanPhoto, saveMedia, type CleanedMedia } from './report-media.ts';
+import { incidentPhoto, incidentProgress, listReports, mediaOf, reportByCode, reportById, type MediaLocation } from './repository.ts';
 import { operatorView, publicView } from './public-view.ts';
 import { createReportReceiver, normalizeCode } from './submit.ts';
 import { receiptSchema, publicReportSchema, reportViewSchema, reportListQuery, rejectBody, ratingBody } from './schemas.ts';
@@ -43,9 +45,19 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
     return report;
   }
 
-  const sendMedia = (reply: FastifyReply, media: { contentType: string; bytes: Buffer } | undefined, what: 'photo' | 'clip', visibility: 'public' | 'private') => {
+  const mediaStore = createMediaStore(reportMediaDirOf(config));
+  /** A photo or clip from its file (with Range, for the clip's player) or, for rows from before the files, its bytes. */
+  const sendMedia = async (request: FastifyRequest, reply: FastifyReply, media: MediaLocation | { contentType: string; bytes: Buffer } | undefined, what: 'photo' | 'clip') => {
     if (!media) throw notFound(what);
-    return reply.type(media.contentType).header('cache-control', `${visibility}, max-age=3600`).header('x-content-type-options', 'nosniff').send(media.bytes);
+    reply.type(media.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff');
+    if ('bytes' in media) return reply.send(media.bytes);
+    const file = await mediaStore.locate(media.fileName);
+    if (!file) {
+      // The row outlived its file: a restore without REPORT_MEDIA_DIR, or a file deleted by hand.
+      request.log.error({ file: media.fileName, dir: mediaStore.dir }, 'a report\'s media file is missing from the media store');
+      throw notFound(what);
+    }
+    return sendFileRange(reply, request.headers.range, file);
   };
 
   // ---- residents ----
@@ -65,9 +77,11 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
     async (request, reply) => {
       const form = await readReportForm(request);
       if (form.deviceId) await limit(reply, 'reports-device', form.deviceId, config.REPORTS_PER_MINUTE_PER_DEVICE, 'reports per device');
-      const media: StoredMedia[] = [];
-      for (const photo of form.photos) media.push(await cleanPhoto(photo));
-      if (form.clip) media.push(await cleanClip(form.clip, config.FFMPEG_PATH));
+      const cleaned: CleanedMedia[] = [];
+      for (const photo of form.photos) cleaned.push(await cleanPhoto(photo));
+      if (form.clip) cleaned.push(await cleanClip(form.clip, config.FFMPEG_PATH));
+      // The files first, then the transaction that names them; a report that is not stored leaves no file.
+      const media = await saveMedia(mediaStore, cleaned);
       const outcome = await reports.receive({
         submissionKey: request.headers['idempotency-key'] ?? randomUUID(),
         category: form.category,
@@ -79,8 +93,15 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
         submittedAt: form.takenAt,
         media,
         sourceAddress: request.ip,
+      }).catch(async (error: unknown) => {
+        await mediaStore.remove(media.map((item) => item.fileName));
+        throw error;
       });
-      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      if (outcome.replayed) {
+        // A resend of a stored report: the first report's files are the ones kept.
+        await mediaStore.remove(media.map((item) => item.fileName));
+        reply.header('idempotent-replayed', 'true');
+      }
       return reply.code(outcome.replayed ? 200 : 201).send(outcome.receipt);
     },
   );
@@ -96,13 +117,13 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
     { config: { public: true }, preHandler: readLimit, schema: { tags, summary: 'One of the resident\'s photos (as stored: no EXIF)', params: codeParams.extend({ position: z.coerce.number().int().min(0).max(2) }) } },
     async (request, reply) => {
       const report = await reportOfCode(request.params.code);
-      return sendMedia(reply, await mediaOf(db, report.id, 'photo', request.params.position), 'photo', 'private');
+      return sendMedia(request, reply, await mediaOf(db, report.id, 'photo', request.params.position), 'photo');
     },
   );
   app.get(
     '/api/public/reports/:code/clip',
     { config: { public: true }, preHandler: readLimit, schema: { tags, summary: 'The resident\'s clip (re-encoded, no sound)', params: codeParams } },
-    async (request, reply) => sendMedia(reply, await mediaOf(db, (await reportOfCode(request.params.code)).id, 'clip', 0), 'clip', 'private'),
+    async (request, reply) => sendMedia(request, reply, await mediaOf(db, (await reportOfCode(request.params.code)).id, 'clip', 0), 'clip'),
   );
   app.get(
     '/api/public/reports/:code/resolution-photo',
@@ -112,7 +133,7 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
       const view = await publicView(db, report);
       const progress = await incidentProgress(db, report.incidentId);
       if (!view.resolution?.photoPath || progress.resolutionPhotoId === null) throw notFound('photo', '', 'photo of the fix not found');
-      return sendMedia(reply, await incidentPhoto(db, progress.resolutionPhotoId), 'photo', 'private');
+      return sendMedia(request, reply, await incidentPhoto(db, progress.resolutionPhotoId), 'photo');
     },
   );
   app.post(
@@ -148,12 +169,12 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
   app.get(
     '/api/reports/:id/photos/:position',
     { config: { roles: CAN_VIEW }, schema: { tags, summary: 'A photo of the report', params: idParams.extend({ position: z.coerce.number().int().min(0).max(2) }) } },
-    async (request, reply) => sendMedia(reply, await mediaOf(db, request.params.id, 'photo', request.params.position), 'photo', 'private'),
+    async (request, reply) => sendMedia(request, reply, await mediaOf(db, request.params.id, 'photo', request.params.position), 'photo'),
   );
   app.get(
     '/api/reports/:id/clip',
     { config: { roles: CAN_VIEW }, schema: { tags, summary: 'The report\'s clip', params: idParams } },
-    async (request, reply) => sendMedia(reply, await mediaOf(db, request.params.id, 'clip', 0), 'clip', 'private'),
+    async (request, reply) => sendMedia(request, reply, await mediaOf(db, request.params.id, 'clip', 0), 'clip'),
   );
   app.post(
     '/api/reports/:id/reject',
