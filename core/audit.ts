@@ -19,21 +19,9 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** One entry: the one-record case of recordAudits, so the audit row's columns are written in one place. */
 export async function recordAudit(db: Queryable, actor: Actor, entry: AuditEntry): Promise<void> {
-  await db.query({
-    name: 'audit-insert',
-    text: `INSERT INTO audit_log (user_id, username, source_address, action, entity_type, entity_id, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    values: [
-      actor.userId ?? null,
-      actor.username,
-      actor.sourceAddress ?? null,
-      entry.action,
-      entry.entityType,
-      entry.entityId ?? null,
-      JSON.stringify(entry.details ?? {}),
-    ],
-  });
+  await recordAudits(db, [{ actor, entry }]);
 }
 
 /**

@@ -66,7 +66,7 @@ describe('an alert\'s evidence', () => {
       const response = await api.request('GET', `/api/alerts/${alertId}/evidence`, { cookie });
       expect(response.status).toBe(200);
       const evidence = await response.json();
-      expect(evidence.snapshots).toEqual([{ url: `/api/alerts/${alertId}/evidence/snapshot`, at: expect.any(String), bytes: expect.any(Number), contentType: 'image/jpeg' }]);
+      expect(evidence.snapshots).toEqual([{ url: `/api/alerts/${alertId}/snapshot`, at: expect.any(String), bytes: expect.any(Number), contentType: 'image/jpeg' }]);
       expect(evidence.clips).toEqual([
         { clipId: alertId, cameraId, cameraName: `Camera ${cameraId}`, cameraNameEn: null, state: 'saved', triggerAt: expect.any(String), clipStartAt: expect.any(String), durationSeconds: clip.durationSeconds, bytes: clip.bytes },
       ]);
@@ -76,6 +76,7 @@ describe('an alert\'s evidence', () => {
   it('refuses a visitor without a session (401) and another team (403) on every evidence route', async () => {
     const routes: [string, string][] = [
       ['GET', `/api/alerts/${alertId}/evidence`],
+      ['GET', `/api/alerts/${alertId}/snapshot`],
       ['POST', clipPath('view')],
       ['GET', clipPath('video')],
       ['GET', clipPath('download')],
@@ -152,17 +153,22 @@ describe('the evidence of an incident\'s alerts', () => {
     // The incident linker gathers the camera alert into an incident of its own.
     const incidentId = await waitFor('the alert\'s incident', async () => (await test.db.query(`SELECT incident_id FROM incident_alerts WHERE alert_id = $1`, [alertId])).rows[0]?.incident_id);
     expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence`)).status).toBe(403);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/snapshot`)).status).toBe(403);
 
     expect((await api.request('POST', `/api/incidents/${incidentId}/assign`, { role: 'operator', body: { teamId: teamB } })).status).toBe(200);
     expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence`)).status).toBe(200);
-    expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence/snapshot`)).headers.get('content-type')).toBe('image/jpeg');
+    const snapshot = await asTeamB('GET', `/api/alerts/${alertId}/snapshot`);
+    expect(snapshot.status).toBe(200);
+    expect(snapshot.headers.get('content-type')).toBe('image/jpeg');
     expect((await asTeamB('POST', clipPath('view'))).status).toBe(200);
     expect((await asTeamB('GET', clipPath('download'))).status).toBe(200);
     // The alert itself stays the other team's: its desk routes still refuse team B.
-    expect((await asTeamB('GET', `/api/alerts/${alertId}/snapshot`)).status).toBe(403);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}`)).status).toBe(403);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/cap`)).status).toBe(403);
 
     expect((await api.request('POST', `/api/incidents/${incidentId}/assign`, { role: 'operator', body: { teamId: teamA, replace: true } })).status).toBe(200);
     expect((await asTeamB('GET', `/api/alerts/${alertId}/evidence`)).status).toBe(403);
+    expect((await asTeamB('GET', `/api/alerts/${alertId}/snapshot`)).status).toBe(403);
     expect((await asTeamB('POST', clipPath('view'))).status).toBe(403);
   });
 });

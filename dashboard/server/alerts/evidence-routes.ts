@@ -20,9 +20,8 @@ import { EVIDENCE_SHA256_HEADER, type AlertEvidence, type EvidenceViewGrant } fr
 import { listClipsOfAlert, type AlertClip } from '@cityops/ingest/camera/clip-repository';
 import { checkCameraAccess, loadLiveSigningKey, signCameraAccess } from '@cityops/ingest/camera/live-signing';
 import { sendFileRange } from '../byte-range.ts';
-import { isAlertOfTeamsIncident } from '../incidents/dispatch.ts';
-import { getAlert, getAlertImage, getSnapshotFacts } from './repository.ts';
-import { alertScopeOf, assertCanSee, canSee } from './visibility.ts';
+import { getAlert, getSnapshotFacts } from './repository.ts';
+import { alertScopeOf, assertCanSeeEvidence } from './visibility.ts';
 
 /** How long an opened clip's URL plays: long enough to watch and seek a 30 s clip a few times. */
 const VIEW_URL_TTL_SECONDS = 15 * 60;
@@ -62,14 +61,10 @@ export const evidenceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
   let signingKey: Buffer | undefined;
   const key = async () => (signingKey ??= await loadLiveSigningKey(db, context.secretBox));
 
-  /**
-   * Refuses evidence the user may not see (403, 404 for no alert): the alert's own visibility, and for a
-   * field team also the alerts of an incident it is sent to now (the phone's incident card shows them).
-   */
+  /** Refuses evidence the user may not see (403, 404 for no alert); the rule is `assertCanSeeEvidence`'s. */
   const assertVisible = async (request: FastifyRequest, alertId: number) => {
     const [scope, alert] = await Promise.all([alertScopeOf(db, request.user!), getAlert(db, alertId)]);
-    if (canSee(scope, alert) || (scope?.length && (await isAlertOfTeamsIncident(db, alertId, scope)))) return;
-    assertCanSee(scope, alert);
+    await assertCanSeeEvidence(db, scope, alert);
   };
 
   /** The saved clip of the alert, with its file on disk; a refusal saying why not otherwise. */
@@ -99,7 +94,7 @@ export const evidenceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
       await assertVisible(request, alertId);
       const [snapshot, clips] = await Promise.all([getSnapshotFacts(db, alertId), listClipsOfAlert(db, alertId)]);
       return {
-        snapshots: snapshot ? [{ url: `/api/alerts/${alertId}/evidence/snapshot`, at: snapshot.at.toISOString(), bytes: snapshot.bytes, contentType: snapshot.contentType }] : [],
+        snapshots: snapshot ? [{ url: `/api/alerts/${alertId}/snapshot`, at: snapshot.at.toISOString(), bytes: snapshot.bytes, contentType: snapshot.contentType }] : [],
         clips: clips.map((clip) => ({
           clipId: clip.alertId,
           cameraId: clip.cameraId,
@@ -112,19 +107,6 @@ export const evidenceRoutes: FastifyPluginAsync<RouteContext> = async (plainApp,
           bytes: clip.bytes,
         })),
       };
-    },
-  );
-
-  app.get(
-    '/api/alerts/:id/evidence/snapshot',
-    {
-      config: { roles: ANY_ROLE },
-      schema: { tags: ['alerts'], summary: 'The alert\'s snapshot (JPEG) for whoever may see its evidence', params: z.object({ id: z.coerce.number().int().positive() }) },
-    },
-    async (request, reply) => {
-      await assertVisible(request, request.params.id);
-      const image = await getAlertImage(db, request.params.id, 'snapshot');
-      return reply.type(image.contentType).header('cache-control', 'private, max-age=60').send(image.bytes);
     },
   );
 

@@ -20,7 +20,7 @@ import { readPhotoUpload } from '../photo-upload.ts';
 import { allAlerts, getAlert, getAlertDetail, getAlertImage, getCapFacts, listAlerts } from './repository.ts';
 import { alertPrecision } from './precision.ts';
 import type { AlertAction } from './transitions.ts';
-import { alertScopeOf, assertCanSee } from './visibility.ts';
+import { alertScopeOf, assertCanSee, assertCanSeeEvidence } from './visibility.ts';
 import {
   alertDetailSchema,
   alertEventSchema,
@@ -255,9 +255,13 @@ export const alertRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, co
   // ---- images ----
   app.get(
     '/api/alerts/:id/snapshot',
-    { config: { roles: ANY_ROLE }, schema: { tags: ['alerts'], summary: 'The producer\'s snapshot image (JPEG)', params: alertIdParams } },
+    {
+      config: { roles: ANY_ROLE },
+      schema: { tags: ['alerts'], summary: 'The producer\'s snapshot image (JPEG), for whoever may see the alert\'s evidence', params: alertIdParams },
+    },
     async (request, reply) => {
-      await visibleAlert(request, request.params.id);
+      // Evidence, so wider than the desk routes: a field team sent to an incident holding the alert sees it too.
+      await assertCanSeeEvidence(db, await scopeOf(request), await getAlert(db, request.params.id));
       const image = await getAlertImage(db, request.params.id, 'snapshot');
       return reply.type(image.contentType).header('cache-control', 'private, max-age=60').send(image.bytes);
     },

@@ -95,6 +95,10 @@ export function hourFromKey(key: string): Date | undefined {
 
 export const HOUR_MS = 3_600_000;
 
+/** The English name of a place row (`alias` of sensors or districts), its local name when name_en is NULL: the `*_name_en` columns. */
+// Here, not beside nameIn (contract/devices.ts): contract/ holds what crosses a wire, and this is SQL text the open-data sources share.
+export const englishNameSql = (alias: string) => `coalesce(${alias}.name_en, ${alias}.name)`;
+
 /** NGSI-LD ids of the devices an observation comes from (refDevice). */
 export const DEVICE_PREFIX = 'urn:ngsi-ld:Device:';
 

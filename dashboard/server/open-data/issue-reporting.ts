@@ -5,7 +5,7 @@
 // is coarsened so that a report cannot be matched to the person seen sending it: the place rounded to 3
 // decimals (about 100 m), the time to the hour it arrived.
 import { REPORT_CATEGORIES } from '@cityops/contract/citizen-reports';
-import { isoOf, pointOf, type EntityType, type RowSource } from './entity-type.ts';
+import { englishNameSql, isoOf, pointOf, type EntityType, type RowSource } from './entity-type.ts';
 
 export const ISSUE_REPORTING_TYPE = 'IssueReporting';
 
@@ -28,7 +28,7 @@ const COARSE = 3;
 
 /** Not rejected, with its incident's state (of the incident it was merged into, if it was). */
 const REPORTS_SQL = `
-  SELECT r.id, r.category, r.district_id, d.name AS district_name, coalesce(d.name_en, d.name) AS district_name_en, r.received_at,
+  SELECT r.id, r.category, r.district_id, d.name AS district_name, ${englishNameSql('d')} AS district_name_en, r.received_at,
          round(r.lat::numeric, ${COARSE})::float8 AS lat, round(r.lon::numeric, ${COARSE})::float8 AS lon,
          coalesce(m.state, i.state) AS incident_state, coalesce(m.resolved_at, i.resolved_at) AS resolved_at
     FROM citizen_reports r

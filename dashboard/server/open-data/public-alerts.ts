@@ -6,7 +6,7 @@
 import type { AlertKind, AlertSeverity } from '@cityops/contract/alerts';
 import { OPEN_STATES } from '@cityops/contract/alerts';
 import { KIND_NAMES } from '../alerts/kinds.ts';
-import { isoOf, pointOf, type EntityType, type RowSource, type TimeRange } from './entity-type.ts';
+import { englishNameSql, isoOf, pointOf, type EntityType, type RowSource, type TimeRange } from './entity-type.ts';
 
 export const ALERT_TYPE = 'Alert';
 
@@ -95,7 +95,7 @@ function publicAlertsSql(params: unknown[], raisedIn?: TimeRange): string {
     params.push(OPEN_STATES);
     when = `a.state = ANY($${params.length})`;
   }
-  return `SELECT a.id, a.kind, a.source_type, a.source_id, a.lat, a.lon, a.first_seen_at, a.last_seen_at, d.name AS district_name, coalesce(d.name_en, d.name) AS district_name_en,
+  return `SELECT a.id, a.kind, a.source_type, a.source_id, a.lat, a.lon, a.first_seen_at, a.last_seen_at, d.name AS district_name, ${englishNameSql('d')} AS district_name_en,
                  ${severity}::jsonb ->> a.severity AS severity,
                  ${category}::jsonb ->> a.kind AS category,
                  coalesce(${subCategory}::jsonb ->> (a.kind || ':' || coalesce(s.kind, '')), ${subCategory}::jsonb ->> a.kind) AS sub_category

@@ -2,7 +2,7 @@
 // the Smart Data Models for them (WeatherObserved, WaterQualityObserved) have no official schema in
 // ../shared/specs to check entities against yet, so no NGSI-LD type is served for them.
 import { timeBucketSql } from '@cityops/core/database/capabilities';
-import { DEVICE_PREFIX, type RowSource } from './entity-type.ts';
+import { DEVICE_PREFIX, englishNameSql, type RowSource } from './entity-type.ts';
 
 
 /** Hourly total, average, minimum and maximum of the readings of every placed station of one kind. */
@@ -16,7 +16,7 @@ function stationHours(kind: 'rainfall' | 'salinity'): RowSource {
       const [from, to, sensorKind] = [params.length - 2, params.length - 1, params.length];
       // Whole hours only, as water-observed.ts: the readings of every hour that starts in the range.
       return `SELECT * FROM (SELECT ${timeBucketSql(caps, `'1 hour'`, 'r.ts')} AS hour, r.sensor_id, '${DEVICE_PREFIX}' || r.sensor_id AS ref_device,
-                     s.name AS sensor_name, coalesce(s.name_en, s.name) AS sensor_name_en, s.unit, s.lat, s.lon, sum(r.value) AS total, avg(r.value) AS average,
+                     s.name AS sensor_name, ${englishNameSql('s')} AS sensor_name_en, s.unit, s.lat, s.lon, sum(r.value) AS total, avg(r.value) AS average,
                      min(r.value) AS minimum, max(r.value) AS maximum, count(*)::int AS readings
                 FROM sensor_readings r JOIN sensors s ON s.id = r.sensor_id
                WHERE s.kind = $${sensorKind} AND s.lat IS NOT NULL AND s.lon IS NOT NULL

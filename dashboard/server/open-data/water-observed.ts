@@ -4,7 +4,7 @@
 // waterLevel is). The schema's waterLevel is >= 0: an hour whose average is below the gauge's datum
 // (a low tide can be) carries its level in waterLevelMin/Max only.
 import { timeBucketSql } from '@cityops/core/database/capabilities';
-import { DEVICE_PREFIX, deviceHourLookup, HOUR_MS, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
+import { DEVICE_PREFIX, deviceHourLookup, englishNameSql, HOUR_MS, hourKey, isoOf, pointOf, type EntityType } from './entity-type.ts';
 
 export const WATER_OBSERVED_TYPE = 'WaterObserved';
 export const WATER_SENSOR_KINDS = ['tide_level', 'water_level'];
@@ -25,7 +25,7 @@ export const waterObserved: EntityType = {
     const [from, to, kinds] = [params.length - 2, params.length - 1, params.length];
     // Whole hours only: the readings of every hour that starts in the range, however it is cut.
     return `SELECT * FROM (SELECT ${timeBucketSql(caps, `'1 hour'`, 'r.ts')} AS hour, r.sensor_id, '${DEVICE_PREFIX}' || r.sensor_id AS ref_device,
-                   s.kind AS sensor_kind, s.name AS sensor_name, coalesce(s.name_en, s.name) AS sensor_name_en, s.lat, s.lon,
+                   s.kind AS sensor_kind, s.name AS sensor_name, ${englishNameSql('s')} AS sensor_name_en, s.lat, s.lon,
                    avg(r.value) * ${METRES_SQL} AS level_avg_m, min(r.value) * ${METRES_SQL} AS level_min_m,
                    max(r.value) * ${METRES_SQL} AS level_max_m, count(*)::int AS readings
               FROM sensor_readings r JOIN sensors s ON s.id = r.sensor_id
