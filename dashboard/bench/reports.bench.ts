@@ -19,9 +19,9 @@
 // Needs PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres);
 // creates and drops a scratch database.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -187,6 +187,8 @@ export async function run(args: string[]): Promise<void> {
   const db = createDatabase(databaseUrl(name), 4);
   const children: ChildProcess[] = [];
   const sockets: Socket[] = [];
+  // The photos go where a real api keeps them, a directory of files (REPORT_MEDIA_DIR), on this machine's disk.
+  const mediaDir = mkdtempSync(path.join(tmpdir(), 'cityops-bench-report-media-'));
   try {
     await migrate(db);
     const ring = [[CITY.west, CITY.south], [CITY.east, CITY.south], [CITY.east, CITY.north], [CITY.west, CITY.north], [CITY.west, CITY.south]];
@@ -197,7 +199,7 @@ export async function run(args: string[]): Promise<void> {
 
     const profileAt = args.indexOf('--profile');
     const profile = profileAt >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${args[profileAt + 1]}`] : [];
-    const api = await startServer(path.join(HERE, 'bench-api.ts'), [databaseUrl(name), 'TRUST_PROXY=loopback'], profile);
+    const api = await startServer(path.join(HERE, 'bench-api.ts'), [databaseUrl(name), 'TRUST_PROXY=loopback', `REPORT_MEDIA_DIR=${mediaDir}`], profile);
     children.push(api.child);
     // Every incident:changed the operator's screen receives: when, and how many reports it counted.
     const screen = new Map<number, Array<{ at: number; reportCount: number }>>();
@@ -290,5 +292,6 @@ export async function run(args: string[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
+    rmSync(mediaDir, { recursive: true, force: true });
   }
 }
