@@ -93,7 +93,9 @@ function main(args: string[]): void {
   const afterIndex = args.indexOf('--after-s');
   const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 15;
   const afterS = afterIndex >= 0 ? Number(args[afterIndex + 1]) : 0;
-  const targets = args.filter((arg, index) => !arg.startsWith('--') && index !== topIndex + 1 && index !== afterIndex + 1);
+  // An option's value is not a target; an absent option (index -1) must not hide the first argument.
+  const optionValues = new Set([topIndex, afterIndex].filter((index) => index >= 0).map((index) => index + 1));
+  const targets = args.filter((arg, index) => !arg.startsWith('--') && !optionValues.has(index));
   if (!targets.length) {
     console.error('usage: npx tsx ops/bench/cpu-profile-summary.ts FILE_OR_DIR… [--top 15] [--after-s 30]');
     process.exit(2);
