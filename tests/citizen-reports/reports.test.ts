@@ -179,6 +179,15 @@ describe('a report becomes a source of an incident', () => {
     expect((await test.db.query(`SELECT count(*)::int AS n FROM citizen_reports WHERE submission_key = $1`, [key])).rows[0].n).toBe(1);
   });
 
+  it('the same report sent several times at once (a phone retrying over a bad link) is stored once, and every answer gives its code', async () => {
+    const key = uniqueId('resend-at-once');
+    const place = spot();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => send({ ...place, category: 'garbage' }, { photos: [photoWithGps] }, { key })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((answer) => answer.body.code)).size).toBe(1);
+    expect((await test.db.query(`SELECT count(*)::int AS n FROM citizen_reports WHERE submission_key = $1`, [key])).rows[0].n).toBe(1);
+  });
+
   it('a burst of 24 reports sent at once (stored in shared transactions) keeps every one; the one outside the city alone is refused', async () => {
     const place = spot();
     const sends = Array.from({ length: 24 }, (_, n) =>

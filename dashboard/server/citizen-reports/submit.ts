@@ -131,7 +131,7 @@ export function createReportReceiver(deps: ReportDeps): ReportReceiver {
     async receive(input) {
       const started = performance.now();
       try {
-        const outcome = await groups.submit(input);
+        const outcome = await groups.submit(input).catch((error: unknown) => replayOfConcurrentSend(deps.db, input.submissionKey, error));
         received.inc({ category: input.category, outcome: outcome.replayed ? 'replayed' : outcome.joined ? 'joined' : 'opened' });
         handling.observe((performance.now() - started) / 1000);
         return { receipt: outcome.receipt, replayed: outcome.replayed, incidentId: outcome.incidentId };
@@ -141,6 +141,20 @@ export function createReportReceiver(deps: ReportDeps): ReportReceiver {
       }
     },
   };
+}
+
+/**
+ * The same report sent again while its first copy was being written in another group (a phone retrying
+ * over a bad link): that group's row took the key first, so this copy answers as a resend of it.
+ * Any other error is the caller's.
+ */
+async function replayOfConcurrentSend(db: Queryable, submissionKey: string, error: unknown): Promise<ReportOutcome> {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code !== '23505' || constraint !== 'citizen_reports_submission_key_key') throw error;
+  const earlier = await reportIdBySubmissionKey(db, submissionKey);
+  if (earlier === undefined) throw error;
+  const report = await reportById(db, earlier);
+  return { receipt: receiptOf(report.code, await publicState(db, report)), replayed: true, joined: false, incidentId: report.incidentId };
 }
 
 /** One report inside its group's transaction: the first receipt again for a known key, else stored. */
