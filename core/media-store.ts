@@ -5,18 +5,23 @@
 //
 // Durability follows the row: `put` returns only once the file and its directory entry are on disk, and
 // the caller commits the row naming it afterwards. A file whose row never committed (a refused report, a
-// crash between the two) is an orphan, deleted by its owner's sweep (`namesOlderThan` + `remove`), never a
-// row without its file.
+// crash between the two) is an orphan, deleted by its owner's sweep (`hoursOlderThan` + `remove`), never
+// a row without its file.
 //
-// Names are random (128 bits), not content hashes: hashing every upload costs a millisecond of CPU and
-// two residents never need to share a file. 256 sub-directories keep a directory small at millions of files.
+// Files go into one directory per UTC hour (`2026120603/…`): the files written at the same moment share a
+// directory, so they share its fsync (a new entry is durable only once its directory is synced, and that
+// sync, one journal commit, costs more than the file's own); and a sweep finds old files by their
+// directory's name. Names are random (128 bits), not content hashes: hashing every upload costs a
+// millisecond of CPU and two residents never need to share a file.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from './config.ts';
 
-/** `ab/<32 hex>.<extension>`: what a row stores, and the only shape `read` and `remove` accept. */
-const NAME = /^([0-9a-f]{2})\/[0-9a-f]{32}\.[a-z0-9]{1,5}$/;
+/** `2026120603/<32 hex>.<extension>`: what a row stores, and the only shape `locate` and `remove` accept. */
+const NAME = /^\d{10}\/[0-9a-f]{32}\.[a-z0-9]{1,5}$/;
+const HOUR_DIRECTORY = /^\d{10}$/;
+const HOUR_MS = 3_600_000;
 
 export interface StoredFile {
   /** The name the row keeps. */
@@ -26,20 +31,56 @@ export interface StoredFile {
 
 export interface MediaStore {
   readonly dir: string;
-  /** Writes the bytes under a new name, on disk (fsync) before it answers. */
+  /** Writes the bytes under a new name, on disk (fsync of the file and of its directory) before it answers. */
   put(bytes: Buffer, extension: string): Promise<StoredFile>;
   /** The file's path and size, or undefined when it is not there. */
   locate(name: string): Promise<{ path: string; bytes: number } | undefined>;
   /** Deletes the files; a name already gone is fine. */
   remove(names: string[]): Promise<void>;
-  /** Names of the files last written more than `ageMs` ago, a sub-directory at a time. */
-  namesOlderThan(ageMs: number): AsyncGenerator<string[]>;
+  /** The hour directories whose every file was written more than `ageMs` ago, oldest first, with their files' names. */
+  hoursOlderThan(ageMs: number): AsyncGenerator<{ hour: string; names: string[] }>;
 }
 
 export const reportMediaDirOf = (config: Config) => config.REPORT_MEDIA_DIR ?? path.join(config.dataDir, 'report-media');
 
-export function isMediaName(name: string): boolean {
-  return NAME.test(name);
+/** The directory of the UTC hour `at` falls in. */
+export const hourDirectoryOf = (at: Date) => at.toISOString().slice(0, 13).replace(/[-T]/g, '');
+
+const hourStartOf = (hour: string) => Date.UTC(Number(hour.slice(0, 4)), Number(hour.slice(4, 6)) - 1, Number(hour.slice(6, 8)), Number(hour.slice(8, 10)));
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * fsyncs of one directory, shared: whoever asks while one is running waits for the next one, which
+ * starts when it ends and covers every entry made meanwhile, however many asked.
+ */
+function sharedDirectorySync(directory: string): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const sync = (): Promise<void> => {
+    if (!running) {
+      running = syncDirectory(directory).finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    // The running fsync may have begun before this caller's entry was made: it needs the next one.
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return sync();
+      });
+    return next;
+  };
+  return sync;
 }
 
 export function createMediaStore(dir: string): MediaStore {
@@ -48,42 +89,40 @@ export function createMediaStore(dir: string): MediaStore {
     if (!NAME.test(name)) throw new Error(`not a media file name: ${JSON.stringify(name).slice(0, 80)}`);
     return path.join(root, name);
   };
-  /** Sub-directories made (and fsynced into the root) by this process: made once, not per file. */
-  const madeShards = new Set<string>();
+  /** Hour directories this process made (and synced into the root), each with its shared fsync. */
+  const hours = new Map<string, Promise<() => Promise<void>>>();
 
-  async function syncDirectory(directory: string) {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+  const hourDirectory = (hour: string) => {
+    let made = hours.get(hour);
+    if (!made) {
+      made = (async () => {
+        await mkdir(path.join(root, hour), { recursive: true });
+        await syncDirectory(root);
+        return sharedDirectorySync(path.join(root, hour));
+      })();
+      made.catch(() => hours.delete(hour));
+      hours.set(hour, made);
+      // Only the current hours are written to: forget the others.
+      for (const old of hours.keys()) if (old < hour && hours.size > 2) hours.delete(old);
     }
-  }
-
-  async function ensureShard(shard: string) {
-    if (madeShards.has(shard)) return;
-    await mkdir(path.join(root, shard), { recursive: true });
-    await syncDirectory(root);
-    madeShards.add(shard);
-  }
+    return made;
+  };
 
   return {
     dir: root,
     async put(bytes, extension) {
-      const id = randomBytes(16).toString('hex');
-      const name = `${id.slice(0, 2)}/${id}.${extension}`;
-      await ensureShard(id.slice(0, 2));
-      const file = pathOf(name);
+      const hour = hourDirectoryOf(new Date());
+      const syncHour = await hourDirectory(hour);
+      const name = `${hour}/${randomBytes(16).toString('hex')}.${extension}`;
       // 'wx': a name is never written twice, so a half-written file can only be an orphan.
-      const handle = await open(file, 'wx', 0o640);
+      const handle = await open(pathOf(name), 'wx', 0o640);
       try {
         await handle.writeFile(bytes);
         await handle.datasync();
       } finally {
         await handle.close();
       }
-      // The new directory entry is durable only once its directory is synced.
-      await syncDirectory(path.dirname(file));
+      await syncHour();
       return { name, bytes: bytes.length };
     },
     async locate(name) {
@@ -99,24 +138,20 @@ export function createMediaStore(dir: string): MediaStore {
     async remove(names) {
       await Promise.all(names.map((name) => rm(pathOf(name), { force: true })));
     },
-    async *namesOlderThan(ageMs) {
-      const before = Date.now() - ageMs;
-      let shards: string[];
+    async *hoursOlderThan(ageMs) {
+      let entries: string[];
       try {
-        shards = (await readdir(root)).filter((entry) => /^[0-9a-f]{2}$/.test(entry)).sort();
+        entries = await readdir(root);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw error;
       }
-      for (const shard of shards) {
-        const names: string[] = [];
-        for (const entry of await readdir(path.join(root, shard))) {
-          const name = `${shard}/${entry}`;
-          if (!NAME.test(name)) continue;
-          const info = await stat(path.join(root, name)).catch(() => undefined);
-          if (info && info.mtimeMs < before) names.push(name);
-        }
-        if (names.length) yield names;
+      // An hour's last file was written by the hour's end.
+      const endedBefore = Date.now() - ageMs;
+      for (const hour of entries.filter((entry) => HOUR_DIRECTORY.test(entry)).sort()) {
+        if (hourStartOf(hour) + HOUR_MS > endedBefore) continue;
+        const names = (await readdir(path.join(root, hour))).map((entry) => `${hour}/${entry}`).filter((name) => NAME.test(name));
+        yield { hour, names };
       }
     },
   };

@@ -5,7 +5,7 @@
 // and bad input (not an image, 45 MB, a broken clip, outside the city, a flood from one address) gets a
 // clear answer without losing anything else.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import type { PublicReportView, ReportReceipt, ReportView } from '../../contract/citizen-reports.ts';
 import type { IncidentView } from '../../contract/incidents.ts';
-import { createMediaStore } from '../../core/media-store.ts';
+import { createMediaStore, hourDirectoryOf } from '../../core/media-store.ts';
 import { deleteExpiredContacts } from '../../dashboard/server/citizen-reports/contact-retention.ts';
 import { deleteOrphanMedia } from '../../dashboard/server/citizen-reports/media-sweep.ts';
 import { stripJpegMetadata } from '../../dashboard/server/citizen-reports/report-media.ts';
@@ -235,7 +235,7 @@ describe('photos and clips are files of the media store, named by their rows', (
   const mediaDir = () => api.config.REPORT_MEDIA_DIR!;
   const filesInStore = async () => {
     const names: string[] = [];
-    for await (const batch of createMediaStore(mediaDir()).namesOlderThan(-60_000)) names.push(...batch);
+    for (const hour of await readdir(mediaDir())) names.push(...(await readdir(path.join(mediaDir(), hour))).map((file) => `${hour}/${file}`));
     return names.sort();
   };
 
@@ -277,20 +277,29 @@ describe('photos and clips are files of the media store, named by their rows', (
     expect((await part.arrayBuffer()).byteLength).toBe(100);
   });
 
-  it('the sweep deletes files no report names once an hour old, keeps the rest; a row whose file is gone answers 404', async () => {
+  it('the sweep deletes files no report names once their hour is over an hour past, keeps the rest; a row whose file is gone answers 404', async () => {
     const store = createMediaStore(mediaDir());
-    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
     const receipt = (await send({ ...spot() }, { photos: [photoWithGps] })).body as ReportReceipt;
-    const named = (await test.db.query(`SELECT m.file_name FROM citizen_report_media m JOIN citizen_reports r ON r.id = m.report_id WHERE r.code = $1`, [receipt.code])).rows[0].file_name;
-    const oldOrphan = (await store.put(Buffer.from('crashed before its COMMIT'), 'jpg')).name;
+    const { id: reportId } = await reportOf(receipt.code);
+    // Yesterday's files, as if written then: the report's photo, and one whose report never committed.
+    const oldHour = hourDirectoryOf(new Date(Date.now() - 86_400_000));
+    await mkdir(path.join(mediaDir(), oldHour), { recursive: true });
+    const current = (await test.db.query(`SELECT file_name FROM citizen_report_media WHERE report_id = $1`, [reportId])).rows[0].file_name;
+    const named = `${oldHour}/${path.basename(current)}`;
+    await rename(path.join(mediaDir(), current), path.join(mediaDir(), named));
+    await test.db.query(`UPDATE citizen_report_media SET file_name = $2 WHERE report_id = $1`, [reportId, named]);
+    const oldOrphan = `${oldHour}/${'0f'.repeat(16)}.jpg`;
+    await writeFile(path.join(mediaDir(), oldOrphan), 'crashed before its COMMIT');
     const youngOrphan = (await store.put(Buffer.from('its report may be on its way'), 'jpg')).name;
-    for (const name of [named, oldOrphan]) await utimes(path.join(mediaDir(), name), hoursAgo(2), hoursAgo(2));
 
-    expect(await deleteOrphanMedia(test.db, store)).toBe(1);
+    const swept = new Set<string>();
+    expect(await deleteOrphanMedia(test.db, store, swept)).toBe(1);
     const left = await filesInStore();
     expect(left).toContain(named);
     expect(left).toContain(youngOrphan);
     expect(left).not.toContain(oldOrphan);
+    expect(swept.has(oldHour)).toBe(true);
+    expect((await fetch(`${api.baseUrl}/api/public/reports/${receipt.code}/photos/0`)).status).toBe(200);
 
     await rm(path.join(mediaDir(), named));
     expect((await fetch(`${api.baseUrl}/api/public/reports/${receipt.code}/photos/0`)).status).toBe(404);

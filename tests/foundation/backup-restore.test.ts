@@ -81,7 +81,7 @@ function npmScript(script: 'backup' | 'restore', args: string[], env: NodeJS.Pro
   });
 }
 
-const REPORT_PHOTO = `ab/${'ab'.repeat(16)}.jpg`;
+const REPORT_PHOTO = `2026120603/${'ab'.repeat(16)}.jpg`;
 
 describe('backup and restore of the embedded default', () => {
   it('restores devices, alerts, users, audit rows and clips into a fresh data directory, and refuses to overwrite without --force', async () => {
@@ -105,7 +105,7 @@ describe('backup and restore of the embedded default', () => {
       writeFileSync(path.join(sourceDir, 'clips', 'cam-backup-1.mp4'), 'not really an mp4');
       await db.query(`UPDATE alert_clips SET state = 'saved', file_path = $2 WHERE alert_id = $1`, [cameraAlert.alertId, path.join(sourceDir, 'clips', 'cam-backup-1.mp4')]);
       // A resident's photo lives in the media store (REPORT_MEDIA_DIR, default DATA_DIR/report-media), named by its row.
-      mkdirSync(path.join(sourceDir, 'report-media', 'ab'), { recursive: true });
+      mkdirSync(path.dirname(path.join(sourceDir, 'report-media', REPORT_PHOTO)), { recursive: true });
       writeFileSync(path.join(sourceDir, 'report-media', REPORT_PHOTO), 'a resident\'s photo');
     } finally {
       await db.end();

@@ -8,7 +8,7 @@ export async function up({ db }: MigrationContext): Promise<void> {
   await db.query(`
     ALTER TABLE citizen_report_media
       ALTER COLUMN bytes DROP NOT NULL,
-      ADD COLUMN file_name text UNIQUE CHECK (file_name ~ '^[0-9a-f]{2}/[0-9a-f]{32}\\.[a-z0-9]{1,5}$'),
+      ADD COLUMN file_name text UNIQUE CHECK (file_name ~ '^\\d{10}/[0-9a-f]{32}\\.[a-z0-9]{1,5}$'),
       ADD CONSTRAINT citizen_report_media_stored_once CHECK ((bytes IS NULL) <> (file_name IS NULL));
   `);
 }

@@ -1,7 +1,8 @@
-// Files of the media store that no report names: a report refused after its files were written, a crash
-// between the write and the COMMIT, or a report deleted with its incident. The api role looks hourly
-// (every process: deleting a file twice is harmless). A file younger than an hour is left alone: its
-// report may still be on its way into the database.
+// Files of the media store that no report names: a report refused after its files were written, or a
+// crash between the write and the COMMIT. The api role looks hourly (every process: deleting a file twice
+// is harmless) at the hour directories that ended more than an hour ago, each once per process: a file
+// is an orphan only when its report has had an hour to reach the database, and nothing deletes a report
+// later (so an hour once swept stays clean). A restarted process sweeps every hour again once.
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
@@ -12,22 +13,31 @@ import { referencedMediaFiles } from './repository.ts';
 
 const deleted = counter('cityops_report_media_orphans_deleted_total', 'report photo and clip files deleted because no report names them');
 
-/** Files written this long ago without a row are orphans. */
+/** A file this long after its hour ended without a row is an orphan. */
 export const ORPHAN_AGE_MS = 3_600_000;
+/** Names looked up in one statement. */
+const BATCH = 1000;
 
-export async function deleteOrphanMedia(db: Database, store: MediaStore, minAgeMs = ORPHAN_AGE_MS): Promise<number> {
+/** Deletes the orphans of the hours not in `swept` (and adds those hours to it); answers how many. */
+export async function deleteOrphanMedia(db: Database, store: MediaStore, swept = new Set<string>(), minAgeMs = ORPHAN_AGE_MS): Promise<number> {
   let count = 0;
-  for await (const names of store.namesOlderThan(minAgeMs)) {
-    const kept = await referencedMediaFiles(db, names);
-    const orphans = names.filter((name) => !kept.has(name));
-    await store.remove(orphans);
-    count += orphans.length;
+  for await (const { hour, names } of store.hoursOlderThan(minAgeMs)) {
+    if (swept.has(hour)) continue;
+    for (let at = 0; at < names.length; at += BATCH) {
+      const batch = names.slice(at, at + BATCH);
+      const kept = await referencedMediaFiles(db, batch);
+      const orphans = batch.filter((name) => !kept.has(name));
+      await store.remove(orphans);
+      count += orphans.length;
+    }
+    swept.add(hour);
   }
   deleted.inc(count);
   return count;
 }
 
 export function createMediaSweep(db: Database, store: MediaStore, logger: Logger, intervalMs = 3_600_000): Component {
-  const task = new PeriodicTask('report-media-sweep', () => deleteOrphanMedia(db, store), logger, intervalMs, 10_000);
+  const swept = new Set<string>();
+  const task = new PeriodicTask('report-media-sweep', () => deleteOrphanMedia(db, store, swept), logger, intervalMs, 10_000);
   return { name: 'report-media-sweep', start: () => task.start(), stop: () => task.stop() };
 }
