@@ -79,6 +79,24 @@ export class EvidenceBuffer {
     return { bytes: total, deleted };
   }
 
+  /**
+   * Deletes every segment, the one ffmpeg writes now included (it goes on into a file nobody can open,
+   * freed when it closes it): a private camera whose owner does not share evidence clips now keeps no
+   * recording. The folder stays, for ffmpeg's next segment.
+   */
+  discard(cameraId: string): { bytes: number; deleted: number } {
+    let deleted = 0;
+    for (const segment of this.segments(cameraId)) {
+      try {
+        unlinkSync(segment.file);
+        deleted++;
+      } catch {
+        // already gone
+      }
+    }
+    return { bytes: 0, deleted };
+  }
+
   bytes(cameraId: string): number {
     return this.segments(cameraId).reduce((sum, segment) => sum + segment.bytes, 0);
   }

@@ -100,8 +100,11 @@ export class CameraIngestWorker implements Component {
       db,
       logger,
       // Live view stops at once; analysis frames and clips are checked frame by frame and clip by clip.
+      // What the rolling buffer recorded goes at once too, and what ffmpeg records meanwhile at every
+      // status flush (flushStatuses): no clip may be cut from it, and the owner did not agree to keep it.
       onChange: (cameraId, sharing) => {
         if (!sharing.live) this.liveServer.stopViewing(cameraId);
+        if (!sharing.clips) this.buffer.discard(cameraId);
       },
     });
     this.consumer = options.consumer && this.sharing.guardConsumer(options.consumer);
@@ -375,7 +378,7 @@ export class CameraIngestWorker implements Component {
     if (assigned.length !== this.pipelines.size || assigned.some((cameraId) => !this.pipelines.has(cameraId))) void this.sync(assigned);
     const rows = [];
     for (const [cameraId, pipeline] of this.pipelines) {
-      const { bytes } = this.buffer.prune(cameraId);
+      const { bytes } = this.sharing.allows(cameraId, 'clips') ? this.buffer.prune(cameraId) : this.buffer.discard(cameraId);
       const status = { ...pipeline.status(), bufferBytes: bytes, clipBytes: this.clips.clipBytes(cameraId) };
       rows.push(status);
       cameraFramesDropped.set({ camera: cameraId }, status.framesDropped);

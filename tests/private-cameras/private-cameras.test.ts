@@ -4,6 +4,8 @@
 // analysis frames within 5 s, drops the camera from the slot scheduler and keeps no clip; a camera
 // outside its consent hours is treated the same; an end cannot be undone from the link. The city camera
 // beside it goes on as before all along.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertRaiser } from '../../core/alerts/raise.ts';
 import { createLivePublisher } from '../../core/live/publisher.ts';
@@ -21,6 +23,7 @@ let test: TestDatabase;
 let api: TestApi;
 let simulator: CameraSimulator;
 let worker: CameraIngestWorker;
+let workerDataDir: string;
 let ownerToken = '';
 let ownerId = 0;
 /** Arrival time of the newest frame analytics received, per camera. */
@@ -67,6 +70,7 @@ beforeAll(async () => {
   ]);
   for (const id of ['shop-cam', 'city-cam']) await registerCamera(test, api.secretBox, { id, rtspUrl: simulator.url(id) });
   const config = workerConfig(test, { SECRET_KEY: api.config.SECRET_KEY!, CAMERA_STALL_SECONDS: '4', CAMERA_LEASE_SECONDS: '6' });
+  workerDataDir = config.dataDir;
   worker = new CameraIngestWorker(roleContext(test, config), { consumer });
   await worker.start();
   await waitFor('both cameras online', async () => {
@@ -82,6 +86,15 @@ afterAll(async () => {
   await test?.drop();
   removeTemporaryDirs();
 });
+
+/** Start times (epoch seconds) of the segments in a camera's rolling evidence buffer, on this worker's disk. */
+function bufferSegments(cameraId: string): number[] {
+  const root = path.join(workerDataDir, 'camera-buffer');
+  return readdirSync(root).flatMap((worker) => {
+    const dir = path.join(root, worker, `camera-${cameraId}`);
+    return existsSync(dir) ? readdirSync(dir).flatMap((name) => /-(\d+)\.ts$/.exec(name)?.[1] ?? []).map(Number) : [];
+  });
+}
 
 describe('private cameras', () => {
   it('engineers register an owner (contact encrypted, link stored as its hash) and a consent, audited; operators cannot', async () => {
@@ -136,6 +149,8 @@ describe('private cameras', () => {
     await waitFor('analysis frames of both cameras', () => Date.now() - (lastFrameAt.get('shop-cam') ?? 0) < 1500 && Date.now() - (lastFrameAt.get('city-cam') ?? 0) < 1500);
     expect(await scheduledCameras()).toEqual(['city-cam', 'shop-cam']);
 
+    await waitFor('the private camera\'s evidence buffer recording', () => bufferSegments('shop-cam').length > 1);
+
     const pausedAt = Date.now();
     const paused = await ownerAction('shop-cam', 'pause');
     expect(paused.status).toBe(200);
@@ -160,6 +175,9 @@ describe('private cameras', () => {
     expect(reopened.status).toBe(403);
     expect((await reopened.json()).error.code).toBe('not_shared');
     expect((await api.request('GET', '/api/cameras/shop-cam/snapshot', { role: 'operator' })).status).toBe(403);
+    // Its rolling evidence buffer keeps nothing it recorded before the pause (nor, past a status flush, after it).
+    const recordedBefore = () => bufferSegments('shop-cam').filter((startSeconds) => startSeconds < Math.floor(pausedAt / 1000));
+    await waitFor('the paused camera\'s buffer emptied', () => recordedBefore().length === 0, EFFECT_LIMIT_MS);
     // Analysis: frames stop reaching analytics, and the slot scheduler no longer sees the camera.
     expect((await framesStopped('shop-cam')) - pausedAt).toBeLessThan(EFFECT_LIMIT_MS);
     expect(await scheduledCameras()).toEqual(['city-cam']);
