@@ -170,6 +170,11 @@ export const REQUEST_REASONS = {
   agency_url_required: [],
   agency_disabled: ['name'],
   user_disabled: ['id'],
+  // the framework's own refusals of a request's form (dashboard/server/app.ts)
+  malformed_json: [],
+  unsupported_media_type: ['type'],
+  body_too_large: [],
+  no_route: ['method', 'path'],
   // the state it meets
   already_assigned: ['team', 'by', 'at'],
   assigned_by_other: ['team', 'by', 'at'],

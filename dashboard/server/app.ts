@@ -17,6 +17,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError, issueReason } from '@cityops/core/errors';
+import type { RequestRefusal } from '@cityops/contract/server-codes';
 import { ImportRejected } from '@cityops/devices/bulk-import';
 import { counter } from '@cityops/core/metrics';
 import { authPlugin } from './auth-plugin.ts';
@@ -64,22 +65,23 @@ export async function buildApiServer(context: RouteContext, featureRoutes: Featu
   await app.register(authPlugin, context);
   for (const plugin of featureRoutes) await app.register(plugin, context);
 
-  if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+  const hasWeb = existsSync(WEB_DIST);
+  if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
     // Single-page app: any non-API path gets index.html so /wall and /field deep links work.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io')) {
-        return reply.type('text/html').sendFile('index.html');
-      }
-      return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
-    });
-  }
+    if (hasWeb && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io')) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    const routePath = request.url.split('?')[0].slice(0, 200);
+    rejectedRequests.inc({ code: 'not_found' });
+    return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${routePath}`, reason: 'no_route', params: { method: request.method, path: routePath } } });
+  });
   return app;
 }
 
 type ErrorReply = { code: (n: number) => { send: (body: unknown) => unknown } };
 
-async function errorHandler(context: RouteContext, error: FastifyError, request: { log: { error: (...args: unknown[]) => void } }, reply: ErrorReply) {
+async function errorHandler(context: RouteContext, error: FastifyError, request: { log: { error: (...args: unknown[]) => void }; headers: Record<string, string | string[] | undefined> }, reply: ErrorReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
     const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(first.params?.issue ?? '');
@@ -104,10 +106,20 @@ async function errorHandler(context: RouteContext, error: FastifyError, request:
     return reply.code(fromDatabase.status).send({ error: fromDatabase.body });
   }
   if (error.statusCode && error.statusCode < 500) {
-    return reply.code(error.statusCode).send({ error: { code: error.code ?? 'bad_request', message: error.message } });
+    // The framework's own refusals of the request's form: one listed code, and the reason in words.
+    rejectedRequests.inc({ code: 'bad_request' });
+    return reply.code(error.statusCode).send({ error: { code: 'bad_request', message: error.message, ...frameworkRefusalReason(error, String(request.headers['content-type'] ?? '')) } });
   }
   request.log.error({ err: withoutRowDetail(error) }, 'request failed');
   return reply.code(500).send({ error: { code: 'internal', message: 'internal error; see the server log' } });
+}
+
+/** Why fastify refused a request before any route saw it (its FST_ERR_* codes), when a person can act on it. */
+function frameworkRefusalReason(error: FastifyError, contentType: string): RequestRefusal | Record<string, never> {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { reason: 'unsupported_media_type', params: { type: contentType.split(';')[0].trim().slice(0, 100) || 'none' } };
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { reason: 'body_too_large' };
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) return { reason: 'malformed_json' };
+  return {};
 }
 
 /** A database error's `detail` and `where` can quote row values (secrets too): the log gets the rest. */

@@ -231,6 +231,25 @@ describe('real refusals of the API', () => {
     expect(serverMessage({ ...notFoundBody, message: '' }, 'en')).toBe('Not found: camera no-such-camera');
   });
 
+  it('the framework\'s own refusals (malformed JSON, a body type it does not take, no such route) carry a listed code and a reason', async () => {
+    const malformed = await api.request('POST', '/api/incidents', { role: 'operator', headers: { 'content-type': 'application/json' }, body: '{"kind": "crowd",' });
+    expect(malformed.status).toBe(400);
+    const malformedError = (await malformed.json()).error;
+    expect(malformedError).toMatchObject({ code: 'bad_request', reason: 'malformed_json' });
+    expect(serverMessage(malformedError, 'vi')).toBe('nội dung gửi đi không phải JSON hợp lệ');
+
+    const wrongType = await api.request('POST', '/api/incidents', { role: 'operator', headers: { 'content-type': 'text/csv' }, body: 'kind,severity' });
+    expect(wrongType.status).toBe(415);
+    const wrongTypeError = (await wrongType.json()).error;
+    expect(wrongTypeError).toMatchObject({ code: 'bad_request', reason: 'unsupported_media_type', params: { type: expect.stringContaining('text/csv') } });
+
+    const nowhere = await api.request('GET', '/api/no-such-route?x=1', { role: 'operator' });
+    expect(nowhere.status).toBe(404);
+    const nowhereError = (await nowhere.json()).error;
+    expect(nowhereError).toMatchObject({ code: 'not_found', reason: 'no_route', params: { method: 'GET', path: '/api/no-such-route' } });
+    expect(serverMessage(nowhereError, 'vi')).toBe('máy chủ không có địa chỉ GET /api/no-such-route: hãy tải lại trang (có thể máy chủ đã được cập nhật)');
+  });
+
   it('a number out of range carries too_big with its limit', async () => {
     const response = await api.request('POST', '/api/cameras', { role: 'engineer', body: { id: 'cam-lat', name: 'Cam', rtspUrl: 'rtsp://10.0.0.1/s', lat: 95, lon: 106.7, districtId: 'quan-1' } });
     expect(response.status).toBe(400);

@@ -35,7 +35,8 @@ export class ApiError extends Error {
   }
   /** The route is not there (yet): a feature of another part that is not deployed or not built. */
   get unavailable() {
-    return this.status === 404 && (/^no route /.test(this.message) || /^Route .* not found$/.test(this.message));
+    // Its reason since the server gives one; the message for servers from before, and fastify's own default.
+    return this.status === 404 && (this.reason === 'no_route' || /^no route /.test(this.message) || /^Route .* not found$/.test(this.message));
   }
 }
 
