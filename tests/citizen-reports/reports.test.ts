@@ -291,6 +291,11 @@ describe('photos and clips are files of the media store, named by their rows', (
     const oldOrphan = `${oldHour}/${'0f'.repeat(16)}.jpg`;
     await writeFile(path.join(mediaDir(), oldOrphan), 'crashed before its COMMIT');
     const youngOrphan = (await store.put(Buffer.from('its report may be on its way'), 'jpg')).name;
+    // Hours over a week old were swept when they were new: a starting process does not read them again.
+    const weekOld = hourDirectoryOf(new Date(Date.now() - 8 * 86_400_000));
+    await mkdir(path.join(mediaDir(), weekOld), { recursive: true });
+    const ancientOrphan = `${weekOld}/${'0e'.repeat(16)}.jpg`;
+    await writeFile(path.join(mediaDir(), ancientOrphan), 'left by a crash long ago');
 
     const swept = new Set<string>();
     expect(await deleteOrphanMedia(test.db, store, swept)).toBe(1);
@@ -298,6 +303,7 @@ describe('photos and clips are files of the media store, named by their rows', (
     expect(left).toContain(named);
     expect(left).toContain(youngOrphan);
     expect(left).not.toContain(oldOrphan);
+    expect(left).toContain(ancientOrphan);
     expect(swept.has(oldHour)).toBe(true);
     expect((await fetch(`${api.baseUrl}/api/public/reports/${receipt.code}/photos/0`)).status).toBe(200);
 

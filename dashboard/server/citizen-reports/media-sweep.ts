@@ -2,11 +2,13 @@
 // crash between the write and the COMMIT. The api role looks hourly (every process: deleting a file twice
 // is harmless) at the hour directories that ended more than an hour ago, each once per process: a file
 // is an orphan only when its report has had an hour to reach the database, and nothing deletes a report
-// later (so an hour once swept stays clean). A restarted process sweeps every hour again once.
+// later (so an hour once swept stays clean). A restarted process sweeps the last week's hours again once:
+// orphans are made at write time, so older hours were swept when they were new, and a city's years of
+// photos are not read again at every start.
 import type { Database } from '@cityops/core/database/pool';
 import type { Component } from '@cityops/core/lifecycle';
 import type { Logger } from '@cityops/core/logger';
-import type { MediaStore } from '@cityops/core/media-store';
+import { hourDirectoryOf, type MediaStore } from '@cityops/core/media-store';
 import { counter } from '@cityops/core/metrics';
 import { PeriodicTask } from '@cityops/core/periodic-task';
 import { referencedMediaFiles } from './repository.ts';
@@ -15,6 +17,8 @@ const deleted = counter('cityops_report_media_orphans_deleted_total', 'report ph
 
 /** A file this long after its hour ended without a row is an orphan. */
 export const ORPHAN_AGE_MS = 3_600_000;
+/** Hours further back than this are not swept again by a process that starts. */
+const SWEEP_BACK_MS = 7 * 86_400_000;
 /** Names looked up in one statement. */
 const BATCH = 1000;
 
@@ -22,7 +26,7 @@ const BATCH = 1000;
 export async function deleteOrphanMedia(db: Database, store: MediaStore, swept = new Set<string>(), minAgeMs = ORPHAN_AGE_MS): Promise<number> {
   let count = 0;
   for await (const { hour, names } of store.hoursOlderThan(minAgeMs)) {
-    if (swept.has(hour)) continue;
+    if (swept.has(hour) || hour < hourDirectoryOf(new Date(Date.now() - SWEEP_BACK_MS))) continue;
     for (let at = 0; at < names.length; at += BATCH) {
       const batch = names.slice(at, at + BATCH);
       const kept = await referencedMediaFiles(db, batch);
