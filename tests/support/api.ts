@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { SecretBox } from '../../core/secret-box.ts';
-import { createUser } from '../../core/auth/users.ts';
+import { hashPassword } from '../../core/auth/passwords.ts';
 import { USER_ROLES, type UserRole } from '../../contract/roles.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { ApiRole } from '../../dashboard/server/role.ts';
@@ -16,6 +16,15 @@ import type { Queryable } from '../../core/database/pool.ts';
 import type { TestDatabase } from './database.ts';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+/**
+ * The test password's scrypt hash, made once per process and given to every `<role>-user` this file
+ * creates: a hash costs about half a second of a core (core/auth/passwords.ts), and each api started on a
+ * fresh database would otherwise make five. The hash is a real one at today's parameters, so every login
+ * still runs the full check (and needs no rehash).
+ */
+let testPasswordHash: Promise<string> | undefined;
+const testPasswordHashOnce = () => (testPasswordHash ??= hashPassword(TEST_PASSWORD));
 
 /** HTTP access to a running api role, with a logged-in session for every user role. */
 export interface ApiClient {
@@ -97,7 +106,13 @@ export async function connectApiClient(db: Queryable, baseUrl: string, options: 
   for (const userRole of options.skipLogins ? [] : USER_ROLES) {
     const username = `${userRole}-user`;
     const existing = await db.query('SELECT 1 FROM users WHERE username = $1', [username]);
-    if (!existing.rowCount) await createUser(db, { username, password: TEST_PASSWORD, role: userRole });
+    // As createUser (core/auth/users.ts) stores them, with the hash made once.
+    if (!existing.rowCount) {
+      await db.query(
+        `INSERT INTO users (username, display_name, role, password_hash, must_change_password) VALUES ($1, $1, $2, $3, false)`,
+        [username, userRole, await testPasswordHashOnce()],
+      );
+    }
     const response = await login(username, TEST_PASSWORD);
     if (response.status !== 200) throw new Error(`test login as ${username} failed: ${response.status} ${await response.text()}`);
     cookies.set(userRole, response.headers.getSetCookie()[0].split(';')[0]);
