@@ -45,7 +45,7 @@ export interface TestApi extends ApiClient {
 export async function startTestApi(
   test: TestDatabase,
   overrides: Record<string, string> = {},
-  options: { logDestination?: NodeJS.WritableStream; skipLogins?: boolean } = {},
+  options: { logDestination?: NodeJS.WritableStream; skipLogins?: boolean; sessionsOf?: ApiClient } = {},
 ): Promise<TestApi> {
   // Each api its own media store (residents' photos and clips), removed when it stops.
   const mediaDir = overrides.REPORT_MEDIA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), 'cityops-report-media-'));
@@ -94,7 +94,7 @@ export async function startTestApi(
  * Logs in a user of every role (created on first use) at the api role listening on `baseUrl`, whether
  * it runs in this process or in another one on the same database.
  */
-export async function connectApiClient(db: Queryable, baseUrl: string, options: { skipLogins?: boolean } = {}): Promise<ApiClient> {
+export async function connectApiClient(db: Queryable, baseUrl: string, options: { skipLogins?: boolean; sessionsOf?: ApiClient } = {}): Promise<ApiClient> {
   const login = (username: string, password: string) =>
     fetch(`${baseUrl}/api/auth/login`, {
       method: 'POST',
@@ -103,7 +103,10 @@ export async function connectApiClient(db: Queryable, baseUrl: string, options: 
     });
 
   const cookies = new Map<UserRole, string>();
-  for (const userRole of options.skipLogins ? [] : USER_ROLES) {
+  // `sessionsOf`: an api restarted on the same database takes the sessions its predecessor opened (they
+  // live in PostgreSQL), instead of five more logins of a full scrypt check each.
+  if (options.sessionsOf) for (const userRole of USER_ROLES) cookies.set(userRole, options.sessionsOf.cookieFor(userRole));
+  for (const userRole of options.skipLogins || options.sessionsOf ? [] : USER_ROLES) {
     const username = `${userRole}-user`;
     const existing = await db.query('SELECT 1 FROM users WHERE username = $1', [username]);
     // As createUser (core/auth/users.ts) stores them, with the hash made once.
