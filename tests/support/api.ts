@@ -26,6 +26,15 @@ export const TEST_PASSWORD = 'correct-horse-battery-staple';
 let testPasswordHash: Promise<string> | undefined;
 const testPasswordHashOnce = () => (testPasswordHash ??= hashPassword(TEST_PASSWORD));
 
+/** A user whose password is TEST_PASSWORD, stored as createUser (core/auth/users.ts) stores it, with that hash. */
+export async function createTestUser(db: Queryable, input: { username: string; role: UserRole; displayName?: string }): Promise<{ id: number }> {
+  const result = await db.query(
+    `INSERT INTO users (username, display_name, role, password_hash, must_change_password) VALUES ($1, $2, $3, $4, false) RETURNING id`,
+    [input.username, input.displayName ?? input.username, input.role, await testPasswordHashOnce()],
+  );
+  return { id: Number(result.rows[0].id) };
+}
+
 /** HTTP access to a running api role, with a logged-in session for every user role. */
 export interface ApiClient {
   baseUrl: string;
@@ -109,13 +118,7 @@ export async function connectApiClient(db: Queryable, baseUrl: string, options: 
   for (const userRole of options.skipLogins || options.sessionsOf ? [] : USER_ROLES) {
     const username = `${userRole}-user`;
     const existing = await db.query('SELECT 1 FROM users WHERE username = $1', [username]);
-    // As createUser (core/auth/users.ts) stores them, with the hash made once.
-    if (!existing.rowCount) {
-      await db.query(
-        `INSERT INTO users (username, display_name, role, password_hash, must_change_password) VALUES ($1, $1, $2, $3, false)`,
-        [username, userRole, await testPasswordHashOnce()],
-      );
-    }
+    if (!existing.rowCount) await createTestUser(db, { username, role: userRole });
     const response = await login(username, TEST_PASSWORD);
     if (response.status !== 200) throw new Error(`test login as ${username} failed: ${response.status} ${await response.text()}`);
     cookies.set(userRole, response.headers.getSetCookie()[0].split(';')[0]);
