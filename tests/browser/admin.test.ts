@@ -10,9 +10,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserRole } from '../../contract/roles.ts';
 import type { SimulatedOnvifDevice } from '../../ingest/onvif/simulated-device.ts';
-import { createUser } from '../../core/auth/users.ts';
 import { base32Decode, totp } from '../../core/auth/totp.ts';
-import { startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
+import { createTestUser, startTestApi, TEST_PASSWORD, type TestApi } from '../support/api.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ONVIF_TEST_CREDENTIALS, startOnvifTestDevice } from '../support/onvif.ts';
 import { addSessionCookie, ensureDashboardBuilt, launchChromium, logIn, SCREENSHOT_DIR, sessionCookieOf, startDashboardServer, newTestContext, recordExternalRequests } from './harness.ts';
@@ -185,7 +184,7 @@ describe('two-step sign-in', () => {
     try {
       for (const language of LANGUAGES) {
         const username = `two-step-${language}`;
-        await createUser(test.db, { username, password: TEST_PASSWORD, role: 'admin' });
+        await createTestUser(test.db, { username, role: 'admin' });
         const page = await newPage(language);
         const secretText = await step(page, `enrol-${language}`, async () => {
           await logIn(page, strict.baseUrl, username, TEST_PASSWORD, '/account');
@@ -233,7 +232,7 @@ describe('voluntary two-step sign-in (no REQUIRE_2FA)', () => {
   it('lets an engineer set up an authenticator on the account page; the next login asks its code; an admin resets it', async () => {
     for (const language of LANGUAGES) {
       const username = `voluntary-${language}`;
-      const created = await createUser(test.db, { username, password: TEST_PASSWORD, role: 'engineer', displayName: language === 'vi' ? 'Lê Thị Kỹ Sư' : 'Volunteer Engineer' });
+      const created = await createTestUser(test.db, { username, role: 'engineer', displayName: language === 'vi' ? 'Lê Thị Kỹ Sư' : 'Volunteer Engineer' });
       const engineer = await signedIn({ cookie: await sessionCookieOf(api, username), name: username }, language, '/engineer');
       const external = recordExternalRequests(engineer);
       const state = engineer.locator('[data-testid=totp-state]');

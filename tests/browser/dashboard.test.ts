@@ -425,6 +425,7 @@ describe('operator dashboard in Chromium', () => {
     await page.waitForSelector('[data-testid=wall-alert]');
     const shownBefore = await page.locator('[data-testid=wall-alert]').count();
 
+    const stopped = api;
     await api.stop();
     try {
       // Polled on a timer, not on animation frames: a busy software-rendered page may starve those.
@@ -433,8 +434,9 @@ describe('operator dashboard in Chromium', () => {
       expect(await page.locator('[data-testid=wall-alert]').count()).toBe(shownBefore);
       await shot(page, 'wall-reconnecting-vi');
     } finally {
-      // Back on the same port whatever happened, so the tests after this one have their server.
-      api = await startDashboardServer(test, serverOverrides);
+      // Back on the same port whatever happened, so the tests after this one have their server, with the
+      // sessions the first one opened (kept in PostgreSQL: the tests after this one use them).
+      api = await startDashboardServer(test, serverOverrides, { sessionsOf: stopped });
     }
     await page.waitForFunction(() => document.querySelector('[data-testid=wall][data-status=live]') !== null, undefined, { polling: 250, timeout: 45_000 });
     const alarmsBefore = await page.evaluate(() => (window as unknown as { cityopsAlarms?: number }).cityopsAlarms ?? 0);

@@ -55,10 +55,11 @@ export async function createStandaloneDatabase(): Promise<TestDatabase> {
 }
 
 
-/** The real api role on a fixed port (so a restart keeps the URL), with the demo devices seeded. */
-export async function startDashboardServer(test: TestDatabase, overrides: Record<string, string> = {}): Promise<TestApi> {
+/** The real api role on a fixed port (so a restart keeps the URL), with the demo devices seeded; a restart
+ *  may take the sessions of the api it replaces (`sessionsOf`). */
+export async function startDashboardServer(test: TestDatabase, overrides: Record<string, string> = {}, options: { sessionsOf?: ApiClient } = {}): Promise<TestApi> {
   const port = overrides.PORT ?? String(await freePort());
-  const api = await startTestApi(test, { ASSET_MIRROR_DIR: assetMirrorDir(), SIMULATED_CAMERAS: '8', SIMULATED_SENSORS: '12', ...overrides, PORT: port });
+  const api = await startTestApi(test, { ASSET_MIRROR_DIR: assetMirrorDir(), SIMULATED_CAMERAS: '8', SIMULATED_SENSORS: '12', ...overrides, PORT: port }, options);
   await seedDemoDevices({ db: test.db, secretBox: api.secretBox, config: api.config, logger: createLogger('silent') });
   return api;
 }

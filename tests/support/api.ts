@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { SecretBox } from '../../core/secret-box.ts';
-import { createUser } from '../../core/auth/users.ts';
+import { hashPassword } from '../../core/auth/passwords.ts';
 import { USER_ROLES, type UserRole } from '../../contract/roles.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { ApiRole } from '../../dashboard/server/role.ts';
@@ -16,6 +16,24 @@ import type { Queryable } from '../../core/database/pool.ts';
 import type { TestDatabase } from './database.ts';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
+
+/**
+ * The test password's scrypt hash, made once per process and given to every `<role>-user` this file
+ * creates: a hash costs about half a second of a core (core/auth/passwords.ts), and each api started on a
+ * fresh database would otherwise make five. The hash is a real one at today's parameters, so every login
+ * still runs the full check (and needs no rehash).
+ */
+let testPasswordHash: Promise<string> | undefined;
+const testPasswordHashOnce = () => (testPasswordHash ??= hashPassword(TEST_PASSWORD));
+
+/** A user whose password is TEST_PASSWORD, stored as createUser (core/auth/users.ts) stores it, with that hash. */
+export async function createTestUser(db: Queryable, input: { username: string; role: UserRole; displayName?: string }): Promise<{ id: number }> {
+  const result = await db.query(
+    `INSERT INTO users (username, display_name, role, password_hash, must_change_password) VALUES ($1, $2, $3, $4, false) RETURNING id`,
+    [input.username, input.displayName ?? input.username, input.role, await testPasswordHashOnce()],
+  );
+  return { id: Number(result.rows[0].id) };
+}
 
 /** HTTP access to a running api role, with a logged-in session for every user role. */
 export interface ApiClient {
@@ -36,7 +54,7 @@ export interface TestApi extends ApiClient {
 export async function startTestApi(
   test: TestDatabase,
   overrides: Record<string, string> = {},
-  options: { logDestination?: NodeJS.WritableStream; skipLogins?: boolean } = {},
+  options: { logDestination?: NodeJS.WritableStream; skipLogins?: boolean; sessionsOf?: ApiClient } = {},
 ): Promise<TestApi> {
   // Each api its own media store (residents' photos and clips), removed when it stops.
   const mediaDir = overrides.REPORT_MEDIA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), 'cityops-report-media-'));
@@ -85,7 +103,7 @@ export async function startTestApi(
  * Logs in a user of every role (created on first use) at the api role listening on `baseUrl`, whether
  * it runs in this process or in another one on the same database.
  */
-export async function connectApiClient(db: Queryable, baseUrl: string, options: { skipLogins?: boolean } = {}): Promise<ApiClient> {
+export async function connectApiClient(db: Queryable, baseUrl: string, options: { skipLogins?: boolean; sessionsOf?: ApiClient } = {}): Promise<ApiClient> {
   const login = (username: string, password: string) =>
     fetch(`${baseUrl}/api/auth/login`, {
       method: 'POST',
@@ -94,10 +112,13 @@ export async function connectApiClient(db: Queryable, baseUrl: string, options: 
     });
 
   const cookies = new Map<UserRole, string>();
-  for (const userRole of options.skipLogins ? [] : USER_ROLES) {
+  // `sessionsOf`: an api restarted on the same database takes the sessions its predecessor opened (they
+  // live in PostgreSQL), instead of five more logins of a full scrypt check each.
+  if (options.sessionsOf) for (const userRole of USER_ROLES) cookies.set(userRole, options.sessionsOf.cookieFor(userRole));
+  for (const userRole of options.skipLogins || options.sessionsOf ? [] : USER_ROLES) {
     const username = `${userRole}-user`;
     const existing = await db.query('SELECT 1 FROM users WHERE username = $1', [username]);
-    if (!existing.rowCount) await createUser(db, { username, password: TEST_PASSWORD, role: userRole });
+    if (!existing.rowCount) await createTestUser(db, { username, role: userRole });
     const response = await login(username, TEST_PASSWORD);
     if (response.status !== 200) throw new Error(`test login as ${username} failed: ${response.status} ${await response.text()}`);
     cookies.set(userRole, response.headers.getSetCookie()[0].split(';')[0]);

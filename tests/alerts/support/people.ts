@@ -1,11 +1,10 @@
 // Field teams and extra users for the alert tests, logged in through the real API.
-import { createUser } from '../../../core/auth/users.ts';
 import type { UserRole } from '../../../contract/roles.ts';
 import type { Queryable } from '../../../core/database/pool.ts';
-import { TEST_PASSWORD, type ApiClient } from '../../support/api.ts';
+import { createTestUser, TEST_PASSWORD, type ApiClient } from '../../support/api.ts';
 
 export async function addUser(db: Queryable, api: ApiClient, username: string, role: UserRole): Promise<{ id: number; cookie: string }> {
-  const user = await createUser(db, { username, password: TEST_PASSWORD, role });
+  const user = await createTestUser(db, { username, role });
   const response = await api.login(username, TEST_PASSWORD);
   if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status}`);
   return { id: user.id, cookie: response.headers.getSetCookie()[0].split(';')[0] };
