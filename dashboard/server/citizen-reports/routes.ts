@@ -94,7 +94,9 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
         media,
         sourceAddress: request.ip,
       }).catch(async (error: unknown) => {
-        await mediaStore.remove(media.map((item) => item.fileName));
+        // A refusal is certain not to be stored. After a database error the COMMIT may still have
+        // happened: its files are left to the sweep, which deletes them only if no row names them.
+        if (error instanceof AppError) await mediaStore.remove(media.map((item) => item.fileName));
         throw error;
       });
       if (outcome.replayed) {
