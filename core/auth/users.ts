@@ -31,10 +31,19 @@ export async function createUser(
   db: Queryable,
   input: { username: string; password: string; role: UserRole; displayName?: string; mustChangePassword?: boolean },
 ): Promise<User> {
+  const { password, ...rest } = input;
+  return insertUser(db, { ...rest, passwordHash: await hashPassword(password) });
+}
+
+/** The user's row, with a password already hashed (by createUser, or a test's one hash shared by its users). */
+export async function insertUser(
+  db: Queryable,
+  input: { username: string; passwordHash: string; role: UserRole; displayName?: string; mustChangePassword?: boolean },
+): Promise<User> {
   const result = await db.query(
     `INSERT INTO users (username, display_name, role, password_hash, must_change_password)
      VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
-    [input.username, input.displayName ?? input.username, input.role, await hashPassword(input.password), input.mustChangePassword ?? false],
+    [input.username, input.displayName ?? input.username, input.role, input.passwordHash, input.mustChangePassword ?? false],
   );
   return result.rows[0];
 }

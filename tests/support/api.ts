@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { SecretBox } from '../../core/secret-box.ts';
 import { hashPassword } from '../../core/auth/passwords.ts';
+import { insertUser } from '../../core/auth/users.ts';
 import { USER_ROLES, type UserRole } from '../../contract/roles.ts';
 import { connectMqtt } from '../../core/mqtt/connect.ts';
 import { ApiRole } from '../../dashboard/server/role.ts';
@@ -26,13 +27,9 @@ export const TEST_PASSWORD = 'correct-horse-battery-staple';
 let testPasswordHash: Promise<string> | undefined;
 const testPasswordHashOnce = () => (testPasswordHash ??= hashPassword(TEST_PASSWORD));
 
-/** A user whose password is TEST_PASSWORD, stored as createUser (core/auth/users.ts) stores it, with that hash. */
+/** A user whose password is TEST_PASSWORD, with that hash. */
 export async function createTestUser(db: Queryable, input: { username: string; role: UserRole; displayName?: string }): Promise<{ id: number }> {
-  const result = await db.query(
-    `INSERT INTO users (username, display_name, role, password_hash, must_change_password) VALUES ($1, $2, $3, $4, false) RETURNING id`,
-    [input.username, input.displayName ?? input.username, input.role, await testPasswordHashOnce()],
-  );
-  return { id: Number(result.rows[0].id) };
+  return insertUser(db, { ...input, passwordHash: await testPasswordHashOnce() });
 }
 
 /** HTTP access to a running api role, with a logged-in session for every user role. */

@@ -47,7 +47,7 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
 
   const mediaStore = createMediaStore(reportMediaDirOf(config));
   /** A photo or clip from its file (with Range, for the clip's player) or, for rows from before the files, its bytes. */
-  const sendMedia = async (request: FastifyRequest, reply: FastifyReply, media: MediaLocation | { contentType: string; bytes: Buffer } | undefined, what: 'photo' | 'clip') => {
+  const sendMedia = async (request: FastifyRequest, reply: FastifyReply, media: MediaLocation | undefined, what: 'photo' | 'clip') => {
     if (!media) throw notFound(what);
     reply.type(media.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff');
     if ('bytes' in media) return reply.send(media.bytes);
