@@ -109,7 +109,7 @@ export default function WallPage() {
           ) : (
             <ol>
               {listed.map((alert) => (
-                <li key={alert.id} className={`wall-alert ${alert.severity} ${flash?.id === alert.id ? 'new' : ''}`} data-testid="wall-alert">
+                <li key={alert.id} className={`wall-alert ${alert.severity} ${flash?.id === alert.id ? 'new' : ''}`} data-testid="wall-alert" data-alert-id={alert.id}>
                   <SeverityBadge severity={alert.severity} />
                   <span className="wall-alert-title">{alert.title[language] || alert.title.vi}</span>
                   <span className="wall-alert-meta">
