@@ -74,7 +74,12 @@ async function phonePhoto(): Promise<Buffer> {
  * city's load balancer) and their own device id, so the per-address and per-device limits count as
  * they would for a crowd rather than refusing one machine that sends everything.
  */
-const residentHeaders = (n: number) => ({ 'idempotency-key': `bench-report-${n}`, 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` });
+const residentHeaders = (n: number) => ({
+  'idempotency-key': `bench-report-${n}`,
+  'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+  // As the report page names its device: in the form and in this header.
+  'x-device-id': `bench-device-${n}`,
+});
 
 const BOUNDARY = 'cityops-bench-report-boundary';
 /** The photo part's closing line: the same for every report. */

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
+import { plainJpegSize } from './jpeg-size.ts';
 
 const rejectedPhotos = counter('cityops_photos_rejected_total', 'photos refused, by where they were sent and why', ['to', 'reason']);
 /** Image formats a phone sends and every browser shows. */
@@ -54,6 +55,8 @@ export async function readPhotoUpload(
 
 /** Reads the image itself: JPEG, PNG or WebP, or a 400. */
 export async function checkedPhoto(bytes: Buffer, to: string): Promise<CheckedPhoto> {
+  const plain = plainJpegSize(bytes);
+  if (plain) return { bytes, contentType: 'image/jpeg', ...plain, orientation: 1 };
   let metadata;
   try {
     metadata = await sharp(bytes).metadata();

@@ -49,14 +49,18 @@ interface ReportFields {
 }
 
 /** POST /api/public/reports as the page sends it: multipart, from `from`, with an Idempotency-Key. */
-async function send(fields: ReportFields, files: { photos?: Buffer[]; clip?: Buffer } = {}, options: { from?: string; key?: string } = {}) {
+async function send(fields: ReportFields, files: { photos?: Buffer[]; clip?: Buffer } = {}, options: { from?: string; key?: string; deviceHeader?: string } = {}) {
   const form = new FormData();
   for (const [name, value] of Object.entries({ category: 'flooding', description: '', ...fields })) if (value !== undefined) form.append(name, String(value));
   for (const photo of files.photos ?? []) form.append('photo', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
   if (files.clip) form.append('clip', new Blob([new Uint8Array(files.clip)], { type: 'video/mp4' }), 'clip.mp4');
   const response = await fetch(`${api.baseUrl}/api/public/reports`, {
     method: 'POST',
-    headers: { 'x-forwarded-for': options.from ?? address(), 'idempotency-key': options.key ?? uniqueId('report-key') },
+    headers: {
+      'x-forwarded-for': options.from ?? address(),
+      'idempotency-key': options.key ?? uniqueId('report-key'),
+      ...(options.deviceHeader ? { 'x-device-id': options.deviceHeader } : {}),
+    },
     body: form,
   });
   return { status: response.status, headers: response.headers, body: await response.json() };
@@ -358,6 +362,38 @@ describe('bad input gets a clear answer and nothing else is affected', () => {
     for (const answer of accepted) expect((await publicGet(answer.body.code)).status).toBe(200);
     expect((await send({ ...place, category: 'other' })).status).toBe(201);
   }, 180_000);
+
+  it('counts a device once per report, named in the header or the form, and refuses one over its limit before reading the upload', async () => {
+    const deviceCount = async (device: string) =>
+      Number((await test.db.query(`SELECT coalesce(sum(count), 0) AS count FROM request_rate_windows WHERE bucket = 'reports-device' AND key = $1`, [device])).rows[0].count);
+    const [both, formOnly, headerOnly, headerSide, formSide] = ['both', 'form-only', 'header-only', 'header-side', 'form-side'].map((name) => uniqueId(`device-${name}`));
+    expect((await send({ ...spot(), deviceId: both }, {}, { deviceHeader: both })).status).toBe(201);
+    expect((await send({ ...spot(), deviceId: formOnly })).status).toBe(201);
+    expect((await send({ ...spot() }, {}, { deviceHeader: headerOnly })).status).toBe(201);
+    // Two different names: each is counted.
+    expect((await send({ ...spot(), deviceId: formSide }, {}, { deviceHeader: headerSide })).status).toBe(201);
+    expect(await Promise.all([both, formOnly, headerOnly, headerSide, formSide].map(deviceCount))).toEqual([1, 1, 1, 1, 1]);
+    // The header's device is stored as the report's device, as the form's is.
+    const stored = await test.db.query(`SELECT count(*)::int AS count FROM citizen_reports WHERE device_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [headerOnly]);
+    expect(stored.rows[0].count).toBe(1);
+
+    // A device at its limit in this minute and the next: refused before its form is read (the form
+    // below has no place, which would be a 400 once read), and counted.
+    const full = uniqueId('device-full');
+    await test.db.query(
+      `INSERT INTO request_rate_windows (bucket, key, window_start, count)
+       SELECT 'reports-device', $1, date_trunc('minute', now()) + m * interval '1 minute', 1000 FROM generate_series(0, 1) AS m`,
+      [full],
+    );
+    const refused = await send({ lat: undefined, lon: undefined, deviceId: full }, {}, { deviceHeader: full });
+    expect(refused).toMatchObject({ status: 429, body: { error: { code: 'too_many_attempts' } } });
+    expect(refused.body.error.message).toContain('reports per device');
+    // An older page names it in the form only: refused once the form is read.
+    expect((await send({ ...spot(), deviceId: full })).status).toBe(429);
+    // A header that is not a device id is a 400 naming it.
+    const badHeader = await send({ ...spot() }, {}, { deviceHeader: 'no spaces allowed' });
+    expect(badHeader.status).toBe(400);
+  });
 });
 
 describe('operators and the resident follow it through', () => {

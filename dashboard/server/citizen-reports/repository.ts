@@ -1,4 +1,5 @@
 // The residents' reports' SQL: the rows, their media, and the facts of the incident a resident may see.
+import type { Actor } from '@cityops/core/audit';
 import type { Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
 import type { ReportCategory } from '@cityops/contract/citizen-reports';
@@ -118,29 +119,51 @@ export interface NewReport {
   deviceHash: string | null;
 }
 
+/** A line of the incident's timeline written with the report, before the report's own line. */
+export interface TimelineLine {
+  type: string;
+  note?: string;
+  data?: Record<string, unknown>;
+}
+
 /**
- * Inserts the report and its media rows in one statement (one round trip instead of one per row);
- * undefined when its code was taken, in which case nothing was inserted and the caller draws another.
- * The media's files are already in the media store: the rows only name them.
+ * Inserts the report, its media rows and its incident's timeline lines in one statement (one round trip
+ * instead of one per row): `linesBefore` (the incident opened, the alerts it took in), then the
+ * report's own line, which names the report's id. Undefined when its code was taken, in which case
+ * nothing was inserted and the caller draws another. The media's files are already in the media store:
+ * the rows only name them.
  */
-export async function insertReport(tx: Queryable, report: NewReport, media: StoredMedia[]): Promise<number | undefined> {
+export async function insertReport(tx: Queryable, report: NewReport, media: StoredMedia[], timeline: { actor: Actor; linesBefore: TimelineLine[] }): Promise<number | undefined> {
   const params: unknown[] = [report.code, report.submissionKey, report.incidentId, report.category, report.description, report.lat, report.lon, report.districtId, report.submittedAt, report.contactEncrypted, report.deviceHash];
   let photos = 0;
-  const rows = media.map((item) => {
+  const mediaRows = media.map((item) => {
     const at = params.push(item.kind, item.kind === 'photo' ? photos++ : 0, item.contentType, item.width, item.height, item.durationSeconds, item.fileName) - 6;
     return `($${at}::text, $${at + 1}::smallint, $${at + 2}::text, $${at + 3}::int, $${at + 4}::int, $${at + 5}::real, $${at + 6}::text)`;
   });
-  const insertMedia = rows.length
+  const insertMedia = mediaRows.length
     ? `, media AS (INSERT INTO citizen_report_media (report_id, kind, position, content_type, width, height, duration_seconds, file_name)
-         SELECT report.id, m.* FROM report, (VALUES ${rows.join(', ')}) AS m (kind, position, content_type, width, height, duration_seconds, file_name))`
+         SELECT report.id, m.* FROM report, (VALUES ${mediaRows.join(', ')}) AS m (kind, position, content_type, width, height, duration_seconds, file_name))`
     : '';
-  // Named per media layout (kinds and count): parsed and planned once per connection.
+  // The resident's words are the note; the contact is personal and stays out of the timeline.
+  const lines = [...timeline.linesBefore, { type: 'report', note: report.description || undefined, data: { code: report.code, category: report.category } }];
+  const actorAt = params.push(timeline.actor.userId ?? null, timeline.actor.username) - 1;
+  const lineRows = lines.map((line, index) => {
+    const at = params.push(line.type, line.note ?? null, JSON.stringify(line.data ?? {})) - 2;
+    return `(${index}, $${at}::text, $${at + 1}::text, $${at + 2}::jsonb)`;
+  });
+  const last = lines.length - 1;
+  // Named per media layout and number of lines: parsed and planned once per connection.
   const result = await tx.query({
-    name: `citizen-report-insert-${media.map((item) => item.kind).join('-')}`,
+    name: `citizen-report-insert-${media.map((item) => item.kind).join('-')}-${lines.length}`,
     text: `WITH report AS (
        INSERT INTO citizen_reports (code, submission_key, incident_id, category, description, lat, lon, district_id, submitted_at, contact_encrypted, device_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (code) DO NOTHING RETURNING id)${insertMedia}
+       ON CONFLICT (code) DO NOTHING RETURNING id)${insertMedia},
+     timeline AS (INSERT INTO incident_events (incident_id, at, type, user_id, username, note, data)
+       SELECT $3, now(), line.type, $${actorAt}::bigint, $${actorAt + 1}::text, line.note,
+              CASE WHEN line.position = ${last} THEN jsonb_build_object('reportId', report.id) || line.data ELSE line.data END
+       FROM report, (VALUES ${lineRows.join(', ')}) AS line (position, type, note, data) ORDER BY line.position),
+     touched AS (UPDATE incidents SET updated_at = clock_timestamp() WHERE id = $3 AND EXISTS (SELECT 1 FROM report))
      SELECT id FROM report`,
     values: params,
   });

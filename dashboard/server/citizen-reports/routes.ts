@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, badRequest, notFound, issueReason } from '@cityops/core/errors';
-import { takeRequest } from '@cityops/core/http/rate-limit';
+import { takeRequests, type RateTake } from '@cityops/core/http/rate-limit';
 import type { RouteContext } from '@cityops/core/http/route-context';
 import { createLivePublisher } from '@cityops/core/live/publisher';
 import { createMediaStore, reportMediaDirOf } from '@cityops/core/media-store';
@@ -22,6 +22,8 @@ import { createReportReceiver, normalizeCode } from './submit.ts';
 import { receiptSchema, publicReportSchema, reportViewSchema, reportListQuery, rejectBody, ratingBody } from './schemas.ts';
 
 const tags = ['citizen reports'];
+/** The report page's random id of the phone, in the form and in the X-Device-Id header. */
+const deviceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, - or _');
 
 export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plainApp, context) => {
   const app = plainApp.withTypeProvider<ZodTypeProvider>();
@@ -29,14 +31,22 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
   const deps = { db, live: createLivePublisher(db), secrets: secretBox };
   const reports = createReportReceiver(deps);
 
-  /** 429 with Retry-After when the caller is over `perMinute` in `bucket`. */
-  async function limit(reply: FastifyReply, bucket: string, key: string, perMinute: number, what: string): Promise<void> {
-    const decision = await takeRequest(db, bucket, key, perMinute);
+  /** What each limit counts, for the 429's message. */
+  const limitNames: Record<string, string> = {
+    'reports-address': 'reports per network address',
+    'reports-device': 'reports per device',
+    'report-reads': 'report page requests per address',
+  };
+  /** 429 with Retry-After when the caller is over any of the limits, all counted in one statement. */
+  async function limit(reply: FastifyReply, takes: RateTake[]): Promise<void> {
+    const decision = await takeRequests(db, takes);
     if (decision.allowed) return;
+    const perMinute = takes.find((take) => take.bucket === decision.bucket)!.perMinute;
     reply.header('retry-after', String(decision.retryAfterSeconds));
-    throw new AppError('too_many_attempts', `at most ${perMinute} ${what} a minute; your report is kept on your phone: retry in ${decision.retryAfterSeconds} s`);
+    throw new AppError('too_many_attempts', `at most ${perMinute} ${limitNames[decision.bucket]} a minute; your report is kept on your phone: retry in ${decision.retryAfterSeconds} s`);
   }
-  const readLimit = (request: FastifyRequest, reply: FastifyReply) => limit(reply, 'report-reads', request.ip, config.REPORT_READS_PER_MINUTE, 'report page requests per address');
+  const readLimit = (request: FastifyRequest, reply: FastifyReply) => limit(reply, [{ bucket: 'report-reads', key: request.ip, perMinute: config.REPORT_READS_PER_MINUTE }]);
+  const deviceTake = (deviceId: string): RateTake => ({ bucket: 'reports-device', key: deviceId, perMinute: config.REPORTS_PER_MINUTE_PER_DEVICE });
 
   async function reportOfCode(code: string) {
     const normalized = normalizeCode(code);
@@ -65,18 +75,26 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
     '/api/public/reports',
     {
       config: { public: true },
-      // The address is counted before the body is read: a flood costs one upsert per request, not its upload.
-      preHandler: async (request, reply) => limit(reply, 'reports-address', request.ip, config.REPORTS_PER_MINUTE_PER_ADDRESS, 'reports per network address'),
+      // The address (and the device, when the page names it in a header) is counted before the body is
+      // read: a flood costs one upsert per request, not its upload.
+      preHandler: async (request, reply) => {
+        const device = request.headers['x-device-id'];
+        await limit(reply, [{ bucket: 'reports-address', key: request.ip, perMinute: config.REPORTS_PER_MINUTE_PER_ADDRESS }, ...(typeof device === 'string' ? [deviceTake(device)] : [])]);
+      },
       schema: {
         tags,
         summary: 'Send a report (multipart: category, lat, lon, description, contact?, deviceId?, takenAt?; files photo (0-3) and clip (0-1, ≤ 30 s))',
-        headers: z.looseObject({ 'idempotency-key': z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, '8 to 128 letters, digits, - or _').optional() }),
+        headers: z.looseObject({
+          'idempotency-key': z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, '8 to 128 letters, digits, - or _').optional(),
+          'x-device-id': deviceIdSchema.optional(),
+        }),
         response: { 201: receiptSchema, 200: receiptSchema },
       },
     },
     async (request, reply) => {
       const form = await readReportForm(request);
-      if (form.deviceId) await limit(reply, 'reports-device', form.deviceId, config.REPORTS_PER_MINUTE_PER_DEVICE, 'reports per device');
+      // A device named in the form but not in the header (an older page) is counted now.
+      if (form.deviceId && form.deviceId !== request.headers['x-device-id']) await limit(reply, [deviceTake(form.deviceId)]);
       const cleaned: CleanedMedia[] = [];
       for (const photo of form.photos) cleaned.push(await cleanPhoto(photo));
       if (form.clip) cleaned.push(await cleanClip(form.clip, config.FFMPEG_PATH));
@@ -89,7 +107,7 @@ export const citizenReportRoutes: FastifyPluginAsync<RouteContext> = async (plai
         lon: form.lon,
         description: form.description,
         contact: form.contact,
-        deviceId: form.deviceId,
+        deviceId: form.deviceId ?? request.headers['x-device-id'],
         submittedAt: form.takenAt,
         media,
         sourceAddress: request.ip,
@@ -249,7 +267,7 @@ const formFields = z.object({
     .transform((text) => text.trim())
     .refine((text) => text === '' || /^\+?[0-9 .-]{8,20}$/.test(text) || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(text), 'a phone number (8 to 20 digits) or an e-mail address')
     .optional(),
-  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, - or _').optional(),
+  deviceId: deviceIdSchema.optional(),
   takenAt: z.iso.datetime({ offset: true }).optional(),
 });
 

@@ -341,6 +341,7 @@ export type JoinRule = Pick<IncidentLinkRule, 'incidentKind' | 'alertKinds' | 'd
  */
 export async function nearestJoinableIncident(tx: Queryable, source: { lat: number; lon: number; at: Date }, rule: JoinRule): Promise<number | undefined> {
   // Named: PostgreSQL parses and plans this statement once per connection, not once per report.
+  // The incident found is locked in the same statement (one round trip, not two).
   const result = await tx.query({
     name: 'incidents-nearest-joinable',
     text: `WITH candidates AS (
@@ -356,16 +357,16 @@ export async function nearestJoinableIncident(tx: Queryable, source: { lat: numb
        UNION ALL
        SELECT c.id, h.lat, h.lon FROM candidates c JOIN hotline_calls h ON h.incident_id = c.id WHERE h.lat IS NOT NULL
        UNION ALL
-       SELECT c.id, r.lat, r.lon FROM candidates c JOIN citizen_reports r ON r.incident_id = c.id WHERE r.rejected_at IS NULL)
-     SELECT id, min(cityops_distance_m($1, $2, lat, lon)) AS distance_m FROM placed GROUP BY id
-     HAVING min(cityops_distance_m($1, $2, lat, lon)) <= $4
-     ORDER BY 2, 1 LIMIT 1`,
+       SELECT c.id, r.lat, r.lon FROM candidates c JOIN citizen_reports r ON r.incident_id = c.id WHERE r.rejected_at IS NULL),
+     nearest AS (
+       SELECT id FROM placed GROUP BY id
+       HAVING min(cityops_distance_m($1, $2, lat, lon)) <= $4
+       ORDER BY min(cityops_distance_m($1, $2, lat, lon)), id LIMIT 1)
+     SELECT i.id FROM incidents i JOIN nearest ON nearest.id = i.id
+     WHERE i.state IN ('open', 'dispatched', 'on_scene') FOR UPDATE OF i`,
     values: [source.lat, source.lon, source.at, rule.distanceM, rule.windowMinutes, rule.incidentKind, rule.alertKinds],
   });
-  if (!result.rowCount) return undefined;
-  const id = Number(result.rows[0].id);
-  const locked = await tx.query(`SELECT 1 FROM incidents WHERE id = $1 AND state IN ('open', 'dispatched', 'on_scene') FOR UPDATE`, [id]);
-  return locked.rowCount ? id : undefined;
+  return result.rowCount ? Number(result.rows[0].id) : undefined;
 }
 
 /** Active alerts of the rule's kinds, in no incident yet, seen within its window and distance of the place, nearest first. */

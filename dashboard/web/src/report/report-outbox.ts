@@ -43,7 +43,8 @@ async function send(report: QueuedReport): Promise<ReportReceipt> {
     return await api<ReportReceipt>('/api/public/reports', {
       method: 'POST',
       rawBody: formOf(report),
-      headers: { 'idempotency-key': report.idempotencyKey },
+      // The device in a header too: the server counts it with the address before reading the upload.
+      headers: { 'idempotency-key': report.idempotencyKey, 'x-device-id': deviceId() },
       signal: controller.signal,
     });
   } catch (error) {
