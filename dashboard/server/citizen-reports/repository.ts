@@ -4,6 +4,7 @@ import type { Queryable } from '@cityops/core/database/pool';
 import { notFound } from '@cityops/core/errors';
 import type { ReportCategory } from '@cityops/contract/citizen-reports';
 import type { IncidentState } from '@cityops/contract/incidents';
+import { asRule, type LinkRule } from '../incidents/link-rules.ts';
 import type { StoredMedia } from './report-media.ts';
 
 export interface ReportRow {
@@ -76,9 +77,19 @@ export async function reportIdBySubmissionKey(db: Queryable, key: string): Promi
 }
 
 /** The reports already stored under any of `keys`: submission key → report id. */
-export async function reportIdsBySubmissionKeys(db: Queryable, keys: string[]): Promise<Map<string, number>> {
-  const result = await db.query({ name: 'citizen-reports-by-keys', text: `SELECT submission_key, id FROM citizen_reports WHERE submission_key = ANY($1::text[])`, values: [keys] });
-  return new Map(result.rows.map((row) => [String(row.submission_key), Number(row.id)]));
+/**
+ * What a group of reports reads before its writes, in one round trip: the incident link rules, and
+ * which of its submission keys are already stored (with their report's id).
+ */
+export async function readsOfReportGroup(db: Queryable, keys: string[]): Promise<{ rules: LinkRule[]; storedKeys: Map<string, number> }> {
+  const result = await db.query({
+    name: 'citizen-report-group-reads',
+    text: `SELECT (SELECT coalesce(jsonb_agg(to_jsonb(rule) ORDER BY rule.rank, rule.id), '[]') FROM incident_link_rules rule) AS rules,
+                  (SELECT coalesce(jsonb_object_agg(submission_key, id), '{}') FROM citizen_reports WHERE submission_key = ANY($1::text[])) AS stored`,
+    values: [keys],
+  });
+  const { rules, stored } = result.rows[0] as { rules: Record<string, unknown>[]; stored: Record<string, number> };
+  return { rules: rules.map(asRule), storedKeys: new Map(Object.entries(stored).map(([key, id]) => [key, Number(id)])) };
 }
 
 export interface ReportFilter {

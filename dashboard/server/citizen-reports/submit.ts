@@ -6,7 +6,7 @@
 //
 // Reports that arrive together are stored together (core/database/group-commit.ts): one transaction
 // and one COMMIT for the reports that came while the previous group was being written. What a group's
-// reports share costs one statement per group, not one per report: the link rules and the lookup of
+// reports share costs one statement per group, not one per report: the link rules with the lookup of
 // their submission keys before the writes, their audit rows and the incident:changed of the incidents
 // they opened or joined (each incident once, as it stands after the group) after them. Each report
 // still gets its own answer, only after the COMMIT.
@@ -21,7 +21,7 @@ import { districtAt, recentDistrictBoundaries } from '@cityops/devices/district-
 import type { AlertSeverity } from '@cityops/contract/alerts';
 import { REPORT_INCIDENT_KIND, type ReportCategory, type ReportReceipt } from '@cityops/contract/citizen-reports';
 import type { IncidentKind } from '@cityops/contract/incidents';
-import { listLinkRules, type LinkRule } from '../incidents/link-rules.ts';
+import type { LinkRule } from '../incidents/link-rules.ts';
 import { publishIncidents, type IncidentDeps } from '../incidents/live.ts';
 import {
   insertIncident,
@@ -32,7 +32,7 @@ import {
   worseSeverity,
   type JoinRule,
 } from '../incidents/repository.ts';
-import { insertReport, reportById, reportIdBySubmissionKey, reportIdsBySubmissionKeys, type TimelineLine } from './repository.ts';
+import { insertReport, readsOfReportGroup, reportById, reportIdBySubmissionKey, type TimelineLine } from './repository.ts';
 import { publicState } from './public-view.ts';
 import type { StoredMedia } from './report-media.ts';
 
@@ -117,8 +117,7 @@ export function createReportReceiver(deps: ReportDeps): ReportReceiver {
     lanes: GROUP_LANES,
     maxGroup: MAX_GROUP,
     prepare: async (tx, inputs) => ({
-      rules: await listLinkRules(tx),
-      storedKeys: await reportIdsBySubmissionKeys(tx, inputs.map((input) => input.submissionKey)),
+      ...(await readsOfReportGroup(tx, inputs.map((input) => input.submissionKey))),
       keysWritten: new Set(),
       audit: [],
       changedIncidents: new Set(),

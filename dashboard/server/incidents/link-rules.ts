@@ -10,7 +10,8 @@ export type LinkRule = IncidentLinkRule;
 
 export type LinkRuleInput = Omit<LinkRule, 'id'>;
 
-const asRule = (row: Record<string, unknown>): LinkRule => ({
+/** A row of incident_link_rules (or its to_jsonb) as the API answers it. */
+export const asRule = (row: Record<string, unknown>): LinkRule => ({
   id: Number(row.id),
   name: String(row.name),
   rank: Number(row.rank),
