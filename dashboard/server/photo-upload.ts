@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
-import { plainJpegSize } from './jpeg-size.ts';
+import { plainJpegSize } from './jpeg-header.ts';
 
 const rejectedPhotos = counter('cityops_photos_rejected_total', 'photos refused, by where they were sent and why', ['to', 'reason']);
 /** Image formats a phone sends and every browser shows. */

@@ -17,6 +17,7 @@ import { AppError, badRequest } from '@cityops/core/errors';
 import { counter } from '@cityops/core/metrics';
 import { REPORT_LIMITS } from '@cityops/contract/citizen-reports';
 import type { MediaStore } from '@cityops/core/media-store';
+import { jpegHeaderSegments } from '../jpeg-header.ts';
 import { checkedPhoto } from '../photo-upload.ts';
 
 const run = promisify(execFile);
@@ -84,34 +85,18 @@ export async function cleanPhoto(bytes: Buffer): Promise<CleanedMedia> {
  * (the caller re-encodes it instead). After the start of scan the bytes are image data, copied as they are.
  */
 export function stripJpegMetadata(bytes: Buffer): Buffer | undefined {
-  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
-  const kept: Buffer[] = [bytes.subarray(0, 2)];
-  let dropped = false;
-  let at = 2;
-  while (at + 4 <= bytes.length) {
-    if (bytes[at] !== 0xff) return undefined;
-    const marker = bytes[at + 1];
-    if (marker === 0xff) {
-      at += 1; // fill byte
-      continue;
-    }
-    const length = bytes.readUInt16BE(at + 2);
-    if (length < 2 || at + 2 + length > bytes.length) return undefined;
-    const segment = bytes.subarray(at, at + 2 + length);
-    if (marker === 0xda) {
-      // Start of scan: the rest is the picture. Nothing to drop (the report page's own JPEG): no copy.
-      if (!dropped) return bytes;
-      kept.push(bytes.subarray(at));
-      return Buffer.concat(kept);
-    }
+  const segments = jpegHeaderSegments(bytes);
+  if (!segments) return undefined;
+  // The last segment is the start of scan: it and the picture data after it are kept as they are.
+  const header = segments.slice(0, -1);
+  const kept = header.filter(({ marker, bytes: segment }) => {
     const isApp = marker >= 0xe0 && marker <= 0xef;
     const isJfif = marker === 0xe0 && segment.subarray(4, 9).toString('latin1') === 'JFIF\0';
-    const isComment = marker === 0xfe;
-    if ((!isApp || isJfif) && !isComment) kept.push(segment);
-    else dropped = true;
-    at += 2 + length;
-  }
-  return undefined;
+    return (!isApp || isJfif) && marker !== 0xfe;
+  });
+  // Nothing to drop (the report page's own JPEG): no copy.
+  if (kept.length === header.length) return bytes;
+  return Buffer.concat([bytes.subarray(0, 2), ...kept.map((segment) => segment.bytes), bytes.subarray(segments.at(-1)!.at)]);
 }
 
 /** Clips are re-encoded one at a time per process: a burst of clips must not starve every other request. */

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { plainJpegSize } from './jpeg-size.ts';
+import { plainJpegSize } from './jpeg-header.ts';
 
 const picture = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#3a6' } });
 
